@@ -1,0 +1,169 @@
+package backend
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/conduit-gw/conduit/internal/audit"
+	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/store"
+)
+
+func (s *Server) adminRoutes(g *echo.Group) {
+	g.POST("/login", s.login)
+	g.POST("/logout", s.logout)
+	a := g.Group("", s.requireAdmin)
+
+	a.GET("/providers", s.listProviders)
+	a.POST("/providers", s.createProvider)
+	a.GET("/providers/:id", s.getProvider)
+	a.PATCH("/providers/:id", s.updateProvider)
+	a.DELETE("/providers/:id", s.deleteProvider)
+	a.POST("/providers/:id/test", s.testProvider)
+	a.GET("/provider-types", s.providerTypes)
+
+	a.GET("/models", s.listDeployments)
+	a.POST("/models", s.createDeployment)
+	a.GET("/models/:id", s.getDeployment)
+	a.PATCH("/models/:id", s.updateDeployment)
+	a.DELETE("/models/:id", s.deleteDeployment)
+
+	a.GET("/router", s.getRouter)
+	a.PUT("/router", s.putRouter)
+
+	a.GET("/keys", s.listKeys)
+	a.POST("/keys", s.createKey)
+	a.GET("/keys/:id", s.getKey)
+	a.PATCH("/keys/:id", s.updateKey)
+	a.DELETE("/keys/:id", s.deleteKey)
+
+	a.GET("/costs", s.listCosts)
+	a.POST("/costs", s.createCost)
+	a.PATCH("/costs/:id", s.updateCost)
+	a.DELETE("/costs/:id", s.deleteCost)
+
+	a.GET("/settings", s.getSettings)
+	a.PATCH("/settings", s.patchSettings)
+
+	a.GET("/system", s.system)
+	a.GET("/logs", s.listLogs)
+	a.GET("/usage", s.usageSummary)
+	a.GET("/audit", s.listAudit)
+}
+
+// list wraps rows in {"data": [...]}, never null.
+func list[T any](rows []T) map[string]any {
+	if rows == nil {
+		rows = []T{}
+	}
+	return map[string]any{"data": rows}
+}
+
+// readObject reads a JSON object body field by field.
+func readObject(c echo.Context) (map[string]json.RawMessage, error) {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, 1<<20))
+	if err != nil {
+		return nil, invalid("", "could not read the request body")
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return map[string]json.RawMessage{}, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil || m == nil {
+		return nil, invalid("", "the body must be a JSON object")
+	}
+	return m, nil
+}
+
+// bindStrict decodes a JSON object into v, refusing unknown fields.
+func bindStrict(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return invalid(te.Field, "wrong type: expected "+te.Type.String())
+		}
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			f = strings.Trim(f, `"`)
+			return invalid(f, "unknown field "+strconv.Quote(f))
+		}
+		return invalid("", "the body must be a JSON object")
+	}
+	return nil
+}
+
+// storeErr maps store errors to admin errors.
+func storeErr(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return notFound(what)
+	default:
+		return err
+	}
+}
+
+// changed applies a change to the live configuration and records it in the audit trail.
+func (s *Server) changed(c echo.Context, action, resource, id string, before, after any) error {
+	if err := s.o.Config.Reload(c.Request().Context()); err != nil {
+		return err
+	}
+	s.audit(c, action, resource, id, before, after)
+	return nil
+}
+
+// audit records an admin action. Records hold no secrets: API keys are write-only and key
+// hashes are never serialised.
+func (s *Server) audit(c echo.Context, action, resource, id string, before, after any) {
+	actor, _ := c.Get(ctxActor).(string)
+	if actor == "" {
+		actor = actorSession
+	}
+	var changes json.RawMessage
+	if before != nil || after != nil {
+		changes, _ = json.Marshal(map[string]any{"before": before, "after": after})
+	}
+	e := audit.Entry{ID: ids.New("aud"), Time: time.Now().UTC(), Actor: actor, ClientIP: c.RealIP(),
+		Action: action, Resource: resource, ResourceID: id, Changes: changes}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
+	defer cancel()
+	if err := s.o.Store.InsertAudit(ctx, []audit.Entry{e}); err != nil {
+		s.log.Error("audit: cannot record admin action", "action", action, "resource", resource, "err", err)
+	}
+}
+
+func (s *Server) listAudit(c echo.Context) error {
+	limit, err := intParam(c, "limit", 100, 1, 1000)
+	if err != nil {
+		return err
+	}
+	rows, err := s.o.Store.ListAudit(c.Request().Context(), limit, c.QueryParam("before"), c.QueryParam("resource"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(rows))
+}
+
+func intParam(c echo.Context, name string, def, minV, maxV int) (int, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < minV || n > maxV {
+		return 0, invalid(name, name+" must be an integer from "+strconv.Itoa(minV)+" to "+strconv.Itoa(maxV))
+	}
+	return n, nil
+}

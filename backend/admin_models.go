@@ -1,0 +1,182 @@
+package backend
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/router"
+)
+
+var aliasPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$`)
+
+// deploymentView is a model row with its live health.
+type deploymentView struct {
+	config.Deployment
+	Health router.Health `json:"health"`
+}
+
+func (s *Server) deploymentView(d config.Deployment) deploymentView {
+	return deploymentView{Deployment: d, Health: s.o.Router.Health(d.ID)}
+}
+
+func (s *Server) listDeployments(c echo.Context) error {
+	ds, err := s.o.Store.ListDeployments(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]deploymentView, len(ds))
+	for i, d := range ds {
+		out[i] = s.deploymentView(d)
+	}
+	return c.JSON(http.StatusOK, list(out))
+}
+
+func (s *Server) getDeployment(c echo.Context) error {
+	d, err := s.o.Store.GetDeployment(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return storeErr(err, "model")
+	}
+	return c.JSON(http.StatusOK, s.deploymentView(d))
+}
+
+func applyDeployment(d *config.Deployment, f map[string]json.RawMessage) error {
+	for name, raw := range f {
+		var err error
+		switch name {
+		case "alias":
+			err = strField(name, raw, &d.Alias)
+		case "provider_id":
+			err = strField(name, raw, &d.ProviderID)
+		case "provider_model":
+			err = strField(name, raw, &d.ProviderModel)
+		case "weight":
+			err = intField(name, raw, &d.Weight, 1, 1_000_000)
+		case "priority":
+			err = intField(name, raw, &d.Priority, 0, 1_000_000)
+		case "supports_vision":
+			err = boolField(name, raw, &d.SupportsVision)
+		case "supports_tools":
+			err = boolField(name, raw, &d.SupportsTools)
+		case "supports_streaming":
+			err = boolField(name, raw, &d.SupportsStreaming)
+		case "supports_embeddings":
+			err = boolField(name, raw, &d.SupportsEmbeddings)
+		case "context_window":
+			err = intField(name, raw, &d.ContextWindow, 0, 100_000_000)
+		case "enabled":
+			err = boolField(name, raw, &d.Enabled)
+		case "id", "created_at", "updated_at", "health":
+		default:
+			err = unknownField(name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case d.Alias == "":
+		return invalid("alias", "alias is required")
+	case !aliasPattern.MatchString(d.Alias):
+		return invalid("alias", "alias may use letters, digits and . _ : / @ + - (at most 128 characters)")
+	case d.ProviderID == "":
+		return invalid("provider_id", "provider_id is required")
+	case d.ProviderModel == "":
+		return invalid("provider_model", "provider_model is required")
+	}
+	return nil
+}
+
+func (s *Server) createDeployment(c echo.Context) error {
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	d := config.Deployment{ID: ids.New("dep"), Weight: 1, SupportsStreaming: true, Enabled: true}
+	if err := applyDeployment(&d, f); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := s.o.Store.GetProvider(ctx, d.ProviderID); err != nil {
+		if storeErr(err, "") != err {
+			return invalid("provider_id", "no provider has the id "+`"`+d.ProviderID+`"`)
+		}
+		return err
+	}
+	if err := s.o.Store.CreateDeployment(ctx, &d); err != nil {
+		return err
+	}
+	if err := s.changed(c, "create", "model", d.ID, nil, d); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.deploymentView(d))
+}
+
+func (s *Server) updateDeployment(c echo.Context) error {
+	ctx := c.Request().Context()
+	before, err := s.o.Store.GetDeployment(ctx, c.Param("id"))
+	if err != nil {
+		return storeErr(err, "model")
+	}
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	d := before
+	if err := applyDeployment(&d, f); err != nil {
+		return err
+	}
+	if d.ProviderID != before.ProviderID {
+		if _, err := s.o.Store.GetProvider(ctx, d.ProviderID); err != nil {
+			return invalid("provider_id", "no provider has the id "+`"`+d.ProviderID+`"`)
+		}
+	}
+	if err := s.o.Store.UpdateDeployment(ctx, &d); err != nil {
+		return storeErr(err, "model")
+	}
+	if err := s.changed(c, "update", "model", d.ID, before, d); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.deploymentView(d))
+}
+
+func (s *Server) deleteDeployment(c echo.Context) error {
+	ctx := c.Request().Context()
+	before, err := s.o.Store.GetDeployment(ctx, c.Param("id"))
+	if err != nil {
+		return storeErr(err, "model")
+	}
+	if err := s.o.Store.DeleteDeployment(ctx, before.ID); err != nil {
+		return storeErr(err, "model")
+	}
+	if err := s.changed(c, "delete", "model", before.ID, before, nil); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// providerStatus aggregates its deployments' health: down if any is down, up if any is up.
+func (s *Server) providerStatus(id string) string {
+	status := "unknown"
+	for _, a := range s.o.Config.Load().Aliases {
+		for _, d := range a.Deployments {
+			if d.ProviderID != id {
+				continue
+			}
+			switch s.o.Router.Health(d.ID).Status {
+			case "down":
+				return "down"
+			case "up":
+				status = "up"
+			}
+		}
+	}
+	return status
+}
+
+func errorMessage(err error) string { return llm.AsError(err).Message }

@@ -1,0 +1,281 @@
+package backend
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/providers/openai"
+)
+
+// providerView is a provider as the admin API shows it.
+type providerView struct {
+	config.Provider
+	DefaultBaseURL string `json:"default_base_url"`
+	Status         string `json:"status"`
+}
+
+func (s *Server) providerView(p config.Provider) providerView {
+	return providerView{Provider: p, DefaultBaseURL: openai.DefaultBaseURL(p.Type), Status: s.providerStatus(p.ID)}
+}
+
+func (s *Server) listProviders(c echo.Context) error {
+	ps, err := s.o.Store.ListProviders(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]providerView, len(ps))
+	for i, p := range ps {
+		out[i] = s.providerView(p)
+	}
+	return c.JSON(http.StatusOK, list(out))
+}
+
+func (s *Server) getProvider(c echo.Context) error {
+	p, err := s.o.Store.GetProvider(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return storeErr(err, "provider")
+	}
+	return c.JSON(http.StatusOK, s.providerView(p))
+}
+
+// apiKeyChange is what a request says about a provider's API key.
+type apiKeyChange struct {
+	set   bool   // the field was present
+	value string // "" removes the key
+}
+
+func applyProvider(p *config.Provider, f map[string]json.RawMessage, key *apiKeyChange) error {
+	for name, raw := range f {
+		var err error
+		switch name {
+		case "name":
+			err = strField(name, raw, &p.Name)
+		case "type":
+			err = strField(name, raw, &p.Type)
+		case "base_url":
+			err = urlField(name, raw, &p.BaseURL)
+		case "api_version":
+			err = strField(name, raw, &p.APIVersion)
+		case "enabled":
+			err = boolField(name, raw, &p.Enabled)
+		case "timeout_ms":
+			err = intField(name, raw, &p.TimeoutMS, 0, 3_600_000)
+		case "api_key":
+			key.set = true
+			if !isNull(raw) {
+				err = strField(name, raw, &key.value)
+			}
+		case "id", "api_key_set", "created_at", "updated_at", "default_base_url", "status":
+			// read-only
+		default:
+			err = unknownField(name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case p.Name == "":
+		return invalid("name", "name is required")
+	case len(p.Name) > 100:
+		return invalid("name", "name must be at most 100 characters")
+	case p.Type == "":
+		return invalid("type", "type is required")
+	case !slices.Contains(config.ProviderTypes(), p.Type):
+		return invalid("type", "type must be one of "+joinQuoted(config.ProviderTypes()))
+	case p.BaseURL == "" && (p.Type == config.TypeAzure || p.Type == config.TypeOpenAICompatible):
+		return invalid("base_url", "base_url is required for "+p.Type+" providers")
+	}
+	if p.Type != config.TypeAzure {
+		p.APIVersion = ""
+	}
+	return nil
+}
+
+func (s *Server) createProvider(c echo.Context) error {
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	p := config.Provider{ID: ids.New("prov"), Enabled: true, TimeoutMS: 300_000}
+	var key apiKeyChange
+	if err := applyProvider(&p, f, &key); err != nil {
+		return err
+	}
+	if err := s.uniqueProviderName(c.Request().Context(), p); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if key.value != "" {
+		if err := s.o.Secrets.Set(ctx, p.SecretName(), key.value); err != nil {
+			return err
+		}
+		p.APIKeySet = true
+	}
+	if err := s.o.Store.CreateProvider(ctx, &p); err != nil {
+		_ = s.o.Secrets.Delete(ctx, p.SecretName())
+		return err
+	}
+	if err := s.changed(c, "create", "provider", p.ID, nil, p); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.providerView(p))
+}
+
+func (s *Server) uniqueProviderName(ctx context.Context, p config.Provider) error {
+	all, err := s.o.Store.ListProviders(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		if o.ID != p.ID && o.Name == p.Name {
+			return invalid("name", "a provider named "+`"`+p.Name+`"`+" already exists")
+		}
+	}
+	return nil
+}
+
+func (s *Server) updateProvider(c echo.Context) error {
+	ctx := c.Request().Context()
+	before, err := s.o.Store.GetProvider(ctx, c.Param("id"))
+	if err != nil {
+		return storeErr(err, "provider")
+	}
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	p := before
+	var key apiKeyChange
+	if err := applyProvider(&p, f, &key); err != nil {
+		return err
+	}
+	if err := s.uniqueProviderName(ctx, p); err != nil {
+		return err
+	}
+	if key.set {
+		if key.value == "" {
+			if err := s.o.Secrets.Delete(ctx, p.SecretName()); err != nil {
+				return err
+			}
+			p.APIKeySet = false
+		} else {
+			if err := s.o.Secrets.Set(ctx, p.SecretName(), key.value); err != nil {
+				return err
+			}
+			p.APIKeySet = true
+		}
+	}
+	if err := s.o.Store.UpdateProvider(ctx, &p); err != nil {
+		return storeErr(err, "provider")
+	}
+	after := p
+	if err := s.changed(c, "update", "provider", p.ID, before, redactKeyChange(after, key)); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.providerView(p))
+}
+
+// redactKeyChange notes in the audit trail that a key was replaced, without the key.
+func redactKeyChange(p config.Provider, key apiKeyChange) any {
+	if !key.set {
+		return p
+	}
+	return struct {
+		config.Provider
+		APIKey string `json:"api_key"`
+	}{p, "[redacted]"}
+}
+
+func (s *Server) deleteProvider(c echo.Context) error {
+	ctx := c.Request().Context()
+	before, err := s.o.Store.GetProvider(ctx, c.Param("id"))
+	if err != nil {
+		return storeErr(err, "provider")
+	}
+	if err := s.o.Store.DeleteProvider(ctx, before.ID); err != nil {
+		return storeErr(err, "provider")
+	}
+	if err := s.o.Secrets.Delete(ctx, before.SecretName()); err != nil {
+		s.log.Warn("provider deleted but its secret could not be removed", "provider_id", before.ID, "err", err)
+	}
+	if err := s.changed(c, "delete", "provider", before.ID, before, nil); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// testResult is the outcome of a provider connection test.
+type testResult struct {
+	OK        bool     `json:"ok"`
+	Message   string   `json:"message"`
+	LatencyMS float64  `json:"latency_ms"`
+	Models    []string `json:"models"`
+}
+
+// testProvider makes a real round trip: list the provider's models.
+func (s *Server) testProvider(c echo.Context) error {
+	id := c.Param("id")
+	if _, err := s.o.Store.GetProvider(c.Request().Context(), id); err != nil {
+		return storeErr(err, "provider")
+	}
+	rp := s.o.Config.Load().Providers[id]
+	if rp == nil {
+		return notFound("provider")
+	}
+	res := testResult{Models: []string{}}
+	if rp.Err != nil {
+		res.Message = rp.Err.Error()
+		return c.JSON(http.StatusOK, res)
+	}
+	lister, ok := rp.Adapter.(providers.ModelLister)
+	if !ok {
+		res.Message = "this provider type cannot be tested by listing models"
+		return c.JSON(http.StatusOK, res)
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), min(rp.Timeout, 30*time.Second))
+	defer cancel()
+	start := time.Now()
+	models, err := lister.ListModels(ctx)
+	res.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		res.Message = errorMessage(err)
+		return c.JSON(http.StatusOK, res)
+	}
+	res.OK = true
+	res.Models = append(res.Models, models...)
+	res.Message = "connected: " + itoa(len(models)) + " models available"
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) providerTypes(c echo.Context) error {
+	type typeInfo struct {
+		Type           string `json:"type"`
+		DefaultBaseURL string `json:"default_base_url"`
+		Supported      bool   `json:"supported"`
+	}
+	var out []typeInfo
+	for _, t := range config.ProviderTypes() {
+		out = append(out, typeInfo{Type: t, DefaultBaseURL: openai.DefaultBaseURL(t), Supported: s.o.Registry.Has(t)})
+	}
+	return c.JSON(http.StatusOK, list(out))
+}
+
+func joinQuoted(v []string) string {
+	out := ""
+	for i, s := range v {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}

@@ -1,0 +1,136 @@
+package backend
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/conduit-gw/conduit/internal/keys"
+)
+
+const sessionCookie = "conduit_session"
+
+// Actors recorded in the audit trail.
+const (
+	actorMasterKey = "master_key"
+	actorSession   = "session"
+)
+
+// sessions are the web UI's logins, kept in memory by the SHA-256 of their token.
+type sessions struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[[32]byte]time.Time // expiry
+}
+
+func newSessions(ttl time.Duration) *sessions {
+	return &sessions{ttl: ttl, m: map[[32]byte]time.Time{}}
+}
+
+func (s *sessions) create(now time.Time) string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	tok := base64.RawURLEncoding.EncodeToString(b[:])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for h, exp := range s.m { // drop expired sessions as new ones come
+		if now.After(exp) {
+			delete(s.m, h)
+		}
+	}
+	s.m[keys.Hash(tok)] = now.Add(s.ttl)
+	return tok
+}
+
+func (s *sessions) valid(tok string, now time.Time) bool {
+	if tok == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.m[keys.Hash(tok)]
+	return ok && now.Before(exp)
+}
+
+func (s *sessions) delete(tok string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, keys.Hash(tok))
+}
+
+// headerKey returns the master key candidate from Authorization: Bearer or X-API-Key.
+func headerKey(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return r.Header.Get("X-API-Key")
+}
+
+const ctxActor = "conduit.actor"
+
+// requireMaster admits requests carrying the master key in a header.
+func (s *Server) requireMaster(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if k := headerKey(c.Request()); k != "" && keys.Equal(k, s.o.MasterKey) {
+			c.Set(ctxActor, actorMasterKey)
+			return next(c)
+		}
+		return &statusError{Status: http.StatusUnauthorized, Message: "missing or wrong master key"}
+	}
+}
+
+// requireAdmin admits the master key in a header or a valid session cookie.
+func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if k := headerKey(c.Request()); k != "" {
+			if keys.Equal(k, s.o.MasterKey) {
+				c.Set(ctxActor, actorMasterKey)
+				return next(c)
+			}
+			return &statusError{Status: http.StatusUnauthorized, Message: "wrong master key"}
+		}
+		if ck, err := c.Cookie(sessionCookie); err == nil && s.sessions.valid(ck.Value, time.Now()) {
+			c.Set(ctxActor, actorSession)
+			return next(c)
+		}
+		return &statusError{Status: http.StatusUnauthorized, Message: "log in with the master key"}
+	}
+}
+
+func (s *Server) login(c echo.Context) error {
+	var in struct {
+		MasterKey string `json:"master_key"`
+	}
+	if err := bindStrict(c, &in); err != nil {
+		return err
+	}
+	if in.MasterKey == "" {
+		return invalid("master_key", "master_key is required")
+	}
+	if !keys.Equal(in.MasterKey, s.o.MasterKey) {
+		s.audit(c, "login_failed", "session", "", nil, nil)
+		return &statusError{Status: http.StatusUnauthorized, Message: "wrong master key"}
+	}
+	tok := s.sessions.create(time.Now())
+	c.SetCookie(&http.Cookie{
+		Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: c.IsTLS(), MaxAge: int(s.sessions.ttl / time.Second),
+	})
+	c.Set(ctxActor, actorSession)
+	s.audit(c, "login", "session", "", nil, nil)
+	return c.JSON(http.StatusOK, map[string]any{"ok": true})
+}
+
+func (s *Server) logout(c echo.Context) error {
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		s.sessions.delete(ck.Value)
+	}
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	return c.JSON(http.StatusOK, map[string]any{"ok": true})
+}

@@ -1,0 +1,226 @@
+package backend
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/gateway"
+	"github.com/conduit-gw/conduit/internal/metrics"
+	"github.com/conduit-gw/conduit/internal/pricing"
+	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/providers/all"
+	"github.com/conduit-gw/conduit/internal/router"
+	"github.com/conduit-gw/conduit/internal/secrets"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+	"github.com/conduit-gw/conduit/internal/store"
+	"github.com/conduit-gw/conduit/internal/usage"
+)
+
+// ServeOptions configure a running gateway (SPEC §1).
+type ServeOptions struct {
+	Addr        string
+	DataDir     string
+	SecretsMode string // auto, keyring, file
+	MasterKey   string // CONDUIT_MASTER_KEY; generated when empty
+	SecretKey   string // CONDUIT_SECRET_KEY
+	Mode        string // desktop or headless
+	Version     string
+	UI          fs.FS
+	Logger      *slog.Logger
+	// Stderr receives the one-time master key notice (default os.Stderr).
+	Stderr interface{ Write([]byte) (int, error) }
+	// Started, if set, is called with the base URL once the listener is open.
+	Started func(baseURL string)
+	// ShutdownTimeout bounds the wait for in-flight requests (default 30s).
+	ShutdownTimeout time.Duration
+}
+
+// StartupError is a failure to start (port in use, unwritable data dir, corrupt DB): main
+// prints it as one line and exits non-zero.
+type StartupError struct{ Err error }
+
+func (e *StartupError) Error() string { return e.Err.Error() }
+func (e *StartupError) Unwrap() error { return e.Err }
+
+func startupErr(format string, args ...any) error {
+	return &StartupError{Err: fmt.Errorf(format, args...)}
+}
+
+// Serve runs the gateway until ctx ends, then shuts down cleanly: stop accepting, finish
+// in-flight requests, flush usage, close the DB.
+func Serve(ctx context.Context, o ServeOptions) error {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
+	if err := prepareDataDir(o.DataDir); err != nil {
+		return err
+	}
+	sec, err := secrets.Open(ctx, secrets.Options{Mode: o.SecretsMode, DataDir: o.DataDir, SecretKey: o.SecretKey, Logger: log})
+	if err != nil {
+		return startupErr("secrets: %v", err)
+	}
+	master, err := masterKey(ctx, o, sec)
+	if err != nil {
+		return startupErr("master key: %v", err)
+	}
+	db, err := store.Open(ctx, filepath.Join(o.DataDir, "conduit.db"))
+	if err != nil {
+		return startupErr("%v", err)
+	}
+	defer db.Close()
+
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return startupErr("cannot listen on %s: the address is already in use (is another Conduit running? use --addr)", o.Addr)
+		}
+		return startupErr("cannot listen on %s: %v", o.Addr, err)
+	}
+
+	reg := providers.NewRegistry()
+	all.Register(reg)
+	client := &http.Client{Transport: NewTransport()}
+	defaults, err := pricing.Defaults()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	holder, err := snapshot.NewHolder(ctx, &snapshot.Builder{
+		Source: db, Secrets: sec, Registry: reg, Client: providers.Config{Client: client},
+		Defaults: defaults, Logger: log, IsNotFound: func(err error) bool { return errors.Is(err, secrets.ErrNotFound) },
+	})
+	if err != nil {
+		ln.Close()
+		return startupErr("loading configuration: %v", err)
+	}
+	writer := usage.NewWriter(db, usage.WriterOptions{Logger: log})
+	m := metrics.New(writer, writer)
+	rt := router.New(time.Now, uint64(time.Now().UnixNano()))
+	gw := gateway.New(gateway.Options{Config: holder, Router: rt, Usage: m, MasterKey: master, Logger: log})
+	srv := New(Options{
+		Gateway: gw, Store: db, Secrets: sec, Config: holder, Router: rt, Registry: reg, Metrics: m,
+		MasterKey: master, Mode: o.Mode, Version: o.Version, UI: o.UI, Logger: log,
+		DefaultPrices: defaults, ProviderClient: client,
+	})
+
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	base := "http://" + ln.Addr().String()
+	log.Info("conduit is serving", "url", base, "mode", o.Mode, "data_dir", o.DataDir,
+		"secrets", sec.Backend(), "version", o.Version)
+	if o.Started != nil {
+		o.Started(base)
+	}
+
+	select {
+	case err := <-serveErr:
+		_ = writer.Close(context.Background())
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("in-flight requests did not finish in time; closing them", "err", err)
+		_ = hs.Close()
+	}
+	if err := writer.Close(sctx); err != nil {
+		log.Error("usage records not flushed", "err", err)
+		return fmt.Errorf("flushing usage: %w", err)
+	}
+	log.Info("stopped cleanly", "usage_rows_written", writer.Written(), "usage_rows_dropped", writer.Dropped())
+	return nil
+}
+
+// NewTransport is the shared upstream transport: large keep-alive pools, HTTP/2 where the
+// upstream speaks it.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          2048,
+		MaxIdleConnsPerHost:   512,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+func prepareDataDir(dir string) error {
+	if dir == "" {
+		return startupErr("no data directory: set --data-dir or CONDUIT_DATA_DIR")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return startupErr("data directory %s cannot be created: %v", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return startupErr("data directory %s is not writable: %v", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return nil
+}
+
+const masterKeySecret = "master_key"
+
+// masterKey returns CONDUIT_MASTER_KEY, or the stored one, or generates, stores and announces
+// a new one (keychain when that is the secrets backend, else master.key 0600 in the data dir).
+func masterKey(ctx context.Context, o ServeOptions, sec secrets.Store) (string, error) {
+	if k := strings.TrimSpace(o.MasterKey); k != "" {
+		return k, nil
+	}
+	file := filepath.Join(o.DataDir, "master.key")
+	if b, err := os.ReadFile(file); err == nil && strings.TrimSpace(string(b)) != "" {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if sec.Backend() == "keyring" {
+		if k, err := sec.Get(ctx, masterKeySecret); err == nil && k != "" {
+			return k, nil
+		}
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	k := "condt_master_" + base64.RawURLEncoding.EncodeToString(b[:])
+	where := file
+	if sec.Backend() == "keyring" {
+		if err := sec.Set(ctx, masterKeySecret, k); err != nil {
+			return "", fmt.Errorf("storing the generated master key in the keychain: %w", err)
+		}
+		where = "the OS keychain"
+	} else if err := os.WriteFile(file, []byte(k+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("writing %s: %w", file, err)
+	}
+	fmt.Fprintf(o.Stderr, "\nConduit generated an admin master key (stored in %s). It is shown only this once:\n\n    %s\n\nUse it to log in to the web UI or as 'Authorization: Bearer <key>' on /admin.\n\n", where, k)
+	return k, nil
+}

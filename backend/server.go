@@ -1,0 +1,203 @@
+// Package backend is Conduit's HTTP face: the echo routes and middleware of the client API
+// (/v1), the admin API (/admin), health, metrics and the embedded web UI. It translates HTTP to
+// gateway and store calls and nothing more.
+package backend
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/conduit-gw/conduit/internal/audit"
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/gateway"
+	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/notify"
+	"github.com/conduit-gw/conduit/internal/pricing"
+	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/router"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+	"github.com/conduit-gw/conduit/internal/usage"
+)
+
+// Store is the persistence the admin API needs.
+type Store interface {
+	snapshot.Source
+	Ping(ctx context.Context) error
+	Path() string
+	SizeBytes() int64
+
+	GetProvider(ctx context.Context, id string) (config.Provider, error)
+	CreateProvider(ctx context.Context, p *config.Provider) error
+	UpdateProvider(ctx context.Context, p *config.Provider) error
+	DeleteProvider(ctx context.Context, id string) error
+
+	GetDeployment(ctx context.Context, id string) (config.Deployment, error)
+	CreateDeployment(ctx context.Context, d *config.Deployment) error
+	UpdateDeployment(ctx context.Context, d *config.Deployment) error
+	DeleteDeployment(ctx context.Context, id string) error
+
+	GetKey(ctx context.Context, id string) (config.Key, error)
+	CreateKey(ctx context.Context, k *config.Key) error
+	UpdateKey(ctx context.Context, k *config.Key) error
+	DeleteKey(ctx context.Context, id string) error
+
+	GetCost(ctx context.Context, id string) (config.Cost, error)
+	CreateCost(ctx context.Context, c *config.Cost) error
+	UpdateCost(ctx context.Context, c *config.Cost) error
+	DeleteCost(ctx context.Context, id string) error
+
+	PutRouter(ctx context.Context, r config.Router) error
+	PutSettings(ctx context.Context, s config.Settings) error
+
+	ListLogs(ctx context.Context, f usage.LogFilter) ([]usage.Record, error)
+	Summarize(ctx context.Context, from, to time.Time, groupBy string) ([]usage.Group, error)
+	Counts(ctx context.Context) (map[string]int64, error)
+
+	ListNotifications(ctx context.Context, limit int, unreadOnly bool) ([]notify.Notification, error)
+	ListAudit(ctx context.Context, limit int, before string, resource string) ([]audit.Entry, error)
+	InsertAudit(ctx context.Context, entries []audit.Entry) error
+}
+
+// Secrets stores provider API keys.
+type Secrets interface {
+	Set(ctx context.Context, name, value string) error
+	Delete(ctx context.Context, name string) error
+	Backend() string
+}
+
+// Config is the live configuration: the current snapshot and a way to rebuild it.
+type Config interface {
+	Load() *snapshot.Snapshot
+	Reload(ctx context.Context) error
+}
+
+// Spend reports a key's spend in its current budget period and when that period ends.
+type Spend interface {
+	KeySpend(k config.Key, now time.Time) (spend float64, resetAt *time.Time)
+}
+
+// Metrics serves the Prometheus endpoint.
+type Metrics interface {
+	Handler() http.Handler
+}
+
+// Options wire a Server.
+type Options struct {
+	Gateway  *gateway.Gateway
+	Store    Store
+	Secrets  Secrets
+	Config   Config
+	Router   *router.Router
+	Registry *providers.Registry
+	Metrics  Metrics
+	Spend    Spend // optional
+	// DefaultPrices is the shipped price table, listed read-only under /admin/costs.
+	DefaultPrices []pricing.Row
+	// OnSettings, if set, is told of every settings change (the desktop app toggles autostart).
+	OnSettings func(config.Settings)
+	MasterKey  string
+	Mode       string // "desktop" or "headless"
+	Version    string
+	UI         fs.FS // the built web UI; nil or empty serves a hint page
+	Logger     *slog.Logger
+	// MaxBodyBytes bounds /v1 request bodies (default 32 MiB).
+	MaxBodyBytes int64
+	// ProviderClient is the HTTP client adapters use (for connection tests).
+	ProviderClient *http.Client
+}
+
+// Server is the HTTP handler of Conduit.
+type Server struct {
+	o        Options
+	e        *echo.Echo
+	log      *slog.Logger
+	sessions *sessions
+	started  time.Time
+}
+
+// New builds the server and its routes.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 32 << 20
+	}
+	s := &Server{o: o, log: o.Logger, sessions: newSessions(24 * time.Hour), started: time.Now()}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(s.recoverer)
+	s.e = e
+
+	e.GET("/health", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/ready", s.ready)
+	e.GET("/metrics", echo.WrapHandler(o.Metrics.Handler()), s.requireMaster)
+
+	v1 := e.Group("/v1", s.v1Headers)
+	v1.GET("/models", s.listModels)
+	v1.POST("/chat/completions", s.chatCompletions)
+	v1.POST("/embeddings", s.embeddings)
+	v1.POST("/images/generations", s.imageGenerations)
+
+	s.adminRoutes(e.Group("/admin"))
+	s.uiRoutes(e)
+	return s
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Echo exposes the echo instance (the desktop app mounts it in its asset server).
+func (s *Server) Echo() *echo.Echo { return s.e }
+
+func (s *Server) ready(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.o.Store.Ping(ctx); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database not answering"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// recoverer turns a handler panic into a 500 without killing the process. A panic with
+// http.ErrAbortHandler (a deliberately aborted stream) is re-raised for net/http.
+func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.log.Error("panic in handler", "path", c.Request().URL.Path, "panic", r)
+				err = &statusError{Status: http.StatusInternalServerError, Message: "internal error"}
+			}
+		}()
+		return next(c)
+	}
+}
+
+// v1Headers gives every /v1 response a request id.
+func (s *Server) v1Headers(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := ids.New("req")
+		c.Set(ctxRequestID, id)
+		c.Set(ctxStart, time.Now())
+		c.Response().Header().Set("x-request-id", id)
+		return next(c)
+	}
+}
+
+const (
+	ctxRequestID = "conduit.request_id"
+	ctxStart     = "conduit.start"
+)
+
+func formatMS(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }

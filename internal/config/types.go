@@ -1,0 +1,160 @@
+// Package config holds the records an admin edits (providers, deployments, keys, costs, router,
+// settings) and the immutable runtime snapshot built from them for the request path.
+package config
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Provider types accepted by the admin API (SPEC §3).
+const (
+	TypeOpenAI           = "openai"
+	TypeAzure            = "azure"
+	TypeAnthropic        = "anthropic"
+	TypeGemini           = "gemini"
+	TypeCohere           = "cohere"
+	TypeMistral          = "mistral"
+	TypeGroq             = "groq"
+	TypeOpenRouter       = "openrouter"
+	TypeOllama           = "ollama"
+	TypeOpenAICompatible = "openai_compatible"
+)
+
+// ProviderTypes lists every accepted provider type, in display order.
+func ProviderTypes() []string {
+	return []string{TypeOpenAI, TypeAzure, TypeAnthropic, TypeGemini, TypeCohere, TypeMistral,
+		TypeGroq, TypeOpenRouter, TypeOllama, TypeOpenAICompatible}
+}
+
+// Provider is an upstream account. Its API key lives in the secrets backend, never here.
+type Provider struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Type       string    `json:"type"`
+	BaseURL    string    `json:"base_url"`
+	APIVersion string    `json:"api_version"`
+	Enabled    bool      `json:"enabled"`
+	TimeoutMS  int       `json:"timeout_ms"`
+	APIKeySet  bool      `json:"api_key_set"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// SecretName is the name under which a provider's API key is kept in the secrets backend.
+func (p *Provider) SecretName() string { return "provider/" + p.ID }
+
+// Deployment is one row of the models table: an alias served by a provider model.
+// Several deployments with one alias are what the router chooses among.
+type Deployment struct {
+	ID                 string    `json:"id"`
+	Alias              string    `json:"alias"`
+	ProviderID         string    `json:"provider_id"`
+	ProviderModel      string    `json:"provider_model"`
+	Weight             int       `json:"weight"`
+	Priority           int       `json:"priority"`
+	SupportsVision     bool      `json:"supports_vision"`
+	SupportsTools      bool      `json:"supports_tools"`
+	SupportsStreaming  bool      `json:"supports_streaming"`
+	SupportsEmbeddings bool      `json:"supports_embeddings"`
+	ContextWindow      int       `json:"context_window"`
+	Enabled            bool      `json:"enabled"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+// Router strategies (SPEC §3).
+const (
+	StrategySimple       = "simple"
+	StrategyRandom       = "random"
+	StrategyRoundRobin   = "round_robin"
+	StrategyWeighted     = "weighted"
+	StrategyLeastLatency = "least_latency"
+	StrategyLeastCost    = "least_cost"
+)
+
+// Router is the global routing configuration.
+type Router struct {
+	Strategy              string              `json:"strategy"`
+	MaxRetries            int                 `json:"max_retries"`
+	RetryBaseMS           int                 `json:"retry_base_ms"`
+	RetryMaxMS            int                 `json:"retry_max_ms"`
+	CooldownAfterFailures int                 `json:"cooldown_after_failures"`
+	CooldownS             int                 `json:"cooldown_s"`
+	HealthCheckIntervalS  int                 `json:"health_check_interval_s"`
+	Fallbacks             map[string][]string `json:"fallbacks"`
+}
+
+// DefaultRouter returns the SPEC defaults.
+func DefaultRouter() Router {
+	return Router{
+		Strategy:              StrategySimple,
+		MaxRetries:            3,
+		RetryBaseMS:           500,
+		RetryMaxMS:            10000,
+		CooldownAfterFailures: 3,
+		CooldownS:             30,
+		HealthCheckIntervalS:  60,
+		Fallbacks:             map[string][]string{},
+	}
+}
+
+// Budget durations (SPEC §3).
+const (
+	BudgetTotal   = "total"
+	BudgetDaily   = "daily"
+	BudgetWeekly  = "weekly"
+	BudgetMonthly = "monthly"
+)
+
+// Key is a virtual key. Only the SHA-256 of the plaintext is stored.
+type Key struct {
+	ID             string          `json:"id"`
+	Name           string          `json:"name"`
+	KeyPrefix      string          `json:"key_prefix"`
+	KeyHash        string          `json:"-"` // hex SHA-256 of the plaintext key
+	MaxBudget      *float64        `json:"max_budget"`
+	BudgetDuration string          `json:"budget_duration"`
+	RPM            *int            `json:"rpm"`
+	RPD            *int            `json:"rpd"`
+	TPM            *int            `json:"tpm"`
+	AllowedModels  []string        `json:"allowed_models"`
+	ExpiresAt      *time.Time      `json:"expires_at"`
+	Enabled        bool            `json:"enabled"`
+	Metadata       json.RawMessage `json:"metadata"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+}
+
+// Cost is a price row. Prices are USD; per-token prices are per million tokens.
+type Cost struct {
+	ID                 string    `json:"id"`
+	ModelPattern       string    `json:"model_pattern"`
+	InputPerMTok       float64   `json:"input_per_mtok"`
+	OutputPerMTok      float64   `json:"output_per_mtok"`
+	CachedInputPerMTok *float64  `json:"cached_input_per_mtok"`
+	PerImage           *float64  `json:"per_image"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+// Settings are the global product settings.
+type Settings struct {
+	NotifyDesktop       bool   `json:"notify_desktop"`
+	NotifyWebhookURL    string `json:"notify_webhook_url"`
+	BudgetAlertPercents []int  `json:"budget_alert_percents"`
+	ExpiryWarningDays   int    `json:"expiry_warning_days"`
+	LogBodies           bool   `json:"log_bodies"`
+	LogRetentionDays    int    `json:"log_retention_days"`
+	Autostart           bool   `json:"autostart"`
+}
+
+// DefaultSettings returns the SPEC defaults.
+func DefaultSettings() Settings {
+	return Settings{
+		NotifyDesktop:       true,
+		BudgetAlertPercents: []int{50, 80, 100},
+		ExpiryWarningDays:   7,
+		LogRetentionDays:    30,
+	}
+}

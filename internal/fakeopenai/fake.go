@@ -1,0 +1,277 @@
+// Package fakeopenai is a scriptable upstream that speaks OpenAI's wire format, for tests,
+// end-to-end runs and benchmarks. It answers chat completions (whole and streamed), embeddings,
+// image generations and the model list, and can be told to fail, stall or cut streams.
+package fakeopenai
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Script changes how the next requests are answered. Zero values mean "behave normally".
+type Script struct {
+	// FailStatus, with FailTimes > 0, answers that many requests with this status.
+	FailStatus int
+	FailTimes  int
+	RetryAfter string // Retry-After header on failures
+	// CutAfter cuts a stream after this many content chunks (no [DONE]).
+	CutAfter int
+	// ErrorEventAfter sends an error event after this many content chunks.
+	ErrorEventAfter int
+	// Latency delays every answer.
+	Latency time.Duration
+	// NoStreamUsage leaves out the usage chunk even when asked for.
+	NoStreamUsage bool
+}
+
+// Request is what the fake saw of one request.
+type Request struct {
+	Path   string
+	Header http.Header
+	Body   map[string]any
+	Raw    []byte
+}
+
+// Server is an http.Handler. Configure it with Set; inspect Requests.
+type Server struct {
+	// Reply is the assistant text (default "Hello from the fake upstream!").
+	Reply string
+	// Chunks is how many content chunks a stream has (default: one per word).
+	APIKey string // when set, requests must carry "Bearer <APIKey>" or api-key
+
+	mu       sync.Mutex
+	script   Script
+	requests []Request
+	served   atomic.Int64
+}
+
+// New returns a fake upstream that requires apiKey (none when empty).
+func New(apiKey string) *Server {
+	return &Server{APIKey: apiKey, Reply: "Hello from the fake upstream!"}
+}
+
+// Set replaces the script.
+func (s *Server) Set(sc Script) {
+	s.mu.Lock()
+	s.script = sc
+	s.mu.Unlock()
+}
+
+// Requests returns the requests seen so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Served is the number of requests answered.
+func (s *Server) Served() int64 { return s.served.Load() }
+
+// takeScript returns the script for this request, consuming one failure.
+func (s *Server) takeScript() (sc Script, fail bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sc = s.script
+	if s.script.FailTimes > 0 {
+		s.script.FailTimes--
+		return sc, true
+	}
+	return sc, false
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.served.Add(1)
+	raw, _ := io.ReadAll(r.Body)
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	s.mu.Lock()
+	if len(s.requests) < 10_000 {
+		s.requests = append(s.requests, Request{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Raw: raw})
+	}
+	s.mu.Unlock()
+
+	if s.APIKey != "" && r.Header.Get("Authorization") != "Bearer "+s.APIKey && r.Header.Get("api-key") != s.APIKey {
+		writeError(w, http.StatusUnauthorized, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.")
+		return
+	}
+	sc, fail := s.takeScript()
+	if sc.Latency > 0 {
+		select {
+		case <-time.After(sc.Latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if fail {
+		if sc.RetryAfter != "" {
+			w.Header().Set("Retry-After", sc.RetryAfter)
+		}
+		writeError(w, sc.FailStatus, "server_error", "", fmt.Sprintf("scripted failure %d", sc.FailStatus))
+		return
+	}
+	switch {
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/models"):
+		writeJSON(w, map[string]any{"object": "list", "data": []map[string]any{
+			{"id": "gpt-4o-mini", "object": "model", "created": 1721172741, "owned_by": "system"},
+			{"id": "text-embedding-3-small", "object": "model", "created": 1705948997, "owned_by": "system"},
+		}})
+	case strings.HasSuffix(r.URL.Path, "/chat/completions"):
+		s.chat(w, r, body, sc)
+	case strings.HasSuffix(r.URL.Path, "/embeddings"):
+		s.embeddings(w, body)
+	case strings.HasSuffix(r.URL.Path, "/images/generations"):
+		writeJSON(w, map[string]any{"created": 1700000000, "data": []map[string]any{{"url": "https://example.invalid/image.png", "revised_prompt": "a cat"}}})
+	default:
+		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", "Unknown request URL: "+r.URL.Path)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, typ, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	var c any
+	if code != "" {
+		c = code
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": c}})
+}
+
+// promptTokens is a deterministic stand-in for tokenisation: 1 token per 4 bytes of messages.
+func promptTokens(body map[string]any) int {
+	b, _ := json.Marshal(body["messages"])
+	return len(b)/4 + 1
+}
+
+func (s *Server) chat(w http.ResponseWriter, r *http.Request, body map[string]any, sc Script) {
+	model, _ := body["model"].(string)
+	if model == "" {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "you must provide a model parameter")
+		return
+	}
+	if _, ok := body["messages"].([]any); !ok {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "'messages' is a required property")
+		return
+	}
+	pt := promptTokens(body)
+	words := strings.SplitAfter(s.Reply, " ")
+	ct := len(words)
+	_, wantTools := body["tools"].([]any)
+	stream, _ := body["stream"].(bool)
+	if !stream {
+		msg := map[string]any{"role": "assistant", "content": s.Reply, "refusal": nil}
+		finish := "stop"
+		if wantTools {
+			msg = map[string]any{"role": "assistant", "content": nil, "tool_calls": []map[string]any{{
+				"id": "call_abc123", "type": "function",
+				"function": map[string]any{"name": "get_weather", "arguments": `{"city":"Paris"}`},
+			}}}
+			finish = "tool_calls"
+		}
+		writeJSON(w, map[string]any{
+			"id": "chatcmpl-fake1", "object": "chat.completion", "created": 1700000000, "model": model,
+			"choices":            []map[string]any{{"index": 0, "message": msg, "logprobs": nil, "finish_reason": finish}},
+			"usage":              map[string]any{"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct, "prompt_tokens_details": map[string]any{"cached_tokens": 0}},
+			"system_fingerprint": "fp_fake",
+		})
+		return
+	}
+	includeUsage := false
+	if so, ok := body["stream_options"].(map[string]any); ok {
+		includeUsage, _ = so["include_usage"].(bool)
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	fl, _ := w.(http.Flusher)
+	send := func(v any) {
+		b, _ := json.Marshal(v)
+		fmt.Fprintf(w, "data: %s\n\n", b)
+		if fl != nil {
+			fl.Flush()
+		}
+	}
+	chunk := func(delta map[string]any, finish any) map[string]any {
+		return map[string]any{"id": "chatcmpl-fake1", "object": "chat.completion.chunk", "created": 1700000000,
+			"model": model, "system_fingerprint": "fp_fake",
+			"choices": []map[string]any{{"index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish}}}
+	}
+	send(chunk(map[string]any{"role": "assistant", "content": "", "refusal": nil}, nil))
+	finish := "stop"
+	if wantTools {
+		finish = "tool_calls"
+		send(chunk(map[string]any{"tool_calls": []map[string]any{{"index": 0, "id": "call_abc123", "type": "function",
+			"function": map[string]any{"name": "get_weather", "arguments": ""}}}}, nil))
+		for _, part := range []string{`{"city"`, `:"Paris"}`} {
+			send(chunk(map[string]any{"tool_calls": []map[string]any{{"index": 0, "function": map[string]any{"arguments": part}}}}, nil))
+		}
+	} else {
+		for i, word := range words {
+			if sc.CutAfter > 0 && i == sc.CutAfter {
+				if hj, ok := w.(http.Hijacker); ok {
+					if conn, _, err := hj.Hijack(); err == nil {
+						conn.Close()
+					}
+				}
+				return
+			}
+			if sc.ErrorEventAfter > 0 && i == sc.ErrorEventAfter {
+				send(map[string]any{"error": map[string]any{"message": "The server had an error while processing your request.", "type": "server_error"}})
+				return
+			}
+			send(chunk(map[string]any{"content": word}, nil))
+		}
+	}
+	send(chunk(map[string]any{}, finish))
+	if includeUsage && !sc.NoStreamUsage {
+		send(map[string]any{"id": "chatcmpl-fake1", "object": "chat.completion.chunk", "created": 1700000000,
+			"model": model, "system_fingerprint": "fp_fake", "choices": []any{},
+			"usage": map[string]any{"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}})
+	}
+	fmt.Fprint(w, "data: [DONE]\n\n")
+	if fl != nil {
+		fl.Flush()
+	}
+}
+
+func (s *Server) embeddings(w http.ResponseWriter, body map[string]any) {
+	var inputs []string
+	switch in := body["input"].(type) {
+	case string:
+		inputs = []string{in}
+	case []any:
+		for _, v := range in {
+			inputs = append(inputs, fmt.Sprint(v))
+		}
+	}
+	base64Format := body["encoding_format"] == "base64"
+	data := make([]map[string]any, len(inputs))
+	tokens := 0
+	for i, in := range inputs {
+		vec := []float32{0.1, -0.2, 0.3, float32(len(in))}
+		var emb any = vec
+		if base64Format {
+			buf := make([]byte, 4*len(vec))
+			for j, f := range vec {
+				binary.LittleEndian.PutUint32(buf[4*j:], math.Float32bits(f))
+			}
+			emb = base64.StdEncoding.EncodeToString(buf)
+		}
+		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": emb}
+		tokens += len(in)/4 + 1
+	}
+	writeJSON(w, map[string]any{"object": "list", "data": data, "model": body["model"],
+		"usage": map[string]any{"prompt_tokens": tokens, "total_tokens": tokens}})
+}

@@ -1,0 +1,261 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/pricing"
+	"github.com/conduit-gw/conduit/internal/router"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+	"github.com/conduit-gw/conduit/internal/usage"
+)
+
+// Chat serves a chat completion. For req.Stream the answer goes to w and the Result is nil;
+// an error returned before w.Begin was called has not been written anywhere.
+func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w StreamWriter) (*Result, error) {
+	s := g.cfg.Load()
+	rec := g.newRecord(c, req.Model)
+	rec.Stream = req.Stream
+	defer g.finish(c, rec)
+
+	if !c.Principal.Allows(req.Model) {
+		return nil, rec.fail(notAllowed(req.Model))
+	}
+	needs := router.Needs{Vision: req.HasImages(), Tools: len(req.Tools) > 0, Streaming: req.Stream}
+	plan, err := g.router.Plan(s, req.Model, needs)
+	if err != nil {
+		return nil, rec.fail(err)
+	}
+	if req.Stream {
+		return nil, g.chatStream(ctx, s, c, req, w, plan, rec)
+	}
+
+	var resp *llm.Response
+	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
+		actx, cancel := withTimeout(ctx, d)
+		defer cancel()
+		t0 := g.now()
+		r, err := d.Provider.Adapter.Chat(actx, req, d.ProviderModel)
+		if err != nil {
+			if isTimeout(ctx, err) {
+				return timeoutError(d, g.now().Sub(t0))
+			}
+			return err
+		}
+		resp = r
+		return nil
+	})
+	rec.setDeployment(d)
+	if err != nil {
+		return nil, rec.fail(err)
+	}
+	body := setModel(resp.Body, req.Model)
+	rec.charge(d, resp.Usage, 0)
+	rec.TTFBMS = ms(g.now().Sub(c.Start))
+	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, nil
+}
+
+func notAllowed(alias string) *llm.Error {
+	return llm.Errorf(http.StatusForbidden, "invalid_request_error", llm.CodeModelNotAllowed,
+		"This API key is not allowed to use the model %q", alias)
+}
+
+// chatStream opens the stream with failover until a first chunk arrives, then relays.
+func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call, req *llm.ChatRequest,
+	w StreamWriter, plan []*snapshot.Deployment, rec *record) error {
+	var (
+		stream llm.ChunkStream
+		first  []byte
+		cancel context.CancelFunc = func() {}
+	)
+	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
+		actx, acancel := withTimeout(ctx, d)
+		t0 := g.now()
+		st, err := d.Provider.Adapter.ChatStream(actx, req, d.ProviderModel)
+		if err == nil {
+			first, err = st.Next()
+			if err != nil {
+				st.Close()
+				if errors.Is(err, io.EOF) {
+					err = &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
+						Message: "provider " + d.Provider.Name + " sent an empty stream", Retryable: true}
+				}
+			}
+		}
+		if err != nil {
+			acancel()
+			if isTimeout(ctx, err) {
+				return timeoutError(d, g.now().Sub(t0))
+			}
+			return err
+		}
+		stream, cancel = st, acancel
+		return nil
+	})
+	rec.setDeployment(d)
+	if err != nil {
+		return rec.fail(err)
+	}
+	defer cancel()
+	defer stream.Close()
+
+	if err := w.Begin(Meta{Provider: c.Provider, OverheadMS: c.OverheadMS(g.now())}); err != nil {
+		return rec.fail(clientGone(err))
+	}
+	rec.TTFBMS = ms(g.now().Sub(c.Start))
+	var (
+		u        llm.Usage
+		gotUsage bool
+		text     int // bytes of streamed text, for estimating when the upstream reports no usage
+		chunk    = first
+	)
+	for {
+		if bytes.Contains(chunk, []byte(`"usage":{`)) {
+			if pu := parseUsage(chunk); pu.PromptTokens+pu.CompletionTokens > 0 {
+				u, gotUsage = pu, true
+			}
+		}
+		if !gotUsage {
+			text += streamedText(chunk)
+		}
+		if req.WantsUsage() || !usageOnly(chunk) {
+			if err := w.Chunk(setModel(chunk, req.Model)); err != nil {
+				// The client went away: charge what was delivered.
+				rec.charge(d, g.estimate(req, u, gotUsage, text, rec), 0)
+				return rec.fail(clientGone(err))
+			}
+		}
+		var err error
+		chunk, err = stream.Next()
+		if errors.Is(err, io.EOF) {
+			rec.charge(d, g.estimate(req, u, gotUsage, text, rec), 0)
+			return w.End(nil)
+		}
+		if err != nil {
+			e := llm.AsError(err)
+			if ctx.Err() != nil {
+				e = clientGone(ctx.Err())
+			} else if isTimeout(ctx, err) {
+				e = timeoutError(d, g.now().Sub(c.Start))
+			}
+			rec.charge(d, g.estimate(req, u, gotUsage, text, rec), 0)
+			rec.Cost = 0 // only successful responses are charged
+			rec.fail(e)
+			_ = w.End(e)
+			return nil // the error is written into the stream; nothing more to send
+		}
+	}
+}
+
+// estimate returns the reported usage, or a rough count marked estimated when none came.
+func (g *Gateway) estimate(req *llm.ChatRequest, u llm.Usage, got bool, textBytes int, rec *record) llm.Usage {
+	if got {
+		return u
+	}
+	rec.Estimated = true
+	prompt := 0
+	for i := range req.Messages {
+		prompt += len(req.Messages[i].Content.String())/4 + 4
+	}
+	completion := (textBytes + 3) / 4
+	return llm.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
+}
+
+// usageOnly reports whether a chunk is the final usage chunk (no choices).
+func usageOnly(chunk []byte) bool {
+	ch := gjson.GetBytes(chunk, "choices")
+	return !ch.Exists() || (ch.IsArray() && len(ch.Array()) == 0)
+}
+
+// streamedText counts the bytes of content and tool-call arguments in a chunk.
+func streamedText(chunk []byte) int {
+	n := 0
+	gjson.GetBytes(chunk, "choices").ForEach(func(_, c gjson.Result) bool {
+		n += len(c.Get("delta.content").Str)
+		c.Get("delta.tool_calls").ForEach(func(_, t gjson.Result) bool {
+			n += len(t.Get("function.arguments").Str)
+			return true
+		})
+		return true
+	})
+	return n
+}
+
+func parseUsage(b []byte) llm.Usage {
+	u := gjson.GetBytes(b, "usage")
+	out := llm.Usage{
+		PromptTokens:     int(u.Get("prompt_tokens").Int()),
+		CompletionTokens: int(u.Get("completion_tokens").Int()),
+		TotalTokens:      int(u.Get("total_tokens").Int()),
+	}
+	if ct := u.Get("prompt_tokens_details.cached_tokens"); ct.Exists() {
+		out.PromptTokensDetails = &llm.PromptTokensDetails{CachedTokens: int(ct.Int())}
+	}
+	return out
+}
+
+var inPlace = &sjson.Options{Optimistic: true, ReplaceInPlace: true}
+
+// setModel makes the response name the alias the client asked for.
+func setModel(b []byte, alias string) []byte {
+	if m := gjson.GetBytes(b, "model"); m.Exists() && m.Str == alias {
+		return b
+	}
+	out, err := sjson.SetBytesOptions(b, "model", alias, inPlace)
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+// record is the usage row being built for one request.
+type record struct {
+	usage.Record
+	err error
+}
+
+func (g *Gateway) newRecord(c *Call, alias string) *record {
+	return &record{Record: usage.Record{
+		ID: c.RequestID, Time: c.Start.UTC(), KeyID: c.Principal.KeyID(), Endpoint: c.Endpoint,
+		Alias: alias, Status: http.StatusOK, ClientIP: c.ClientIP,
+	}}
+}
+
+func (r *record) setDeployment(d *snapshot.Deployment) {
+	if d != nil {
+		r.ProviderID, r.ProviderModel = d.ProviderID, d.ProviderModel
+	}
+}
+
+func (r *record) fail(err error) error {
+	e := llm.AsError(err)
+	r.Status, r.ErrorCode, r.ErrorMessage = e.Status, e.Code, e.Message
+	r.err = e
+	return e
+}
+
+func (r *record) charge(d *snapshot.Deployment, u llm.Usage, images int) {
+	r.PromptTokens, r.CompletionTokens, r.CachedTokens = u.PromptTokens, u.CompletionTokens, u.CachedTokens()
+	if d != nil && d.Priced {
+		r.Cost = pricing.Cost(d.Price.Cost, u, images)
+	}
+}
+
+// finish completes the record and hands it to the usage log.
+func (g *Gateway) finish(c *Call, r *record) {
+	now := g.now()
+	r.LatencyMS = ms(now.Sub(c.Start))
+	r.OverheadMS = c.OverheadMS(now)
+	r.Attempts = c.Attempts
+	if r.err != nil && r.Status >= 500 {
+		g.log.Warn("request failed", "request_id", r.ID, "alias", r.Alias, "status", r.Status, "err", r.err)
+	}
+	g.usage.Enqueue(r.Record)
+}

@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/router"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+)
+
+// Embeddings serves an embeddings request.
+func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRequest) (*Result, error) {
+	s := g.cfg.Load()
+	rec := g.newRecord(c, req.Model)
+	defer g.finish(c, rec)
+	if !c.Principal.Allows(req.Model) {
+		return nil, rec.fail(notAllowed(req.Model))
+	}
+	plan, err := g.router.Plan(s, req.Model, router.Needs{Embeddings: true})
+	if err != nil {
+		return nil, rec.fail(err)
+	}
+	var resp *llm.Response
+	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
+		e, ok := d.Provider.Adapter.(providers.Embedder)
+		if !ok {
+			return unsupported(d, "embeddings")
+		}
+		actx, cancel := withTimeout(ctx, d)
+		defer cancel()
+		r, err := e.Embeddings(actx, req, d.ProviderModel)
+		if err != nil {
+			if isTimeout(ctx, err) {
+				return timeoutError(d, d.Provider.Timeout)
+			}
+			return err
+		}
+		resp = r
+		return nil
+	})
+	rec.setDeployment(d)
+	if err != nil {
+		return nil, rec.fail(err)
+	}
+	rec.charge(d, resp.Usage, 0)
+	return &Result{Body: setModel(resp.Body, req.Model), OverheadMS: c.OverheadMS(g.now())}, nil
+}
+
+// Images serves an image generation request; body is the client's JSON.
+func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte) (*Result, error) {
+	s := g.cfg.Load()
+	rec := g.newRecord(c, alias)
+	defer g.finish(c, rec)
+	if !c.Principal.Allows(alias) {
+		return nil, rec.fail(notAllowed(alias))
+	}
+	plan, err := g.router.Plan(s, alias, router.Needs{})
+	if err != nil {
+		return nil, rec.fail(err)
+	}
+	var resp *llm.Response
+	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
+		ig, ok := d.Provider.Adapter.(providers.ImageGenerator)
+		if !ok {
+			return unsupported(d, "image generation")
+		}
+		actx, cancel := withTimeout(ctx, d)
+		defer cancel()
+		r, err := ig.GenerateImages(actx, body, d.ProviderModel)
+		if err != nil {
+			if isTimeout(ctx, err) {
+				return timeoutError(d, d.Provider.Timeout)
+			}
+			return err
+		}
+		resp = r
+		return nil
+	})
+	rec.setDeployment(d)
+	if err != nil {
+		return nil, rec.fail(err)
+	}
+	images := int(gjson.GetBytes(resp.Body, "data.#").Int())
+	rec.charge(d, resp.Usage, images)
+	return &Result{Body: resp.Body, OverheadMS: c.OverheadMS(g.now())}, nil
+}
+
+func unsupported(d *snapshot.Deployment, what string) *llm.Error {
+	return &llm.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: llm.CodeInvalidRequest,
+		Message: "provider " + d.Provider.Name + " (" + d.Provider.Type + ") does not support " + what,
+		Param:   "model", Retryable: true}
+}

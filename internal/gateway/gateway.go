@@ -1,0 +1,180 @@
+// Package gateway is the request use case, independent of HTTP: authenticate, authorize,
+// limit, route, call the provider, account usage.
+package gateway
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/keys"
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/router"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+	"github.com/conduit-gw/conduit/internal/usage"
+)
+
+// MasterKeyID is the key_id logged for requests made with the master key.
+const MasterKeyID = "master"
+
+// Snapshots yields the current configuration.
+type Snapshots interface {
+	Load() *snapshot.Snapshot
+}
+
+// UsageLog receives one record per request without blocking.
+type UsageLog interface {
+	Enqueue(usage.Record) bool
+}
+
+// Options configure a Gateway.
+type Options struct {
+	Config    Snapshots
+	Router    *router.Router
+	Usage     UsageLog
+	MasterKey string
+	Logger    *slog.Logger
+	Now       func() time.Time
+	// Sleep waits for d or until ctx ends (tests inject a fake).
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Gateway serves client requests. It is safe for concurrent use.
+type Gateway struct {
+	cfg        Snapshots
+	router     *router.Router
+	usage      UsageLog
+	masterHash [32]byte
+	log        *slog.Logger
+	now        func() time.Time
+	sleep      func(ctx context.Context, d time.Duration) error
+}
+
+// New returns a Gateway.
+func New(o Options) *Gateway {
+	g := &Gateway{cfg: o.Config, router: o.Router, usage: o.Usage, log: o.Logger, now: o.Now, sleep: o.Sleep}
+	g.masterHash = keys.Hash(o.MasterKey)
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	if g.sleep == nil {
+		g.sleep = sleepCtx
+	}
+	return g
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Principal is who makes a request: a virtual key, or the master key (Key == nil).
+type Principal struct {
+	Key *snapshot.Key
+}
+
+// KeyID is the id logged for the principal.
+func (p Principal) KeyID() string {
+	if p.Key == nil {
+		return MasterKeyID
+	}
+	return p.Key.ID
+}
+
+// Allows reports whether the principal may use alias.
+func (p Principal) Allows(alias string) bool { return p.Key == nil || p.Key.Allows(alias) }
+
+// Authenticate resolves a bearer token from memory. Master and virtual keys are both looked
+// up by their SHA-256, so no comparison depends on a secret's bytes.
+func (g *Gateway) Authenticate(token string) (Principal, error) {
+	if token == "" {
+		return Principal{}, llm.Errorf(http.StatusUnauthorized, "invalid_request_error", llm.CodeInvalidAPIKey,
+			"You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.")
+	}
+	h := keys.Hash(token)
+	if subtle.ConstantTimeCompare(h[:], g.masterHash[:]) == 1 {
+		return Principal{}, nil
+	}
+	k := g.cfg.Load().Keys[h]
+	if k == nil {
+		return Principal{}, llm.Errorf(http.StatusUnauthorized, "invalid_request_error", llm.CodeInvalidAPIKey,
+			"Incorrect API key provided.")
+	}
+	if !k.Enabled {
+		return Principal{}, llm.Errorf(http.StatusUnauthorized, "invalid_request_error", llm.CodeKeyDisabled,
+			"This API key is disabled.")
+	}
+	if k.ExpiresAt != nil && !g.now().Before(*k.ExpiresAt) {
+		return Principal{}, llm.Errorf(http.StatusUnauthorized, "invalid_request_error", llm.CodeKeyExpired,
+			"This API key expired at %s.", k.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return Principal{Key: k}, nil
+}
+
+// Models lists the aliases the principal may use.
+func (g *Gateway) Models(p Principal) []string {
+	s := g.cfg.Load()
+	out := make([]string, 0, len(s.AliasNames))
+	for _, a := range s.AliasNames {
+		if p.Allows(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Call carries one request's identity and timing through the gateway.
+type Call struct {
+	RequestID string
+	Principal Principal
+	ClientIP  string
+	Endpoint  string
+	Start     time.Time
+
+	// Set by the gateway as the call proceeds.
+	Provider string // name of the provider that answered (or was last tried)
+	Attempts int
+	upstream time.Duration // time spent waiting on providers and back-off
+}
+
+// OverheadMS is the time spent inside Conduit so far, upstream time excluded.
+func (c *Call) OverheadMS(now time.Time) float64 {
+	d := now.Sub(c.Start) - c.upstream
+	if d < 0 {
+		d = 0
+	}
+	return float64(d) / float64(time.Millisecond)
+}
+
+// Result is a complete answer ready for the client.
+type Result struct {
+	Body       []byte
+	OverheadMS float64
+}
+
+// Meta is sent to a StreamWriter before the first chunk.
+type Meta struct {
+	Provider   string
+	OverheadMS float64
+}
+
+// StreamWriter receives a streamed answer. Begin is called once before the first chunk; End
+// closes the stream: cleanly when err is nil, with an error event otherwise.
+type StreamWriter interface {
+	Begin(Meta) error
+	Chunk(data []byte) error
+	End(err error) error
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,78 @@
+package llm
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Error codes of the client API (SPEC §2).
+const (
+	CodeInvalidAPIKey       = "invalid_api_key"
+	CodeKeyDisabled         = "key_disabled"
+	CodeKeyExpired          = "key_expired"
+	CodeModelNotAllowed     = "model_not_allowed"
+	CodeModelNotFound       = "model_not_found"
+	CodeInvalidRequest      = "invalid_request"
+	CodeRateLimitExceeded   = "rate_limit_exceeded"
+	CodeInsufficientQuota   = "insufficient_quota"
+	CodeUpstreamError       = "upstream_error"
+	CodeNoHealthyDeployment = "no_healthy_deployment"
+	CodeUpstreamTimeout     = "upstream_timeout"
+)
+
+// Error is a client-facing error with a private cause. Message is safe to show to the client;
+// Cause may hold upstream bodies or internals and is only logged.
+type Error struct {
+	Status  int
+	Type    string
+	Code    string
+	Message string
+	Param   string
+	// RetryAfter, when positive, is sent as the Retry-After header.
+	RetryAfter time.Duration
+	// Retryable marks upstream failures the router may retry elsewhere.
+	Retryable bool
+	Cause     error
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return e.Code + ": " + e.Message + ": " + e.Cause.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Cause }
+
+// AsError returns err as an *Error, wrapping anything else as a 502 upstream_error.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: CodeUpstreamError,
+		Message: "upstream request failed", Cause: err}
+}
+
+// RetryAfterSeconds formats RetryAfter for the header, rounding up; "" when unset.
+func (e *Error) RetryAfterSeconds() string {
+	if e.RetryAfter <= 0 {
+		return ""
+	}
+	s := int64((e.RetryAfter + time.Second - 1) / time.Second)
+	return strconv.FormatInt(s, 10)
+}
+
+// InvalidRequest is a 400 naming the offending parameter.
+func InvalidRequest(param, msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: CodeInvalidRequest,
+		Message: msg, Param: param}
+}
+
+// Errorf builds an *Error with a formatted public message.
+func Errorf(status int, typ, code, format string, args ...any) *Error {
+	return &Error{Status: status, Type: typ, Code: code, Message: fmt.Sprintf(format, args...)}
+}

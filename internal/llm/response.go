@@ -1,0 +1,130 @@
+package llm
+
+import "encoding/json"
+
+// ChatResponse is an OpenAI chat.completion object.
+type ChatResponse struct {
+	ID                string   `json:"id"`
+	Object            string   `json:"object"`
+	Created           int64    `json:"created"`
+	Model             string   `json:"model"`
+	Choices           []Choice `json:"choices"`
+	Usage             *Usage   `json:"usage,omitempty"`
+	SystemFingerprint string   `json:"system_fingerprint,omitempty"`
+}
+
+// Choice is one completion choice.
+type Choice struct {
+	Index        int             `json:"index"`
+	Message      Message         `json:"message"`
+	FinishReason string          `json:"finish_reason"`
+	Logprobs     json.RawMessage `json:"logprobs,omitempty"`
+}
+
+// ChatChunk is an OpenAI chat.completion.chunk object (one SSE event of a stream).
+type ChatChunk struct {
+	ID                string        `json:"id"`
+	Object            string        `json:"object"`
+	Created           int64         `json:"created"`
+	Model             string        `json:"model"`
+	Choices           []ChunkChoice `json:"choices"`
+	Usage             *Usage        `json:"usage,omitempty"`
+	SystemFingerprint string        `json:"system_fingerprint,omitempty"`
+}
+
+// ChunkChoice is one choice's delta in a stream chunk.
+type ChunkChoice struct {
+	Index        int     `json:"index"`
+	Delta        Delta   `json:"delta"`
+	FinishReason *string `json:"finish_reason"`
+}
+
+// Delta is the incremental part of a message in a stream.
+type Delta struct {
+	Role      string     `json:"role,omitempty"`
+	Content   *string    `json:"content,omitempty"`
+	Refusal   *string    `json:"refusal,omitempty"`
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
+}
+
+// Finish reasons.
+const (
+	FinishStop          = "stop"
+	FinishLength        = "length"
+	FinishToolCalls     = "tool_calls"
+	FinishContentFilter = "content_filter"
+)
+
+// Usage is token accounting as OpenAI reports it.
+type Usage struct {
+	PromptTokens            int                      `json:"prompt_tokens"`
+	CompletionTokens        int                      `json:"completion_tokens"`
+	TotalTokens             int                      `json:"total_tokens"`
+	PromptTokensDetails     *PromptTokensDetails     `json:"prompt_tokens_details,omitempty"`
+	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
+}
+
+// PromptTokensDetails carries cached prompt tokens.
+type PromptTokensDetails struct {
+	CachedTokens int `json:"cached_tokens"`
+}
+
+// CompletionTokensDetails carries reasoning tokens.
+type CompletionTokensDetails struct {
+	ReasoningTokens int `json:"reasoning_tokens"`
+}
+
+// CachedTokens returns the cached prompt tokens, 0 when not reported.
+func (u *Usage) CachedTokens() int {
+	if u == nil || u.PromptTokensDetails == nil {
+		return 0
+	}
+	return u.PromptTokensDetails.CachedTokens
+}
+
+// EmbeddingsRequest is an OpenAI embeddings request.
+type EmbeddingsRequest struct {
+	Model          string          `json:"model"`
+	Input          json.RawMessage `json:"input"`
+	EncodingFormat string          `json:"encoding_format,omitempty"`
+	Dimensions     *int            `json:"dimensions,omitempty"`
+	User           string          `json:"user,omitempty"`
+
+	Raw []byte `json:"-"`
+}
+
+// Validate checks the request shape.
+func (r *EmbeddingsRequest) Validate() error {
+	if r.Model == "" {
+		return InvalidRequest("model", "you must provide a model parameter")
+	}
+	if len(r.Input) == 0 || string(r.Input) == "null" {
+		return InvalidRequest("input", "input must be a string or an array")
+	}
+	switch r.Input[0] {
+	case '"', '[':
+	default:
+		return InvalidRequest("input", "input must be a string or an array")
+	}
+	switch r.EncodingFormat {
+	case "", "float", "base64":
+	default:
+		return InvalidRequest("encoding_format", "encoding_format must be \"float\" or \"base64\"")
+	}
+	return nil
+}
+
+// Response is a complete, non-streamed answer in OpenAI's JSON format, as bytes ready for
+// the client (apart from the model name, which the gateway sets to the alias).
+type Response struct {
+	Body  []byte
+	Usage Usage
+}
+
+// ChunkStream yields the events of a streamed answer, each an OpenAI chat.completion.chunk
+// JSON object. Next returns io.EOF after the upstream's clean end; any other error means the
+// stream broke and must not be presented to the client as complete.
+type ChunkStream interface {
+	Next() ([]byte, error)
+	Close() error
+}

@@ -1,0 +1,125 @@
+// Package metrics exposes Conduit's Prometheus metrics, observed from the same usage records
+// that go to the request log.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/conduit-gw/conduit/internal/usage"
+)
+
+// Queue is the usage writer as metrics see it.
+type Queue interface {
+	Depth() int
+	Dropped() uint64
+	Written() uint64
+}
+
+// UsageLog is where records go after being observed.
+type UsageLog interface {
+	Enqueue(usage.Record) bool
+}
+
+// Metrics holds the collectors of one process (its own registry, no globals).
+type Metrics struct {
+	reg        *prometheus.Registry
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	overhead   prometheus.Histogram
+	ttfb       *prometheus.HistogramVec
+	tokens     *prometheus.CounterVec
+	cost       *prometheus.CounterVec
+	upstreamEr *prometheus.CounterVec
+	refused    *prometheus.CounterVec
+	next       UsageLog
+}
+
+// New registers every collector. q may be nil until the usage writer exists.
+func New(q Queue, next UsageLog) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry(), next: next}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "conduit_requests_total", Help: "Client API requests by endpoint, alias, provider and HTTP status.",
+	}, []string{"endpoint", "alias", "provider", "status"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "conduit_request_duration_seconds", Help: "Total request latency.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
+	}, []string{"endpoint"})
+	m.ttfb = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "conduit_time_to_first_byte_seconds", Help: "Time to the first byte of the answer.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"endpoint"})
+	m.overhead = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "conduit_overhead_seconds", Help: "Time spent inside Conduit per request, upstream excluded.",
+		Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05},
+	})
+	m.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "conduit_tokens_total", Help: "Tokens by alias and kind (prompt, completion, cached).",
+	}, []string{"alias", "kind"})
+	m.cost = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "conduit_cost_usd_total", Help: "Spend in USD by alias.",
+	}, []string{"alias"})
+	m.upstreamEr = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "conduit_upstream_errors_total", Help: "Failed requests by provider and error code.",
+	}, []string{"provider", "code"})
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "conduit_refused_total", Help: "Requests refused before the upstream call, by reason.",
+	}, []string{"code"})
+	m.reg.MustRegister(m.requests, m.latency, m.ttfb, m.overhead, m.tokens, m.cost, m.upstreamEr, m.refused,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if q != nil {
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "conduit_usage_queue_depth",
+				Help: "Request log records waiting to be written."}, func() float64 { return float64(q.Depth()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "conduit_usage_dropped_total",
+				Help: "Request log records dropped because the queue was full."}, func() float64 { return float64(q.Dropped()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "conduit_usage_written_total",
+				Help: "Request log records written."}, func() float64 { return float64(q.Written()) }),
+		)
+	}
+	return m
+}
+
+// Enqueue observes a finished request and passes its record on.
+func (m *Metrics) Enqueue(r usage.Record) bool {
+	m.Observe(r)
+	return m.next.Enqueue(r)
+}
+
+// Observe records one finished request.
+func (m *Metrics) Observe(r usage.Record) {
+	m.requests.WithLabelValues(r.Endpoint, r.Alias, r.ProviderID, strconv.Itoa(r.Status)).Inc()
+	m.latency.WithLabelValues(r.Endpoint).Observe(r.LatencyMS / 1000)
+	if r.TTFBMS > 0 {
+		m.ttfb.WithLabelValues(r.Endpoint).Observe(r.TTFBMS / 1000)
+	}
+	m.overhead.Observe(r.OverheadMS / 1000)
+	if r.PromptTokens > 0 {
+		m.tokens.WithLabelValues(r.Alias, "prompt").Add(float64(r.PromptTokens))
+	}
+	if r.CompletionTokens > 0 {
+		m.tokens.WithLabelValues(r.Alias, "completion").Add(float64(r.CompletionTokens))
+	}
+	if r.CachedTokens > 0 {
+		m.tokens.WithLabelValues(r.Alias, "cached").Add(float64(r.CachedTokens))
+	}
+	if r.Cost > 0 {
+		m.cost.WithLabelValues(r.Alias).Add(r.Cost)
+	}
+	if r.Status >= 400 {
+		if r.ProviderID != "" && r.Status >= 500 {
+			m.upstreamEr.WithLabelValues(r.ProviderID, r.ErrorCode).Inc()
+		} else {
+			m.refused.WithLabelValues(r.ErrorCode).Inc()
+		}
+	}
+}
+
+// Handler serves the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}

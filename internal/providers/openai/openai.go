@@ -1,0 +1,283 @@
+// Package openai is the adapter for the OpenAI wire family: openai, azure, groq, mistral,
+// openrouter, ollama (its /v1 API) and any openai_compatible server.
+package openai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
+)
+
+// Variant is what differs between members of the family.
+type Variant struct {
+	Name           string // provider type, used in error messages
+	DefaultBaseURL string // empty: base_url is required
+	// StreamUsage: the upstream accepts stream_options.include_usage.
+	StreamUsage bool
+	// Azure: deployment URLs, api-key header and api-version query.
+	Azure bool
+	// KeyOptional: the upstream runs without an API key (local servers).
+	KeyOptional bool
+}
+
+// Variants of the family, by provider type.
+var variants = []Variant{
+	{Name: "openai", DefaultBaseURL: "https://api.openai.com/v1", StreamUsage: true},
+	{Name: "azure", StreamUsage: true, Azure: true},
+	{Name: "groq", DefaultBaseURL: "https://api.groq.com/openai/v1", StreamUsage: true},
+	{Name: "mistral", DefaultBaseURL: "https://api.mistral.ai/v1"},
+	{Name: "openrouter", DefaultBaseURL: "https://openrouter.ai/api/v1", StreamUsage: true},
+	{Name: "ollama", DefaultBaseURL: "http://127.0.0.1:11434/v1", StreamUsage: true, KeyOptional: true},
+	{Name: "openai_compatible", StreamUsage: true, KeyOptional: true},
+}
+
+// DefaultAzureAPIVersion is used when an azure provider sets none.
+const DefaultAzureAPIVersion = "2024-10-21"
+
+// maxResponseBytes bounds a non-streamed upstream body.
+const maxResponseBytes = 64 << 20
+
+// Register adds every variant of the family to r.
+func Register(r *providers.Registry) {
+	for _, v := range variants {
+		r.Register(v.Name, v.Factory())
+	}
+}
+
+// DefaultBaseURL returns the default base URL of a provider type of this family ("" if none).
+func DefaultBaseURL(typ string) string {
+	for _, v := range variants {
+		if v.Name == typ {
+			return v.DefaultBaseURL
+		}
+	}
+	return ""
+}
+
+// Factory returns the providers.Factory of this variant.
+func (v Variant) Factory() providers.Factory {
+	return func(cfg providers.Config) (providers.Provider, error) { return New(v, cfg) }
+}
+
+// Client talks to one provider account of the family.
+type Client struct {
+	v          Variant
+	base       string
+	apiKey     string
+	apiVersion string
+	http       *http.Client
+}
+
+// New builds a client; it fails on a missing base URL or API key.
+func New(v Variant, cfg providers.Config) (*Client, error) {
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	if base == "" {
+		base = v.DefaultBaseURL
+	}
+	if base == "" {
+		return nil, fmt.Errorf("%s: base_url is required", v.Name)
+	}
+	if _, err := url.Parse(base); err != nil {
+		return nil, fmt.Errorf("%s: bad base_url: %w", v.Name, err)
+	}
+	if cfg.APIKey == "" && !v.KeyOptional {
+		return nil, fmt.Errorf("%s: api_key is required", v.Name)
+	}
+	c := &Client{v: v, base: base, apiKey: cfg.APIKey, apiVersion: cfg.APIVersion, http: cfg.Client}
+	if v.Azure && c.apiVersion == "" {
+		c.apiVersion = DefaultAzureAPIVersion
+	}
+	if c.http == nil {
+		c.http = http.DefaultClient
+	}
+	return c, nil
+}
+
+// endpoint returns the URL of an operation ("chat/completions", "embeddings", ...).
+func (c *Client) endpoint(op, model string) string {
+	if c.v.Azure {
+		base := c.base
+		if !strings.HasSuffix(base, "/openai") {
+			base += "/openai"
+		}
+		return base + "/deployments/" + url.PathEscape(model) + "/" + op + "?api-version=" + url.QueryEscape(c.apiVersion)
+	}
+	return c.base + "/" + op
+}
+
+func (c *Client) newRequest(ctx context.Context, method, u string, body []byte) (*http.Request, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: build request: %w", c.v.Name, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+		// A replayable body lets net/http retry on a connection the upstream closed.
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	if c.apiKey != "" {
+		if c.v.Azure {
+			req.Header.Set("api-key", c.apiKey)
+		} else {
+			req.Header.Set("Authorization", "Bearer "+c.apiKey)
+		}
+	}
+	return req, nil
+}
+
+// do sends the request; on a non-2xx status it reads the body and returns a mapped error.
+func (c *Client) do(req *http.Request) (*http.Response, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, providers.TransportError(c.v.Name, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return nil, providers.StatusError(c.v.Name, resp, body, "error.message", "message", "error", "detail")
+	}
+	return resp, nil
+}
+
+// chatBody returns the upstream request body: the client's bytes with the model replaced and,
+// for streams, usage requested.
+func (c *Client) chatBody(req *llm.ChatRequest, model string, stream bool) ([]byte, error) {
+	body := req.Raw
+	if body == nil {
+		b, err := json.Marshal(req)
+		if err != nil {
+			return nil, fmt.Errorf("%s: encode request: %w", c.v.Name, err)
+		}
+		body = b
+	} else {
+		body = bytes.Clone(body) // the router may replay req on another deployment
+	}
+	var err error
+	if body, err = sjson.SetBytes(body, "model", model); err != nil {
+		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+	}
+	if stream && c.v.StreamUsage && !req.WantsUsage() {
+		if body, err = sjson.SetBytes(body, "stream_options.include_usage", true); err != nil {
+			return nil, llm.InvalidRequest("stream_options", "cannot set stream_options: "+err.Error())
+		}
+	}
+	return body, nil
+}
+
+// Chat sends a non-streamed chat completion.
+func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (*llm.Response, error) {
+	body, err := c.chatBody(req, model, false)
+	if err != nil {
+		return nil, err
+	}
+	return c.postJSON(ctx, c.endpoint("chat/completions", model), body)
+}
+
+// Embeddings sends an embeddings request; base64 and float encodings pass through untouched.
+func (c *Client) Embeddings(ctx context.Context, req *llm.EmbeddingsRequest, model string) (*llm.Response, error) {
+	body, err := sjson.SetBytes(bytes.Clone(req.Raw), "model", model)
+	if err != nil {
+		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+	}
+	return c.postJSON(ctx, c.endpoint("embeddings", model), body)
+}
+
+// GenerateImages sends an image generation request.
+func (c *Client) GenerateImages(ctx context.Context, body []byte, model string) (*llm.Response, error) {
+	body, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	if err != nil {
+		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+	}
+	return c.postJSON(ctx, c.endpoint("images/generations", model), body)
+}
+
+func (c *Client) postJSON(ctx context.Context, u string, body []byte) (*llm.Response, error) {
+	hreq, err := c.newRequest(ctx, http.MethodPost, u, body)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, providers.TransportError(c.v.Name, err)
+	}
+	if !gjson.ValidBytes(out) {
+		return nil, &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
+			Message: c.v.Name + " returned a malformed response", Retryable: true,
+			Cause: fmt.Errorf("%s: invalid JSON body of %d bytes", c.v.Name, len(out))}
+	}
+	return &llm.Response{Body: out, Usage: ParseUsage(out)}, nil
+}
+
+// ListModels lists the upstream's model ids.
+func (c *Client) ListModels(ctx context.Context) ([]string, error) {
+	u := c.base + "/models"
+	if c.v.Azure {
+		u = strings.TrimSuffix(c.base, "/openai") + "/openai/models?api-version=" + url.QueryEscape(c.apiVersion)
+	}
+	hreq, err := c.newRequest(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, providers.TransportError(c.v.Name, err)
+	}
+	var ids []string
+	gjson.GetBytes(body, "data.#.id").ForEach(func(_, v gjson.Result) bool {
+		ids = append(ids, v.String())
+		return true
+	})
+	return ids, nil
+}
+
+// ParseUsage reads OpenAI's "usage" object from a response or chunk.
+func ParseUsage(b []byte) llm.Usage {
+	u := gjson.GetBytes(b, "usage")
+	if !u.IsObject() {
+		return llm.Usage{}
+	}
+	out := llm.Usage{
+		PromptTokens:     int(u.Get("prompt_tokens").Int()),
+		CompletionTokens: int(u.Get("completion_tokens").Int()),
+		TotalTokens:      int(u.Get("total_tokens").Int()),
+	}
+	if ct := u.Get("prompt_tokens_details.cached_tokens"); ct.Exists() {
+		out.PromptTokensDetails = &llm.PromptTokensDetails{CachedTokens: int(ct.Int())}
+	}
+	if out.TotalTokens == 0 {
+		out.TotalTokens = out.PromptTokens + out.CompletionTokens
+	}
+	return out
+}
+
+var (
+	_ providers.Provider       = (*Client)(nil)
+	_ providers.Embedder       = (*Client)(nil)
+	_ providers.ImageGenerator = (*Client)(nil)
+	_ providers.ModelLister    = (*Client)(nil)
+)

@@ -1,0 +1,90 @@
+// Package providers defines what a provider adapter is and builds adapters by type.
+package providers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// Config is what an adapter needs to reach one provider account.
+type Config struct {
+	Type       string
+	BaseURL    string // empty: the type's default
+	APIKey     string
+	APIVersion string
+	// Client is shared by every adapter; its transport pools connections.
+	Client *http.Client
+}
+
+// Provider is the core every adapter implements: chat completions, whole or streamed.
+// model is the provider's model (or Azure deployment) name.
+type Provider interface {
+	Chat(ctx context.Context, req *llm.ChatRequest, model string) (*llm.Response, error)
+	ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error)
+}
+
+// Embedder is implemented by adapters that serve /v1/embeddings.
+type Embedder interface {
+	Embeddings(ctx context.Context, req *llm.EmbeddingsRequest, model string) (*llm.Response, error)
+}
+
+// ImageGenerator is implemented by adapters that serve /v1/images/generations.
+// body is the client's OpenAI request JSON.
+type ImageGenerator interface {
+	GenerateImages(ctx context.Context, body []byte, model string) (*llm.Response, error)
+}
+
+// ModelLister is implemented by adapters that can list the provider's models (used by the
+// connection test and the UI's quick-add).
+type ModelLister interface {
+	ListModels(ctx context.Context) ([]string, error)
+}
+
+// Factory builds an adapter for one provider account.
+type Factory func(Config) (Provider, error)
+
+// Registry maps provider types to factories.
+type Registry struct {
+	factories map[string]Factory
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{factories: map[string]Factory{}} }
+
+// Register adds a factory for a type. A duplicate type is a programming error and panics.
+func (r *Registry) Register(typ string, f Factory) {
+	if _, dup := r.factories[typ]; dup {
+		panic("providers: duplicate registration of type " + typ)
+	}
+	r.factories[typ] = f
+}
+
+// Has reports whether a type has an adapter.
+func (r *Registry) Has(typ string) bool { _, ok := r.factories[typ]; return ok }
+
+// Types lists the registered types, sorted.
+func (r *Registry) Types() []string {
+	out := make([]string, 0, len(r.factories))
+	for t := range r.factories {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return slices.Clip(out)
+}
+
+// New builds an adapter for cfg.Type.
+func (r *Registry) New(cfg Config) (Provider, error) {
+	f, ok := r.factories[cfg.Type]
+	if !ok {
+		return nil, fmt.Errorf("provider type %q has no adapter in this build", cfg.Type)
+	}
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	return f(cfg)
+}

@@ -1,0 +1,242 @@
+// Package router orders an alias's deployments for a request (strategy, capability filter,
+// cooldowns, fallbacks) and computes retry back-off. It keeps per-deployment health that
+// outlives configuration snapshots.
+package router
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+)
+
+// Needs lists what a request requires of a deployment.
+type Needs struct {
+	Vision, Tools, Embeddings, Streaming bool
+}
+
+// Router is safe for concurrent use.
+type Router struct {
+	now func() time.Time
+
+	mu    sync.Mutex
+	rng   *rand.Rand
+	state map[string]*depState // by deployment id
+	rr    map[string]uint64    // round-robin counters by alias
+}
+
+type depState struct {
+	fails         int // consecutive
+	cooldownUntil time.Time
+	probeSince    time.Time // a probe after cooldown is in flight since then
+	ewmaMS        float64
+	lastErr       string
+	lastErrAt     time.Time
+	lastOKAt      time.Time
+}
+
+// New returns a router. now and seed make it deterministic in tests.
+func New(now func() time.Time, seed uint64) *Router {
+	if now == nil {
+		now = time.Now
+	}
+	return &Router{
+		now:   now,
+		rng:   rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		state: map[string]*depState{},
+		rr:    map[string]uint64{},
+	}
+}
+
+func (r *Router) st(id string) *depState {
+	s := r.state[id]
+	if s == nil {
+		s = &depState{}
+		r.state[id] = s
+	}
+	return s
+}
+
+// Plan returns the deployments to try, in order: the alias's own, then each fallback alias's.
+// It fails with 404 for an unknown alias, 400 when no deployment can serve what the request
+// needs, and 503 when every deployment is cooling down.
+func (r *Router) Plan(s *snapshot.Snapshot, alias string, needs Needs) ([]*snapshot.Deployment, error) {
+	a := s.Aliases[alias]
+	if a == nil {
+		return nil, llm.Errorf(http.StatusNotFound, "invalid_request_error", llm.CodeModelNotFound,
+			"The model %q does not exist or has no enabled deployment", alias)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	capable := 0
+	var out []*snapshot.Deployment
+	for i, name := range append([]string{alias}, s.Router.Fallbacks[alias]...) {
+		fa := a
+		if i > 0 {
+			if fa = s.Aliases[name]; fa == nil || name == alias {
+				continue
+			}
+		}
+		c, healthy := r.eligible(fa, needs, now)
+		capable += c
+		out = append(out, r.order(s, fa.Name, healthy)...)
+	}
+	if capable == 0 {
+		return nil, llm.InvalidRequest("model", "no deployment of "+quote(alias)+" supports "+needs.describe())
+	}
+	if len(out) == 0 {
+		return nil, &llm.Error{Status: http.StatusServiceUnavailable, Type: "upstream_error",
+			Code: llm.CodeNoHealthyDeployment, RetryAfter: r.soonestRecovery(s, alias, now),
+			Message: "every deployment of " + quote(alias) + " is cooling down after failures"}
+	}
+	return out, nil
+}
+
+// eligible filters by capability and health. It returns how many deployments were capable.
+func (r *Router) eligible(a *snapshot.Alias, needs Needs, now time.Time) (int, []*snapshot.Deployment) {
+	capable := 0
+	var out []*snapshot.Deployment
+	for _, d := range a.Deployments {
+		if (needs.Vision && a.AnyVision && !d.SupportsVision) ||
+			(needs.Tools && a.AnyTools && !d.SupportsTools) ||
+			(needs.Embeddings && a.AnyEmbeddings && !d.SupportsEmbeddings) ||
+			(needs.Streaming && a.AnyStreaming && !d.SupportsStreaming) {
+			continue
+		}
+		capable++
+		st := r.state[d.ID]
+		if st != nil && !st.cooldownUntil.IsZero() {
+			if now.Before(st.cooldownUntil) {
+				continue
+			}
+			// Cooldown over: one probe request decides; others wait for its verdict.
+			probeTimeout := st.cooldownUntil.Sub(st.lastErrAt)
+			if !st.probeSince.IsZero() && now.Sub(st.probeSince) < probeTimeout {
+				continue
+			}
+			st.probeSince = now
+		}
+		out = append(out, d)
+	}
+	return capable, out
+}
+
+func (r *Router) soonestRecovery(s *snapshot.Snapshot, alias string, now time.Time) time.Duration {
+	var best time.Duration
+	for _, d := range s.Aliases[alias].Deployments {
+		if st := r.state[d.ID]; st != nil {
+			if w := st.cooldownUntil.Sub(now); w > 0 && (best == 0 || w < best) {
+				best = w
+			}
+		}
+	}
+	return best
+}
+
+func (n Needs) describe() string {
+	switch {
+	case n.Vision:
+		return "image inputs"
+	case n.Tools:
+		return "tools"
+	case n.Embeddings:
+		return "embeddings"
+	default:
+		return "streaming"
+	}
+}
+
+// Success records a successful call and its latency (time to first byte for streams).
+func (r *Router) Success(d *snapshot.Deployment, latency time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.st(d.ID)
+	st.fails = 0
+	st.cooldownUntil, st.probeSince = time.Time{}, time.Time{}
+	st.lastOKAt = r.now()
+	ms := float64(latency) / float64(time.Millisecond)
+	if st.ewmaMS == 0 {
+		st.ewmaMS = ms
+	} else {
+		st.ewmaMS = 0.8*st.ewmaMS + 0.2*ms
+	}
+}
+
+// Failure records a failed call; after cfg.CooldownAfterFailures consecutive failures the
+// deployment is skipped for cfg.CooldownS. It reports whether the deployment entered cooldown.
+func (r *Router) Failure(d *snapshot.Deployment, cfg config.Router, err error) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.st(d.ID)
+	now := r.now()
+	st.fails++
+	st.lastErr = llm.AsError(err).Message
+	st.lastErrAt = now
+	st.probeSince = time.Time{}
+	if cfg.CooldownAfterFailures > 0 && st.fails >= cfg.CooldownAfterFailures && cfg.CooldownS > 0 {
+		entered := st.cooldownUntil.IsZero() || !now.Before(st.cooldownUntil)
+		st.cooldownUntil = now.Add(time.Duration(cfg.CooldownS) * time.Second)
+		return entered
+	}
+	return false
+}
+
+// Backoff returns the wait before retry number n (1-based): base·2^(n-1) plus up to 20%
+// jitter, at least retryAfter, capped at max.
+func (r *Router) Backoff(cfg config.Router, n int, retryAfter time.Duration) time.Duration {
+	base := time.Duration(cfg.RetryBaseMS) * time.Millisecond
+	maxWait := time.Duration(cfg.RetryMaxMS) * time.Millisecond
+	if n < 1 {
+		n = 1
+	}
+	d := base
+	for i := 1; i < n && d < maxWait; i++ {
+		d *= 2
+	}
+	if d > 0 {
+		r.mu.Lock()
+		d += time.Duration(r.rng.Int64N(int64(d)/5 + 1))
+		r.mu.Unlock()
+	}
+	if retryAfter > d {
+		d = retryAfter
+	}
+	if maxWait > 0 && d > maxWait {
+		d = maxWait
+	}
+	return d
+}
+
+// Health is a deployment's state as the admin API shows it.
+type Health struct {
+	Status        string    `json:"status"` // up, down, unknown
+	LastError     string    `json:"last_error,omitempty"`
+	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
+	LatencyMS     float64   `json:"latency_ms"`
+	CooldownUntil time.Time `json:"cooldown_until,omitzero"`
+}
+
+// Health returns the health of a deployment.
+func (r *Router) Health(id string) Health {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.state[id]
+	if st == nil {
+		return Health{Status: "unknown"}
+	}
+	h := Health{Status: "up", LastError: st.lastErr, LastErrorAt: st.lastErrAt, LatencyMS: st.ewmaMS}
+	if st.fails > 0 && st.lastErrAt.After(st.lastOKAt) {
+		h.Status = "down"
+	}
+	if r.now().Before(st.cooldownUntil) {
+		h.CooldownUntil = st.cooldownUntil
+	}
+	return h
+}
+
+func quote(s string) string { return `"` + s + `"` }

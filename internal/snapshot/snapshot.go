@@ -1,0 +1,261 @@
+// Package snapshot builds the immutable view of the configuration that the request path reads,
+// and swaps it atomically whenever an admin changes something.
+package snapshot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/keys"
+	"github.com/conduit-gw/conduit/internal/pricing"
+	"github.com/conduit-gw/conduit/internal/providers"
+)
+
+// DefaultTimeout applies to providers whose timeout_ms is 0.
+const DefaultTimeout = 5 * time.Minute
+
+// Snapshot is one consistent view of the configuration. Never modify it after Build.
+type Snapshot struct {
+	Providers map[string]*Provider
+	Aliases   map[string]*Alias
+	// AliasNames lists every alias with at least one usable deployment, sorted.
+	AliasNames []string
+	Keys       map[[32]byte]*Key
+	KeysByID   map[string]*Key
+	Router     config.Router
+	Settings   config.Settings
+	Prices     *pricing.Table
+	Built      time.Time
+}
+
+// Provider is a provider with its adapter. Err is set when the adapter could not be built
+// (a missing API key, say); its deployments then fail with that error.
+type Provider struct {
+	config.Provider
+	Adapter providers.Provider
+	Err     error
+	Timeout time.Duration
+}
+
+// Deployment is a model row ready to call.
+type Deployment struct {
+	config.Deployment
+	Provider *Provider
+	Price    pricing.Row
+	Priced   bool
+}
+
+// Alias is the set of enabled deployments behind one model alias, lowest priority first.
+type Alias struct {
+	Name        string
+	Deployments []*Deployment
+	// Any* report whether at least one deployment declares the capability; the router only
+	// filters on a capability that some deployment of the alias declares.
+	AnyVision, AnyTools, AnyEmbeddings, AnyStreaming bool
+}
+
+// Key is a virtual key with its model allow-list compiled.
+type Key struct {
+	config.Key
+	allowAll bool
+	exact    map[string]struct{}
+	prefixes []string
+}
+
+// Allows reports whether the key may use alias.
+func (k *Key) Allows(alias string) bool {
+	if k.allowAll {
+		return true
+	}
+	if _, ok := k.exact[alias]; ok {
+		return true
+	}
+	for _, p := range k.prefixes {
+		if strings.HasPrefix(alias, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// NewKey compiles a key's allow-list.
+func NewKey(c config.Key) *Key {
+	k := &Key{Key: c, exact: map[string]struct{}{}}
+	for _, m := range c.AllowedModels {
+		switch {
+		case m == "*":
+			k.allowAll = true
+		case strings.HasSuffix(m, "*"):
+			k.prefixes = append(k.prefixes, strings.TrimSuffix(m, "*"))
+		default:
+			k.exact[m] = struct{}{}
+		}
+	}
+	if len(c.AllowedModels) == 0 {
+		k.allowAll = true
+	}
+	return k
+}
+
+// Source is the configuration store as the snapshot builder reads it.
+type Source interface {
+	ListProviders(ctx context.Context) ([]config.Provider, error)
+	ListDeployments(ctx context.Context) ([]config.Deployment, error)
+	ListKeys(ctx context.Context) ([]config.Key, error)
+	ListCosts(ctx context.Context) ([]config.Cost, error)
+	GetRouter(ctx context.Context) (config.Router, error)
+	GetSettings(ctx context.Context) (config.Settings, error)
+}
+
+// Secrets yields provider API keys.
+type Secrets interface {
+	Get(ctx context.Context, name string) (string, error)
+}
+
+// Builder builds snapshots.
+type Builder struct {
+	Source   Source
+	Secrets  Secrets
+	Registry *providers.Registry
+	Client   providers.Config // only Client is used: the shared HTTP client
+	Defaults []pricing.Row
+	Logger   *slog.Logger
+	// IsNotFound tells a missing secret from a failing backend.
+	IsNotFound func(error) bool
+}
+
+// Build reads everything and returns a new snapshot.
+func (b *Builder) Build(ctx context.Context) (*Snapshot, error) {
+	provs, err := b.Source.ListProviders(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: providers: %w", err)
+	}
+	deps, err := b.Source.ListDeployments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: models: %w", err)
+	}
+	ks, err := b.Source.ListKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: keys: %w", err)
+	}
+	costs, err := b.Source.ListCosts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: costs: %w", err)
+	}
+	rc, err := b.Source.GetRouter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: router: %w", err)
+	}
+	st, err := b.Source.GetSettings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: settings: %w", err)
+	}
+	s := &Snapshot{
+		Providers: make(map[string]*Provider, len(provs)),
+		Aliases:   map[string]*Alias{},
+		Keys:      make(map[[32]byte]*Key, len(ks)),
+		KeysByID:  make(map[string]*Key, len(ks)),
+		Router:    rc,
+		Settings:  st,
+		Prices:    pricing.NewTable(b.Defaults, costs),
+		Built:     time.Now().UTC(),
+	}
+	for _, p := range provs {
+		s.Providers[p.ID] = b.provider(ctx, p)
+	}
+	for _, d := range deps {
+		p := s.Providers[d.ProviderID]
+		if !d.Enabled || p == nil || !p.Enabled {
+			continue
+		}
+		rd := &Deployment{Deployment: d, Provider: p}
+		rd.Price, rd.Priced = s.Prices.Lookup(d.ProviderModel)
+		a := s.Aliases[d.Alias]
+		if a == nil {
+			a = &Alias{Name: d.Alias}
+			s.Aliases[d.Alias] = a
+		}
+		a.Deployments = append(a.Deployments, rd)
+		a.AnyVision = a.AnyVision || d.SupportsVision
+		a.AnyTools = a.AnyTools || d.SupportsTools
+		a.AnyEmbeddings = a.AnyEmbeddings || d.SupportsEmbeddings
+		a.AnyStreaming = a.AnyStreaming || d.SupportsStreaming
+	}
+	for name, a := range s.Aliases {
+		sort.SliceStable(a.Deployments, func(i, j int) bool {
+			return a.Deployments[i].Priority < a.Deployments[j].Priority
+		})
+		s.AliasNames = append(s.AliasNames, name)
+	}
+	sort.Strings(s.AliasNames)
+	for _, k := range ks {
+		h, ok := keys.ParseHashHex(k.KeyHash)
+		if !ok {
+			b.Logger.Warn("virtual key has a malformed hash; skipped", "key_id", k.ID)
+			continue
+		}
+		rk := NewKey(k)
+		s.Keys[h] = rk
+		s.KeysByID[k.ID] = rk
+	}
+	return s, nil
+}
+
+func (b *Builder) provider(ctx context.Context, p config.Provider) *Provider {
+	rp := &Provider{Provider: p, Timeout: DefaultTimeout}
+	if p.TimeoutMS > 0 {
+		rp.Timeout = time.Duration(p.TimeoutMS) * time.Millisecond
+	}
+	var apiKey string
+	if p.APIKeySet {
+		k, err := b.Secrets.Get(ctx, p.SecretName())
+		if err != nil && (b.IsNotFound == nil || !b.IsNotFound(err)) {
+			rp.Err = fmt.Errorf("provider %q: reading its API key: %w", p.Name, err)
+			b.Logger.Error("cannot read provider API key", "provider_id", p.ID, "err", err)
+			return rp
+		}
+		apiKey = k
+	}
+	cfg := providers.Config{Type: p.Type, BaseURL: p.BaseURL, APIKey: apiKey, APIVersion: p.APIVersion, Client: b.Client.Client}
+	rp.Adapter, rp.Err = b.Registry.New(cfg)
+	return rp
+}
+
+// Holder keeps the current snapshot and rebuilds it on demand.
+type Holder struct {
+	mu      sync.Mutex // serialises rebuilds
+	cur     atomic.Pointer[Snapshot]
+	builder *Builder
+}
+
+// NewHolder builds the first snapshot.
+func NewHolder(ctx context.Context, b *Builder) (*Holder, error) {
+	h := &Holder{builder: b}
+	if err := h.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Load returns the current snapshot; it never blocks.
+func (h *Holder) Load() *Snapshot { return h.cur.Load() }
+
+// Reload rebuilds the snapshot from the store; requests already running keep the one they
+// started with.
+func (h *Holder) Reload(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s, err := h.builder.Build(ctx)
+	if err != nil {
+		return err
+	}
+	h.cur.Store(s)
+	return nil
+}

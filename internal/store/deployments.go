@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/ids"
+)
+
+const deploymentCols = `id, alias, provider_id, provider_model, weight, priority,
+	supports_vision, supports_tools, supports_streaming, supports_embeddings, context_window,
+	enabled, created_at, updated_at`
+
+func scanDeployment(s scanner) (config.Deployment, error) {
+	var (
+		m                config.Deployment
+		created, updated int64
+	)
+	err := s.Scan(&m.ID, &m.Alias, &m.ProviderID, &m.ProviderModel, &m.Weight, &m.Priority,
+		&m.SupportsVision, &m.SupportsTools, &m.SupportsStreaming, &m.SupportsEmbeddings,
+		&m.ContextWindow, &m.Enabled, &created, &updated)
+	m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
+	return m, err
+}
+
+// ListDeployments returns every deployment (model alias row), oldest first.
+func (d *DB) ListDeployments(ctx context.Context) ([]config.Deployment, error) {
+	rows, err := d.r.QueryContext(ctx,
+		`SELECT `+deploymentCols+` FROM deployments ORDER BY created_at, id`)
+	if err != nil {
+		return nil, wrapErr("list deployments", err)
+	}
+	out, err := collect(rows, scanDeployment)
+	return out, wrapErr("list deployments", err)
+}
+
+// GetDeployment returns one deployment or ErrNotFound.
+func (d *DB) GetDeployment(ctx context.Context, id string) (config.Deployment, error) {
+	m, err := scanDeployment(d.r.QueryRowContext(ctx,
+		`SELECT `+deploymentCols+` FROM deployments WHERE id = ?`, id))
+	if err != nil {
+		return config.Deployment{}, wrapErr("get deployment", err)
+	}
+	return m, nil
+}
+
+// CreateDeployment inserts m, filling in ID (when empty), CreatedAt and UpdatedAt.
+// An unknown provider_id gives ErrForeignKey.
+func (d *DB) CreateDeployment(ctx context.Context, m *config.Deployment) error {
+	if m.ID == "" {
+		m.ID = ids.New("dep")
+	}
+	t := now()
+	_, err := d.w.ExecContext(ctx, `INSERT INTO deployments (`+deploymentCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.Alias, m.ProviderID, m.ProviderModel, m.Weight, m.Priority,
+		m.SupportsVision, m.SupportsTools, m.SupportsStreaming, m.SupportsEmbeddings,
+		m.ContextWindow, m.Enabled, toMS(t), toMS(t))
+	if err != nil {
+		return wrapErr("create deployment", err)
+	}
+	m.CreatedAt, m.UpdatedAt = t, t
+	return nil
+}
+
+// UpdateDeployment overwrites every field of the deployment m.ID and sets UpdatedAt.
+// Unknown id gives ErrNotFound; an unknown provider_id ErrForeignKey.
+func (d *DB) UpdateDeployment(ctx context.Context, m *config.Deployment) error {
+	t := now()
+	var created int64
+	err := d.w.QueryRowContext(ctx, `UPDATE deployments SET alias = ?, provider_id = ?,
+		provider_model = ?, weight = ?, priority = ?, supports_vision = ?, supports_tools = ?,
+		supports_streaming = ?, supports_embeddings = ?, context_window = ?, enabled = ?,
+		updated_at = ?
+		WHERE id = ? RETURNING created_at`,
+		m.Alias, m.ProviderID, m.ProviderModel, m.Weight, m.Priority, m.SupportsVision,
+		m.SupportsTools, m.SupportsStreaming, m.SupportsEmbeddings, m.ContextWindow, m.Enabled,
+		toMS(t), m.ID).Scan(&created)
+	if err != nil {
+		return wrapErr("update deployment", err)
+	}
+	m.CreatedAt, m.UpdatedAt = fromMS(created), t
+	return nil
+}
+
+// DeleteDeployment deletes one deployment.
+func (d *DB) DeleteDeployment(ctx context.Context, id string) error {
+	res, err := d.w.ExecContext(ctx, `DELETE FROM deployments WHERE id = ?`, id)
+	if err != nil {
+		return wrapErr("delete deployment", err)
+	}
+	return affected("delete deployment", res)
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/ids"
+)
+
+const keyCols = `id, name, key_prefix, key_hash, max_budget, budget_duration, rpm, rpd, tpm,
+	allowed_models, expires_at, enabled, metadata, created_at, updated_at`
+
+func scanKey(s scanner) (config.Key, error) {
+	var (
+		k                config.Key
+		maxBudget        sql.NullFloat64
+		rpm, rpd, tpm    sql.NullInt64
+		expires          sql.NullInt64
+		allowed          string
+		metadata         sql.NullString
+		created, updated int64
+	)
+	if err := s.Scan(&k.ID, &k.Name, &k.KeyPrefix, &k.KeyHash, &maxBudget, &k.BudgetDuration,
+		&rpm, &rpd, &tpm, &allowed, &expires, &k.Enabled, &metadata, &created,
+		&updated); err != nil {
+		return config.Key{}, err
+	}
+	k.MaxBudget = ptrFloat(maxBudget)
+	k.RPM, k.RPD, k.TPM = ptrInt(rpm), ptrInt(rpd), ptrInt(tpm)
+	k.ExpiresAt = ptrMS(expires)
+	k.CreatedAt, k.UpdatedAt = fromMS(created), fromMS(updated)
+	k.AllowedModels = []string{}
+	if allowed != "" {
+		if err := json.Unmarshal([]byte(allowed), &k.AllowedModels); err != nil {
+			return config.Key{}, fmt.Errorf("key %s: allowed_models: %w", k.ID, err)
+		}
+		if k.AllowedModels == nil {
+			k.AllowedModels = []string{}
+		}
+	}
+	k.Metadata = json.RawMessage(`{}`)
+	if metadata.Valid && metadata.String != "" && metadata.String != "null" {
+		k.Metadata = json.RawMessage(metadata.String)
+	}
+	return k, nil
+}
+
+// keyArgs encodes the JSON columns of k.
+func keyArgs(k *config.Key) (allowed string, metadata sql.NullString, err error) {
+	models := k.AllowedModels
+	if models == nil {
+		models = []string{}
+	}
+	b, err := json.Marshal(models)
+	if err != nil {
+		return "", sql.NullString{}, fmt.Errorf("allowed_models: %w", err)
+	}
+	m := bytes.TrimSpace(k.Metadata)
+	if len(m) == 0 || string(m) == "null" {
+		return string(b), sql.NullString{}, nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, m); err != nil {
+		return "", sql.NullString{}, fmt.Errorf("metadata is not valid JSON: %w", err)
+	}
+	return string(b), sql.NullString{String: buf.String(), Valid: true}, nil
+}
+
+// ListKeys returns every virtual key, oldest first.
+func (d *DB) ListKeys(ctx context.Context) ([]config.Key, error) {
+	rows, err := d.r.QueryContext(ctx,
+		`SELECT `+keyCols+` FROM virtual_keys ORDER BY created_at, id`)
+	if err != nil {
+		return nil, wrapErr("list keys", err)
+	}
+	out, err := collect(rows, scanKey)
+	return out, wrapErr("list keys", err)
+}
+
+// GetKey returns one virtual key or ErrNotFound.
+func (d *DB) GetKey(ctx context.Context, id string) (config.Key, error) {
+	k, err := scanKey(d.r.QueryRowContext(ctx,
+		`SELECT `+keyCols+` FROM virtual_keys WHERE id = ?`, id))
+	if err != nil {
+		return config.Key{}, wrapErr("get key", err)
+	}
+	return k, nil
+}
+
+// CreateKey inserts k, filling in ID (when empty), CreatedAt and UpdatedAt. KeyHash is
+// required; a duplicate hash gives ErrConflict.
+func (d *DB) CreateKey(ctx context.Context, k *config.Key) error {
+	if k.KeyHash == "" {
+		return errors.New("store: create key: empty key hash")
+	}
+	allowed, metadata, err := keyArgs(k)
+	if err != nil {
+		return fmt.Errorf("store: create key: %w", err)
+	}
+	if k.ID == "" {
+		k.ID = ids.New("key")
+	}
+	if k.BudgetDuration == "" {
+		k.BudgetDuration = config.BudgetTotal
+	}
+	t := now()
+	_, err = d.w.ExecContext(ctx, `INSERT INTO virtual_keys (`+keyCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Name, k.KeyPrefix, k.KeyHash, nullFloat(k.MaxBudget), k.BudgetDuration,
+		nullInt(k.RPM), nullInt(k.RPD), nullInt(k.TPM), allowed, nullMS(k.ExpiresAt), k.Enabled,
+		metadata, toMS(t), toMS(t))
+	if err != nil {
+		return wrapErr("create key", err)
+	}
+	k.CreatedAt, k.UpdatedAt = t, t
+	return nil
+}
+
+// UpdateKey overwrites the fields of key k.ID and sets UpdatedAt. An empty KeyHash or
+// KeyPrefix keeps the stored one (KeyHash is never serialised, so a key decoded from JSON has
+// none). Unknown id gives ErrNotFound.
+func (d *DB) UpdateKey(ctx context.Context, k *config.Key) error {
+	allowed, metadata, err := keyArgs(k)
+	if err != nil {
+		return fmt.Errorf("store: update key: %w", err)
+	}
+	if k.BudgetDuration == "" {
+		k.BudgetDuration = config.BudgetTotal
+	}
+	t := now()
+	var (
+		created      int64
+		prefix, hash string
+	)
+	err = d.w.QueryRowContext(ctx, `UPDATE virtual_keys SET name = ?,
+		key_prefix = COALESCE(NULLIF(?, ''), key_prefix), key_hash = COALESCE(NULLIF(?, ''), key_hash),
+		max_budget = ?, budget_duration = ?, rpm = ?, rpd = ?, tpm = ?, allowed_models = ?,
+		expires_at = ?, enabled = ?, metadata = ?, updated_at = ?
+		WHERE id = ? RETURNING created_at, key_prefix, key_hash`,
+		k.Name, k.KeyPrefix, k.KeyHash, nullFloat(k.MaxBudget), k.BudgetDuration,
+		nullInt(k.RPM), nullInt(k.RPD), nullInt(k.TPM), allowed, nullMS(k.ExpiresAt), k.Enabled,
+		metadata, toMS(t), k.ID).Scan(&created, &prefix, &hash)
+	if err != nil {
+		return wrapErr("update key", err)
+	}
+	k.CreatedAt, k.UpdatedAt = fromMS(created), t
+	k.KeyPrefix, k.KeyHash = prefix, hash
+	return nil
+}
+
+// DeleteKey deletes one virtual key. Its request logs are kept.
+func (d *DB) DeleteKey(ctx context.Context, id string) error {
+	res, err := d.w.ExecContext(ctx, `DELETE FROM virtual_keys WHERE id = ?`, id)
+	if err != nil {
+		return wrapErr("delete key", err)
+	}
+	return affected("delete key", res)
+}

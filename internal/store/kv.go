@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/conduit-gw/conduit/internal/config"
+)
+
+// Keys of the kv table.
+const (
+	kvRouter   = "router"
+	kvSettings = "settings"
+)
+
+// getJSON decodes the value stored under key into v, which should already hold the defaults
+// (fields missing from the stored JSON keep them); a missing key leaves v untouched.
+func (d *DB) getJSON(ctx context.Context, key string, v any) error {
+	var raw string
+	err := d.r.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = ?`, key).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return wrapErr("get "+key, err)
+	}
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		return fmt.Errorf("store: get %s: decode: %w", key, err)
+	}
+	return nil
+}
+
+func (d *DB) putJSON(ctx context.Context, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: put %s: encode: %w", key, err)
+	}
+	_, err = d.w.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		key, string(b), toMS(now()))
+	return wrapErr("put "+key, err)
+}
+
+// GetRouter returns the routing configuration, or config.DefaultRouter() if never saved.
+func (d *DB) GetRouter(ctx context.Context) (config.Router, error) {
+	r := config.DefaultRouter()
+	if err := d.getJSON(ctx, kvRouter, &r); err != nil {
+		return config.Router{}, err
+	}
+	if r.Fallbacks == nil {
+		r.Fallbacks = map[string][]string{}
+	}
+	return r, nil
+}
+
+// PutRouter saves the routing configuration.
+func (d *DB) PutRouter(ctx context.Context, r config.Router) error {
+	return d.putJSON(ctx, kvRouter, r)
+}
+
+// GetSettings returns the product settings, or config.DefaultSettings() if never saved.
+func (d *DB) GetSettings(ctx context.Context) (config.Settings, error) {
+	s := config.DefaultSettings()
+	if err := d.getJSON(ctx, kvSettings, &s); err != nil {
+		return config.Settings{}, err
+	}
+	if s.BudgetAlertPercents == nil {
+		s.BudgetAlertPercents = []int{}
+	}
+	return s, nil
+}
+
+// PutSettings saves the product settings.
+func (d *DB) PutSettings(ctx context.Context, s config.Settings) error {
+	return d.putJSON(ctx, kvSettings, s)
+}

@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/usage"
+)
+
+const logCols = `id, time, key_id, endpoint, alias, provider_id, provider_model, status,
+	error_code, error_message, latency_ms, ttfb_ms, overhead_ms, prompt_tokens,
+	completion_tokens, cached_tokens, cost, stream, estimated, attempts, client_ip`
+
+// insertLogSQL skips rows whose id already exists, so a retried batch is harmless.
+const insertLogSQL = `INSERT INTO request_logs (` + logCols + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (id) DO NOTHING`
+
+func scanLog(s scanner) (usage.Record, error) {
+	var (
+		r  usage.Record
+		ms int64
+	)
+	err := s.Scan(&r.ID, &ms, &r.KeyID, &r.Endpoint, &r.Alias, &r.ProviderID, &r.ProviderModel,
+		&r.Status, &r.ErrorCode, &r.ErrorMessage, &r.LatencyMS, &r.TTFBMS, &r.OverheadMS,
+		&r.PromptTokens, &r.CompletionTokens, &r.CachedTokens, &r.Cost, &r.Stream, &r.Estimated,
+		&r.Attempts, &r.ClientIP)
+	r.Time = fromMS(ms)
+	return r, err
+}
+
+// InsertLogs writes a batch of request log rows in one transaction with one prepared
+// statement. Rows with an empty ID get one ("req_…"), rows with a zero Time get now; the
+// caller's slice is not modified. Rows whose id already exists are skipped.
+func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
+	if len(recs) == 0 {
+		return nil
+	}
+	tx, err := d.w.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr("insert logs", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	stmt, err := tx.PrepareContext(ctx, insertLogSQL)
+	if err != nil {
+		return wrapErr("insert logs", err)
+	}
+	defer stmt.Close()
+	var ts int64
+	for i := range recs {
+		r := &recs[i]
+		id := r.ID
+		if id == "" {
+			id = ids.New("req")
+		}
+		if r.Time.IsZero() {
+			ts = toMS(now())
+		} else {
+			ts = toMS(r.Time)
+		}
+		if _, err = stmt.ExecContext(ctx, id, ts, r.KeyID, r.Endpoint, r.Alias, r.ProviderID,
+			r.ProviderModel, r.Status, r.ErrorCode, r.ErrorMessage, r.LatencyMS, r.TTFBMS,
+			r.OverheadMS, r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.Cost, r.Stream,
+			r.Estimated, r.Attempts, r.ClientIP); err != nil {
+			return wrapErr("insert logs", err)
+		}
+	}
+	if err = tx.Commit(); err != nil {
+		return wrapErr("insert logs", err)
+	}
+	return nil
+}
+
+// GetLog returns one request log row or ErrNotFound.
+func (d *DB) GetLog(ctx context.Context, id string) (usage.Record, error) {
+	r, err := scanLog(d.r.QueryRowContext(ctx,
+		`SELECT `+logCols+` FROM request_logs WHERE id = ?`, id))
+	if err != nil {
+		return usage.Record{}, wrapErr("get log", err)
+	}
+	return r, nil
+}
+
+// ListLogs returns request log rows newest first (time DESC, id DESC).
+//
+// f.Before is a cursor: the id of the last row of the previous page; only rows strictly older
+// than it in (time, id) order are returned. An unknown cursor gives ErrNotFound. From is
+// inclusive, To exclusive. Limit defaults to 50 and is capped at 1000.
+func (d *DB) ListLogs(ctx context.Context, f usage.LogFilter) ([]usage.Record, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.Before != "" {
+		var (
+			ms int64
+			id string
+		)
+		err := d.r.QueryRowContext(ctx, `SELECT time, id FROM request_logs WHERE id = ?`,
+			f.Before).Scan(&ms, &id)
+		if err != nil {
+			return nil, wrapErr("list logs: cursor "+f.Before, err)
+		}
+		where = append(where, "(time, id) < (?, ?)")
+		args = append(args, ms, id)
+	}
+	if f.KeyID != "" {
+		where = append(where, "key_id = ?")
+		args = append(args, f.KeyID)
+	}
+	if f.Alias != "" {
+		where = append(where, "alias = ?")
+		args = append(args, f.Alias)
+	}
+	if f.Status != 0 {
+		where = append(where, "status = ?")
+		args = append(args, f.Status)
+	}
+	w, a := timeRange(f.From, f.To)
+	where, args = append(where, w...), append(args, a...)
+
+	q := `SELECT ` + logCols + ` FROM request_logs` + whereClause(where) +
+		` ORDER BY time DESC, id DESC LIMIT ?`
+	args = append(args, clampLimit(f.Limit))
+	rows, err := d.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrapErr("list logs", err)
+	}
+	out, err := collect(rows, scanLog)
+	return out, wrapErr("list logs", err)
+}
+
+// timeRange returns the conditions for from <= time < to (a zero bound is open).
+func timeRange(from, to time.Time) ([]string, []any) {
+	var (
+		where []string
+		args  []any
+	)
+	if !from.IsZero() {
+		where = append(where, "time >= ?")
+		args = append(args, toMS(from))
+	}
+	if !to.IsZero() {
+		where = append(where, "time < ?")
+		args = append(args, toMS(to))
+	}
+	return where, args
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// pruneChunk is how many log rows one PruneLogs transaction deletes, so the single writer
+// connection is released between chunks and the request path's batch writer is not starved.
+const pruneChunk = 5000
+
+// PruneLogs deletes request logs (and their bodies) older than before, in chunks of a few
+// thousand rows per transaction. It returns the number of log rows deleted.
+func (d *DB) PruneLogs(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	cut := toMS(before)
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("store: prune logs: %w", err)
+		}
+		n, err := d.pruneChunk(ctx, cut)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n < pruneChunk {
+			return total, nil
+		}
+	}
+}
+
+func (d *DB) pruneChunk(ctx context.Context, cut int64) (n int64, err error) {
+	tx, err := d.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, wrapErr("prune logs", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	// Both statements select the same oldest rows: one deterministic index order, one tx.
+	const oldest = `SELECT id FROM request_logs WHERE time < ? ORDER BY time, id LIMIT ?`
+	if _, err = tx.ExecContext(ctx,
+		`DELETE FROM request_bodies WHERE id IN (`+oldest+`)`, cut, pruneChunk); err != nil {
+		return 0, wrapErr("prune bodies", err)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM request_logs WHERE rowid IN (
+		SELECT rowid FROM request_logs WHERE time < ? ORDER BY time, id LIMIT ?)`, cut, pruneChunk)
+	if err != nil {
+		return 0, wrapErr("prune logs", err)
+	}
+	if n, err = res.RowsAffected(); err != nil {
+		return 0, wrapErr("prune logs", err)
+	}
+	if err = tx.Commit(); err != nil {
+		return 0, wrapErr("prune logs", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/notify"
+)
+
+const notificationCols = `id, time, type, severity, title, body, key_id, provider_id, read`
+
+func scanNotification(s scanner) (notify.Notification, error) {
+	var (
+		n  notify.Notification
+		ms int64
+	)
+	err := s.Scan(&n.ID, &ms, &n.Type, &n.Severity, &n.Title, &n.Body, &n.KeyID, &n.ProviderID,
+		&n.Read)
+	n.Time = fromMS(ms)
+	return n, err
+}
+
+// InsertNotifications stores a batch of notifications in one transaction. Empty IDs ("ntf_…")
+// and zero Times (now, UTC) are filled in place in ns, so the caller can publish what was
+// stored. Notifications whose id already exists are skipped.
+func (d *DB) InsertNotifications(ctx context.Context, ns []notify.Notification) (err error) {
+	if len(ns) == 0 {
+		return nil
+	}
+	tx, err := d.w.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr("insert notifications", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO notifications (`+notificationCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return wrapErr("insert notifications", err)
+	}
+	defer stmt.Close()
+	for i := range ns {
+		n := &ns[i]
+		if n.ID == "" {
+			n.ID = ids.New("ntf")
+		}
+		if n.Time.IsZero() {
+			n.Time = now()
+		}
+		n.Time = n.Time.UTC().Truncate(time.Millisecond)
+		if _, err = stmt.ExecContext(ctx, n.ID, toMS(n.Time), n.Type, n.Severity, n.Title,
+			n.Body, n.KeyID, n.ProviderID, n.Read); err != nil {
+			return wrapErr("insert notifications", err)
+		}
+	}
+	if err = tx.Commit(); err != nil {
+		return wrapErr("insert notifications", err)
+	}
+	return nil
+}
+
+// ListNotifications returns notifications newest first. limit defaults to 50 and is capped at
+// 1000; unreadOnly keeps only unread ones.
+func (d *DB) ListNotifications(ctx context.Context, limit int, unreadOnly bool) (
+	[]notify.Notification, error) {
+	q := `SELECT ` + notificationCols + ` FROM notifications`
+	if unreadOnly {
+		q += ` WHERE read = 0`
+	}
+	q += ` ORDER BY time DESC, id DESC LIMIT ?`
+	rows, err := d.r.QueryContext(ctx, q, clampLimit(limit))
+	if err != nil {
+		return nil, wrapErr("list notifications", err)
+	}
+	out, err := collect(rows, scanNotification)
+	return out, wrapErr("list notifications", err)
+}
+
+// MarkNotificationRead marks one notification read; unknown id gives ErrNotFound.
+func (d *DB) MarkNotificationRead(ctx context.Context, id string) error {
+	res, err := d.w.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE id = ?`, id)
+	if err != nil {
+		return wrapErr("mark notification read", err)
+	}
+	return affected("mark notification read", res)
+}
+
+// MarkAllNotificationsRead marks every unread notification read and returns how many were.
+func (d *DB) MarkAllNotificationsRead(ctx context.Context) (int64, error) {
+	res, err := d.w.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE read = 0`)
+	if err != nil {
+		return 0, wrapErr("mark all notifications read", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrapErr("mark all notifications read", err)
+	}
+	return n, nil
+}
+
+// UnreadNotifications returns the number of unread notifications.
+func (d *DB) UnreadNotifications(ctx context.Context) (int64, error) {
+	var n int64
+	err := d.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE read = 0`).Scan(&n)
+	if err != nil {
+		return 0, wrapErr("unread notifications", err)
+	}
+	return n, nil
+}

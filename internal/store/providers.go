@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/ids"
+)
+
+const providerCols = `id, name, type, base_url, api_version, enabled, timeout_ms, api_key_set,
+	created_at, updated_at`
+
+func scanProvider(s scanner) (config.Provider, error) {
+	var (
+		p                config.Provider
+		created, updated int64
+	)
+	err := s.Scan(&p.ID, &p.Name, &p.Type, &p.BaseURL, &p.APIVersion, &p.Enabled, &p.TimeoutMS,
+		&p.APIKeySet, &created, &updated)
+	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+	return p, err
+}
+
+// ListProviders returns every provider, oldest first.
+func (d *DB) ListProviders(ctx context.Context) ([]config.Provider, error) {
+	rows, err := d.r.QueryContext(ctx,
+		`SELECT `+providerCols+` FROM providers ORDER BY created_at, id`)
+	if err != nil {
+		return nil, wrapErr("list providers", err)
+	}
+	out, err := collect(rows, scanProvider)
+	return out, wrapErr("list providers", err)
+}
+
+// GetProvider returns one provider or ErrNotFound.
+func (d *DB) GetProvider(ctx context.Context, id string) (config.Provider, error) {
+	p, err := scanProvider(d.r.QueryRowContext(ctx,
+		`SELECT `+providerCols+` FROM providers WHERE id = ?`, id))
+	if err != nil {
+		return config.Provider{}, wrapErr("get provider", err)
+	}
+	return p, nil
+}
+
+// CreateProvider inserts p, filling in ID (when empty), CreatedAt and UpdatedAt.
+// A duplicate name gives ErrConflict.
+func (d *DB) CreateProvider(ctx context.Context, p *config.Provider) error {
+	if p.ID == "" {
+		p.ID = ids.New("prov")
+	}
+	t := now()
+	_, err := d.w.ExecContext(ctx, `INSERT INTO providers (`+providerCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Name, p.Type, p.BaseURL, p.APIVersion, p.Enabled, p.TimeoutMS, p.APIKeySet,
+		toMS(t), toMS(t))
+	if err != nil {
+		return wrapErr("create provider", err)
+	}
+	p.CreatedAt, p.UpdatedAt = t, t
+	return nil
+}
+
+// UpdateProvider overwrites every field of the provider p.ID and sets UpdatedAt (CreatedAt is
+// read back from the database). Unknown id gives ErrNotFound, a duplicate name ErrConflict.
+func (d *DB) UpdateProvider(ctx context.Context, p *config.Provider) error {
+	t := now()
+	var created int64
+	err := d.w.QueryRowContext(ctx, `UPDATE providers SET name = ?, type = ?, base_url = ?,
+		api_version = ?, enabled = ?, timeout_ms = ?, api_key_set = ?, updated_at = ?
+		WHERE id = ? RETURNING created_at`,
+		p.Name, p.Type, p.BaseURL, p.APIVersion, p.Enabled, p.TimeoutMS, p.APIKeySet, toMS(t),
+		p.ID).Scan(&created)
+	if err != nil {
+		return wrapErr("update provider", err)
+	}
+	p.CreatedAt, p.UpdatedAt = fromMS(created), t
+	return nil
+}
+
+// DeleteProvider deletes a provider and, by cascade, its deployments.
+func (d *DB) DeleteProvider(ctx context.Context, id string) error {
+	res, err := d.w.ExecContext(ctx, `DELETE FROM providers WHERE id = ?`, id)
+	if err != nil {
+		return wrapErr("delete provider", err)
+	}
+	return affected("delete provider", res)
+}

@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/conduit-gw/conduit/internal/config"
+)
+
+// openTest opens a fresh database in a temporary directory, closed when the test ends.
+func openTest(tb testing.TB) *DB {
+	tb.Helper()
+	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "conduit.db"))
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+func TestOpenMigratesIdempotently(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "conduit.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("first Open: %v", err)
+	}
+	p := config.Provider{Name: "openai", Type: config.TypeOpenAI, Enabled: true}
+	if err := db.CreateProvider(ctx, &p); err != nil {
+		t.Fatalf("CreateProvider: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for i := range 2 {
+		db, err = Open(ctx, path)
+		if err != nil {
+			t.Fatalf("reopen %d: %v", i, err)
+		}
+		if _, err := db.GetProvider(ctx, p.ID); err != nil {
+			t.Fatalf("reopen %d: provider lost: %v", i, err)
+		}
+		var applied, version int64
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*), MAX(version_id) FROM goose_db_version
+			WHERE version_id > 0`).Scan(&applied, &version); err != nil {
+			t.Fatalf("goose_db_version: %v", err)
+		}
+		if applied != 1 || version != 1 {
+			t.Fatalf("reopen %d: %d migrations applied, version %d; want 1, 1", i, applied, version)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	}
+	if db.Path() != path {
+		t.Errorf("Path() = %q, want %q", db.Path(), path)
+	}
+}
+
+func TestOpenPragmas(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	var mode string
+	var fk, sync int
+	if err := db.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.w.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wal" || fk != 1 || sync != 1 {
+		t.Errorf("journal_mode=%s foreign_keys=%d synchronous=%d; want wal 1 1", mode, fk, sync)
+	}
+	if _, err := db.r.ExecContext(ctx, "DELETE FROM kv"); err == nil {
+		t.Error("read pool accepted a write; want query_only")
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt.db")
+	if err := os.WriteFile(corrupt, []byte(strings.Repeat("this is not a database\n", 200)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	newer := filepath.Join(dir, "newer.db")
+	db, err := Open(t.Context(), newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(t.Context(),
+		`INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name, path, want string
+	}{
+		{"corrupt file", corrupt, "not a valid SQLite database"},
+		{"missing directory", filepath.Join(dir, "nope", "x.db"), "cannot open"},
+		{"newer schema", newer, "newer than this build"},
+		{"empty path", "", "empty database path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, err := Open(t.Context(), tt.path)
+			if err == nil {
+				_ = db.Close()
+				t.Fatal("Open succeeded; want error")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Open error = %q; want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPingAndSize(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "conduit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if db.SizeBytes() <= 0 {
+		t.Errorf("SizeBytes() = %d, want > 0", db.SizeBytes())
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(t.Context()); err == nil {
+		t.Fatal("Ping after Close succeeded")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	db2 := openTest(t)
+	if err := db2.Ping(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Ping(canceled) = %v, want context.Canceled", err)
+	}
+}

@@ -1,0 +1,60 @@
+// Package usage records one log row per /v1 request, asynchronously and in batches.
+package usage
+
+import "time"
+
+// Record is one request log row (SPEC §3 "request logs").
+type Record struct {
+	ID               string    `json:"id"`
+	Time             time.Time `json:"time"`
+	KeyID            string    `json:"key_id"`
+	Endpoint         string    `json:"endpoint"`
+	Alias            string    `json:"alias"`
+	ProviderID       string    `json:"provider_id"`
+	ProviderModel    string    `json:"provider_model"`
+	Status           int       `json:"status"`
+	ErrorCode        string    `json:"error_code"`
+	ErrorMessage     string    `json:"error_message"`
+	LatencyMS        float64   `json:"latency_ms"`
+	TTFBMS           float64   `json:"ttfb_ms"`
+	OverheadMS       float64   `json:"overhead_ms"`
+	PromptTokens     int       `json:"prompt_tokens"`
+	CompletionTokens int       `json:"completion_tokens"`
+	CachedTokens     int       `json:"cached_tokens"`
+	Cost             float64   `json:"cost"`
+	Stream           bool      `json:"stream"`
+	Estimated        bool      `json:"estimated"`
+	Attempts         int       `json:"attempts"`
+	ClientIP         string    `json:"client_ip"`
+}
+
+// LogFilter selects request log rows, newest first.
+type LogFilter struct {
+	Limit  int       // 1..1000
+	Before string    // cursor: a row id; rows strictly older than it
+	KeyID  string    // exact
+	Alias  string    // exact ("model" query parameter)
+	Status int       // exact HTTP status; 0 = any
+	From   time.Time // zero = unbounded
+	To     time.Time // zero = unbounded
+}
+
+// Group is one row of a usage summary.
+type Group struct {
+	Key              string  `json:"key"`
+	Requests         int64   `json:"requests"`
+	PromptTokens     int64   `json:"prompt_tokens"`
+	CompletionTokens int64   `json:"completion_tokens"`
+	Cost             float64 `json:"cost"`
+	Errors           int64   `json:"errors"`
+	P50MS            float64 `json:"p50_ms"`
+	P95MS            float64 `json:"p95_ms"`
+}
+
+// GroupBy values accepted by usage summaries.
+const (
+	GroupByKey      = "key"
+	GroupByModel    = "model"
+	GroupByProvider = "provider"
+	GroupByDay      = "day"
+)

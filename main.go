@@ -1,0 +1,130 @@
+// Command conduit is a self-hosted, OpenAI-compatible gateway to many LLM providers: a desktop
+// app (Wails window, gateway in-process) or a headless server with the same web UI.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/conduit-gw/conduit/backend"
+	"github.com/conduit-gw/conduit/frontend"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
+}
+
+// options are the flags and environment of SPEC §1.
+type options struct {
+	headless    bool
+	addr        string
+	dataDir     string
+	secrets     string
+	masterKey   string
+	secretKey   string
+	showVersion bool
+	logLevel    string
+}
+
+func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("conduit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.BoolVar(&o.headless, "headless", envBool(getenv("CONDUIT_HEADLESS")) || defaultHeadless,
+		"run the gateway and web UI without a window (env CONDUIT_HEADLESS=1)")
+	fs.StringVar(&o.addr, "addr", envOr(getenv("CONDUIT_ADDR"), "127.0.0.1:8800"),
+		"listen address for the client API, admin API and web UI (env CONDUIT_ADDR)")
+	fs.StringVar(&o.dataDir, "data-dir", envOr(getenv("CONDUIT_DATA_DIR"), defaultDataDir()),
+		"directory for the SQLite database, key files and logs (env CONDUIT_DATA_DIR)")
+	fs.StringVar(&o.secrets, "secrets", envOr(getenv("CONDUIT_SECRETS"), "auto"),
+		"where provider secrets live: keyring, file or auto (env CONDUIT_SECRETS)")
+	fs.StringVar(&o.logLevel, "log-level", envOr(getenv("CONDUIT_LOG_LEVEL"), "info"), "debug, info, warn or error")
+	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch o.secrets {
+	case "auto", "keyring", "file":
+	default:
+		return o, fmt.Errorf("--secrets must be keyring, file or auto, not %q", o.secrets)
+	}
+	o.masterKey = getenv("CONDUIT_MASTER_KEY")
+	o.secretKey = getenv("CONDUIT_SECRET_KEY")
+	return o, nil
+}
+
+func run(args []string, getenv func(string) string, stderr io.Writer) int {
+	o, err := parse(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "conduit:", err)
+		return 2
+	}
+	if o.showVersion {
+		fmt.Fprintln(os.Stdout, "conduit", version)
+		return 0
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		fmt.Fprintln(stderr, "conduit: --log-level must be debug, info, warn or error")
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	so := backend.ServeOptions{
+		Addr: o.addr, DataDir: o.dataDir, SecretsMode: o.secrets, MasterKey: o.masterKey,
+		SecretKey: o.secretKey, Mode: "headless", Version: version, UI: frontend.Dist(), Logger: log, Stderr: stderr,
+	}
+	if o.headless {
+		err = backend.Serve(ctx, so)
+	} else {
+		err = runDesktop(ctx, so)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "conduit:", err)
+		return 1
+	}
+	return 0
+}
+
+func envOr(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(v string) bool {
+	switch v {
+	case "1", "true", "TRUE", "True", "yes", "on":
+		return true
+	}
+	return false
+}
+
+func defaultDataDir() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "conduit-data"
+	}
+	return filepath.Join(dir, "conduit")
+}
