@@ -30,9 +30,7 @@ func (s *Server) keyView(k config.Key) keyView {
 	if len(k.Metadata) == 0 {
 		v.Metadata = json.RawMessage("{}")
 	}
-	if s.o.Spend != nil {
-		v.Spend, v.BudgetResetAt = s.o.Spend.KeySpend(k, time.Now())
-	}
+	v.Spend, v.BudgetResetAt = s.o.Spend.Spend(k)
 	return v
 }
 
@@ -177,6 +175,7 @@ func (s *Server) deleteKey(c echo.Context) error {
 	if err := s.o.Store.DeleteKey(ctx, before.ID); err != nil {
 		return storeErr(err, "key")
 	}
+	s.o.Spend.Forget(before.ID)
 	if err := s.changed(c, "delete", "key", before.ID, before, nil); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/gateway"
+	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/metrics"
 	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/providers"
@@ -58,9 +59,27 @@ func startupErr(format string, args ...any) error {
 	return &StartupError{Err: fmt.Errorf(format, args...)}
 }
 
-// Serve runs the gateway until ctx ends, then shuts down cleanly: stop accepting, finish
-// in-flight requests, flush usage, close the DB.
-func Serve(ctx context.Context, o ServeOptions) error {
+// Runtime is a wired gateway: its HTTP handler and what must be closed on shutdown.
+type Runtime struct {
+	Handler   http.Handler
+	Server    *Server
+	DB        *store.DB
+	Usage     *usage.Writer
+	Secrets   secrets.Store
+	MasterKey string
+}
+
+// Close flushes the usage log and closes the database.
+func (r *Runtime) Close(ctx context.Context) error {
+	err := r.Usage.Close(ctx)
+	if cerr := r.DB.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Build prepares the data directory, secrets, master key and database, and wires the gateway.
+func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 	log := o.Logger
 	if log == nil {
 		log = slog.Default()
@@ -68,62 +87,78 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Stderr == nil {
 		o.Stderr = os.Stderr
 	}
-	if o.ShutdownTimeout <= 0 {
-		o.ShutdownTimeout = 30 * time.Second
-	}
 	if err := prepareDataDir(o.DataDir); err != nil {
-		return err
+		return nil, err
 	}
 	sec, err := secrets.Open(ctx, secrets.Options{Mode: o.SecretsMode, DataDir: o.DataDir, SecretKey: o.SecretKey, Logger: log})
 	if err != nil {
-		return startupErr("secrets: %v", err)
+		return nil, startupErr("secrets: %v", err)
 	}
 	master, err := masterKey(ctx, o, sec)
 	if err != nil {
-		return startupErr("master key: %v", err)
+		return nil, startupErr("master key: %v", err)
 	}
 	db, err := store.Open(ctx, filepath.Join(o.DataDir, "conduit.db"))
 	if err != nil {
-		return startupErr("%v", err)
+		return nil, startupErr("%v", err)
 	}
-	defer db.Close()
-
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return startupErr("cannot listen on %s: the address is already in use (is another Conduit running? use --addr)", o.Addr)
-		}
-		return startupErr("cannot listen on %s: %v", o.Addr, err)
-	}
-
 	reg := providers.NewRegistry()
 	all.Register(reg)
 	client := &http.Client{Transport: NewTransport()}
 	defaults, err := pricing.Defaults()
 	if err != nil {
-		ln.Close()
-		return err
+		db.Close()
+		return nil, err
 	}
 	holder, err := snapshot.NewHolder(ctx, &snapshot.Builder{
 		Source: db, Secrets: sec, Registry: reg, Client: providers.Config{Client: client},
 		Defaults: defaults, Logger: log, IsNotFound: func(err error) bool { return errors.Is(err, secrets.ErrNotFound) },
 	})
 	if err != nil {
-		ln.Close()
-		return startupErr("loading configuration: %v", err)
+		db.Close()
+		return nil, startupErr("loading configuration: %v", err)
+	}
+	tracker := limits.NewTracker(time.Now)
+	if err := seedSpend(ctx, db, holder.Load(), tracker); err != nil {
+		db.Close()
+		return nil, startupErr("rebuilding spend from the request log: %v", err)
 	}
 	writer := usage.NewWriter(db, usage.WriterOptions{Logger: log})
 	m := metrics.New(writer, writer)
 	rt := router.New(time.Now, uint64(time.Now().UnixNano()))
-	gw := gateway.New(gateway.Options{Config: holder, Router: rt, Usage: m, MasterKey: master, Logger: log})
+	gw := gateway.New(gateway.Options{Config: holder, Router: rt, Usage: m, Limits: tracker, MasterKey: master, Logger: log})
 	srv := New(Options{
 		Gateway: gw, Store: db, Secrets: sec, Config: holder, Router: rt, Registry: reg, Metrics: m,
 		MasterKey: master, Mode: o.Mode, Version: o.Version, UI: o.UI, Logger: log,
-		DefaultPrices: defaults, ProviderClient: client,
+		DefaultPrices: defaults, ProviderClient: client, Spend: tracker,
 	})
+	return &Runtime{Handler: srv.Handler(), Server: srv, DB: db, Usage: writer, Secrets: sec, MasterKey: master}, nil
+}
 
+// Serve runs the gateway until ctx ends, then shuts down cleanly: stop accepting, finish
+// in-flight requests, flush usage, close the DB.
+func Serve(ctx context.Context, o ServeOptions) error {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
+	rt, err := Build(ctx, o)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		_ = rt.Close(context.Background())
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return startupErr("cannot listen on %s: the address is already in use (is another Conduit running? use --addr)", o.Addr)
+		}
+		return startupErr("cannot listen on %s: %v", o.Addr, err)
+	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           rt.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -132,14 +167,14 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	go func() { serveErr <- hs.Serve(ln) }()
 	base := "http://" + ln.Addr().String()
 	log.Info("conduit is serving", "url", base, "mode", o.Mode, "data_dir", o.DataDir,
-		"secrets", sec.Backend(), "version", o.Version)
+		"secrets", rt.Secrets.Backend(), "version", o.Version)
 	if o.Started != nil {
 		o.Started(base)
 	}
 
 	select {
 	case err := <-serveErr:
-		_ = writer.Close(context.Background())
+		_ = rt.Close(context.Background())
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
@@ -150,11 +185,33 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		log.Warn("in-flight requests did not finish in time; closing them", "err", err)
 		_ = hs.Close()
 	}
-	if err := writer.Close(sctx); err != nil {
+	written := func() uint64 { return rt.Usage.Written() }
+	if err := rt.Close(sctx); err != nil {
 		log.Error("usage records not flushed", "err", err)
 		return fmt.Errorf("flushing usage: %w", err)
 	}
-	log.Info("stopped cleanly", "usage_rows_written", writer.Written(), "usage_rows_dropped", writer.Dropped())
+	log.Info("stopped cleanly", "usage_rows_written", written(), "usage_rows_dropped", rt.Usage.Dropped())
+	return nil
+}
+
+// seedSpend rebuilds every key's spend in its current budget period from the request log, so
+// a restart (or a crash, minus the unflushed batch) keeps budgets honest.
+func seedSpend(ctx context.Context, db *store.DB, snap *snapshot.Snapshot, t *limits.Tracker) error {
+	now := time.Now()
+	since := make(map[string]time.Time, len(snap.KeysByID))
+	for id, k := range snap.KeysByID {
+		since[id] = limits.PeriodStart(k.BudgetDuration, now)
+	}
+	if len(since) == 0 {
+		return nil
+	}
+	spend, err := db.KeySpend(ctx, since)
+	if err != nil {
+		return err
+	}
+	for id, k := range snap.KeysByID {
+		t.Seed(k.Key, spend[id])
+	}
 	return nil
 }
 

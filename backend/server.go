@@ -79,7 +79,8 @@ type Config interface {
 
 // Spend reports a key's spend in its current budget period and when that period ends.
 type Spend interface {
-	KeySpend(k config.Key, now time.Time) (spend float64, resetAt *time.Time)
+	Spend(k config.Key) (spend float64, resetAt *time.Time)
+	Forget(keyID string)
 }
 
 // Metrics serves the Prometheus endpoint.

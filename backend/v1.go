@@ -123,9 +123,10 @@ func (s *Server) chatCompletions(c echo.Context) error {
 		return writeV1Error(c, err)
 	}
 	req.Raw = body
-	sw := &sseWriter{c: c}
+	sw := &sseWriter{c: c, call: call}
 	res, err := s.o.Gateway.Chat(c.Request().Context(), call, &req, sw)
 	c.Response().Header().Set("x-conduit-provider", call.Provider)
+	call.RateLimit.Headers(c.Response().Header())
 	if err != nil {
 		if sw.begun {
 			return nil
@@ -185,6 +186,7 @@ func (s *Server) imageGenerations(c echo.Context) error {
 
 func (s *Server) finishJSON(c echo.Context, call *gateway.Call, res *gateway.Result, err error) error {
 	c.Response().Header().Set("x-conduit-provider", call.Provider)
+	call.RateLimit.Headers(c.Response().Header())
 	if err != nil {
 		c.Response().Header().Set("x-conduit-overhead-ms", formatMS(call.OverheadMS(time.Now())))
 		return writeV1Error(c, err)
@@ -201,6 +203,7 @@ func writeJSONBytes(c echo.Context, res *gateway.Result) error {
 // sseWriter writes a gateway stream as OpenAI server-sent events.
 type sseWriter struct {
 	c     echo.Context
+	call  *gateway.Call
 	begun bool
 	rc    *http.ResponseController
 }
@@ -219,6 +222,7 @@ func (w *sseWriter) Begin(m gateway.Meta) error {
 	h.Set("X-Accel-Buffering", "no")
 	h.Set("x-conduit-provider", m.Provider)
 	h.Set("x-conduit-overhead-ms", formatMS(m.OverheadMS))
+	w.call.RateLimit.Headers(h)
 	w.c.Response().WriteHeader(http.StatusOK)
 	w.begun = true
 	w.rc = http.NewResponseController(w.c.Response().Writer)

@@ -33,6 +33,9 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 	if err != nil {
 		return nil, rec.fail(err)
 	}
+	if err := g.admit(c, len(req.Raw)); err != nil {
+		return nil, rec.fail(err)
+	}
 	if req.Stream {
 		return nil, g.chatStream(ctx, s, c, req, w, plan, rec)
 	}
@@ -256,6 +259,9 @@ func (g *Gateway) finish(c *Call, r *record) {
 	r.Attempts = c.Attempts
 	if r.err != nil && r.Status >= 500 {
 		g.log.Warn("request failed", "request_id", r.ID, "alias", r.Alias, "status", r.Status, "err", r.err)
+	}
+	if c.admitted {
+		g.limits.Finish(c.Principal.Key.Key, c.estimate, r.PromptTokens+r.CompletionTokens, r.Cost)
 	}
 	g.usage.Enqueue(r.Record)
 }

@@ -24,6 +24,9 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	if err != nil {
 		return nil, rec.fail(err)
 	}
+	if err := g.admit(c, len(req.Raw)); err != nil {
+		return nil, rec.fail(err)
+	}
 	var resp *llm.Response
 	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
 		e, ok := d.Provider.Adapter.(providers.Embedder)
@@ -60,6 +63,9 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	}
 	plan, err := g.router.Plan(s, alias, router.Needs{})
 	if err != nil {
+		return nil, rec.fail(err)
+	}
+	if err := g.admit(c, len(body)); err != nil {
 		return nil, rec.fail(err)
 	}
 	var resp *llm.Response

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/keys"
+	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
@@ -24,6 +26,12 @@ type Snapshots interface {
 	Load() *snapshot.Snapshot
 }
 
+// Limits admits requests against a key's budget and rate limits and accounts them after.
+type Limits interface {
+	Admit(k config.Key, promptEstimate int) (limits.Decision, error)
+	Finish(k config.Key, estimate, tokens int, cost float64)
+}
+
 // UsageLog receives one record per request without blocking.
 type UsageLog interface {
 	Enqueue(usage.Record) bool
@@ -34,6 +42,7 @@ type Options struct {
 	Config    Snapshots
 	Router    *router.Router
 	Usage     UsageLog
+	Limits    Limits
 	MasterKey string
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -46,6 +55,7 @@ type Gateway struct {
 	cfg        Snapshots
 	router     *router.Router
 	usage      UsageLog
+	limits     Limits
 	masterHash [32]byte
 	log        *slog.Logger
 	now        func() time.Time
@@ -54,7 +64,7 @@ type Gateway struct {
 
 // New returns a Gateway.
 func New(o Options) *Gateway {
-	g := &Gateway{cfg: o.Config, router: o.Router, usage: o.Usage, log: o.Logger, now: o.Now, sleep: o.Sleep}
+	g := &Gateway{cfg: o.Config, router: o.Router, usage: o.Usage, limits: o.Limits, log: o.Logger, now: o.Now, sleep: o.Sleep}
 	g.masterHash = keys.Hash(o.MasterKey)
 	if g.log == nil {
 		g.log = slog.Default()
@@ -143,9 +153,12 @@ type Call struct {
 	Start     time.Time
 
 	// Set by the gateway as the call proceeds.
-	Provider string // name of the provider that answered (or was last tried)
-	Attempts int
-	upstream time.Duration // time spent waiting on providers and back-off
+	Provider  string          // name of the provider that answered (or was last tried)
+	RateLimit limits.Decision // the key's request limit state, for x-ratelimit-* headers
+	Attempts  int
+	estimate  int // prompt tokens counted against TPM at admission
+	admitted  bool
+	upstream  time.Duration // time spent waiting on providers and back-off
 }
 
 // OverheadMS is the time spent inside Conduit so far, upstream time excluded.
@@ -178,3 +191,18 @@ type StreamWriter interface {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// admit runs the key's budget and rate limit checks (virtual keys only).
+func (g *Gateway) admit(c *Call, bodyBytes int) error {
+	if c.Principal.Key == nil || g.limits == nil {
+		return nil
+	}
+	c.estimate = bodyBytes/4 + 1
+	d, err := g.limits.Admit(c.Principal.Key.Key, c.estimate)
+	c.RateLimit = d
+	if err != nil {
+		return err
+	}
+	c.admitted = true
+	return nil
+}

@@ -82,7 +82,7 @@ func (r *Router) Plan(s *snapshot.Snapshot, alias string, needs Needs) ([]*snaps
 				continue
 			}
 		}
-		c, healthy := r.eligible(fa, needs, now)
+		c, healthy := r.eligible(fa, needs, now, s.Router.CooldownAfterFailures > 0 && s.Router.CooldownS > 0)
 		capable += c
 		out = append(out, r.order(s, fa.Name, healthy)...)
 	}
@@ -97,8 +97,8 @@ func (r *Router) Plan(s *snapshot.Snapshot, alias string, needs Needs) ([]*snaps
 	return out, nil
 }
 
-// eligible filters by capability and health. It returns how many deployments were capable.
-func (r *Router) eligible(a *snapshot.Alias, needs Needs, now time.Time) (int, []*snapshot.Deployment) {
+// eligible filters by capability and health (cooldowns off: every capable deployment). It returns how many deployments were capable.
+func (r *Router) eligible(a *snapshot.Alias, needs Needs, now time.Time, cooldowns bool) (int, []*snapshot.Deployment) {
 	capable := 0
 	var out []*snapshot.Deployment
 	for _, d := range a.Deployments {
@@ -110,7 +110,7 @@ func (r *Router) eligible(a *snapshot.Alias, needs Needs, now time.Time) (int, [
 		}
 		capable++
 		st := r.state[d.ID]
-		if st != nil && !st.cooldownUntil.IsZero() {
+		if st != nil && cooldowns && !st.cooldownUntil.IsZero() {
 			if now.Before(st.cooldownUntil) {
 				continue
 			}

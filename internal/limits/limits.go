@@ -1,0 +1,247 @@
+package limits
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// Decision is the outcome of an admission check, with what the response headers report.
+type Decision struct {
+	// Limited is true when the key has an RPM or RPD limit (headers are then sent).
+	Limited   bool
+	Limit     int           // the tightest request limit
+	Remaining int           // requests left under it
+	Reset     time.Duration // until a request is available again under it
+}
+
+// Headers sets the x-ratelimit-* headers for a limited key.
+func (d Decision) Headers(h http.Header) {
+	if !d.Limited {
+		return
+	}
+	h.Set("x-ratelimit-limit-requests", strconv.Itoa(d.Limit))
+	h.Set("x-ratelimit-remaining-requests", strconv.Itoa(max(d.Remaining, 0)))
+	h.Set("x-ratelimit-reset-requests", formatReset(d.Reset))
+}
+
+func formatReset(d time.Duration) string {
+	if d <= 0 {
+		return "0s"
+	}
+	return strconv.FormatFloat(math.Ceil(d.Seconds()*1000)/1000, 'f', -1, 64) + "s"
+}
+
+// Tracker keeps every key's counters in memory. It is safe for concurrent use.
+type Tracker struct {
+	mu   sync.Mutex
+	keys map[string]*keyState
+	now  func() time.Time
+}
+
+type keyState struct {
+	// Budget: spend within the current period, which starts at periodStart.
+	duration    string
+	periodStart time.Time
+	spend       float64
+	// RPM (GCRA): theoretical arrival time of the next request.
+	tat time.Time
+	// RPD: requests on day rpdDay (UTC midnight).
+	rpdDay   time.Time
+	rpdCount int
+	// TPM: tokens in the current and previous minute windows.
+	tpmMinute       time.Time
+	tpmCur, tpmPrev int
+}
+
+// NewTracker returns an empty tracker; now defaults to time.Now.
+func NewTracker(now func() time.Time) *Tracker {
+	if now == nil {
+		now = time.Now
+	}
+	return &Tracker{keys: map[string]*keyState{}, now: now}
+}
+
+func (t *Tracker) state(id string) *keyState {
+	s := t.keys[id]
+	if s == nil {
+		s = &keyState{}
+		t.keys[id] = s
+	}
+	return s
+}
+
+// rollBudget starts a new period when the current one has ended. A changed schedule keeps
+// the spend counted so far (conservative until the next restart recounts from the log).
+func (s *keyState) rollBudget(duration string, now time.Time) {
+	start := PeriodStart(duration, now)
+	if s.duration == duration && start.Equal(s.periodStart) {
+		return
+	}
+	if s.duration == duration {
+		s.spend = 0
+	}
+	s.duration, s.periodStart = duration, start
+}
+
+// Seed sets a key's spend in its current period (rebuilt from the request log at start).
+func (t *Tracker) Seed(k config.Key, spend float64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.state(k.ID)
+	s.duration = k.BudgetDuration
+	s.periodStart = PeriodStart(k.BudgetDuration, t.now())
+	s.spend = spend
+}
+
+// Spend returns a key's spend in its current period and when the period resets.
+func (t *Tracker) Spend(k config.Key) (float64, *time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	s := t.state(k.ID)
+	s.rollBudget(k.BudgetDuration, now)
+	return s.spend, NextReset(k.BudgetDuration, now)
+}
+
+// Admit checks a request against the key's budget and rate limits and, when admitted,
+// counts it. promptTokens is the estimate used for TPM until Finish reports the actual.
+func (t *Tracker) Admit(k config.Key, promptTokens int) (Decision, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	s := t.state(k.ID)
+	s.rollBudget(k.BudgetDuration, now)
+	var d Decision
+
+	if k.MaxBudget != nil && s.spend >= *k.MaxBudget {
+		e := llm.Errorf(http.StatusTooManyRequests, "insufficient_quota", llm.CodeInsufficientQuota,
+			"This key has spent its budget of $%.2f", *k.MaxBudget)
+		if r := NextReset(k.BudgetDuration, now); r != nil {
+			e.Message += " for this " + periodName(k.BudgetDuration) + "; it resets at " + r.Format(time.RFC3339)
+			e.RetryAfter = r.Sub(now)
+		}
+		return d, e
+	}
+
+	// RPM with GCRA: up to RPM requests at once, then one per 60s/RPM.
+	var newTAT time.Time
+	if k.RPM != nil {
+		interval := time.Minute / time.Duration(*k.RPM)
+		tat := s.tat
+		if tat.Before(now) {
+			tat = now
+		}
+		newTAT = tat.Add(interval)
+		allowAt := newTAT.Add(-time.Minute)
+		remaining := int((time.Minute - newTAT.Sub(now)) / interval)
+		d = Decision{Limited: true, Limit: *k.RPM, Remaining: remaining, Reset: tat.Sub(now)}
+		if allowAt.After(now) {
+			d.Remaining, d.Reset = 0, allowAt.Sub(now)
+			return d, rateLimited("requests per minute", *k.RPM, allowAt.Sub(now))
+		}
+	}
+	// RPD: a counter that resets at 00:00 UTC.
+	day := PeriodStart(config.BudgetDaily, now)
+	if !s.rpdDay.Equal(day) {
+		s.rpdDay, s.rpdCount = day, 0
+	}
+	if k.RPD != nil {
+		untilMidnight := day.AddDate(0, 0, 1).Sub(now)
+		left := *k.RPD - s.rpdCount - 1
+		if left < 0 {
+			return Decision{Limited: true, Limit: *k.RPD, Remaining: 0, Reset: untilMidnight},
+				rateLimited("requests per day", *k.RPD, untilMidnight)
+		}
+		if !d.Limited || left < d.Remaining {
+			d = Decision{Limited: true, Limit: *k.RPD, Remaining: left, Reset: untilMidnight}
+		}
+	}
+	// TPM: sliding estimate over the current and previous minute.
+	if k.TPM != nil {
+		s.rollTPM(now)
+		used := s.tpmUsed(now)
+		if used > 0 && used+promptTokens > *k.TPM {
+			wait := s.tpmMinute.Add(time.Minute).Sub(now)
+			return d, rateLimited("tokens per minute", *k.TPM, wait)
+		}
+	}
+	// Admitted: count it.
+	if k.RPM != nil {
+		s.tat = newTAT
+	}
+	s.rpdCount++
+	if k.TPM != nil {
+		s.tpmCur += promptTokens
+	}
+	return d, nil
+}
+
+// Finish accounts a finished request: its cost (0 for failures) and its actual tokens, which
+// replace the prompt estimate Admit counted.
+func (t *Tracker) Finish(k config.Key, estimate, tokens int, cost float64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	s := t.state(k.ID)
+	s.rollBudget(k.BudgetDuration, now)
+	s.spend += cost
+	if k.TPM != nil {
+		s.rollTPM(now)
+		s.tpmCur += tokens - estimate
+		if s.tpmCur < 0 {
+			s.tpmCur = 0
+		}
+	}
+}
+
+func (s *keyState) rollTPM(now time.Time) {
+	minute := now.UTC().Truncate(time.Minute)
+	switch {
+	case minute.Equal(s.tpmMinute):
+	case minute.Sub(s.tpmMinute) == time.Minute:
+		s.tpmPrev, s.tpmCur, s.tpmMinute = s.tpmCur, 0, minute
+	default:
+		s.tpmPrev, s.tpmCur, s.tpmMinute = 0, 0, minute
+	}
+}
+
+// tpmUsed weights the previous minute by how much of it still falls in the last 60s.
+func (s *keyState) tpmUsed(now time.Time) int {
+	frac := 1 - float64(now.Sub(s.tpmMinute))/float64(time.Minute)
+	return s.tpmCur + int(float64(s.tpmPrev)*frac)
+}
+
+func rateLimited(what string, limit int, wait time.Duration) *llm.Error {
+	if wait < time.Second {
+		wait = time.Second
+	}
+	e := llm.Errorf(http.StatusTooManyRequests, "requests", llm.CodeRateLimitExceeded,
+		"Rate limit reached: this key allows %d %s. Try again in %s.", limit, what, wait.Round(time.Second))
+	e.RetryAfter = wait
+	return e
+}
+
+func periodName(d string) string {
+	switch d {
+	case config.BudgetDaily:
+		return "day"
+	case config.BudgetWeekly:
+		return "week"
+	case config.BudgetMonthly:
+		return "month"
+	}
+	return "period"
+}
+
+// Forget drops a deleted key's counters.
+func (t *Tracker) Forget(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.keys, id)
+}
