@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want options
+		err  bool
+	}{
+		{"defaults", nil, nil, options{headless: defaultHeadless, addr: "127.0.0.1:8800", dataDir: defaultDataDir(), secrets: "auto", logLevel: "info"}, false},
+		{"env", nil, map[string]string{"CONDUIT_HEADLESS": "1", "CONDUIT_ADDR": ":9", "CONDUIT_DATA_DIR": "/d", "CONDUIT_SECRETS": "file",
+			"CONDUIT_MASTER_KEY": "mk", "CONDUIT_SECRET_KEY": "sk"},
+			options{headless: true, addr: ":9", dataDir: "/d", secrets: "file", masterKey: "mk", secretKey: "sk", logLevel: "info"}, false},
+		{"flags beat env", []string{"--addr", ":10", "--data-dir", "/f", "--secrets", "keyring", "--headless"},
+			map[string]string{"CONDUIT_ADDR": ":9", "CONDUIT_DATA_DIR": "/d"},
+			options{headless: true, addr: ":10", dataDir: "/f", secrets: "keyring", logLevel: "info"}, false},
+		{"bad secrets", []string{"--secrets", "vault"}, nil, options{}, true},
+		{"stray argument", []string{"serve"}, nil, options{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parse(tt.args, env(tt.env), &bytes.Buffer{})
+			if (err != nil) != tt.err {
+				t.Fatalf("err = %v", err)
+			}
+			if !tt.err && got != tt.want {
+				t.Fatalf("got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestStartupFailures: one clear line on stderr and a non-zero exit.
+func TestStartupFailures(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	corrupt := t.TempDir()
+	if err := os.WriteFile(filepath.Join(corrupt, "conduit.db"), bytes.Repeat([]byte("not a database "), 1000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A data dir below a regular file cannot be created, even by root.
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, addr, dir, want string
+	}{
+		{"port in use", busy.Addr().String(), t.TempDir(), "already in use"},
+		{"corrupt db", "127.0.0.1:0", corrupt, "not a"},
+		{"unwritable data dir", "127.0.0.1:0", filepath.Join(file, "sub"), "data directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			code := run([]string{"--headless", "--addr", tt.addr, "--data-dir", tt.dir, "--secrets", "file", "--log-level", "error"},
+				env(map[string]string{"CONDUIT_MASTER_KEY": "mk"}), &stderr)
+			if code == 0 {
+				t.Fatal("exit code 0")
+			}
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			last := lines[len(lines)-1]
+			if !strings.HasPrefix(last, "conduit: ") || !strings.Contains(last, tt.want) {
+				t.Fatalf("stderr %q, want a line containing %q", stderr.String(), tt.want)
+			}
+		})
+	}
+}
