@@ -56,6 +56,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 
 	a.GET("/system", s.system)
 	a.GET("/logs", s.listLogs)
+	a.GET("/logs/:id", s.getLog)
 	a.GET("/usage", s.usageSummary)
 	a.GET("/audit", s.listAudit)
 }

@@ -105,6 +105,26 @@ func (s *Server) listLogs(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// getLog returns one request log row with its bodies when they were kept.
+func (s *Server) getLog(c echo.Context) error {
+	ctx := c.Request().Context()
+	r, err := s.o.Store.GetLog(ctx, c.Param("id"))
+	if err != nil {
+		return storeErr(err, "request log")
+	}
+	out := struct {
+		usage.Record
+		RequestBody  *string `json:"request_body"`
+		ResponseBody *string `json:"response_body"`
+	}{Record: r}
+	if b, err := s.o.Store.GetBody(ctx, r.ID); err == nil {
+		out.RequestBody, out.ResponseBody = &b.Request, &b.Response
+	} else if storeErr(err, "") == err {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
 func timeParam(c echo.Context, name string) (time.Time, error) {
 	v := c.QueryParam(name)
 	if v == "" {

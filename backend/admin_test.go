@@ -307,3 +307,26 @@ func TestCleanShutdownLosesNothing(t *testing.T) {
 		t.Fatalf("%d request logs after shutdown, want %d", counts["request_logs"], n)
 	}
 }
+
+func TestLogBodiesOnlyWhenEnabled(t *testing.T) {
+	e := newEnv(t)
+	_, key := e.setup()
+	e.v1(key, "/v1/chat/completions", chat("gpt", nil))
+	e.mustAdmin(200, "PATCH", "/admin/settings", map[string]any{"log_bodies": true})
+	e.v1(key, "/v1/chat/completions", chat("gpt", map[string]any{"stream": true}))
+	rows := e.requestLogs(2)
+	streamed := e.mustAdmin(200, "GET", "/admin/logs/"+rows[0]["id"].(string), nil)
+	if req, _ := streamed["request_body"].(string); !strings.Contains(req, "Say hello") {
+		t.Fatalf("request body not kept: %v", streamed["request_body"])
+	}
+	if resp, _ := streamed["response_body"].(string); !strings.Contains(resp, "upstream!") {
+		t.Fatalf("streamed response not kept: %v", streamed["response_body"])
+	}
+	plain := e.mustAdmin(200, "GET", "/admin/logs/"+rows[1]["id"].(string), nil)
+	if plain["request_body"] != nil || plain["response_body"] != nil {
+		t.Fatalf("bodies kept with log_bodies off: %v", plain)
+	}
+	if status, _ := e.admin("GET", "/admin/logs/req_nope", nil); status != 404 {
+		t.Fatalf("unknown log id: %d", status)
+	}
+}

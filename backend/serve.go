@@ -67,10 +67,12 @@ type Runtime struct {
 	Usage     *usage.Writer
 	Secrets   secrets.Store
 	MasterKey string
+	stop      context.CancelFunc
 }
 
-// Close flushes the usage log and closes the database.
+// Close stops background work, flushes the usage log and closes the database.
 func (r *Runtime) Close(ctx context.Context) error {
+	r.stop()
 	err := r.Usage.Close(ctx)
 	if cerr := r.DB.Close(); err == nil {
 		err = cerr
@@ -132,7 +134,9 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 		MasterKey: master, Mode: o.Mode, Version: o.Version, UI: o.UI, Logger: log,
 		DefaultPrices: defaults, ProviderClient: client, Spend: tracker,
 	})
-	return &Runtime{Handler: srv.Handler(), Server: srv, DB: db, Usage: writer, Secrets: sec, MasterKey: master}, nil
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	go pruneLogs(bg, db, holder, log)
+	return &Runtime{Handler: srv.Handler(), Server: srv, DB: db, Usage: writer, Secrets: sec, MasterKey: master, stop: stop}, nil
 }
 
 // Serve runs the gateway until ctx ends, then shuts down cleanly: stop accepting, finish
@@ -213,6 +217,29 @@ func seedSpend(ctx context.Context, db *store.DB, snap *snapshot.Snapshot, t *li
 		t.Seed(k.Key, spend[id])
 	}
 	return nil
+}
+
+// pruneLogs deletes request logs older than log_retention_days, at start and then hourly.
+func pruneLogs(ctx context.Context, db *store.DB, cfg *snapshot.Holder, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		days := cfg.Load().Settings.LogRetentionDays
+		if days > 0 {
+			n, err := db.PruneLogs(ctx, time.Now().AddDate(0, 0, -days))
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error("pruning old request logs failed", "err", err)
+			case n > 0:
+				log.Info("pruned old request logs", "rows", n, "retention_days", days)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // NewTransport is the shared upstream transport: large keep-alive pools, HTTP/2 where the

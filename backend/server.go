@@ -22,6 +22,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/providers"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
+	"github.com/conduit-gw/conduit/internal/store"
 	"github.com/conduit-gw/conduit/internal/usage"
 )
 
@@ -56,6 +57,8 @@ type Store interface {
 	PutSettings(ctx context.Context, s config.Settings) error
 
 	ListLogs(ctx context.Context, f usage.LogFilter) ([]usage.Record, error)
+	GetLog(ctx context.Context, id string) (usage.Record, error)
+	GetBody(ctx context.Context, id string) (store.Body, error)
 	Summarize(ctx context.Context, from, to time.Time, groupBy string) ([]usage.Group, error)
 	Counts(ctx context.Context) (map[string]int64, error)
 

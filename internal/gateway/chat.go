@@ -21,8 +21,9 @@ import (
 // an error returned before w.Begin was called has not been written anywhere.
 func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w StreamWriter) (*Result, error) {
 	s := g.cfg.Load()
-	rec := g.newRecord(c, req.Model)
+	rec := g.newRecord(c, req.Model, s)
 	rec.Stream = req.Stream
+	rec.keepRequest(req.Raw)
 	defer g.finish(c, rec)
 
 	if !c.Principal.Allows(req.Model) {
@@ -60,6 +61,7 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 		return nil, rec.fail(err)
 	}
 	body := setModel(resp.Body, req.Model)
+	rec.keepResponse(body)
 	rec.charge(d, resp.Usage, 0)
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, nil
@@ -129,7 +131,9 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 			text += streamedText(chunk)
 		}
 		if req.WantsUsage() || !usageOnly(chunk) {
-			if err := w.Chunk(setModel(chunk, req.Model)); err != nil {
+			chunk = setModel(chunk, req.Model)
+			rec.keepChunk(chunk)
+			if err := w.Chunk(chunk); err != nil {
 				// The client went away: charge what was delivered.
 				rec.charge(d, g.estimate(req, u, gotUsage, text, rec), 0)
 				return rec.fail(clientGone(err))
@@ -221,14 +225,40 @@ func setModel(b []byte, alias string) []byte {
 // record is the usage row being built for one request.
 type record struct {
 	usage.Record
-	err error
+	err        error
+	keepBodies bool
 }
 
-func (g *Gateway) newRecord(c *Call, alias string) *record {
+// maxLoggedBody caps each stored body (settings.log_bodies).
+const maxLoggedBody = 1 << 20
+
+func (g *Gateway) newRecord(c *Call, alias string, s *snapshot.Snapshot) *record {
 	return &record{Record: usage.Record{
 		ID: c.RequestID, Time: c.Start.UTC(), KeyID: c.Principal.KeyID(), Endpoint: c.Endpoint,
 		Alias: alias, Status: http.StatusOK, ClientIP: c.ClientIP,
-	}}
+	}, keepBodies: s.Settings.LogBodies}
+}
+
+func (r *record) keepRequest(b []byte) {
+	if r.keepBodies {
+		r.RequestBody = b[:min(len(b), maxLoggedBody)]
+	}
+}
+
+func (r *record) keepResponse(b []byte) {
+	if r.keepBodies {
+		r.ResponseBody = append([]byte(nil), b[:min(len(b), maxLoggedBody)]...)
+	}
+}
+
+// keepChunk appends one stream event to the logged response, as the client received it.
+func (r *record) keepChunk(chunk []byte) {
+	if !r.keepBodies || len(r.ResponseBody)+len(chunk) > maxLoggedBody {
+		return
+	}
+	r.ResponseBody = append(r.ResponseBody, "data: "...)
+	r.ResponseBody = append(r.ResponseBody, chunk...)
+	r.ResponseBody = append(r.ResponseBody, "\n\n"...)
 }
 
 func (r *record) setDeployment(d *snapshot.Deployment) {

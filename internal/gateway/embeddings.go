@@ -15,7 +15,8 @@ import (
 // Embeddings serves an embeddings request.
 func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRequest) (*Result, error) {
 	s := g.cfg.Load()
-	rec := g.newRecord(c, req.Model)
+	rec := g.newRecord(c, req.Model, s)
+	rec.keepRequest(req.Raw)
 	defer g.finish(c, rec)
 	if !c.Principal.Allows(req.Model) {
 		return nil, rec.fail(notAllowed(req.Model))
@@ -50,13 +51,16 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 		return nil, rec.fail(err)
 	}
 	rec.charge(d, resp.Usage, 0)
-	return &Result{Body: setModel(resp.Body, req.Model), OverheadMS: c.OverheadMS(g.now())}, nil
+	body := setModel(resp.Body, req.Model)
+	rec.keepResponse(body)
+	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, nil
 }
 
 // Images serves an image generation request; body is the client's JSON.
 func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte) (*Result, error) {
 	s := g.cfg.Load()
-	rec := g.newRecord(c, alias)
+	rec := g.newRecord(c, alias, s)
+	rec.keepRequest(body)
 	defer g.finish(c, rec)
 	if !c.Principal.Allows(alias) {
 		return nil, rec.fail(notAllowed(alias))
@@ -92,6 +96,7 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	}
 	images := int(gjson.GetBytes(resp.Body, "data.#").Int())
 	rec.charge(d, resp.Usage, images)
+	rec.keepResponse(resp.Body)
 	return &Result{Body: resp.Body, OverheadMS: c.OverheadMS(g.now())}, nil
 }
 

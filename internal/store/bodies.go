@@ -11,6 +11,10 @@ type Body struct {
 	Response string `json:"response"`
 }
 
+const insertBodySQL = `INSERT INTO request_bodies (id, request, response)
+	VALUES (?, ?, ?)
+	ON CONFLICT (id) DO UPDATE SET request = excluded.request, response = excluded.response`
+
 // InsertBodies writes a batch of bodies in one transaction. A body whose id already exists is
 // replaced. Bodies are deleted with their log rows by PruneLogs.
 func (d *DB) InsertBodies(ctx context.Context, bodies []Body) (err error) {
@@ -26,9 +30,7 @@ func (d *DB) InsertBodies(ctx context.Context, bodies []Body) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO request_bodies (id, request, response)
-		VALUES (?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET request = excluded.request, response = excluded.response`)
+	stmt, err := tx.PrepareContext(ctx, insertBodySQL)
 	if err != nil {
 		return wrapErr("insert bodies", err)
 	}

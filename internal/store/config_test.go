@@ -70,7 +70,12 @@ func TestProvidersCRUD(t *testing.T) {
 	}
 
 	list, err := db.ListProviders(ctx)
-	if err != nil || len(list) != 2 || list[0].ID != p.ID || list[1].ID != q.ID {
+	// Ordered by created_at, then id (both may share a millisecond).
+	first, second := p.ID, q.ID
+	if q.CreatedAt.Before(p.CreatedAt) || (q.CreatedAt.Equal(p.CreatedAt) && q.ID < p.ID) {
+		first, second = q.ID, p.ID
+	}
+	if err != nil || len(list) != 2 || list[0].ID != first || list[1].ID != second {
 		t.Fatalf("ListProviders = %+v, %v", list, err)
 	}
 	if err := db.DeleteProvider(ctx, p.ID); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -53,6 +54,7 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 		return wrapErr("insert logs", err)
 	}
 	defer stmt.Close()
+	var bodyStmt *sql.Stmt
 	var ts int64
 	for i := range recs {
 		r := &recs[i]
@@ -69,6 +71,18 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 			r.ProviderModel, r.Status, r.ErrorCode, r.ErrorMessage, r.LatencyMS, r.TTFBMS,
 			r.OverheadMS, r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.Cost, r.Stream,
 			r.Estimated, r.Attempts, r.ClientIP); err != nil {
+			return wrapErr("insert logs", err)
+		}
+		if len(r.RequestBody) == 0 && len(r.ResponseBody) == 0 {
+			continue
+		}
+		if bodyStmt == nil {
+			if bodyStmt, err = tx.PrepareContext(ctx, insertBodySQL); err != nil {
+				return wrapErr("insert logs", err)
+			}
+			defer bodyStmt.Close()
+		}
+		if _, err = bodyStmt.ExecContext(ctx, id, string(r.RequestBody), string(r.ResponseBody)); err != nil {
 			return wrapErr("insert logs", err)
 		}
 	}

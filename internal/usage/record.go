@@ -26,6 +26,10 @@ type Record struct {
 	Estimated        bool      `json:"estimated"`
 	Attempts         int       `json:"attempts"`
 	ClientIP         string    `json:"client_ip"`
+
+	// Bodies, kept only when settings.log_bodies is on; stored apart from the metadata.
+	RequestBody  []byte `json:"-"`
+	ResponseBody []byte `json:"-"`
 }
 
 // LogFilter selects request log rows, newest first.
