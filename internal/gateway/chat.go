@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -118,7 +119,7 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 	var (
 		u        llm.Usage
 		gotUsage bool
-		text     int // bytes of streamed text, for estimating when the upstream reports no usage
+		text     strings.Builder // streamed text, counted when the upstream reports no usage
 		chunk    = first
 	)
 	for {
@@ -128,21 +129,21 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 			}
 		}
 		if !gotUsage {
-			text += streamedText(chunk)
+			streamedText(chunk, &text)
 		}
 		if req.WantsUsage() || !usageOnly(chunk) {
 			chunk = setModel(chunk, req.Model)
 			rec.keepChunk(chunk)
 			if err := w.Chunk(chunk); err != nil {
 				// The client went away: charge what was delivered.
-				rec.charge(d, g.estimate(req, u, gotUsage, text, rec), 0)
+				rec.charge(d, g.estimate(d, req, u, gotUsage, text.String(), rec), 0)
 				return rec.fail(clientGone(err))
 			}
 		}
 		var err error
 		chunk, err = stream.Next()
 		if errors.Is(err, io.EOF) {
-			rec.charge(d, g.estimate(req, u, gotUsage, text, rec), 0)
+			rec.charge(d, g.estimate(d, req, u, gotUsage, text.String(), rec), 0)
 			return w.End(nil)
 		}
 		if err != nil {
@@ -152,8 +153,10 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 			} else if isTimeout(ctx, err) {
 				e = timeoutError(d, g.now().Sub(c.Start))
 			}
-			rec.charge(d, g.estimate(req, u, gotUsage, text, rec), 0)
-			rec.Cost = 0 // only successful responses are charged
+			rec.charge(d, g.estimate(d, req, u, gotUsage, text.String(), rec), 0)
+			if e.Code != "client_closed" {
+				rec.Cost = 0 // only successful responses are charged; a client's cut is
+			}
 			rec.fail(e)
 			_ = w.End(e)
 			return nil // the error is written into the stream; nothing more to send
@@ -161,17 +164,15 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 	}
 }
 
-// estimate returns the reported usage, or a rough count marked estimated when none came.
-func (g *Gateway) estimate(req *llm.ChatRequest, u llm.Usage, got bool, textBytes int, rec *record) llm.Usage {
+// estimate returns the reported usage, or counts tokens (marking the row estimated) when the
+// upstream reported none.
+func (g *Gateway) estimate(d *snapshot.Deployment, req *llm.ChatRequest, u llm.Usage, got bool, text string, rec *record) llm.Usage {
 	if got {
 		return u
 	}
 	rec.Estimated = true
-	prompt := 0
-	for i := range req.Messages {
-		prompt += len(req.Messages[i].Content.String())/4 + 4
-	}
-	completion := (textBytes + 3) / 4
+	prompt := g.tokens.Prompt(d.ProviderModel, req)
+	completion := g.tokens.Count(d.ProviderModel, text)
 	return llm.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
 }
 
@@ -181,18 +182,17 @@ func usageOnly(chunk []byte) bool {
 	return !ch.Exists() || (ch.IsArray() && len(ch.Array()) == 0)
 }
 
-// streamedText counts the bytes of content and tool-call arguments in a chunk.
-func streamedText(chunk []byte) int {
-	n := 0
+// streamedText appends a chunk's content and tool-call arguments to b.
+func streamedText(chunk []byte, b *strings.Builder) {
 	gjson.GetBytes(chunk, "choices").ForEach(func(_, c gjson.Result) bool {
-		n += len(c.Get("delta.content").Str)
+		b.WriteString(c.Get("delta.content").Str)
 		c.Get("delta.tool_calls").ForEach(func(_, t gjson.Result) bool {
-			n += len(t.Get("function.arguments").Str)
+			b.WriteString(t.Get("function.name").Str)
+			b.WriteString(t.Get("function.arguments").Str)
 			return true
 		})
 		return true
 	})
-	return n
 }
 
 func parseUsage(b []byte) llm.Usage {

@@ -15,6 +15,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
+	"github.com/conduit-gw/conduit/internal/tokens"
 	"github.com/conduit-gw/conduit/internal/usage"
 )
 
@@ -56,6 +57,7 @@ type Gateway struct {
 	router     *router.Router
 	usage      UsageLog
 	limits     Limits
+	tokens     tokens.Counter
 	masterHash [32]byte
 	log        *slog.Logger
 	now        func() time.Time
