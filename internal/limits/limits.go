@@ -15,9 +15,12 @@ import (
 type Decision struct {
 	// Limited is true when the key has an RPM or RPD limit (headers are then sent).
 	Limited   bool
-	Limit     int           // the tightest request limit
-	Remaining int           // requests left under it
-	Reset     time.Duration // until a request is available again under it
+	Limit     int // the tightest request limit
+	Remaining int // requests left under it (after this one, when it was admitted)
+	// Reset is the time until that limit is back to its initial state (every request of it
+	// available again), as OpenAI's x-ratelimit-reset-requests reports it. When a request is
+	// refused, the error's RetryAfter says when the next one is allowed.
+	Reset time.Duration
 }
 
 // Headers sets the x-ratelimit-* headers for a limited key.
@@ -111,13 +114,18 @@ func (t *Tracker) Spend(k config.Key) (float64, *time.Time) {
 
 // Admit checks a request against the key's budget and rate limits and, when admitted,
 // counts it. promptTokens is the estimate used for TPM until Finish reports the actual.
+// The Decision describes the key's tightest request limit after the call (this request
+// counted only when admitted).
 func (t *Tracker) Admit(k config.Key, promptTokens int) (Decision, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
 	s := t.state(k.ID)
 	s.rollBudget(k.BudgetDuration, now)
-	var d Decision
+	s.rollDay(now)
+	if k.TPM != nil {
+		s.rollTPM(now)
+	}
 
 	if k.MaxBudget != nil && s.spend >= *k.MaxBudget {
 		e := llm.Errorf(http.StatusTooManyRequests, "insufficient_quota", llm.CodeInsufficientQuota,
@@ -126,49 +134,33 @@ func (t *Tracker) Admit(k config.Key, promptTokens int) (Decision, error) {
 			e.Message += " for this " + periodName(k.BudgetDuration) + "; it resets at " + r.Format(time.RFC3339)
 			e.RetryAfter = r.Sub(now)
 		}
-		return d, e
+		return s.decision(k, now), e
 	}
 
 	// RPM with GCRA: up to RPM requests at once, then one per 60s/RPM.
 	var newTAT time.Time
 	if k.RPM != nil {
-		interval := time.Minute / time.Duration(*k.RPM)
+		if *k.RPM <= 0 {
+			return s.decision(k, now), rateLimited("requests per minute", *k.RPM, time.Minute)
+		}
 		tat := s.tat
 		if tat.Before(now) {
 			tat = now
 		}
-		newTAT = tat.Add(interval)
-		allowAt := newTAT.Add(-time.Minute)
-		remaining := int((time.Minute - newTAT.Sub(now)) / interval)
-		d = Decision{Limited: true, Limit: *k.RPM, Remaining: remaining, Reset: tat.Sub(now)}
-		if allowAt.After(now) {
-			d.Remaining, d.Reset = 0, allowAt.Sub(now)
-			return d, rateLimited("requests per minute", *k.RPM, allowAt.Sub(now))
+		newTAT = tat.Add(rpmInterval(*k.RPM))
+		if allowAt := newTAT.Add(-time.Minute); allowAt.After(now) {
+			return s.decision(k, now), rateLimited("requests per minute", *k.RPM, allowAt.Sub(now))
 		}
 	}
 	// RPD: a counter that resets at 00:00 UTC.
-	day := PeriodStart(config.BudgetDaily, now)
-	if !s.rpdDay.Equal(day) {
-		s.rpdDay, s.rpdCount = day, 0
+	if k.RPD != nil && s.rpdCount >= *k.RPD {
+		return s.decision(k, now), rateLimited("requests per day", *k.RPD, s.rpdDay.AddDate(0, 0, 1).Sub(now))
 	}
-	if k.RPD != nil {
-		untilMidnight := day.AddDate(0, 0, 1).Sub(now)
-		left := *k.RPD - s.rpdCount - 1
-		if left < 0 {
-			return Decision{Limited: true, Limit: *k.RPD, Remaining: 0, Reset: untilMidnight},
-				rateLimited("requests per day", *k.RPD, untilMidnight)
-		}
-		if !d.Limited || left < d.Remaining {
-			d = Decision{Limited: true, Limit: *k.RPD, Remaining: left, Reset: untilMidnight}
-		}
-	}
-	// TPM: sliding estimate over the current and previous minute.
+	// TPM: sliding estimate over the current and previous minute. A request larger than the
+	// whole limit is let through when nothing else is counted, or it could never run.
 	if k.TPM != nil {
-		s.rollTPM(now)
-		used := s.tpmUsed(now)
-		if used > 0 && used+promptTokens > *k.TPM {
-			wait := s.tpmMinute.Add(time.Minute).Sub(now)
-			return d, rateLimited("tokens per minute", *k.TPM, wait)
+		if used := s.tpmUsed(now); used > 0 && used+promptTokens > *k.TPM {
+			return s.decision(k, now), rateLimited("tokens per minute", *k.TPM, s.tpmWait(now, *k.TPM, promptTokens))
 		}
 	}
 	// Admitted: count it.
@@ -179,7 +171,42 @@ func (t *Tracker) Admit(k config.Key, promptTokens int) (Decision, error) {
 	if k.TPM != nil {
 		s.tpmCur += promptTokens
 	}
-	return d, nil
+	return s.decision(k, now), nil
+}
+
+// rpmInterval is the GCRA emission interval: one request per 60s/rpm (rpm > 0).
+func rpmInterval(rpm int) time.Duration {
+	return max(time.Minute/time.Duration(rpm), 1)
+}
+
+// decision reports the key's tightest request limit (RPM or RPD) as counted so far.
+func (s *keyState) decision(k config.Key, now time.Time) Decision {
+	var d Decision
+	if k.RPM != nil {
+		d = Decision{Limited: true, Limit: *k.RPM, Reset: time.Minute}
+		if *k.RPM > 0 {
+			busy := max(s.tat.Sub(now), 0) // until every request of the minute is available
+			left := int((time.Minute - busy) / rpmInterval(*k.RPM))
+			d.Remaining, d.Reset = min(max(left, 0), *k.RPM), busy
+		}
+	}
+	if k.RPD != nil {
+		left := max(*k.RPD-s.rpdCount, 0)
+		if !d.Limited || left < d.Remaining {
+			d = Decision{Limited: true, Limit: *k.RPD, Remaining: left}
+			if s.rpdCount > 0 {
+				d.Reset = s.rpdDay.AddDate(0, 0, 1).Sub(now)
+			}
+		}
+	}
+	return d
+}
+
+// rollDay restarts the RPD count at 00:00 UTC.
+func (s *keyState) rollDay(now time.Time) {
+	if day := PeriodStart(config.BudgetDaily, now); !s.rpdDay.Equal(day) {
+		s.rpdDay, s.rpdCount = day, 0
+	}
 }
 
 // Finish accounts a finished request: its cost (0 for failures) and its actual tokens, which
@@ -215,6 +242,28 @@ func (s *keyState) rollTPM(now time.Time) {
 func (s *keyState) tpmUsed(now time.Time) int {
 	frac := 1 - float64(now.Sub(s.tpmMinute))/float64(time.Minute)
 	return s.tpmCur + int(float64(s.tpmPrev)*frac)
+}
+
+// tpmWait is how long until a request of p tokens fits under limit, if nothing else is
+// counted meanwhile. s.tpmMinute must be the current minute (rollTPM).
+func (s *keyState) tpmWait(now time.Time, limit, p int) time.Duration {
+	room := float64(max(limit-p, 0)) // what may already be counted for the request to fit
+	cur, prev := float64(s.tpmCur), float64(s.tpmPrev)
+	var at time.Time
+	if cur <= room && prev > 0 {
+		// Within this minute, as the previous minute's share fades out.
+		f := 1 - (room-cur)/prev
+		at = s.tpmMinute.Add(time.Duration(f * float64(time.Minute)))
+	} else {
+		// In the next minute, as this minute's count becomes the fading previous one.
+		g := 1.0
+		if cur > 0 {
+			g = max(1-room/cur, 0)
+		}
+		at = s.tpmMinute.Add(time.Minute + time.Duration(g*float64(time.Minute)))
+	}
+	w := at.Sub(now)
+	return (w + time.Millisecond - 1).Truncate(time.Millisecond) // round up
 }
 
 func rateLimited(what string, limit int, wait time.Duration) *llm.Error {

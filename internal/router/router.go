@@ -4,8 +4,10 @@
 package router
 
 import (
+	"math"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,17 +28,23 @@ type Router struct {
 	mu    sync.Mutex
 	rng   *rand.Rand
 	state map[string]*depState // by deployment id
-	rr    map[string]uint64    // round-robin counters by alias
+	rr    map[rrKey]uint64     // round-robin counters by alias and priority tier
+}
+
+// rrKey names one priority tier of one alias: each tier rotates on its own.
+type rrKey struct {
+	alias    string
+	priority int
 }
 
 type depState struct {
-	fails         int // consecutive
+	fails         int // consecutive; > 0 means the latest outcome was a failure
 	cooldownUntil time.Time
 	probeSince    time.Time // a probe after cooldown is in flight since then
 	ewmaMS        float64
+	measured      bool // ewmaMS holds at least one sample
 	lastErr       string
 	lastErrAt     time.Time
-	lastOKAt      time.Time
 }
 
 // New returns a router. now and seed make it deterministic in tests.
@@ -48,7 +56,7 @@ func New(now func() time.Time, seed uint64) *Router {
 		now:   now,
 		rng:   rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		state: map[string]*depState{},
-		rr:    map[string]uint64{},
+		rr:    map[rrKey]uint64{},
 	}
 }
 
@@ -61,45 +69,74 @@ func (r *Router) st(id string) *depState {
 	return s
 }
 
-// Plan returns the deployments to try, in order: the alias's own, then each fallback alias's.
-// It fails with 404 for an unknown alias, 400 when no deployment can serve what the request
-// needs, and 503 when every deployment is cooling down.
+// Plan returns the deployments to try, in order: the alias's own, then each fallback alias's
+// (unknown, repeated and self-referencing fallbacks are skipped). It fails with 404 for an
+// unknown alias, 400 when no deployment can serve what the request needs, and 503 (with
+// RetryAfter set) when every deployment that could serve it is cooling down.
 func (r *Router) Plan(s *snapshot.Snapshot, alias string, needs Needs) ([]*snapshot.Deployment, error) {
 	a := s.Aliases[alias]
 	if a == nil {
-		return nil, llm.Errorf(http.StatusNotFound, "invalid_request_error", llm.CodeModelNotFound,
-			"The model %q does not exist or has no enabled deployment", alias)
+		return nil, modelNotFound(alias)
 	}
+	aliases := []*snapshot.Alias{a}
+	if fbs := s.Router.Fallbacks[alias]; len(fbs) > 0 {
+		seen := map[string]bool{alias: true}
+		for _, name := range fbs {
+			if fa := s.Aliases[name]; fa != nil && !seen[name] {
+				seen[name] = true
+				aliases = append(aliases, fa)
+			}
+		}
+	}
+	cooldowns := s.Router.CooldownAfterFailures > 0 && s.Router.CooldownS > 0
+
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
 	capable := 0
+	var soonest time.Duration // until a skipped deployment may be tried again
 	var out []*snapshot.Deployment
-	for i, name := range append([]string{alias}, s.Router.Fallbacks[alias]...) {
-		fa := a
-		if i > 0 {
-			if fa = s.Aliases[name]; fa == nil || name == alias {
-				continue
-			}
-		}
-		c, healthy := r.eligible(fa, needs, now, s.Router.CooldownAfterFailures > 0 && s.Router.CooldownS > 0)
+	for _, fa := range aliases {
+		c, healthy, wait := r.eligible(fa, needs, now, cooldowns)
 		capable += c
-		out = append(out, r.order(s, fa.Name, healthy)...)
+		if wait > 0 && (soonest == 0 || wait < soonest) {
+			soonest = wait
+		}
+		out = append(out, r.order(s.Router.Strategy, fa.Name, healthy)...)
 	}
 	if capable == 0 {
+		if needs == (Needs{}) { // no deployment at all
+			return nil, modelNotFound(alias)
+		}
 		return nil, llm.InvalidRequest("model", "no deployment of "+quote(alias)+" supports "+needs.describe())
 	}
 	if len(out) == 0 {
+		if soonest <= 0 {
+			soonest = time.Second
+		}
 		return nil, &llm.Error{Status: http.StatusServiceUnavailable, Type: "upstream_error",
-			Code: llm.CodeNoHealthyDeployment, RetryAfter: r.soonestRecovery(s, alias, now),
+			Code: llm.CodeNoHealthyDeployment, RetryAfter: soonest,
 			Message: "every deployment of " + quote(alias) + " is cooling down after failures"}
 	}
 	return out, nil
 }
 
-// eligible filters by capability and health (cooldowns off: every capable deployment). It returns how many deployments were capable.
-func (r *Router) eligible(a *snapshot.Alias, needs Needs, now time.Time, cooldowns bool) (int, []*snapshot.Deployment) {
+func modelNotFound(alias string) *llm.Error {
+	return llm.Errorf(http.StatusNotFound, "invalid_request_error", llm.CodeModelNotFound,
+		"The model %q does not exist or has no enabled deployment", alias)
+}
+
+// eligible filters by capability and health (cooldowns off: every capable deployment). It
+// returns how many deployments were capable, the usable ones, and the shortest wait until a
+// capable deployment skipped for its health may be tried again (0 when none was skipped).
+func (r *Router) eligible(a *snapshot.Alias, needs Needs, now time.Time, cooldowns bool) (int, []*snapshot.Deployment, time.Duration) {
 	capable := 0
+	var wait time.Duration
+	skip := func(until time.Time) {
+		if w := until.Sub(now); w > 0 && (wait == 0 || w < wait) {
+			wait = w
+		}
+	}
 	var out []*snapshot.Deployment
 	for _, d := range a.Deployments {
 		if (needs.Vision && a.AnyVision && !d.SupportsVision) ||
@@ -112,43 +149,41 @@ func (r *Router) eligible(a *snapshot.Alias, needs Needs, now time.Time, cooldow
 		st := r.state[d.ID]
 		if st != nil && cooldowns && !st.cooldownUntil.IsZero() {
 			if now.Before(st.cooldownUntil) {
+				skip(st.cooldownUntil)
 				continue
 			}
-			// Cooldown over: one probe request decides; others wait for its verdict.
+			// Cooldown over: one probe request decides; others wait for its verdict (or for
+			// as long as a cooldown lasts, should the verdict never come).
 			probeTimeout := st.cooldownUntil.Sub(st.lastErrAt)
 			if !st.probeSince.IsZero() && now.Sub(st.probeSince) < probeTimeout {
+				skip(st.probeSince.Add(probeTimeout))
 				continue
 			}
 			st.probeSince = now
 		}
 		out = append(out, d)
 	}
-	return capable, out
+	return capable, out, wait
 }
 
-func (r *Router) soonestRecovery(s *snapshot.Snapshot, alias string, now time.Time) time.Duration {
-	var best time.Duration
-	for _, d := range s.Aliases[alias].Deployments {
-		if st := r.state[d.ID]; st != nil {
-			if w := st.cooldownUntil.Sub(now); w > 0 && (best == 0 || w < best) {
-				best = w
-			}
+// describe names everything the request needs, for the 400 message.
+func (n Needs) describe() string {
+	var parts []string
+	for _, c := range []struct {
+		need bool
+		name string
+	}{{n.Vision, "image inputs"}, {n.Tools, "tools"}, {n.Embeddings, "embeddings"}, {n.Streaming, "streaming"}} {
+		if c.need {
+			parts = append(parts, c.name)
 		}
 	}
-	return best
-}
-
-func (n Needs) describe() string {
-	switch {
-	case n.Vision:
-		return "image inputs"
-	case n.Tools:
-		return "tools"
-	case n.Embeddings:
-		return "embeddings"
-	default:
-		return "streaming"
+	switch len(parts) {
+	case 0:
+		return "this request"
+	case 1:
+		return parts[0]
 	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // Success records a successful call and its latency (time to first byte for streams).
@@ -158,10 +193,9 @@ func (r *Router) Success(d *snapshot.Deployment, latency time.Duration) {
 	st := r.st(d.ID)
 	st.fails = 0
 	st.cooldownUntil, st.probeSince = time.Time{}, time.Time{}
-	st.lastOKAt = r.now()
 	ms := float64(latency) / float64(time.Millisecond)
-	if st.ewmaMS == 0 {
-		st.ewmaMS = ms
+	if !st.measured {
+		st.ewmaMS, st.measured = ms, true
 	} else {
 		st.ewmaMS = 0.8*st.ewmaMS + 0.2*ms
 	}
@@ -187,7 +221,7 @@ func (r *Router) Failure(d *snapshot.Deployment, cfg config.Router, err error) b
 }
 
 // Backoff returns the wait before retry number n (1-based): base·2^(n-1) plus up to 20%
-// jitter, at least retryAfter, capped at max.
+// jitter, at least retryAfter, capped at max (a max of 0 means no cap).
 func (r *Router) Backoff(cfg config.Router, n int, retryAfter time.Duration) time.Duration {
 	base := time.Duration(cfg.RetryBaseMS) * time.Millisecond
 	maxWait := time.Duration(cfg.RetryMaxMS) * time.Millisecond
@@ -195,7 +229,10 @@ func (r *Router) Backoff(cfg config.Router, n int, retryAfter time.Duration) tim
 		n = 1
 	}
 	d := base
-	for i := 1; i < n && d < maxWait; i++ {
+	for i := 1; i < n; i++ {
+		if d <= 0 || (maxWait > 0 && d >= maxWait) || d > math.MaxInt64/4 {
+			break // no growth, already capped, or about to overflow
+		}
 		d *= 2
 	}
 	if d > 0 {
@@ -230,7 +267,7 @@ func (r *Router) Health(id string) Health {
 		return Health{Status: "unknown"}
 	}
 	h := Health{Status: "up", LastError: st.lastErr, LastErrorAt: st.lastErrAt, LatencyMS: st.ewmaMS}
-	if st.fails > 0 && st.lastErrAt.After(st.lastOKAt) {
+	if st.fails > 0 { // Success resets fails, so the latest outcome was a failure
 		h.Status = "down"
 	}
 	if r.now().Before(st.cooldownUntil) {

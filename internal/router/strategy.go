@@ -1,33 +1,37 @@
 package router
 
 import (
-	"sort"
+	"cmp"
+	"math"
+	"slices"
 
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
 
 // order sorts healthy deployments for one alias: by priority tier (lower first), and within a
-// tier by the configured strategy. The caller holds r.mu.
-func (r *Router) order(s *snapshot.Snapshot, alias string, deps []*snapshot.Deployment) []*snapshot.Deployment {
-	if len(deps) < 2 {
-		return deps
+// tier by the configured strategy. deps is not modified. The caller holds r.mu.
+func (r *Router) order(strategy, alias string, deps []*snapshot.Deployment) []*snapshot.Deployment {
+	if len(deps) == 0 {
+		return nil
 	}
-	out := make([]*snapshot.Deployment, 0, len(deps))
-	for start := 0; start < len(deps); {
+	out := slices.Clone(deps)
+	// Snapshots list deployments by priority already; sorting again (stably, so configuration
+	// order is kept within a tier) makes the tiers hold for any input.
+	slices.SortStableFunc(out, func(a, b *snapshot.Deployment) int { return cmp.Compare(a.Priority, b.Priority) })
+	for start := 0; start < len(out); {
 		end := start + 1
-		for end < len(deps) && deps[end].Priority == deps[start].Priority {
+		for end < len(out) && out[end].Priority == out[start].Priority {
 			end++
 		}
-		tier := append([]*snapshot.Deployment(nil), deps[start:end]...)
-		r.orderTier(s.Router.Strategy, alias, tier)
-		out = append(out, tier...)
+		r.orderTier(strategy, rrKey{alias, out[start].Priority}, out[start:end])
 		start = end
 	}
 	return out
 }
 
-func (r *Router) orderTier(strategy, alias string, t []*snapshot.Deployment) {
+// orderTier orders one priority tier in place.
+func (r *Router) orderTier(strategy string, tier rrKey, t []*snapshot.Deployment) {
 	if len(t) < 2 {
 		return
 	}
@@ -35,8 +39,8 @@ func (r *Router) orderTier(strategy, alias string, t []*snapshot.Deployment) {
 	case config.StrategyRandom:
 		r.rng.Shuffle(len(t), func(i, j int) { t[i], t[j] = t[j], t[i] })
 	case config.StrategyRoundRobin:
-		n := r.rr[alias]
-		r.rr[alias] = n + 1
+		n := r.rr[tier]
+		r.rr[tier] = n + 1
 		k := int(n % uint64(len(t)))
 		rotated := append(append([]*snapshot.Deployment(nil), t[k:]...), t[:k]...)
 		copy(t, rotated)
@@ -44,20 +48,20 @@ func (r *Router) orderTier(strategy, alias string, t []*snapshot.Deployment) {
 		r.weighted(t)
 	case config.StrategyLeastLatency:
 		lat := func(d *snapshot.Deployment) float64 {
-			if st := r.state[d.ID]; st != nil {
+			if st := r.state[d.ID]; st != nil && st.measured {
 				return st.ewmaMS
 			}
-			return 0 // unmeasured deployments are tried first so they get measured
+			return -1 // unmeasured deployments are tried first so they get measured
 		}
-		sort.SliceStable(t, func(i, j int) bool { return lat(t[i]) < lat(t[j]) })
+		slices.SortStableFunc(t, func(a, b *snapshot.Deployment) int { return cmp.Compare(lat(a), lat(b)) })
 	case config.StrategyLeastCost:
 		price := func(d *snapshot.Deployment) float64 {
 			if !d.Priced {
-				return 1e18
+				return math.Inf(1) // unpriced last
 			}
 			return d.Price.InputPerMTok + d.Price.OutputPerMTok
 		}
-		sort.SliceStable(t, func(i, j int) bool { return price(t[i]) < price(t[j]) })
+		slices.SortStableFunc(t, func(a, b *snapshot.Deployment) int { return cmp.Compare(price(a), price(b)) })
 	default: // simple: configuration order
 	}
 }
