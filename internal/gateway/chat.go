@@ -35,7 +35,7 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 	if err != nil {
 		return nil, rec.fail(err)
 	}
-	if err := g.admit(c, len(req.Raw)); err != nil {
+	if err := g.admit(c, len(req.Raw), plan[0], expectedOutput(req), 0); err != nil {
 		return nil, rec.fail(err)
 	}
 	if req.Stream {
@@ -66,6 +66,21 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 	rec.charge(d, resp.Usage, 0)
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, nil
+}
+
+// expectedOutput guesses a chat answer's length for the budget reservation.
+func expectedOutput(req *llm.ChatRequest) int {
+	n := 256
+	for _, v := range []*int{req.MaxCompletionTokens, req.MaxTokens} {
+		if v != nil && *v > 0 {
+			n = min(*v, 4096)
+			break
+		}
+	}
+	if req.N != nil && *req.N > 1 {
+		n *= *req.N
+	}
+	return n
 }
 
 func notAllowed(alias string) *llm.Error {

@@ -25,7 +25,7 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	if err != nil {
 		return nil, rec.fail(err)
 	}
-	if err := g.admit(c, len(req.Raw)); err != nil {
+	if err := g.admit(c, len(req.Raw), plan[0], 0, 0); err != nil {
 		return nil, rec.fail(err)
 	}
 	var resp *llm.Response
@@ -69,7 +69,8 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	if err != nil {
 		return nil, rec.fail(err)
 	}
-	if err := g.admit(c, len(body)); err != nil {
+	images := max(int(gjson.GetBytes(body, "n").Int()), 1)
+	if err := g.admit(c, len(body), plan[0], 0, images); err != nil {
 		return nil, rec.fail(err)
 	}
 	var resp *llm.Response
@@ -94,8 +95,7 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	if err != nil {
 		return nil, rec.fail(err)
 	}
-	images := int(gjson.GetBytes(resp.Body, "data.#").Int())
-	rec.charge(d, resp.Usage, images)
+	rec.charge(d, resp.Usage, int(gjson.GetBytes(resp.Body, "data.#").Int()))
 	rec.keepResponse(resp.Body)
 	return &Result{Body: resp.Body, OverheadMS: c.OverheadMS(g.now())}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/keys"
 	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 	"github.com/conduit-gw/conduit/internal/tokens"
@@ -29,7 +30,7 @@ type Snapshots interface {
 
 // Limits admits requests against a key's budget and rate limits and accounts them after.
 type Limits interface {
-	Admit(k config.Key, promptEstimate int) (limits.Decision, error)
+	Admit(k config.Key, promptEstimate int, estCost float64) (limits.Decision, error)
 	Finish(k config.Key, estimate, tokens int, cost float64)
 }
 
@@ -194,14 +195,20 @@ type StreamWriter interface {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// admit runs the key's budget and rate limit checks (virtual keys only).
-func (g *Gateway) admit(c *Call, bodyBytes int) error {
+// admit runs the key's budget and rate limit checks (virtual keys only). The expected cost,
+// reserved against the budget while the request runs, is priced at the first planned
+// deployment from the body size and the expected output tokens.
+func (g *Gateway) admit(c *Call, bodyBytes int, d *snapshot.Deployment, outTokens, images int) error {
 	if c.Principal.Key == nil || g.limits == nil {
 		return nil
 	}
 	c.estimate = bodyBytes/4 + 1
-	d, err := g.limits.Admit(c.Principal.Key.Key, c.estimate)
-	c.RateLimit = d
+	var cost float64
+	if d.Priced {
+		cost = pricing.Cost(d.Price.Cost, llm.Usage{PromptTokens: c.estimate, CompletionTokens: outTokens}, images)
+	}
+	dec, err := g.limits.Admit(c.Principal.Key.Key, c.estimate, cost)
+	c.RateLimit = dec
 	if err != nil {
 		return err
 	}

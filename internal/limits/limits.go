@@ -52,6 +52,11 @@ type keyState struct {
 	duration    string
 	periodStart time.Time
 	spend       float64
+	// In-flight requests and the cost reserved for them, so concurrent requests cannot
+	// spend past the budget on credit; avgCost is the key's typical request cost.
+	inflight int
+	reserved float64
+	avgCost  float64
 	// RPM (GCRA): theoretical arrival time of the next request.
 	tat time.Time
 	// RPD: requests on day rpdDay (UTC midnight).
@@ -113,10 +118,12 @@ func (t *Tracker) Spend(k config.Key) (float64, *time.Time) {
 }
 
 // Admit checks a request against the key's budget and rate limits and, when admitted,
-// counts it. promptTokens is the estimate used for TPM until Finish reports the actual.
+// counts it. promptTokens is the estimate used for TPM until Finish reports the actual;
+// estCost is the request's expected cost, reserved against the budget (together with the
+// key's typical cost) while it is in flight.
 // The Decision describes the key's tightest request limit after the call (this request
 // counted only when admitted).
-func (t *Tracker) Admit(k config.Key, promptTokens int) (Decision, error) {
+func (t *Tracker) Admit(k config.Key, promptTokens int, estCost float64) (Decision, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -134,6 +141,13 @@ func (t *Tracker) Admit(k config.Key, promptTokens int) (Decision, error) {
 			e.Message += " for this " + periodName(k.BudgetDuration) + "; it resets at " + r.Format(time.RFC3339)
 			e.RetryAfter = r.Sub(now)
 		}
+		return s.decision(k, now), e
+	}
+	reserve := max(estCost, s.avgCost)
+	if k.MaxBudget != nil && s.inflight > 0 && s.spend+s.reserved+reserve > *k.MaxBudget {
+		e := llm.Errorf(http.StatusTooManyRequests, "insufficient_quota", llm.CodeInsufficientQuota,
+			"This key's remaining budget of $%.4f is committed to %d requests in flight", *k.MaxBudget-s.spend, s.inflight)
+		e.RetryAfter = time.Second
 		return s.decision(k, now), e
 	}
 
@@ -171,6 +185,8 @@ func (t *Tracker) Admit(k config.Key, promptTokens int) (Decision, error) {
 	if k.TPM != nil {
 		s.tpmCur += promptTokens
 	}
+	s.inflight++
+	s.reserved += reserve
 	return s.decision(k, now), nil
 }
 
@@ -218,6 +234,20 @@ func (t *Tracker) Finish(k config.Key, estimate, tokens int, cost float64) {
 	s := t.state(k.ID)
 	s.rollBudget(k.BudgetDuration, now)
 	s.spend += cost
+	if s.inflight > 0 {
+		s.reserved -= s.reserved / float64(s.inflight)
+		s.inflight--
+	}
+	if s.inflight == 0 {
+		s.reserved = 0
+	}
+	if cost > 0 {
+		if s.avgCost == 0 {
+			s.avgCost = cost
+		} else {
+			s.avgCost = 0.8*s.avgCost + 0.2*cost
+		}
+	}
 	if k.TPM != nil {
 		s.rollTPM(now)
 		s.tpmCur += tokens - estimate

@@ -65,7 +65,7 @@ func wantErr(t *testing.T, err error, code string) *llm.Error {
 
 func admitOK(t *testing.T, tr *Tracker, k config.Key, tokens int) Decision {
 	t.Helper()
-	d, err := tr.Admit(k, tokens)
+	d, err := tr.Admit(k, tokens, 0)
 	if err != nil {
 		t.Fatalf("Admit refused: %v", err)
 	}
@@ -96,7 +96,7 @@ func TestRPM(t *testing.T) {
 	}
 	for i, st := range steps {
 		clk.Advance(st.advance)
-		d, err := tr.Admit(k, 10)
+		d, err := tr.Admit(k, 10, 0)
 		if st.ok != (err == nil) {
 			t.Fatalf("step %d: err = %v, want ok=%v", i, err, st.ok)
 		}
@@ -127,7 +127,7 @@ func TestRPMBurstThenSteady(t *testing.T) {
 				t.Fatalf("rpm %d, request %d: %+v", rpm, i, d)
 			}
 		}
-		_, err := tr.Admit(k, 1)
+		_, err := tr.Admit(k, 1, 0)
 		e := wantErr(t, err, llm.CodeRateLimitExceeded)
 		interval := time.Minute / time.Duration(rpm)
 		if want := max(interval, time.Second); e.RetryAfter < want-time.Millisecond || e.RetryAfter > want+time.Millisecond {
@@ -136,7 +136,7 @@ func TestRPMBurstThenSteady(t *testing.T) {
 		// Afterwards exactly one request per interval.
 		clk.Advance(interval)
 		admitOK(t, tr, k, 1)
-		if _, err := tr.Admit(k, 1); err == nil {
+		if _, err := tr.Admit(k, 1, 0); err == nil {
 			t.Fatalf("rpm %d: two requests admitted in one interval", rpm)
 		}
 	}
@@ -144,7 +144,7 @@ func TestRPMBurstThenSteady(t *testing.T) {
 
 func TestRPMZeroDoesNotPanic(t *testing.T) {
 	tr := NewTracker(clockAt(utc(2025, 3, 14, 12, 0, 0)).Now)
-	_, err := tr.Admit(rpmKey("k", 0), 1)
+	_, err := tr.Admit(rpmKey("k", 0), 1, 0)
 	wantErr(t, err, llm.CodeRateLimitExceeded)
 }
 
@@ -206,7 +206,7 @@ func TestRPD(t *testing.T) {
 			t.Fatalf("request %d: %+v, want %+v", i, d, want)
 		}
 	}
-	d, err := tr.Admit(k, 1)
+	d, err := tr.Admit(k, 1, 0)
 	e := wantErr(t, err, llm.CodeRateLimitExceeded)
 	if e.RetryAfter != time.Minute || d != (Decision{Limited: true, Limit: 3, Remaining: 0, Reset: time.Minute}) {
 		t.Fatalf("refused: RetryAfter %v, decision %+v", e.RetryAfter, d)
@@ -215,7 +215,7 @@ func TestRPD(t *testing.T) {
 		t.Errorf("message %q", e.Message)
 	}
 	clk.Advance(59 * time.Second)
-	_, err = tr.Admit(k, 1)
+	_, err = tr.Admit(k, 1, 0)
 	if e := wantErr(t, err, llm.CodeRateLimitExceeded); e.RetryAfter != time.Second {
 		t.Fatalf("RetryAfter = %v, want 1s", e.RetryAfter)
 	}
@@ -252,7 +252,7 @@ func TestTightestRequestLimit(t *testing.T) {
 		k.RPD = intp(1)
 		admitOK(t, tr, k, 1)
 		for range 10 {
-			if _, err := tr.Admit(k, 1); err == nil {
+			if _, err := tr.Admit(k, 1, 0); err == nil {
 				t.Fatal("rpd 1 admitted a second request")
 			}
 		}
@@ -273,7 +273,7 @@ func TestTPM(t *testing.T) {
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 600)
 		admitOK(t, tr, k, 300)
-		d, err := tr.Admit(k, 200)
+		d, err := tr.Admit(k, 200, 0)
 		e := wantErr(t, err, llm.CodeRateLimitExceeded)
 		if d.Limited {
 			t.Errorf("TPM-only key reported request limits: %+v", d)
@@ -287,7 +287,7 @@ func TestTPM(t *testing.T) {
 			t.Fatalf("RetryAfter = %v, want ~66.667s", e.RetryAfter)
 		}
 		clk.Advance(e.RetryAfter - time.Second)
-		if _, err := tr.Admit(k, 200); err == nil {
+		if _, err := tr.Admit(k, 200, 0); err == nil {
 			t.Fatal("admitted a second before Retry-After")
 		}
 		clk.Advance(time.Second)
@@ -298,13 +298,13 @@ func TestTPM(t *testing.T) {
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 1000)
 		clk.Advance(time.Minute)
-		_, err := tr.Admit(k, 500)
+		_, err := tr.Admit(k, 500, 0)
 		e := wantErr(t, err, llm.CodeRateLimitExceeded)
 		if e.RetryAfter != 30*time.Second {
 			t.Fatalf("RetryAfter = %v, want 30s", e.RetryAfter)
 		}
 		clk.Advance(29 * time.Second)
-		if _, err := tr.Admit(k, 500); err == nil {
+		if _, err := tr.Admit(k, 500, 0); err == nil {
 			t.Fatal("admitted before Retry-After")
 		}
 		clk.Advance(time.Second)
@@ -321,7 +321,7 @@ func TestTPM(t *testing.T) {
 		clk := clockAt(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 5000)
-		_, err := tr.Admit(k, 1)
+		_, err := tr.Admit(k, 1, 0)
 		e := wantErr(t, err, llm.CodeRateLimitExceeded)
 		clk.Advance(e.RetryAfter)
 		admitOK(t, tr, k, 1)
@@ -332,7 +332,7 @@ func TestTPM(t *testing.T) {
 		admitOK(t, tr, k, 500)
 		tr.Finish(k, 500, 100, 0) // actually 100
 		admitOK(t, tr, k, 900)    // 100 + 900 = 1000 fits
-		if _, err := tr.Admit(k, 1); err == nil {
+		if _, err := tr.Admit(k, 1, 0); err == nil {
 			t.Fatal("admitted past 1000")
 		}
 	})
@@ -341,7 +341,7 @@ func TestTPM(t *testing.T) {
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 100)
 		tr.Finish(k, 100, 950, 0)
-		if _, err := tr.Admit(k, 100); err == nil {
+		if _, err := tr.Admit(k, 100, 0); err == nil {
 			t.Fatal("admitted 950 + 100")
 		}
 		admitOK(t, tr, k, 50)
@@ -358,7 +358,7 @@ func TestTPM(t *testing.T) {
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 900)
 		for range 5 {
-			if _, err := tr.Admit(k, 500); err == nil {
+			if _, err := tr.Admit(k, 500, 0); err == nil {
 				t.Fatal("admitted past the limit")
 			}
 		}
@@ -404,7 +404,7 @@ func TestBudget(t *testing.T) {
 				t.Fatalf("Spend reset = %v, want %v", reset, tc.reset)
 			}
 
-			_, err := tr.Admit(k, 1)
+			_, err := tr.Admit(k, 1, 0)
 			e := wantErr(t, err, llm.CodeInsufficientQuota)
 			if e.Type != "insufficient_quota" || !strings.Contains(e.Message, "$1.00") {
 				t.Errorf("error = %q %q", e.Type, e.Message)
@@ -414,7 +414,7 @@ func TestBudget(t *testing.T) {
 					t.Errorf("total budget: RetryAfter = %v, want none", e.RetryAfter)
 				}
 				clk.Advance(5 * 365 * 24 * time.Hour)
-				if _, err := tr.Admit(k, 1); err == nil {
+				if _, err := tr.Admit(k, 1, 0); err == nil {
 					t.Fatal("a total budget reset")
 				}
 				if spend, _ := tr.Spend(k); spend != 1.0 {
@@ -426,7 +426,7 @@ func TestBudget(t *testing.T) {
 				t.Errorf("RetryAfter = %v (message %q), want %v", e.RetryAfter, e.Message, tc.reset.Sub(tc.now))
 			}
 			clk.Set(tc.reset.Add(-time.Nanosecond))
-			if _, err := tr.Admit(k, 1); err == nil {
+			if _, err := tr.Admit(k, 1, 0); err == nil {
 				t.Fatal("admitted just before the reset")
 			}
 			clk.Set(tc.reset)
@@ -448,7 +448,7 @@ func TestBudgetIsCheckedBeforeCounting(t *testing.T) {
 	admitOK(t, tr, k, 1)
 	tr.Finish(k, 1, 1, 5)
 	for range 5 {
-		d, err := tr.Admit(k, 1)
+		d, err := tr.Admit(k, 1, 0)
 		wantErr(t, err, llm.CodeInsufficientQuota)
 		if d.Remaining != 1 {
 			t.Fatalf("decision = %+v, want 1 request left", d)
@@ -456,12 +456,46 @@ func TestBudgetIsCheckedBeforeCounting(t *testing.T) {
 	}
 	clk.Set(utc(2025, 3, 15, 0, 0, 0))
 	admitOK(t, tr, k, 1)
+	tr.Finish(k, 1, 1, 0)
 	admitOK(t, tr, k, 1)
+}
+
+// TestBudgetReservesInFlightCost: with the expected cost known, concurrent requests cannot
+// commit more than the budget, so nothing overshoots.
+func TestBudgetReservesInFlightCost(t *testing.T) {
+	tr := NewTracker(clockAt(utc(2025, 3, 14, 10, 0, 0)).Now)
+	const cost = 0.01
+	k := budgetKey("k", config.BudgetTotal, 3.5*cost)
+	admitted := 0
+	for range 200 {
+		if _, err := tr.Admit(k, 1, cost); err == nil {
+			admitted++
+		} else {
+			wantErr(t, err, llm.CodeInsufficientQuota)
+		}
+	}
+	if admitted != 3 {
+		t.Fatalf("admitted %d of 200 in flight, want 3 (budget 3.5 requests)", admitted)
+	}
+	for range admitted {
+		tr.Finish(k, 1, 1, cost)
+	}
+	if spend, _ := tr.Spend(k); spend > 3.5*cost {
+		t.Fatalf("spend %v past budget %v", spend, 3.5*cost)
+	}
+	// Serially the key spends its last cents: one more request fits under the budget...
+	if _, err := tr.Admit(k, 1, cost); err != nil {
+		t.Fatalf("serial request refused with budget left: %v", err)
+	}
+	tr.Finish(k, 1, 1, cost)
+	// ...and then it is spent.
+	_, err := tr.Admit(k, 1, cost)
+	wantErr(t, err, llm.CodeInsufficientQuota)
 }
 
 func TestZeroBudgetRefusesEverything(t *testing.T) {
 	tr := NewTracker(clockAt(utc(2025, 3, 14, 10, 0, 0)).Now)
-	_, err := tr.Admit(budgetKey("k", config.BudgetMonthly, 0), 1)
+	_, err := tr.Admit(budgetKey("k", config.BudgetMonthly, 0), 1, 0)
 	wantErr(t, err, llm.CodeInsufficientQuota)
 }
 
@@ -482,7 +516,7 @@ func TestSeedAndSpend(t *testing.T) {
 	if spend, _ := tr.Spend(k); spend != 10 {
 		t.Fatalf("spend = %v, want 10", spend)
 	}
-	_, err := tr.Admit(k, 1)
+	_, err := tr.Admit(k, 1, 0)
 	wantErr(t, err, llm.CodeInsufficientQuota)
 
 	// Seeding replaces, never adds.
@@ -538,7 +572,7 @@ func TestKeysAreIndependent(t *testing.T) {
 	a, b := rpmKey("a", 1), rpmKey("b", 1)
 	admitOK(t, tr, a, 1)
 	admitOK(t, tr, b, 1)
-	if _, err := tr.Admit(a, 1); err == nil {
+	if _, err := tr.Admit(a, 1, 0); err == nil {
 		t.Fatal("a admitted twice")
 	}
 }
@@ -560,7 +594,7 @@ func TestBudgetConcurrentHeldFinish(t *testing.T) {
 	admits.Add(n)
 	for range n {
 		finishes.Go(func() {
-			_, err := tr.Admit(k, 1)
+			_, err := tr.Admit(k, 1, 0)
 			ok := err == nil
 			if ok {
 				admitted.Add(1)
@@ -587,7 +621,7 @@ func TestBudgetConcurrentHeldFinish(t *testing.T) {
 		t.Fatalf("spend = %v, want %v (budget %v + %v in flight)", spend, n*cost, 3*cost, inFlightAtLimit)
 	}
 	for range 10 {
-		_, err := tr.Admit(k, 1)
+		_, err := tr.Admit(k, 1, 0)
 		wantErr(t, err, llm.CodeInsufficientQuota)
 	}
 }
@@ -616,7 +650,7 @@ func TestBudgetConcurrentInterleaved(t *testing.T) {
 						break
 					}
 				}
-				_, err := tr.Admit(k, 1)
+				_, err := tr.Admit(k, 1, 0)
 				if err == nil {
 					admitted.Add(1)
 					runtime.Gosched()
@@ -641,7 +675,7 @@ func TestBudgetConcurrentInterleaved(t *testing.T) {
 		if limit := 3*cost + float64(maxInFlight.Load())*cost; spend > limit {
 			t.Fatalf("round %d: spend %v > budget + in-flight·cost = %v", round, spend, limit)
 		}
-		if _, err := tr.Admit(k, 1); err == nil {
+		if _, err := tr.Admit(k, 1, 0); err == nil {
 			t.Fatalf("round %d: admitted after the budget was spent", round)
 		}
 	}
@@ -669,7 +703,7 @@ func TestRequestLimitsUnderConcurrency(t *testing.T) {
 				for range 200 {
 					wg.Go(func() {
 						<-start
-						if _, err := tr.Admit(tc.key, 100); err == nil {
+						if _, err := tr.Admit(tc.key, 100, 0); err == nil {
 							admitted.Add(1)
 						}
 					})
@@ -710,7 +744,7 @@ func TestTrackerConcurrentMixedUse(t *testing.T) {
 				case 3:
 					tr.Forget("other")
 				default:
-					if d, err := tr.Admit(k, 10); err == nil {
+					if d, err := tr.Admit(k, 10, 0); err == nil {
 						d.Headers(http.Header{})
 						tr.Finish(k, 10, 20, 0.01)
 					}
