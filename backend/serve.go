@@ -136,6 +136,7 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	go pruneLogs(bg, db, holder, log)
+	go (&router.Checker{Router: rt, Config: holder, Logger: log}).Run(bg)
 	return &Runtime{Handler: srv.Handler(), Server: srv, DB: db, Usage: writer, Secrets: sec, MasterKey: master, stop: stop}, nil
 }
 

@@ -22,13 +22,15 @@ func (g *Gateway) try(ctx context.Context, s *snapshot.Snapshot, c *Call, plan [
 		maxAttempts = 1
 	}
 	tried := make(map[string]bool, len(plan))
+	retries := 0 // back-offs taken: waits happen only before retrying a deployment that failed
 	var last *snapshot.Deployment
 	var lastErr *llm.Error
 	for n := 0; n < maxAttempts; n++ {
 		d := plan[n%len(plan)]
 		if tried[d.ID] {
 			// Back to a deployment that already failed this request: wait first.
-			wait := g.router.Backoff(s.Router, n, lastErr.RetryAfter)
+			retries++
+			wait := g.router.Backoff(s.Router, retries, lastErr.RetryAfter)
 			t0 := g.now()
 			err := g.sleep(ctx, wait)
 			c.upstream += g.now().Sub(t0)

@@ -25,8 +25,9 @@ type Needs struct {
 type Router struct {
 	now func() time.Time
 
-	mu    sync.Mutex
-	rng   *rand.Rand
+	mu       sync.Mutex
+	onChange func(HealthChange)
+	rng      *rand.Rand
 	state map[string]*depState // by deployment id
 	rr    map[rrKey]uint64     // round-robin counters by alias and priority tier
 }
@@ -186,13 +187,45 @@ func (n Needs) describe() string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
+// HealthChange reports a deployment going down (its first failure after a success or at
+// start) or coming back up.
+type HealthChange struct {
+	DeploymentID string
+	ProviderID   string
+	ProviderName string
+	Up           bool
+	Err          string
+}
+
+// OnHealthChange registers fn to be told of every up/down change. It is called without the
+// router's lock held and must not block.
+func (r *Router) OnHealthChange(fn func(HealthChange)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onChange = fn
+}
+
+// notify calls the hook outside the lock.
+func (r *Router) notify(fn func(HealthChange), c HealthChange) {
+	if fn != nil {
+		fn(c)
+	}
+}
+
+func change(d *snapshot.Deployment, up bool, err string) HealthChange {
+	c := HealthChange{DeploymentID: d.ID, ProviderID: d.ProviderID, Up: up, Err: err}
+	if d.Provider != nil {
+		c.ProviderName = d.Provider.Name
+	}
+	return c
+}
+
 // Success records a successful call and its latency (time to first byte for streams).
 func (r *Router) Success(d *snapshot.Deployment, latency time.Duration) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	hook := r.upLocked(d)
+	defer func() { r.mu.Unlock(); r.notify(hook, change(d, true, "")) }()
 	st := r.st(d.ID)
-	st.fails = 0
-	st.cooldownUntil, st.probeSince = time.Time{}, time.Time{}
 	ms := float64(latency) / float64(time.Millisecond)
 	if !st.measured {
 		st.ewmaMS, st.measured = ms, true
@@ -201,15 +234,32 @@ func (r *Router) Success(d *snapshot.Deployment, latency time.Duration) {
 	}
 }
 
+// upLocked marks a deployment up, returning the hook to call when that is a change.
+func (r *Router) upLocked(d *snapshot.Deployment) func(HealthChange) {
+	st := r.st(d.ID)
+	var hook func(HealthChange)
+	if st.fails > 0 {
+		hook = r.onChange
+	}
+	st.fails = 0
+	st.cooldownUntil, st.probeSince = time.Time{}, time.Time{}
+	return hook
+}
+
 // Failure records a failed call; after cfg.CooldownAfterFailures consecutive failures the
 // deployment is skipped for cfg.CooldownS. It reports whether the deployment entered cooldown.
 func (r *Router) Failure(d *snapshot.Deployment, cfg config.Router, err error) bool {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	st := r.st(d.ID)
+	var hook func(HealthChange)
+	if st.fails == 0 {
+		hook = r.onChange
+	}
+	msg := llm.AsError(err).Message
+	defer func() { r.mu.Unlock(); r.notify(hook, change(d, false, msg)) }()
 	now := r.now()
 	st.fails++
-	st.lastErr = llm.AsError(err).Message
+	st.lastErr = msg
 	st.lastErrAt = now
 	st.probeSince = time.Time{}
 	if cfg.CooldownAfterFailures > 0 && st.fails >= cfg.CooldownAfterFailures && cfg.CooldownS > 0 {

@@ -1,0 +1,117 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+)
+
+// Snapshots yields the current configuration.
+type Snapshots interface {
+	Load() *snapshot.Snapshot
+}
+
+// Checker runs background health checks: every health_check_interval_s it makes one cheap
+// call per enabled provider (listing its models) and marks that provider's deployments up or
+// down. A changed interval applies at once; 0 turns checks off.
+type Checker struct {
+	Router *Router
+	Config Snapshots
+	Logger *slog.Logger
+	// Tick is how often the loop looks at the configured interval (default 1s).
+	Tick time.Duration
+}
+
+// Run checks until ctx ends.
+func (c *Checker) Run(ctx context.Context) {
+	tick := c.Tick
+	if tick <= 0 {
+		tick = time.Second
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	var last time.Time
+	for {
+		s := c.Config.Load()
+		if iv := time.Duration(s.Router.HealthCheckIntervalS) * time.Second; iv > 0 && c.Router.now().Sub(last) >= iv {
+			last = c.Router.now()
+			c.CheckAll(ctx, s)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// CheckAll checks every enabled provider that has deployments, one at a time.
+func (c *Checker) CheckAll(ctx context.Context, s *snapshot.Snapshot) {
+	byProvider := map[string][]*snapshot.Deployment{}
+	for _, a := range s.Aliases {
+		for _, d := range a.Deployments {
+			byProvider[d.ProviderID] = append(byProvider[d.ProviderID], d)
+		}
+	}
+	for id, deps := range byProvider {
+		if ctx.Err() != nil {
+			return
+		}
+		p := s.Providers[id]
+		if p == nil || !p.Enabled {
+			continue
+		}
+		err := c.check(ctx, p)
+		if errors.Is(err, errUncheckable) {
+			continue
+		}
+		for _, d := range deps {
+			c.Router.Checked(d, s.Router, err)
+		}
+		if err != nil && c.Logger != nil {
+			c.Logger.Warn("health check failed", "provider", p.Name, "err", err)
+		}
+	}
+}
+
+var errUncheckable = errors.New("provider cannot be health-checked")
+
+func (c *Checker) check(ctx context.Context, p *snapshot.Provider) error {
+	if p.Err != nil {
+		return p.Err
+	}
+	lister, ok := p.Adapter.(providers.ModelLister)
+	if !ok {
+		return errUncheckable
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(p.Timeout, 15*time.Second))
+	defer cancel()
+	_, err := lister.ListModels(ctx)
+	return err
+}
+
+// Checked records a health check's result for a deployment: a failure marks it down and keeps
+// it out of rotation until a later check or probe succeeds; a success brings it back.
+func (r *Router) Checked(d *snapshot.Deployment, cfg config.Router, err error) {
+	if err == nil {
+		r.mu.Lock()
+		hook := r.upLocked(d)
+		r.mu.Unlock()
+		r.notify(hook, change(d, true, ""))
+		return
+	}
+	r.Failure(d, cfg, err)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.st(d.ID)
+	// Out until the next check: the cooldown length, or the check interval if longer.
+	wait := time.Duration(max(cfg.CooldownS, cfg.HealthCheckIntervalS)) * time.Second
+	if until := r.now().Add(wait); until.After(st.cooldownUntil) {
+		st.cooldownUntil = until
+	}
+}
