@@ -5,7 +5,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ADDR      ?= 127.0.0.1:8800
 
-.PHONY: run build ui test test-go test-ui e2e lint desktop bench clean
+.PHONY: run build ui test test-go test-ui e2e lint desktop bench bench-go tools clean
 
 ## run: build and start the headless gateway with the web UI on $(ADDR)
 run: build
@@ -39,9 +39,21 @@ test-ui: frontend/node_modules/.package-lock.json
 	cd frontend && npm run check && npm test
 
 ## e2e: drive the real UI in Chromium against bin/conduit and a fake upstream
-e2e: build
-	$(GO) build -o bin/fakeopenai ./cmd/fakeopenai
+e2e: build tools
 	./scripts/e2e.sh
+
+## tools: the fake upstream and the floor proxy used by e2e and bench
+tools:
+	$(GO) build -o bin/fakeopenai ./cmd/fakeopenai
+	$(GO) build -o bin/floorproxy ./cmd/floorproxy
+
+## bench: Conduit vs a bare ReverseProxy vs direct, on loopback (about 3 minutes)
+bench: build tools
+	$(GO) run ./bench -bin bin -out bench/results/latest.json
+
+## bench-go: micro-benchmarks of the hot path pieces
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/... ./backend/...
 
 ## desktop: the Wails desktop app (needs: apt-get install libgtk-3-dev libwebkit2gtk-4.1-dev build-essential pkg-config)
 desktop: ui

@@ -47,6 +47,8 @@ type Server struct {
 	Reply string
 	// Chunks is how many content chunks a stream has (default: one per word).
 	APIKey string // when set, requests must carry "Bearer <APIKey>" or api-key
+	// KeepRequests records requests for Requests() (default true; off for benchmarks).
+	KeepRequests bool
 
 	mu       sync.Mutex
 	script   Script
@@ -94,7 +96,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
 	_ = json.Unmarshal(raw, &body)
 	s.mu.Lock()
-	if len(s.requests) < 10_000 {
+	if s.KeepRequests && len(s.requests) < 10_000 {
 		s.requests = append(s.requests, Request{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Raw: raw})
 	}
 	s.mu.Unlock()

@@ -1,0 +1,265 @@
+// Command bench measures Conduit against the floor (a bare httputil.ReverseProxy) and the
+// upstream itself, all on loopback, in one run: fixed rates, closed-loop peak, open-loop
+// overload and streams. It prints a table and writes JSON for comparison across commits.
+//
+//	go run ./bench -out bench/results/latest.json
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+const (
+	upstreamAddr = "127.0.0.1:18910"
+	floorAddr    = "127.0.0.1:18911"
+	conduitAddr  = "127.0.0.1:18912"
+	masterKey    = "bench-master-key-0123456789"
+)
+
+func main() {
+	var (
+		bin      = flag.String("bin", "bin", "folder with conduit, fakeopenai and floorproxy")
+		out      = flag.String("out", "bench/results/latest.json", "JSON results file")
+		dur      = flag.Duration("duration", 8*time.Second, "length of each fixed-rate run")
+		latency  = flag.Duration("upstream-latency", 0, "mock upstream latency")
+		quick    = flag.Bool("quick", false, "shorter runs (smoke test)")
+		rateList = flag.String("rates", "500,1000,2000", "fixed rates (requests/s)")
+	)
+	flag.Parse()
+	if *quick {
+		*dur = 2 * time.Second
+	}
+	b := &bench{dur: *dur}
+	defer b.stopAll()
+
+	data, err := os.MkdirTemp("", "conduit-bench-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(data)
+	b.upstream = b.start("upstream", filepath.Join(*bin, "fakeopenai"), nil,
+		"--addr", upstreamAddr, "--latency", latency.String())
+	b.floor = b.start("floor", filepath.Join(*bin, "floorproxy"), nil,
+		"--addr", floorAddr, "--upstream", "http://"+upstreamAddr)
+	b.conduit = b.start("conduit", filepath.Join(*bin, "conduit"),
+		[]string{"CONDUIT_MASTER_KEY=" + masterKey, "CONDUIT_SECRETS=file", "CONDUIT_LOG_LEVEL=warn"},
+		"--headless", "--addr", conduitAddr, "--data-dir", data)
+	for _, a := range []string{upstreamAddr + "/v1/models", floorAddr + "/v1/models", conduitAddr + "/health"} {
+		waitUp("http://" + a)
+	}
+	key := setupConduit()
+
+	rates, err := parseRates(*rateList)
+	if err != nil {
+		log.Fatal(err)
+	}
+	targets := []target{
+		{name: "direct", url: "http://" + upstreamAddr + "/v1/chat/completions", proc: b.upstream},
+		{name: "floor", url: "http://" + floorAddr + "/v1/chat/completions", proc: b.floor},
+		{name: "conduit", url: "http://" + conduitAddr + "/v1/chat/completions", proc: b.conduit, key: key},
+	}
+	rep := &report{Started: time.Now().UTC(), UpstreamLatency: latency.String(), Duration: dur.String()}
+
+	// Warm up connection pools and code paths.
+	for _, t := range targets {
+		b.attack(t, "warmup", 500, 2*time.Second, 0, false)
+	}
+	for _, rate := range rates {
+		for _, t := range targets {
+			rep.Runs = append(rep.Runs, b.attack(t, "fixed", rate, *dur, 0, false))
+		}
+	}
+	peaks := map[string]float64{}
+	for _, t := range targets {
+		r := b.attack(t, "peak-10conn", 0, *dur, 10, false)
+		peaks[t.name] = r.Throughput
+		rep.Runs = append(rep.Runs, r)
+	}
+	// Open-loop overload relative to Conduit's own peak.
+	for _, mult := range []float64{1.5, 3} {
+		rate := int(peaks["conduit"] * mult)
+		for _, t := range targets[1:] {
+			r := b.attack(t, fmt.Sprintf("overload-%.1fx", mult), rate, *dur/2, 0, false)
+			rep.Runs = append(rep.Runs, r)
+		}
+	}
+	for _, t := range targets {
+		rep.Streams = append(rep.Streams, b.streams(t))
+		r := b.attack(t, "stream-peak-10conn", 0, *dur/2, 10, true)
+		rep.Runs = append(rep.Runs, r)
+	}
+	rep.Finished = time.Now().UTC()
+	rep.print(os.Stdout)
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err == nil {
+		j, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(*out, j, 0o644); err != nil {
+			log.Print(err)
+		} else {
+			fmt.Printf("\nwrote %s\n", *out)
+		}
+	}
+}
+
+// chatBody is a non-streamed ~1 KB chat request.
+func chatBody(stream bool) []byte {
+	sys := strings.Repeat("You are a concise assistant that answers in plain English. ", 9)
+	body := map[string]any{
+		"model": "bench",
+		"messages": []map[string]any{
+			{"role": "system", "content": sys},
+			{"role": "user", "content": strings.Repeat("Summarise the benefits of a gateway. ", 10)},
+		},
+		"temperature": 0.2,
+		"max_tokens":  64,
+	}
+	if stream {
+		body["stream"] = true
+	}
+	b, _ := json.Marshal(body)
+	return b
+}
+
+type target struct {
+	name string
+	url  string
+	key  string
+	proc *proc
+}
+
+func (t target) header() http.Header {
+	h := http.Header{"Content-Type": {"application/json"}}
+	if t.key != "" {
+		h.Set("Authorization", "Bearer "+t.key)
+	}
+	return h
+}
+
+type bench struct {
+	dur                      time.Duration
+	upstream, floor, conduit *proc
+	procs                    []*proc
+}
+
+// attack runs one vegeta attack: at a fixed rate, or closed-loop with `workers` connections
+// when rate is 0.
+func (b *bench) attack(t target, scenario string, rate int, d time.Duration, workers uint64, stream bool) run {
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: t.url, Body: chatBody(stream), Header: t.header()})
+	opts := []func(*vegeta.Attacker){vegeta.Timeout(10 * time.Second), vegeta.KeepAlive(true), vegeta.HTTP2(false),
+		vegeta.MaxConnections(10000)}
+	pace := vegeta.Rate{Freq: rate, Per: time.Second}
+	if rate == 0 {
+		opts = append(opts, vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.Connections(int(workers)))
+	}
+	atk := vegeta.NewAttacker(opts...)
+	procs := []*proc{t.proc}
+	if t.proc != b.upstream {
+		procs = append(procs, b.upstream)
+	}
+	cpu0 := t.proc.cpu()
+	stopRSS := t.proc.sampleRSS()
+	var m vegeta.Metrics
+	for res := range atk.Attack(tr, pace, d, scenario) {
+		m.Add(res)
+	}
+	m.Close()
+	cpu := t.proc.cpu() - cpu0
+	peak := stopRSS()
+	r := run{Target: t.name, Scenario: scenario, Rate: rate, Requests: m.Requests, Throughput: m.Throughput,
+		Success: m.Success, P50: ms(m.Latencies.P50), P90: ms(m.Latencies.P90), P99: ms(m.Latencies.P99),
+		Mean: ms(m.Latencies.Mean), PeakRSSMB: float64(peak) / 1024, Codes: m.StatusCodes}
+	if m.Requests > 0 && t.proc != b.upstream {
+		r.CPUSecPer1k = cpu.Seconds() / float64(m.Requests) * 1000
+	}
+	if scenario != "warmup" {
+		log.Printf("%-8s %-20s rate=%-5d %s", t.name, scenario, rate, r.short())
+	}
+	return r
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func setupConduit() string {
+	call := func(method, path string, body any) map[string]any {
+		j, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, "http://"+conduitAddr+path, bytes.NewReader(j))
+		req.Header.Set("Authorization", "Bearer "+masterKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 300 {
+			log.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
+		}
+		var m map[string]any
+		_ = json.Unmarshal(out, &m)
+		return m
+	}
+	p := call("POST", "/admin/providers", map[string]any{"name": "mock", "type": "openai_compatible",
+		"base_url": "http://" + upstreamAddr + "/v1", "api_key": "sk-bench"})
+	call("POST", "/admin/models", map[string]any{"alias": "bench", "provider_id": p["id"], "provider_model": "gpt-4o-mini"})
+	// Every feature on: a key with rate limits and a budget that the run will not reach.
+	k := call("POST", "/admin/keys", map[string]any{"name": "bench", "rpm": 100_000_000, "rpd": 1_000_000_000,
+		"tpm": 1_000_000_000_000, "max_budget": 1_000_000, "budget_duration": "daily"})
+	return k["key"].(string)
+}
+
+func waitUp(url string) {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	log.Fatalf("%s did not come up", url)
+}
+
+func parseRates(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n <= 0 {
+			return nil, fmt.Errorf("bad rate %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func (b *bench) start(name, path string, env []string, args ...string) *proc {
+	cmd := exec.CommandContext(context.Background(), path, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		log.Fatalf("start %s: %v (run `make build` and build cmd/fakeopenai, cmd/floorproxy into %s)", name, err, filepath.Dir(path))
+	}
+	p := &proc{name: name, cmd: cmd}
+	b.procs = append(b.procs, p)
+	return p
+}
+
+func (b *bench) stopAll() {
+	for _, p := range b.procs {
+		_ = p.cmd.Process.Signal(os.Interrupt)
+	}
+	for _, p := range b.procs {
+		_ = p.cmd.Wait()
+	}
+}

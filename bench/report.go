@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+type run struct {
+	Target      string         `json:"target"`
+	Scenario    string         `json:"scenario"`
+	Rate        int            `json:"rate"`
+	Requests    uint64         `json:"requests"`
+	Throughput  float64        `json:"throughput"`
+	Success     float64        `json:"success"`
+	P50         float64        `json:"p50_ms"`
+	P90         float64        `json:"p90_ms"`
+	P99         float64        `json:"p99_ms"`
+	Mean        float64        `json:"mean_ms"`
+	CPUSecPer1k float64        `json:"cpu_s_per_1k"`
+	PeakRSSMB   float64        `json:"peak_rss_mb"`
+	Codes       map[string]int `json:"codes"`
+}
+
+func (r run) short() string {
+	return fmt.Sprintf("thr=%.0f/s ok=%.1f%% p50=%.3fms p99=%.3fms cpu/1k=%.3fs rss=%.0fMB codes=%v",
+		r.Throughput, r.Success*100, r.P50, r.P99, r.CPUSecPer1k, r.PeakRSSMB, r.Codes)
+}
+
+type report struct {
+	Started         time.Time   `json:"started"`
+	Finished        time.Time   `json:"finished"`
+	UpstreamLatency string      `json:"upstream_latency"`
+	Duration        string      `json:"duration"`
+	Runs            []run       `json:"runs"`
+	Streams         []streamRun `json:"streams"`
+}
+
+func (rep *report) find(target, scenario string, rate int) (run, bool) {
+	for _, r := range rep.Runs {
+		if r.Target == target && r.Scenario == scenario && r.Rate == rate {
+			return r, true
+		}
+	}
+	return run{}, false
+}
+
+func (rep *report) print(w io.Writer) {
+	fmt.Fprintf(w, "\nConduit vs the floor (bare httputil.ReverseProxy), loopback, non-streamed ~1 KB chat\n\n")
+	fmt.Fprintf(w, "| scenario | target | req/s | success | p50 ms | p90 ms | p99 ms | +p50 vs direct | +p99 vs direct | CPU s/1k req | peak RSS MB |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rep.Runs {
+		if r.Scenario == "warmup" {
+			continue
+		}
+		addP50, addP99 := "", ""
+		if d, ok := rep.find("direct", r.Scenario, r.Rate); ok && r.Target != "direct" && strings.HasPrefix(r.Scenario, "fixed") {
+			addP50 = fmt.Sprintf("%+.3f", r.P50-d.P50)
+			addP99 = fmt.Sprintf("%+.3f", r.P99-d.P99)
+		}
+		name := r.Scenario
+		if r.Rate > 0 {
+			name = fmt.Sprintf("%s %d/s", r.Scenario, r.Rate)
+		}
+		cpu := ""
+		if r.CPUSecPer1k > 0 {
+			cpu = fmt.Sprintf("%.3f", r.CPUSecPer1k)
+		}
+		fmt.Fprintf(w, "| %s | %s | %.0f | %.1f%% | %.3f | %.3f | %.3f | %s | %s | %s | %.0f |\n",
+			name, r.Target, r.Throughput, r.Success*100, r.P50, r.P90, r.P99, addP50, addP99, cpu, r.PeakRSSMB)
+	}
+	fmt.Fprintf(w, "\n| streams (800, 4 at a time) | TTFB p50 ms | TTFB p99 ms | total p50 ms | total p99 ms | errors |\n|---|---|---|---|---|---|\n")
+	for _, s := range rep.Streams {
+		fmt.Fprintf(w, "| %s | %.3f | %.3f | %.3f | %.3f | %d |\n", s.Target, s.TTFBP50, s.TTFBP99, s.TotalP50, s.TotalP99, s.Errors)
+	}
+	fmt.Fprintf(w, "\nConduit ÷ floor:\n")
+	ratio := func(label, scenario string, rate int, f func(run) float64) {
+		c, ok1 := rep.find("conduit", scenario, rate)
+		fl, ok2 := rep.find("floor", scenario, rate)
+		if ok1 && ok2 && f(fl) > 0 {
+			fmt.Fprintf(w, "- %s: %.2f× (conduit %.3f, floor %.3f)\n", label, f(c)/f(fl), f(c), f(fl))
+		}
+	}
+	cpu := func(r run) float64 { return r.CPUSecPer1k }
+	thr := func(r run) float64 { return r.Throughput }
+	ratio("CPU per request at saturation (10 connections)", "peak-10conn", 0, cpu)
+	ratio("CPU per request at 1,000 req/s", "fixed", 1000, cpu)
+	ratio("closed-loop peak throughput (10 connections)", "peak-10conn", 0, thr)
+	ratio("stream peak throughput (10 connections)", "stream-peak-10conn", 0, thr)
+	if c, ok := rep.find("conduit", "fixed", 1000); ok {
+		if f, ok := rep.find("floor", "fixed", 1000); ok {
+			fmt.Fprintf(w, "- at 1,000 req/s: p50 %+.3f ms and p99 %+.3f ms vs the floor\n", c.P50-f.P50, c.P99-f.P99)
+		}
+	}
+	var cs, fs streamRun
+	for _, s := range rep.Streams {
+		switch s.Target {
+		case "conduit":
+			cs = s
+		case "floor":
+			fs = s
+		}
+	}
+	if cs.N > 0 && fs.N > 0 {
+		fmt.Fprintf(w, "- stream time to first byte: p50 %+.3f ms vs the floor\n", cs.TTFBP50-fs.TTFBP50)
+	}
+}
