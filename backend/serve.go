@@ -12,10 +12,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/admission"
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/metrics"
@@ -133,6 +135,7 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 		Gateway: gw, Store: db, Secrets: sec, Config: holder, Router: rt, Registry: reg, Metrics: m,
 		MasterKey: master, Mode: o.Mode, Version: o.Version, UI: o.UI, Logger: log,
 		DefaultPrices: defaults, ProviderClient: client, Spend: tracker,
+		Admission: admission.New(16*runtime.GOMAXPROCS(0), 512*runtime.GOMAXPROCS(0), 250*time.Millisecond),
 	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	go pruneLogs(bg, db, holder, log)

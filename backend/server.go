@@ -91,6 +91,11 @@ type Metrics interface {
 	Handler() http.Handler
 }
 
+// Admission limits Conduit's concurrent CPU work on /v1 requests.
+type Admission interface {
+	Acquire(ctx context.Context) (release func(), err error)
+}
+
 // Options wire a Server.
 type Options struct {
 	Gateway  *gateway.Gateway
@@ -112,6 +117,8 @@ type Options struct {
 	Logger     *slog.Logger
 	// MaxBodyBytes bounds /v1 request bodies (default 32 MiB).
 	MaxBodyBytes int64
+	// Admission, when set, sheds load past capacity with fast 503s.
+	Admission Admission
 	// ProviderClient is the HTTP client adapters use (for connection tests).
 	ProviderClient *http.Client
 }

@@ -40,6 +40,24 @@ func (s *Server) call(c echo.Context, endpoint string) (*gateway.Call, error) {
 	return &gateway.Call{RequestID: id, Principal: p, ClientIP: c.RealIP(), Endpoint: endpoint, Start: start}, nil
 }
 
+// enter takes an admission slot for Conduit's own work on the request; the gateway gives it
+// back as soon as the request waits on an upstream. Past capacity the request is refused
+// with a fast 503 instead of slowing every admitted one down.
+func (s *Server) enter(c echo.Context, call *gateway.Call) error {
+	if s.o.Admission == nil {
+		return nil
+	}
+	release, err := s.o.Admission.Acquire(c.Request().Context())
+	if err != nil {
+		e := llm.Errorf(http.StatusServiceUnavailable, "server_error", "server_overloaded",
+			"Conduit is at capacity; retry shortly")
+		e.RetryAfter = time.Second
+		return e
+	}
+	call.SetRelease(release)
+	return nil
+}
+
 // readBody reads a JSON body within the size limit.
 func (s *Server) readBody(c echo.Context) ([]byte, error) {
 	r := c.Request()
@@ -115,6 +133,10 @@ func (s *Server) chatCompletions(c echo.Context) error {
 	if err != nil {
 		return writeV1Error(c, err)
 	}
+	if err := s.enter(c, call); err != nil {
+		return writeV1Error(c, err)
+	}
+	defer call.ReleaseCPU()
 	var req llm.ChatRequest
 	if err := decode(body, &req); err != nil {
 		return writeV1Error(c, err)
@@ -149,6 +171,10 @@ func (s *Server) embeddings(c echo.Context) error {
 	if err != nil {
 		return writeV1Error(c, err)
 	}
+	if err := s.enter(c, call); err != nil {
+		return writeV1Error(c, err)
+	}
+	defer call.ReleaseCPU()
 	var req llm.EmbeddingsRequest
 	if err := decode(body, &req); err != nil {
 		return writeV1Error(c, err)
@@ -170,6 +196,10 @@ func (s *Server) imageGenerations(c echo.Context) error {
 	if err != nil {
 		return writeV1Error(c, err)
 	}
+	if err := s.enter(c, call); err != nil {
+		return writeV1Error(c, err)
+	}
+	defer call.ReleaseCPU()
 	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
 		return writeV1Error(c, llm.InvalidRequest("", "We could not parse the JSON body of your request."))
 	}

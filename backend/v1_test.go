@@ -1,7 +1,9 @@
 package backend
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -428,5 +430,22 @@ func TestHealthReady(t *testing.T) {
 	e.rt.DB.Close()
 	if resp, _ := e.do("GET", "/ready", nil, nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("ready with the DB closed: %d", resp.StatusCode)
+	}
+}
+
+type refuseAll struct{}
+
+func (refuseAll) Acquire(context.Context) (func(), error) { return nil, errors.New("full") }
+
+func TestOverloadShedsWithFast503(t *testing.T) {
+	e := newEnv(t)
+	_, key := e.setup()
+	e.rt.Server.o.Admission = refuseAll{}
+	resp, out := e.v1(key, "/v1/chat/completions", chat("gpt", nil))
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" || errorCode(t, out) != "server_overloaded" {
+		t.Fatalf("%d %v %s", resp.StatusCode, resp.Header, out)
+	}
+	if e.fake.Served() != 0 {
+		t.Fatal("a shed request reached the upstream")
 	}
 }

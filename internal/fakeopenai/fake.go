@@ -58,7 +58,7 @@ type Server struct {
 
 // New returns a fake upstream that requires apiKey (none when empty).
 func New(apiKey string) *Server {
-	return &Server{APIKey: apiKey, Reply: "Hello from the fake upstream!"}
+	return &Server{APIKey: apiKey, Reply: "Hello from the fake upstream!", KeepRequests: true}
 }
 
 // Set replaces the script.
