@@ -1,0 +1,135 @@
+package notify
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/limits"
+)
+
+const budgetDedupePrefix = "budget:"
+
+// BudgetWatcher raises a "budget" notification when a key's spend reaches one of
+// Settings().BudgetAlertPercents of its max_budget, once per threshold per budget period.
+//
+// When one observation crosses several thresholds at once (a large request, or the first
+// observation after a restart), only the highest is notified and the lower ones count as
+// notified: one alert saying "100%" is more useful than three at once. A change of the key's
+// max_budget re-arms every threshold (the dedupe key includes the budget).
+type BudgetWatcher struct {
+	svc   *Service
+	mu    sync.Mutex
+	state map[string]budgetState // by key ID
+}
+
+type budgetState struct {
+	period time.Time // start of the budget period (zero for "total")
+	budget float64
+	fired  int // highest percent notified in this period for this budget
+}
+
+// Observe is called with a key's spend in its current budget period (after each charged
+// request). It always publishes a "key_spend" event (cheap; the bus is lossy), and notifies a
+// newly reached threshold.
+func (w *BudgetWatcher) Observe(key config.Key, spend float64, now time.Time) {
+	w.svc.publish(KindKeySpend, KeySpend{KeyID: key.ID, Spend: spend, MaxBudget: key.MaxBudget})
+	if key.MaxBudget == nil || *key.MaxBudget <= 0 {
+		return
+	}
+	budget := *key.MaxBudget
+	highest := 0
+	for _, p := range w.svc.settings().BudgetAlertPercents {
+		if p > highest && reached(spend, budget, p) {
+			highest = p
+		}
+	}
+	if highest == 0 {
+		return
+	}
+	period := limits.PeriodStart(key.BudgetDuration, now)
+
+	w.mu.Lock()
+	st, ok := w.state[key.ID]
+	if !ok || !st.period.Equal(period) || st.budget != budget {
+		st = budgetState{period: period, budget: budget,
+			fired: w.svc.restoredBudgetPercent(budgetDedupeBase(key.ID, period, budget))}
+	}
+	fire := highest > st.fired
+	if fire {
+		st.fired = highest
+	}
+	w.state[key.ID] = st
+	w.mu.Unlock()
+
+	if fire {
+		w.svc.Notify(budgetNotification(key, spend, budget, highest, period, now))
+	}
+}
+
+// Forget drops a deleted key's state.
+func (w *BudgetWatcher) Forget(keyID string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.state, keyID)
+}
+
+// reached reports spend ≥ pct% of budget, tolerating float rounding of summed costs.
+func reached(spend, budget float64, pct int) bool {
+	return pct > 0 && spend*100 >= float64(pct)*budget*(1-1e-9)
+}
+
+func budgetDedupeBase(keyID string, period time.Time, budget float64) string {
+	tag := "total"
+	if !period.IsZero() {
+		tag = period.UTC().Format("2006-01-02")
+	}
+	return budgetDedupePrefix + keyID + ":" + tag + ":" + strconv.FormatFloat(budget, 'g', -1, 64)
+}
+
+func budgetNotification(key config.Key, spend, budget float64, pct int, period,
+	now time.Time) Notification {
+	sev := SeverityInfo
+	switch {
+	case pct >= 100:
+		sev = SeverityCritical
+	case pct >= 80:
+		sev = SeverityWarning
+	}
+	name := keyName(key)
+	kind := key.BudgetDuration
+	if kind == "" {
+		kind = config.BudgetTotal
+	}
+	reset := "It is a total budget and does not reset."
+	if r := limits.NextReset(key.BudgetDuration, now); r != nil {
+		reset = "It resets at " + r.UTC().Format(time.RFC3339) + "."
+	}
+	return Notification{
+		Time:     now,
+		Type:     TypeBudget,
+		Severity: sev,
+		Title:    fmt.Sprintf("Key %q reached %d%% of its budget", name, pct),
+		Body: fmt.Sprintf("Key %q (%s) has spent %s of its %s %s budget (%.0f%%). %s",
+			name, key.ID, usd(spend), usd(budget), kind, spend/budget*100, reset),
+		KeyID:  key.ID,
+		Dedupe: budgetDedupeBase(key.ID, period, budget) + ":" + strconv.Itoa(pct),
+	}
+}
+
+func keyName(k config.Key) string {
+	if k.Name != "" {
+		return k.Name
+	}
+	return k.ID
+}
+
+// usd formats dollars with cents, or more digits for sub-cent amounts.
+func usd(v float64) string {
+	if v != 0 && v < 0.01 && v > -0.01 {
+		return "$" + strconv.FormatFloat(v, 'f', 4, 64)
+	}
+	return "$" + strconv.FormatFloat(v, 'f', 2, 64)
+}
