@@ -62,7 +62,10 @@ func (e *Error) RetryAfterSeconds() string {
 	if e.RetryAfter <= 0 {
 		return ""
 	}
-	s := int64((e.RetryAfter + time.Second - 1) / time.Second)
+	s := int64(e.RetryAfter / time.Second) // not (d + 1s - 1) / 1s: that overflows near the max
+	if e.RetryAfter%time.Second != 0 {
+		s++
+	}
 	return strconv.FormatInt(s, 10)
 }
 

@@ -1,13 +1,18 @@
 package providers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -19,18 +24,12 @@ const maxErrorMessage = 1000
 // StatusError maps an upstream HTTP error response to a client-facing *llm.Error, keeping the
 // provider's message. msgPaths are gjson paths tried in order to find that message.
 func StatusError(provider string, resp *http.Response, body []byte, msgPaths ...string) *llm.Error {
-	msg := ""
-	for _, p := range msgPaths {
-		if r := gjson.GetBytes(body, p); r.Exists() && r.Type == gjson.String && r.Str != "" {
-			msg = r.Str
-			break
-		}
-	}
+	msg := errorMessage(body, msgPaths)
 	if msg == "" {
 		msg = http.StatusText(resp.StatusCode)
 	}
-	if len(msg) > maxErrorMessage {
-		msg = msg[:maxErrorMessage] + "…"
+	if msg == "" {
+		msg = "no error message"
 	}
 	cause := fmt.Errorf("%s returned %d: %s", provider, resp.StatusCode, truncate(body, 2000))
 	e := &llm.Error{Cause: cause}
@@ -43,7 +42,8 @@ func StatusError(provider string, resp *http.Response, body []byte, msgPaths ...
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		// Conduit's credentials for this provider are wrong: not the client's fault.
 		e.Status, e.Type, e.Code = http.StatusBadGateway, "upstream_error", llm.CodeUpstreamError
-		e.Message = fmt.Sprintf("%s rejected the gateway's credentials (%d): %s", provider, code, msg)
+		// Providers echo part of the key they rejected: that part is redacted.
+		e.Message = fmt.Sprintf("%s rejected the gateway's credentials (%d): %s", provider, code, redactKeys(msg))
 	case code == http.StatusRequestTimeout || code == http.StatusGatewayTimeout:
 		e.Status, e.Type, e.Code = http.StatusGatewayTimeout, "upstream_error", llm.CodeUpstreamTimeout
 		e.Message = fmt.Sprintf("%s timed out (%d): %s", provider, code, msg)
@@ -53,9 +53,32 @@ func StatusError(provider string, resp *http.Response, body []byte, msgPaths ...
 		e.Message = fmt.Sprintf("%s returned %d: %s", provider, code, msg)
 		e.Retryable = code == http.StatusNotFound || code == http.StatusConflict ||
 			code == http.StatusTooManyRequests || code >= 500
-		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"))
+		e.RetryAfter = retryAfter(resp.Header)
 	}
 	return e
+}
+
+// errorMessage returns the first non-empty string at msgPaths or, failing that, the first
+// object or array there as compact JSON (FastAPI-style servers such as Mistral answer a 422
+// with {"detail":[{"loc":...,"msg":...}]}), truncated to maxErrorMessage bytes.
+func errorMessage(body []byte, msgPaths []string) string {
+	if len(msgPaths) == 0 || !gjson.ValidBytes(body) {
+		return ""
+	}
+	for _, p := range msgPaths {
+		if r := gjson.GetBytes(body, p); r.Type == gjson.String && r.Str != "" {
+			return truncate([]byte(r.Str), maxErrorMessage)
+		}
+	}
+	for _, p := range msgPaths {
+		if r := gjson.GetBytes(body, p); r.IsObject() || r.IsArray() {
+			var b bytes.Buffer
+			if json.Compact(&b, []byte(r.Raw)) == nil {
+				return truncate(b.Bytes(), maxErrorMessage)
+			}
+		}
+	}
+	return ""
 }
 
 // TransportError maps a failed round trip (no response) to an *llm.Error.
@@ -75,13 +98,7 @@ func TransportError(provider string, err error) *llm.Error {
 
 // StreamError is an error event received inside an upstream stream.
 func StreamError(provider string, data []byte, msgPaths ...string) *llm.Error {
-	msg := ""
-	for _, p := range msgPaths {
-		if r := gjson.GetBytes(data, p); r.Exists() && r.Str != "" {
-			msg = r.Str
-			break
-		}
-	}
+	msg := errorMessage(data, msgPaths)
 	if msg == "" {
 		msg = "error event in stream"
 	}
@@ -89,26 +106,66 @@ func StreamError(provider string, data []byte, msgPaths ...string) *llm.Error {
 		Message: provider + ": " + msg, Cause: fmt.Errorf("%s stream error: %s", provider, truncate(data, 2000))}
 }
 
-func retryAfter(v string) time.Duration {
+// maxRetryAfter bounds what an upstream can ask for; larger values are clamped.
+const maxRetryAfter = 24 * time.Hour
+
+// retryAfter reads retry-after-ms (OpenAI, Azure) or Retry-After in seconds or as an HTTP date.
+// keyLike matches API keys and masked keys as providers echo them ("sk-proj-****abcd").
+var keyLike = regexp.MustCompile(`(?i)\b(sk|pk|rk|key|api|condt)[-_][A-Za-z0-9*_.\-]{3,}`)
+
+func redactKeys(msg string) string {
+	return keyLike.ReplaceAllStringFunc(msg, func(m string) string {
+		if strings.ContainsAny(m, "0123456789*") { // a key, not the words "api-key"
+			return "[redacted]"
+		}
+		return m
+	})
+}
+
+func retryAfter(h http.Header) time.Duration {
+	if d := seconds(h.Get("Retry-After-Ms"), time.Millisecond); d > 0 {
+		return d
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
 	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
+	if d := seconds(v, time.Second); d > 0 {
+		return d
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := time.Until(t); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0
 }
 
-func truncate(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "…"
+// seconds parses a non-negative decimal number of units, clamped to maxRetryAfter; 0 if invalid.
+func seconds(v string, unit time.Duration) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" || strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' }) >= 0 {
+		return 0 // also refuses ParseFloat's "Inf", "NaN", hex and exponent forms
 	}
-	return string(b)
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 {
+		return 0
+	}
+	if f >= float64(maxRetryAfter/unit) {
+		return maxRetryAfter
+	}
+	return time.Duration(f * float64(unit))
+}
+
+// truncate returns at most n bytes of b (cut at a rune boundary) with "…" when cut.
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return string(b[:n]) + "…"
 }
 
 // StreamCut is an upstream stream that broke or ended before its end marker.

@@ -88,13 +88,17 @@ func New(v Variant, cfg providers.Config) (*Client, error) {
 	if base == "" {
 		return nil, fmt.Errorf("%s: base_url is required", v.Name)
 	}
-	if _, err := url.Parse(base); err != nil {
+	if u, err := url.Parse(base); err != nil {
 		return nil, fmt.Errorf("%s: bad base_url: %w", v.Name, err)
+	} else if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s: bad base_url %q: want http(s)://host[/path]", v.Name, base)
 	}
-	if cfg.APIKey == "" && !v.KeyOptional {
+	// A key pasted with its line break would make every request fail in net/http.
+	key := strings.TrimSpace(cfg.APIKey)
+	if key == "" && !v.KeyOptional {
 		return nil, fmt.Errorf("%s: api_key is required", v.Name)
 	}
-	c := &Client{v: v, base: base, apiKey: cfg.APIKey, apiVersion: cfg.APIVersion, http: cfg.Client}
+	c := &Client{v: v, base: base, apiKey: key, apiVersion: strings.TrimSpace(cfg.APIVersion), http: cfg.Client}
 	if v.Azure && c.apiVersion == "" {
 		c.apiVersion = DefaultAzureAPIVersion
 	}
@@ -149,17 +153,20 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return nil, providers.StatusError(c.v.Name, resp, body, "error.message", "message", "error", "detail")
+		return nil, providers.StatusError(c.v.Name, resp, body, errorMessagePaths...)
 	}
 	return resp, nil
 }
 
 // chatBody returns the upstream request body: the client's bytes with the model replaced and,
-// for streams, usage requested.
+// for streams, usage requested. Upstreams without stream_options (Mistral rejects the field
+// with a 422) get it removed: they report usage in their last chunk anyway.
 func (c *Client) chatBody(req *llm.ChatRequest, model string, stream bool) ([]byte, error) {
 	body := req.Raw
 	if body == nil {
-		b, err := json.Marshal(req)
+		r := *req
+		r.Stream = stream
+		b, err := json.Marshal(&r)
 		if err != nil {
 			return nil, fmt.Errorf("%s: encode request: %w", c.v.Name, err)
 		}
@@ -171,7 +178,14 @@ func (c *Client) chatBody(req *llm.ChatRequest, model string, stream bool) ([]by
 	if body, err = sjson.SetBytes(body, "model", model); err != nil {
 		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
 	}
-	if stream && c.v.StreamUsage && !req.WantsUsage() {
+	switch {
+	case !c.v.StreamUsage:
+		if gjson.GetBytes(body, "stream_options").Exists() {
+			if body, err = sjson.DeleteBytes(body, "stream_options"); err != nil {
+				return nil, llm.InvalidRequest("stream_options", "cannot remove stream_options: "+err.Error())
+			}
+		}
+	case stream && !req.WantsUsage():
 		if body, err = sjson.SetBytes(body, "stream_options.include_usage", true); err != nil {
 			return nil, llm.InvalidRequest("stream_options", "cannot set stream_options: "+err.Error())
 		}
@@ -190,7 +204,15 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 
 // Embeddings sends an embeddings request; base64 and float encodings pass through untouched.
 func (c *Client) Embeddings(ctx context.Context, req *llm.EmbeddingsRequest, model string) (*llm.Response, error) {
-	body, err := sjson.SetBytes(bytes.Clone(req.Raw), "model", model)
+	body := bytes.Clone(req.Raw)
+	if body == nil {
+		b, err := json.Marshal(req)
+		if err != nil {
+			return nil, fmt.Errorf("%s: encode request: %w", c.v.Name, err)
+		}
+		body = b
+	}
+	body, err := sjson.SetBytes(body, "model", model)
 	if err != nil {
 		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
 	}
@@ -220,12 +242,23 @@ func (c *Client) postJSON(ctx context.Context, u string, body []byte) (*llm.Resp
 	if err != nil {
 		return nil, providers.TransportError(c.v.Name, err)
 	}
-	if !gjson.ValidBytes(out) {
-		return nil, &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-			Message: c.v.Name + " returned a malformed response", Retryable: true,
-			Cause: fmt.Errorf("%s: invalid JSON body of %d bytes", c.v.Name, len(out))}
+	// OpenRouter keeps a slow non-streamed answer alive with leading whitespace.
+	out = bytes.TrimSpace(out)
+	if len(out) == 0 || out[0] != '{' || !gjson.ValidBytes(out) {
+		return nil, c.malformed(fmt.Errorf("%s: invalid JSON body of %d bytes", c.v.Name, len(out)))
+	}
+	if hasTopLevelError(out) {
+		// An error that came after the 200 status was sent.
+		e := providers.StreamError(c.v.Name, out, errorMessagePaths...)
+		e.Retryable = true
+		return nil, e
 	}
 	return &llm.Response{Body: out, Usage: ParseUsage(out)}, nil
+}
+
+func (c *Client) malformed(cause error) *llm.Error {
+	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
+		Message: c.v.Name + " returned a malformed response", Retryable: true, Cause: cause}
 }
 
 // ListModels lists the upstream's model ids.
@@ -247,9 +280,16 @@ func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, providers.TransportError(c.v.Name, err)
 	}
-	var ids []string
-	gjson.GetBytes(body, "data.#.id").ForEach(func(_, v gjson.Result) bool {
-		ids = append(ids, v.String())
+	// {"object":"list","data":[{"id":...},...]}; Ollama sends "data":null when it has no models.
+	data := gjson.GetBytes(body, "data")
+	if !gjson.ValidBytes(body) || !(data.IsArray() || (data.Exists() && data.Type == gjson.Null)) {
+		return nil, c.malformed(fmt.Errorf("%s: models list is not {\"data\":[...]}: %.200s", c.v.Name, body))
+	}
+	ids := []string{}
+	data.ForEach(func(_, m gjson.Result) bool {
+		if id := m.Get("id"); id.Type == gjson.String && id.Str != "" {
+			ids = append(ids, id.Str)
+		}
 		return true
 	})
 	return ids, nil
@@ -266,8 +306,11 @@ func ParseUsage(b []byte) llm.Usage {
 		CompletionTokens: int(u.Get("completion_tokens").Int()),
 		TotalTokens:      int(u.Get("total_tokens").Int()),
 	}
-	if ct := u.Get("prompt_tokens_details.cached_tokens"); ct.Exists() {
+	if ct := u.Get("prompt_tokens_details.cached_tokens"); ct.Exists() && ct.Type != gjson.Null {
 		out.PromptTokensDetails = &llm.PromptTokensDetails{CachedTokens: int(ct.Int())}
+	}
+	if rt := u.Get("completion_tokens_details.reasoning_tokens"); rt.Exists() && rt.Type != gjson.Null {
+		out.CompletionTokensDetails = &llm.CompletionTokensDetails{ReasoningTokens: int(rt.Int())}
 	}
 	if out.TotalTokens == 0 {
 		out.TotalTokens = out.PromptTokens + out.CompletionTokens

@@ -1,11 +1,17 @@
 package openai
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"mime"
 	"net/http"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
@@ -28,15 +34,66 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 	if err != nil {
 		return nil, err
 	}
+	if isJSON(resp.Header.Get("Content-Type")) {
+		// Some servers answer a stream request that fails late with 200 and a JSON error body
+		// (or ignore "stream" altogether); either way there is no event stream to relay. Others
+		// label a real event stream application/json: look at the first byte to tell.
+		br := bufio.NewReader(resp.Body)
+		if !startsWithObject(br) {
+			return NewStream(c.v.Name, readCloser{br, resp.Body}), nil
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(br, 64<<10))
+		if hasTopLevelError(b) {
+			e := providers.StreamError(c.v.Name, b, errorMessagePaths...)
+			e.Retryable = true
+			return nil, e
+		}
+		return nil, &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
+			Message: c.v.Name + " answered a stream request without an event stream", Retryable: true,
+			Cause: fmt.Errorf("%s: stream request answered with Content-Type %q", c.v.Name, resp.Header.Get("Content-Type"))}
+	}
 	return NewStream(c.v.Name, resp.Body), nil
 }
+
+// startsWithObject reports whether the first non-whitespace byte of r is '{' (an event
+// stream starts with a field name or ':'). It leaves that byte unread.
+func startsWithObject(r *bufio.Reader) bool {
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			return false
+		}
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue // blank lines before the first event are ignored by the SSE reader too
+		}
+		_ = r.UnreadByte()
+		return b == '{'
+	}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+// errorMessagePaths locate the message of an OpenAI-family error object.
+var errorMessagePaths = []string{"error.message", "message", "error", "detail"}
 
 // Stream reads an OpenAI chat.completion.chunk event stream.
 type Stream struct {
 	provider string
 	body     io.ReadCloser
 	r        *sse.Reader
-	done     bool
+	chunks   int   // chunks returned so far
+	err      error // sticky: io.EOF after [DONE], or the error that ended the stream
+	buf      bytes.Buffer
 }
 
 // NewStream reads chunks from an upstream SSE body.
@@ -46,13 +103,31 @@ func NewStream(provider string, body io.ReadCloser) *Stream {
 
 var doneMarker = []byte("[DONE]")
 
-// Next returns the next chunk's JSON, valid until the following call. It returns io.EOF after
-// "data: [DONE]", and an error when the stream breaks, ends without [DONE] or carries an
-// error event.
+// Next returns the next chunk's JSON object on one line, valid until the following call. It returns io.EOF
+// after "data: [DONE]", and an *llm.Error when the stream breaks, ends without [DONE], carries
+// an error event or something that is not a JSON object. Once it has returned an error, it
+// returns the same error again.
+//
+// An error before the first chunk is retryable: nothing has reached the client yet, so the
+// gateway may try another deployment.
 func (s *Stream) Next() ([]byte, error) {
-	if s.done {
-		return nil, io.EOF
+	if s.err != nil {
+		return nil, s.err
 	}
+	data, err := s.next()
+	if err != nil {
+		var e *llm.Error
+		if s.chunks == 0 && errors.As(err, &e) && e.Status != 499 {
+			e.Retryable = true
+		}
+		s.err = err
+		return nil, err
+	}
+	s.chunks++
+	return data, nil
+}
+
+func (s *Stream) next() ([]byte, error) {
 	for {
 		ev, err := s.r.Next()
 		if err != nil {
@@ -62,26 +137,44 @@ func (s *Stream) Next() ([]byte, error) {
 			return nil, providers.StreamCut(s.provider, err)
 		}
 		data := bytes.TrimSpace(ev.Data)
+		if string(ev.Name) == "error" {
+			return nil, providers.StreamError(s.provider, data, errorMessagePaths...)
+		}
 		if len(data) == 0 {
 			continue
 		}
 		if bytes.Equal(data, doneMarker) {
-			s.done = true
 			return nil, io.EOF
 		}
-		if data[0] != '{' {
-			return nil, providers.StreamError(s.provider, data)
+		if data[0] != '{' || !json.Valid(data) {
+			e := providers.StreamError(s.provider, data)
+			e.Message = s.provider + " sent a malformed stream event"
+			return nil, e
 		}
-		if string(ev.Name) == "error" || hasTopLevelError(data) {
-			return nil, providers.StreamError(s.provider, data, "error.message", "message", "error")
+		if hasTopLevelError(data) {
+			return nil, providers.StreamError(s.provider, data, errorMessagePaths...)
+		}
+		if bytes.ContainsAny(data, "\r\n") {
+			// JSON spread over several data: lines (or pretty-printed): relayed as one
+			// "data:" line, a line break would cut the event for the client.
+			s.buf.Reset()
+			if err := json.Compact(&s.buf, data); err != nil {
+				return nil, providers.StreamError(s.provider, data)
+			}
+			data = s.buf.Bytes()
 		}
 		return data, nil
 	}
 }
 
-// hasTopLevelError is a cheap check for {"error": ...} events some servers send mid-stream.
+// hasTopLevelError reports whether a JSON object has a non-null top-level "error": OpenAI and
+// most servers send {"error": {...}} mid-stream, OpenRouter adds "error" to a chunk.
 func hasTopLevelError(data []byte) bool {
-	return bytes.HasPrefix(data, []byte(`{"error"`)) || bytes.HasPrefix(data, []byte(`{ "error"`))
+	if !bytes.Contains(data, []byte(`"error"`)) {
+		return false // the common case, without parsing
+	}
+	r := gjson.GetBytes(data, "error")
+	return r.Exists() && r.Type != gjson.Null && r.Type != gjson.False
 }
 
 // Close releases the upstream connection.

@@ -1,0 +1,403 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// replay answers every request with transcript as an event stream, written in small pieces
+// so that events straddle reads.
+func replay(transcript []byte, piece int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.WriteHeader(http.StatusOK)
+		f := w.(http.Flusher)
+		f.Flush()
+		for len(transcript) > 0 {
+			n := min(piece, len(transcript))
+			if _, err := w.Write(transcript[:n]); err != nil {
+				return
+			}
+			f.Flush()
+			transcript = transcript[n:]
+		}
+	}
+}
+
+// drain reads a stream to its end and renders what Next returned, one line per call.
+func drain(t testing.TB, st llm.ChunkStream) (chunks [][]byte, out []byte, end error) {
+	t.Helper()
+	var b bytes.Buffer
+	for i := 0; ; i++ {
+		if i > 10000 {
+			t.Fatal("stream does not end")
+		}
+		chunk, err := st.Next()
+		if err != nil {
+			if chunk != nil {
+				t.Errorf("Next returned a chunk with the error %v", err)
+			}
+			b.WriteString("end: " + describe(err) + "\n")
+			// The end is sticky.
+			for range 2 {
+				if c2, err2 := st.Next(); c2 != nil || describe(err2) != describe(err) {
+					t.Errorf("Next after the end = %s, %s; want %s", c2, describe(err2), describe(err))
+				}
+			}
+			return chunks, b.Bytes(), err
+		}
+		if !gjson.ValidBytes(chunk) || !gjson.ParseBytes(chunk).IsObject() || bytes.ContainsAny(chunk, "\r\n") {
+			t.Errorf("chunk %d is not a one-line JSON object: %q", i, chunk)
+		}
+		chunks = append(chunks, bytes.Clone(chunk))
+		b.WriteString("chunk: ")
+		b.Write(chunk)
+		b.WriteByte('\n')
+	}
+}
+
+// TestStreamTranscripts replays testdata/streams/<case>.sse and pins the sequence of chunks
+// and the final result in <case>.golden.
+func TestStreamTranscripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/streams/*.sse")
+	if err != nil || len(files) < 15 {
+		t.Fatalf("transcripts: %v %v", files, err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".sse")
+		t.Run(name, func(t *testing.T) {
+			transcript := readFile(t, f)
+			var want []byte
+			for _, piece := range []int{1 << 20, 7, 1} {
+				up := newUpstream(t, replay(transcript, piece))
+				c := newClient(t, "openai", up.URL+"/v1", "sk-test")
+				req := &llm.ChatRequest{Model: "alias", Stream: true,
+					Raw: []byte(`{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`)}
+				st, err := c.ChatStream(context.Background(), req, "gpt-4o")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, got, _ := drain(t, st)
+				if err := st.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+				if want == nil {
+					want = got
+					golden(t, strings.TrimSuffix(f, ".sse")+".golden", got)
+				} else if !bytes.Equal(got, want) {
+					t.Errorf("written in %d-byte pieces:\n%s\nwhole:\n%s", piece, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestStreamSemantics states what the goldens must show, so that -update cannot bless a
+// regression unnoticed.
+func TestStreamSemantics(t *testing.T) {
+	tests := []struct {
+		name      string
+		chunks    int
+		end       string // describe() prefix
+		retryable bool
+		msg       string // in the error message
+		check     func(t *testing.T, chunks [][]byte)
+	}{
+		{name: "text_usage", chunks: 15, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			var text string
+			for _, ch := range c {
+				text += gjson.GetBytes(ch, "choices.0.delta.content").Str
+			}
+			if text != "Functions call themselves,\nLoops within loops unfold—\"base case\" ends it." {
+				t.Errorf("text %q", text)
+			}
+			last := c[len(c)-1]
+			if u := ParseUsage(last); u.PromptTokens != 19 || u.CompletionTokens != 17 || u.TotalTokens != 36 ||
+				u.CachedTokens() != 0 || u.PromptTokensDetails == nil {
+				t.Errorf("usage chunk %s → %+v", last, u)
+			}
+			if u := ParseUsage(c[0]); u != (llm.Usage{}) {
+				t.Errorf(`"usage":null parsed as %+v`, u)
+			}
+		}},
+		{name: "tool_calls_parallel", chunks: 17, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			args := map[int64]string{}
+			ids := map[int64]string{}
+			for _, ch := range c {
+				gjson.GetBytes(ch, "choices.0.delta.tool_calls").ForEach(func(_, tc gjson.Result) bool {
+					i := tc.Get("index").Int()
+					args[i] += tc.Get("function.arguments").Str
+					if id := tc.Get("id").Str; id != "" {
+						ids[i] = id
+					}
+					return true
+				})
+			}
+			if args[0] != `{"location": "Boston, MA", "unit": "fahrenheit"}` || args[1] != `{"location": "Tokyo", "unit": "celsius"}` ||
+				ids[0] != "call_DdmO9pD3xa9XTPNJ32zg2hcA" || ids[1] != "call_ABPjVrCCWf4HJxjH9JYvbxY2" {
+				t.Errorf("tool calls %v %v", ids, args)
+			}
+			if fr := gjson.GetBytes(c[len(c)-1], "choices.0.finish_reason").Str; fr != "tool_calls" {
+				t.Errorf("finish_reason %q", fr)
+			}
+		}},
+		{name: "azure_content_filter", chunks: 11, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if !gjson.GetBytes(c[0], "prompt_filter_results").Exists() {
+				t.Error("prompt filter chunk not relayed first")
+			}
+			if u := ParseUsage(c[len(c)-1]); u.CachedTokens() != 1408 || u.TotalTokens != 1553 {
+				t.Errorf("usage %+v", u)
+			}
+		}},
+		{name: "no_done", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
+		{name: "midstream_error", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
+			msg: "openai: The server had an error while processing your request. Sorry about that!"},
+		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true",
+			msg: "The model is overloaded"},
+		{name: "openrouter_error", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
+			msg: "Provider disconnected unexpectedly"},
+		{name: "event_error", chunks: 1, end: "*llm.Error status=502", msg: "openai: Overloaded"},
+		{name: "event_error_nodata", chunks: 2, end: "*llm.Error status=502", msg: "error event in stream"},
+		{name: "keepalive", chunks: 3, end: "io.EOF"},
+		{name: "crlf", chunks: 3, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if s := gjson.GetBytes(c[1], "choices.0.delta.content").Str; s != "line one\nline two" {
+				t.Errorf("content %q", s)
+			}
+			for _, ch := range c {
+				if bytes.ContainsRune(ch, '\r') {
+					t.Errorf("CR left in %q", ch)
+				}
+			}
+		}},
+		{name: "ollama", chunks: 5, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if u := ParseUsage(c[4]); u.TotalTokens != 35 {
+				t.Errorf("usage %+v", u)
+			}
+		}},
+		{name: "mistral", chunks: 5, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if u := ParseUsage(c[4]); u.PromptTokens != 10 || u.CompletionTokens != 4 || u.TotalTokens != 14 {
+				t.Errorf("usage %+v", u)
+			}
+		}},
+		{name: "groq", chunks: 4, end: "io.EOF"},
+		{name: "multiline_data", chunks: 2, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if s := gjson.GetBytes(c[0], "choices.0.delta.content").Str; s != "multi" {
+				t.Errorf("content %q", s)
+			}
+		}},
+		{name: "truncated_json", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
+		{name: "done_no_newline", chunks: 1, end: "io.EOF"},
+		{name: "non_json_data", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
+		{name: "array_event", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
+		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true", msg: "ended unexpectedly"},
+		{name: "only_pings", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true"},
+		{name: "error_null", chunks: 1, end: "io.EOF"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := NewStream("openai", io.NopCloser(bytes.NewReader(readFile(t, "testdata/streams/"+tt.name+".sse"))))
+			chunks, _, end := drain(t, st)
+			if len(chunks) != tt.chunks {
+				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
+			}
+			if d := describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
+				t.Errorf("end = %s\nwant %s… with %q", d, tt.end, tt.msg)
+			}
+			if tt.end == "io.EOF" && end != io.EOF {
+				t.Errorf("clean end is %#v, want io.EOF itself", end)
+			}
+			if tt.check != nil && len(chunks) == tt.chunks {
+				tt.check(t, chunks)
+			}
+		})
+	}
+}
+
+// TestStreamConnectionCut: the upstream dies in the middle of an event.
+func TestStreamConnectionCut(t *testing.T) {
+	first := "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n"
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		// A chunked response whose last chunk never comes.
+		body := first + "data: {\"id\":\"c\",\"obj"
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+		_, _ = buf.WriteString(strings.ToLower(strconvHex(len(body))) + "\r\n" + body + "\r\n")
+		_ = buf.Flush()
+	})
+	c := newClient(t, "openai", up.URL, "k")
+	st, err := c.ChatStream(context.Background(), &llm.ChatRequest{Raw: []byte(`{"model":"a","stream":true,"messages":[]}`)}, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	chunks, _, end := drain(t, st)
+	if len(chunks) != 1 {
+		t.Errorf("chunks %q", chunks)
+	}
+	e := asLLMError(t, end)
+	if e.Status != 502 || e.Code != llm.CodeUpstreamError || e.Retryable || !errors.Is(e, io.ErrUnexpectedEOF) {
+		t.Errorf("end = %s (cause %v)", describe(end), e.Cause)
+	}
+}
+
+func strconvHex(n int) string {
+	const digits = "0123456789abcdef"
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 16 {
+		b = append([]byte{digits[n%16]}, b...)
+	}
+	return string(b)
+}
+
+// stalled sends one chunk and then holds the stream open until the client goes away.
+func stalled(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	_, _ = w.Write([]byte("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[]}\n\n: ping\n\n"))
+	w.(http.Flusher).Flush()
+	<-r.Context().Done()
+}
+
+func TestStreamContext(t *testing.T) {
+	up := newUpstream(t, stalled)
+	c := newClient(t, "openai", up.URL, "k")
+	req := &llm.ChatRequest{Raw: []byte(`{"model":"a","stream":true,"messages":[]}`)}
+
+	t.Run("canceled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		st, err := c.ChatStream(ctx, req, "m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if _, err := st.Next(); err != nil {
+			t.Fatal(err)
+		}
+		time.AfterFunc(20*time.Millisecond, cancel)
+		_, err = st.Next()
+		e := asLLMError(t, err)
+		if e.Status != 499 || e.Code != "client_closed" || e.Retryable {
+			t.Errorf("got %s", describe(err))
+		}
+	})
+	t.Run("deadline", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		st, err := c.ChatStream(ctx, req, "m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if _, err := st.Next(); err != nil {
+			t.Fatal(err)
+		}
+		_, err = st.Next()
+		e := asLLMError(t, err)
+		if e.Status != 504 || e.Code != llm.CodeUpstreamTimeout || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("got %s", describe(err))
+		}
+	})
+	t.Run("close unblocks", func(t *testing.T) {
+		st, err := c.ChatStream(context.Background(), req, "m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Next(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := st.Next(); done <- err }()
+		time.Sleep(20 * time.Millisecond)
+		if err := st.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		select {
+		case err := <-done:
+			if err == nil || err == io.EOF {
+				t.Errorf("Next after Close = %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Next still blocked after Close")
+		}
+	})
+}
+
+// TestStreamJSONAnswer: a 200 with a JSON body instead of an event stream.
+func TestStreamJSONAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		body, msg string
+	}{
+		{`{"error":{"message":"Rate limit reached for gpt-4o","type":"requests","code":"rate_limit_exceeded"}}`, "openai: Rate limit reached for gpt-4o"},
+		{`{"id":"chatcmpl-1","object":"chat.completion","choices":[]}`, "without an event stream"},
+	} {
+		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			_, _ = w.Write([]byte(tt.body))
+		})
+		c := newClient(t, "openai", up.URL, "k")
+		st, err := c.ChatStream(context.Background(), &llm.ChatRequest{Raw: []byte(`{"model":"a","stream":true,"messages":[]}`)}, "m")
+		if st != nil {
+			t.Errorf("got a stream")
+		}
+		e := asLLMError(t, err)
+		if e.Status != 502 || e.Code != llm.CodeUpstreamError || !e.Retryable || !strings.Contains(e.Message, tt.msg) {
+			t.Errorf("got %s", describe(err))
+		}
+	}
+}
+
+// TestStreamMislabeled: an event stream sent as application/json is still relayed.
+func TestStreamMislabeled(t *testing.T) {
+	transcript := readFile(t, "testdata/streams/ollama.sse")
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("\n"))
+		_, _ = w.Write(transcript)
+	})
+	st, err := newClient(t, "openai_compatible", up.URL, "").ChatStream(context.Background(), chatReq(), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, got, _ := drain(t, st)
+	if want := readFile(t, "testdata/streams/ollama.golden"); !bytes.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestHasTopLevelError(t *testing.T) {
+	for in, want := range map[string]bool{
+		`{"error":{"message":"x"}}`:                        true,
+		`{ "error" : "x" }`:                                true,
+		"{\n  \"error\": {\"code\": 500}\n}":               true,
+		`{"id":"gen-1","error":{"code":502},"choices":[]}`: true,
+		`{"error":null,"choices":[]}`:                      false,
+		`{"error":false}`:                                  false,
+		`{"choices":[{"delta":{"content":"\"error\""}}]}`:  false,
+		`{"choices":[{"error":{"message":"nested"}}]}`:     false,
+		`{"id":"c","choices":[]}`:                          false,
+	} {
+		if got := hasTopLevelError([]byte(in)); got != want {
+			t.Errorf("hasTopLevelError(%s) = %v", in, got)
+		}
+	}
+}
