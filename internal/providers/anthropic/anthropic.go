@@ -1,0 +1,228 @@
+// Package anthropic is the adapter for Anthropic's Messages API: it translates canonical
+// (OpenAI Chat Completions) requests to POST /v1/messages and the answers back.
+//
+// Request: system and developer messages become the top-level system prompt; consecutive
+// messages of one role are merged (tool results go in a user turn); image_url parts become
+// base64 or url image blocks, PDF file parts document blocks; tools, tool_choice and
+// parallel_tool_calls map to their Anthropic forms; stop → stop_sequences; max_tokens or
+// max_completion_tokens → max_tokens (DefaultMaxTokens when absent); user →
+// metadata.user_id; top_k (not OpenAI's) is forwarded. response_format json_object and
+// json_schema are served by a forced tool whose input schema is the format, so Anthropic
+// enforces it; the tool's input comes back as the message content (refused with tools).
+// Refused with a 400 naming them: n > 1, seed, non-zero frequency/presence penalties,
+// logprobs, top_logprobs, logit_bias, functions/function_call, audio, modalities other than
+// text, prediction, web_search_options, reasoning_effort, temperature above 1.
+//
+// Answer: text blocks → content, tool_use → tool_calls, thinking blocks left out;
+// stop_reason → finish_reason; usage with cache reads and writes counted in prompt_tokens and
+// cache reads as cached_tokens. Streams end with a usage chunk after message_stop.
+package anthropic
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
+)
+
+// Type is the provider type this package registers.
+const Type = "anthropic"
+
+// DefaultBaseURL is used when a provider sets no base_url. Endpoints are appended with their
+// /v1 prefix, so a base URL may be given with or without a trailing /v1.
+const DefaultBaseURL = "https://api.anthropic.com"
+
+// APIVersion is sent as the anthropic-version header.
+const APIVersion = "2023-06-01"
+
+// DefaultMaxTokens is sent when the client sets neither max_tokens nor max_completion_tokens:
+// Anthropic requires the field.
+const DefaultMaxTokens = 4096
+
+const (
+	maxResponseBytes = 64 << 20
+	maxErrorBytes    = 64 << 10
+	maxModelPages    = 20
+)
+
+// errorMessagePaths locate the message of an Anthropic error object
+// ({"type":"error","error":{"type":...,"message":...}}).
+var errorMessagePaths = []string{"error.message", "message"}
+
+// Register adds the anthropic type to r.
+func Register(r *providers.Registry) {
+	r.Register(Type, func(cfg providers.Config) (providers.Provider, error) { return New(cfg) })
+}
+
+// Client talks to one Anthropic account (or a server speaking its Messages API).
+type Client struct {
+	base   string // without the /v1 suffix
+	apiKey string
+	http   *http.Client
+	// now stamps the "created" field of translated answers; time.Now unless a test sets it.
+	now func() time.Time
+}
+
+// New builds a client; it fails on a missing API key or a malformed base URL.
+func New(cfg providers.Config) (*Client, error) {
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	base = strings.TrimSuffix(base, "/v1")
+	if u, err := url.Parse(base); err != nil || u.Scheme == "" || u.Host == "" {
+		if err == nil {
+			err = fmt.Errorf("%q is not an absolute URL", base)
+		}
+		return nil, fmt.Errorf("%s: bad base_url: %w", Type, err)
+	}
+	if cfg.APIKey == "" {
+		return nil, fmt.Errorf("%s: api_key is required", Type)
+	}
+	c := &Client{base: base, apiKey: cfg.APIKey, http: cfg.Client, now: time.Now}
+	if c.http == nil {
+		c.http = http.DefaultClient
+	}
+	return c, nil
+}
+
+func (c *Client) newRequest(ctx context.Context, method, u string, body []byte) (*http.Request, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: build request: %w", Type, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+		// A replayable body lets net/http retry on a connection the upstream closed.
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	req.Header.Set("x-api-key", c.apiKey)
+	req.Header.Set("anthropic-version", APIVersion)
+	return req, nil
+}
+
+// do sends the request; on a non-2xx status it reads the body and returns a mapped error.
+// Anthropic's 529 overloaded_error becomes a retryable 502 like every other 5xx.
+func (c *Client) do(req *http.Request) (*http.Response, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, providers.TransportError(Type, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBytes))
+		return nil, providers.StatusError(Type, resp, body, errorMessagePaths...)
+	}
+	return resp, nil
+}
+
+// Chat sends a non-streamed message request and returns the answer as an OpenAI
+// chat.completion.
+func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (*llm.Response, error) {
+	tr, err := translateRequest(req, model, false)
+	if err != nil {
+		return nil, err
+	}
+	hreq, err := c.newRequest(ctx, http.MethodPost, c.base+"/v1/messages", tr.body)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, providers.TransportError(Type, err)
+	}
+	out = bytes.TrimSpace(out)
+	if len(out) == 0 || out[0] != '{' || !gjson.ValidBytes(out) {
+		return nil, malformed(fmt.Errorf("%s: invalid JSON body of %d bytes", Type, len(out)))
+	}
+	if gjson.GetBytes(out, "type").Str == "error" {
+		e := providers.StreamError(Type, out, errorMessagePaths...)
+		e.Retryable = true
+		return nil, e
+	}
+	body, usage, err := translateResponse(out, tr.jsonTool, c.now().Unix())
+	if err != nil {
+		return nil, malformed(err)
+	}
+	return &llm.Response{Body: body, Usage: usage}, nil
+}
+
+func malformed(cause error) *llm.Error {
+	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
+		Message: Type + " returned a malformed response", Retryable: true, Cause: cause}
+}
+
+// ListModels lists the account's model ids (GET /v1/models, following its pages).
+func (c *Client) ListModels(ctx context.Context) ([]string, error) {
+	ids := []string{}
+	after := ""
+	for range maxModelPages {
+		u := c.base + "/v1/models?limit=1000"
+		if after != "" {
+			u += "&after_id=" + url.QueryEscape(after)
+		}
+		page, err := c.getJSON(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		data := gjson.GetBytes(page, "data")
+		if !data.IsArray() {
+			return nil, malformed(fmt.Errorf("%s: models list is not {\"data\":[...]}: %.200s", Type, page))
+		}
+		data.ForEach(func(_, m gjson.Result) bool {
+			if id := m.Get("id"); id.Type == gjson.String && id.Str != "" {
+				ids = append(ids, id.Str)
+			}
+			return true
+		})
+		last := gjson.GetBytes(page, "last_id").Str
+		if !gjson.GetBytes(page, "has_more").Bool() || last == "" || last == after {
+			break
+		}
+		after = last
+	}
+	return ids, nil
+}
+
+func (c *Client) getJSON(ctx context.Context, u string) ([]byte, error) {
+	hreq, err := c.newRequest(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, providers.TransportError(Type, err)
+	}
+	if !gjson.ValidBytes(body) {
+		return nil, malformed(fmt.Errorf("%s: invalid JSON body of %d bytes", Type, len(body)))
+	}
+	return body, nil
+}
+
+var (
+	_ providers.Provider    = (*Client)(nil)
+	_ providers.ModelLister = (*Client)(nil)
+)

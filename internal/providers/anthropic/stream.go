@@ -1,0 +1,281 @@
+package anthropic
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/sse"
+)
+
+// ChatStream starts a streamed message request. It returns once the upstream has answered
+// with a success status; Next yields the answer as OpenAI chat.completion.chunk objects.
+func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error) {
+	tr, err := translateRequest(req, model, true)
+	if err != nil {
+		return nil, err
+	}
+	hreq, err := c.newRequest(ctx, http.MethodPost, c.base+"/v1/messages", tr.body)
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Accept", "text/event-stream")
+	resp, err := c.do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
+		// No event stream to relay: an error answered with 200, or "stream" ignored.
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBytes))
+		if gjson.GetBytes(b, "type").Str == "error" {
+			e := providers.StreamError(Type, b, errorMessagePaths...)
+			e.Retryable = true
+			return nil, e
+		}
+		return nil, &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
+			Message: Type + " answered a stream request without an event stream", Retryable: true,
+			Cause: fmt.Errorf("%s: stream request answered with Content-Type %q", Type, resp.Header.Get("Content-Type"))}
+	}
+	return NewStream(resp.Body, tr.jsonTool, c.now().Unix()), nil
+}
+
+// Stream reads an Anthropic Messages event stream and yields OpenAI chat.completion.chunk
+// objects: a first chunk with the assistant role, content and tool-call deltas, a chunk with
+// the finish_reason and a final usage chunk without choices (always sent: the gateway drops
+// it when the client did not ask for usage).
+type Stream struct {
+	body   io.ReadCloser
+	r      *sse.Reader
+	tr     translator
+	queue  [][]byte
+	chunks int   // chunks returned so far
+	err    error // sticky: io.EOF after message_stop, or the error that ended the stream
+}
+
+// NewStream reads events from an upstream SSE body. jsonTool names the response_format tool
+// whose input is streamed as content ("" for none); created stamps every chunk.
+func NewStream(body io.ReadCloser, jsonTool string, created int64) *Stream {
+	return &Stream{body: body, r: sse.NewReader(body),
+		tr: translator{jsonTool: jsonTool, created: created, blocks: map[int64]blockState{}}}
+}
+
+// Next returns the next chunk, a one-line JSON object. It returns io.EOF after message_stop,
+// and an *llm.Error when the stream breaks, ends before message_stop, carries an error event
+// or something that is not JSON; once it has returned an error it returns it again.
+//
+// The role chunk is held back until the first content, so an error event that comes right
+// after message_start (overloaded_error) is still retryable: nothing has reached the client.
+func (s *Stream) Next() ([]byte, error) {
+	for {
+		if len(s.queue) > 0 {
+			c := s.queue[0]
+			s.queue = s.queue[1:]
+			s.chunks++
+			return c, nil
+		}
+		if s.err != nil {
+			return nil, s.err
+		}
+		if s.tr.stopped {
+			s.err = io.EOF
+			return nil, s.err
+		}
+		ev, err := s.r.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF // the stream ended before message_stop
+			}
+			return nil, s.fail(providers.StreamCut(Type, err))
+		}
+		out, err := s.tr.event(ev.Name, ev.Data, s.queue)
+		if err != nil {
+			return nil, s.fail(err)
+		}
+		s.queue = out
+	}
+}
+
+func (s *Stream) fail(err error) error {
+	var e *llm.Error
+	if s.chunks == 0 && errors.As(err, &e) && e.Status != 499 {
+		e.Retryable = true
+	}
+	s.err = err
+	return err
+}
+
+// Close releases the upstream connection.
+func (s *Stream) Close() error { return s.body.Close() }
+
+// Kinds of content blocks.
+const (
+	kindOther = iota // thinking, redacted_thinking and unknown blocks: not relayed
+	kindText
+	kindTool
+	kindJSON // the response_format tool: its input is relayed as content
+)
+
+type blockState struct {
+	kind int
+	tool int // the tool call's ordinal among the message's tool calls (OpenAI's index)
+}
+
+// translator turns the events of one stream into chunks. It is built per request.
+type translator struct {
+	jsonTool string
+	created  int64
+	id       string
+	model    string
+	blocks   map[int64]blockState // by Anthropic content block index
+	tools    int                  // tool calls so far
+	usage    tokens
+	started  bool // the role chunk was sent
+	finished bool // the finish_reason chunk was sent
+	stopped  bool // message_stop was seen
+}
+
+// event translates one SSE event, appending its chunks to out.
+func (t *translator) event(name, data []byte, out [][]byte) ([][]byte, error) {
+	data = bytes.TrimSpace(data)
+	typ := string(name)
+	if len(data) > 0 {
+		if data[0] != '{' || !gjson.ValidBytes(data) {
+			e := providers.StreamError(Type, data)
+			e.Message = Type + " sent a malformed stream event"
+			return out, e
+		}
+		if v := gjson.GetBytes(data, "type"); v.Type == gjson.String {
+			typ = v.Str
+		}
+	}
+	ev := gjson.ParseBytes(data)
+	var err error
+	switch typ {
+	case "message_start":
+		msg := ev.Get("message")
+		t.id, t.model = msg.Get("id").Str, msg.Get("model").Str
+		t.usage.update(msg.Get("usage"))
+	case "content_block_start":
+		out, err = t.blockStart(ev.Get("index").Int(), ev.Get("content_block"), out)
+	case "content_block_delta":
+		out, err = t.blockDelta(ev.Get("index").Int(), ev.Get("delta"), out)
+	case "message_delta":
+		t.usage.update(ev.Get("usage"))
+		if stop := ev.Get("delta.stop_reason"); stop.Type == gjson.String && !t.finished {
+			out, err = t.finish(stop.Str, out)
+		}
+	case "message_stop":
+		if !t.finished {
+			out, err = t.finish("", out)
+		}
+		if err == nil {
+			u := t.usage.openai()
+			out, err = t.emit(out, &llm.ChatChunk{Choices: []llm.ChunkChoice{}, Usage: &u})
+		}
+		t.stopped = true
+	case "error":
+		return out, providers.StreamError(Type, data, errorMessagePaths...)
+	}
+	// content_block_stop, ping and event types added in later API versions need nothing.
+	return out, err
+}
+
+func (t *translator) blockStart(index int64, cb gjson.Result, out [][]byte) ([][]byte, error) {
+	switch cb.Get("type").Str {
+	case blockText:
+		t.blocks[index] = blockState{kind: kindText}
+		if text := cb.Get("text").Str; text != "" {
+			return t.content(text, out)
+		}
+	case blockToolUse:
+		name := cb.Get("name").Str
+		if t.jsonTool != "" && name == t.jsonTool {
+			t.blocks[index] = blockState{kind: kindJSON}
+			return out, nil
+		}
+		n := t.tools
+		t.tools++
+		t.blocks[index] = blockState{kind: kindTool, tool: n}
+		return t.delta(out, llm.Delta{ToolCalls: []llm.ToolCall{{Index: &n, ID: cb.Get("id").Str, Type: "function",
+			Function: llm.FunctionCall{Name: name}}}})
+	default:
+		t.blocks[index] = blockState{kind: kindOther}
+	}
+	return out, nil
+}
+
+func (t *translator) blockDelta(index int64, d gjson.Result, out [][]byte) ([][]byte, error) {
+	b, ok := t.blocks[index]
+	switch d.Get("type").Str {
+	case "text_delta":
+		if (!ok || b.kind == kindText) && t.jsonTool == "" {
+			if text := d.Get("text").Str; text != "" {
+				return t.content(text, out)
+			}
+		}
+	case "input_json_delta":
+		part := d.Get("partial_json").Str
+		switch {
+		case part == "" || !ok:
+		case b.kind == kindJSON:
+			return t.content(part, out)
+		case b.kind == kindTool:
+			n := b.tool
+			return t.delta(out, llm.Delta{ToolCalls: []llm.ToolCall{{Index: &n, Function: llm.FunctionCall{Arguments: part}}}})
+		}
+	}
+	// thinking_delta, signature_delta, citations_delta: not relayed.
+	return out, nil
+}
+
+func (t *translator) content(text string, out [][]byte) ([][]byte, error) {
+	return t.delta(out, llm.Delta{Content: &text})
+}
+
+func (t *translator) finish(stop string, out [][]byte) ([][]byte, error) {
+	t.finished = true
+	reason := finishReason(stop, t.jsonTool != "")
+	out, err := t.start(out)
+	if err != nil {
+		return out, err
+	}
+	return t.emit(out, &llm.ChatChunk{Choices: []llm.ChunkChoice{{Delta: llm.Delta{}, FinishReason: &reason}}})
+}
+
+// delta appends a chunk with one choice delta, after the role chunk if that is still due.
+func (t *translator) delta(out [][]byte, d llm.Delta) ([][]byte, error) {
+	out, err := t.start(out)
+	if err != nil {
+		return out, err
+	}
+	return t.emit(out, &llm.ChatChunk{Choices: []llm.ChunkChoice{{Delta: d}}})
+}
+
+func (t *translator) start(out [][]byte) ([][]byte, error) {
+	if t.started {
+		return out, nil
+	}
+	t.started = true
+	empty := ""
+	return t.emit(out, &llm.ChatChunk{Choices: []llm.ChunkChoice{{Delta: llm.Delta{Role: llm.RoleAssistant, Content: &empty}}}})
+}
+
+func (t *translator) emit(out [][]byte, c *llm.ChatChunk) ([][]byte, error) {
+	c.ID, c.Object, c.Created, c.Model = t.id, "chat.completion.chunk", t.created, t.model
+	b, err := marshal(c)
+	if err != nil {
+		return out, fmt.Errorf("%s: encode chunk: %w", Type, err)
+	}
+	return append(out, b), nil
+}
+
+var _ llm.ChunkStream = (*Stream)(nil)
