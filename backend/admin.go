@@ -59,6 +59,10 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	a.GET("/logs/:id", s.getLog)
 	a.GET("/usage", s.usageSummary)
 	a.GET("/audit", s.listAudit)
+	a.GET("/notifications", s.listNotifications)
+	a.POST("/notifications/read-all", s.readAllNotifications)
+	a.POST("/notifications/:id/read", s.readNotification)
+	a.GET("/events", s.events)
 }
 
 // list wraps rows in {"data": [...]}, never null.

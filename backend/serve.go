@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/admission"
+	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/metrics"
+	"github.com/conduit-gw/conduit/internal/notify"
 	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/providers"
 	"github.com/conduit-gw/conduit/internal/providers/all"
@@ -46,6 +48,8 @@ type ServeOptions struct {
 	Stderr interface{ Write([]byte) (int, error) }
 	// Started, if set, is called with the base URL once the listener is open.
 	Started func(baseURL string)
+	// Desktop shows desktop notifications (nil in headless mode).
+	Desktop notify.DesktopNotifier
 	// ShutdownTimeout bounds the wait for in-flight requests (default 30s).
 	ShutdownTimeout time.Duration
 }
@@ -69,13 +73,19 @@ type Runtime struct {
 	Usage     *usage.Writer
 	Secrets   secrets.Store
 	MasterKey string
+	Bus       *notify.Bus
+	Notify    *notify.Service
 	stop      context.CancelFunc
 }
 
 // Close stops background work, flushes the usage log and closes the database.
 func (r *Runtime) Close(ctx context.Context) error {
 	r.stop()
+	r.Bus.Close()
 	err := r.Usage.Close(ctx)
+	if nerr := r.Notify.Close(ctx); err == nil {
+		err = nerr
+	}
 	if cerr := r.DB.Close(); err == nil {
 		err = cerr
 	}
@@ -98,7 +108,7 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 	if err != nil {
 		return nil, startupErr("secrets: %v", err)
 	}
-	master, err := masterKey(ctx, o, sec)
+	master, generatedIn, err := masterKey(ctx, o, sec)
 	if err != nil {
 		return nil, startupErr("master key: %v", err)
 	}
@@ -130,17 +140,34 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 	writer := usage.NewWriter(db, usage.WriterOptions{Logger: log})
 	m := metrics.New(writer, writer)
 	rt := router.New(time.Now, uint64(time.Now().UnixNano()))
-	gw := gateway.New(gateway.Options{Config: holder, Router: rt, Usage: m, Limits: tracker, MasterKey: master, Logger: log})
+	bus := notify.NewBus(notify.BusOptions{Logger: log})
+	notes := notify.NewService(notify.Options{Bus: bus, Store: db, Desktop: o.Desktop, Logger: log,
+		Settings: func() config.Settings { return holder.Load().Settings }, HTTPClient: &http.Client{Transport: NewTransport()}})
+	if err := notes.Restore(ctx); err != nil {
+		log.Warn("notifications: could not restore recent state", "err", err)
+	}
+	if generatedIn != "" {
+		notes.FirstStart("The admin master key (" + master[:17] + "…) was generated and stored in " + generatedIn + ".")
+	}
+	rt.OnHealthChange(func(c router.HealthChange) {
+		cool := time.Duration(holder.Load().Router.CooldownS) * time.Second
+		notes.Health().Observe(c.ProviderID, c.ProviderName, c.Up, c.Err, time.Now(), cool)
+	})
+	gw := gateway.New(gateway.Options{Config: holder, Router: rt, Usage: m, Limits: tracker, MasterKey: master, Logger: log,
+		Spend: spendWatch{tracker: tracker, notes: notes}})
 	srv := New(Options{
 		Gateway: gw, Store: db, Secrets: sec, Config: holder, Router: rt, Registry: reg, Metrics: m,
 		MasterKey: master, Mode: o.Mode, Version: o.Version, UI: o.UI, Logger: log,
 		DefaultPrices: defaults, ProviderClient: client, Spend: tracker,
+		Bus: bus, Notify: notes,
 		Admission: admission.New(16*runtime.GOMAXPROCS(0), 512*runtime.GOMAXPROCS(0), 250*time.Millisecond),
 	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	go pruneLogs(bg, db, holder, log)
 	go (&router.Checker{Router: rt, Config: holder, Logger: log}).Run(bg)
-	return &Runtime{Handler: srv.Handler(), Server: srv, DB: db, Usage: writer, Secrets: sec, MasterKey: master, stop: stop}, nil
+	go watch(bg, holder, notes)
+	return &Runtime{Handler: srv.Handler(), Server: srv, DB: db, Usage: writer, Secrets: sec, MasterKey: master,
+		Bus: bus, Notify: notes, stop: stop}, nil
 }
 
 // Serve runs the gateway until ctx ends, then shuts down cleanly: stop accepting, finish
@@ -187,6 +214,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests")
+	rt.Bus.Close() // ends live event streams, which would otherwise hold Shutdown open
 	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
@@ -221,6 +249,53 @@ func seedSpend(ctx context.Context, db *store.DB, snap *snapshot.Snapshot, t *li
 		t.Seed(k.Key, spend[id])
 	}
 	return nil
+}
+
+// spendWatch tells the notification triggers about every charge.
+type spendWatch struct {
+	tracker *limits.Tracker
+	notes   *notify.Service
+}
+
+func (w spendWatch) Charged(k config.Key, cost float64, at time.Time) {
+	if cost <= 0 {
+		return
+	}
+	if k.MaxBudget != nil {
+		spend, _ := w.tracker.Spend(k)
+		w.notes.Budget().Observe(k, spend, at)
+	}
+	w.notes.Anomaly().Record(k.ID, k.Name, at, cost)
+}
+
+// watch runs the periodic notification triggers: provider health debounce, key expiry and
+// usage anomalies.
+func watch(ctx context.Context, cfg *snapshot.Holder, notes *notify.Service) {
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	var lastExpiry, lastAnomaly time.Time
+	for {
+		now := time.Now()
+		notes.Health().Tick(now)
+		if now.Sub(lastExpiry) >= time.Minute {
+			lastExpiry = now
+			s := cfg.Load()
+			keys := make([]config.Key, 0, len(s.KeysByID))
+			for _, k := range s.KeysByID {
+				keys = append(keys, k.Key)
+			}
+			notes.Expiry().Scan(keys, now)
+		}
+		if now.Sub(lastAnomaly) >= 5*time.Minute {
+			lastAnomaly = now
+			notes.Anomaly().Check(now)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // pruneLogs deletes request logs older than log_retention_days, at start and then hourly.
@@ -282,33 +357,33 @@ const masterKeySecret = "master_key"
 
 // masterKey returns CONDUIT_MASTER_KEY, or the stored one, or generates, stores and announces
 // a new one (keychain when that is the secrets backend, else master.key 0600 in the data dir).
-func masterKey(ctx context.Context, o ServeOptions, sec secrets.Store) (string, error) {
+func masterKey(ctx context.Context, o ServeOptions, sec secrets.Store) (key, generatedIn string, err error) {
 	if k := strings.TrimSpace(o.MasterKey); k != "" {
-		return k, nil
+		return k, "", nil
 	}
 	file := filepath.Join(o.DataDir, "master.key")
 	if b, err := os.ReadFile(file); err == nil && strings.TrimSpace(string(b)) != "" {
-		return strings.TrimSpace(string(b)), nil
+		return strings.TrimSpace(string(b)), "", nil
 	}
 	if sec.Backend() == "keyring" {
 		if k, err := sec.Get(ctx, masterKeySecret); err == nil && k != "" {
-			return k, nil
+			return k, "", nil
 		}
 	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
+		return "", "", err
 	}
 	k := "condt_master_" + base64.RawURLEncoding.EncodeToString(b[:])
 	where := file
 	if sec.Backend() == "keyring" {
 		if err := sec.Set(ctx, masterKeySecret, k); err != nil {
-			return "", fmt.Errorf("storing the generated master key in the keychain: %w", err)
+			return "", "", fmt.Errorf("storing the generated master key in the keychain: %w", err)
 		}
 		where = "the OS keychain"
 	} else if err := os.WriteFile(file, []byte(k+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("writing %s: %w", file, err)
+		return "", "", fmt.Errorf("writing %s: %w", file, err)
 	}
 	fmt.Fprintf(o.Stderr, "\nConduit generated an admin master key (stored in %s). It is shown only this once:\n\n    %s\n\nUse it to log in to the web UI or as 'Authorization: Bearer <key>' on /admin.\n\n", where, k)
-	return k, nil
+	return k, where, nil
 }

@@ -63,6 +63,9 @@ type Store interface {
 	Counts(ctx context.Context) (map[string]int64, error)
 
 	ListNotifications(ctx context.Context, limit int, unreadOnly bool) ([]notify.Notification, error)
+	MarkNotificationRead(ctx context.Context, id string) error
+	MarkAllNotificationsRead(ctx context.Context) (int64, error)
+	UnreadNotifications(ctx context.Context) (int64, error)
 	ListAudit(ctx context.Context, limit int, before string, resource string) ([]audit.Entry, error)
 	InsertAudit(ctx context.Context, entries []audit.Entry) error
 }
@@ -117,6 +120,9 @@ type Options struct {
 	Logger     *slog.Logger
 	// MaxBodyBytes bounds /v1 request bodies (default 32 MiB).
 	MaxBodyBytes int64
+	// Bus carries live events to /admin/events; Notify is the notification service.
+	Bus    *notify.Bus
+	Notify *notify.Service
 	// Admission, when set, sheds load past capacity with fast 503s.
 	Admission Admission
 	// ProviderClient is the HTTP client adapters use (for connection tests).

@@ -307,6 +307,9 @@ func (g *Gateway) finish(c *Call, r *record) {
 	}
 	if c.admitted {
 		g.limits.Finish(c.Principal.Key.Key, c.estimate, r.PromptTokens+r.CompletionTokens, r.Cost)
+		if g.spend != nil {
+			g.spend.Charged(c.Principal.Key.Key, r.Cost, now)
+		}
 	}
 	g.usage.Enqueue(r.Record)
 }

@@ -34,6 +34,11 @@ type Limits interface {
 	Finish(k config.Key, estimate, tokens int, cost float64)
 }
 
+// SpendObserver is told of every charge to a virtual key (budget alerts, anomaly detection).
+type SpendObserver interface {
+	Charged(k config.Key, cost float64, at time.Time)
+}
+
 // UsageLog receives one record per request without blocking.
 type UsageLog interface {
 	Enqueue(usage.Record) bool
@@ -45,6 +50,7 @@ type Options struct {
 	Router    *router.Router
 	Usage     UsageLog
 	Limits    Limits
+	Spend     SpendObserver // optional
 	MasterKey string
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -58,6 +64,7 @@ type Gateway struct {
 	router     *router.Router
 	usage      UsageLog
 	limits     Limits
+	spend      SpendObserver
 	tokens     tokens.Counter
 	masterHash [32]byte
 	log        *slog.Logger
@@ -67,7 +74,7 @@ type Gateway struct {
 
 // New returns a Gateway.
 func New(o Options) *Gateway {
-	g := &Gateway{cfg: o.Config, router: o.Router, usage: o.Usage, limits: o.Limits, log: o.Logger, now: o.Now, sleep: o.Sleep}
+	g := &Gateway{cfg: o.Config, router: o.Router, usage: o.Usage, limits: o.Limits, spend: o.Spend, log: o.Logger, now: o.Now, sleep: o.Sleep}
 	g.masterHash = keys.Hash(o.MasterKey)
 	if g.log == nil {
 		g.log = slog.Default()

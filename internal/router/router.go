@@ -28,8 +28,8 @@ type Router struct {
 	mu       sync.Mutex
 	onChange func(HealthChange)
 	rng      *rand.Rand
-	state map[string]*depState // by deployment id
-	rr    map[rrKey]uint64     // round-robin counters by alias and priority tier
+	state    map[string]*depState // by deployment id
+	rr       map[rrKey]uint64     // round-robin counters by alias and priority tier
 }
 
 // rrKey names one priority tier of one alias: each tier rotates on its own.

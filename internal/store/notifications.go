@@ -8,7 +8,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/notify"
 )
 
-const notificationCols = `id, time, type, severity, title, body, key_id, provider_id, read`
+const notificationCols = `id, time, type, severity, title, body, key_id, provider_id, read, dedupe`
 
 func scanNotification(s scanner) (notify.Notification, error) {
 	var (
@@ -16,7 +16,7 @@ func scanNotification(s scanner) (notify.Notification, error) {
 		ms int64
 	)
 	err := s.Scan(&n.ID, &ms, &n.Type, &n.Severity, &n.Title, &n.Body, &n.KeyID, &n.ProviderID,
-		&n.Read)
+		&n.Read, &n.Dedupe)
 	n.Time = fromMS(ms)
 	return n, err
 }
@@ -38,7 +38,7 @@ func (d *DB) InsertNotifications(ctx context.Context, ns []notify.Notification) 
 		}
 	}()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO notifications (`+notificationCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return wrapErr("insert notifications", err)
 	}
@@ -53,7 +53,7 @@ func (d *DB) InsertNotifications(ctx context.Context, ns []notify.Notification) 
 		}
 		n.Time = n.Time.UTC().Truncate(time.Millisecond)
 		if _, err = stmt.ExecContext(ctx, n.ID, toMS(n.Time), n.Type, n.Severity, n.Title,
-			n.Body, n.KeyID, n.ProviderID, n.Read); err != nil {
+			n.Body, n.KeyID, n.ProviderID, n.Read, n.Dedupe); err != nil {
 			return wrapErr("insert notifications", err)
 		}
 	}
