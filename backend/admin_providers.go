@@ -12,7 +12,6 @@ import (
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/providers"
-	"github.com/conduit-gw/conduit/internal/providers/openai"
 )
 
 // providerView is a provider as the admin API shows it.
@@ -23,7 +22,7 @@ type providerView struct {
 }
 
 func (s *Server) providerView(p config.Provider) providerView {
-	return providerView{Provider: p, DefaultBaseURL: openai.DefaultBaseURL(p.Type), Status: s.providerStatus(p.ID)}
+	return providerView{Provider: p, DefaultBaseURL: s.o.Registry.DefaultBaseURL(p.Type), Status: s.providerStatus(p.ID)}
 }
 
 func (s *Server) listProviders(c echo.Context) error {
@@ -264,7 +263,7 @@ func (s *Server) providerTypes(c echo.Context) error {
 	}
 	var out []typeInfo
 	for _, t := range config.ProviderTypes() {
-		out = append(out, typeInfo{Type: t, DefaultBaseURL: openai.DefaultBaseURL(t), Supported: s.o.Registry.Has(t)})
+		out = append(out, typeInfo{Type: t, DefaultBaseURL: s.o.Registry.DefaultBaseURL(t), Supported: s.o.Registry.Has(t)})
 	}
 	return c.JSON(http.StatusOK, list(out))
 }

@@ -163,6 +163,7 @@ func New(o Options) *Server {
 	v1.POST("/chat/completions", s.chatCompletions)
 	v1.POST("/embeddings", s.embeddings)
 	v1.POST("/images/generations", s.imageGenerations)
+	v1.POST("/messages", s.messages)
 
 	s.adminRoutes(e.Group("/admin"))
 	s.uiRoutes(e)

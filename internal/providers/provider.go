@@ -51,10 +51,19 @@ type Factory func(Config) (Provider, error)
 // Registry maps provider types to factories.
 type Registry struct {
 	factories map[string]Factory
+	baseURLs  map[string]string
 }
 
 // NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{factories: map[string]Factory{}} }
+func NewRegistry() *Registry {
+	return &Registry{factories: map[string]Factory{}, baseURLs: map[string]string{}}
+}
+
+// SetDefaultBaseURL records the base URL a type uses when a provider sets none.
+func (r *Registry) SetDefaultBaseURL(typ, url string) { r.baseURLs[typ] = url }
+
+// DefaultBaseURL is a type's default base URL ("" when the type needs one configured).
+func (r *Registry) DefaultBaseURL(typ string) string { return r.baseURLs[typ] }
 
 // Register adds a factory for a type. A duplicate type is a programming error and panics.
 func (r *Registry) Register(typ string, f Factory) {

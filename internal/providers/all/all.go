@@ -4,10 +4,16 @@ package all
 
 import (
 	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/providers/anthropic"
+	"github.com/conduit-gw/conduit/internal/providers/cohere"
+	"github.com/conduit-gw/conduit/internal/providers/gemini"
 	"github.com/conduit-gw/conduit/internal/providers/openai"
 )
 
 // Register adds every adapter to r.
 func Register(r *providers.Registry) {
 	openai.Register(r)
+	anthropic.Register(r)
+	gemini.Register(r)
+	cohere.Register(r)
 }

@@ -61,6 +61,7 @@ var errorMessagePaths = []string{"error.message", "message"}
 // Register adds the anthropic type to r.
 func Register(r *providers.Registry) {
 	r.Register(Type, func(cfg providers.Config) (providers.Provider, error) { return New(cfg) })
+	r.SetDefaultBaseURL(Type, DefaultBaseURL)
 }
 
 // Client talks to one Anthropic account (or a server speaking its Messages API).

@@ -52,6 +52,7 @@ const maxResponseBytes = 64 << 20
 func Register(r *providers.Registry) {
 	for _, v := range variants {
 		r.Register(v.Name, v.Factory())
+		r.SetDefaultBaseURL(v.Name, v.DefaultBaseURL)
 	}
 }
 

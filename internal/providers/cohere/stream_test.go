@@ -1,0 +1,312 @@
+package cohere
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// replay answers every request with transcript as an event stream, written in small pieces
+// so that events straddle reads.
+func replay(transcript []byte, piece int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		f := w.(http.Flusher)
+		f.Flush()
+		for len(transcript) > 0 {
+			n := min(piece, len(transcript))
+			if _, err := w.Write(transcript[:n]); err != nil {
+				return
+			}
+			f.Flush()
+			transcript = transcript[n:]
+		}
+	}
+}
+
+// drain reads a stream to its end and renders what Next returned, one line per call.
+func drain(t testing.TB, st llm.ChunkStream) (chunks [][]byte, out []byte, end error) {
+	t.Helper()
+	var b bytes.Buffer
+	for i := 0; ; i++ {
+		if i > 10000 {
+			t.Fatal("stream does not end")
+		}
+		chunk, err := st.Next()
+		if err != nil {
+			if chunk != nil {
+				t.Errorf("Next returned a chunk with the error %v", err)
+			}
+			b.WriteString("end: " + describe(err) + "\n")
+			for range 2 {
+				if c2, err2 := st.Next(); c2 != nil || describe(err2) != describe(err) {
+					t.Errorf("Next after the end = %s, %s; want %s", c2, describe(err2), describe(err))
+				}
+			}
+			return chunks, b.Bytes(), err
+		}
+		if !gjson.ValidBytes(chunk) || !gjson.ParseBytes(chunk).IsObject() || bytes.ContainsAny(chunk, "\r\n") {
+			t.Errorf("chunk %d is not a one-line JSON object: %q", i, chunk)
+		}
+		chunks = append(chunks, bytes.Clone(chunk))
+		b.WriteString("chunk: ")
+		b.Write(chunk)
+		b.WriteByte('\n')
+	}
+}
+
+func streamRequest(t testing.TB) *llm.ChatRequest {
+	return decodeChat(t, []byte(`{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+}
+
+// TestStreamTranscripts replays testdata/streams/<case>.sse and pins the chunks and the end
+// in <case>.golden, whatever the pieces the body arrives in.
+func TestStreamTranscripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/streams/*.sse")
+	if err != nil || len(files) < 10 {
+		t.Fatalf("transcripts: %v %v", files, err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".sse")
+		t.Run(name, func(t *testing.T) {
+			transcript := readFile(t, f)
+			var want []byte
+			for _, piece := range []int{1 << 20, 7, 1} {
+				up := newUpstream(t, replay(transcript, piece))
+				c := newClient(t, up.URL)
+				st, err := c.ChatStream(context.Background(), streamRequest(t), "command-a-03-2025")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, got, _ := drain(t, st)
+				if err := st.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+				if want == nil {
+					want = got
+					golden(t, strings.TrimSuffix(f, ".sse")+".golden", got)
+				} else if !bytes.Equal(got, want) {
+					t.Errorf("written in %d-byte pieces:\n%s\nwhole:\n%s", piece, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestStreamSemantics states what the goldens must show.
+func TestStreamSemantics(t *testing.T) {
+	text := func(c [][]byte) string {
+		var s string
+		for _, ch := range c {
+			s += gjson.GetBytes(ch, "choices.0.delta.content").Str
+		}
+		return s
+	}
+	finish := func(c [][]byte) string {
+		var s string
+		for _, ch := range c {
+			s += gjson.GetBytes(ch, "choices.0.finish_reason").Str
+		}
+		return s
+	}
+	usage := func(t *testing.T, c [][]byte, prompt, completion, cached int) {
+		t.Helper()
+		last := gjson.ParseBytes(c[len(c)-1])
+		if !last.Get("choices").IsArray() || len(last.Get("choices").Array()) != 0 {
+			t.Errorf("last chunk is not usage-only: %s", last.Raw)
+		}
+		u := last.Get("usage")
+		if int(u.Get("prompt_tokens").Int()) != prompt || int(u.Get("completion_tokens").Int()) != completion ||
+			int(u.Get("total_tokens").Int()) != prompt+completion || int(u.Get("prompt_tokens_details.cached_tokens").Int()) != cached {
+			t.Errorf("usage %s", u.Raw)
+		}
+	}
+	tests := []struct {
+		name   string
+		chunks int
+		end    string
+		msg    string
+		check  func(t *testing.T, c [][]byte)
+	}{
+		{name: "text", chunks: 6, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if gjson.GetBytes(c[0], "choices.0.delta.role").Str != "assistant" {
+				t.Errorf("first chunk %s", c[0])
+			}
+			if s := text(c); s != "Functions call themselves,\nloops within loops unfold." {
+				t.Errorf("text %q", s)
+			}
+			if f := finish(c); f != "stop" {
+				t.Errorf("finish %q", f)
+			}
+			usage(t, c, 3, 9, 0)
+			for _, ch := range c {
+				if id := gjson.GetBytes(ch, "id").Str; id != "29f14a5a-11de-4cae-9800-25e4747408ea" {
+					t.Errorf("id %q", id)
+				}
+			}
+		}},
+		{name: "text_unnamed", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			usage(t, c, 2, 1, 1)
+		}},
+		{name: "tool_calls_parallel", chunks: 11, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			args, ids := map[int64]string{}, map[int64]string{}
+			for _, ch := range c {
+				gjson.GetBytes(ch, "choices.0.delta.tool_calls").ForEach(func(_, tc gjson.Result) bool {
+					i := tc.Get("index").Int()
+					args[i] += tc.Get("function.arguments").Str
+					ids[i] += tc.Get("id").Str
+					return true
+				})
+			}
+			if args[0] != "{\n    \"location\": \"Madrid\"\n}" || args[1] != `{"location": "Brasilia"}` ||
+				ids[0] != "get_weather_nsz5zm3w56q3" || ids[1] != "get_weather_jgp6dvppf7y5" {
+				t.Errorf("tool calls %v %v", ids, args)
+			}
+			if s := text(c); s != "I will check both." {
+				t.Errorf("tool plan as content %q", s)
+			}
+			if f := finish(c); f != "tool_calls" {
+				t.Errorf("finish %q", f)
+			}
+			usage(t, c, 37, 28, 0)
+		}},
+		{name: "citations", chunks: 4, end: "io.EOF"},
+		{name: "error_after_end", chunks: 3, end: "io.EOF"},
+		{name: "error_event_nodata", chunks: 1, end: "*llm.Error status=502", msg: "error event in stream"},
+		{name: "thinking", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if s := text(c); s != "42" {
+				t.Errorf("thinking leaked: %q", s)
+			}
+		}},
+		{name: "max_tokens", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if f := finish(c); f != "length" {
+				t.Errorf("finish %q", f)
+			}
+		}},
+		{name: "keepalive_crlf", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if s := text(c); s != "line one\r\nline two" {
+				t.Errorf("text %q", s)
+			}
+		}},
+		{name: "error_midstream", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=false",
+			msg: "cohere: internal server error"},
+		{name: "error_event", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=false",
+			msg: "cohere: stream interrupted: upstream overloaded"},
+		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true",
+			msg: "too many tokens"},
+		{name: "timeout", chunks: 1, end: "*llm.Error status=504 type=upstream_error code=upstream_timeout", msg: "TIMEOUT"},
+		{name: "cut", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=false", msg: "ended unexpectedly"},
+		{name: "done_before_end", chunks: 2, end: "*llm.Error status=502", msg: "ended unexpectedly"},
+		{name: "cut_mid_event", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
+		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true", msg: "ended unexpectedly"},
+		{name: "malformed", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
+		{name: "orphan_tool_delta", chunks: 1, end: "*llm.Error status=502", msg: "without its tool-call-start"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newStream(io.NopCloser(bytes.NewReader(readFile(t, "testdata/streams/"+tt.name+".sse"))), "m", 1, "chatcmpl-x")
+			chunks, _, end := drain(t, st)
+			if len(chunks) != tt.chunks {
+				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
+			}
+			if d := describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
+				t.Errorf("end = %s\nwant %s… with %q", d, tt.end, tt.msg)
+			}
+			if tt.end == "io.EOF" && end != io.EOF {
+				t.Errorf("clean end is %#v, want io.EOF itself", end)
+			}
+			if tt.check != nil && len(chunks) == tt.chunks {
+				tt.check(t, chunks)
+			}
+		})
+	}
+}
+
+// TestStreamConnectionCut: the upstream dies in the middle of an event.
+func TestStreamConnectionCut(t *testing.T) {
+	first := "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Hel\"}}}}\n\n"
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		body := first + "event: content-delta\ndata: {\"ty"
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+		_, _ = buf.WriteString(strconv.FormatInt(int64(len(body)), 16) + "\r\n" + body + "\r\n")
+		_ = buf.Flush()
+	})
+	c := newClient(t, up.URL)
+	st, err := c.ChatStream(context.Background(), streamRequest(t), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	chunks, _, end := drain(t, st)
+	if len(chunks) != 2 {
+		t.Errorf("chunks %q", chunks)
+	}
+	e := asLLMError(t, end)
+	if e.Status != 502 || e.Code != llm.CodeUpstreamError || e.Retryable || !errors.Is(e, io.ErrUnexpectedEOF) {
+		t.Errorf("end = %s (cause %v)", describe(end), e.Cause)
+	}
+}
+
+func TestStreamContext(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = w.Write([]byte("event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"x\"}}}}\n\n"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	c := newClient(t, up.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := c.ChatStream(ctx, streamRequest(t), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for range 2 {
+		if _, err := st.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.AfterFunc(20*time.Millisecond, cancel)
+	_, err = st.Next()
+	if e := asLLMError(t, err); e.Status != 499 || e.Retryable {
+		t.Errorf("got %s", describe(err))
+	}
+}
+
+// TestStreamJSONAnswer: a 200 with a JSON body instead of an event stream.
+func TestStreamJSONAnswer(t *testing.T) {
+	for _, tt := range []struct{ body, msg string }{
+		{`{"message":"internal server error"}`, "cohere: internal server error"},
+		{`{"id":"x","message":{"role":"assistant","content":[]},"finish_reason":"COMPLETE"}`, "without an event stream"},
+	} {
+		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(tt.body))
+		})
+		st, err := newClient(t, up.URL).ChatStream(context.Background(), streamRequest(t), "m")
+		if st != nil {
+			t.Error("got a stream")
+		}
+		if e := asLLMError(t, err); e.Status != 502 || !e.Retryable || !strings.Contains(e.Message, tt.msg) {
+			t.Errorf("got %s", describe(err))
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package gemini
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// FuzzStream feeds arbitrary bytes to the stream translator: it must not panic, must end,
+// and must only return one-line JSON objects, then a sticky io.EOF or *llm.Error.
+//
+//	go test -fuzz=FuzzStream ./internal/providers/gemini/
+func FuzzStream(f *testing.F) {
+	files, _ := filepath.Glob("testdata/streams/*.sse")
+	for _, p := range files {
+		b := readFile(f, p)
+		f.Add(b, uint8(1))
+		if i := len(b) / 2; i > 0 {
+			f.Add(b[:i], uint8(2))
+		}
+	}
+	f.Add([]byte(`data: {"candidates":[{"index":-5,"finishReason":"STOP"}]}`), uint8(1))
+	f.Add([]byte(`data: {"candidates":[{"index":9007199254740993,"content":{"parts":[{"functionCall":{"name":7,"args":[1]}}]},"finishReason":"X"}]}`+"\n\n"), uint8(3))
+	f.Add([]byte("event: error\ndata: {\"error\":{\"message\":1}}\n\n"), uint8(1))
+	f.Add([]byte("data: {\"promptFeedback\":{\"blockReason\":\"OTHER\"}}\r\rdata: [DONE]\r\r"), uint8(4))
+	f.Fuzz(func(t *testing.T, in []byte, n uint8) {
+		tr := &responseTranslator{model: "m", created: 1, newID: func() string { return "x" }}
+		st := newStream(io.NopCloser(bytes.NewReader(in)), tr, int(n%5))
+		// Each event yields at most a few chunks per candidate: bound the calls generously.
+		limit := 8*len(in) + 16
+		for i := 0; ; i++ {
+			if i > limit {
+				t.Fatalf("Next returned %d chunks from %d bytes", i, len(in))
+			}
+			chunk, err := st.Next()
+			if err != nil {
+				var e *llm.Error
+				if err != io.EOF && !errors.As(err, &e) {
+					t.Fatalf("error %T %v is neither io.EOF nor *llm.Error", err, err)
+				}
+				if e != nil && (e.Status < 400 || e.Message == "") {
+					t.Fatalf("bad error %+v", e)
+				}
+				if chunk != nil {
+					t.Fatalf("chunk %q with error %v", chunk, err)
+				}
+				if c2, err2 := st.Next(); c2 != nil || err2 != err {
+					t.Fatalf("Next after the end = %q, %v; want %v", c2, err2, err)
+				}
+				return
+			}
+			var obj map[string]json.RawMessage
+			if len(chunk) == 0 || chunk[0] != '{' || json.Unmarshal(chunk, &obj) != nil {
+				t.Fatalf("chunk %q is not a JSON object", chunk)
+			}
+			if bytes.ContainsAny(chunk, "\r\n") {
+				t.Fatalf("chunk %q spans lines", chunk)
+			}
+			if _, ok := obj["choices"]; !ok {
+				t.Fatalf("chunk %q has no choices", chunk)
+			}
+		}
+	})
+}

@@ -1,0 +1,247 @@
+package gemini
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/sse"
+)
+
+// ChatStream starts a streamed chat completion (streamGenerateContent?alt=sse). It returns
+// once the upstream has answered with a success status; chunks are read by Next.
+func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error) {
+	body, err := c.chatBody(ctx, req, model)
+	if err != nil {
+		return nil, err
+	}
+	hreq, err := c.newRequest(ctx, http.MethodPost, c.endpoint(model, "streamGenerateContent")+"?alt=sse", body)
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Accept", "text/event-stream")
+	resp, err := c.do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		// Without alt=sse Gemini streams a JSON array; an error may come as either shape.
+		if hasTopLevelError(b) || gjson.GetBytes(b, "0.error").IsObject() {
+			e := providers.StreamError(Type, b, "error.message", "0.error.message")
+			e.Retryable = true
+			return nil, e
+		}
+		return nil, &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
+			Message: "gemini answered a stream request without an event stream", Retryable: true,
+			Cause: fmt.Errorf("gemini: stream request answered with Content-Type %q", resp.Header.Get("Content-Type"))}
+	}
+	n := 1
+	if req.N != nil && *req.N > 1 {
+		n = *req.N
+	}
+	t := &responseTranslator{model: model, created: c.now().Unix(), newID: c.newID, nextCall: nextCallIndex(req)}
+	return newStream(resp.Body, t, n), nil
+}
+
+// Stream translates a Gemini event stream into OpenAI chat.completion.chunk objects: a role
+// chunk per choice, content and tool-call deltas, a finish_reason chunk per choice and, once
+// the upstream has ended after every candidate finished, a usage-only chunk
+// {"choices":[],"usage":{...}}.
+type Stream struct {
+	body io.ReadCloser
+	r    *sse.Reader
+	t    *responseTranslator
+	want int // candidates the request asked for
+
+	started  map[int]bool // choices whose role chunk went out
+	calls    map[int]int  // tool calls so far, per choice
+	finished map[int]bool // choices that got their finish_reason
+	usage    llm.Usage
+
+	queue  [][]byte // chunks translated, not yet returned
+	done   bool     // every candidate finished: the end of the body is a clean end
+	ended  bool     // the usage chunk is queued; nothing follows
+	chunks int      // chunks returned
+	err    error    // sticky end
+}
+
+// newStream reads a streamGenerateContent SSE body; n is the number of candidates expected.
+func newStream(body io.ReadCloser, t *responseTranslator, n int) *Stream {
+	return &Stream{body: body, r: sse.NewReader(body), t: t, want: max(n, 1),
+		started: map[int]bool{}, calls: map[int]int{}, finished: map[int]bool{}}
+}
+
+// Next returns the next chunk, a one-line JSON object valid until the following call. It
+// returns io.EOF after the clean end and an *llm.Error when the stream breaks, ends before
+// every candidate finished, or carries an error; then it returns the same error again. An
+// error before the first chunk is retryable: nothing has reached the client yet.
+func (s *Stream) Next() ([]byte, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	for len(s.queue) == 0 {
+		if err := s.fill(); err != nil {
+			var e *llm.Error
+			if s.chunks == 0 && errors.As(err, &e) && e.Status != 499 {
+				e.Retryable = true
+			}
+			s.err = err
+			return nil, err
+		}
+	}
+	c := s.queue[0]
+	s.queue[0] = nil
+	s.queue = s.queue[1:]
+	s.chunks++
+	return c, nil
+}
+
+// Close releases the upstream connection.
+func (s *Stream) Close() error { return s.body.Close() }
+
+// fill reads one upstream event and queues what it translates to.
+func (s *Stream) fill() error {
+	if s.ended {
+		return io.EOF
+	}
+	ev, err := s.r.Next()
+	if err != nil {
+		if s.done {
+			// Every candidate finished: whatever closes the body now loses nothing.
+			s.end()
+			return nil
+		}
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return providers.StreamCut(Type, err)
+	}
+	data := bytes.TrimSpace(ev.Data)
+	if (len(data) == 0 || string(data) == "[DONE]") && string(ev.Name) != "error" {
+		return nil
+	}
+	if err := checkEvent(ev.Name, data); err != nil {
+		if s.done {
+			// Every candidate finished: a broken tail loses nothing of the answer.
+			s.end()
+			return nil
+		}
+		return err
+	}
+	s.translate(gjson.ParseBytes(data))
+	return nil
+}
+
+// checkEvent returns the error an event carries or is, nil for a response object.
+func checkEvent(name, data []byte) *llm.Error {
+	switch {
+	case string(name) == "error":
+		return providers.StreamError(Type, data, "error.message", "message")
+	case len(data) == 0 || data[0] != '{' || !gjson.ValidBytes(data):
+		e := providers.StreamError(Type, data)
+		e.Message = "gemini sent a malformed stream event"
+		return e
+	case hasTopLevelError(data):
+		return providers.StreamError(Type, data, "error.message")
+	}
+	return nil
+}
+
+// translate queues the chunks of one GenerateContentResponse.
+func (s *Stream) translate(r gjson.Result) {
+	s.t.responseID(r)
+	if u := r.Get("usageMetadata"); u.IsObject() {
+		s.usage = usageOf(u)
+	}
+	cands := r.Get("candidates").Array()
+	if len(cands) == 0 && r.Get("promptFeedback.blockReason").Exists() {
+		// The prompt was blocked: every choice ends at once.
+		for i := range s.want {
+			s.role(i)
+			s.finish(i, llm.FinishContentFilter)
+		}
+	}
+	for i, c := range cands {
+		idx := i
+		if v := c.Get("index"); v.Type == gjson.Number {
+			idx = int(v.Int())
+		}
+		s.role(idx)
+		text := ""
+		var calls []toolCall
+		c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
+			switch {
+			case p.Get("thought").Bool():
+			case p.Get("functionCall").IsObject():
+				tc := s.t.call(p)
+				k := s.calls[idx]
+				tc.Index = &k
+				s.calls[idx]++
+				calls = append(calls, tc)
+			case p.Get("text").Type == gjson.String:
+				text += p.Get("text").Str
+			}
+			return true
+		})
+		if text != "" {
+			s.push(chunkChoice{Index: idx, Delta: delta{Content: &text}})
+		}
+		if len(calls) > 0 {
+			s.push(chunkChoice{Index: idx, Delta: delta{ToolCalls: calls}})
+		}
+		if fr := c.Get("finishReason").Str; fr != "" && fr != "FINISH_REASON_UNSPECIFIED" {
+			s.finish(idx, finishReason(fr, s.calls[idx] > 0))
+		}
+	}
+	if len(s.finished) >= s.want {
+		s.done = true
+	}
+}
+
+// role queues the first chunk of a choice.
+func (s *Stream) role(idx int) {
+	if s.started[idx] {
+		return
+	}
+	s.started[idx] = true
+	empty := ""
+	s.push(chunkChoice{Index: idx, Delta: delta{Role: "assistant", Content: &empty}})
+}
+
+func (s *Stream) finish(idx int, reason string) {
+	if s.finished[idx] {
+		return
+	}
+	s.finished[idx] = true
+	s.push(chunkChoice{Index: idx, Delta: delta{}, FinishReason: &reason})
+}
+
+// end queues the usage chunk that closes every stream.
+func (s *Stream) end() {
+	u := s.usage
+	s.queue = append(s.queue, s.encode(chunk{Choices: []chunkChoice{}, Usage: &u}))
+	s.ended = true
+}
+
+func (s *Stream) push(c chunkChoice) {
+	s.queue = append(s.queue, s.encode(chunk{Choices: []chunkChoice{c}}))
+}
+
+// encode fills the chunk's envelope and encodes it on one line.
+func (s *Stream) encode(c chunk) []byte {
+	c.ID, c.Object, c.Created, c.Model = s.t.id, "chat.completion.chunk", s.t.created, s.t.model
+	b, _ := marshal(c) // strings, ints and pointers to them: encoding cannot fail
+	return b
+}
+
+var _ llm.ChunkStream = (*Stream)(nil)

@@ -1,0 +1,334 @@
+package gemini
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// replay answers every request with transcript as an event stream, written in small pieces
+// so that events straddle reads.
+func replay(transcript []byte, piece int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		f := w.(http.Flusher)
+		f.Flush()
+		for len(transcript) > 0 {
+			n := min(piece, len(transcript))
+			if _, err := w.Write(transcript[:n]); err != nil {
+				return
+			}
+			f.Flush()
+			transcript = transcript[n:]
+		}
+	}
+}
+
+// drain reads a stream to its end and renders what Next returned, one line per call.
+func drain(t testing.TB, st llm.ChunkStream) (chunks [][]byte, out []byte, end error) {
+	t.Helper()
+	var b bytes.Buffer
+	for i := 0; ; i++ {
+		if i > 10000 {
+			t.Fatal("stream does not end")
+		}
+		chunk, err := st.Next()
+		if err != nil {
+			if chunk != nil {
+				t.Errorf("Next returned a chunk with the error %v", err)
+			}
+			b.WriteString("end: " + describe(err) + "\n")
+			for range 2 {
+				if c2, err2 := st.Next(); c2 != nil || describe(err2) != describe(err) {
+					t.Errorf("Next after the end = %s, %s; want %s", c2, describe(err2), describe(err))
+				}
+			}
+			return chunks, b.Bytes(), err
+		}
+		if !gjson.ValidBytes(chunk) || !gjson.ParseBytes(chunk).IsObject() || bytes.ContainsAny(chunk, "\r\n") {
+			t.Errorf("chunk %d is not a one-line JSON object: %q", i, chunk)
+		}
+		chunks = append(chunks, bytes.Clone(chunk))
+		b.WriteString("chunk: ")
+		b.Write(chunk)
+		b.WriteByte('\n')
+	}
+}
+
+// streamRequest is the client request of the transcript tests; "_n2" transcripts ask for two
+// choices.
+func streamRequest(t testing.TB, name string) *llm.ChatRequest {
+	body := `{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`
+	if strings.Contains(name, "_n2") {
+		body = `{"model":"alias","stream":true,"n":2,"messages":[{"role":"user","content":"hi"}]}`
+	}
+	return decodeChat(t, []byte(body))
+}
+
+// TestStreamTranscripts replays testdata/streams/<case>.sse and pins the chunks and the end
+// in <case>.golden, whatever the pieces the body arrives in.
+func TestStreamTranscripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/streams/*.sse")
+	if err != nil || len(files) < 10 {
+		t.Fatalf("transcripts: %v %v", files, err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".sse")
+		t.Run(name, func(t *testing.T) {
+			transcript := readFile(t, f)
+			var want []byte
+			for _, piece := range []int{1 << 20, 7, 1} {
+				up := newUpstream(t, replay(transcript, piece))
+				c := newClient(t, up.URL)
+				st, err := c.ChatStream(context.Background(), streamRequest(t, name), "gemini-2.5-flash")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, got, _ := drain(t, st)
+				if err := st.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+				if want == nil {
+					want = got
+					golden(t, strings.TrimSuffix(f, ".sse")+".golden", got)
+				} else if !bytes.Equal(got, want) {
+					t.Errorf("written in %d-byte pieces:\n%s\nwhole:\n%s", piece, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestStreamSemantics states what the goldens must show.
+func TestStreamSemantics(t *testing.T) {
+	text := func(c [][]byte, choice int) string {
+		var s string
+		for _, ch := range c {
+			gjson.GetBytes(ch, "choices").ForEach(func(_, cc gjson.Result) bool {
+				if int(cc.Get("index").Int()) == choice {
+					s += cc.Get("delta.content").Str
+				}
+				return true
+			})
+		}
+		return s
+	}
+	finish := func(c [][]byte, choice int) string {
+		var s string
+		for _, ch := range c {
+			gjson.GetBytes(ch, "choices").ForEach(func(_, cc gjson.Result) bool {
+				if int(cc.Get("index").Int()) == choice && cc.Get("finish_reason").Str != "" {
+					s += cc.Get("finish_reason").Str
+				}
+				return true
+			})
+		}
+		return s
+	}
+	usage := func(t *testing.T, c [][]byte, prompt, completion, total, cached int) {
+		t.Helper()
+		last := gjson.ParseBytes(c[len(c)-1])
+		if !last.Get("choices").IsArray() || len(last.Get("choices").Array()) != 0 {
+			t.Errorf("last chunk is not usage-only: %s", last.Raw)
+		}
+		u := last.Get("usage")
+		if int(u.Get("prompt_tokens").Int()) != prompt || int(u.Get("completion_tokens").Int()) != completion ||
+			int(u.Get("total_tokens").Int()) != total || int(u.Get("prompt_tokens_details.cached_tokens").Int()) != cached {
+			t.Errorf("usage %s", u.Raw)
+		}
+	}
+	tests := []struct {
+		name   string
+		chunks int
+		end    string
+		msg    string
+		check  func(t *testing.T, c [][]byte)
+	}{
+		{name: "text", chunks: 6, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if got := gjson.GetBytes(c[0], "choices.0.delta.role").Str; got != "assistant" {
+				t.Errorf("first chunk %s", c[0])
+			}
+			if s := text(c, 0); s != "Functions call themselves,\nloops within loops unfold." {
+				t.Errorf("text %q", s)
+			}
+			if f := finish(c, 0); f != "stop" {
+				t.Errorf("finish %q", f)
+			}
+			usage(t, c, 8, 32, 40, 0)
+			for _, ch := range c {
+				if id := gjson.GetBytes(ch, "id").Str; id != "chatcmpl-r1" {
+					t.Errorf("id %q", id)
+				}
+			}
+		}},
+		{name: "tool_calls_parallel", chunks: 5, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			calls := gjson.GetBytes(c[2], "choices.0.delta.tool_calls").Array()
+			if len(calls) != 2 || calls[0].Get("index").Int() != 0 || calls[1].Get("index").Int() != 1 ||
+				calls[0].Get("id").Str != "call_0" || calls[1].Get("id").Str != "call_1" ||
+				calls[1].Get("function.arguments").Str != `{"city":"Tokyo"}` ||
+				calls[0].Get("extra_content.google.thought_signature").Str != "EhsKGQG+sig" {
+				t.Errorf("tool calls %s", c[2])
+			}
+			if f := finish(c, 0); f != "tool_calls" {
+				t.Errorf("finish %q", f)
+			}
+		}},
+		{name: "error_midstream", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=false",
+			msg: "gemini: The model is overloaded"},
+		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true",
+			msg: "Resource has been exhausted"},
+		{name: "cut", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=false", msg: "ended unexpectedly"},
+		{name: "cut_mid_event", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
+		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true", msg: "ended unexpectedly"},
+		{name: "malformed", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
+		{name: "prompt_blocked", chunks: 3, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if f := finish(c, 0); f != "content_filter" {
+				t.Errorf("finish %q", f)
+			}
+			usage(t, c, 6, 0, 6, 0)
+		}},
+		{name: "safety", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if f := finish(c, 0); f != "content_filter" {
+				t.Errorf("finish %q", f)
+			}
+		}},
+		{name: "max_tokens", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if f := finish(c, 0); f != "length" {
+				t.Errorf("finish %q", f)
+			}
+			usage(t, c, 8, 3, 11, 4)
+		}},
+		{name: "usage_after_finish", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			usage(t, c, 8, 1, 9, 0)
+		}},
+		{name: "candidates_n2", chunks: 9, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if text(c, 0) != "Aa" || text(c, 1) != "Bb" || finish(c, 0) != "stop" || finish(c, 1) != "stop" {
+				t.Errorf("choices %q %q", text(c, 0), text(c, 1))
+			}
+		}},
+		{name: "candidates_n2_cut", chunks: 5, end: "*llm.Error status=502", msg: "ended unexpectedly"},
+		{name: "error_after_finish", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			usage(t, c, 3, 1, 4, 0)
+		}},
+		{name: "error_event_nodata", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true", msg: "error event in stream"},
+		{name: "thought_parts", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+			if s := text(c, 0); s != "7" {
+				t.Errorf("thought text leaked: %q", s)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := &responseTranslator{model: "m", created: 1, newID: func() string { return "x" }}
+			n := 1
+			if strings.Contains(tt.name, "_n2") {
+				n = 2
+			}
+			st := newStream(io.NopCloser(bytes.NewReader(readFile(t, "testdata/streams/"+tt.name+".sse"))), tr, n)
+			chunks, _, end := drain(t, st)
+			if len(chunks) != tt.chunks {
+				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
+			}
+			if d := describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
+				t.Errorf("end = %s\nwant %s… with %q", d, tt.end, tt.msg)
+			}
+			if tt.end == "io.EOF" && end != io.EOF {
+				t.Errorf("clean end is %#v, want io.EOF itself", end)
+			}
+			if tt.check != nil && len(chunks) == tt.chunks {
+				tt.check(t, chunks)
+			}
+		})
+	}
+}
+
+// TestStreamConnectionCut: the upstream dies in the middle of an event.
+func TestStreamConnectionCut(t *testing.T) {
+	first := "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hel\"}],\"role\":\"model\"},\"index\":0}]}\r\n\r\n"
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		body := first + "data: {\"candi"
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+		_, _ = buf.WriteString(strconv.FormatInt(int64(len(body)), 16) + "\r\n" + body + "\r\n")
+		_ = buf.Flush()
+	})
+	c := newClient(t, up.URL)
+	st, err := c.ChatStream(context.Background(), streamRequest(t, "cut"), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	chunks, _, end := drain(t, st)
+	if len(chunks) != 2 {
+		t.Errorf("chunks %q", chunks)
+	}
+	e := asLLMError(t, end)
+	if e.Status != 502 || e.Code != llm.CodeUpstreamError || e.Retryable || !errors.Is(e, io.ErrUnexpectedEOF) {
+		t.Errorf("end = %s (cause %v)", describe(end), e.Cause)
+	}
+}
+
+func TestStreamContext(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = w.Write([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]},\"index\":0}]}\n\n"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	c := newClient(t, up.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := c.ChatStream(ctx, streamRequest(t, "ctx"), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for range 2 { // role, content
+		if _, err := st.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.AfterFunc(20*time.Millisecond, cancel)
+	_, err = st.Next()
+	if e := asLLMError(t, err); e.Status != 499 || e.Retryable {
+		t.Errorf("got %s", describe(err))
+	}
+}
+
+// TestStreamJSONAnswer: a 200 with a JSON body instead of an event stream.
+func TestStreamJSONAnswer(t *testing.T) {
+	for _, tt := range []struct{ body, msg string }{
+		{`[{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED"}}]`, "gemini: Quota exceeded"},
+		{`[{"candidates":[]}]`, "without an event stream"},
+		{`{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED"}}`, "gemini: Quota exceeded"},
+	} {
+		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+			_, _ = w.Write([]byte(tt.body))
+		})
+		c := newClient(t, up.URL)
+		st, err := c.ChatStream(context.Background(), streamRequest(t, "json"), "m")
+		if st != nil {
+			t.Error("got a stream")
+		}
+		if e := asLLMError(t, err); e.Status != 502 || !e.Retryable || !strings.Contains(e.Message, tt.msg) {
+			t.Errorf("got %s", describe(err))
+		}
+	}
+}
