@@ -80,7 +80,9 @@ func TestBudgetHoldsUnderConcurrency(t *testing.T) {
 	}
 	// In-flight requests reserve their expected cost, so concurrency cannot carry the key past
 	// its budget by more than the one request in flight when it ran out.
-	spendOf := func() float64 { return e.mustAdmin(200, "GET", "/admin/keys/"+k["id"].(string), nil)["spend"].(float64) }
+	spendOf := func() float64 {
+		return e.mustAdmin(200, "GET", "/admin/keys/"+k["id"].(string), nil)["spend"].(float64)
+	}
 	if spend := spendOf(); ok > 4 || math.Abs(spend-float64(ok)*one) > 1e-12 || spend > budget+one {
 		t.Fatalf("%d served, spend %v: past budget %v by more than one request", ok, spend, budget)
 	}
