@@ -50,7 +50,13 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	if err != nil {
 		return nil, rec.fail(err)
 	}
-	rec.charge(d, resp.Usage, 0)
+	u := resp.Usage
+	if u.PromptTokens == 0 { // some providers (Gemini) report no tokens for embeddings
+		u.PromptTokens = g.inputTokens(d.ProviderModel, req.Input)
+		u.TotalTokens = u.PromptTokens
+		rec.Estimated = true
+	}
+	rec.charge(d, u, 0)
 	body := setModel(resp.Body, req.Model)
 	rec.keepResponse(body)
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, nil
@@ -104,4 +110,25 @@ func unsupported(d *snapshot.Deployment, what string) *llm.Error {
 	return &llm.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: llm.CodeInvalidRequest,
 		Message: "provider " + d.Provider.Name + " (" + d.Provider.Type + ") does not support " + what,
 		Param:   "model", Retryable: true}
+}
+
+// inputTokens counts the tokens of an embeddings input: a string or an array of strings.
+func (g *Gateway) inputTokens(model string, input []byte) int {
+	n := 0
+	r := gjson.ParseBytes(input)
+	if r.IsArray() {
+		r.ForEach(func(_, v gjson.Result) bool {
+			switch {
+			case v.Type == gjson.String:
+				n += g.tokens.Count(model, v.Str)
+			case v.Type == gjson.Number: // one token id
+				n++
+			case v.IsArray(): // a list of token ids
+				n += len(v.Array())
+			}
+			return true
+		})
+		return n
+	}
+	return g.tokens.Count(model, r.Str)
 }
