@@ -118,7 +118,7 @@ func (c *Client) newRequest(ctx context.Context, method, u string, body []byte) 
 // do sends the request; on a non-2xx status it reads the body and returns a mapped error.
 // Anthropic's 529 overloaded_error becomes a retryable 502 like every other 5xx.
 func (c *Client) do(req *http.Request) (*http.Response, error) {
-	resp, err := c.http.Do(req)
+	resp, err := providers.Send(c.http, req)
 	if err != nil {
 		return nil, providers.TransportError(Type, err)
 	}

@@ -114,7 +114,7 @@ func (c *Client) newRequest(ctx context.Context, method, u string, body []byte) 
 
 // do sends the request; on a non-2xx status it reads the body and returns a mapped error.
 func (c *Client) do(req *http.Request) (*http.Response, error) {
-	resp, err := c.http.Do(req)
+	resp, err := providers.Send(c.http, req)
 	if err != nil {
 		return nil, providers.TransportError(Type, err)
 	}

@@ -1,0 +1,40 @@
+package providers
+
+import (
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+)
+
+// maxStaleRetries bounds the resends of one request over dead pooled connections.
+const maxStaleRetries = 3
+
+// Send performs req with client. When a pooled keep-alive connection turns out to have been
+// closed by the upstream (typically after the upstream restarted) and the request failed
+// before any response byte arrived, it is sent again instead of failing: net/http resends
+// only some of these cases for a POST. Each dead connection leaves the pool as it fails, so
+// a few resends reach a fresh one. The body must be replayable (GetBody set, as
+// http.NewRequest does for in-memory bodies).
+func Send(client *http.Client, req *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		var reused, gotByte atomic.Bool
+		trace := &httptrace.ClientTrace{
+			GotConn:              func(i httptrace.GotConnInfo) { reused.Store(i.Reused) },
+			GotFirstResponseByte: func() { gotByte.Store(true) },
+		}
+		resp, err := client.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+		if err == nil || !reused.Load() || gotByte.Load() || req.Context().Err() != nil ||
+			attempt == maxStaleRetries || (req.Body != nil && req.GetBody == nil) {
+			return resp, err
+		}
+		next := req.Clone(req.Context())
+		if req.GetBody != nil {
+			body, berr := req.GetBody()
+			if berr != nil {
+				return resp, err
+			}
+			next.Body = body
+		}
+		req = next
+	}
+}

@@ -1,0 +1,79 @@
+package providers
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// restartingServer answers the first request on each connection with keep-alive, then closes
+// the connection when the next request arrives on it, without answering: what a pooled
+// connection looks like after the upstream restarted.
+func restartingServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				req, err := http.ReadRequest(r)
+				if err != nil {
+					return
+				}
+				_, _ = io.Copy(io.Discard, req.Body)
+				body := "ok"
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n"+body)
+				// Read the next request, then hang up without a byte of answer.
+				if req, err := http.ReadRequest(r); err == nil {
+					_, _ = io.Copy(io.Discard, req.Body)
+				}
+			}(c)
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+func TestSendRetriesStalePooledConnection(t *testing.T) {
+	url := restartingServer(t)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	post := func() (*http.Response, error) {
+		req, _ := http.NewRequest("POST", url, bytes.NewReader([]byte(`{"model":"m"}`)))
+		return Send(client, req)
+	}
+	for i := 0; i < 5; i++ { // every request after the first reuses a connection the server drops
+		resp, err := post()
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "ok" {
+			t.Fatalf("request %d: body %q", i, b)
+		}
+	}
+	// Without Send, plain Do surfaces the dead connection as an error at least sometimes.
+	failures := 0
+	for i := 0; i < 5; i++ {
+		req, _ := http.NewRequest("POST", url, strings.NewReader(`{}`))
+		resp, err := client.Do(req)
+		if err != nil {
+			failures++
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	t.Logf("plain Do failed %d of 5 times on stale connections", failures)
+}
