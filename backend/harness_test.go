@@ -51,15 +51,22 @@ type env struct {
 	dataDir string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t, nil) }
+
+// newEnvWith lets a test change the serve options.
+func newEnvWith(t *testing.T, change func(*ServeOptions)) *env {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dir := t.TempDir()
-	rt, err := Build(context.Background(), ServeOptions{
+	so := ServeOptions{
 		DataDir: dir, SecretsMode: "file", MasterKey: testMaster, Mode: "headless", Version: "test",
 		Logger: log, Stderr: logs,
-	})
+	}
+	if change != nil {
+		change(&so)
+	}
+	rt, err := Build(context.Background(), so)
 	if err != nil {
 		t.Fatal(err)
 	}

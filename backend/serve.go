@@ -50,6 +50,9 @@ type ServeOptions struct {
 	Started func(baseURL string)
 	// Desktop shows desktop notifications (nil in headless mode).
 	Desktop notify.DesktopNotifier
+	// StreamTTFB and StreamIdle bound a stream's first chunk and the gaps between chunks
+	// (default 120s each).
+	StreamTTFB, StreamIdle time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests (default 30s).
 	ShutdownTimeout time.Duration
 }
@@ -154,7 +157,7 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 		notes.Health().Observe(c.ProviderID, c.ProviderName, c.Up, c.Err, time.Now(), cool)
 	})
 	gw := gateway.New(gateway.Options{Config: holder, Router: rt, Usage: m, Limits: tracker, MasterKey: master, Logger: log,
-		Spend: spendWatch{tracker: tracker, notes: notes}})
+		Spend: spendWatch{tracker: tracker, notes: notes}, StreamTTFB: o.StreamTTFB, StreamIdle: o.StreamIdle})
 	srv := New(Options{
 		Gateway: gw, Store: db, Secrets: sec, Config: holder, Router: rt, Registry: reg, Metrics: m,
 		MasterKey: master, Mode: o.Mode, Version: o.Version, UI: o.UI, Logger: log,

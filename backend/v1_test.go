@@ -449,3 +449,27 @@ func TestOverloadShedsWithFast503(t *testing.T) {
 		t.Fatal("a shed request reached the upstream")
 	}
 }
+
+func TestStreamTimeouts(t *testing.T) {
+	e := newEnvWith(t, func(o *ServeOptions) { o.StreamTTFB, o.StreamIdle = 100*time.Millisecond, 100*time.Millisecond })
+	_, key := e.setup()
+	e.mustAdmin(200, "PUT", "/admin/router", map[string]any{"max_retries": 0})
+
+	// No first byte in time: a 504 before anything was sent (so the router could fail over).
+	e.fake.Set(fakeopenai.Script{Latency: time.Second})
+	resp, out := e.v1(key, "/v1/chat/completions", chat("gpt", map[string]any{"stream": true}))
+	if resp.StatusCode != 504 || errorCode(t, out) != "upstream_timeout" {
+		t.Fatalf("ttfb: %d %s", resp.StatusCode, out)
+	}
+	// Quiet mid-stream: an error event, never [DONE].
+	e.fake.Set(fakeopenai.Script{StallAfter: 2, StallFor: 2 * time.Second})
+	resp, out = e.v1(key, "/v1/chat/completions", chat("gpt", map[string]any{"stream": true}))
+	events := sseEvents(out)
+	if resp.StatusCode != 200 || strings.Contains(string(out), "[DONE]") || !strings.Contains(events[len(events)-1], "stalled") {
+		t.Fatalf("idle: %d %s", resp.StatusCode, out)
+	}
+	rows := e.requestLogs(2)
+	if rows[0]["error_code"] != "upstream_timeout" || rows[1]["error_code"] != "upstream_timeout" {
+		t.Fatalf("logged as %v / %v", rows[0]["error_code"], rows[1]["error_code"])
+	}
+}

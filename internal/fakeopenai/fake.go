@@ -29,6 +29,9 @@ type Script struct {
 	ErrorEventAfter int
 	// Latency delays every answer.
 	Latency time.Duration
+	// StallAfter, with StallFor, goes quiet for StallFor after this many content chunks.
+	StallAfter int
+	StallFor   time.Duration
 	// NoStreamUsage leaves out the usage chunk even when asked for.
 	NoStreamUsage bool
 }
@@ -228,6 +231,13 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body map[string]an
 					}
 				}
 				return
+			}
+			if sc.StallAfter > 0 && i == sc.StallAfter {
+				select {
+				case <-time.After(sc.StallFor):
+				case <-r.Context().Done():
+					return
+				}
 			}
 			if sc.ErrorEventAfter > 0 && i == sc.ErrorEventAfter {
 				send(map[string]any{"error": map[string]any{"message": "The server had an error while processing your request.", "type": "server_error"}})

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -99,9 +101,14 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
 		actx, acancel := withTimeout(ctx, d)
 		t0 := g.now()
+		// The first byte has its own, shorter limit than the whole call.
+		var noFirstByte atomic.Bool
+		ttfb := min(g.streamTTFB, d.Provider.Timeout)
+		timer := time.AfterFunc(ttfb, func() { noFirstByte.Store(true); acancel() })
 		st, err := d.Provider.Adapter.ChatStream(actx, req, d.ProviderModel)
 		if err == nil {
 			first, err = st.Next()
+			timer.Stop()
 			if err != nil {
 				st.Close()
 				if errors.Is(err, io.EOF) {
@@ -110,8 +117,13 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 				}
 			}
 		}
+		timer.Stop()
 		if err != nil {
 			acancel()
+			if noFirstByte.Load() && ctx.Err() == nil {
+				return &llm.Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: llm.CodeUpstreamTimeout,
+					Message: "provider " + d.Provider.Name + " sent nothing within " + ttfb.String(), Retryable: true}
+			}
 			if isTimeout(ctx, err) {
 				return timeoutError(d, g.now().Sub(t0))
 			}
@@ -131,6 +143,10 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 		return rec.fail(clientGone(err))
 	}
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
+	// A stream that goes quiet past the idle limit is cut, and reported as stalled.
+	var stalled atomic.Bool
+	idle := time.AfterFunc(g.streamIdle, func() { stalled.Store(true); cancel() })
+	defer idle.Stop()
 	var (
 		u        llm.Usage
 		gotUsage bool
@@ -157,6 +173,7 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 		}
 		var err error
 		chunk, err = stream.Next()
+		idle.Reset(g.streamIdle)
 		if errors.Is(err, io.EOF) {
 			rec.charge(d, g.estimate(d, req, u, gotUsage, text.String(), rec), 0)
 			return w.End(nil)
@@ -165,6 +182,9 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 			e := llm.AsError(err)
 			if ctx.Err() != nil {
 				e = clientGone(ctx.Err())
+			} else if stalled.Load() {
+				e = &llm.Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: llm.CodeUpstreamTimeout,
+					Message: "provider " + d.Provider.Name + " stream stalled: nothing for " + g.streamIdle.String()}
 			} else if isTimeout(ctx, err) {
 				e = timeoutError(d, g.now().Sub(c.Start))
 			}

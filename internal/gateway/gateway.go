@@ -56,6 +56,9 @@ type Options struct {
 	Now       func() time.Time
 	// Sleep waits for d or until ctx ends (tests inject a fake).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// StreamTTFB bounds the wait for a stream's first chunk (default 120s; the provider's
+	// timeout_ms when shorter); StreamIdle bounds the gap between chunks (default 120s).
+	StreamTTFB, StreamIdle time.Duration
 }
 
 // Gateway serves client requests. It is safe for concurrent use.
@@ -70,6 +73,8 @@ type Gateway struct {
 	log        *slog.Logger
 	now        func() time.Time
 	sleep      func(ctx context.Context, d time.Duration) error
+	streamTTFB time.Duration
+	streamIdle time.Duration
 }
 
 // New returns a Gateway.
@@ -84,6 +89,13 @@ func New(o Options) *Gateway {
 	}
 	if g.sleep == nil {
 		g.sleep = sleepCtx
+	}
+	g.streamTTFB, g.streamIdle = o.StreamTTFB, o.StreamIdle
+	if g.streamTTFB <= 0 {
+		g.streamTTFB = 120 * time.Second
+	}
+	if g.streamIdle <= 0 {
+		g.streamIdle = 120 * time.Second
 	}
 	return g
 }
