@@ -1,0 +1,323 @@
+// Shapes of the admin API (SPEC §3). Ids are strings, times RFC 3339 UTC.
+
+export const PROVIDER_TYPES = [
+  'openai',
+  'azure',
+  'anthropic',
+  'gemini',
+  'cohere',
+  'mistral',
+  'groq',
+  'openrouter',
+  'ollama',
+  'openai_compatible',
+] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+export interface Provider {
+  id: string;
+  name: string;
+  type: ProviderType;
+  base_url: string;
+  api_key_set: boolean;
+  api_version: string;
+  enabled: boolean;
+  timeout_ms: number;
+  created_at: string;
+  updated_at: string;
+  /** Served by the backend beyond SPEC §3 (optional). */
+  default_base_url?: string;
+  status?: ProviderStatus;
+}
+
+export interface ProviderInput {
+  name?: string;
+  type?: ProviderType;
+  base_url?: string;
+  api_key?: string;
+  api_version?: string;
+  enabled?: boolean;
+  timeout_ms?: number;
+}
+
+export interface ProviderTestResult {
+  ok: boolean;
+  message: string;
+  latency_ms: number;
+  models: string[] | null;
+}
+
+export interface Deployment {
+  id: string;
+  alias: string;
+  provider_id: string;
+  provider_model: string;
+  weight: number;
+  priority: number;
+  supports_vision: boolean;
+  supports_tools: boolean;
+  supports_streaming: boolean;
+  supports_embeddings: boolean;
+  context_window: number;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export type DeploymentInput = Partial<Omit<Deployment, 'id' | 'created_at' | 'updated_at'>>;
+
+export const STRATEGIES = [
+  'simple',
+  'random',
+  'round_robin',
+  'weighted',
+  'least_latency',
+  'least_cost',
+] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export interface RouterConfig {
+  strategy: Strategy;
+  max_retries: number;
+  retry_base_ms: number;
+  retry_max_ms: number;
+  cooldown_after_failures: number;
+  cooldown_s: number;
+  health_check_interval_s: number;
+  fallbacks: Record<string, string[]>;
+}
+
+export const BUDGET_DURATIONS = ['total', 'daily', 'weekly', 'monthly'] as const;
+export type BudgetDuration = (typeof BUDGET_DURATIONS)[number];
+
+export interface VirtualKey {
+  id: string;
+  name: string;
+  key_prefix: string;
+  max_budget: number | null;
+  budget_duration: BudgetDuration;
+  rpm: number | null;
+  rpd: number | null;
+  tpm: number | null;
+  allowed_models: string[] | null;
+  expires_at: string | null;
+  enabled: boolean;
+  metadata: Record<string, unknown> | null;
+  spend: number;
+  budget_reset_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KeyInput {
+  name?: string;
+  max_budget?: number | null;
+  budget_duration?: BudgetDuration;
+  rpm?: number | null;
+  rpd?: number | null;
+  tpm?: number | null;
+  allowed_models?: string[];
+  expires_at?: string | null;
+  enabled?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+export interface CreatedKey extends VirtualKey {
+  key: string;
+}
+
+export interface Cost {
+  id: string;
+  model_pattern: string;
+  input_per_mtok: number;
+  output_per_mtok: number;
+  cached_input_per_mtok: number | null;
+  per_image: number | null;
+  source: 'default' | 'custom';
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface CostInput {
+  model_pattern?: string;
+  input_per_mtok?: number;
+  output_per_mtok?: number;
+  cached_input_per_mtok?: number | null;
+  per_image?: number | null;
+}
+
+export interface Settings {
+  notify_desktop: boolean;
+  notify_webhook_url: string;
+  budget_alert_percents: number[];
+  expiry_warning_days: number;
+  log_bodies: boolean;
+  log_retention_days: number;
+  autostart: boolean;
+}
+
+export type ProviderStatus = 'up' | 'down' | 'unknown';
+
+export interface ProviderHealth {
+  id: string;
+  name: string;
+  type: ProviderType;
+  enabled: boolean;
+  status: ProviderStatus;
+  last_error: string;
+  latency_ms: number | null;
+}
+
+export interface SystemInfo {
+  version: string;
+  uptime_s: number;
+  mode: 'desktop' | 'headless';
+  db_path: string;
+  db_bytes: number;
+  secrets_backend: string;
+  counts: {
+    providers: number;
+    models: number;
+    keys: number;
+    costs: number;
+    request_logs: number;
+  };
+  providers: ProviderHealth[] | null;
+}
+
+export interface RequestLog {
+  id: string;
+  time: string;
+  key_id: string;
+  alias: string;
+  provider_id: string;
+  provider_model: string;
+  status: number;
+  error_code: string;
+  error_message?: string;
+  endpoint?: string;
+  latency_ms: number;
+  ttfb_ms: number;
+  overhead_ms: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens?: number;
+  estimated?: boolean;
+  cost: number;
+  stream: boolean;
+  attempts: number;
+  client_ip: string;
+}
+
+export interface RequestLogDetail extends RequestLog {
+  request_body?: string | null;
+  response_body?: string | null;
+}
+
+export interface ProviderTypeInfo {
+  type: string;
+  default_base_url: string;
+  supported: boolean;
+}
+
+export interface LogQuery {
+  limit?: number;
+  before?: string;
+  key_id?: string;
+  model?: string;
+  status?: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  next: string;
+}
+
+export const GROUP_BYS = ['day', 'model', 'key', 'provider'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number];
+
+export interface UsageRow {
+  key: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost: number;
+  errors: number;
+  p50_ms: number;
+  p95_ms: number;
+}
+
+export interface UsageQuery {
+  from?: string;
+  to?: string;
+  group_by: GroupBy;
+}
+
+export type NotificationType = 'budget' | 'expiry' | 'provider_health' | 'anomaly' | 'system';
+
+export interface Notification {
+  id: string;
+  type: NotificationType;
+  severity: string;
+  title: string;
+  body: string;
+  key_id?: string;
+  provider_id?: string;
+  time: string;
+  read: boolean;
+}
+
+export interface AuditEntry {
+  id: string;
+  time: string;
+  actor: string;
+  client_ip: string;
+  action: string;
+  resource: string;
+  resource_id: string;
+  changes: unknown;
+}
+
+export interface AuditQuery {
+  limit?: number;
+  before?: string;
+  resource?: string;
+}
+
+export interface ClientModel {
+  id: string;
+  object: string;
+  created?: number;
+  owned_by?: string;
+}
+
+export type ChatContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string } };
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string | ChatContentPart[];
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream: true;
+  temperature?: number;
+  max_tokens?: number;
+  stream_options?: { include_usage: boolean };
+}
+
+export interface ChatChunk {
+  id?: string;
+  model?: string;
+  choices?: { index: number; delta?: { role?: string; content?: string | null }; finish_reason?: string | null }[];
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens?: number } | null;
+  error?: { message: string; type?: string; code?: string };
+}
+
+export interface ServerEvent {
+  event: string;
+  data: string;
+}
