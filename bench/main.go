@@ -165,10 +165,6 @@ func (b *bench) attack(t target, scenario string, rate int, d time.Duration, wor
 		opts = append(opts, vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.Connections(int(workers)))
 	}
 	atk := vegeta.NewAttacker(opts...)
-	procs := []*proc{t.proc}
-	if t.proc != b.upstream {
-		procs = append(procs, b.upstream)
-	}
 	cpu0 := t.proc.cpu()
 	stopRSS := t.proc.sampleRSS()
 	var m vegeta.Metrics

@@ -1,0 +1,128 @@
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/keys"
+	"github.com/conduit-gw/conduit/internal/limits"
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+	"github.com/conduit-gw/conduit/internal/usage"
+)
+
+type fixed struct{ s *snapshot.Snapshot }
+
+func (f fixed) Load() *snapshot.Snapshot { return f.s }
+
+type nopLog struct{}
+
+func (nopLog) Enqueue(usage.Record) bool { return true }
+
+// chatJSON is a ~1 KB non-streamed chat request like the load benchmark sends.
+func chatJSON() []byte {
+	b, _ := json.Marshal(map[string]any{
+		"model": "bench",
+		"messages": []map[string]any{
+			{"role": "system", "content": strings.Repeat("You are a concise assistant that answers in plain English. ", 9)},
+			{"role": "user", "content": strings.Repeat("Summarise the benefits of a gateway. ", 10)},
+		},
+		"temperature": 0.2, "max_tokens": 64,
+	})
+	return b
+}
+
+func BenchmarkAuthenticate(b *testing.B) {
+	s := &snapshot.Snapshot{Keys: map[[32]byte]*snapshot.Key{}, KeysByID: map[string]*snapshot.Key{}}
+	var token string
+	for i := 0; i < 10_000; i++ {
+		k := keys.Generate()
+		sk := snapshot.NewKey(config.Key{ID: fmt.Sprint(i), Enabled: true})
+		s.Keys[keys.Hash(k)] = sk
+		token = k
+	}
+	g := New(Options{Config: fixed{s}, Usage: nopLog{}, MasterKey: "master"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.Authenticate(token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeChatRequest(b *testing.B) {
+	body := chatJSON()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var req llm.ChatRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			b.Fatal(err)
+		}
+		if err := req.Validate(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSetModel(b *testing.B) {
+	resp := []byte(`{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from the fake upstream!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf := append([]byte(nil), resp...)
+		_ = setModel(buf, "bench")
+	}
+}
+
+func BenchmarkParseUsage(b *testing.B) {
+	chunk := []byte(`{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if u := parseUsage(chunk); u.TotalTokens != 15 {
+			b.Fatal(u)
+		}
+	}
+}
+
+func BenchmarkStreamChunk(b *testing.B) {
+	// Per relayed chunk: the usage check, the text tally for estimation, the model rewrite.
+	chunk := []byte(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hello "},"finish_reason":null}]}`)
+	var text strings.Builder
+	b.ReportAllocs()
+	for b.Loop() {
+		buf := append([]byte(nil), chunk...)
+		_ = usageOnly(buf)
+		streamedText(buf, &text)
+		_ = setModel(buf, "bench")
+		if text.Len() > 1<<20 {
+			text.Reset()
+		}
+	}
+}
+
+func BenchmarkLimitsAdmitFinish(b *testing.B) {
+	t := limits.NewTracker(time.Now)
+	rpm, budget := 1_000_000_000, 1e9
+	k := config.Key{ID: "k", RPM: &rpm, MaxBudget: &budget, BudgetDuration: config.BudgetDaily}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := t.Admit(k, 256, 0.0001); err != nil {
+			b.Fatal(err)
+		}
+		t.Finish(k, 256, 300, 0.0001)
+	}
+}
+
+func BenchmarkUsageEnqueue(b *testing.B) {
+	w := usage.NewWriter(discardSink{}, usage.WriterOptions{QueueSize: 1 << 16})
+	defer w.Close(b.Context())
+	r := usage.Record{ID: "req_x", Alias: "bench", Status: 200, PromptTokens: 10, CompletionTokens: 5}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Enqueue(r)
+	}
+}
