@@ -76,7 +76,7 @@ func TestOfficialOpenAISDK(t *testing.T) {
 	})
 
 	t.Run("embeddings", func(t *testing.T) {
-		// The SDK asks for base64 by default and decodes it: it must keep working.
+		// Python's SDK asks for base64 by default; both encodings must work.
 		resp, err := client.Embeddings.New(ctx, openai.EmbeddingNewParams{
 			Model: "gpt", Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: []string{"a", "b"}},
 		})

@@ -95,7 +95,7 @@ func BenchmarkStreamChunk(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf := append([]byte(nil), chunk...)
-		_ = usageOnly(buf)
+		_ = noChoices(buf)
 		streamedText(buf, &text)
 		_ = setModel(buf, "bench")
 		if text.Len() > 1<<20 {

@@ -162,7 +162,9 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 		if !gotUsage {
 			streamedText(chunk, &text)
 		}
-		if req.WantsUsage() || !usageOnly(chunk) {
+		// Chunks without choices (the usage chunk, Azure's prompt-filter chunk) reach the
+		// client only as the usage chunk it asked for.
+		if !noChoices(chunk) || (req.WantsUsage() && bytes.Contains(chunk, []byte(`"usage":{`))) {
 			chunk = setModel(chunk, req.Model)
 			rec.keepChunk(chunk)
 			if err := w.Chunk(chunk); err != nil {
@@ -211,8 +213,8 @@ func (g *Gateway) estimate(d *snapshot.Deployment, req *llm.ChatRequest, u llm.U
 	return llm.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
 }
 
-// usageOnly reports whether a chunk is the final usage chunk (no choices).
-func usageOnly(chunk []byte) bool {
+// noChoices reports whether a chunk carries no choices (a usage or metadata chunk).
+func noChoices(chunk []byte) bool {
 	ch := gjson.GetBytes(chunk, "choices")
 	return !ch.Exists() || (ch.IsArray() && len(ch.Array()) == 0)
 }
