@@ -137,16 +137,12 @@ func (s *Server) chatCompletions(c echo.Context) error {
 		return writeV1Error(c, err)
 	}
 	defer call.ReleaseCPU()
-	var req llm.ChatRequest
-	if err := decode(body, &req); err != nil {
+	req, err := llm.ParseChatRequest(body)
+	if err != nil {
 		return writeV1Error(c, err)
 	}
-	if err := req.Validate(); err != nil {
-		return writeV1Error(c, err)
-	}
-	req.Raw = body
 	sw := &sseWriter{c: c, call: call}
-	res, err := s.o.Gateway.Chat(c.Request().Context(), call, &req, sw)
+	res, err := s.o.Gateway.Chat(c.Request().Context(), call, req, sw)
 	c.Response().Header().Set("x-conduit-provider", call.Provider)
 	call.RateLimit.Headers(c.Response().Header())
 	if err != nil {

@@ -32,7 +32,7 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 	if !c.Principal.Allows(req.Model) {
 		return nil, rec.fail(notAllowed(req.Model))
 	}
-	needs := router.Needs{Vision: req.HasImages(), Tools: len(req.Tools) > 0, Streaming: req.Stream}
+	needs := router.Needs{Vision: req.HasImages(), Tools: req.ToolCount() > 0, Streaming: req.Stream}
 	plan, err := g.router.Plan(s, req.Model, needs)
 	if err != nil {
 		return nil, rec.fail(err)
@@ -208,7 +208,10 @@ func (g *Gateway) estimate(d *snapshot.Deployment, req *llm.ChatRequest, u llm.U
 		return u
 	}
 	rec.Estimated = true
-	prompt := g.tokens.Prompt(d.ProviderModel, req)
+	prompt := 0
+	if err := req.Decode(); err == nil {
+		prompt = g.tokens.Prompt(d.ProviderModel, req)
+	}
 	completion := g.tokens.Count(d.ProviderModel, text)
 	return llm.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
 }

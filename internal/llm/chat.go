@@ -33,6 +33,11 @@ type ChatRequest struct {
 
 	// Raw is the request body as the client sent it (nil when built in code).
 	Raw []byte `json:"-"`
+
+	// Set by ParseChatRequest, which leaves the typed message fields empty until Decode.
+	scanned, decoded bool
+	images           bool
+	tools            int
 }
 
 // StreamOptions mirrors OpenAI's stream_options.
@@ -47,6 +52,9 @@ func (r *ChatRequest) WantsUsage() bool {
 
 // HasImages reports whether any message carries an image part.
 func (r *ChatRequest) HasImages() bool {
+	if r.scanned && !r.decoded {
+		return r.images
+	}
 	for i := range r.Messages {
 		for j := range r.Messages[i].Content.Parts {
 			if r.Messages[i].Content.Parts[j].Type == PartImageURL {

@@ -133,6 +133,9 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 // Chat sends a non-streamed message request and returns the answer as an OpenAI
 // chat.completion.
 func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (*llm.Response, error) {
+	if err := req.Decode(); err != nil { // this adapter translates the typed request
+		return nil, err
+	}
 	tr, err := translateRequest(req, model, false)
 	if err != nil {
 		return nil, err
