@@ -35,6 +35,7 @@ type options struct {
 	secretKey   string
 	showVersion bool
 	logLevel    string
+	startHidden bool
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -51,6 +52,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 		"where provider secrets live: keyring, file or auto (env CONDUIT_SECRETS)")
 	fs.StringVar(&o.logLevel, "log-level", envOr(getenv("CONDUIT_LOG_LEVEL"), "info"), "debug, info, warn or error")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	fs.BoolVar(&o.startHidden, "start-hidden", false, "desktop: start with the window hidden (used by start at login)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -90,14 +92,18 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ui := frontend.Dist()
+	if dir := getenv("CONDUIT_UI_DIR"); dir != "" { // UI development: serve a build folder
+		ui = os.DirFS(dir)
+	}
 	so := backend.ServeOptions{
 		Addr: o.addr, DataDir: o.dataDir, SecretsMode: o.secrets, MasterKey: o.masterKey,
-		SecretKey: o.secretKey, Mode: "headless", Version: version, UI: frontend.Dist(), Logger: log, Stderr: stderr,
+		SecretKey: o.secretKey, Mode: "headless", Version: version, UI: ui, Logger: log, Stderr: stderr,
 	}
 	if o.headless {
 		err = backend.Serve(ctx, so)
 	} else {
-		err = runDesktop(ctx, so)
+		err = runDesktop(ctx, so, o.startHidden)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "conduit:", err)

@@ -12,4 +12,6 @@ import (
 // The desktop build opens a window unless --headless is given.
 const defaultHeadless = false
 
-func runDesktop(ctx context.Context, o backend.ServeOptions) error { return app.Run(ctx, o) }
+func runDesktop(ctx context.Context, o backend.ServeOptions, startHidden bool) error {
+	return app.Run(ctx, o, app.Options{StartHidden: startHidden})
+}

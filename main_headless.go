@@ -11,4 +11,4 @@ import (
 // The server build has no window: it is always headless.
 const defaultHeadless = true
 
-func runDesktop(ctx context.Context, o backend.ServeOptions) error { return backend.Serve(ctx, o) }
+func runDesktop(ctx context.Context, o backend.ServeOptions, _ bool) error { return backend.Serve(ctx, o) }

@@ -1,29 +1,45 @@
 //go:build !headless
 
-// Package app is the desktop shell: the Wails window, menu, notifications, autostart and
-// keychain around the in-process gateway.
-//
-// The Wails window is not part of this build yet: Run serves the gateway and web UI and says
-// where to open them.
+// Package app is the desktop shell around the in-process gateway: the Wails window with the
+// admin UI, the application menu, single-instance handling, desktop notifications (beeep),
+// start at login (go-autostart) and the OS keychain (the secrets backend's "auto" mode).
 package app
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/conduit-gw/conduit/backend"
+	"github.com/conduit-gw/conduit/internal/config"
 )
 
-// Run starts the desktop app around the gateway.
-func Run(ctx context.Context, o backend.ServeOptions) error {
+// Options are the desktop app's own settings.
+type Options struct {
+	// StartHidden starts with the window hidden (used when started at login).
+	StartHidden bool
+}
+
+// Run starts the gateway on o.Addr, opens the window, and returns after Quit (menu) or when
+// ctx ends, having stopped the gateway cleanly. Closing the window only hides it.
+func Run(ctx context.Context, o backend.ServeOptions, ao Options) error {
 	log := o.Logger
-	started := o.Started
-	o.Started = func(url string) {
-		if log != nil {
-			log.Warn("the desktop window is not available in this build yet; open the web UI in a browser", "url", url)
-		}
-		if started != nil {
-			started(url)
-		}
+	if log == nil {
+		log = slog.Default()
 	}
-	return backend.Serve(ctx, o)
+	o.Mode = "desktop"
+	o.Desktop = newNotifier(log)
+	start := newAutostart(log)
+	o.OnSettings = func(s config.Settings) { start.apply(s.Autostart) }
+	srv, err := backend.Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	if s, err := srv.Runtime.DB.GetSettings(ctx); err == nil {
+		start.apply(s.Autostart)
+	}
+	werr := runWindow(ctx, srv, o, ao, log)
+	if err := srv.Stop(); err != nil {
+		return err
+	}
+	return werr
 }

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
@@ -19,7 +20,19 @@ const sessionCookie = "conduit_session"
 const (
 	actorMasterKey = "master_key"
 	actorSession   = "session"
+	actorDesktop   = "desktop"
 )
+
+type desktopKey struct{}
+
+// DesktopHandler serves h to the desktop app's own window. Its requests never cross the
+// network (the Wails asset server calls the handler in process), so they are admitted to the
+// admin API as the "desktop" actor without a login.
+func DesktopHandler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), desktopKey{}, true)))
+	})
+}
 
 // sessions are the web UI's logins, kept in memory by the SHA-256 of their token.
 type sessions struct {
@@ -96,6 +109,10 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if ck, err := c.Cookie(sessionCookie); err == nil && s.sessions.valid(ck.Value, time.Now()) {
 			c.Set(ctxActor, actorSession)
+			return next(c)
+		}
+		if desktop, _ := c.Request().Context().Value(desktopKey{}).(bool); desktop {
+			c.Set(ctxActor, actorDesktop)
 			return next(c)
 		}
 		return &statusError{Status: http.StatusUnauthorized, Message: "log in with the master key"}

@@ -50,6 +50,8 @@ type ServeOptions struct {
 	Started func(baseURL string)
 	// Desktop shows desktop notifications (nil in headless mode).
 	Desktop notify.DesktopNotifier
+	// OnSettings is told of every settings change (the desktop app toggles autostart).
+	OnSettings func(config.Settings)
 	// StreamTTFB and StreamIdle bound a stream's first chunk and the gaps between chunks
 	// (default 120s each).
 	StreamTTFB, StreamIdle time.Duration
@@ -162,7 +164,7 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 		Gateway: gw, Store: db, Secrets: sec, Config: holder, Router: rt, Registry: reg, Metrics: m,
 		MasterKey: master, Mode: o.Mode, Version: o.Version, UI: o.UI, Logger: log,
 		DefaultPrices: defaults, ProviderClient: client, Spend: tracker,
-		Bus: bus, Notify: notes,
+		Bus: bus, Notify: notes, OnSettings: o.OnSettings,
 		Admission: admission.New(16*runtime.GOMAXPROCS(0), 512*runtime.GOMAXPROCS(0), 250*time.Millisecond),
 	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -176,6 +178,31 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 // Serve runs the gateway until ctx ends, then shuts down cleanly: stop accepting, finish
 // in-flight requests, flush usage, close the DB.
 func Serve(ctx context.Context, o ServeOptions) error {
+	srv, err := Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-srv.failed:
+		_ = srv.Runtime.Close(context.Background())
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	return srv.Stop()
+}
+
+// Running is a gateway serving on its address.
+type Running struct {
+	Runtime *Runtime
+	URL     string
+	hs      *http.Server
+	o       ServeOptions
+	log     *slog.Logger
+	failed  chan error
+}
+
+// Start builds the gateway and serves it on o.Addr in the background.
+func Start(ctx context.Context, o ServeOptions) (*Running, error) {
 	log := o.Logger
 	if log == nil {
 		log = slog.Default()
@@ -185,15 +212,15 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	rt, err := Build(ctx, o)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		_ = rt.Close(context.Background())
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return startupErr("cannot listen on %s: the address is already in use (is another Conduit running? use --addr)", o.Addr)
+			return nil, startupErr("cannot listen on %s: the address is already in use (is another Conduit running? use --addr)", o.Addr)
 		}
-		return startupErr("cannot listen on %s: %v", o.Addr, err)
+		return nil, startupErr("cannot listen on %s: %v", o.Addr, err)
 	}
 	hs := &http.Server{
 		Handler:           rt.Handler,
@@ -201,35 +228,39 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(ln) }()
-	base := "http://" + ln.Addr().String()
-	log.Info("conduit is serving", "url", base, "mode", o.Mode, "data_dir", o.DataDir,
+	r := &Running{Runtime: rt, URL: "http://" + ln.Addr().String(), hs: hs, o: o, log: log, failed: make(chan error, 1)}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			r.failed <- err
+		}
+	}()
+	log.Info("conduit is serving", "url", r.URL, "mode", o.Mode, "data_dir", o.DataDir,
 		"secrets", rt.Secrets.Backend(), "version", o.Version)
 	if o.Started != nil {
-		o.Started(base)
+		o.Started(r.URL)
 	}
+	return r, nil
+}
 
-	select {
-	case err := <-serveErr:
-		_ = rt.Close(context.Background())
-		return fmt.Errorf("http server: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: finishing in-flight requests")
-	rt.Bus.Close() // ends live event streams, which would otherwise hold Shutdown open
-	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+// Failed reports a serving error (the listener died).
+func (r *Running) Failed() <-chan error { return r.failed }
+
+// Stop stops accepting, finishes in-flight requests (bounded by ShutdownTimeout), flushes
+// every usage record and closes the database.
+func (r *Running) Stop() error {
+	r.log.Info("shutting down: finishing in-flight requests")
+	r.Runtime.Bus.Close() // ends live event streams, which would otherwise hold Shutdown open
+	sctx, cancel := context.WithTimeout(context.Background(), r.o.ShutdownTimeout)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		log.Warn("in-flight requests did not finish in time; closing them", "err", err)
-		_ = hs.Close()
+	if err := r.hs.Shutdown(sctx); err != nil {
+		r.log.Warn("in-flight requests did not finish in time; closing them", "err", err)
+		_ = r.hs.Close()
 	}
-	written := func() uint64 { return rt.Usage.Written() }
-	if err := rt.Close(sctx); err != nil {
-		log.Error("usage records not flushed", "err", err)
+	if err := r.Runtime.Close(sctx); err != nil {
+		r.log.Error("usage records not flushed", "err", err)
 		return fmt.Errorf("flushing usage: %w", err)
 	}
-	log.Info("stopped cleanly", "usage_rows_written", written(), "usage_rows_dropped", rt.Usage.Dropped())
+	r.log.Info("stopped cleanly", "usage_rows_written", r.Runtime.Usage.Written(), "usage_rows_dropped", r.Runtime.Usage.Dropped())
 	return nil
 }
 

@@ -1,0 +1,86 @@
+//go:build desktop && !headless
+
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	goruntime "runtime"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/menu"
+	"github.com/wailsapp/wails/v2/pkg/menu/keys"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/conduit-gw/conduit/backend"
+)
+
+// runWindow opens the Wails window on the admin UI. Its requests reach the gateway's handler
+// in process; closing the window hides it (the gateway keeps serving local tools) until Quit.
+func runWindow(ctx context.Context, srv *backend.Running, o backend.ServeOptions, ao Options, log *slog.Logger) error {
+	var wctx context.Context
+	ready := make(chan struct{})
+	quit := func() {
+		<-ready
+		runtime.Quit(wctx)
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			quit()
+		case err := <-srv.Failed():
+			log.Error("gateway stopped serving", "err", err)
+			quit()
+		}
+	}()
+	m := menu.NewMenu()
+	file := m.AddSubmenu("Conduit")
+	file.AddText("Show Window", keys.CmdOrCtrl("0"), func(*menu.CallbackData) { runtime.WindowShow(wctx) })
+	file.AddText("Reload", keys.CmdOrCtrl("r"), func(*menu.CallbackData) { runtime.WindowReloadApp(wctx) })
+	file.AddText("Open in Browser", nil, func(*menu.CallbackData) { runtime.BrowserOpenURL(wctx, srv.URL) })
+	file.AddSeparator()
+	file.AddText("Hide Window", keys.CmdOrCtrl("w"), func(*menu.CallbackData) { runtime.WindowHide(wctx) })
+	file.AddText("Quit Conduit", keys.CmdOrCtrl("q"), func(*menu.CallbackData) { runtime.Quit(wctx) })
+	if goruntime.GOOS == "darwin" { // a role menu: on Linux it has no items and Wails trips on it
+		m.Append(menu.EditMenu())
+	}
+
+	return wails.Run(&options.App{
+		Title:             "Conduit",
+		Width:             1280,
+		Height:            820,
+		MinWidth:          1024,
+		MinHeight:         640,
+		StartHidden:       ao.StartHidden,
+		HideWindowOnClose: true,
+		Menu:              m,
+		AssetServer: &assetserver.Options{
+			Assets:  o.UI,
+			Handler: logRequests(log, backend.DesktopHandler(srv.Runtime.Handler)),
+		},
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId: "dev.conduit.gateway",
+			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
+				runtime.WindowUnminimise(wctx)
+				runtime.WindowShow(wctx)
+			},
+		},
+		OnStartup: func(c context.Context) {
+			wctx = c
+			close(ready)
+		},
+		Linux: &linux.Options{ProgramName: "conduit"},
+	})
+}
+
+// logRequests logs the window's API requests at debug level.
+func logRequests(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.Debug("window request", "method", r.Method, "url", r.URL.String())
+		h.ServeHTTP(w, r)
+	})
+}
