@@ -11,4 +11,6 @@ import (
 // The server build has no window: it is always headless.
 const defaultHeadless = true
 
-func runDesktop(ctx context.Context, o backend.ServeOptions, _ bool) error { return backend.Serve(ctx, o) }
+func runDesktop(ctx context.Context, o backend.ServeOptions, _ bool) error {
+	return backend.Serve(ctx, o)
+}
