@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -331,5 +332,26 @@ func TestLogBodiesOnlyWhenEnabled(t *testing.T) {
 	}
 	if status, _ := e.admin("GET", "/admin/logs/req_nope", nil); status != 404 {
 		t.Fatalf("unknown log id: %d", status)
+	}
+}
+
+// TestDesktopWindowIsAdmitted: requests from the desktop window (in process) reach the admin
+// API without a login and are audited as the desktop actor; the same request over the network
+// is refused.
+func TestDesktopWindowIsAdmitted(t *testing.T) {
+	e := newEnv(t)
+	h := DesktopHandler(e.rt.Handler)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/admin/keys", strings.NewReader(`{"name":"from-window"}`))
+	req.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(rec, req)
+	if rec.Code != 201 {
+		t.Fatalf("window request: %d %s", rec.Code, rec.Body)
+	}
+	if row := e.mustAdmin(200, "GET", "/admin/audit?limit=1", nil)["data"].([]any)[0].(map[string]any); row["actor"] != "desktop" {
+		t.Fatalf("audit actor %v", row["actor"])
+	}
+	if resp, _ := e.do("POST", "/admin/keys", map[string]any{"name": "from-network"}, nil); resp.StatusCode != 401 {
+		t.Fatalf("network request without credentials: %d", resp.StatusCode)
 	}
 }
