@@ -1,6 +1,6 @@
 // Development mock of the Conduit admin + /v1 API (SPEC §3), serving dist/ at /.
 // Not the real thing: the real target is the Go server. Usage:
-//   node e2e/mock-server.mjs [--port 18801] [--missing]   (--missing: 404 the "coming later" endpoints)
+//   node e2e/mock-server.mjs [--port 18801]
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,19 @@ import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 const port = Number(args[args.indexOf('--port') + 1] || 0) || 18801;
-const missing = args.includes('--missing');
+// Live event stream clients (/admin/events) and the last event id.
+const streams = new Set();
+const keyIds = new Map(); // plaintext key -> key id
+let eventId = Date.now() * 1000;
+function publish(kind, data) {
+  eventId++;
+  for (const res of streams) res.write(`id: ${eventId}\nevent: ${kind}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+function notify(n) {
+  const row = { id: id(), time: now(), read: false, ...n };
+  db.notifications.unshift(row);
+  publish('notification', row);
+}
 const MASTER = process.env.CONDUIT_MASTER_KEY || 'mock-master-key';
 const dist = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
@@ -205,7 +217,6 @@ async function admin(req, res, url) {
     return send(res, 200, { ok: true }, { 'Set-Cookie': 'conduit_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict' });
   }
   if (!authed(req)) return fail(res, 401, 'unauthorized');
-  if (missing && ['notifications', 'events', 'audit'].includes(r)) return fail(res, 404, 'not found');
   const q = url.searchParams;
   switch (r) {
     case 'system':
@@ -234,6 +245,7 @@ async function admin(req, res, url) {
         const key = 'condt_' + crypto.randomBytes(32).toString('base64url');
         const row = { max_budget: null, budget_duration: 'total', rpm: null, rpd: null, tpm: null, allowed_models: [], expires_at: null, enabled: true, metadata: {}, ...b, id: id(), key_prefix: key.slice(0, 12), spend: 0, budget_reset_at: null, created_at: now(), updated_at: now() };
         db.keys.push(row);
+        keyIds.set(key, row.id);
         audit('create', 'keys', row.id, null, row);
         return send(res, 201, { ...row, key });
       }
@@ -259,6 +271,10 @@ async function admin(req, res, url) {
       }
       break;
     case 'logs': {
+      if (parts[2]) {
+        const row = db.logs.find((l) => l.id === parts[2]);
+        return row ? send(res, 200, { ...row, request_body: null, response_body: null }) : fail(res, 404, 'request log not found');
+      }
       let list = db.logs;
       if (q.get('key_id')) list = list.filter((l) => l.key_id === q.get('key_id'));
       if (q.get('model')) list = list.filter((l) => l.alias === q.get('model'));
@@ -273,27 +289,55 @@ async function admin(req, res, url) {
       return send(res, 200, page(list, q));
     }
     case 'notifications':
-      if (req.method === 'GET' && !parts[2]) return send(res, 200, { data: db.notifications });
+      if (req.method === 'GET' && !parts[2]) {
+        const unread = db.notifications.filter((n) => !n.read).length;
+        let list = q.get('unread') === '1' ? db.notifications.filter((n) => !n.read) : db.notifications;
+        list = list.slice(0, Number(q.get('limit')) || 50);
+        return send(res, 200, { data: list, unread });
+      }
       if (req.method === 'POST' && parts[2] === 'read-all') {
+        const marked = db.notifications.filter((n) => !n.read).length;
         db.notifications.forEach((n) => (n.read = true));
-        return send(res, 200, { ok: true });
+        return send(res, 200, { ok: true, marked });
       }
       if (req.method === 'POST' && parts[3] === 'read') {
         const n = db.notifications.find((x) => x.id === parts[2]);
-        if (!n) return fail(res, 404, 'not found');
+        if (!n) return fail(res, 404, 'notification not found');
         n.read = true;
-        return send(res, 200, n);
+        return send(res, 200, { ok: true });
       }
       break;
     case 'events': {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
-      res.write(': hello\n\n');
-      const t = setInterval(() => res.write(`event: live\ndata: {"requests":${db.logs.length}}\n\n`), 15000);
-      req.on('close', () => clearInterval(t));
+      res.write('retry: 3000\n: connected\n\n');
+      streams.add(res);
+      const t = setInterval(() => res.write(': ping\n\n'), 15000);
+      req.on('close', () => {
+        clearInterval(t);
+        streams.delete(res);
+      });
       return;
     }
   }
   return fail(res, 404, 'not found');
+}
+
+/** Logs a request, charges its key and raises the budget notification, like the real server. */
+function charge(requestId, auth, alias, pt, ct) {
+  const key = db.keys.find((k) => k.id === keyIds.get(auth));
+  const cost = (pt * 0.15 + ct * 0.6) / 1e6;
+  db.logs.unshift({
+    id: requestId, time: now(), key_id: key?.id ?? '', alias, provider_id: db.models.find((m) => m.alias === alias)?.provider_id ?? '',
+    provider_model: db.models.find((m) => m.alias === alias)?.provider_model ?? '', status: 200, error_code: '', latency_ms: 40, ttfb_ms: 10,
+    overhead_ms: 0.3, prompt_tokens: pt, completion_tokens: ct, cost, stream: true, attempts: 1, client_ip: '127.0.0.1',
+  });
+  if (!key) return;
+  const before = key.spend;
+  key.spend += cost;
+  publish('key_spend', { key_id: key.id, spend: key.spend, max_budget: key.max_budget });
+  if (key.max_budget && before < key.max_budget && key.spend >= key.max_budget) {
+    notify({ type: 'budget', severity: 'critical', title: `Key "${key.name}" reached 100% of its budget`, body: `Key "${key.name}" (${key.id}) has spent its budget.`, key_id: key.id });
+  }
 }
 
 async function v1(req, res, url) {
@@ -309,7 +353,8 @@ async function v1(req, res, url) {
     const last = b.messages[b.messages.length - 1];
     const text = typeof last.content === 'string' ? last.content : last.content.map((p) => (p.type === 'text' ? p.text : '[image]')).join(' ');
     const answer = `You said: **${text}**\n\n\`\`\`js\nconsole.log("hi")\n\`\`\`\n\n<img src=x onerror=alert(1)>`;
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'x-request-id': id(), 'x-conduit-provider': 'mock' });
+    const requestId = id();
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'x-request-id': requestId, 'x-conduit-provider': 'mock' });
     const tokens = answer.match(/.{1,6}/gs);
     let i = 0;
     const t = setInterval(() => {
@@ -321,6 +366,7 @@ async function v1(req, res, url) {
         res.write(`data: ${JSON.stringify({ id: 'c1', choices: [], usage: { prompt_tokens: 12, completion_tokens: tokens.length } })}\n\n`);
         res.write('data: [DONE]\n\n');
         res.end();
+        charge(requestId, auth, b.model, 12, tokens.length);
       }
     }, 30);
     req.on('close', () => clearInterval(t));
@@ -346,4 +392,4 @@ http
       fail(res, 500, String(e));
     }
   })
-  .listen(port, '127.0.0.1', () => console.log(`mock conduit on http://127.0.0.1:${port} (master key ${MASTER})${missing ? ' [coming-later endpoints 404]' : ''}`));
+  .listen(port, '127.0.0.1', () => console.log(`mock conduit on http://127.0.0.1:${port} (master key ${MASTER})`));

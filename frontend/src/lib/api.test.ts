@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, errorFromResponse, getLogs, keys, login, onUnauthorized, providers, query, streamChat, listClientModels } from './api';
+import { ApiError, errorFromResponse, getLogs, keys, login, notifications, onUnauthorized, providers, query, streamChat, listClientModels } from './api';
 import type { ChatStreamItem } from './sse';
 
 function json(status: number, body: unknown): Response {
@@ -164,5 +164,27 @@ describe('streamChat', () => {
   it('surfaces HTTP errors before the stream', async () => {
     fetchMock.mockResolvedValue(json(429, { error: { message: 'rate limit', code: 'rate_limit_exceeded' } }));
     await expect(streamChat('k', { model: 'm', messages: [], stream: true }, () => {})).rejects.toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+  });
+});
+
+describe('notifications', () => {
+  it('asks for unread ones and reads the server unread count', async () => {
+    fetchMock.mockResolvedValue(json(200, { data: [{ id: 'n1', read: false }], unread: 9 }));
+    const res = await notifications.list({ limit: 20, unread: true });
+    expect(fetchMock.mock.calls[0][0]).toBe('/admin/notifications?limit=20&unread=1');
+    expect(res).toEqual({ data: [{ id: 'n1', read: false }], unread: 9 });
+  });
+
+  it('counts unread itself when the server does not say', async () => {
+    fetchMock.mockResolvedValue(json(200, { data: [{ id: 'a', read: false }, { id: 'b', read: true }] }));
+    expect((await notifications.list()).unread).toBe(1);
+    expect(fetchMock.mock.calls[0][0]).toBe('/admin/notifications');
+  });
+
+  it('marks read by id', async () => {
+    fetchMock.mockResolvedValue(json(200, { ok: true }));
+    await notifications.markRead('n/1');
+    expect(fetchMock.mock.calls[0][0]).toBe('/admin/notifications/n%2F1/read');
+    expect((fetchMock.mock.calls[0][1] as RequestInit).method).toBe('POST');
   });
 });

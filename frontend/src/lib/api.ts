@@ -268,9 +268,19 @@ export async function getAudit(q: AuditQuery, signal?: AbortSignal): Promise<Pag
 }
 
 export const notifications = {
-  list: () => list<Notification>('/admin/notifications'),
+  /** Newest first, with the server's total unread count. */
+  list: async (q: { limit?: number; unread?: boolean } = {}, signal?: AbortSignal): Promise<{ data: Notification[]; unread: number }> => {
+    const res = await request<{ data: Notification[] | null; unread?: number }>(
+      'GET',
+      '/admin/notifications' + query({ limit: q.limit, unread: q.unread ? 1 : undefined }),
+      undefined,
+      { signal },
+    );
+    const data = res?.data ?? [];
+    return { data, unread: typeof res?.unread === 'number' ? res.unread : data.filter((n) => !n.read).length };
+  },
   markRead: (id: string) => request<unknown>('POST', `/admin/notifications/${enc(id)}/read`),
-  markAllRead: () => request<unknown>('POST', '/admin/notifications/read-all'),
+  markAllRead: () => request<{ ok: boolean; marked?: number }>('POST', '/admin/notifications/read-all'),
 };
 
 /** Reads an SSE response body to its end, calling onEvent for each event. */
@@ -294,17 +304,6 @@ async function readEvents(res: Response, onEvent: (ev: ServerEvent) => boolean |
   } finally {
     reader.releaseLock();
   }
-}
-
-/**
- * Subscribes to /admin/events (SSE) until signal aborts or the stream ends. Rejects with
- * ApiError (404 while the server does not offer the stream yet).
- */
-export async function streamEvents(onEvent: (ev: ServerEvent) => void, signal: AbortSignal): Promise<void> {
-  const res = await send('GET', '/admin/events', undefined, { signal, headers: { Accept: 'text/event-stream' } });
-  await readEvents(res, (ev) => {
-    onEvent(ev);
-  });
 }
 
 // ---- client API (/v1), authenticated by a virtual key or the master key ----

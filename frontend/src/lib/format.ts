@@ -19,6 +19,10 @@ export function fmtUsd(n: number | null | undefined, digits?: number): string {
 export function fmtMs(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   if (n >= 10000) return (n / 1000).toFixed(1) + ' s';
+  // Sub-10 ms timings (Conduit's own overhead) need their decimals.
+  if (n > 0 && n < 0.01) return '<0.01 ms';
+  if (n > 0 && n < 1) return n.toFixed(2) + ' ms';
+  if (n > 0 && n < 10) return n.toFixed(1) + ' ms';
   return Math.round(n).toLocaleString('en-US') + ' ms';
 }
 
@@ -130,3 +134,22 @@ export const PROVIDER_DEFAULT_URLS: Record<string, string> = {
   ollama: 'http://localhost:11434',
   openai_compatible: 'https://host/v1',
 };
+
+/** Badge class for a notification severity (info, warning, critical). */
+export function severityClass(s: string): 'err' | 'warn' | 'ok' | 'info' {
+  if (s === 'critical' || s === 'error') return 'err';
+  if (s === 'warning' || s === 'warn') return 'warn';
+  if (s === 'success') return 'ok';
+  return 'info';
+}
+
+/** "14:03:07" for today, else "Nov 26, 14:03" (local time), for dense live tables. */
+export function fmtClock(iso: string | null | undefined, now = new Date()): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  return today
+    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+    : d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+}

@@ -1,74 +1,95 @@
-// Live state shared by the shell: unread notifications and the /admin/events stream.
+// The shell's live connection: /admin/events feeds the notification store, provider health
+// and key spend; its state is shown next to the bell.
 
-import { ApiError, notifications, streamEvents } from './api';
-import type { Notification, ServerEvent } from './types';
+import { ApiError, getSystem } from './api';
+import { EventStream, type StreamState } from './events';
+import { health, isHealthEvent } from './health.svelte';
+import { isNotification, notificationStore } from './notifications.svelte';
 import { toasts } from './toast.svelte';
 
-class Live {
-  unread = $state(0);
-  /** false once the server answered 404 for notifications (feature not there yet). */
-  available = $state(true);
-  connected = $state(false);
-  /** Bumped on every event, so pages can refresh. */
-  tick = $state(0);
-  lastEvent = $state<ServerEvent | null>(null);
-  private abort: AbortController | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+export const EVENT_KINDS = ['notification', 'key_spend', 'provider_health', 'request'] as const;
 
-  async refreshUnread() {
-    try {
-      const list = await notifications.list();
-      this.unread = list.filter((n) => !n.read).length;
-      this.available = true;
-    } catch (e) {
-      if (e instanceof ApiError && (e.status === 404 || e.status === 501)) this.available = false;
-    }
-  }
+export interface KeySpend {
+  key_id: string;
+  spend: number;
+  max_budget: number | null;
+}
+
+function isKeySpend(v: unknown): v is KeySpend {
+  return !!v && typeof v === 'object' && typeof (v as KeySpend).key_id === 'string' && typeof (v as KeySpend).spend === 'number';
+}
+
+class Live {
+  state = $state<StreamState>('idle');
+  /** Latest spend per key id from key_spend events. */
+  spend = $state<Record<string, KeySpend>>({});
+  /** Bumped when the stream came back after a drop: views reload what they show. */
+  resyncs = $state(0);
+  /** Bumped on every request / key_spend event (traffic happened). */
+  traffic = $state(0);
+  private stream: EventStream | null = null;
 
   start() {
     this.stop();
-    void this.refreshUnread();
-    this.abort = new AbortController();
-    void this.connect(this.abort.signal, 0);
+    void notificationStore.refresh();
+    this.stream = new EventStream({
+      url: '/admin/events',
+      kinds: EVENT_KINDS,
+      onEvent: (kind, data) => this.onEvent(kind, data),
+      onState: (s) => (this.state = s),
+      onOpen: (resumed) => {
+        if (resumed) {
+          void notificationStore.refresh();
+          this.resyncs++;
+        }
+      },
+      probe: async () => {
+        try {
+          await getSystem();
+          return true;
+        } catch (e) {
+          if (e instanceof ApiError && e.status === 401) return false; // signed out: the login page shows
+          throw e;
+        }
+      },
+    });
+    this.stream.start();
   }
 
   stop() {
-    this.abort?.abort();
-    this.abort = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.connected = false;
+    this.stream?.stop();
+    this.stream = null;
+    this.state = 'idle';
   }
 
-  private async connect(signal: AbortSignal, attempt: number) {
-    try {
-      this.connected = true;
-      await streamEvents((ev) => this.onEvent(ev), signal);
-    } catch (e) {
-      if (signal.aborted) return;
-      if (e instanceof ApiError && (e.status === 404 || e.status === 501 || e.status === 401)) {
-        this.connected = false;
-        return; // not offered (yet) or signed out: do not retry
-      }
-    } finally {
-      this.connected = false;
-    }
-    if (signal.aborted) return;
-    const delay = Math.min(30000, 1000 * 2 ** attempt);
-    this.timer = setTimeout(() => void this.connect(signal, attempt + 1), delay);
+  /** Signed out: forget everything user-specific. */
+  reset() {
+    this.stop();
+    notificationStore.clear();
+    health.clear();
+    this.spend = {};
   }
 
-  private onEvent(ev: ServerEvent) {
-    this.lastEvent = ev;
-    this.tick++;
-    if (ev.event === 'notification') {
-      try {
-        const n = JSON.parse(ev.data) as Notification;
-        if (!n.read) this.unread++;
-        toasts.show(n.title, n.severity === 'error' || n.severity === 'critical' ? 'err' : 'info', 6000);
-      } catch {
-        /* ignore malformed event */
-      }
+  onEvent(kind: string, data: unknown) {
+    switch (kind) {
+      case 'notification':
+        if (isNotification(data) && notificationStore.add(data)) {
+          const sev = data.severity;
+          toasts.show(data.title, sev === 'critical' || sev === 'error' ? 'err' : 'info', 6000);
+        }
+        break;
+      case 'provider_health':
+        if (isHealthEvent(data)) health.apply(data);
+        break;
+      case 'key_spend':
+        if (isKeySpend(data)) {
+          this.spend[data.key_id] = data;
+          this.traffic++;
+        }
+        break;
+      case 'request':
+        this.traffic++;
+        break;
     }
   }
 }

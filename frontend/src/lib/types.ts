@@ -226,6 +226,9 @@ export interface LogQuery {
   key_id?: string;
   model?: string;
   status?: string;
+  /** RFC 3339; served by the backend beyond SPEC §3 (rows are filtered client-side too). */
+  from?: string;
+  to?: string;
 }
 
 export interface Page<T> {
@@ -265,6 +268,8 @@ export interface Notification {
   provider_id?: string;
   time: string;
   read: boolean;
+  /** Stable key of the condition and period it fired for (budget, expiry). */
+  dedupe?: string;
 }
 
 export interface AuditEntry {

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { fmtClock, fmtMs, fmtUsd, severityClass } from './format';
+
+describe('fmtMs', () => {
+  it('keeps decimals for small timings', () => {
+    expect(fmtMs(0)).toBe('0 ms');
+    expect(fmtMs(0.314)).toBe('0.31 ms');
+    expect(fmtMs(1.64)).toBe('1.6 ms');
+    expect(fmtMs(250.4)).toBe('250 ms');
+    expect(fmtMs(12345)).toBe('12.3 s');
+    expect(fmtMs(null)).toBe('—');
+  });
+});
+
+describe('fmtUsd', () => {
+  it('shows tiny amounts with enough digits', () => {
+    expect(fmtUsd(0.0000135)).toBe('$0.000014');
+    expect(fmtUsd(12.5)).toBe('$12.50');
+  });
+});
+
+describe('severityClass', () => {
+  it('maps severities to badge classes', () => {
+    expect(severityClass('critical')).toBe('err');
+    expect(severityClass('warning')).toBe('warn');
+    expect(severityClass('info')).toBe('info');
+  });
+});
+
+describe('fmtClock', () => {
+  it('drops the date for today', () => {
+    const now = new Date(2026, 10, 26, 15, 0, 0);
+    expect(fmtClock(new Date(2026, 10, 26, 14, 3, 7).toISOString(), now)).toMatch(/14.03.07/);
+    expect(fmtClock(new Date(2026, 10, 25, 14, 3, 7).toISOString(), now)).toMatch(/25/);
+    expect(fmtClock('')).toBe('—');
+  });
+});
