@@ -126,10 +126,11 @@ func keyName(k config.Key) string {
 	return k.ID
 }
 
-// usd formats dollars with cents, or more digits for sub-cent amounts.
+// usd formats dollars with cents, or with three significant digits for sub-cent amounts
+// ($0.000123), so tiny budgets stay readable.
 func usd(v float64) string {
 	if v != 0 && v < 0.01 && v > -0.01 {
-		return "$" + strconv.FormatFloat(v, 'f', 4, 64)
+		return "$" + strconv.FormatFloat(v, 'g', 3, 64)
 	}
 	return "$" + strconv.FormatFloat(v, 'f', 2, 64)
 }

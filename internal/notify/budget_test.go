@@ -117,7 +117,7 @@ func TestBudgetBody(t *testing.T) {
 	key.BudgetDuration, key.ID, key.Name, key.MaxBudget = config.BudgetTotal, "key_2", "", ptr(0.01)
 	e.svc.Budget().Observe(key, 0.005, t0)
 	pub = e.published(t)
-	if len(pub) != 2 || !strings.HasSuffix(pub[1].Body, "$0.0050 of its $0.01 total budget "+
+	if len(pub) != 2 || !strings.HasSuffix(pub[1].Body, "$0.005 of its $0.01 total budget "+
 		"(50%). It is a total budget and does not reset.") ||
 		pub[1].Title != `Key "key_2" reached 50% of its budget` {
 		t.Fatalf("total: %+v", pub[1])
