@@ -36,6 +36,10 @@ func scanLog(s scanner) (usage.Record, error) {
 // InsertLogs writes a batch of request log rows in one transaction with one prepared
 // statement. Rows with an empty ID get one ("req_…"), rows with a zero Time get now; the
 // caller's slice is not modified. Rows whose id already exists are skipped.
+//
+// The rows actually inserted are aggregated in Go and added to the usage_hourly rollup in the
+// same transaction (one upsert per hour, key, alias and provider of the batch), so a retried
+// batch is neither stored nor counted twice.
 func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 	if len(recs) == 0 {
 		return nil
@@ -54,8 +58,12 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 		return wrapErr("insert logs", err)
 	}
 	defer stmt.Close()
-	var bodyStmt *sql.Stmt
-	var ts int64
+	var (
+		bodyStmt *sql.Stmt
+		res      sql.Result
+		ts, n    int64
+		rollup   = rollupBatch{}
+	)
 	for i := range recs {
 		r := &recs[i]
 		id := r.ID
@@ -67,11 +75,18 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 		} else {
 			ts = toMS(r.Time)
 		}
-		if _, err = stmt.ExecContext(ctx, id, ts, r.KeyID, r.Endpoint, r.Alias, r.ProviderID,
+		res, err = stmt.ExecContext(ctx, id, ts, r.KeyID, r.Endpoint, r.Alias, r.ProviderID,
 			r.ProviderModel, r.Status, r.ErrorCode, r.ErrorMessage, r.LatencyMS, r.TTFBMS,
 			r.OverheadMS, r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.Cost, r.Stream,
-			r.Estimated, r.Attempts, r.ClientIP); err != nil {
+			r.Estimated, r.Attempts, r.ClientIP)
+		if err != nil {
 			return wrapErr("insert logs", err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return wrapErr("insert logs", err)
+		}
+		if n == 1 { // 0: the id already existed (a retried batch); it is counted already
+			rollup.addRecord(ts, r)
 		}
 		if len(r.RequestBody) == 0 && len(r.ResponseBody) == 0 {
 			continue
@@ -85,6 +100,9 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 		if _, err = bodyStmt.ExecContext(ctx, id, string(r.RequestBody), string(r.ResponseBody)); err != nil {
 			return wrapErr("insert logs", err)
 		}
+	}
+	if err = rollup.flush(ctx, tx, &d.upserts); err != nil {
+		return wrapErr("insert logs: usage rollup", err)
 	}
 	if err = tx.Commit(); err != nil {
 		return wrapErr("insert logs", err)
@@ -180,7 +198,10 @@ func whereClause(conds []string) string {
 const pruneChunk = 5000
 
 // PruneLogs deletes request logs (and their bodies) older than before, in chunks of a few
-// thousand rows per transaction. It returns the number of log rows deleted.
+// thousand rows per transaction, then the usage_hourly rows of the hours that end at or before
+// it; the hour containing before is rebuilt from the log rows left. It returns the number of log
+// rows deleted. If it stops early (ctx, error), the rollup may still count some deleted rows
+// until the next PruneLogs.
 func (d *DB) PruneLogs(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	cut := toMS(before)
@@ -194,7 +215,7 @@ func (d *DB) PruneLogs(ctx context.Context, before time.Time) (int64, error) {
 			return total, err
 		}
 		if n < pruneChunk {
-			return total, nil
+			return total, d.pruneRollup(ctx, cut)
 		}
 	}
 }

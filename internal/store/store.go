@@ -32,16 +32,14 @@ var (
 	ErrForeignKey = errors.New("referenced record does not exist")
 )
 
-const (
-	driverName   = "sqlite"
-	readPoolSize = 4
-)
+const readPoolSize = 4
 
 // DB is the SQLite store. It is safe for concurrent use.
 type DB struct {
-	path string
-	w    *sql.DB // single writer connection
-	r    *sql.DB // read-only pool
+	path    string
+	w       *sql.DB     // single writer connection
+	r       *sql.DB     // read-only pool
+	upserts rollupStmts // prepared once on w (rollup.go)
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the latest schema.
@@ -83,7 +81,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		_ = w.Close()
 		return nil, openError(path, err)
 	}
-	return &DB{path: path, w: w, r: r}, nil
+	d := &DB{path: path, w: w, r: r}
+	if err := d.upserts.prepare(ctx, w); err != nil {
+		_ = r.Close()
+		_ = w.Close()
+		return nil, openError(path, err)
+	}
+	return d, nil
 }
 
 func writerDSN(path string) string {
@@ -123,7 +127,7 @@ func (d *DB) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, _ = d.w.ExecContext(ctx, "PRAGMA optimize")
-	return errors.Join(d.r.Close(), d.w.Close())
+	return errors.Join(d.upserts.close(), d.r.Close(), d.w.Close())
 }
 
 // Ping checks that the database answers a query (used by /ready).

@@ -1,0 +1,223 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/conduit-gw/conduit/internal/usage"
+)
+
+// The usage_hourly rollup (migration 00003) holds one row per (UTC hour, key_id, alias,
+// provider_id) with the request, token, cost, spend and error totals of the request_logs rows
+// of that hour, and the same totals packed with a latency histogram in its stats column
+// (stats.go, latency.go). It is kept exact:
+//
+//   - InsertLogs aggregates the rows it actually inserted (RowsAffected 1, not the ids it
+//     skipped) in Go and upserts one row per group, in its own transaction, so a retried batch
+//     is not counted twice and a failed one not at all;
+//   - PruneLogs deletes the hours that end at or before its cutoff and rebuilds the hour the
+//     cutoff falls in from the log rows left;
+//   - migration 00003 backfilled it from the logs of an upgraded database.
+
+const hourMS = 60 * 60 * 1000
+
+// floorHour returns the start of the hour holding ms.
+func floorHour(ms int64) int64 {
+	h := ms / hourMS * hourMS
+	if h > ms {
+		h -= hourMS
+	}
+	return h
+}
+
+// ceilHour returns the first hour start at or after ms.
+func ceilHour(ms int64) int64 {
+	h := floorHour(ms)
+	if h < ms {
+		h += hourMS
+	}
+	return h
+}
+
+type rollupKey struct {
+	hour                   int64
+	keyID, alias, provider string
+}
+
+type rollupAgg struct {
+	requests, prompt, completion, errors int64
+	cost, spend                          float64
+	lat                                  []uint16 // one bucket index per request
+}
+
+// rollupBatch aggregates log rows in Go so that a batch costs one upsert per group (and about
+// one statement per 64 groups).
+type rollupBatch map[rollupKey]*rollupAgg
+
+func (b rollupBatch) add(ts int64, keyID, alias, provider string, status int,
+	latencyMS float64, prompt, completion int64, cost float64) {
+	k := rollupKey{floorHour(ts), keyID, alias, provider}
+	a := b[k]
+	if a == nil {
+		a = &rollupAgg{}
+		b[k] = a
+	}
+	a.requests++
+	a.prompt += prompt
+	a.completion += completion
+	a.cost += cost
+	if status >= 400 {
+		a.errors++
+	} else {
+		a.spend += cost
+	}
+	a.lat = append(a.lat, uint16(histBucket(latencyMS)))
+}
+
+func (b rollupBatch) addRecord(ts int64, r *usage.Record) {
+	b.add(ts, r.KeyID, r.Alias, r.ProviderID, r.Status, r.LatencyMS,
+		int64(r.PromptTokens), int64(r.CompletionTokens), r.Cost)
+}
+
+// rollupChunks are the group counts of the prepared upsert statements, largest first: a
+// batch of n groups takes about n/64 + a few statements, each prepared once per DB.
+var rollupChunks = [...]int{64, 16, 4, 1}
+
+// rollupStmts are the upserts of rollupChunks, prepared on the writer pool; Tx.StmtContext
+// reuses them on its single connection.
+type rollupStmts [len(rollupChunks)]*sql.Stmt
+
+func (s *rollupStmts) prepare(ctx context.Context, w *sql.DB) error {
+	for i, n := range rollupChunks {
+		var err error
+		if s[i], err = w.PrepareContext(ctx, rollupUpsertSQL(n)); err != nil {
+			return fmt.Errorf("prepare usage rollup upsert: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *rollupStmts) close() error {
+	var errs []error
+	for _, st := range s {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// rollupUpsertSQL returns the statement adding n groups of a batch (11 parameters each);
+// conduit_stats_merge (udf.go) sums the packed stats.
+func rollupUpsertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO usage_hourly (hour, key_id, alias, provider_id, requests,
+		prompt_tokens, completion_tokens, cost, spend, errors, stats) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(`
+		ON CONFLICT (hour, key_id, alias, provider_id) DO UPDATE SET
+			requests = requests + excluded.requests,
+			prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+			completion_tokens = completion_tokens + excluded.completion_tokens,
+			cost = cost + excluded.cost,
+			spend = spend + excluded.spend,
+			errors = errors + excluded.errors,
+			stats = conduit_stats_merge(stats, excluded.stats)`)
+	return b.String()
+}
+
+// flush adds the batch to usage_hourly inside tx, in primary-key order, with as few of the
+// prepared upserts as the rollupChunks sizes allow.
+func (b rollupBatch) flush(ctx context.Context, tx *sql.Tx, stmts *rollupStmts) error {
+	if len(b) == 0 {
+		return nil
+	}
+	keys := make([]rollupKey, 0, len(b))
+	for k := range b {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y rollupKey) int {
+		return cmp.Or(cmp.Compare(x.hour, y.hour), cmp.Compare(x.keyID, y.keyID),
+			cmp.Compare(x.alias, y.alias), cmp.Compare(x.provider, y.provider))
+	})
+	var (
+		txStmts rollupStmts
+		args    = make([]any, 0, 11*min(len(keys), rollupChunks[0]))
+	)
+	for len(keys) > 0 {
+		i := slices.IndexFunc(rollupChunks[:], func(n int) bool { return n <= len(keys) })
+		if txStmts[i] == nil {
+			txStmts[i] = tx.StmtContext(ctx, stmts[i]) // closed with the transaction
+		}
+		args = args[:0]
+		for _, k := range keys[:rollupChunks[i]] {
+			a := b[k]
+			stats := appendStats(nil, &usageStats{prompt: a.prompt, completion: a.completion,
+				errors: a.errors, cost: a.cost, bins: binsOf(a.lat)})
+			args = append(args, k.hour, k.keyID, k.alias, k.provider, a.requests, a.prompt,
+				a.completion, a.cost, a.spend, a.errors, stats)
+		}
+		if _, err := txStmts[i].ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		keys = keys[rollupChunks[i]:]
+	}
+	return nil
+}
+
+// rollupHourSQL rolls up the log rows of [?, ?) (whole hours). It is the backfill of migration
+// 00003 restricted to a time range; keep the two in step.
+const rollupHourSQL = `INSERT INTO usage_hourly (hour, key_id, alias, provider_id, requests,
+		prompt_tokens, completion_tokens, cost, spend, errors, stats)
+	SELECT time - (time % 3600000 + 3600000) % 3600000, key_id, alias, provider_id, COUNT(*),
+		SUM(prompt_tokens), SUM(completion_tokens), TOTAL(cost),
+		TOTAL(CASE WHEN status < 400 THEN cost ELSE 0 END), SUM(status >= 400),
+		conduit_stats(prompt_tokens, completion_tokens, status, cost, latency_ms)
+	FROM request_logs WHERE time >= ? AND time < ?
+	GROUP BY 1, 2, 3, 4`
+
+// pruneRollup deletes the usage_hourly hours that end at or before cut and, when cut falls
+// inside an hour whose rollup no longer matches its log rows, rebuilds that hour from them.
+func (d *DB) pruneRollup(ctx context.Context, cut int64) (err error) {
+	tx, err := d.w.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr("prune usage rollup", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	h := floorHour(cut)
+	if _, err = tx.ExecContext(ctx, `DELETE FROM usage_hourly WHERE hour < ?`, h); err != nil {
+		return wrapErr("prune usage rollup", err)
+	}
+	if h < cut {
+		var rolled, logged int64
+		if err = tx.QueryRowContext(ctx, `SELECT
+			(SELECT IFNULL(SUM(requests), 0) FROM usage_hourly WHERE hour = ?),
+			(SELECT COUNT(*) FROM request_logs WHERE time >= ? AND time < ?)`,
+			h, h, h+hourMS).Scan(&rolled, &logged); err != nil {
+			return wrapErr("prune usage rollup", err)
+		}
+		if rolled != logged {
+			if _, err = tx.ExecContext(ctx, `DELETE FROM usage_hourly WHERE hour = ?`, h); err != nil {
+				return wrapErr("prune usage rollup", err)
+			}
+			if _, err = tx.ExecContext(ctx, rollupHourSQL, h, h+hourMS); err != nil {
+				return wrapErr("prune usage rollup", err)
+			}
+		}
+	}
+	return wrapErr("prune usage rollup", tx.Commit())
+}
