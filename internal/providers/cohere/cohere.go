@@ -159,10 +159,7 @@ func (c *Client) readJSON(hreq *http.Request) ([]byte, error) {
 	return out, nil
 }
 
-func malformed(cause error) *llm.Error {
-	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: "cohere returned a malformed response", Retryable: true, Cause: cause}
-}
+func malformed(cause error) *llm.Error { return providers.Malformed(Type, cause) }
 
 // Chat sends a non-streamed chat completion.
 func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (*llm.Response, error) {

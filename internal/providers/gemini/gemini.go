@@ -227,10 +227,7 @@ func hasTopLevelError(data []byte) bool {
 	return r.Exists() && r.Type != gjson.Null && r.Type != gjson.False
 }
 
-func malformed(cause error) *llm.Error {
-	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: "gemini returned a malformed response", Retryable: true, Cause: cause}
-}
+func malformed(cause error) *llm.Error { return providers.Malformed(Type, cause) }
 
 // Chat sends a non-streamed chat completion.
 func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (*llm.Response, error) {
