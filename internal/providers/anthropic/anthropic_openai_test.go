@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 )
 
@@ -32,7 +34,7 @@ func TestResponseGoldens(t *testing.T) {
 		n++
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		t.Run(name, func(t *testing.T) {
-			up := newUpstream(t, serveJSON(http.StatusOK, readFile(t, in)))
+			up := newUpstream(t, serveJSON(http.StatusOK, providertest.ReadFile(t, in)))
 			c := newClient(t, up.URL)
 			body := `{"model":"alias","messages":[{"role":"user","content":"hi"}]}`
 			if strings.HasPrefix(name, "json_") {
@@ -51,7 +53,7 @@ func TestResponseGoldens(t *testing.T) {
 					t.Errorf("Usage %+v does not match the body's %s", resp.Usage, u.Raw)
 				}
 			}
-			golden(t, filepath.Join("testdata/responses", name+".golden.json"), got)
+			providertest.Golden(t, filepath.Join("testdata/responses", name+".golden.json"), got, *update)
 		})
 	}
 	if n < 8 {
@@ -79,7 +81,7 @@ func TestResponseSemantics(t *testing.T) {
 		"json_mode":       {"choices.0.message.content": `"{\"city\":\"Paris\",\"population\":2102650}"`, "choices.0.finish_reason": `"stop"`, "choices.0.message.tool_calls": ``},
 	}
 	for name, paths := range want {
-		g := readFile(t, filepath.Join("testdata/responses", name+".golden.json"))
+		g := providertest.ReadFile(t, filepath.Join("testdata/responses", name+".golden.json"))
 		for p, w := range paths {
 			if got := compact(gjson.GetBytes(g, p).Raw); got != compact(w) {
 				t.Errorf("%s: %s = %s, want %s", name, p, got, w)
@@ -90,7 +92,7 @@ func TestResponseSemantics(t *testing.T) {
 		"late_error": `*llm.Error status=502 type=upstream_error code=upstream_error retryable=true retry_after=0s message="anthropic: Overloaded"`,
 		"malformed":  `*llm.Error status=502 type=upstream_error code=upstream_error retryable=true retry_after=0s message="anthropic returned a malformed response"`,
 	} {
-		if g := string(readFile(t, filepath.Join("testdata/responses", name+".golden.json"))); !strings.HasPrefix(g, prefix) {
+		if g := string(providertest.ReadFile(t, filepath.Join("testdata/responses", name+".golden.json"))); !strings.HasPrefix(g, prefix) {
 			t.Errorf("%s: %s, want %s", name, g, prefix)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/conduit-gw/conduit/internal/providers"
 )
 
@@ -91,7 +93,7 @@ func TestStatusErrors(t *testing.T) {
 			t.Errorf("%d stream: got\n%s\nwant\n%s", tt.status, got, tt.want)
 		}
 		// The upstream body stays in the private cause, for the log.
-		if e := asLLMError(t, err); e.Cause == nil || !strings.Contains(e.Cause.Error(), tt.body) {
+		if e := providertest.AsLLMError(t, err); e.Cause == nil || !strings.Contains(e.Cause.Error(), tt.body) {
 			t.Errorf("%d: cause %v lacks the upstream body", tt.status, e.Cause)
 		}
 	}
@@ -103,7 +105,7 @@ func TestTransportError(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err := c.Chat(ctx, parseRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`)), "claude")
-	if e := asLLMError(t, err); e.Status != http.StatusGatewayTimeout || !e.Retryable {
+	if e := providertest.AsLLMError(t, err); e.Status != http.StatusGatewayTimeout || !e.Retryable {
 		t.Errorf("got %s", describe(err))
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
@@ -18,7 +20,7 @@ import (
 func FuzzStream(f *testing.F) {
 	files, _ := filepath.Glob("testdata/streams/*.sse")
 	for _, p := range files {
-		b := readFile(f, p)
+		b := providertest.ReadFile(f, p)
 		f.Add(b, false)
 		if i := len(b) / 2; i > 0 {
 			f.Add(b[:i], true) // cut mid-stream

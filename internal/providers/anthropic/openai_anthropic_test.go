@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -61,7 +63,7 @@ func TestRequestGoldens(t *testing.T) {
 		n++
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		t.Run(name, func(t *testing.T) {
-			body := bytes.TrimRight(readFile(t, in), "\n")
+			body := bytes.TrimRight(providertest.ReadFile(t, in), "\n")
 			req := parseRequest(t, body)
 			up := newUpstream(t, answer)
 			c := newClient(t, up.URL)
@@ -82,7 +84,7 @@ func TestRequestGoldens(t *testing.T) {
 			if !bytes.Equal(req.Raw, body) {
 				t.Error("the adapter modified req.Raw")
 			}
-			golden(t, filepath.Join("testdata/requests", name+".golden.json"), renderRequest(t, got))
+			providertest.Golden(t, filepath.Join("testdata/requests", name+".golden.json"), renderRequest(t, got), *update)
 		})
 	}
 	if n < 8 {
@@ -141,7 +143,7 @@ func TestRequestSemantics(t *testing.T) {
 		},
 	}
 	for name, paths := range want {
-		g := readFile(t, filepath.Join("testdata/requests", name+".golden.json"))
+		g := providertest.ReadFile(t, filepath.Join("testdata/requests", name+".golden.json"))
 		for p, w := range paths {
 			r := gjson.GetBytes(g, p)
 			var got bytes.Buffer
@@ -200,7 +202,7 @@ func TestUnsupported(t *testing.T) {
 			} else {
 				_, err = c.Chat(context.Background(), req, "claude")
 			}
-			e := asLLMError(t, err)
+			e := providertest.AsLLMError(t, err)
 			if e.Status != http.StatusBadRequest || e.Code != llm.CodeInvalidRequest || e.Param != tt.param ||
 				!strings.Contains(e.Message, tt.msg) || e.Retryable {
 				t.Errorf("%s: got %s param=%q, want 400 param=%q containing %q", tt.body, describe(err), e.Param, tt.param, tt.msg)
@@ -212,7 +214,7 @@ func TestUnsupported(t *testing.T) {
 // TestTranslateIdempotent checks that a request translates to the same bytes every time, so
 // the router can replay it on another deployment.
 func TestTranslateIdempotent(t *testing.T) {
-	req := parseRequest(t, readFile(t, "testdata/requests/tools_round_trip.json"))
+	req := parseRequest(t, providertest.ReadFile(t, "testdata/requests/tools_round_trip.json"))
 	a, err := translateRequest(req, "m", false)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -67,7 +69,7 @@ func drain(t testing.TB, st llm.ChunkStream) (chunks [][]byte, out []byte, end e
 // streamCase opens a stream of testdata/streams/<name>.sse written in pieces.
 func streamCase(t *testing.T, name string, piece int) llm.ChunkStream {
 	t.Helper()
-	up := newUpstream(t, replay(readFile(t, filepath.Join("testdata/streams", name+".sse")), piece))
+	up := newUpstream(t, replay(providertest.ReadFile(t, filepath.Join("testdata/streams", name+".sse")), piece))
 	c := newClient(t, up.URL)
 	body := `{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`
 	if strings.HasPrefix(name, "json_") {
@@ -96,7 +98,7 @@ func TestStreamTranscripts(t *testing.T) {
 				_, got, _ := drain(t, streamCase(t, name, piece))
 				if want == nil {
 					want = got
-					golden(t, strings.TrimSuffix(f, ".sse")+".golden", got)
+					providertest.Golden(t, strings.TrimSuffix(f, ".sse")+".golden", got, *update)
 				} else if !bytes.Equal(got, want) {
 					t.Errorf("written in %d-byte pieces:\n%s\nwhole:\n%s", piece, got, want)
 				}
@@ -236,7 +238,7 @@ func TestStreamJSONErrorBody(t *testing.T) {
 		up := newUpstream(t, serveJSON(http.StatusOK, []byte(body)))
 		c := newClient(t, up.URL)
 		_, err := c.ChatStream(context.Background(), parseRequest(t, []byte(`{"model":"a","stream":true,"messages":[{"role":"user","content":"hi"}]}`)), "claude")
-		if e := asLLMError(t, err); !e.Retryable || !strings.Contains(describe(err), want) {
+		if e := providertest.AsLLMError(t, err); !e.Retryable || !strings.Contains(describe(err), want) {
 			t.Errorf("%s: %s", body, describe(err))
 		}
 	}

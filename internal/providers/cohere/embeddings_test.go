@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -93,7 +95,7 @@ func TestEmbeddings(t *testing.T) {
 			`{"model":"e","input":"a","input_type":"x"}`: "input_type",
 		} {
 			_, err := c.Embeddings(ctx, embeddingsRequest(t, body), "m")
-			if e := asLLMError(t, err); e.Status != 400 || e.Param != param {
+			if e := providertest.AsLLMError(t, err); e.Status != 400 || e.Param != param {
 				t.Errorf("%s: got %s", body, describe(err))
 			}
 		}
@@ -102,7 +104,7 @@ func TestEmbeddings(t *testing.T) {
 		for _, body := range []string{`{"embeddings":{"float":[]}}`, `{"embeddings":{"float":[["x"]]}}`, `{"embeddings":{"int8":[[1]]}}`} {
 			bad := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) })
 			_, err := newClient(t, bad.URL).Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":"a"}`), "m")
-			if e := asLLMError(t, err); e.Status != 502 || !strings.Contains(e.Message, "malformed") {
+			if e := providertest.AsLLMError(t, err); e.Status != 502 || !strings.Contains(e.Message, "malformed") {
 				t.Errorf("%s: got %s", body, describe(err))
 			}
 		}

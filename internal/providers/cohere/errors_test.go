@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/conduit-gw/conduit/internal/providers"
 )
 
@@ -58,7 +60,7 @@ func TestStatusErrors(t *testing.T) {
 			_, err2 := c.ChatStream(context.Background(), req, "command-a-03-2025")
 			_, err3 := c.Embeddings(context.Background(), embeddingsRequest(t, `{"model":"e","input":"x"}`), "embed-v4.0")
 			for _, err := range []error{err1, err2, err3} {
-				e := asLLMError(t, err)
+				e := providertest.AsLLMError(t, err)
 				if d := describe(err); !strings.HasPrefix(d, tt.want) || !strings.Contains(e.Message, tt.msg) {
 					t.Errorf("got %s\nwant %s… with %q", d, tt.want, tt.msg)
 				}

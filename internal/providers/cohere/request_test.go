@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -58,7 +60,7 @@ func TestRequestGoldens(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			up := newUpstream(t, answer)
 			c := newClient(t, up.URL+"/v2")
-			body := bytes.TrimRight(readFile(t, in), "\n")
+			body := bytes.TrimRight(providertest.ReadFile(t, in), "\n")
 			model := gjson.GetBytes(body, "model").Str
 			ctx := context.Background()
 			if strings.HasPrefix(name, "embeddings") {
@@ -85,7 +87,7 @@ func TestRequestGoldens(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			golden(t, strings.TrimSuffix(in, ".json")+".golden.json", renderRequest(t, up.last(t)))
+			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", renderRequest(t, up.last(t)), *update)
 		})
 	}
 	if n < 10 {
@@ -162,7 +164,7 @@ func TestRefusals(t *testing.T) {
 			body, _ := json.Marshal(m)
 			req := decodeChat(t, body)
 			_, err := c.Chat(context.Background(), req, "command-a-03-2025")
-			e := asLLMError(t, err)
+			e := providertest.AsLLMError(t, err)
 			if e.Status != 400 || e.Code != llm.CodeInvalidRequest || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
 				t.Errorf("got %s, want param %s with %q", describe(err), tt.param, tt.msg)
 			}

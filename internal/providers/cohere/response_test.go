@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 )
 
@@ -26,7 +28,7 @@ func TestResponseGoldens(t *testing.T) {
 		n++
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		t.Run(name, func(t *testing.T) {
-			answerBody := readFile(t, in)
+			answerBody := providertest.ReadFile(t, in)
 			up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write(answerBody)
@@ -48,7 +50,7 @@ func TestResponseGoldens(t *testing.T) {
 					t.Errorf("Response.Usage %+v differs from the body's usage %s", resp.Usage, u.Raw)
 				}
 			}
-			golden(t, strings.TrimSuffix(in, ".json")+".golden.json", got)
+			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", got, *update)
 		})
 	}
 	if n < 7 {
@@ -59,7 +61,7 @@ func TestResponseGoldens(t *testing.T) {
 // TestResponseSemantics states what the goldens must show.
 func TestResponseSemantics(t *testing.T) {
 	get := func(name, path string) gjson.Result {
-		return gjson.GetBytes(readFile(t, "testdata/responses/"+name+".golden.json"), path)
+		return gjson.GetBytes(providertest.ReadFile(t, "testdata/responses/"+name+".golden.json"), path)
 	}
 	for _, tt := range []struct{ name, path, want string }{
 		{"text", "id", "5a50480a-cf52-46f0-af01-53d18539bd31"},

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -88,7 +90,7 @@ func TestEmbeddings(t *testing.T) {
 			`{"model":"e","input":"a","task_type":"x"}`: "task_type",
 		} {
 			_, err := c.Embeddings(ctx, embeddingsRequest(t, body), "m")
-			if e := asLLMError(t, err); e.Status != 400 || e.Param != param {
+			if e := providertest.AsLLMError(t, err); e.Status != 400 || e.Param != param {
 				t.Errorf("%s: got %s", body, describe(err))
 			}
 		}
@@ -98,7 +100,7 @@ func TestEmbeddings(t *testing.T) {
 			_, _ = w.Write([]byte(`{"embeddings":[]}`))
 		})
 		_, err := newClient(t, bad.URL).Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":"a"}`), "m")
-		if e := asLLMError(t, err); e.Status != 502 || !strings.Contains(e.Message, "malformed") {
+		if e := providertest.AsLLMError(t, err); e.Status != 502 || !strings.Contains(e.Message, "malformed") {
 			t.Errorf("got %s", describe(err))
 		}
 	})

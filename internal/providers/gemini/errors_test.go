@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
 )
@@ -69,7 +71,7 @@ func TestStatusErrors(t *testing.T) {
 			_, err1 := c.Chat(context.Background(), req, "gemini-2.5-flash")
 			_, err2 := c.ChatStream(context.Background(), req, "gemini-2.5-flash")
 			for _, err := range []error{err1, err2} {
-				e := asLLMError(t, err)
+				e := providertest.AsLLMError(t, err)
 				if d := describe(err); !strings.HasPrefix(d, tt.want) || !strings.Contains(e.Message, tt.msg) {
 					t.Errorf("got %s\nwant %s… with %q", d, tt.want, tt.msg)
 				}
@@ -89,7 +91,7 @@ func TestTransportError(t *testing.T) {
 	c := newClient(t, up.URL)
 	up.Close()
 	_, err := c.Chat(context.Background(), decodeChat(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`)), "m")
-	if e := asLLMError(t, err); e.Status != 502 || !e.Retryable || e.Code != llm.CodeUpstreamError {
+	if e := providertest.AsLLMError(t, err); e.Status != 502 || !e.Retryable || e.Code != llm.CodeUpstreamError {
 		t.Errorf("got %s", describe(err))
 	}
 }

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -85,36 +83,6 @@ func newClient(t testing.TB, base string) *Client {
 	return c
 }
 
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// golden compares got with the file at path, or rewrites it under -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update to accept)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
 // indent pretty-prints JSON for goldens.
 func indent(t testing.TB, b []byte) []byte {
 	t.Helper()
@@ -124,16 +92,6 @@ func indent(t testing.TB, b []byte) []byte {
 	}
 	out.WriteByte('\n')
 	return out.Bytes()
-}
-
-// asLLMError asserts err is an *llm.Error.
-func asLLMError(t testing.TB, err error) *llm.Error {
-	t.Helper()
-	var e *llm.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %T %v is not an *llm.Error", err, err)
-	}
-	return e
 }
 
 // describe renders an error for golden files and failure messages.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 )
 
@@ -61,7 +63,7 @@ func TestImageFetch(t *testing.T) {
 	} {
 		err := send(t, c, img.URL+tt.path)
 		if tt.err != "" {
-			if e := asLLMError(t, err); e.Status != 400 || e.Param != "messages" || !strings.Contains(e.Message, tt.err) {
+			if e := providertest.AsLLMError(t, err); e.Status != 400 || e.Param != "messages" || !strings.Contains(e.Message, tt.err) {
 				t.Errorf("%s: got %s", tt.path, describe(err))
 			}
 			continue
@@ -93,7 +95,7 @@ func TestImageFetch(t *testing.T) {
 		}
 		guarded.base = up.URL
 		err = send(t, guarded, img.URL+"/pixel.gif")
-		if e := asLLMError(t, err); e.Status != 400 || !strings.Contains(e.Message, "not a public address") {
+		if e := providertest.AsLLMError(t, err); e.Status != 400 || !strings.Contains(e.Message, "not a public address") {
 			t.Errorf("got %s", describe(err))
 		}
 	})
@@ -102,7 +104,7 @@ func TestImageFetch(t *testing.T) {
 		cancel()
 		req := decodeChat(t, []byte(`{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"`+img.URL+`/pixel.gif"}}]}]}`))
 		_, err := c.Chat(ctx, req, "m")
-		if e := asLLMError(t, err); e.Status != 499 {
+		if e := providertest.AsLLMError(t, err); e.Status != 499 {
 			t.Errorf("got %s", describe(err))
 		}
 	})

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -73,7 +75,7 @@ func TestRequestGoldens(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			up := newUpstream(t, answer)
 			c := newClient(t, up.URL+"/v1beta")
-			body := bytes.TrimRight(readFile(t, in), "\n")
+			body := bytes.TrimRight(providertest.ReadFile(t, in), "\n")
 			body = bytes.ReplaceAll(body, []byte("{{UPSTREAM}}"), []byte(up.URL))
 			model := gjson.GetBytes(body, "model").Str
 			ctx := context.Background()
@@ -107,7 +109,7 @@ func TestRequestGoldens(t *testing.T) {
 					got = r
 				}
 			}
-			golden(t, strings.TrimSuffix(in, ".json")+".golden.json", renderRequest(t, got))
+			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", renderRequest(t, got), *update)
 		})
 	}
 	if n < 10 {
@@ -184,7 +186,7 @@ func TestRefusals(t *testing.T) {
 			body, _ = sjsonSet(body, "model", `"m"`)
 			req := decodeChat(t, body)
 			_, err := c.Chat(context.Background(), req, "gemini-2.5-flash")
-			e := asLLMError(t, err)
+			e := providertest.AsLLMError(t, err)
 			if e.Status != 400 || e.Code != llm.CodeInvalidRequest || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
 				t.Errorf("got %s, want param %s with %q", describe(err), tt.param, tt.msg)
 			}

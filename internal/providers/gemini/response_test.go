@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 )
 
@@ -26,7 +28,7 @@ func TestResponseGoldens(t *testing.T) {
 		n++
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		t.Run(name, func(t *testing.T) {
-			answerBody := readFile(t, in)
+			answerBody := providertest.ReadFile(t, in)
 			up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write(answerBody)
@@ -49,7 +51,7 @@ func TestResponseGoldens(t *testing.T) {
 					t.Errorf("Response.Usage %+v differs from the body's usage %s", resp.Usage, u.Raw)
 				}
 			}
-			golden(t, strings.TrimSuffix(in, ".json")+".golden.json", got)
+			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", got, *update)
 		})
 	}
 	if n < 8 {
@@ -61,7 +63,7 @@ func TestResponseGoldens(t *testing.T) {
 // regression unnoticed.
 func TestResponseSemantics(t *testing.T) {
 	get := func(name, path string) gjson.Result {
-		return gjson.GetBytes(readFile(t, "testdata/responses/"+name+".golden.json"), path)
+		return gjson.GetBytes(providertest.ReadFile(t, "testdata/responses/"+name+".golden.json"), path)
 	}
 	for _, tt := range []struct{ name, path, want string }{
 		{"text", "id", "chatcmpl-x7BpaPq0LJfLz7IP_Jqg4Qo"},

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -87,7 +89,7 @@ func TestStreamTranscripts(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".sse")
 		t.Run(name, func(t *testing.T) {
-			transcript := readFile(t, f)
+			transcript := providertest.ReadFile(t, f)
 			var want []byte
 			for _, piece := range []int{1 << 20, 7, 1} {
 				up := newUpstream(t, replay(transcript, piece))
@@ -102,7 +104,7 @@ func TestStreamTranscripts(t *testing.T) {
 				}
 				if want == nil {
 					want = got
-					golden(t, strings.TrimSuffix(f, ".sse")+".golden", got)
+					providertest.Golden(t, strings.TrimSuffix(f, ".sse")+".golden", got, *update)
 				} else if !bytes.Equal(got, want) {
 					t.Errorf("written in %d-byte pieces:\n%s\nwhole:\n%s", piece, got, want)
 				}
@@ -236,7 +238,7 @@ func TestStreamSemantics(t *testing.T) {
 			if strings.Contains(tt.name, "_n2") {
 				n = 2
 			}
-			st := newStream(io.NopCloser(bytes.NewReader(readFile(t, "testdata/streams/"+tt.name+".sse"))), tr, n)
+			st := newStream(io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "testdata/streams/"+tt.name+".sse"))), tr, n)
 			chunks, _, end := drain(t, st)
 			if len(chunks) != tt.chunks {
 				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
@@ -279,7 +281,7 @@ func TestStreamConnectionCut(t *testing.T) {
 	if len(chunks) != 2 {
 		t.Errorf("chunks %q", chunks)
 	}
-	e := asLLMError(t, end)
+	e := providertest.AsLLMError(t, end)
 	if e.Status != 502 || e.Code != llm.CodeUpstreamError || e.Retryable || !errors.Is(e, io.ErrUnexpectedEOF) {
 		t.Errorf("end = %s (cause %v)", describe(end), e.Cause)
 	}
@@ -306,7 +308,7 @@ func TestStreamContext(t *testing.T) {
 	}
 	time.AfterFunc(20*time.Millisecond, cancel)
 	_, err = st.Next()
-	if e := asLLMError(t, err); e.Status != 499 || e.Retryable {
+	if e := providertest.AsLLMError(t, err); e.Status != 499 || e.Retryable {
 		t.Errorf("got %s", describe(err))
 	}
 }
@@ -327,7 +329,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 		if st != nil {
 			t.Error("got a stream")
 		}
-		if e := asLLMError(t, err); e.Status != 502 || !e.Retryable || !strings.Contains(e.Message, tt.msg) {
+		if e := providertest.AsLLMError(t, err); e.Status != 502 || !e.Retryable || !strings.Contains(e.Message, tt.msg) {
 			t.Errorf("got %s", describe(err))
 		}
 	}

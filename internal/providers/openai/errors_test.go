@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
@@ -136,7 +138,7 @@ func TestErrorMapping(t *testing.T) {
 						t.Fatal("got a response")
 					}
 				}
-				e := asLLMError(t, err)
+				e := providertest.AsLLMError(t, err)
 				if e.Status != tt.wantStatus || e.Code != tt.wantCode || e.Retryable != tt.retryable {
 					t.Errorf("got %s\nwant status=%d code=%s retryable=%v", describe(err), tt.wantStatus, tt.wantCode, tt.retryable)
 				}
@@ -240,7 +242,7 @@ func TestTransportErrors(t *testing.T) {
 				} else {
 					_, err = c.Chat(ctx, chatReq(), "m")
 				}
-				e := asLLMError(t, err)
+				e := providertest.AsLLMError(t, err)
 				if e.Status != tt.wantStatus || e.Code != tt.wantCode || e.Retryable != tt.retryable {
 					t.Errorf("got %s\nwant status=%d code=%s retryable=%v", describe(err), tt.wantStatus, tt.wantCode, tt.retryable)
 				}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
 )
 
 func TestListModels(t *testing.T) {
@@ -24,7 +26,7 @@ func TestListModels(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			body := readFile(t, "testdata/responses/"+tt.file)
+			body := providertest.ReadFile(t, "testdata/responses/"+tt.file)
 			up := serveFile(t, 200, "application/json", body)
 			key := "k"
 			if tt.variant == "ollama" {
@@ -72,7 +74,7 @@ func TestListModelsErrors(t *testing.T) {
 			if got != nil {
 				t.Errorf("models %q", got)
 			}
-			e := asLLMError(t, err)
+			e := providertest.AsLLMError(t, err)
 			if e.Status != tt.wantStatus || e.Message != tt.wantMessage {
 				t.Errorf("got %s", describe(err))
 			}

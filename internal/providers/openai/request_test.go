@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -67,7 +69,7 @@ func TestRequestGoldens(t *testing.T) {
 		}
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		// Clients send no trailing newline; the fixture files end with one.
-		body := bytes.TrimRight(readFile(t, in), "\n")
+		body := bytes.TrimRight(providertest.ReadFile(t, in), "\n")
 		op, _, _ := strings.Cut(name, "_")
 		for _, v := range requestVariants {
 			model, ok := v.models[op]
@@ -81,7 +83,7 @@ func TestRequestGoldens(t *testing.T) {
 				stream := sendRequest(t, c, op, body, model)
 				got := up.last(t)
 				checkForwarded(t, c.v, body, got.Body, model, stream)
-				golden(t, filepath.Join("testdata/requests", name+"."+v.name+".golden.json"), renderRequest(got))
+				providertest.Golden(t, filepath.Join("testdata/requests", name+"."+v.name+".golden.json"), renderRequest(got), *update)
 			})
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
@@ -43,7 +45,7 @@ func TestChatResponses(t *testing.T) {
 		{"openrouter_keepalive.json", "openrouter", llm.Usage{PromptTokens: 14, CompletionTokens: 4, TotalTokens: 18}},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
-			body := readFile(t, "testdata/responses/"+tt.file)
+			body := providertest.ReadFile(t, "testdata/responses/"+tt.file)
 			up := serveFile(t, 200, "application/json", body)
 			c := newClient(t, tt.variant, up.URL, "k")
 			resp, err := c.Chat(context.Background(), chatReq(), "m")
@@ -108,36 +110,36 @@ func TestParseUsage(t *testing.T) {
 		`{"usage":{"prompt_tokens":100,"prompt_tokens_details":null}}`:                   {PromptTokens: 100, TotalTokens: 100},
 		`{"choices":[{"usage":{"prompt_tokens":1}}]}`:                                    {},
 	} {
-		if got := ParseUsage([]byte(in)); !usageEqual(got, want) {
-			t.Errorf("ParseUsage(%s) = %s, want %s", in, fmtUsage(got), fmtUsage(want))
+		if got := llm.ParseUsage([]byte(in)); !usageEqual(got, want) {
+			t.Errorf("llm.ParseUsage(%s) = %s, want %s", in, fmtUsage(got), fmtUsage(want))
 		}
 	}
 }
 
 func TestMalformedResponses(t *testing.T) {
 	for _, f := range []string{"malformed_truncated.json", "malformed_html.json", "malformed_array.json"} {
-		up := serveFile(t, 200, "application/json", readFile(t, "testdata/responses/"+f))
+		up := serveFile(t, 200, "application/json", providertest.ReadFile(t, "testdata/responses/"+f))
 		c := newClient(t, "openai", up.URL, "k")
 		resp, err := c.Chat(context.Background(), chatReq(), "m")
 		if resp != nil {
 			t.Errorf("%s: got a response", f)
 		}
-		e := asLLMError(t, err)
+		e := providertest.AsLLMError(t, err)
 		if e.Status != http.StatusBadGateway || e.Code != llm.CodeUpstreamError || e.Type != "upstream_error" ||
 			!e.Retryable || e.Message != "openai returned a malformed response" {
 			t.Errorf("%s: %s", f, describe(err))
 		}
 	}
 	// A 200 that carries an error object (sent after the status line was committed).
-	up := serveFile(t, 200, "application/json", readFile(t, "testdata/responses/openrouter_late_error.json"))
+	up := serveFile(t, 200, "application/json", providertest.ReadFile(t, "testdata/responses/openrouter_late_error.json"))
 	_, err := newClient(t, "openrouter", up.URL, "k").Chat(context.Background(), chatReq(), "m")
-	if e := asLLMError(t, err); e.Status != 502 || !e.Retryable || e.Message != "openrouter: Provider returned error" {
+	if e := providertest.AsLLMError(t, err); e.Status != 502 || !e.Retryable || e.Message != "openrouter: Provider returned error" {
 		t.Errorf("late error: %s", describe(err))
 	}
 }
 
 func TestEmbeddingsAndImagesResponses(t *testing.T) {
-	body := readFile(t, "testdata/responses/embeddings_base64.json")
+	body := providertest.ReadFile(t, "testdata/responses/embeddings_base64.json")
 	up := serveFile(t, 200, "application/json", body)
 	c := newClient(t, "openai", up.URL, "k")
 	req := &llm.EmbeddingsRequest{Model: "alias", Raw: []byte(`{"model":"alias","input":["a","b"],"encoding_format":"base64"}`)}
@@ -148,7 +150,7 @@ func TestEmbeddingsAndImagesResponses(t *testing.T) {
 	if !bytes.Equal(resp.Body, body) || resp.Usage.PromptTokens != 14 || resp.Usage.TotalTokens != 14 {
 		t.Errorf("embeddings: %s %+v", resp.Body, resp.Usage)
 	}
-	img := readFile(t, "testdata/responses/images_b64.json")
+	img := providertest.ReadFile(t, "testdata/responses/images_b64.json")
 	up = serveFile(t, 200, "application/json", img)
 	resp, err = newClient(t, "azure", up.URL, "k").GenerateImages(context.Background(), []byte(`{"model":"a","prompt":"otter"}`), "dalle3")
 	if err != nil {
@@ -160,7 +162,7 @@ func TestEmbeddingsAndImagesResponses(t *testing.T) {
 	// Errors map the same way as for chat.
 	up = serveFile(t, 400, "application/json", []byte(`{"error":{"code":"content_policy_violation","message":"Your request was rejected as a result of our safety system.","param":null,"type":"invalid_request_error"}}`))
 	_, err = newClient(t, "openai", up.URL, "k").GenerateImages(context.Background(), []byte(`{"prompt":"x"}`), "dall-e-3")
-	if e := asLLMError(t, err); e.Status != 400 || e.Message != "openai: Your request was rejected as a result of our safety system." {
+	if e := providertest.AsLLMError(t, err); e.Status != 400 || e.Message != "openai: Your request was rejected as a result of our safety system." {
 		t.Errorf("image error: %s", describe(err))
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -78,7 +80,7 @@ func TestStreamTranscripts(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".sse")
 		t.Run(name, func(t *testing.T) {
-			transcript := readFile(t, f)
+			transcript := providertest.ReadFile(t, f)
 			var want []byte
 			for _, piece := range []int{1 << 20, 7, 1} {
 				up := newUpstream(t, replay(transcript, piece))
@@ -95,7 +97,7 @@ func TestStreamTranscripts(t *testing.T) {
 				}
 				if want == nil {
 					want = got
-					golden(t, strings.TrimSuffix(f, ".sse")+".golden", got)
+					providertest.Golden(t, strings.TrimSuffix(f, ".sse")+".golden", got, *update)
 				} else if !bytes.Equal(got, want) {
 					t.Errorf("written in %d-byte pieces:\n%s\nwhole:\n%s", piece, got, want)
 				}
@@ -124,11 +126,11 @@ func TestStreamSemantics(t *testing.T) {
 				t.Errorf("text %q", text)
 			}
 			last := c[len(c)-1]
-			if u := ParseUsage(last); u.PromptTokens != 19 || u.CompletionTokens != 17 || u.TotalTokens != 36 ||
+			if u := llm.ParseUsage(last); u.PromptTokens != 19 || u.CompletionTokens != 17 || u.TotalTokens != 36 ||
 				u.CachedTokens() != 0 || u.PromptTokensDetails == nil {
 				t.Errorf("usage chunk %s → %+v", last, u)
 			}
-			if u := ParseUsage(c[0]); u != (llm.Usage{}) {
+			if u := llm.ParseUsage(c[0]); u != (llm.Usage{}) {
 				t.Errorf(`"usage":null parsed as %+v`, u)
 			}
 		}},
@@ -157,7 +159,7 @@ func TestStreamSemantics(t *testing.T) {
 			if !gjson.GetBytes(c[0], "prompt_filter_results").Exists() {
 				t.Error("prompt filter chunk not relayed first")
 			}
-			if u := ParseUsage(c[len(c)-1]); u.CachedTokens() != 1408 || u.TotalTokens != 1553 {
+			if u := llm.ParseUsage(c[len(c)-1]); u.CachedTokens() != 1408 || u.TotalTokens != 1553 {
 				t.Errorf("usage %+v", u)
 			}
 		}},
@@ -182,12 +184,12 @@ func TestStreamSemantics(t *testing.T) {
 			}
 		}},
 		{name: "ollama", chunks: 5, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
-			if u := ParseUsage(c[4]); u.TotalTokens != 35 {
+			if u := llm.ParseUsage(c[4]); u.TotalTokens != 35 {
 				t.Errorf("usage %+v", u)
 			}
 		}},
 		{name: "mistral", chunks: 5, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
-			if u := ParseUsage(c[4]); u.PromptTokens != 10 || u.CompletionTokens != 4 || u.TotalTokens != 14 {
+			if u := llm.ParseUsage(c[4]); u.PromptTokens != 10 || u.CompletionTokens != 4 || u.TotalTokens != 14 {
 				t.Errorf("usage %+v", u)
 			}
 		}},
@@ -207,7 +209,7 @@ func TestStreamSemantics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := NewStream("openai", io.NopCloser(bytes.NewReader(readFile(t, "testdata/streams/"+tt.name+".sse"))))
+			st := NewStream("openai", io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "testdata/streams/"+tt.name+".sse"))))
 			chunks, _, end := drain(t, st)
 			if len(chunks) != tt.chunks {
 				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
@@ -251,7 +253,7 @@ func TestStreamConnectionCut(t *testing.T) {
 	if len(chunks) != 1 {
 		t.Errorf("chunks %q", chunks)
 	}
-	e := asLLMError(t, end)
+	e := providertest.AsLLMError(t, end)
 	if e.Status != 502 || e.Code != llm.CodeUpstreamError || e.Retryable || !errors.Is(e, io.ErrUnexpectedEOF) {
 		t.Errorf("end = %s (cause %v)", describe(end), e.Cause)
 	}
@@ -294,7 +296,7 @@ func TestStreamContext(t *testing.T) {
 		}
 		time.AfterFunc(20*time.Millisecond, cancel)
 		_, err = st.Next()
-		e := asLLMError(t, err)
+		e := providertest.AsLLMError(t, err)
 		if e.Status != 499 || e.Code != "client_closed" || e.Retryable {
 			t.Errorf("got %s", describe(err))
 		}
@@ -311,7 +313,7 @@ func TestStreamContext(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = st.Next()
-		e := asLLMError(t, err)
+		e := providertest.AsLLMError(t, err)
 		if e.Status != 504 || e.Code != llm.CodeUpstreamTimeout || !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("got %s", describe(err))
 		}
@@ -358,7 +360,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 		if st != nil {
 			t.Errorf("got a stream")
 		}
-		e := asLLMError(t, err)
+		e := providertest.AsLLMError(t, err)
 		if e.Status != 502 || e.Code != llm.CodeUpstreamError || !e.Retryable || !strings.Contains(e.Message, tt.msg) {
 			t.Errorf("got %s", describe(err))
 		}
@@ -367,7 +369,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 
 // TestStreamMislabeled: an event stream sent as application/json is still relayed.
 func TestStreamMislabeled(t *testing.T) {
-	transcript := readFile(t, "testdata/streams/ollama.sse")
+	transcript := providertest.ReadFile(t, "testdata/streams/ollama.sse")
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte("\n"))
@@ -379,7 +381,7 @@ func TestStreamMislabeled(t *testing.T) {
 	}
 	defer st.Close()
 	_, got, _ := drain(t, st)
-	if want := readFile(t, "testdata/streams/ollama.golden"); !bytes.Equal(got, want) {
+	if want := providertest.ReadFile(t, "testdata/streams/ollama.golden"); !bytes.Equal(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
