@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -89,7 +90,7 @@ func applyProvider(p *config.Provider, f map[string]json.RawMessage, key *apiKey
 	case p.Type == "":
 		return invalid("type", "type is required")
 	case !slices.Contains(config.ProviderTypes(), p.Type):
-		return invalid("type", "type must be one of "+joinQuoted(config.ProviderTypes()))
+		return invalid("type", "type must be one of "+strings.Join(config.ProviderTypes(), ", "))
 	case p.BaseURL == "" && (p.Type == config.TypeAzure || p.Type == config.TypeOpenAICompatible):
 		return invalid("base_url", "base_url is required for "+p.Type+" providers")
 	}
@@ -266,15 +267,4 @@ func (s *Server) providerTypes(c echo.Context) error {
 		out = append(out, typeInfo{Type: t, DefaultBaseURL: s.o.Registry.DefaultBaseURL(t), Supported: s.o.Registry.Has(t)})
 	}
 	return c.JSON(http.StatusOK, list(out))
-}
-
-func joinQuoted(v []string) string {
-	out := ""
-	for i, s := range v {
-		if i > 0 {
-			out += ", "
-		}
-		out += s
-	}
-	return out
 }

@@ -3,6 +3,7 @@ package backend
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -136,7 +137,4 @@ func isNull(raw json.RawMessage) bool {
 
 func unknownField(name string) error { return invalid(name, "unknown field "+`"`+name+`"`) }
 
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -130,7 +130,7 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 		return nil, err
 	}
 	holder, err := snapshot.NewHolder(ctx, &snapshot.Builder{
-		Source: db, Secrets: sec, Registry: reg, Client: providers.Config{Client: client},
+		Source: db, Secrets: sec, Registry: reg, Client: client,
 		Defaults: defaults, Logger: log, IsNotFound: func(err error) bool { return errors.Is(err, secrets.ErrNotFound) },
 	})
 	if err != nil {
@@ -163,7 +163,7 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 	srv := New(Options{
 		Gateway: gw, Store: db, Secrets: sec, Config: holder, Router: rt, Registry: reg, Metrics: m,
 		MasterKey: master, Mode: o.Mode, Version: o.Version, UI: o.UI, Logger: log,
-		DefaultPrices: defaults, ProviderClient: client, Spend: tracker,
+		DefaultPrices: defaults, Spend: tracker,
 		Bus: bus, Notify: notes, OnSettings: o.OnSettings,
 		Admission: admission.New(16*runtime.GOMAXPROCS(0), 512*runtime.GOMAXPROCS(0), 250*time.Millisecond),
 	})

@@ -125,8 +125,6 @@ type Options struct {
 	Notify *notify.Service
 	// Admission, when set, sheds load past capacity with fast 503s.
 	Admission Admission
-	// ProviderClient is the HTTP client adapters use (for connection tests).
-	ProviderClient *http.Client
 }
 
 // Server is the HTTP handler of Conduit.

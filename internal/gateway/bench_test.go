@@ -82,7 +82,7 @@ func BenchmarkParseUsage(b *testing.B) {
 	chunk := []byte(`{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if u := parseUsage(chunk); u.TotalTokens != 15 {
+		if u := llm.ParseUsage(chunk); u.TotalTokens != 15 {
 			b.Fatal(u)
 		}
 	}

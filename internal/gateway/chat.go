@@ -155,7 +155,7 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 	)
 	for {
 		if bytes.Contains(chunk, []byte(`"usage":{`)) {
-			if pu := parseUsage(chunk); pu.PromptTokens+pu.CompletionTokens > 0 {
+			if pu := llm.ParseUsage(chunk); pu.PromptTokens+pu.CompletionTokens > 0 {
 				u, gotUsage = pu, true
 			}
 		}
@@ -219,7 +219,12 @@ func (g *Gateway) estimate(d *snapshot.Deployment, req *llm.ChatRequest, u llm.U
 // noChoices reports whether a chunk carries no choices (a usage or metadata chunk).
 func noChoices(chunk []byte) bool {
 	ch := gjson.GetBytes(chunk, "choices")
-	return !ch.Exists() || (ch.IsArray() && len(ch.Array()) == 0)
+	if !ch.IsArray() {
+		return true
+	}
+	empty := true
+	ch.ForEach(func(_, _ gjson.Result) bool { empty = false; return false })
+	return empty
 }
 
 // streamedText appends a chunk's content and tool-call arguments to b.
@@ -233,19 +238,6 @@ func streamedText(chunk []byte, b *strings.Builder) {
 		})
 		return true
 	})
-}
-
-func parseUsage(b []byte) llm.Usage {
-	u := gjson.GetBytes(b, "usage")
-	out := llm.Usage{
-		PromptTokens:     int(u.Get("prompt_tokens").Int()),
-		CompletionTokens: int(u.Get("completion_tokens").Int()),
-		TotalTokens:      int(u.Get("total_tokens").Int()),
-	}
-	if ct := u.Get("prompt_tokens_details.cached_tokens"); ct.Exists() {
-		out.PromptTokensDetails = &llm.PromptTokensDetails{CachedTokens: int(ct.Int())}
-	}
-	return out
 }
 
 var inPlace = &sjson.Options{Optimistic: true, ReplaceInPlace: true}

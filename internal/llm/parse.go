@@ -206,3 +206,27 @@ func optInt(param string, v gjson.Result) (*int, error) {
 	n := int(v.Num)
 	return &n, nil
 }
+
+// ParseUsage reads OpenAI's "usage" object from a response or a stream chunk (zero when
+// absent).
+func ParseUsage(b []byte) Usage {
+	u := gjson.GetBytes(b, "usage")
+	if !u.IsObject() {
+		return Usage{}
+	}
+	out := Usage{
+		PromptTokens:     int(u.Get("prompt_tokens").Int()),
+		CompletionTokens: int(u.Get("completion_tokens").Int()),
+		TotalTokens:      int(u.Get("total_tokens").Int()),
+	}
+	if ct := u.Get("prompt_tokens_details.cached_tokens"); ct.Exists() && ct.Type != gjson.Null {
+		out.PromptTokensDetails = &PromptTokensDetails{CachedTokens: int(ct.Int())}
+	}
+	if rt := u.Get("completion_tokens_details.reasoning_tokens"); rt.Exists() && rt.Type != gjson.Null {
+		out.CompletionTokensDetails = &CompletionTokensDetails{ReasoningTokens: int(rt.Int())}
+	}
+	if out.TotalTokens == 0 {
+		out.TotalTokens = out.PromptTokens + out.CompletionTokens
+	}
+	return out
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -124,7 +125,7 @@ type Builder struct {
 	Source   Source
 	Secrets  Secrets
 	Registry *providers.Registry
-	Client   providers.Config // only Client is used: the shared HTTP client
+	Client   *http.Client // shared by every adapter
 	Defaults []pricing.Row
 	Logger   *slog.Logger
 	// IsNotFound tells a missing secret from a failing backend.
@@ -223,7 +224,7 @@ func (b *Builder) provider(ctx context.Context, p config.Provider) *Provider {
 		}
 		apiKey = k
 	}
-	cfg := providers.Config{Type: p.Type, BaseURL: p.BaseURL, APIKey: apiKey, APIVersion: p.APIVersion, Client: b.Client.Client}
+	cfg := providers.Config{Type: p.Type, BaseURL: p.BaseURL, APIKey: apiKey, APIVersion: p.APIVersion, Client: b.Client}
 	rp.Adapter, rp.Err = b.Registry.New(cfg)
 	return rp
 }

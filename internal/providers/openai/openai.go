@@ -254,7 +254,7 @@ func (c *Client) postJSON(ctx context.Context, u string, body []byte) (*llm.Resp
 		e.Retryable = true
 		return nil, e
 	}
-	return &llm.Response{Body: out, Usage: ParseUsage(out)}, nil
+	return &llm.Response{Body: out, Usage: llm.ParseUsage(out)}, nil
 }
 
 func (c *Client) malformed(cause error) *llm.Error {
@@ -294,29 +294,6 @@ func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 		return true
 	})
 	return ids, nil
-}
-
-// ParseUsage reads OpenAI's "usage" object from a response or chunk.
-func ParseUsage(b []byte) llm.Usage {
-	u := gjson.GetBytes(b, "usage")
-	if !u.IsObject() {
-		return llm.Usage{}
-	}
-	out := llm.Usage{
-		PromptTokens:     int(u.Get("prompt_tokens").Int()),
-		CompletionTokens: int(u.Get("completion_tokens").Int()),
-		TotalTokens:      int(u.Get("total_tokens").Int()),
-	}
-	if ct := u.Get("prompt_tokens_details.cached_tokens"); ct.Exists() && ct.Type != gjson.Null {
-		out.PromptTokensDetails = &llm.PromptTokensDetails{CachedTokens: int(ct.Int())}
-	}
-	if rt := u.Get("completion_tokens_details.reasoning_tokens"); rt.Exists() && rt.Type != gjson.Null {
-		out.CompletionTokensDetails = &llm.CompletionTokensDetails{ReasoningTokens: int(rt.Int())}
-	}
-	if out.TotalTokens == 0 {
-		out.TotalTokens = out.PromptTokens + out.CompletionTokens
-	}
-	return out
 }
 
 var (
