@@ -100,6 +100,9 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		Addr: o.addr, DataDir: o.dataDir, SecretsMode: o.secrets, MasterKey: o.masterKey,
 		SecretKey: o.secretKey, Mode: "headless", Version: version, UI: ui, Logger: log, Stderr: stderr,
 	}
+	if addr := getenv("CONDUIT_PPROF_ADDR"); addr != "" {
+		go servePprof(ctx, addr, log)
+	}
 	if o.headless {
 		err = backend.Serve(ctx, so)
 	} else {

@@ -302,14 +302,15 @@ func (w spendWatch) Charged(k config.Key, cost float64, at time.Time) {
 	w.notes.Anomaly().Record(k.ID, k.Name, at, cost)
 }
 
-// watch runs the periodic notification triggers: provider health debounce, key expiry and
-// usage anomalies.
+// watch runs the periodic notification work: held-back key_spend events, provider health
+// debounce, key expiry and usage anomalies.
 func watch(ctx context.Context, cfg *snapshot.Holder, notes *notify.Service) {
-	tick := time.NewTicker(5 * time.Second)
+	tick := time.NewTicker(notify.SpendEventInterval)
 	defer tick.Stop()
 	var lastExpiry, lastAnomaly time.Time
 	for {
 		now := time.Now()
+		notes.Budget().FlushSpend(now)
 		notes.Health().Tick(now)
 		if now.Sub(lastExpiry) >= time.Minute {
 			lastExpiry = now

@@ -203,9 +203,10 @@ func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
 // v1Headers gives every /v1 response a request id.
 func (s *Server) v1Headers(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := ids.New("req")
+		start := time.Now()
+		id := ids.NewTimed("req", start)
 		c.Set(ctxRequestID, id)
-		c.Set(ctxStart, time.Now())
+		c.Set(ctxStart, start)
 		c.Response().Header().Set("x-request-id", id)
 		return next(c)
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,6 +28,7 @@ const (
 	upstreamAddr = "127.0.0.1:18910"
 	floorAddr    = "127.0.0.1:18911"
 	conduitAddr  = "127.0.0.1:18912"
+	pprofAddr    = "127.0.0.1:18913"
 	masterKey    = "bench-master-key-0123456789"
 )
 
@@ -38,13 +40,25 @@ func main() {
 		latency  = flag.Duration("upstream-latency", 0, "mock upstream latency")
 		quick    = flag.Bool("quick", false, "shorter runs (smoke test)")
 		rateList = flag.String("rates", "500,1000,2000", "fixed rates (requests/s)")
+		only     = flag.String("only", "fixed,peak,streams,overload", "scenarios to run: fixed, peak, streams, overload")
+		profile  = flag.String("profile", "", "folder for Conduit CPU and heap profiles taken during its peak run")
+		soak     = flag.Duration("soak", 0, "also hold Conduit at 1,000 req/s this long and report the RSS slope")
 	)
 	flag.Parse()
 	if *quick {
 		*dur = 2 * time.Second
 	}
-	b := &bench{dur: *dur}
+	raiseFileLimit()
+	b := &bench{dur: *dur, profileDir: *profile}
 	defer b.stopAll()
+	want := map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		want[strings.TrimSpace(s)] = true
+	}
+	conduitEnv := []string{"CONDUIT_MASTER_KEY=" + masterKey, "CONDUIT_SECRETS=file", "CONDUIT_LOG_LEVEL=warn"}
+	if *profile != "" {
+		conduitEnv = append(conduitEnv, "CONDUIT_PPROF_ADDR="+pprofAddr)
+	}
 
 	data, err := os.MkdirTemp("", "conduit-bench-")
 	if err != nil {
@@ -56,8 +70,7 @@ func main() {
 	b.floor = b.start("floor", filepath.Join(*bin, "floorproxy"), nil,
 		"--addr", floorAddr, "--upstream", "http://"+upstreamAddr)
 	b.conduit = b.start("conduit", filepath.Join(*bin, "conduit"),
-		[]string{"CONDUIT_MASTER_KEY=" + masterKey, "CONDUIT_SECRETS=file", "CONDUIT_LOG_LEVEL=warn"},
-		"--headless", "--addr", conduitAddr, "--data-dir", data)
+		conduitEnv, "--headless", "--addr", conduitAddr, "--data-dir", data)
 	for _, a := range []string{upstreamAddr + "/v1/models", floorAddr + "/v1/models", conduitAddr + "/health"} {
 		waitUp("http://" + a)
 	}
@@ -78,29 +91,40 @@ func main() {
 	for _, t := range targets {
 		b.attack(t, "warmup", 500, 2*time.Second, 0, false)
 	}
-	for _, rate := range rates {
-		for _, t := range targets {
-			rep.Runs = append(rep.Runs, b.attack(t, "fixed", rate, *dur, 0, false))
+	if want["fixed"] {
+		for _, rate := range rates {
+			for _, t := range targets {
+				rep.Runs = append(rep.Runs, b.attack(t, "fixed", rate, *dur, 0, false))
+			}
 		}
 	}
 	peaks := map[string]float64{}
-	for _, t := range targets {
-		r := b.attack(t, "peak-10conn", 0, *dur, 10, false)
-		peaks[t.name] = r.Throughput
-		rep.Runs = append(rep.Runs, r)
-	}
-	// Open-loop overload relative to Conduit's own peak.
-	for _, mult := range []float64{1.5, 3} {
-		rate := int(peaks["conduit"] * mult)
-		for _, t := range targets[1:] {
-			r := b.attack(t, fmt.Sprintf("overload-%.1fx", mult), rate, *dur/2, 0, false)
+	if want["peak"] || want["overload"] {
+		for _, t := range targets {
+			r := b.attack(t, "peak-10conn", 0, *dur, 10, false)
+			peaks[t.name] = r.Throughput
 			rep.Runs = append(rep.Runs, r)
 		}
 	}
-	for _, t := range targets {
-		rep.Streams = append(rep.Streams, b.streams(t))
-		r := b.attack(t, "stream-peak-10conn", 0, *dur/2, 10, true)
-		rep.Runs = append(rep.Runs, r)
+	if want["streams"] {
+		for _, t := range targets {
+			rep.Streams = append(rep.Streams, b.streams(t))
+			rep.Runs = append(rep.Runs, b.attack(t, "stream-peak-10conn", 0, *dur/2, 10, true))
+		}
+	}
+	if *soak > 0 {
+		rep.Soak = b.soak(targets[2], *soak)
+	}
+	// Open-loop overload relative to Conduit's own peak, last: it leaves sockets in TIME_WAIT
+	// and memory that the other scenarios should not inherit.
+	if want["overload"] {
+		for _, mult := range []float64{1.5, 3} {
+			rate := int(peaks["conduit"] * mult)
+			for _, t := range targets[1:] {
+				b.coolDown()
+				rep.Runs = append(rep.Runs, b.attack(t, fmt.Sprintf("overload-%.1fx", mult), rate, *dur/2, 0, false))
+			}
+		}
 	}
 	rep.Finished = time.Now().UTC()
 	rep.print(os.Stdout)
@@ -148,8 +172,12 @@ func (t target) header() http.Header {
 	return h
 }
 
+// maxInFlight bounds the load generator's connections (and so its sockets) per target.
+const maxInFlight = 2000
+
 type bench struct {
 	dur                      time.Duration
+	profileDir               string
 	upstream, floor, conduit *proc
 	procs                    []*proc
 }
@@ -158,8 +186,13 @@ type bench struct {
 // when rate is 0.
 func (b *bench) attack(t target, scenario string, rate int, d time.Duration, workers uint64, stream bool) run {
 	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: t.url, Body: chatBody(stream), Header: t.header()})
-	opts := []func(*vegeta.Attacker){vegeta.Timeout(10 * time.Second), vegeta.KeepAlive(true), vegeta.HTTP2(false),
-		vegeta.MaxConnections(10000)}
+	// Open loop is bounded at maxInFlight connections and workers so that the load generator
+	// cannot run out of sockets; past that it falls behind its schedule, as a real client would.
+	ht := &http.Transport{DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
+	defer ht.CloseIdleConnections()
+	opts := []func(*vegeta.Attacker){vegeta.Client(&http.Client{Transport: ht}),
+		vegeta.Timeout(10 * time.Second), vegeta.KeepAlive(true), vegeta.HTTP2(false),
+		vegeta.MaxConnections(maxInFlight), vegeta.MaxWorkers(maxInFlight), vegeta.Connections(maxInFlight)}
 	pace := vegeta.Rate{Freq: rate, Per: time.Second}
 	if rate == 0 {
 		opts = append(opts, vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.Connections(int(workers)))
@@ -167,6 +200,10 @@ func (b *bench) attack(t target, scenario string, rate int, d time.Duration, wor
 	atk := vegeta.NewAttacker(opts...)
 	cpu0 := t.proc.cpu()
 	stopRSS := t.proc.sampleRSS()
+	if t.name == "conduit" && scenario == "peak-10conn" && b.profileDir != "" {
+		stopProfile := b.startProfile(d)
+		defer stopProfile()
+	}
 	var m vegeta.Metrics
 	for res := range atk.Attack(tr, pace, d, scenario) {
 		m.Add(res)

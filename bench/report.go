@@ -35,6 +35,7 @@ type report struct {
 	Duration        string      `json:"duration"`
 	Runs            []run       `json:"runs"`
 	Streams         []streamRun `json:"streams"`
+	Soak            *soakRun    `json:"soak,omitempty"`
 }
 
 func (rep *report) find(target, scenario string, rate int) (run, bool) {
@@ -105,4 +106,12 @@ func (rep *report) print(w io.Writer) {
 	if cs.N > 0 && fs.N > 0 {
 		fmt.Fprintf(w, "- stream time to first byte: p50 %+.3f ms vs the floor\n", cs.TTFBP50-fs.TTFBP50)
 	}
+	if rep.Soak != nil {
+		rep.Soak.print(w)
+	}
+}
+
+func (s *soakRun) print(w io.Writer) {
+	fmt.Fprintf(w, "\nsoak at %d req/s for %s: %d requests, %.2f%% ok, p50 %.3f ms, p99 %.3f ms; RSS %.1f → %.1f MB, slope %+.2f MB/hour\n",
+		s.Rate, s.Duration, s.Requests, s.Success*100, s.P50, s.P99, s.StartMB, s.EndMB, s.SlopeMBPerH)
 }

@@ -5,6 +5,8 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -37,6 +39,47 @@ type Metrics struct {
 	upstreamEr *prometheus.CounterVec
 	refused    *prometheus.CounterVec
 	next       UsageLog
+	series     sync.Map // seriesKey → *series
+	nSeries    atomic.Int64
+}
+
+// maxCachedSeries bounds the series cache: past it (aliases are client input on unknown-model
+// errors) label lookups are done per request instead.
+const maxCachedSeries = 4096
+
+// seriesKey is the labels of one request's metrics.
+type seriesKey struct {
+	endpoint, alias, provider string
+	status                    int
+}
+
+// series is the metrics of one seriesKey, looked up once: a request then costs one map read
+// instead of a label hash and lookup per metric.
+type series struct {
+	requests, prompt, completion, cached, cost prometheus.Counter
+	latency, ttfb                              prometheus.Observer
+}
+
+func (m *Metrics) seriesOf(r *usage.Record) *series {
+	k := seriesKey{r.Endpoint, r.Alias, r.ProviderID, r.Status}
+	if s, ok := m.series.Load(k); ok {
+		return s.(*series)
+	}
+	s := &series{
+		requests:   m.requests.WithLabelValues(r.Endpoint, r.Alias, r.ProviderID, strconv.Itoa(r.Status)),
+		latency:    m.latency.WithLabelValues(r.Endpoint),
+		ttfb:       m.ttfb.WithLabelValues(r.Endpoint),
+		prompt:     m.tokens.WithLabelValues(r.Alias, "prompt"),
+		completion: m.tokens.WithLabelValues(r.Alias, "completion"),
+		cached:     m.tokens.WithLabelValues(r.Alias, "cached"),
+		cost:       m.cost.WithLabelValues(r.Alias),
+	}
+	if m.nSeries.Load() < maxCachedSeries {
+		if _, loaded := m.series.LoadOrStore(k, s); !loaded {
+			m.nSeries.Add(1)
+		}
+	}
+	return s
 }
 
 // New registers every collector. q may be nil until the usage writer exists.
@@ -92,23 +135,24 @@ func (m *Metrics) Enqueue(r usage.Record) bool {
 
 // Observe records one finished request.
 func (m *Metrics) Observe(r usage.Record) {
-	m.requests.WithLabelValues(r.Endpoint, r.Alias, r.ProviderID, strconv.Itoa(r.Status)).Inc()
-	m.latency.WithLabelValues(r.Endpoint).Observe(r.LatencyMS / 1000)
+	s := m.seriesOf(&r)
+	s.requests.Inc()
+	s.latency.Observe(r.LatencyMS / 1000)
 	if r.TTFBMS > 0 {
-		m.ttfb.WithLabelValues(r.Endpoint).Observe(r.TTFBMS / 1000)
+		s.ttfb.Observe(r.TTFBMS / 1000)
 	}
 	m.overhead.Observe(r.OverheadMS / 1000)
 	if r.PromptTokens > 0 {
-		m.tokens.WithLabelValues(r.Alias, "prompt").Add(float64(r.PromptTokens))
+		s.prompt.Add(float64(r.PromptTokens))
 	}
 	if r.CompletionTokens > 0 {
-		m.tokens.WithLabelValues(r.Alias, "completion").Add(float64(r.CompletionTokens))
+		s.completion.Add(float64(r.CompletionTokens))
 	}
 	if r.CachedTokens > 0 {
-		m.tokens.WithLabelValues(r.Alias, "cached").Add(float64(r.CachedTokens))
+		s.cached.Add(float64(r.CachedTokens))
 	}
 	if r.Cost > 0 {
-		m.cost.WithLabelValues(r.Alias).Add(r.Cost)
+		s.cost.Add(r.Cost)
 	}
 	if r.Status >= 400 {
 		if r.ProviderID != "" && r.Status >= 500 {

@@ -19,11 +19,22 @@ const budgetDedupePrefix = "budget:"
 // observation after a restart), only the highest is notified and the lower ones count as
 // notified: one alert saying "100%" is more useful than three at once. A change of the key's
 // max_budget re-arms every threshold (the dedupe key includes the budget).
+//
+// It also publishes "key_spend" events for live pages, at most one per key per
+// SpendEventInterval: a busy key must not flood the event bus (and its replay ring) with one
+// event per request.
 type BudgetWatcher struct {
 	svc   *Service
 	mu    sync.Mutex
 	state map[string]budgetState // by key ID
+
+	spendMu   sync.Mutex
+	spentAt   map[string]time.Time // last key_spend event per key
+	spendNext map[string]KeySpend  // newer spend not yet published, by key ID
 }
+
+// SpendEventInterval is the least time between two key_spend events of one key.
+const SpendEventInterval = time.Second
 
 type budgetState struct {
 	period time.Time // start of the budget period (zero for "total")
@@ -32,10 +43,23 @@ type budgetState struct {
 }
 
 // Observe is called with a key's spend in its current budget period (after each charged
-// request). It always publishes a "key_spend" event (cheap; the bus is lossy), and notifies a
-// newly reached threshold.
+// request). It publishes a "key_spend" event, or keeps it for FlushSpend when the key had one
+// less than SpendEventInterval ago, and notifies a newly reached threshold.
 func (w *BudgetWatcher) Observe(key config.Key, spend float64, now time.Time) {
-	w.svc.publish(KindKeySpend, KeySpend{KeyID: key.ID, Spend: spend, MaxBudget: key.MaxBudget})
+	ev := KeySpend{KeyID: key.ID, Spend: spend, MaxBudget: key.MaxBudget}
+	w.spendMu.Lock()
+	last, seen := w.spentAt[key.ID]
+	publish := !seen || now.Sub(last) >= SpendEventInterval || now.Before(last)
+	if publish {
+		w.spentAt[key.ID] = now
+		delete(w.spendNext, key.ID)
+	} else {
+		w.spendNext[key.ID] = ev
+	}
+	w.spendMu.Unlock()
+	if publish {
+		w.svc.publish(KindKeySpend, ev)
+	}
 	if key.MaxBudget == nil || *key.MaxBudget <= 0 {
 		return
 	}
@@ -69,11 +93,31 @@ func (w *BudgetWatcher) Observe(key config.Key, spend float64, now time.Time) {
 	}
 }
 
+// FlushSpend publishes the key_spend events Observe held back. The gateway calls it every
+// SpendEventInterval, so a page sees a key's latest spend at most that late.
+func (w *BudgetWatcher) FlushSpend(now time.Time) {
+	w.spendMu.Lock()
+	evs := make([]KeySpend, 0, len(w.spendNext))
+	for id, ev := range w.spendNext {
+		evs = append(evs, ev)
+		w.spentAt[id] = now
+		delete(w.spendNext, id)
+	}
+	w.spendMu.Unlock()
+	for _, ev := range evs {
+		w.svc.publish(KindKeySpend, ev)
+	}
+}
+
 // Forget drops a deleted key's state.
 func (w *BudgetWatcher) Forget(keyID string) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	delete(w.state, keyID)
+	w.mu.Unlock()
+	w.spendMu.Lock()
+	delete(w.spentAt, keyID)
+	delete(w.spendNext, keyID)
+	w.spendMu.Unlock()
 }
 
 // reached reports spend ≥ pct% of budget, tolerating float rounding of summed costs.

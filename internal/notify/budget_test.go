@@ -90,10 +90,13 @@ func TestBudgetThresholdsOncePerPeriod(t *testing.T) {
 						got, st.want)
 				}
 			}
-			// Every Observe published a key_spend event.
+			// The first Observe published a key_spend event at once; the latest spend is
+			// published by the next FlushSpend at the latest.
+			e.svc.Budget().FlushSpend(tc.steps[len(tc.steps)-1].at)
 			spends := eventsOf[KeySpend](t, e.bus, KindKeySpend)
-			if len(spends) != len(tc.steps) || spends[0].KeyID != "key_ci" ||
-				spends[0].Spend != tc.steps[0].spend {
+			last := tc.steps[len(tc.steps)-1].spend
+			if len(spends) == 0 || spends[0].KeyID != "key_ci" || spends[0].Spend != tc.steps[0].spend ||
+				spends[len(spends)-1].Spend != last {
 				t.Fatalf("key_spend events = %+v", spends)
 			}
 		})
@@ -200,5 +203,33 @@ func TestBudgetConcurrent(t *testing.T) {
 	}
 	if !seen[`Key "ci" reached 100% of its budget`] {
 		t.Fatalf("got %q", titles(pub))
+	}
+}
+
+// A busy key gives one key_spend event per SpendEventInterval, never a stale last value.
+func TestKeySpendEventsCoalesced(t *testing.T) {
+	e := newEnv(t, nil)
+	a := config.Key{ID: "key_a", Name: "a", BudgetDuration: config.BudgetTotal}
+	b := config.Key{ID: "key_b", Name: "b", BudgetDuration: config.BudgetTotal}
+	w := e.svc.Budget()
+	for i := range 100 {
+		w.Observe(a, float64(i+1), t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	w.Observe(b, 7, t0)
+	spends := eventsOf[KeySpend](t, e.bus, KindKeySpend)
+	if len(spends) != 2 || spends[0] != (KeySpend{KeyID: "key_a", Spend: 1}) || spends[1].KeyID != "key_b" {
+		t.Fatalf("before flush: %+v", spends)
+	}
+	w.FlushSpend(t0.Add(time.Second))
+	spends = eventsOf[KeySpend](t, e.bus, KindKeySpend)
+	if len(spends) != 3 || spends[2] != (KeySpend{KeyID: "key_a", Spend: 100}) {
+		t.Fatalf("after flush: %+v", spends)
+	}
+	w.FlushSpend(t0.Add(2 * time.Second)) // nothing new
+	w.Observe(a, 101, t0.Add(1500*time.Millisecond))
+	w.Observe(a, 102, t0.Add(2500*time.Millisecond)) // an interval after the flushed event
+	spends = eventsOf[KeySpend](t, e.bus, KindKeySpend)
+	if len(spends) != 4 || spends[3].Spend != 102 {
+		t.Fatalf("after the interval: %+v", spends)
 	}
 }

@@ -150,7 +150,8 @@ func NewService(opts Options) *Service {
 	}
 	s.hooks = make(chan hookJob, queue)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.budget = &BudgetWatcher{svc: s, state: make(map[string]budgetState)}
+	s.budget = &BudgetWatcher{svc: s, state: make(map[string]budgetState),
+		spentAt: make(map[string]time.Time), spendNext: make(map[string]KeySpend)}
 	s.expiry = &ExpiryScanner{svc: s, state: make(map[string]expiryState)}
 	s.health = &HealthWatcher{svc: s, state: make(map[string]*healthState)}
 	s.anomaly = &AnomalyDetector{svc: s, keys: make(map[string]*keySeries),

@@ -139,6 +139,7 @@ func BenchmarkListLogs(b *testing.B) {
 		{"cursor", usage.LogFilter{Before: mid.ID}},
 		{"key", usage.LogFilter{KeyID: "key_07", Before: mid.ID}},
 		{"status", usage.LogFilter{Status: 502, Limit: 200}},
+		{"status-ok", usage.LogFilter{Status: 200, Limit: 200}},
 		{"key+status", usage.LogFilter{KeyID: "key_09", Status: 502}},
 	}
 	for _, tt := range list {

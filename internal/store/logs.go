@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,7 +35,50 @@ func scanLog(s scanner) (usage.Record, error) {
 	return r, err
 }
 
-// InsertLogs writes a batch of request log rows in one transaction with one prepared
+// logChunks are the row counts of the prepared multi-row log inserts, largest first: one
+// statement per 64 rows costs far less than 64 statements (each opens a cursor on the table
+// and every index). 64 rows × 21 parameters stays well under SQLite's parameter limit.
+var logChunks = [...]int{64, 16, 4, 1}
+
+// logStmts are the inserts of logChunks, prepared on the writer pool.
+type logStmts [len(logChunks)]*sql.Stmt
+
+func (s *logStmts) prepare(ctx context.Context, w *sql.DB) error {
+	for i, n := range logChunks {
+		var err error
+		if s[i], err = w.PrepareContext(ctx, insertLogsSQL(n)); err != nil {
+			return fmt.Errorf("prepare log insert: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *logStmts) close() error {
+	var errs []error
+	for _, st := range s {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// insertLogsSQL inserts n rows. A row whose id exists fails the statement (and only the
+// statement: SQLite's default ABORT keeps the transaction), and InsertLogs redoes that chunk
+// row by row with insertLogSQL.
+func insertLogsSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO request_logs (` + logCols + `) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return b.String()
+}
+
+// InsertLogs writes a batch of request log rows in one transaction, up to 64 rows per
 // statement. Rows with an empty ID get one ("req_…"), rows with a zero Time get now; the
 // caller's slice is not modified. Rows whose id already exists are skipped.
 //
@@ -53,41 +98,64 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	stmt, err := tx.PrepareContext(ctx, insertLogSQL)
-	if err != nil {
-		return wrapErr("insert logs", err)
-	}
-	defer stmt.Close()
 	var (
+		txStmts  logStmts
 		bodyStmt *sql.Stmt
-		res      sql.Result
-		ts, n    int64
+		rowStmt  *sql.Stmt
 		rollup   = rollupBatch{}
+		idOf     = make([]string, len(recs))
+		times    = make([]int64, len(recs))
+		args     = make([]any, 0, 21*min(len(recs), logChunks[0]))
 	)
 	for i := range recs {
-		r := &recs[i]
-		id := r.ID
-		if id == "" {
-			id = ids.New("req")
+		if idOf[i] = recs[i].ID; idOf[i] == "" {
+			idOf[i] = ids.NewTimed("req", now())
 		}
-		if r.Time.IsZero() {
-			ts = toMS(now())
+		if recs[i].Time.IsZero() {
+			times[i] = toMS(now())
 		} else {
-			ts = toMS(r.Time)
+			times[i] = toMS(recs[i].Time)
 		}
-		res, err = stmt.ExecContext(ctx, id, ts, r.KeyID, r.Endpoint, r.Alias, r.ProviderID,
-			r.ProviderModel, r.Status, r.ErrorCode, r.ErrorMessage, r.LatencyMS, r.TTFBMS,
-			r.OverheadMS, r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.Cost, r.Stream,
-			r.Estimated, r.Attempts, r.ClientIP)
-		if err != nil {
-			return wrapErr("insert logs", err)
+	}
+	for off := 0; off < len(recs); {
+		c := slices.IndexFunc(logChunks[:], func(n int) bool { return n <= len(recs)-off })
+		n := logChunks[c]
+		if txStmts[c] == nil {
+			txStmts[c] = tx.StmtContext(ctx, d.inserts[c]) // closed with the transaction
 		}
-		if n, err = res.RowsAffected(); err != nil {
-			return wrapErr("insert logs", err)
+		args = args[:0]
+		for i := off; i < off+n; i++ {
+			args = appendLogArgs(args, idOf[i], times[i], &recs[i])
 		}
-		if n == 1 { // 0: the id already existed (a retried batch); it is counted already
-			rollup.addRecord(ts, r)
+		if _, err = txStmts[c].ExecContext(ctx, args...); err == nil {
+			for i := off; i < off+n; i++ {
+				rollup.addRecord(times[i], &recs[i])
+			}
+		} else {
+			// Some id exists already (a retried batch): row by row, skipping those rows,
+			// which were counted when they were first stored.
+			if rowStmt == nil {
+				if rowStmt, err = tx.PrepareContext(ctx, insertLogSQL); err != nil {
+					return wrapErr("insert logs", err)
+				}
+				defer rowStmt.Close()
+			}
+			for i := off; i < off+n; i++ {
+				res, err := rowStmt.ExecContext(ctx, appendLogArgs(args[:0], idOf[i], times[i], &recs[i])...)
+				if err != nil {
+					return wrapErr("insert logs", err)
+				}
+				if k, err := res.RowsAffected(); err != nil {
+					return wrapErr("insert logs", err)
+				} else if k == 1 {
+					rollup.addRecord(times[i], &recs[i])
+				}
+			}
 		}
+		off += n
+	}
+	for i := range recs {
+		r := &recs[i]
 		if len(r.RequestBody) == 0 && len(r.ResponseBody) == 0 {
 			continue
 		}
@@ -97,7 +165,7 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 			}
 			defer bodyStmt.Close()
 		}
-		if _, err = bodyStmt.ExecContext(ctx, id, string(r.RequestBody), string(r.ResponseBody)); err != nil {
+		if _, err = bodyStmt.ExecContext(ctx, idOf[i], string(r.RequestBody), string(r.ResponseBody)); err != nil {
 			return wrapErr("insert logs", err)
 		}
 	}
@@ -108,6 +176,13 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 		return wrapErr("insert logs", err)
 	}
 	return nil
+}
+
+func appendLogArgs(args []any, id string, ts int64, r *usage.Record) []any {
+	return append(args, id, ts, r.KeyID, r.Endpoint, r.Alias, r.ProviderID, r.ProviderModel,
+		r.Status, r.ErrorCode, r.ErrorMessage, r.LatencyMS, r.TTFBMS, r.OverheadMS,
+		r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.Cost, r.Stream, r.Estimated,
+		r.Attempts, r.ClientIP)
 }
 
 // GetLog returns one request log row or ErrNotFound.
@@ -151,7 +226,11 @@ func (d *DB) ListLogs(ctx context.Context, f usage.LogFilter) ([]usage.Record, e
 		where = append(where, "alias = ?")
 		args = append(args, f.Alias)
 	}
-	if f.Status != 0 {
+	switch {
+	case f.Status >= 400: // spelled out so that the partial index request_logs_error_time applies
+		where = append(where, "status >= 400 AND status = ?")
+		args = append(args, f.Status)
+	case f.Status != 0:
 		where = append(where, "status = ?")
 		args = append(args, f.Status)
 	}

@@ -438,8 +438,11 @@ func TestMigrationBackfillsRollup(t *testing.T) {
 	if err := db.InsertLogs(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
-	// Back to schema version 2: no rollup.
-	for _, q := range []string{`DROP TABLE usage_hourly`, `DELETE FROM goose_db_version WHERE version_id = 3`} {
+	// Back to schema version 2: no rollup, the indexes of 00001.
+	for _, q := range []string{`DROP TABLE usage_hourly`, `DROP INDEX request_logs_error_time`,
+		`CREATE INDEX request_logs_provider_time ON request_logs (provider_id, time, id)`,
+		`CREATE INDEX request_logs_status_time ON request_logs (status, time, id)`,
+		`DELETE FROM goose_db_version WHERE version_id >= 3`} {
 		if _, err := db.w.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}

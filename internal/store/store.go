@@ -40,6 +40,7 @@ type DB struct {
 	w       *sql.DB     // single writer connection
 	r       *sql.DB     // read-only pool
 	upserts rollupStmts // prepared once on w (rollup.go)
+	inserts logStmts    // prepared once on w (logs.go)
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the latest schema.
@@ -82,7 +83,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, openError(path, err)
 	}
 	d := &DB{path: path, w: w, r: r}
-	if err := d.upserts.prepare(ctx, w); err != nil {
+	if err := errors.Join(d.upserts.prepare(ctx, w), d.inserts.prepare(ctx, w)); err != nil {
 		_ = r.Close()
 		_ = w.Close()
 		return nil, openError(path, err)
@@ -96,6 +97,7 @@ func writerDSN(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "temp_store(MEMORY)") // statement journals of multi-row inserts: no temp files
 	q.Set("_txlock", "immediate")
 	return path + "?" + q.Encode()
 }
@@ -127,7 +129,7 @@ func (d *DB) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, _ = d.w.ExecContext(ctx, "PRAGMA optimize")
-	return errors.Join(d.upserts.close(), d.r.Close(), d.w.Close())
+	return errors.Join(d.upserts.close(), d.inserts.close(), d.r.Close(), d.w.Close())
 }
 
 // Ping checks that the database answers a query (used by /ready).
