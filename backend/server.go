@@ -200,6 +200,14 @@ func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// Response headers of /v1 (SPEC §2), in canonical form: set straight into the header map,
+// they are not canonicalised again on every request.
+const (
+	hdrRequestID = "X-Request-Id"
+	hdrProvider  = "X-Conduit-Provider"
+	hdrOverhead  = "X-Conduit-Overhead-Ms"
+)
+
 // v1Headers gives every /v1 response a request id.
 func (s *Server) v1Headers(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -207,7 +215,7 @@ func (s *Server) v1Headers(next echo.HandlerFunc) echo.HandlerFunc {
 		id := ids.NewTimed("req", start)
 		c.Set(ctxRequestID, id)
 		c.Set(ctxStart, start)
-		c.Response().Header().Set("x-request-id", id)
+		c.Response().Header()[hdrRequestID] = []string{id}
 		return next(c)
 	}
 }

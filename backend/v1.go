@@ -143,13 +143,13 @@ func (s *Server) chatCompletions(c echo.Context) error {
 	}
 	sw := &sseWriter{c: c, call: call}
 	res, err := s.o.Gateway.Chat(c.Request().Context(), call, req, sw)
-	c.Response().Header().Set("x-conduit-provider", call.Provider)
+	c.Response().Header()[hdrProvider] = []string{call.Provider}
 	call.RateLimit.Headers(c.Response().Header())
 	if err != nil {
 		if sw.begun {
 			return nil
 		}
-		c.Response().Header().Set("x-conduit-overhead-ms", formatMS(call.OverheadMS(time.Now())))
+		c.Response().Header()[hdrOverhead] = []string{formatMS(call.OverheadMS(time.Now()))}
 		return writeV1Error(c, err)
 	}
 	if res == nil { // streamed
@@ -211,10 +211,10 @@ func (s *Server) imageGenerations(c echo.Context) error {
 }
 
 func (s *Server) finishJSON(c echo.Context, call *gateway.Call, res *gateway.Result, err error) error {
-	c.Response().Header().Set("x-conduit-provider", call.Provider)
+	c.Response().Header()[hdrProvider] = []string{call.Provider}
 	call.RateLimit.Headers(c.Response().Header())
 	if err != nil {
-		c.Response().Header().Set("x-conduit-overhead-ms", formatMS(call.OverheadMS(time.Now())))
+		c.Response().Header()[hdrOverhead] = []string{formatMS(call.OverheadMS(time.Now()))}
 		return writeV1Error(c, err)
 	}
 	return writeJSONBytes(c, res)
@@ -222,7 +222,7 @@ func (s *Server) finishJSON(c echo.Context, call *gateway.Call, res *gateway.Res
 
 func writeJSONBytes(c echo.Context, res *gateway.Result) error {
 	h := c.Response().Header()
-	h.Set("x-conduit-overhead-ms", formatMS(res.OverheadMS))
+	h[hdrOverhead] = []string{formatMS(res.OverheadMS)}
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, res.Body)
 }
 
@@ -246,8 +246,8 @@ func (w *sseWriter) Begin(m gateway.Meta) error {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Connection", "keep-alive")
 	h.Set("X-Accel-Buffering", "no")
-	h.Set("x-conduit-provider", m.Provider)
-	h.Set("x-conduit-overhead-ms", formatMS(m.OverheadMS))
+	h[hdrProvider] = []string{m.Provider}
+	h[hdrOverhead] = []string{formatMS(m.OverheadMS)}
 	w.call.RateLimit.Headers(h)
 	w.c.Response().WriteHeader(http.StatusOK)
 	w.begun = true

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/fakeopenai"
+	"github.com/conduit-gw/conduit/internal/limits"
 )
 
 func TestChatNonStream(t *testing.T) {
@@ -471,5 +472,21 @@ func TestStreamTimeouts(t *testing.T) {
 	rows := e.requestLogs(2)
 	if rows[0]["error_code"] != "upstream_timeout" || rows[1]["error_code"] != "upstream_timeout" {
 		t.Fatalf("logged as %v / %v", rows[0]["error_code"], rows[1]["error_code"])
+	}
+}
+
+// Header names set straight into the map must be canonical, or Get would not find them.
+func TestHeaderNamesCanonical(t *testing.T) {
+	for _, k := range []string{hdrRequestID, hdrProvider, hdrOverhead} {
+		if c := http.CanonicalHeaderKey(k); c != k {
+			t.Errorf("%q is not canonical (%q)", k, c)
+		}
+	}
+	h := http.Header{}
+	limits.Decision{Limited: true, Limit: 5, Remaining: 4, Reset: time.Second}.Headers(h)
+	for _, k := range []string{"x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"} {
+		if h.Get(k) == "" {
+			t.Errorf("%s not found by Get in %v", k, h)
+		}
 	}
 }

@@ -244,8 +244,12 @@ var inPlace = &sjson.Options{Optimistic: true, ReplaceInPlace: true}
 
 // setModel makes the response name the alias the client asked for.
 func setModel(b []byte, alias string) []byte {
-	if m := gjson.GetBytes(b, "model"); m.Exists() && m.Str == alias {
+	m := gjson.GetBytes(b, "model")
+	if m.Exists() && m.Str == alias {
 		return b
+	}
+	if out, ok := llm.SpliceString(b, m, alias); ok {
+		return out
 	}
 	out, err := sjson.SetBytesOptions(b, "model", alias, inPlace)
 	if err != nil {

@@ -28,9 +28,10 @@ func (d Decision) Headers(h http.Header) {
 	if !d.Limited {
 		return
 	}
-	h.Set("x-ratelimit-limit-requests", strconv.Itoa(d.Limit))
-	h.Set("x-ratelimit-remaining-requests", strconv.Itoa(max(d.Remaining, 0)))
-	h.Set("x-ratelimit-reset-requests", formatReset(d.Reset))
+	// Canonical names set directly: Header.Set would canonicalise them on every request.
+	h["X-Ratelimit-Limit-Requests"] = []string{strconv.Itoa(d.Limit)}
+	h["X-Ratelimit-Remaining-Requests"] = []string{strconv.Itoa(max(d.Remaining, 0))}
+	h["X-Ratelimit-Reset-Requests"] = []string{formatReset(d.Reset)}
 }
 
 func formatReset(d time.Duration) string {

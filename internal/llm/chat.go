@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+
+	"github.com/tidwall/gjson"
 )
 
 // ChatRequest is an OpenAI Chat Completions request. Fields Conduit does not interpret stay in
@@ -38,6 +40,8 @@ type ChatRequest struct {
 	scanned, decoded bool
 	images           bool
 	tools            int
+	model            gjson.Result // the "model" value in Raw (RawWithModel)
+	modelDup         bool         // Raw has more than one "model" key
 }
 
 // StreamOptions mirrors OpenAI's stream_options.

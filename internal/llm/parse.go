@@ -34,6 +34,8 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 				err = wrongType("model", "a string")
 			}
 			r.Model = v.Str
+			r.modelDup = r.model.Exists()
+			r.model = v
 		case "messages":
 			err = r.scanMessages(v)
 		case "stream":
@@ -214,17 +216,26 @@ func ParseUsage(b []byte) Usage {
 	if !u.IsObject() {
 		return Usage{}
 	}
-	out := Usage{
-		PromptTokens:     int(u.Get("prompt_tokens").Int()),
-		CompletionTokens: int(u.Get("completion_tokens").Int()),
-		TotalTokens:      int(u.Get("total_tokens").Int()),
-	}
-	if ct := u.Get("prompt_tokens_details.cached_tokens"); ct.Exists() && ct.Type != gjson.Null {
-		out.PromptTokensDetails = &PromptTokensDetails{CachedTokens: int(ct.Int())}
-	}
-	if rt := u.Get("completion_tokens_details.reasoning_tokens"); rt.Exists() && rt.Type != gjson.Null {
-		out.CompletionTokensDetails = &CompletionTokensDetails{ReasoningTokens: int(rt.Int())}
-	}
+	var out Usage
+	u.ForEach(func(k, v gjson.Result) bool { // one pass over the object
+		switch k.Str {
+		case "prompt_tokens":
+			out.PromptTokens = int(v.Int())
+		case "completion_tokens":
+			out.CompletionTokens = int(v.Int())
+		case "total_tokens":
+			out.TotalTokens = int(v.Int())
+		case "prompt_tokens_details":
+			if ct := v.Get("cached_tokens"); ct.Exists() && ct.Type != gjson.Null {
+				out.PromptTokensDetails = &PromptTokensDetails{CachedTokens: int(ct.Int())}
+			}
+		case "completion_tokens_details":
+			if rt := v.Get("reasoning_tokens"); rt.Exists() && rt.Type != gjson.Null {
+				out.CompletionTokensDetails = &CompletionTokensDetails{ReasoningTokens: int(rt.Int())}
+			}
+		}
+		return true
+	})
 	if out.TotalTokens == 0 {
 		out.TotalTokens = out.PromptTokens + out.CompletionTokens
 	}

@@ -163,22 +163,27 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 // for streams, usage requested. Upstreams without stream_options (Mistral rejects the field
 // with a 422) get it removed: they report usage in their last chunk anyway.
 func (c *Client) chatBody(req *llm.ChatRequest, model string, stream bool) ([]byte, error) {
-	body := req.Raw
-	if body == nil {
-		r := *req
-		r.Stream = stream
-		b, err := json.Marshal(&r)
-		if err != nil {
-			return nil, fmt.Errorf("%s: encode request: %w", c.v.Name, err)
+	// A new body each time: the router may replay req on another deployment.
+	body, ok := req.RawWithModel(model)
+	if !ok {
+		body = req.Raw
+		if body == nil {
+			r := *req
+			r.Stream = stream
+			b, err := json.Marshal(&r)
+			if err != nil {
+				return nil, fmt.Errorf("%s: encode request: %w", c.v.Name, err)
+			}
+			body = b
+		} else {
+			body = bytes.Clone(body)
 		}
-		body = b
-	} else {
-		body = bytes.Clone(body) // the router may replay req on another deployment
+		var err error
+		if body, err = sjson.SetBytes(body, "model", model); err != nil {
+			return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+		}
 	}
 	var err error
-	if body, err = sjson.SetBytes(body, "model", model); err != nil {
-		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
-	}
 	switch {
 	case !c.v.StreamUsage:
 		if gjson.GetBytes(body, "stream_options").Exists() {

@@ -1,0 +1,46 @@
+package llm
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/tidwall/gjson"
+)
+
+// SpliceString returns a copy of b with the value v (found by gjson in b, so v.Index is its
+// offset) replaced by s as a JSON string. ok is false when v has no known position in b.
+// It is the cheap form of sjson.SetBytes for a key already found: one copy, no re-scan.
+func SpliceString(b []byte, v gjson.Result, s string) (out []byte, ok bool) {
+	at, end := v.Index, v.Index+len(v.Raw)
+	if at <= 0 || end > len(b) || string(b[at:end]) != v.Raw {
+		return nil, false
+	}
+	out = make([]byte, 0, len(b)-len(v.Raw)+len(s)+2)
+	out = append(out, b[:at]...)
+	out = AppendJSONString(out, s)
+	return append(out, b[end:]...), true
+}
+
+// AppendJSONString appends s as a JSON string.
+func AppendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			q, _ := json.Marshal(s) // escapes, and replaces invalid UTF-8, as encoding/json does
+			return append(dst, q...)
+		}
+	}
+	dst = slices.Grow(dst, len(s)+2)
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// RawWithModel returns a copy of the client's body with "model" set to model, without
+// re-parsing it. ok is false when the request was built in code or its body names the model
+// more than once; the caller then edits Raw with a JSON library.
+func (r *ChatRequest) RawWithModel(model string) (body []byte, ok bool) {
+	if r.Raw == nil || r.modelDup {
+		return nil, false
+	}
+	return SpliceString(r.Raw, r.model, model)
+}

@@ -1,0 +1,73 @@
+package llm
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+)
+
+func TestRawWithModel(t *testing.T) {
+	tests := []struct {
+		name, body, model string
+		ok                bool
+	}{
+		{"first key", `{"model":"gpt","messages":[{"role":"user","content":"hi"}]}`, "gpt-4o-mini", true},
+		{"after messages, spaced", `{"messages":[{"role":"user","content":"model"}] , "model" : "a" ,"n":1}`, "bb", true},
+		{"escaped input", `{"model":"g\"p\\t","messages":[{"role":"user","content":"x"}]}`, "x", true},
+		{"needs escaping", `{"model":"a","messages":[{"role":"user","content":"x"}]}`, "we\"ird\\m\u00e9\n", true},
+		{"nested model keys untouched", `{"messages":[{"role":"user","content":"x","model":"inner"}],"model":"outer"}`, "new", true},
+		{"duplicate model", `{"model":"a","model":"b","messages":[{"role":"user","content":"x"}]}`, "c", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := ParseChatRequest([]byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := req.RawWithModel(tt.model)
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v", ok, tt.ok)
+			}
+			if !ok {
+				return
+			}
+			// The same document as sjson gives, and the client's bytes are left alone.
+			want, _ := sjson.SetBytes([]byte(tt.body), "model", tt.model)
+			var g, w any
+			if err := json.Unmarshal(got, &g); err != nil {
+				t.Fatalf("%s: %v", got, err)
+			}
+			_ = json.Unmarshal(want, &w)
+			gj, _ := json.Marshal(g)
+			wj, _ := json.Marshal(w)
+			if string(gj) != string(wj) {
+				t.Fatalf("got  %s\nwant %s", got, want)
+			}
+			if string(req.Raw) != tt.body {
+				t.Fatalf("Raw changed: %s", req.Raw)
+			}
+			if m := gjson.GetBytes(got, "model").Str; m != tt.model {
+				t.Fatalf("model = %q", m)
+			}
+		})
+	}
+	if _, ok := (&ChatRequest{Model: "x"}).RawWithModel("y"); ok {
+		t.Error("a request built in code has no raw body to splice")
+	}
+}
+
+func TestSpliceStringRefusesForeignResult(t *testing.T) {
+	b := []byte(`{"model":"abc"}`)
+	if _, ok := SpliceString(b, gjson.Parse(`{"model":"abc"}`).Get("nothing"), "x"); ok {
+		t.Error("spliced a value that does not exist")
+	}
+	other := gjson.Parse(`{"zz":1,"model":"abc"}`).Get("model") // offset of another document
+	if _, ok := SpliceString(b, other, "x"); ok {
+		t.Error("spliced at an offset from another document")
+	}
+	if out, ok := SpliceString(b, gjson.GetBytes(b, "model"), "d"); !ok || string(out) != `{"model":"d"}` {
+		t.Errorf("SpliceString = %s, %v", out, ok)
+	}
+}
