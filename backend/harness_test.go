@@ -61,7 +61,7 @@ func newEnvWith(t *testing.T, change func(*ServeOptions)) *env {
 	dir := t.TempDir()
 	so := ServeOptions{
 		DataDir: dir, SecretsMode: "file", MasterKey: testMaster, Mode: "headless", Version: "test",
-		Logger: log, Stderr: logs,
+		Logger: log, Stderr: logs, NoShedding: true,
 	}
 	if change != nil {
 		change(&so)

@@ -57,6 +57,8 @@ type ServeOptions struct {
 	StreamTTFB, StreamIdle time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests (default 30s).
 	ShutdownTimeout time.Duration
+	// NoShedding turns off load shedding (tests, whose machines are slow on purpose).
+	NoShedding bool
 }
 
 // StartupError is a failure to start (port in use, unwritable data dir, corrupt DB): main
@@ -160,14 +162,22 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 	})
 	gw := gateway.New(gateway.Options{Config: holder, Router: rt, Usage: m, Limits: tracker, MasterKey: master, Logger: log,
 		Spend: spendWatch{tracker: tracker, notes: notes}, StreamTTFB: o.StreamTTFB, StreamIdle: o.StreamIdle})
+	pressure := admission.NewPressure(pressureTarget, pressureQuantile)
+	gate := admission.New(16*runtime.GOMAXPROCS(0), 512*runtime.GOMAXPROCS(0), 250*time.Millisecond)
+	m.Shedding(func() uint64 { return pressure.Refused() + gate.Shed() }, pressure.Share,
+		func() float64 { return pressure.Latency().Seconds() })
 	srv := New(Options{
 		Gateway: gw, Store: db, Secrets: sec, Config: holder, Router: rt, Registry: reg, Metrics: m,
 		MasterKey: master, Mode: o.Mode, Version: o.Version, UI: o.UI, Logger: log,
 		DefaultPrices: defaults, Spend: tracker,
 		Bus: bus, Notify: notes, OnSettings: o.OnSettings,
-		Admission: admission.New(16*runtime.GOMAXPROCS(0), 512*runtime.GOMAXPROCS(0), 250*time.Millisecond),
+		Admission: gate,
+		Shedder:   pressure,
 	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	if !o.NoShedding {
+		go pressure.Run(bg, pressureInterval)
+	}
 	go pruneLogs(bg, db, holder, log)
 	go (&router.Checker{Router: rt, Config: holder, Logger: log}).Run(bg)
 	go watch(bg, holder, notes)
@@ -284,6 +294,15 @@ func seedSpend(ctx context.Context, db *store.DB, snap *snapshot.Snapshot, t *li
 	}
 	return nil
 }
+
+// Load shedding (internal/admission.Pressure): while the 90th percentile of the Go
+// scheduler's latency over pressureInterval stays above pressureTarget, a growing share of
+// new /v1 requests is refused with a fast 503.
+const (
+	pressureTarget   = 5 * time.Millisecond
+	pressureQuantile = 0.9
+	pressureInterval = 100 * time.Millisecond
+)
 
 // spendWatch tells the notification triggers about every charge.
 type spendWatch struct {

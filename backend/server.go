@@ -123,8 +123,10 @@ type Options struct {
 	// Bus carries live events to /admin/events; Notify is the notification service.
 	Bus    *notify.Bus
 	Notify *notify.Service
-	// Admission, when set, sheds load past capacity with fast 503s.
+	// Admission, when set, bounds concurrent CPU work with fast 503s past it.
 	Admission Admission
+	// Shedder, when set, turns /v1 requests away at the door while Conduit is past capacity.
+	Shedder Shedder
 }
 
 // Server is the HTTP handler of Conduit.
@@ -169,7 +171,12 @@ func New(o Options) *Server {
 }
 
 // Handler returns the root handler.
-func (s *Server) Handler() http.Handler { return s.e }
+func (s *Server) Handler() http.Handler {
+	if s.o.Shedder != nil {
+		return shedding(s.o.Shedder, s.e)
+	}
+	return s.e
+}
 
 // Echo exposes the echo instance (the desktop app mounts it in its asset server).
 func (s *Server) Echo() *echo.Echo { return s.e }

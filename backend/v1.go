@@ -49,10 +49,7 @@ func (s *Server) enter(c echo.Context, call *gateway.Call) error {
 	}
 	release, err := s.o.Admission.Acquire(c.Request().Context())
 	if err != nil {
-		e := llm.Errorf(http.StatusServiceUnavailable, "server_error", "server_overloaded",
-			"Conduit is at capacity; retry shortly")
-		e.RetryAfter = time.Second
-		return e
+		return overloaded()
 	}
 	call.SetRelease(release)
 	return nil

@@ -122,7 +122,7 @@ func main() {
 			rate := int(peaks["conduit"] * mult)
 			for _, t := range targets[1:] {
 				b.coolDown()
-				rep.Runs = append(rep.Runs, b.attack(t, fmt.Sprintf("overload-%.1fx", mult), rate, *dur/2, 0, false))
+				rep.Runs = append(rep.Runs, b.attack(t, fmt.Sprintf("overload-%.1fx", mult), rate, *dur, 0, false))
 			}
 		}
 	}
@@ -204,16 +204,24 @@ func (b *bench) attack(t target, scenario string, rate int, d time.Duration, wor
 		stopProfile := b.startProfile(d)
 		defer stopProfile()
 	}
-	var m vegeta.Metrics
+	var m, ok vegeta.Metrics // ok: the answered (2xx) requests only
 	for res := range atk.Attack(tr, pace, d, scenario) {
 		m.Add(res)
+		if res.Code/100 == 2 {
+			ok.Add(res)
+		}
 	}
 	m.Close()
+	ok.Close()
 	cpu := t.proc.cpu() - cpu0
 	peak := stopRSS()
 	r := run{Target: t.name, Scenario: scenario, Rate: rate, Requests: m.Requests, Throughput: m.Throughput,
 		Success: m.Success, P50: ms(m.Latencies.P50), P90: ms(m.Latencies.P90), P99: ms(m.Latencies.P99),
-		Mean: ms(m.Latencies.Mean), PeakRSSMB: float64(peak) / 1024, Codes: m.StatusCodes}
+		Mean: ms(m.Latencies.Mean), PeakRSSMB: float64(peak) / 1024, Codes: m.StatusCodes,
+		Goodput: float64(ok.Requests) / m.Duration.Seconds(), OKP50: ms(ok.Latencies.P50), OKP99: ms(ok.Latencies.P99)}
+	if m.Duration == 0 {
+		r.Goodput = 0
+	}
 	if m.Requests > 0 && t.proc != b.upstream {
 		r.CPUSecPer1k = cpu.Seconds() / float64(m.Requests) * 1000
 	}

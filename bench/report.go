@@ -21,11 +21,15 @@ type run struct {
 	CPUSecPer1k float64        `json:"cpu_s_per_1k"`
 	PeakRSSMB   float64        `json:"peak_rss_mb"`
 	Codes       map[string]int `json:"codes"`
+	// The 2xx answers alone: their rate and latency (what admitted requests get in overload).
+	Goodput float64 `json:"goodput"`
+	OKP50   float64 `json:"ok_p50_ms"`
+	OKP99   float64 `json:"ok_p99_ms"`
 }
 
 func (r run) short() string {
-	return fmt.Sprintf("thr=%.0f/s ok=%.1f%% p50=%.3fms p99=%.3fms cpu/1k=%.3fs rss=%.0fMB codes=%v",
-		r.Throughput, r.Success*100, r.P50, r.P99, r.CPUSecPer1k, r.PeakRSSMB, r.Codes)
+	return fmt.Sprintf("thr=%.0f/s ok=%.1f%% p50=%.3fms p99=%.3fms good=%.0f/s ok-p50=%.3fms ok-p99=%.3fms cpu/1k=%.3fs rss=%.0fMB codes=%v",
+		r.Throughput, r.Success*100, r.P50, r.P99, r.Goodput, r.OKP50, r.OKP99, r.CPUSecPer1k, r.PeakRSSMB, r.Codes)
 }
 
 type report struct {

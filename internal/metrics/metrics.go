@@ -127,6 +127,19 @@ func New(q Queue, next UsageLog) *Metrics {
 	return m
 }
 
+// Shedding registers the load shedding gauges: requests refused for overload so far, the share
+// being refused now, and the scheduling latency that drives it.
+func (m *Metrics) Shedding(refused func() uint64, share, schedLatency func() float64) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "conduit_overload_refused_total",
+			Help: "Client API requests refused with 503 server_overloaded."}, func() float64 { return float64(refused()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "conduit_overload_shed_ratio",
+			Help: "Share of new client API requests being refused for overload (0 to 1)."}, share),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "conduit_scheduler_latency_seconds",
+			Help: "90th percentile of Go scheduling latency over the last 100 ms (the overload signal)."}, schedLatency),
+	)
+}
+
 // Enqueue observes a finished request and passes its record on.
 func (m *Metrics) Enqueue(r usage.Record) bool {
 	m.Observe(r)
