@@ -85,10 +85,16 @@ func (w *anthropicStream) Chunk(data []byte) error {
 }
 
 func (w *anthropicStream) End(err error) error {
+	var evs []anthropicapi.Event
 	if err != nil {
-		return w.events([]anthropicapi.Event{anthropicapi.ErrorEvent(llm.AsError(err))})
+		evs = []anthropicapi.Event{anthropicapi.ErrorEvent(llm.AsError(err))}
+	} else {
+		evs = w.t.End()
 	}
-	return w.events(w.t.End())
+	if err := w.events(evs); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 func (w *anthropicStream) events(evs []anthropicapi.Event) error {
@@ -108,8 +114,5 @@ func (w *anthropicStream) events(evs []anthropicapi.Event) error {
 			return err
 		}
 	}
-	if len(evs) == 0 {
-		return nil
-	}
-	return w.flush()
+	return nil
 }

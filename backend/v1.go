@@ -252,6 +252,7 @@ func (w *sseWriter) Begin(m gateway.Meta) error {
 	return nil
 }
 
+// Chunk writes one event; Flush sends it.
 func (w *sseWriter) Chunk(data []byte) error {
 	out := w.c.Response()
 	if _, err := out.Write(dataPrefix); err != nil {
@@ -260,15 +261,13 @@ func (w *sseWriter) Chunk(data []byte) error {
 	if _, err := out.Write(data); err != nil {
 		return err
 	}
-	if _, err := out.Write(eventEnd); err != nil {
-		return err
-	}
-	return w.flush()
+	_, err := out.Write(eventEnd)
+	return err
 }
 
-// flush pushes the event to the client now. Writers without a Flusher (the desktop asset
-// server) stream anyway, so ErrNotSupported is fine.
-func (w *sseWriter) flush() error {
+// Flush pushes what was written to the client now. Writers without a Flusher (the desktop
+// asset server) stream anyway, so ErrNotSupported is fine.
+func (w *sseWriter) Flush() error {
 	if err := w.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
@@ -280,9 +279,12 @@ func (w *sseWriter) End(err error) error {
 		if _, werr := w.c.Response().Write(doneEvent); werr != nil {
 			return werr
 		}
-		return w.flush()
+		return w.Flush()
 	}
 	// An error event, and never [DONE]: the client must not take a broken stream as complete.
 	b, _ := json.Marshal(toOpenAIError(llm.AsError(err)))
-	return w.Chunk(b)
+	if err := w.Chunk(b); err != nil {
+		return err
+	}
+	return w.Flush()
 }

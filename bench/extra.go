@@ -41,8 +41,9 @@ func (b *bench) coolDown() {
 	}
 }
 
-// startProfile takes a CPU profile of Conduit for most of d and a heap profile at its end.
-func (b *bench) startProfile(d time.Duration) (wait func()) {
+// startProfile takes a CPU profile of Conduit for most of d and an allocation profile at its
+// end, named after the scenario.
+func (b *bench) startProfile(scenario string, d time.Duration) (wait func()) {
 	done := make(chan struct{})
 	secs := max(1, int(d.Seconds())-2)
 	go func() {
@@ -68,8 +69,8 @@ func (b *bench) startProfile(d time.Duration) (wait func()) {
 			_, _ = io.Copy(f, resp.Body)
 			log.Printf("profile: wrote %s", f.Name())
 		}
-		fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), "cpu.pprof")
-		fetch("/debug/pprof/allocs", "allocs.pprof")
+		fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), scenario+".cpu.pprof")
+		fetch("/debug/pprof/allocs", scenario+".allocs.pprof")
 	}()
 	return func() { <-done }
 }

@@ -200,8 +200,8 @@ func (b *bench) attack(t target, scenario string, rate int, d time.Duration, wor
 	atk := vegeta.NewAttacker(opts...)
 	cpu0 := t.proc.cpu()
 	stopRSS := t.proc.sampleRSS()
-	if t.name == "conduit" && scenario == "peak-10conn" && b.profileDir != "" {
-		stopProfile := b.startProfile(d)
+	if t.name == "conduit" && strings.HasSuffix(scenario, "peak-10conn") && b.profileDir != "" {
+		stopProfile := b.startProfile(scenario, d)
 		defer stopProfile()
 	}
 	var m, ok vegeta.Metrics // ok: the answered (2xx) requests only

@@ -95,9 +95,11 @@ func BenchmarkStreamChunk(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf := append([]byte(nil), chunk...)
-		_ = noChoices(buf)
-		streamedText(buf, &text)
-		_ = setModel(buf, "bench")
+		ci := inspectChunk(buf, true, &text)
+		if !ci.choices {
+			b.Fatal("no choices")
+		}
+		_ = setModelAt(buf, ci.model, "bench")
 		if text.Len() > 1<<20 {
 			text.Reset()
 		}

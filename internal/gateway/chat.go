@@ -1,7 +1,7 @@
 package gateway
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -152,22 +152,37 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 		gotUsage bool
 		text     strings.Builder // streamed text, counted when the upstream reports no usage
 		chunk    = first
+		flushErr error // the client went away: seen when flushing before an upstream wait
 	)
+	// Chunks already received go out together; the writes are flushed before each wait on
+	// the upstream. A stream that cannot say when it waits is flushed chunk by chunk.
+	hook, waits := stream.(llm.WaitHook)
+	if waits {
+		hook.BeforeWait(func() {
+			if flushErr == nil {
+				flushErr = w.Flush()
+			}
+		})
+	}
 	for {
-		if bytes.Contains(chunk, []byte(`"usage":{`)) {
-			if pu := llm.ParseUsage(chunk); pu.PromptTokens+pu.CompletionTokens > 0 {
+		ci := inspectChunk(chunk, !gotUsage, &text)
+		if ci.usage.IsObject() {
+			if pu := llm.ParseUsageResult(ci.usage); pu.PromptTokens+pu.CompletionTokens > 0 {
 				u, gotUsage = pu, true
 			}
 		}
-		if !gotUsage {
-			streamedText(chunk, &text)
-		}
 		// Chunks without choices (the usage chunk, Azure's prompt-filter chunk) reach the
 		// client only as the usage chunk it asked for.
-		if !noChoices(chunk) || (req.WantsUsage() && bytes.Contains(chunk, []byte(`"usage":{`))) {
-			chunk = setModel(chunk, req.Model)
+		if ci.choices || (req.WantsUsage() && ci.usage.IsObject()) {
+			if ci.model.Str != req.Model {
+				chunk = setModelAt(chunk, ci.model, req.Model)
+			}
 			rec.keepChunk(chunk)
-			if err := w.Chunk(chunk); err != nil {
+			err := w.Chunk(chunk)
+			if err == nil && !waits {
+				err = w.Flush()
+			}
+			if err = cmp.Or(err, flushErr); err != nil {
 				// The client went away: charge what was delivered.
 				rec.charge(d, g.estimate(d, req, u, gotUsage, text.String(), rec), 0)
 				return rec.fail(clientGone(err))
@@ -216,28 +231,53 @@ func (g *Gateway) estimate(d *snapshot.Deployment, req *llm.ChatRequest, u llm.U
 	return llm.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
 }
 
-// noChoices reports whether a chunk carries no choices (a usage or metadata chunk).
-func noChoices(chunk []byte) bool {
-	ch := gjson.GetBytes(chunk, "choices")
-	if !ch.IsArray() {
-		return true
-	}
-	empty := true
-	ch.ForEach(func(_, _ gjson.Result) bool { empty = false; return false })
-	return empty
+// chunkInfo is what the relay needs from one stream chunk.
+type chunkInfo struct {
+	model   gjson.Result // "model", with its offset in the chunk
+	usage   gjson.Result
+	choices bool // a non-empty "choices" array
 }
 
-// streamedText appends a chunk's content and tool-call arguments to b.
-func streamedText(chunk []byte, b *strings.Builder) {
-	gjson.GetBytes(chunk, "choices").ForEach(func(_, c gjson.Result) bool {
-		b.WriteString(c.Get("delta.content").Str)
-		c.Get("delta.tool_calls").ForEach(func(_, t gjson.Result) bool {
-			b.WriteString(t.Get("function.name").Str)
-			b.WriteString(t.Get("function.arguments").Str)
-			return true
-		})
+// inspectChunk reads a chunk's top-level keys in one pass. With withText it also appends the
+// streamed content and tool-call arguments to text (counted when the upstream reports no
+// usage).
+func inspectChunk(chunk []byte, withText bool, text *strings.Builder) chunkInfo {
+	var ci chunkInfo
+	gjson.ParseBytes(chunk).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "model":
+			ci.model = v
+		case "usage":
+			ci.usage = v
+		case "choices":
+			v.ForEach(func(_, c gjson.Result) bool {
+				ci.choices = true
+				if !withText {
+					return false
+				}
+				text.WriteString(c.Get("delta.content").Str)
+				c.Get("delta.tool_calls").ForEach(func(_, t gjson.Result) bool {
+					text.WriteString(t.Get("function.name").Str)
+					text.WriteString(t.Get("function.arguments").Str)
+					return true
+				})
+				return true
+			})
+		}
 		return true
 	})
+	return ci
+}
+
+// setModelAt makes a chunk name the alias the client asked for; m is the chunk's "model".
+func setModelAt(b []byte, m gjson.Result, alias string) []byte {
+	if out, ok := llm.SpliceString(b, m, alias); ok {
+		return out
+	}
+	if out, err := sjson.SetBytesOptions(b, "model", alias, inPlace); err == nil {
+		return out
+	}
+	return b
 }
 
 var inPlace = &sjson.Options{Optimistic: true, ReplaceInPlace: true}

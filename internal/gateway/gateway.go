@@ -218,9 +218,13 @@ type Meta struct {
 
 // StreamWriter receives a streamed answer. Begin is called once before the first chunk; End
 // closes the stream: cleanly when err is nil, with an error event otherwise.
+//
+// Chunk writes without flushing; the gateway calls Flush when the chunk must reach the client
+// (before waiting on the upstream), and End flushes.
 type StreamWriter interface {
 	Begin(Meta) error
 	Chunk(data []byte) error
+	Flush() error
 	End(err error) error
 }
 

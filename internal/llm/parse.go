@@ -212,7 +212,11 @@ func optInt(param string, v gjson.Result) (*int, error) {
 // ParseUsage reads OpenAI's "usage" object from a response or a stream chunk (zero when
 // absent).
 func ParseUsage(b []byte) Usage {
-	u := gjson.GetBytes(b, "usage")
+	return ParseUsageResult(gjson.GetBytes(b, "usage"))
+}
+
+// ParseUsageResult reads an OpenAI "usage" object already found (zero when it is not one).
+func ParseUsageResult(u gjson.Result) Usage {
 	if !u.IsObject() {
 		return Usage{}
 	}

@@ -128,3 +128,11 @@ type ChunkStream interface {
 	Next() ([]byte, error)
 	Close() error
 }
+
+// WaitHook is implemented by streams that can say when Next is about to wait on the network:
+// f runs before each read from the upstream connection, i.e. once every event already
+// received has been returned. A relay writes chunks unflushed and flushes in f, so each
+// upstream read reaches the client in one write and no chunk is ever held back.
+type WaitHook interface {
+	BeforeWait(f func())
+}

@@ -28,9 +28,10 @@ type Reader struct {
 	line []byte
 }
 
-// NewReader reads events from r.
+// NewReader reads events from r. Its 4 KiB buffer (one per stream, so kept small) holds any
+// number of typical chunks; longer lines are assembled across reads.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{r: bufio.NewReaderSize(r, 16<<10)}
+	return &Reader{r: bufio.NewReaderSize(r, 4<<10)}
 }
 
 // ErrTooLarge is returned when an event exceeds MaxEventBytes.

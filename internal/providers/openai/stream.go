@@ -90,6 +90,7 @@ var errorMessagePaths = []string{"error.message", "message", "error", "detail"}
 type Stream struct {
 	provider string
 	body     io.ReadCloser
+	wait     *waitReader
 	r        *sse.Reader
 	chunks   int   // chunks returned so far
 	err      error // sticky: io.EOF after [DONE], or the error that ended the stream
@@ -98,7 +99,25 @@ type Stream struct {
 
 // NewStream reads chunks from an upstream SSE body.
 func NewStream(provider string, body io.ReadCloser) *Stream {
-	return &Stream{provider: provider, body: body, r: sse.NewReader(body)}
+	w := &waitReader{r: body}
+	return &Stream{provider: provider, body: body, wait: w, r: sse.NewReader(w)}
+}
+
+// BeforeWait implements llm.WaitHook.
+func (s *Stream) BeforeWait(f func()) { s.wait.before = f }
+
+// waitReader calls before ahead of every read from the upstream body; the event reader's
+// buffer reads from it only when it holds no more data.
+type waitReader struct {
+	r      io.Reader
+	before func()
+}
+
+func (w *waitReader) Read(p []byte) (int, error) {
+	if w.before != nil {
+		w.before()
+	}
+	return w.r.Read(p)
 }
 
 var doneMarker = []byte("[DONE]")
@@ -146,7 +165,7 @@ func (s *Stream) next() ([]byte, error) {
 		if bytes.Equal(data, doneMarker) {
 			return nil, io.EOF
 		}
-		if data[0] != '{' || !json.Valid(data) {
+		if data[0] != '{' || !gjson.ValidBytes(data) {
 			e := providers.StreamError(s.provider, data)
 			e.Message = s.provider + " sent a malformed stream event"
 			return nil, e
