@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -61,7 +62,7 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 	if r.ContentLength > s.o.MaxBodyBytes {
 		return nil, tooLarge(s.o.MaxBodyBytes)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, s.o.MaxBodyBytes))
+	body, err := readAllSized(http.MaxBytesReader(c.Response(), r.Body, s.o.MaxBodyBytes), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -73,6 +74,18 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 		return nil, llm.InvalidRequest("", "the request body is empty; send a JSON object")
 	}
 	return body, nil
+}
+
+// readAllSized reads r to the end into one buffer when its length n is known (the common
+// case: clients send Content-Length), else into a growing one. A claimed length is trusted
+// up to 1 MiB only, so that a client cannot reserve memory with a header alone.
+func readAllSized(r io.Reader, n int64) ([]byte, error) {
+	if n <= 0 {
+		return io.ReadAll(r)
+	}
+	b := bytes.NewBuffer(make([]byte, 0, min(n, 1<<20)+1)) // +1: the read that sees EOF needs room
+	_, err := b.ReadFrom(r)
+	return b.Bytes(), err
 }
 
 func tooLarge(limit int64) *llm.Error {

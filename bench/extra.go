@@ -86,7 +86,8 @@ type soakRun struct {
 	RSSMB       []float64 `json:"rss_mb"` // every 10 s
 	StartMB     float64   `json:"start_mb"`
 	EndMB       float64   `json:"end_mb"`
-	SlopeMBPerH float64   `json:"slope_mb_per_hour"` // least squares over the samples after the first minute
+	SlopeMBPerH float64   `json:"slope_mb_per_hour"` // least squares over the samples after the warm-up
+	WarmupS     int       `json:"warmup_s"`          // the first third of the soak: caches and pools filling
 }
 
 func (b *bench) soak(t target, d time.Duration) *soakRun {
@@ -123,11 +124,12 @@ func (b *bench) soak(t target, d time.Duration) *soakRun {
 	if n := len(s.RSSMB); n > 0 {
 		s.StartMB, s.EndMB = s.RSSMB[0], s.RSSMB[n-1]
 	}
-	if len(s.RSSMB) > 8 {
-		s.SlopeMBPerH = slope(s.RSSMB[6:], 10) * 3600
+	if skip := len(s.RSSMB) / 3; len(s.RSSMB)-skip >= 3 {
+		s.WarmupS = skip * 10
+		s.SlopeMBPerH = slope(s.RSSMB[skip:], 10) * 3600
 	}
-	log.Printf("soak: %d requests, %.1f%% ok, p50 %.3f ms, RSS %.1f → %.1f MB, slope %+.2f MB/h",
-		s.Requests, s.Success*100, s.P50, s.StartMB, s.EndMB, s.SlopeMBPerH)
+	log.Printf("soak: %d requests, %.1f%% ok, p50 %.3f ms, RSS %.1f → %.1f MB, slope after %d s %+.2f MB/h",
+		s.Requests, s.Success*100, s.P50, s.StartMB, s.EndMB, s.WarmupS, s.SlopeMBPerH)
 	return s
 }
 

@@ -204,21 +204,27 @@ func (b *bench) attack(t target, scenario string, rate int, d time.Duration, wor
 		stopProfile := b.startProfile(scenario, d)
 		defer stopProfile()
 	}
-	var m, ok vegeta.Metrics // ok: the answered (2xx) requests only
+	var m, ok, shed vegeta.Metrics // ok: the answered (2xx) requests; shed: the 503s
 	for res := range atk.Attack(tr, pace, d, scenario) {
 		m.Add(res)
-		if res.Code/100 == 2 {
+		switch res.Code {
+		case http.StatusOK:
 			ok.Add(res)
+		case http.StatusServiceUnavailable:
+			shed.Add(res)
 		}
 	}
 	m.Close()
 	ok.Close()
+	shed.Close()
 	cpu := t.proc.cpu() - cpu0
 	peak := stopRSS()
 	r := run{Target: t.name, Scenario: scenario, Rate: rate, Requests: m.Requests, Throughput: m.Throughput,
 		Success: m.Success, P50: ms(m.Latencies.P50), P90: ms(m.Latencies.P90), P99: ms(m.Latencies.P99),
 		Mean: ms(m.Latencies.Mean), PeakRSSMB: float64(peak) / 1024, Codes: m.StatusCodes,
-		Goodput: float64(ok.Requests) / m.Duration.Seconds(), OKP50: ms(ok.Latencies.P50), OKP99: ms(ok.Latencies.P99)}
+		Goodput: float64(ok.Requests) / m.Duration.Seconds(), OKP50: ms(ok.Latencies.P50), OKP99: ms(ok.Latencies.P99),
+		Shed: shed.Requests, ShedP50: ms(shed.Latencies.P50), ShedP99: ms(shed.Latencies.P99),
+		OK: ok.Requests, Offered: m.Rate}
 	if m.Duration == 0 {
 		r.Goodput = 0
 	}

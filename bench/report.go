@@ -22,9 +22,15 @@ type run struct {
 	PeakRSSMB   float64        `json:"peak_rss_mb"`
 	Codes       map[string]int `json:"codes"`
 	// The 2xx answers alone: their rate and latency (what admitted requests get in overload).
+	OK      uint64  `json:"ok"`
+	Offered float64 `json:"offered"` // requests sent per second
 	Goodput float64 `json:"goodput"`
 	OKP50   float64 `json:"ok_p50_ms"`
 	OKP99   float64 `json:"ok_p99_ms"`
+	// The 503s (load shed) and their latency.
+	Shed    uint64  `json:"shed"`
+	ShedP50 float64 `json:"shed_p50_ms"`
+	ShedP99 float64 `json:"shed_p99_ms"`
 }
 
 func (r run) short() string {
@@ -56,7 +62,7 @@ func (rep *report) print(w io.Writer) {
 	fmt.Fprintf(w, "| scenario | target | req/s | success | p50 ms | p90 ms | p99 ms | +p50 vs direct | +p99 vs direct | CPU s/1k req | peak RSS MB |\n")
 	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rep.Runs {
-		if r.Scenario == "warmup" {
+		if r.Scenario == "warmup" || strings.HasPrefix(r.Scenario, "overload") {
 			continue
 		}
 		addP50, addP99 := "", ""
@@ -75,7 +81,19 @@ func (rep *report) print(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %s | %.0f | %.1f%% | %.3f | %.3f | %.3f | %s | %s | %s | %.0f |\n",
 			name, r.Target, r.Throughput, r.Success*100, r.P50, r.P90, r.P99, addP50, addP99, cpu, r.PeakRSSMB)
 	}
-	fmt.Fprintf(w, "\n| streams (800, 4 at a time) | TTFB p50 ms | TTFB p99 ms | total p50 ms | total p99 ms | errors |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "\n| open-loop overload | target | offered req/s | answered req/s | answered p50 ms | answered p99 ms | 503s | 503 p50 ms | 503 p99 ms | other errors | peak RSS MB |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rep.Runs {
+		if !strings.HasPrefix(r.Scenario, "overload") {
+			continue
+		}
+		other := r.Requests - r.OK - r.Shed
+		fmt.Fprintf(w, "| %s (%d/s) | %s | %.0f | %.0f | %.3f | %.3f | %d | %.3f | %.3f | %d | %.0f |\n",
+			r.Scenario, r.Rate, r.Target, r.Offered, r.Goodput, r.OKP50, r.OKP99, r.Shed, r.ShedP50, r.ShedP99,
+			other, r.PeakRSSMB)
+	}
+	fmt.Fprintf(w, "\n| streams (%d at %d/s) | TTFB p50 ms | TTFB p99 ms | total p50 ms | total p99 ms | errors |\n|---|---|---|---|---|---|\n",
+		streamCount, streamRate)
 	for _, s := range rep.Streams {
 		fmt.Fprintf(w, "| %s | %.3f | %.3f | %.3f | %.3f | %d |\n", s.Target, s.TTFBP50, s.TTFBP99, s.TotalP50, s.TotalP99, s.Errors)
 	}
@@ -116,6 +134,6 @@ func (rep *report) print(w io.Writer) {
 }
 
 func (s *soakRun) print(w io.Writer) {
-	fmt.Fprintf(w, "\nsoak at %d req/s for %s: %d requests, %.2f%% ok, p50 %.3f ms, p99 %.3f ms; RSS %.1f → %.1f MB, slope %+.2f MB/hour\n",
-		s.Rate, s.Duration, s.Requests, s.Success*100, s.P50, s.P99, s.StartMB, s.EndMB, s.SlopeMBPerH)
+	fmt.Fprintf(w, "\nsoak at %d req/s for %s: %d requests, %.2f%% ok, p50 %.3f ms, p99 %.3f ms; RSS %.1f → %.1f MB, slope after the first %d s %+.2f MB/hour\n",
+		s.Rate, s.Duration, s.Requests, s.Success*100, s.P50, s.P99, s.StartMB, s.EndMB, s.WarmupS, s.SlopeMBPerH)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -152,7 +153,8 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 		gotUsage bool
 		text     strings.Builder // streamed text, counted when the upstream reports no usage
 		chunk    = first
-		flushErr error // the client went away: seen when flushing before an upstream wait
+		flushErr error  // the client went away: seen when flushing before an upstream wait
+		modelBuf []byte // chunks with the model rewritten, one buffer for the whole stream
 	)
 	// Chunks already received go out together; the writes are flushed before each wait on
 	// the upstream. A stream that cannot say when it waits is flushed chunk by chunk.
@@ -175,7 +177,11 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 		// client only as the usage chunk it asked for.
 		if ci.choices || (req.WantsUsage() && ci.usage.IsObject()) {
 			if ci.model.Str != req.Model {
-				chunk = setModelAt(chunk, ci.model, req.Model)
+				if out, ok := llm.AppendSplice(modelBuf[:0], chunk, ci.model, req.Model); ok {
+					chunk, modelBuf = out, out
+				} else {
+					chunk = setModelAt(chunk, ci.model, req.Model)
+				}
 			}
 			rec.keepChunk(chunk)
 			err := w.Chunk(chunk)
@@ -241,9 +247,15 @@ type chunkInfo struct {
 // inspectChunk reads a chunk's top-level keys in one pass. With withText it also appends the
 // streamed content and tool-call arguments to text (counted when the upstream reports no
 // usage).
+//
+// The chunk is read in place, without a string copy: the results point into it and are used
+// only until the chunk's buffer is reused (the next stream read); text is copied out.
 func inspectChunk(chunk []byte, withText bool, text *strings.Builder) chunkInfo {
 	var ci chunkInfo
-	gjson.ParseBytes(chunk).ForEach(func(k, v gjson.Result) bool {
+	if len(chunk) == 0 {
+		return ci
+	}
+	gjson.Parse(unsafe.String(&chunk[0], len(chunk))).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "model":
 			ci.model = v

@@ -42,6 +42,7 @@ type ChatRequest struct {
 	tools            int
 	model            gjson.Result // the "model" value in Raw (RawWithModel)
 	modelDup         bool         // Raw has more than one "model" key
+	streamOptsKey    bool         // Raw has a "stream_options" key (of any value)
 }
 
 // StreamOptions mirrors OpenAI's stream_options.

@@ -41,6 +41,7 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 		case "stream":
 			err = boolean("stream", v, &r.Stream)
 		case "stream_options":
+			r.streamOptsKey = true
 			if v.Type == gjson.Null {
 				break
 			}

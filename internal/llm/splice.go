@@ -11,11 +11,17 @@ import (
 // offset) replaced by s as a JSON string. ok is false when v has no known position in b.
 // It is the cheap form of sjson.SetBytes for a key already found: one copy, no re-scan.
 func SpliceString(b []byte, v gjson.Result, s string) (out []byte, ok bool) {
+	return AppendSplice(nil, b, v, s)
+}
+
+// AppendSplice is SpliceString appending to dst (which must not overlap b): a caller that
+// rewrites one chunk after another reuses one buffer.
+func AppendSplice(dst, b []byte, v gjson.Result, s string) (out []byte, ok bool) {
 	at, end := v.Index, v.Index+len(v.Raw)
 	if at <= 0 || end > len(b) || string(b[at:end]) != v.Raw {
-		return nil, false
+		return dst, false
 	}
-	out = make([]byte, 0, len(b)-len(v.Raw)+len(s)+2)
+	out = slices.Grow(dst, len(b)-len(v.Raw)+len(s)+2)
 	out = append(out, b[:at]...)
 	out = AppendJSONString(out, s)
 	return append(out, b[end:]...), true
@@ -43,4 +49,27 @@ func (r *ChatRequest) RawWithModel(model string) (body []byte, ok bool) {
 		return nil, false
 	}
 	return SpliceString(r.Raw, r.model, model)
+}
+
+var usageOption = []byte(`"stream_options":{"include_usage":true},`)
+
+// WithUsageOption returns body (the client's body, or RawWithModel's copy of it) with
+// "stream_options":{"include_usage":true} added as its first key, without re-parsing it. ok
+// is false when the client's body has a stream_options key already (to be edited with a
+// JSON library) or was built in code.
+func (r *ChatRequest) WithUsageOption(body []byte) (out []byte, ok bool) {
+	if !r.scanned || r.streamOptsKey || r.Model == "" {
+		return nil, false // without a model key the object could be empty: no comma then
+	}
+	i := 0
+	for i < len(body) && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r') {
+		i++
+	}
+	if i == len(body) || body[i] != '{' {
+		return nil, false
+	}
+	out = make([]byte, 0, len(body)+len(usageOption))
+	out = append(out, body[:i+1]...)
+	out = append(out, usageOption...)
+	return append(out, body[i+1:]...), true
 }

@@ -71,3 +71,37 @@ func TestSpliceStringRefusesForeignResult(t *testing.T) {
 		t.Errorf("SpliceString = %s, %v", out, ok)
 	}
 }
+
+func TestWithUsageOption(t *testing.T) {
+	tests := []struct {
+		name, body string
+		ok         bool
+	}{
+		{"plain", `{"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]}`, true},
+		{"leading space", " \n{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", true},
+		{"has stream_options", `{"model":"m","stream_options":{"include_usage":false},"messages":[{"role":"user","content":"x"}]}`, false},
+		{"stream_options null", `{"model":"m","stream_options":null,"messages":[{"role":"user","content":"x"}]}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := ParseChatRequest([]byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, ok := req.WithUsageOption(req.Raw)
+			if ok != tt.ok {
+				t.Fatalf("ok = %v", ok)
+			}
+			if !ok {
+				return
+			}
+			if !gjson.ValidBytes(out) || !gjson.GetBytes(out, "stream_options.include_usage").Bool() ||
+				gjson.GetBytes(out, "model").Str != "m" || !gjson.GetBytes(out, "messages.0").Exists() {
+				t.Fatalf("out %s", out)
+			}
+		})
+	}
+	if _, ok := (&ChatRequest{Model: "m"}).WithUsageOption([]byte(`{"model":"m"}`)); ok {
+		t.Error("a request built in code was edited in place")
+	}
+}

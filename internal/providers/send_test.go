@@ -77,3 +77,25 @@ func TestSendRetriesStalePooledConnection(t *testing.T) {
 	}
 	t.Logf("plain Do failed %d of 5 times on stale connections", failures)
 }
+
+func TestReadBody(t *testing.T) {
+	body := strings.Repeat("x", 1000)
+	tests := []struct {
+		name   string
+		length int64
+		limit  int64
+		want   int
+	}{
+		{"known length", 1000, 1 << 20, 1000},
+		{"unknown length", -1, 1 << 20, 1000},
+		{"over the limit", 1000, 100, 100},
+		{"length understated", 10, 1 << 20, 1000},
+	}
+	for _, tt := range tests {
+		resp := &http.Response{Body: io.NopCloser(strings.NewReader(body)), ContentLength: tt.length}
+		got, err := ReadBody(resp, tt.limit)
+		if err != nil || len(got) != tt.want {
+			t.Errorf("%s: %d bytes, %v; want %d", tt.name, len(got), err, tt.want)
+		}
+	}
+}

@@ -34,6 +34,12 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{r: bufio.NewReaderSize(r, 4<<10)}
 }
 
+// NewBufferedReader reads events through br, which the caller has pointed at the stream: a
+// caller that reuses buffers across streams avoids one allocation per stream.
+func NewBufferedReader(br *bufio.Reader) *Reader {
+	return &Reader{r: br}
+}
+
 // ErrTooLarge is returned when an event exceeds MaxEventBytes.
 var ErrTooLarge = errors.New("sse: event too large")
 

@@ -149,7 +149,7 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	out, err := providers.ReadBody(resp, maxResponseBytes)
 	if err != nil {
 		return nil, providers.TransportError(Type, err)
 	}
@@ -216,7 +216,7 @@ func (c *Client) getJSON(ctx context.Context, u string) ([]byte, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	body, err := providers.ReadBody(resp, maxResponseBytes)
 	if err != nil {
 		return nil, providers.TransportError(Type, err)
 	}

@@ -148,7 +148,7 @@ func (c *Client) readJSON(hreq *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	out, err := providers.ReadBody(resp, maxResponseBytes)
 	if err != nil {
 		return nil, providers.TransportError(Type, err)
 	}

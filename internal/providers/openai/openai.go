@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -78,6 +79,7 @@ type Client struct {
 	apiKey     string
 	apiVersion string
 	http       *http.Client
+	readers    sync.Pool // *bufio.Reader of finished streams
 }
 
 // New builds a client; it fails on a missing base URL or API key.
@@ -192,7 +194,9 @@ func (c *Client) chatBody(req *llm.ChatRequest, model string, stream bool) ([]by
 			}
 		}
 	case stream && !req.WantsUsage():
-		if body, err = sjson.SetBytes(body, "stream_options.include_usage", true); err != nil {
+		if out, ok := req.WithUsageOption(body); ok {
+			body = out
+		} else if body, err = sjson.SetBytes(body, "stream_options.include_usage", true); err != nil {
 			return nil, llm.InvalidRequest("stream_options", "cannot set stream_options: "+err.Error())
 		}
 	}
@@ -244,7 +248,7 @@ func (c *Client) postJSON(ctx context.Context, u string, body []byte) (*llm.Resp
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	out, err := providers.ReadBody(resp, maxResponseBytes)
 	if err != nil {
 		return nil, providers.TransportError(c.v.Name, err)
 	}
@@ -282,7 +286,7 @@ func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	body, err := providers.ReadBody(resp, maxResponseBytes)
 	if err != nil {
 		return nil, providers.TransportError(c.v.Name, err)
 	}

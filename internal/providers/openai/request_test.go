@@ -99,16 +99,12 @@ func sendRequest(t *testing.T, c *Client, op string, body []byte, model string) 
 	ctx := context.Background()
 	switch op {
 	case "chat":
-		var req llm.ChatRequest
-		if err := json.Unmarshal(body, &req); err != nil {
+		req, err := llm.ParseChatRequest(body) // as the server reads it
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := req.Validate(); err != nil {
-			t.Fatal(err)
-		}
-		req.Raw = body
 		if req.Stream {
-			st, err := c.ChatStream(ctx, &req, model)
+			st, err := c.ChatStream(ctx, req, model)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +114,7 @@ func sendRequest(t *testing.T, c *Client, op string, body []byte, model string) 
 			}
 			return true
 		}
-		resp, err := c.Chat(ctx, &req, model)
+		resp, err := c.Chat(ctx, req, model)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"sync"
 
 	"github.com/tidwall/gjson"
 
@@ -40,7 +41,7 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 		// label a real event stream application/json: look at the first byte to tell.
 		br := bufio.NewReader(resp.Body)
 		if !startsWithObject(br) {
-			return NewStream(c.v.Name, readCloser{br, resp.Body}), nil
+			return c.newStream(readCloser{br, resp.Body}), nil
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(io.LimitReader(br, 64<<10))
@@ -53,7 +54,7 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 			Message: c.v.Name + " answered a stream request without an event stream", Retryable: true,
 			Cause: fmt.Errorf("%s: stream request answered with Content-Type %q", c.v.Name, resp.Header.Get("Content-Type"))}
 	}
-	return NewStream(c.v.Name, resp.Body), nil
+	return c.newStream(resp.Body), nil
 }
 
 // startsWithObject reports whether the first non-whitespace byte of r is '{' (an event
@@ -95,12 +96,26 @@ type Stream struct {
 	chunks   int   // chunks returned so far
 	err      error // sticky: io.EOF after [DONE], or the error that ended the stream
 	buf      bytes.Buffer
+	br       *bufio.Reader // from pool, given back once Next has ended the stream
+	pool     *sync.Pool
 }
 
 // NewStream reads chunks from an upstream SSE body.
 func NewStream(provider string, body io.ReadCloser) *Stream {
 	w := &waitReader{r: body}
 	return &Stream{provider: provider, body: body, wait: w, r: sse.NewReader(w)}
+}
+
+// newStream is NewStream with a read buffer from the client's pool.
+func (c *Client) newStream(body io.ReadCloser) *Stream {
+	w := &waitReader{r: body}
+	br, _ := c.readers.Get().(*bufio.Reader)
+	if br == nil {
+		br = bufio.NewReaderSize(w, 4<<10)
+	} else {
+		br.Reset(w)
+	}
+	return &Stream{provider: c.v.Name, body: body, wait: w, r: sse.NewBufferedReader(br), br: br, pool: &c.readers}
 }
 
 // BeforeWait implements llm.WaitHook.
@@ -140,6 +155,7 @@ func (s *Stream) Next() ([]byte, error) {
 			e.Retryable = true
 		}
 		s.err = err
+		s.release()
 		return nil, err
 	}
 	s.chunks++
@@ -197,6 +213,19 @@ func hasTopLevelError(data []byte) bool {
 }
 
 // Close releases the upstream connection.
+// Close closes the upstream body; it may be called while Next waits, to unblock it.
 func (s *Stream) Close() error { return s.body.Close() }
+
+// release gives the read buffer back to the client's pool. Only Next calls it, once the
+// stream has ended (its error is sticky, so nothing reads the buffer again); a stream closed
+// before its end leaves its buffer to the garbage collector, as Close may run while Next
+// reads.
+func (s *Stream) release() {
+	if s.pool != nil && s.br != nil {
+		s.br.Reset(nil)
+		s.pool.Put(s.br)
+		s.br = nil
+	}
+}
 
 var _ llm.ChunkStream = (*Stream)(nil)

@@ -403,3 +403,36 @@ func TestHasTopLevelError(t *testing.T) {
 		}
 	}
 }
+
+// Streams of one client share read buffers: a finished stream's buffer serves the next stream
+// whole, and the finished stream reads nothing more.
+func TestStreamBufferReuse(t *testing.T) {
+	transcripts := [][]byte{
+		[]byte("data: {\"id\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"first " + strings.Repeat("a", 5000) + "\"}}]}\n\ndata: [DONE]\n\n"),
+		[]byte("data: {\"id\":\"b\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"second\"}}]}\n\ndata: [DONE]\n\n"),
+	}
+	n := 0
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		replay(transcripts[n%2], 1<<20)(w, r)
+		n++
+	})
+	c := newClient(t, "openai", up.URL+"/v1", "sk-test")
+	req := &llm.ChatRequest{Model: "alias", Stream: true,
+		Raw: []byte(`{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`)}
+	for i, want := range []string{"first", "second", "first", "second"} {
+		st, err := c.ChatStream(context.Background(), req, "gpt-4o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks, _, end := drain(t, st)
+		if end != io.EOF || len(chunks) != 1 || !strings.Contains(string(chunks[0]), `"content":"`+want) {
+			t.Fatalf("stream %d: %q, %v", i, chunks, end)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if chunk, err := st.Next(); err != io.EOF || chunk != nil {
+			t.Fatalf("Next after the end: %q, %v", chunk, err)
+		}
+	}
+}
