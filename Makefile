@@ -5,7 +5,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ADDR      ?= 127.0.0.1:8800
 
-.PHONY: run build ui test test-go test-ui e2e lint desktop bench bench-go tools clean
+.PHONY: run build ui test test-go test-ui e2e lint desktop bench bench-soak bench-go tools clean
 
 ## run: build and start the headless gateway with the web UI on $(ADDR)
 run: build
@@ -50,6 +50,10 @@ tools:
 ## bench: Conduit vs a bare ReverseProxy vs direct, on loopback (about 3 minutes)
 bench: build tools
 	$(GO) run ./bench -bin bin -out bench/results/latest.json
+
+## bench-soak: Conduit held at 1,000 req/s for 10 minutes; reports the RSS slope
+bench-soak: build tools
+	$(GO) run ./bench -bin bin -only soak -soak 10m -out bench/results/soak.json
 
 ## bench-go: micro-benchmarks of the hot path pieces
 bench-go:

@@ -93,24 +93,21 @@ func main() {
 	}
 	if want["fixed"] {
 		for _, rate := range rates {
-			for _, t := range targets {
-				rep.Runs = append(rep.Runs, b.attack(t, "fixed", rate, *dur, 0, false))
-			}
+			rep.Runs = append(rep.Runs, b.interleaved(targets, "fixed", rate, *dur, 0, false)...)
 		}
 	}
 	peaks := map[string]float64{}
 	if want["peak"] || want["overload"] {
-		for _, t := range targets {
-			r := b.attack(t, "peak-10conn", 0, *dur, 10, false)
-			peaks[t.name] = r.Throughput
+		for _, r := range b.interleaved(targets, "peak-10conn", 0, *dur, 10, false) {
+			peaks[r.Target] = r.Throughput
 			rep.Runs = append(rep.Runs, r)
 		}
 	}
 	if want["streams"] {
 		for _, t := range targets {
 			rep.Streams = append(rep.Streams, b.streams(t))
-			rep.Runs = append(rep.Runs, b.attack(t, "stream-peak-10conn", 0, *dur/2, 10, true))
 		}
+		rep.Runs = append(rep.Runs, b.interleaved(targets, "stream-peak-10conn", 0, *dur, 10, true)...)
 	}
 	if *soak > 0 {
 		rep.Soak = b.soak(targets[2], *soak)
@@ -182,9 +179,45 @@ type bench struct {
 	procs                    []*proc
 }
 
+// measured accumulates one target's attacks of a scenario.
+type measured struct {
+	m, ok, shed vegeta.Metrics // all results; the answered (2xx) ones; the 503s
+	cpu         time.Duration
+	peakKB      int64
+	active      time.Duration // time spent attacking
+}
+
 // attack runs one vegeta attack: at a fixed rate, or closed-loop with `workers` connections
 // when rate is 0.
 func (b *bench) attack(t target, scenario string, rate int, d time.Duration, workers uint64, stream bool) run {
+	var acc measured
+	b.hit(t, scenario, rate, d, workers, stream, &acc)
+	return b.result(t, scenario, rate, &acc)
+}
+
+// interleaved runs a scenario against every target in turns of d/turns each (A B C, C B A,
+// …), so that a shift in the machine's background load during the scenario falls on every
+// target alike instead of on whichever ran last: the ratios between targets are what counts.
+func (b *bench) interleaved(ts []target, scenario string, rate int, d time.Duration, workers uint64, stream bool) []run {
+	const turns = 4
+	accs := make([]measured, len(ts))
+	for turn := range turns {
+		for j := range ts {
+			i := j
+			if turn%2 == 1 {
+				i = len(ts) - 1 - j
+			}
+			b.hit(ts[i], scenario, rate, d/turns, workers, stream, &accs[i])
+		}
+	}
+	out := make([]run, len(ts))
+	for i, t := range ts {
+		out[i] = b.result(t, scenario, rate, &accs[i])
+	}
+	return out
+}
+
+func (b *bench) hit(t target, scenario string, rate int, d time.Duration, workers uint64, stream bool, acc *measured) {
 	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: t.url, Body: chatBody(stream), Header: t.header()})
 	// Open loop is bounded at maxInFlight connections and workers so that the load generator
 	// cannot run out of sockets; past that it falls behind its schedule, as a real client would.
@@ -200,36 +233,43 @@ func (b *bench) attack(t target, scenario string, rate int, d time.Duration, wor
 	atk := vegeta.NewAttacker(opts...)
 	cpu0 := t.proc.cpu()
 	stopRSS := t.proc.sampleRSS()
-	if t.name == "conduit" && strings.HasSuffix(scenario, "peak-10conn") && b.profileDir != "" {
+	if t.name == "conduit" && strings.HasSuffix(scenario, "peak-10conn") && b.profileDir != "" && acc.active == 0 {
 		stopProfile := b.startProfile(scenario, d)
 		defer stopProfile()
 	}
-	var m, ok, shed vegeta.Metrics // ok: the answered (2xx) requests; shed: the 503s
+	start := time.Now()
 	for res := range atk.Attack(tr, pace, d, scenario) {
-		m.Add(res)
+		acc.m.Add(res)
 		switch res.Code {
 		case http.StatusOK:
-			ok.Add(res)
+			acc.ok.Add(res)
 		case http.StatusServiceUnavailable:
-			shed.Add(res)
+			acc.shed.Add(res)
 		}
 	}
+	acc.active += time.Since(start)
+	// Work a request leaves behind (Conduit writes usage rows up to 200 ms later) belongs to
+	// this turn: wait for it before reading the CPU clock.
+	time.Sleep(300 * time.Millisecond)
+	acc.cpu += t.proc.cpu() - cpu0
+	acc.peakKB = max(acc.peakKB, stopRSS())
+}
+
+func (b *bench) result(t target, scenario string, rate int, acc *measured) run {
+	m, ok, shed := &acc.m, &acc.ok, &acc.shed
 	m.Close()
 	ok.Close()
 	shed.Close()
-	cpu := t.proc.cpu() - cpu0
-	peak := stopRSS()
-	r := run{Target: t.name, Scenario: scenario, Rate: rate, Requests: m.Requests, Throughput: m.Throughput,
-		Success: m.Success, P50: ms(m.Latencies.P50), P90: ms(m.Latencies.P90), P99: ms(m.Latencies.P99),
-		Mean: ms(m.Latencies.Mean), PeakRSSMB: float64(peak) / 1024, Codes: m.StatusCodes,
-		Goodput: float64(ok.Requests) / m.Duration.Seconds(), OKP50: ms(ok.Latencies.P50), OKP99: ms(ok.Latencies.P99),
+	secs := acc.active.Seconds()
+	r := run{Target: t.name, Scenario: scenario, Rate: rate, Requests: m.Requests,
+		Throughput: m.Success * float64(m.Requests) / secs,
+		Success:    m.Success, P50: ms(m.Latencies.P50), P90: ms(m.Latencies.P90), P99: ms(m.Latencies.P99),
+		Mean: ms(m.Latencies.Mean), PeakRSSMB: float64(acc.peakKB) / 1024, Codes: m.StatusCodes,
+		Goodput: float64(ok.Requests) / secs, OKP50: ms(ok.Latencies.P50), OKP99: ms(ok.Latencies.P99),
 		Shed: shed.Requests, ShedP50: ms(shed.Latencies.P50), ShedP99: ms(shed.Latencies.P99),
-		OK: ok.Requests, Offered: m.Rate}
-	if m.Duration == 0 {
-		r.Goodput = 0
-	}
+		OK: ok.Requests, Offered: float64(m.Requests) / secs}
 	if m.Requests > 0 && t.proc != b.upstream {
-		r.CPUSecPer1k = cpu.Seconds() / float64(m.Requests) * 1000
+		r.CPUSecPer1k = acc.cpu.Seconds() / float64(m.Requests) * 1000
 	}
 	if scenario != "warmup" {
 		log.Printf("%-8s %-20s rate=%-5d %s", t.name, scenario, rate, r.short())
