@@ -287,12 +287,12 @@ func (w *sseWriter) Flush() error {
 	return nil
 }
 
+// End writes the final event. [DONE] is not flushed here: the handler returns right after,
+// and net/http then sends it together with the end of the chunked response in one write.
 func (w *sseWriter) End(err error) error {
 	if err == nil {
-		if _, werr := w.c.Response().Write(doneEvent); werr != nil {
-			return werr
-		}
-		return w.Flush()
+		_, werr := w.c.Response().Write(doneEvent)
+		return werr
 	}
 	// An error event, and never [DONE]: the client must not take a broken stream as complete.
 	b, _ := json.Marshal(toOpenAIError(llm.AsError(err)))
