@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -35,46 +33,13 @@ func scanLog(s scanner) (usage.Record, error) {
 	return r, err
 }
 
-// logChunks are the row counts of the prepared multi-row log inserts, largest first: one
-// statement per 64 rows costs far less than 64 statements (each opens a cursor on the table
-// and every index). 64 rows × 21 parameters stays well under SQLite's parameter limit.
-var logChunks = [...]int{64, 16, 4, 1}
-
-// logStmts are the inserts of logChunks, prepared on the writer pool.
-type logStmts [len(logChunks)]*sql.Stmt
-
-func (s *logStmts) prepare(ctx context.Context, w *sql.DB) error {
-	for i, n := range logChunks {
-		var err error
-		if s[i], err = w.PrepareContext(ctx, insertLogsSQL(n)); err != nil {
-			return fmt.Errorf("prepare log insert: %w", err)
-		}
-	}
-	return nil
-}
-
-func (s *logStmts) close() error {
-	var errs []error
-	for _, st := range s {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // insertLogsSQL inserts n rows. A row whose id exists fails the statement (and only the
 // statement: SQLite's default ABORT keeps the transaction), and InsertLogs redoes that chunk
 // row by row with insertLogSQL.
 func insertLogsSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO request_logs (` + logCols + `) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	}
+	writeValues(&b, n, 21)
 	return b.String()
 }
 
@@ -99,13 +64,13 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 		}
 	}()
 	var (
-		txStmts  logStmts
+		stmts    = d.inserts.in(ctx, tx)
 		bodyStmt *sql.Stmt
 		rowStmt  *sql.Stmt
 		rollup   = rollupBatch{}
 		idOf     = make([]string, len(recs))
 		times    = make([]int64, len(recs))
-		args     = make([]any, 0, 21*min(len(recs), logChunks[0]))
+		args     = make([]any, 0, 21*min(len(recs), chunkSizes[0]))
 	)
 	for i := range recs {
 		if idOf[i] = recs[i].ID; idOf[i] == "" {
@@ -118,16 +83,12 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 		}
 	}
 	for off := 0; off < len(recs); {
-		c := slices.IndexFunc(logChunks[:], func(n int) bool { return n <= len(recs)-off })
-		n := logChunks[c]
-		if txStmts[c] == nil {
-			txStmts[c] = tx.StmtContext(ctx, d.inserts[c]) // closed with the transaction
-		}
+		stmt, n := stmts.next(len(recs) - off)
 		args = args[:0]
 		for i := off; i < off+n; i++ {
 			args = appendLogArgs(args, idOf[i], times[i], &recs[i])
 		}
-		if _, err = txStmts[c].ExecContext(ctx, args...); err == nil {
+		if _, err = stmt.ExecContext(ctx, args...); err == nil {
 			for i := off; i < off+n; i++ {
 				rollup.addRecord(times[i], &recs[i])
 			}

@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -84,46 +82,13 @@ func (b rollupBatch) addRecord(ts int64, r *usage.Record) {
 		int64(r.PromptTokens), int64(r.CompletionTokens), r.Cost)
 }
 
-// rollupChunks are the group counts of the prepared upsert statements, largest first: a
-// batch of n groups takes about n/64 + a few statements, each prepared once per DB.
-var rollupChunks = [...]int{64, 16, 4, 1}
-
-// rollupStmts are the upserts of rollupChunks, prepared on the writer pool; Tx.StmtContext
-// reuses them on its single connection.
-type rollupStmts [len(rollupChunks)]*sql.Stmt
-
-func (s *rollupStmts) prepare(ctx context.Context, w *sql.DB) error {
-	for i, n := range rollupChunks {
-		var err error
-		if s[i], err = w.PrepareContext(ctx, rollupUpsertSQL(n)); err != nil {
-			return fmt.Errorf("prepare usage rollup upsert: %w", err)
-		}
-	}
-	return nil
-}
-
-func (s *rollupStmts) close() error {
-	var errs []error
-	for _, st := range s {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // rollupUpsertSQL returns the statement adding n groups of a batch (11 parameters each);
 // conduit_stats_merge (udf.go) sums the packed stats.
 func rollupUpsertSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO usage_hourly (hour, key_id, alias, provider_id, requests,
 		prompt_tokens, completion_tokens, cost, spend, errors, stats) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	}
+	writeValues(&b, n, 11)
 	b.WriteString(`
 		ON CONFLICT (hour, key_id, alias, provider_id) DO UPDATE SET
 			requests = requests + excluded.requests,
@@ -137,8 +102,8 @@ func rollupUpsertSQL(n int) string {
 }
 
 // flush adds the batch to usage_hourly inside tx, in primary-key order, with as few of the
-// prepared upserts as the rollupChunks sizes allow.
-func (b rollupBatch) flush(ctx context.Context, tx *sql.Tx, stmts *rollupStmts) error {
+// prepared upserts as the chunk sizes allow.
+func (b rollupBatch) flush(ctx context.Context, tx *sql.Tx, upserts *chunked) error {
 	if len(b) == 0 {
 		return nil
 	}
@@ -151,26 +116,23 @@ func (b rollupBatch) flush(ctx context.Context, tx *sql.Tx, stmts *rollupStmts) 
 			cmp.Compare(x.alias, y.alias), cmp.Compare(x.provider, y.provider))
 	})
 	var (
-		txStmts rollupStmts
-		args    = make([]any, 0, 11*min(len(keys), rollupChunks[0]))
+		stmts = upserts.in(ctx, tx)
+		args  = make([]any, 0, 11*min(len(keys), chunkSizes[0]))
 	)
 	for len(keys) > 0 {
-		i := slices.IndexFunc(rollupChunks[:], func(n int) bool { return n <= len(keys) })
-		if txStmts[i] == nil {
-			txStmts[i] = tx.StmtContext(ctx, stmts[i]) // closed with the transaction
-		}
+		stmt, n := stmts.next(len(keys))
 		args = args[:0]
-		for _, k := range keys[:rollupChunks[i]] {
+		for _, k := range keys[:n] {
 			a := b[k]
 			stats := appendStats(nil, &usageStats{prompt: a.prompt, completion: a.completion,
 				errors: a.errors, cost: a.cost, bins: binsOf(a.lat)})
 			args = append(args, k.hour, k.keyID, k.alias, k.provider, a.requests, a.prompt,
 				a.completion, a.cost, a.spend, a.errors, stats)
 		}
-		if _, err := txStmts[i].ExecContext(ctx, args...); err != nil {
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return err
 		}
-		keys = keys[rollupChunks[i]:]
+		keys = keys[n:]
 	}
 	return nil
 }

@@ -37,10 +37,10 @@ const readPoolSize = 4
 // DB is the SQLite store. It is safe for concurrent use.
 type DB struct {
 	path    string
-	w       *sql.DB     // single writer connection
-	r       *sql.DB     // read-only pool
-	upserts rollupStmts // prepared once on w (rollup.go)
-	inserts logStmts    // prepared once on w (logs.go)
+	w       *sql.DB // single writer connection
+	r       *sql.DB // read-only pool
+	upserts chunked // usage_hourly upserts (rollup.go), prepared once on w
+	inserts chunked // request_logs inserts (logs.go), prepared once on w
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the latest schema.
@@ -83,7 +83,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, openError(path, err)
 	}
 	d := &DB{path: path, w: w, r: r}
-	if err := errors.Join(d.upserts.prepare(ctx, w), d.inserts.prepare(ctx, w)); err != nil {
+	if err := errors.Join(d.upserts.prepare(ctx, w, "usage rollup upsert", rollupUpsertSQL),
+		d.inserts.prepare(ctx, w, "log insert", insertLogsSQL)); err != nil {
 		_ = r.Close()
 		_ = w.Close()
 		return nil, openError(path, err)
