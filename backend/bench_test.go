@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/tidwall/sjson"
 )
 
 // BenchmarkChatCompletions measures the whole /v1 path in process (key auth, limits, budget,
@@ -27,23 +29,30 @@ func BenchmarkChatCompletions(b *testing.B) {
 		},
 		"temperature": 0.2, "max_tokens": 64,
 	})
+	streamBody, _ := sjson.SetBytes(body, "stream", true)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			req, _ := http.NewRequest("POST", e.url+"/v1/chat/completions", bytes.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+k)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				b.Fatalf("status %d", resp.StatusCode)
-			}
-		}
-	})
+	for _, bc := range []struct {
+		name string
+		body []byte
+	}{{"json", body}, {"stream", streamBody}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest("POST", e.url+"/v1/chat/completions", bytes.NewReader(bc.body))
+					req.Header.Set("Authorization", "Bearer "+k)
+					req.Header.Set("Content-Type", "application/json")
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						b.Fatalf("status %d", resp.StatusCode)
+					}
+				}
+			})
+		})
+	}
 }
