@@ -73,13 +73,14 @@ func (p *Pressure) Run(ctx context.Context, every time.Duration) {
 		case now := <-t.C:
 			q, ok := p.read()
 			busy, known := p.busy(now)
-			switch {
-			case !ok || !known:
-			case busy < minBusy:
-				p.observe(0) // not this process's overload
-			default:
-				p.observe(q)
+			if !ok || !known {
+				continue
 			}
+			p.lastQ.Store(int64(q))
+			if busy < minBusy {
+				q = 0 // not this process's overload
+			}
+			p.step(q)
 		}
 	}
 }
@@ -141,9 +142,14 @@ func quantile(counts []uint64, total uint64, buckets []float64, q float64) time.
 	return 0
 }
 
-// observe is one step of the controller with the last interval's latency quantile.
+// observe records the last interval's latency quantile and steps the controller with it.
 func (p *Pressure) observe(q time.Duration) {
 	p.lastQ.Store(int64(q))
+	p.step(q)
+}
+
+// step is one step of the controller with a latency quantile.
+func (p *Pressure) step(q time.Duration) {
 	d := p.drop.Load()
 	switch {
 	case q > p.target:
