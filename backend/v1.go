@@ -1,10 +1,8 @@
 package backend
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
 )
 
 // bearer extracts the client's key from Authorization: Bearer, api-key or x-api-key.
@@ -62,7 +61,13 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 	if r.ContentLength > s.o.MaxBodyBytes {
 		return nil, tooLarge(s.o.MaxBodyBytes)
 	}
-	body, err := readAllSized(http.MaxBytesReader(c.Response(), r.Body, s.o.MaxBodyBytes), r.ContentLength)
+	// One buffer of the announced size, trusted up to 1 MiB so that a header alone cannot
+	// reserve memory.
+	n := r.ContentLength
+	if n > 1<<20 {
+		n = -1
+	}
+	body, err := providers.ReadSized(http.MaxBytesReader(c.Response(), r.Body, s.o.MaxBodyBytes), n)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -74,18 +79,6 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 		return nil, llm.InvalidRequest("", "the request body is empty; send a JSON object")
 	}
 	return body, nil
-}
-
-// readAllSized reads r to the end into one buffer when its length n is known (the common
-// case: clients send Content-Length), else into a growing one. A claimed length is trusted
-// up to 1 MiB only, so that a client cannot reserve memory with a header alone.
-func readAllSized(r io.Reader, n int64) ([]byte, error) {
-	if n <= 0 {
-		return io.ReadAll(r)
-	}
-	b := bytes.NewBuffer(make([]byte, 0, min(n, 1<<20)+1)) // +1: the read that sees EOF needs room
-	_, err := b.ReadFrom(r)
-	return b.Bytes(), err
 }
 
 func tooLarge(limit int64) *llm.Error {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -107,9 +108,13 @@ func (p *Pressure) read() (time.Duration, bool) {
 		return 0, false
 	}
 	h := p.sample[0].Value.Float64Histogram()
-	if p.prev == nil {
-		p.prev = make([]uint64, len(h.Counts))
-		p.buckets = h.Buckets
+	if len(h.Buckets) != len(h.Counts)+1 {
+		return 0, false
+	}
+	if len(p.prev) != len(h.Counts) { // first read, or the runtime changed its buckets
+		p.prev = slices.Clone(h.Counts)
+		p.buckets = slices.Clone(h.Buckets)
+		return 0, false
 	}
 	var total uint64
 	delta := make([]uint64, len(h.Counts))

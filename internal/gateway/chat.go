@@ -197,6 +197,17 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 		var err error
 		chunk, err = stream.Next()
 		idle.Reset(g.streamIdle)
+		if flushErr != nil { // the client went away while the relay waited
+			rec.charge(d, g.estimate(d, req, u, gotUsage, text.String(), rec), 0)
+			return rec.fail(clientGone(flushErr))
+		}
+		if err != nil && !gotUsage {
+			// Counting tokens takes a while: what was received goes to the client first.
+			if ferr := w.Flush(); ferr != nil {
+				rec.charge(d, g.estimate(d, req, u, gotUsage, text.String(), rec), 0)
+				return rec.fail(clientGone(ferr))
+			}
+		}
 		if errors.Is(err, io.EOF) {
 			rec.charge(d, g.estimate(d, req, u, gotUsage, text.String(), rec), 0)
 			return w.End(nil)
@@ -262,6 +273,9 @@ func inspectChunk(chunk []byte, withText bool, text *strings.Builder) chunkInfo 
 		case "usage":
 			ci.usage = v
 		case "choices":
+			if !v.IsArray() { // null or anything else: no choices
+				break
+			}
 			v.ForEach(func(_, c gjson.Result) bool {
 				ci.choices = true
 				if !withText {

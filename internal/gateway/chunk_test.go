@@ -25,6 +25,8 @@ func TestInspectChunk(t *testing.T) {
 			false, true, "m", ""},
 		{"no model, no choices", `{"id":"x","prompt_filter_results":[]}`, false, false, "", ""},
 		{"usage null", `{"model":"m","choices":[{"delta":{}}],"usage":null}`, true, false, "m", ""},
+		{"choices null", `{"model":"m","choices":null,"usage":{"prompt_tokens":1}}`, false, true, "m", ""},
+		{"choices not an array", `{"model":"m","choices":{"a":1}}`, false, false, "m", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 )
@@ -11,10 +10,32 @@ import (
 func ReadBody(resp *http.Response, limit int64) ([]byte, error) {
 	r := io.LimitReader(resp.Body, limit)
 	if n := resp.ContentLength; n > 0 && n <= limit {
-		var b bytes.Buffer
-		b.Grow(int(n) + 1) // +1: the read that sees EOF needs room
-		_, err := b.ReadFrom(r)
-		return b.Bytes(), err
+		return ReadSized(r, n)
 	}
 	return io.ReadAll(r)
+}
+
+// ReadSized reads r to its end. It expects n bytes (a Content-Length) and reads them into one
+// buffer of that size; a reader that holds more or fewer is still read whole. Callers bound n.
+func ReadSized(r io.Reader, n int64) ([]byte, error) {
+	if n <= 0 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, n, n+1) // the spare byte probes for the end without an allocation
+	k, err := io.ReadFull(r, buf)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF: // shorter than announced
+		return buf[:k], nil
+	case err != nil:
+		return buf[:k], err
+	}
+	m, err := io.ReadFull(r, buf[n:n+1])
+	switch {
+	case m == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF):
+		return buf, nil
+	case m == 0:
+		return buf, err
+	}
+	rest, err := io.ReadAll(r) // longer than announced
+	return append(buf[:n+1], rest...), err
 }

@@ -90,12 +90,28 @@ func TestReadBody(t *testing.T) {
 		{"unknown length", -1, 1 << 20, 1000},
 		{"over the limit", 1000, 100, 100},
 		{"length understated", 10, 1 << 20, 1000},
+		{"length overstated", 5000, 1 << 20, 1000},
 	}
 	for _, tt := range tests {
 		resp := &http.Response{Body: io.NopCloser(strings.NewReader(body)), ContentLength: tt.length}
 		got, err := ReadBody(resp, tt.limit)
-		if err != nil || len(got) != tt.want {
+		if err != nil || string(got) != body[:tt.want] {
 			t.Errorf("%s: %d bytes, %v; want %d", tt.name, len(got), err, tt.want)
 		}
+	}
+}
+
+func TestReadSizedAllocatesOnce(t *testing.T) {
+	body := strings.Repeat("y", 10000)
+	rd := strings.NewReader(body)
+	allocs := testing.AllocsPerRun(20, func() {
+		rd.Reset(body)
+		b, err := ReadSized(rd, int64(len(body)))
+		if err != nil || string(b) != body || cap(b) > len(body)+1 {
+			t.Fatalf("%d bytes (cap %d), %v", len(b), cap(b), err)
+		}
+	})
+	if allocs > 1 {
+		t.Errorf("%v allocations, want 1", allocs)
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -93,6 +94,11 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 				rollup.addRecord(times[i], &recs[i])
 			}
 		} else {
+			if !errors.Is(wrapErr("", err), ErrConflict) {
+				// Anything but a duplicate id (a full disk, an I/O error) may have rolled
+				// the transaction back: no row-by-row retry outside it.
+				return wrapErr("insert logs", err)
+			}
 			// Some id exists already (a retried batch): row by row, skipping those rows,
 			// which were counted when they were first stored.
 			if rowStmt == nil {
