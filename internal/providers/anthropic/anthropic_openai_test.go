@@ -34,7 +34,7 @@ func TestResponseGoldens(t *testing.T) {
 		n++
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		t.Run(name, func(t *testing.T) {
-			up := newUpstream(t, serveJSON(http.StatusOK, providertest.ReadFile(t, in)))
+			up := providertest.NewUpstream(t, serveJSON(http.StatusOK, providertest.ReadFile(t, in)))
 			c := newClient(t, up.URL)
 			body := `{"model":"alias","messages":[{"role":"user","content":"hi"}]}`
 			if strings.HasPrefix(name, "json_") {
@@ -43,9 +43,9 @@ func TestResponseGoldens(t *testing.T) {
 			resp, err := c.Chat(context.Background(), parseRequest(t, []byte(body)), "claude")
 			var got []byte
 			if err != nil {
-				got = []byte(describe(err) + "\n")
+				got = []byte(providertest.Describe(err) + "\n")
 			} else {
-				got = indent(t, resp.Body)
+				got = providertest.Indent(t, resp.Body)
 				u := gjson.GetBytes(resp.Body, "usage")
 				if int(u.Get("prompt_tokens").Int()) != resp.Usage.PromptTokens ||
 					int(u.Get("completion_tokens").Int()) != resp.Usage.CompletionTokens ||

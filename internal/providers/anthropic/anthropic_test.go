@@ -74,7 +74,7 @@ func TestStatusErrors(t *testing.T) {
 		{502, "", `<html>Bad Gateway</html>`,
 			`*llm.Error status=502 type=upstream_error code=upstream_error retryable=true retry_after=0s message="anthropic returned 502: Bad Gateway"`},
 	} {
-		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 			if tt.retryAfter != "" {
 				w.Header().Set("Retry-After", tt.retryAfter)
 			}
@@ -85,11 +85,11 @@ func TestStatusErrors(t *testing.T) {
 		c := newClient(t, up.URL)
 		req := parseRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`))
 		_, err := c.Chat(context.Background(), req, "claude")
-		if got := describe(err); got != tt.want {
+		if got := providertest.Describe(err); got != tt.want {
 			t.Errorf("%d: got\n%s\nwant\n%s", tt.status, got, tt.want)
 		}
 		_, err = c.ChatStream(context.Background(), req, "claude")
-		if got := describe(err); got != tt.want {
+		if got := providertest.Describe(err); got != tt.want {
 			t.Errorf("%d stream: got\n%s\nwant\n%s", tt.status, got, tt.want)
 		}
 		// The upstream body stays in the private cause, for the log.
@@ -100,18 +100,18 @@ func TestStatusErrors(t *testing.T) {
 }
 
 func TestTransportError(t *testing.T) {
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { time.Sleep(200 * time.Millisecond) })
+	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) { time.Sleep(200 * time.Millisecond) })
 	c := newClient(t, up.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err := c.Chat(ctx, parseRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`)), "claude")
 	if e := providertest.AsLLMError(t, err); e.Status != http.StatusGatewayTimeout || !e.Retryable {
-		t.Errorf("got %s", describe(err))
+		t.Errorf("got %s", providertest.Describe(err))
 	}
 }
 
 func TestListModels(t *testing.T) {
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		page := map[string]any{"has_more": false, "first_id": "claude-3-5-haiku-20241022", "last_id": "claude-3-5-haiku-20241022",
 			"data": []map[string]string{{"type": "model", "id": "claude-3-5-haiku-20241022", "display_name": "Claude Haiku 3.5"}}}
@@ -129,18 +129,18 @@ func TestListModels(t *testing.T) {
 	if strings.Join(ids, ",") != "claude-sonnet-4-5-20250929,claude-opus-4-1-20250805,claude-3-5-haiku-20241022" {
 		t.Errorf("ids = %v", ids)
 	}
-	got := up.last(t)
+	got := up.Last(t)
 	if got.Method != http.MethodGet || got.URL != "/v1/models?limit=1000&after_id=claude-opus-4-1-20250805" ||
 		got.Header.Get("X-Api-Key") != "sk-ant-test" || got.Header.Get("Anthropic-Version") != APIVersion {
 		t.Errorf("request %s %s %v", got.Method, got.URL, got.Header)
 	}
 
-	bad := newUpstream(t, serveJSON(http.StatusOK, []byte(`{"models":[]}`)))
-	if _, err := newClient(t, bad.URL).ListModels(context.Background()); err == nil || !strings.Contains(describe(err), "malformed") {
-		t.Errorf("malformed list: %s", describe(err))
+	bad := providertest.NewUpstream(t, serveJSON(http.StatusOK, []byte(`{"models":[]}`)))
+	if _, err := newClient(t, bad.URL).ListModels(context.Background()); err == nil || !strings.Contains(providertest.Describe(err), "malformed") {
+		t.Errorf("malformed list: %s", providertest.Describe(err))
 	}
-	denied := newUpstream(t, serveJSON(http.StatusUnauthorized, []byte(`{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}`)))
-	if _, err := newClient(t, denied.URL).ListModels(context.Background()); !strings.Contains(describe(err), "invalid x-api-key") {
-		t.Errorf("denied: %s", describe(err))
+	denied := providertest.NewUpstream(t, serveJSON(http.StatusUnauthorized, []byte(`{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}`)))
+	if _, err := newClient(t, denied.URL).ListModels(context.Background()); !strings.Contains(providertest.Describe(err), "invalid x-api-key") {
+		t.Errorf("denied: %s", providertest.Describe(err))
 	}
 }

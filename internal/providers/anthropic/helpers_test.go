@@ -3,13 +3,8 @@ package anthropic
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
-	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,46 +17,6 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 // testCreated is the "created" stamp of every translated answer in tests.
 const testCreated = 1738962000
-
-// captured is one request the fake upstream saw.
-type captured struct {
-	Method string
-	URL    string
-	Header http.Header
-	Body   []byte
-}
-
-// upstream is an httptest server that records requests and answers with handler.
-type upstream struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []captured
-}
-
-func newUpstream(t testing.TB, handler http.HandlerFunc) *upstream {
-	t.Helper()
-	u := &upstream{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		u.mu.Lock()
-		u.reqs = append(u.reqs, captured{Method: r.Method, URL: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body})
-		u.mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		handler(w, r)
-	}))
-	t.Cleanup(u.Close)
-	return u
-}
-
-func (u *upstream) last(t testing.TB) captured {
-	t.Helper()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.reqs) == 0 {
-		t.Fatal("the upstream saw no request")
-	}
-	return u.reqs[len(u.reqs)-1]
-}
 
 // newClient builds a client against base whose clock is fixed at testCreated.
 func newClient(t testing.TB, base string) *Client {
@@ -88,34 +43,6 @@ func parseRequest(t testing.TB, body []byte) *llm.ChatRequest {
 	return &req
 }
 
-// indent pretty-prints JSON for golden files.
-func indent(t testing.TB, b []byte) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
-		t.Fatalf("not JSON: %v: %s", err, b)
-	}
-	out.WriteByte('\n')
-	return out.Bytes()
-}
-
-// describe renders an error for golden files and failure messages.
-func describe(err error) string {
-	var e *llm.Error
-	switch {
-	case err == nil:
-		return "nil"
-	case errors.Is(err, io.EOF) && !errors.As(err, &e):
-		return "io.EOF"
-	case errors.As(err, &e):
-		msg, _ := json.Marshal(e.Message)
-		return fmt.Sprintf("*llm.Error status=%d type=%s code=%s retryable=%v retry_after=%s message=%s",
-			e.Status, e.Type, e.Code, e.Retryable, e.RetryAfter, msg)
-	default:
-		return fmt.Sprintf("%T %v", err, err)
-	}
-}
-
 // compact returns JSON without insignificant space ("" for "").
 func compact(s string) string {
 	var b bytes.Buffer
@@ -124,3 +51,6 @@ func compact(s string) string {
 	}
 	return b.String()
 }
+
+// sseType is the Content-Type of the provider's event streams, as the replayed upstream sends it.
+const sseType = "text/event-stream; charset=utf-8"

@@ -36,7 +36,7 @@ func mustRead(r *http.Request) []byte {
 }
 
 // renderRequest pins what the upstream received: method, URL, the headers that matter, body.
-func renderRequest(t testing.TB, c captured) []byte {
+func renderRequest(t testing.TB, c providertest.Captured) []byte {
 	t.Helper()
 	h := map[string]string{}
 	for _, k := range []string{"Accept", "Anthropic-Version", "Content-Type", "X-Api-Key", "Authorization"} {
@@ -48,7 +48,7 @@ func renderRequest(t testing.TB, c captured) []byte {
 	out := []byte(`{"method":` + quote(c.Method) + `,"url":` + quote(c.URL) + `,"headers":` + string(hb) + `,"body":`)
 	out = append(out, c.Body...)
 	out = append(out, '}')
-	return indent(t, out)
+	return providertest.Indent(t, out)
 }
 
 // TestRequestGoldens sends each testdata/requests/<case>.json through the adapter and pins
@@ -65,7 +65,7 @@ func TestRequestGoldens(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			body := bytes.TrimRight(providertest.ReadFile(t, in), "\n")
 			req := parseRequest(t, body)
-			up := newUpstream(t, answer)
+			up := providertest.NewUpstream(t, answer)
 			c := newClient(t, up.URL)
 			ctx := context.Background()
 			if req.Stream {
@@ -80,7 +80,7 @@ func TestRequestGoldens(t *testing.T) {
 			} else if _, err := c.Chat(ctx, req, "claude-sonnet-4-5"); err != nil {
 				t.Fatal(err)
 			}
-			got := up.last(t)
+			got := up.Last(t)
 			if !bytes.Equal(req.Raw, body) {
 				t.Error("the adapter modified req.Raw")
 			}
@@ -205,7 +205,7 @@ func TestUnsupported(t *testing.T) {
 			e := providertest.AsLLMError(t, err)
 			if e.Status != http.StatusBadRequest || e.Code != llm.CodeInvalidRequest || e.Param != tt.param ||
 				!strings.Contains(e.Message, tt.msg) || e.Retryable {
-				t.Errorf("%s: got %s param=%q, want 400 param=%q containing %q", tt.body, describe(err), e.Param, tt.param, tt.msg)
+				t.Errorf("%s: got %s param=%q, want 400 param=%q containing %q", tt.body, providertest.Describe(err), e.Param, tt.param, tt.msg)
 			}
 		}
 	}

@@ -16,60 +16,10 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
-// replay answers every request with transcript as an event stream, written in pieces of
-// piece bytes so that events straddle reads.
-func replay(transcript []byte, piece int) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		f := w.(http.Flusher)
-		f.Flush()
-		for len(transcript) > 0 {
-			n := min(piece, len(transcript))
-			if _, err := w.Write(transcript[:n]); err != nil {
-				return
-			}
-			f.Flush()
-			transcript = transcript[n:]
-		}
-	}
-}
-
-// drain reads a stream to its end and renders what Next returned, one line per call.
-func drain(t testing.TB, st llm.ChunkStream) (chunks [][]byte, out []byte, end error) {
-	t.Helper()
-	var b bytes.Buffer
-	for i := 0; ; i++ {
-		if i > 10000 {
-			t.Fatal("stream does not end")
-		}
-		chunk, err := st.Next()
-		if err != nil {
-			if chunk != nil {
-				t.Errorf("Next returned a chunk with the error %v", err)
-			}
-			b.WriteString("end: " + describe(err) + "\n")
-			for range 2 { // the end is sticky
-				if c2, err2 := st.Next(); c2 != nil || describe(err2) != describe(err) {
-					t.Errorf("Next after the end = %s, %s; want %s", c2, describe(err2), describe(err))
-				}
-			}
-			return chunks, b.Bytes(), err
-		}
-		if !gjson.ValidBytes(chunk) || !gjson.ParseBytes(chunk).IsObject() || bytes.ContainsAny(chunk, "\r\n") {
-			t.Errorf("chunk %d is not a one-line JSON object: %q", i, chunk)
-		}
-		chunks = append(chunks, bytes.Clone(chunk))
-		b.WriteString("chunk: ")
-		b.Write(chunk)
-		b.WriteByte('\n')
-	}
-}
-
 // streamCase opens a stream of testdata/streams/<name>.sse written in pieces.
 func streamCase(t *testing.T, name string, piece int) llm.ChunkStream {
 	t.Helper()
-	up := newUpstream(t, replay(providertest.ReadFile(t, filepath.Join("testdata/streams", name+".sse")), piece))
+	up := providertest.NewUpstream(t, providertest.Replay(sseType, providertest.ReadFile(t, filepath.Join("testdata/streams", name+".sse")), piece))
 	c := newClient(t, up.URL)
 	body := `{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`
 	if strings.HasPrefix(name, "json_") {
@@ -95,7 +45,7 @@ func TestStreamTranscripts(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var want []byte
 			for _, piece := range []int{1 << 20, 7, 1} {
-				_, got, _ := drain(t, streamCase(t, name, piece))
+				_, got, _ := providertest.Drain(t, streamCase(t, name, piece))
 				if want == nil {
 					want = got
 					providertest.Golden(t, strings.TrimSuffix(f, ".sse")+".golden", got, *update)
@@ -152,7 +102,7 @@ func TestStreamSemantics(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name      string
-		end       string // describe() prefix
+		end       string // providertest.Describe() prefix
 		retryable bool
 		check     func(t *testing.T, s summary)
 	}{
@@ -203,9 +153,9 @@ func TestStreamSemantics(t *testing.T) {
 		{name: "malformed", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=true retry_after=0s message="anthropic sent a malformed stream event"`, retryable: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			chunks, _, end := drain(t, streamCase(t, tt.name, 1<<20))
-			if !strings.HasPrefix(describe(end), tt.end) {
-				t.Errorf("end = %s, want %s", describe(end), tt.end)
+			chunks, _, end := providertest.Drain(t, streamCase(t, tt.name, 1<<20))
+			if !strings.HasPrefix(providertest.Describe(end), tt.end) {
+				t.Errorf("end = %s, want %s", providertest.Describe(end), tt.end)
 			}
 			if tt.end != "io.EOF" {
 				if tt.retryable != (len(chunks) == 0) {
@@ -235,11 +185,11 @@ func TestStreamJSONErrorBody(t *testing.T) {
 		`{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`: `message="anthropic: Overloaded"`,
 		`{"id":"msg_1","type":"message","content":[]}`:                                `without an event stream`,
 	} {
-		up := newUpstream(t, serveJSON(http.StatusOK, []byte(body)))
+		up := providertest.NewUpstream(t, serveJSON(http.StatusOK, []byte(body)))
 		c := newClient(t, up.URL)
 		_, err := c.ChatStream(context.Background(), parseRequest(t, []byte(`{"model":"a","stream":true,"messages":[{"role":"user","content":"hi"}]}`)), "claude")
-		if e := providertest.AsLLMError(t, err); !e.Retryable || !strings.Contains(describe(err), want) {
-			t.Errorf("%s: %s", body, describe(err))
+		if e := providertest.AsLLMError(t, err); !e.Retryable || !strings.Contains(providertest.Describe(err), want) {
+			t.Errorf("%s: %s", body, providertest.Describe(err))
 		}
 	}
 }

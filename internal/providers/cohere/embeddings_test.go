@@ -32,7 +32,7 @@ func embeddingsRequest(t *testing.T, body string) *llm.EmbeddingsRequest {
 }
 
 func TestEmbeddings(t *testing.T) {
-	up := newUpstream(t, answer)
+	up := providertest.NewUpstream(t, answer)
 	c := newClient(t, up.URL)
 	ctx := context.Background()
 
@@ -71,12 +71,12 @@ func TestEmbeddings(t *testing.T) {
 			inputs[i] = fmt.Sprint(i)
 		}
 		in, _ := json.Marshal(inputs)
-		before := len(up.requests())
+		before := len(up.Requests())
 		resp, err := c.Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":`+string(in)+`}`), "embed-v4.0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		reqs := up.requests()[before:]
+		reqs := up.Requests()[before:]
 		if len(reqs) != 3 || len(gjson.GetBytes(reqs[2].Body, "texts").Array()) != 8 {
 			t.Errorf("%d upstream calls", len(reqs))
 		}
@@ -96,16 +96,16 @@ func TestEmbeddings(t *testing.T) {
 		} {
 			_, err := c.Embeddings(ctx, embeddingsRequest(t, body), "m")
 			if e := providertest.AsLLMError(t, err); e.Status != 400 || e.Param != param {
-				t.Errorf("%s: got %s", body, describe(err))
+				t.Errorf("%s: got %s", body, providertest.Describe(err))
 			}
 		}
 	})
 	t.Run("malformed", func(t *testing.T) {
 		for _, body := range []string{`{"embeddings":{"float":[]}}`, `{"embeddings":{"float":[["x"]]}}`, `{"embeddings":{"int8":[[1]]}}`} {
-			bad := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) })
+			bad := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) })
 			_, err := newClient(t, bad.URL).Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":"a"}`), "m")
 			if e := providertest.AsLLMError(t, err); e.Status != 502 || !strings.Contains(e.Message, "malformed") {
-				t.Errorf("%s: got %s", body, describe(err))
+				t.Errorf("%s: got %s", body, providertest.Describe(err))
 			}
 		}
 	})

@@ -58,7 +58,7 @@ func TestRequestGoldens(t *testing.T) {
 		n++
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		t.Run(name, func(t *testing.T) {
-			up := newUpstream(t, answer)
+			up := providertest.NewUpstream(t, answer)
 			c := newClient(t, up.URL+"/v2")
 			body := bytes.TrimRight(providertest.ReadFile(t, in), "\n")
 			model := gjson.GetBytes(body, "model").Str
@@ -87,7 +87,7 @@ func TestRequestGoldens(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", renderRequest(t, up.last(t)), *update)
+			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", renderRequest(t, up.Last(t)), *update)
 		})
 	}
 	if n < 10 {
@@ -96,7 +96,7 @@ func TestRequestGoldens(t *testing.T) {
 }
 
 // renderRequest writes the golden form of an upstream request.
-func renderRequest(t *testing.T, r captured) []byte {
+func renderRequest(t *testing.T, r providertest.Captured) []byte {
 	headers := map[string]string{}
 	for _, h := range []string{"Accept", "Authorization", "Content-Type"} {
 		if v := r.Header.Get(h); v != "" {
@@ -151,7 +151,7 @@ func TestRefusals(t *testing.T) {
 		{"tool_without_id", `{"messages":[{"role":"user","content":"x"},{"role":"tool","content":"r"}]}`, "messages", "tool_call_id"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t, answer)
+			up := providertest.NewUpstream(t, answer)
 			c := newClient(t, up.URL)
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal([]byte(tt.body), &m); err != nil {
@@ -166,9 +166,9 @@ func TestRefusals(t *testing.T) {
 			_, err := c.Chat(context.Background(), req, "command-a-03-2025")
 			e := providertest.AsLLMError(t, err)
 			if e.Status != 400 || e.Code != llm.CodeInvalidRequest || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
-				t.Errorf("got %s, want param %s with %q", describe(err), tt.param, tt.msg)
+				t.Errorf("got %s, want param %s with %q", providertest.Describe(err), tt.param, tt.msg)
 			}
-			if len(up.requests()) != 0 {
+			if len(up.Requests()) != 0 {
 				t.Error("a refused request reached the upstream")
 			}
 		})

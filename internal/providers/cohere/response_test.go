@@ -29,7 +29,7 @@ func TestResponseGoldens(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		t.Run(name, func(t *testing.T) {
 			answerBody := providertest.ReadFile(t, in)
-			up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write(answerBody)
 			})
@@ -38,10 +38,10 @@ func TestResponseGoldens(t *testing.T) {
 			resp, err := c.Chat(context.Background(), req, "command-a-03-2025")
 			var got []byte
 			if err != nil {
-				got, _ = json.Marshal(map[string]string{"error": describe(err)})
-				got = indent(t, got)
+				got, _ = json.Marshal(map[string]string{"error": providertest.Describe(err)})
+				got = providertest.Indent(t, got)
 			} else {
-				got = indent(t, resp.Body)
+				got = providertest.Indent(t, resp.Body)
 				u := gjson.GetBytes(resp.Body, "usage")
 				if int(u.Get("prompt_tokens").Int()) != resp.Usage.PromptTokens ||
 					int(u.Get("completion_tokens").Int()) != resp.Usage.CompletionTokens ||
@@ -79,7 +79,7 @@ func TestResponseSemantics(t *testing.T) {
 		{"max_tokens", "usage.prompt_tokens_details.cached_tokens", "16"},
 		{"stop_sequence", "choices.0.finish_reason", "stop"},
 		{"toxic", "choices.0.finish_reason", "content_filter"},
-		{"error_finish", "error", `*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true retry_after=0s message="cohere: generation failed (finish_reason ERROR)"`},
+		{"error_finish", "error", `*llm.Error status=502 type=upstream_error code=upstream_error retryable=true retry_after=0s message="cohere: generation failed (finish_reason ERROR)"`},
 	} {
 		if got := get(tt.name, tt.path).String(); got != tt.want {
 			t.Errorf("%s %s = %q, want %q", tt.name, tt.path, got, tt.want)

@@ -19,56 +19,6 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
-// replay answers every request with transcript as an event stream, written in small pieces
-// so that events straddle reads.
-func replay(transcript []byte, piece int) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.WriteHeader(http.StatusOK)
-		f := w.(http.Flusher)
-		f.Flush()
-		for len(transcript) > 0 {
-			n := min(piece, len(transcript))
-			if _, err := w.Write(transcript[:n]); err != nil {
-				return
-			}
-			f.Flush()
-			transcript = transcript[n:]
-		}
-	}
-}
-
-// drain reads a stream to its end and renders what Next returned, one line per call.
-func drain(t testing.TB, st llm.ChunkStream) (chunks [][]byte, out []byte, end error) {
-	t.Helper()
-	var b bytes.Buffer
-	for i := 0; ; i++ {
-		if i > 10000 {
-			t.Fatal("stream does not end")
-		}
-		chunk, err := st.Next()
-		if err != nil {
-			if chunk != nil {
-				t.Errorf("Next returned a chunk with the error %v", err)
-			}
-			b.WriteString("end: " + describe(err) + "\n")
-			for range 2 {
-				if c2, err2 := st.Next(); c2 != nil || describe(err2) != describe(err) {
-					t.Errorf("Next after the end = %s, %s; want %s", c2, describe(err2), describe(err))
-				}
-			}
-			return chunks, b.Bytes(), err
-		}
-		if !gjson.ValidBytes(chunk) || !gjson.ParseBytes(chunk).IsObject() || bytes.ContainsAny(chunk, "\r\n") {
-			t.Errorf("chunk %d is not a one-line JSON object: %q", i, chunk)
-		}
-		chunks = append(chunks, bytes.Clone(chunk))
-		b.WriteString("chunk: ")
-		b.Write(chunk)
-		b.WriteByte('\n')
-	}
-}
-
 func streamRequest(t testing.TB) *llm.ChatRequest {
 	return decodeChat(t, []byte(`{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
 }
@@ -86,13 +36,13 @@ func TestStreamTranscripts(t *testing.T) {
 			transcript := providertest.ReadFile(t, f)
 			var want []byte
 			for _, piece := range []int{1 << 20, 7, 1} {
-				up := newUpstream(t, replay(transcript, piece))
+				up := providertest.NewUpstream(t, providertest.Replay(sseType, transcript, piece))
 				c := newClient(t, up.URL)
 				st, err := c.ChatStream(context.Background(), streamRequest(t), "command-a-03-2025")
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, got, _ := drain(t, st)
+				_, got, _ := providertest.Drain(t, st)
 				if err := st.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
@@ -202,28 +152,28 @@ func TestStreamSemantics(t *testing.T) {
 				t.Errorf("text %q", s)
 			}
 		}},
-		{name: "error_midstream", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=false",
+		{name: "error_midstream", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
 			msg: "cohere: internal server error"},
-		{name: "error_event", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=false",
+		{name: "error_event", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
 			msg: "cohere: stream interrupted: upstream overloaded"},
-		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true",
+		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true",
 			msg: "too many tokens"},
 		{name: "timeout", chunks: 1, end: "*llm.Error status=504 type=upstream_error code=upstream_timeout", msg: "TIMEOUT"},
-		{name: "cut", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=false", msg: "ended unexpectedly"},
+		{name: "cut", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
 		{name: "done_before_end", chunks: 2, end: "*llm.Error status=502", msg: "ended unexpectedly"},
 		{name: "cut_mid_event", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true", msg: "ended unexpectedly"},
+		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true", msg: "ended unexpectedly"},
 		{name: "malformed", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
 		{name: "orphan_tool_delta", chunks: 1, end: "*llm.Error status=502", msg: "without its tool-call-start"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := newStream(io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "testdata/streams/"+tt.name+".sse"))), "m", 1, "chatcmpl-x")
-			chunks, _, end := drain(t, st)
+			chunks, _, end := providertest.Drain(t, st)
 			if len(chunks) != tt.chunks {
 				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
 			}
-			if d := describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
+			if d := providertest.Describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
 				t.Errorf("end = %s\nwant %s… with %q", d, tt.end, tt.msg)
 			}
 			if tt.end == "io.EOF" && end != io.EOF {
@@ -239,7 +189,7 @@ func TestStreamSemantics(t *testing.T) {
 // TestStreamConnectionCut: the upstream dies in the middle of an event.
 func TestStreamConnectionCut(t *testing.T) {
 	first := "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Hel\"}}}}\n\n"
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		conn, buf, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			t.Error(err)
@@ -257,18 +207,18 @@ func TestStreamConnectionCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	chunks, _, end := drain(t, st)
+	chunks, _, end := providertest.Drain(t, st)
 	if len(chunks) != 2 {
 		t.Errorf("chunks %q", chunks)
 	}
 	e := providertest.AsLLMError(t, end)
 	if e.Status != 502 || e.Code != llm.CodeUpstreamError || e.Retryable || !errors.Is(e, io.ErrUnexpectedEOF) {
-		t.Errorf("end = %s (cause %v)", describe(end), e.Cause)
+		t.Errorf("end = %s (cause %v)", providertest.Describe(end), e.Cause)
 	}
 }
 
 func TestStreamContext(t *testing.T) {
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = w.Write([]byte("event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"x\"}}}}\n\n"))
 		w.(http.Flusher).Flush()
@@ -289,7 +239,7 @@ func TestStreamContext(t *testing.T) {
 	time.AfterFunc(20*time.Millisecond, cancel)
 	_, err = st.Next()
 	if e := providertest.AsLLMError(t, err); e.Status != 499 || e.Retryable {
-		t.Errorf("got %s", describe(err))
+		t.Errorf("got %s", providertest.Describe(err))
 	}
 }
 
@@ -299,7 +249,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 		{`{"message":"internal server error"}`, "cohere: internal server error"},
 		{`{"id":"x","message":{"role":"assistant","content":[]},"finish_reason":"COMPLETE"}`, "without an event stream"},
 	} {
-		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(tt.body))
 		})
@@ -308,7 +258,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 			t.Error("got a stream")
 		}
 		if e := providertest.AsLLMError(t, err); e.Status != 502 || !e.Retryable || !strings.Contains(e.Message, tt.msg) {
-			t.Errorf("got %s", describe(err))
+			t.Errorf("got %s", providertest.Describe(err))
 		}
 	}
 }

@@ -32,7 +32,7 @@ func embeddingsRequest(t *testing.T, body string) *llm.EmbeddingsRequest {
 }
 
 func TestEmbeddings(t *testing.T) {
-	up := newUpstream(t, answer)
+	up := providertest.NewUpstream(t, answer)
 	c := newClient(t, up.URL)
 	ctx := context.Background()
 
@@ -68,12 +68,12 @@ func TestEmbeddings(t *testing.T) {
 			inputs[i] = fmt.Sprint(i)
 		}
 		in, _ := json.Marshal(inputs)
-		before := len(up.requests())
+		before := len(up.Requests())
 		resp, err := c.Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":`+string(in)+`}`), "gemini-embedding-001")
 		if err != nil {
 			t.Fatal(err)
 		}
-		reqs := up.requests()[before:]
+		reqs := up.Requests()[before:]
 		if len(reqs) != 3 || len(gjson.GetBytes(reqs[2].Body, "requests").Array()) != 50 {
 			t.Errorf("%d upstream calls", len(reqs))
 		}
@@ -91,21 +91,21 @@ func TestEmbeddings(t *testing.T) {
 		} {
 			_, err := c.Embeddings(ctx, embeddingsRequest(t, body), "m")
 			if e := providertest.AsLLMError(t, err); e.Status != 400 || e.Param != param {
-				t.Errorf("%s: got %s", body, describe(err))
+				t.Errorf("%s: got %s", body, providertest.Describe(err))
 			}
 		}
 	})
 	t.Run("count mismatch", func(t *testing.T) {
-		bad := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		bad := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(`{"embeddings":[]}`))
 		})
 		_, err := newClient(t, bad.URL).Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":"a"}`), "m")
 		if e := providertest.AsLLMError(t, err); e.Status != 502 || !strings.Contains(e.Message, "malformed") {
-			t.Errorf("got %s", describe(err))
+			t.Errorf("got %s", providertest.Describe(err))
 		}
 	})
 	t.Run("usage", func(t *testing.T) {
-		withUsage := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		withUsage := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(`{"embeddings":[{"values":[1]}],"usageMetadata":{"promptTokenCount":3}}`))
 		})
 		resp, err := newClient(t, withUsage.URL).Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":"abc"}`), "m")

@@ -27,7 +27,7 @@ func TestPublicAddr(t *testing.T) {
 
 // TestImageFetch: http(s) image URLs are fetched and inlined, within limits.
 func TestImageFetch(t *testing.T) {
-	img := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	img := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/pixel.gif":
 			w.Header().Set("Content-Type", "image/gif")
@@ -47,7 +47,7 @@ func TestImageFetch(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	})
-	up := newUpstream(t, answer)
+	up := providertest.NewUpstream(t, answer)
 	send := func(t *testing.T, c *Client, u string) error {
 		req := decodeChat(t, []byte(`{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"`+u+`"}}]}]}`))
 		_, err := c.Chat(context.Background(), req, "gemini-2.5-flash")
@@ -64,14 +64,14 @@ func TestImageFetch(t *testing.T) {
 		err := send(t, c, img.URL+tt.path)
 		if tt.err != "" {
 			if e := providertest.AsLLMError(t, err); e.Status != 400 || e.Param != "messages" || !strings.Contains(e.Message, tt.err) {
-				t.Errorf("%s: got %s", tt.path, describe(err))
+				t.Errorf("%s: got %s", tt.path, providertest.Describe(err))
 			}
 			continue
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", tt.path, err)
 		}
-		if got := gjson.GetBytes(up.last(t).Body, "contents.0.parts.0.inlineData.mimeType").Str; got != tt.mime {
+		if got := gjson.GetBytes(up.Last(t).Body, "contents.0.parts.0.inlineData.mimeType").Str; got != tt.mime {
 			t.Errorf("%s: mime %q", tt.path, got)
 		}
 	}
@@ -96,7 +96,7 @@ func TestImageFetch(t *testing.T) {
 		guarded.base = up.URL
 		err = send(t, guarded, img.URL+"/pixel.gif")
 		if e := providertest.AsLLMError(t, err); e.Status != 400 || !strings.Contains(e.Message, "not a public address") {
-			t.Errorf("got %s", describe(err))
+			t.Errorf("got %s", providertest.Describe(err))
 		}
 	})
 	t.Run("canceled", func(t *testing.T) {
@@ -105,7 +105,7 @@ func TestImageFetch(t *testing.T) {
 		req := decodeChat(t, []byte(`{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"`+img.URL+`/pixel.gif"}}]}]}`))
 		_, err := c.Chat(ctx, req, "m")
 		if e := providertest.AsLLMError(t, err); e.Status != 499 {
-			t.Errorf("got %s", describe(err))
+			t.Errorf("got %s", providertest.Describe(err))
 		}
 	})
 }

@@ -73,7 +73,7 @@ func TestRequestGoldens(t *testing.T) {
 		n++
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		t.Run(name, func(t *testing.T) {
-			up := newUpstream(t, answer)
+			up := providertest.NewUpstream(t, answer)
 			c := newClient(t, up.URL+"/v1beta")
 			body := bytes.TrimRight(providertest.ReadFile(t, in), "\n")
 			body = bytes.ReplaceAll(body, []byte("{{UPSTREAM}}"), []byte(up.URL))
@@ -103,8 +103,8 @@ func TestRequestGoldens(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var got captured
-			for _, r := range up.requests() {
+			var got providertest.Captured
+			for _, r := range up.Requests() {
 				if !strings.HasPrefix(r.URL, "/img/") {
 					got = r
 				}
@@ -118,7 +118,7 @@ func TestRequestGoldens(t *testing.T) {
 }
 
 // renderRequest writes the golden form of an upstream request.
-func renderRequest(t *testing.T, r captured) []byte {
+func renderRequest(t *testing.T, r providertest.Captured) []byte {
 	headers := map[string]string{}
 	for _, h := range []string{"Accept", "Authorization", "Content-Type", "X-Goog-Api-Key"} {
 		if v := r.Header.Get(h); v != "" {
@@ -177,7 +177,7 @@ func TestRefusals(t *testing.T) {
 		{"image_in_system", `{"messages":[{"role":"system","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,AA=="}}]}]}`, "messages", "only supported in user messages"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t, answer)
+			up := providertest.NewUpstream(t, answer)
 			c := newClient(t, up.URL)
 			body := []byte(tt.body)
 			if !gjson.GetBytes(body, "messages").Exists() {
@@ -188,9 +188,9 @@ func TestRefusals(t *testing.T) {
 			_, err := c.Chat(context.Background(), req, "gemini-2.5-flash")
 			e := providertest.AsLLMError(t, err)
 			if e.Status != 400 || e.Code != llm.CodeInvalidRequest || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
-				t.Errorf("got %s, want param %s with %q", describe(err), tt.param, tt.msg)
+				t.Errorf("got %s, want param %s with %q", providertest.Describe(err), tt.param, tt.msg)
 			}
-			if len(up.requests()) != 0 {
+			if len(up.Requests()) != 0 {
 				t.Error("a refused request reached the upstream")
 			}
 		})

@@ -29,7 +29,7 @@ func TestResponseGoldens(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		t.Run(name, func(t *testing.T) {
 			answerBody := providertest.ReadFile(t, in)
-			up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write(answerBody)
 			})
@@ -39,10 +39,10 @@ func TestResponseGoldens(t *testing.T) {
 			resp, err := c.Chat(context.Background(), req, "gemini-2.5-flash")
 			var got []byte
 			if err != nil {
-				got, _ = json.Marshal(map[string]string{"error": describe(err)})
-				got = indent(t, got)
+				got, _ = json.Marshal(map[string]string{"error": providertest.Describe(err)})
+				got = providertest.Indent(t, got)
 			} else {
-				got = indent(t, resp.Body)
+				got = providertest.Indent(t, resp.Body)
 				u := gjson.GetBytes(resp.Body, "usage")
 				if int(u.Get("prompt_tokens").Int()) != resp.Usage.PromptTokens ||
 					int(u.Get("completion_tokens").Int()) != resp.Usage.CompletionTokens ||
@@ -87,7 +87,7 @@ func TestResponseSemantics(t *testing.T) {
 		{"cached_thoughts", "usage.prompt_tokens", "2058"},
 		{"cached_thoughts", "usage.prompt_tokens_details.cached_tokens", "1024"},
 		{"cached_thoughts", "choices.0.finish_reason", "length"},
-		{"malformed_html", "error", `*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true retry_after=0s message="gemini returned a malformed response"`},
+		{"malformed_html", "error", `*llm.Error status=502 type=upstream_error code=upstream_error retryable=true retry_after=0s message="gemini returned a malformed response"`},
 	} {
 		if got := get(tt.name, tt.path).String(); got != tt.want {
 			t.Errorf("%s %s = %q, want %q", tt.name, tt.path, got, tt.want)

@@ -19,56 +19,6 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
-// replay answers every request with transcript as an event stream, written in small pieces
-// so that events straddle reads.
-func replay(transcript []byte, piece int) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.WriteHeader(http.StatusOK)
-		f := w.(http.Flusher)
-		f.Flush()
-		for len(transcript) > 0 {
-			n := min(piece, len(transcript))
-			if _, err := w.Write(transcript[:n]); err != nil {
-				return
-			}
-			f.Flush()
-			transcript = transcript[n:]
-		}
-	}
-}
-
-// drain reads a stream to its end and renders what Next returned, one line per call.
-func drain(t testing.TB, st llm.ChunkStream) (chunks [][]byte, out []byte, end error) {
-	t.Helper()
-	var b bytes.Buffer
-	for i := 0; ; i++ {
-		if i > 10000 {
-			t.Fatal("stream does not end")
-		}
-		chunk, err := st.Next()
-		if err != nil {
-			if chunk != nil {
-				t.Errorf("Next returned a chunk with the error %v", err)
-			}
-			b.WriteString("end: " + describe(err) + "\n")
-			for range 2 {
-				if c2, err2 := st.Next(); c2 != nil || describe(err2) != describe(err) {
-					t.Errorf("Next after the end = %s, %s; want %s", c2, describe(err2), describe(err))
-				}
-			}
-			return chunks, b.Bytes(), err
-		}
-		if !gjson.ValidBytes(chunk) || !gjson.ParseBytes(chunk).IsObject() || bytes.ContainsAny(chunk, "\r\n") {
-			t.Errorf("chunk %d is not a one-line JSON object: %q", i, chunk)
-		}
-		chunks = append(chunks, bytes.Clone(chunk))
-		b.WriteString("chunk: ")
-		b.Write(chunk)
-		b.WriteByte('\n')
-	}
-}
-
 // streamRequest is the client request of the transcript tests; "_n2" transcripts ask for two
 // choices.
 func streamRequest(t testing.TB, name string) *llm.ChatRequest {
@@ -92,13 +42,13 @@ func TestStreamTranscripts(t *testing.T) {
 			transcript := providertest.ReadFile(t, f)
 			var want []byte
 			for _, piece := range []int{1 << 20, 7, 1} {
-				up := newUpstream(t, replay(transcript, piece))
+				up := providertest.NewUpstream(t, providertest.Replay(sseType, transcript, piece))
 				c := newClient(t, up.URL)
 				st, err := c.ChatStream(context.Background(), streamRequest(t, name), "gemini-2.5-flash")
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, got, _ := drain(t, st)
+				_, got, _ := providertest.Drain(t, st)
 				if err := st.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
@@ -187,13 +137,13 @@ func TestStreamSemantics(t *testing.T) {
 				t.Errorf("finish %q", f)
 			}
 		}},
-		{name: "error_midstream", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=false",
+		{name: "error_midstream", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
 			msg: "gemini: The model is overloaded"},
-		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true",
+		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true",
 			msg: "Resource has been exhausted"},
-		{name: "cut", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=false", msg: "ended unexpectedly"},
+		{name: "cut", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
 		{name: "cut_mid_event", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true", msg: "ended unexpectedly"},
+		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true", msg: "ended unexpectedly"},
 		{name: "malformed", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
 		{name: "prompt_blocked", chunks: 3, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
 			if f := finish(c, 0); f != "content_filter" {
@@ -224,7 +174,7 @@ func TestStreamSemantics(t *testing.T) {
 		{name: "error_after_finish", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
 			usage(t, c, 3, 1, 4, 0)
 		}},
-		{name: "error_event_nodata", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error param= retryable=true", msg: "error event in stream"},
+		{name: "error_event_nodata", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true", msg: "error event in stream"},
 		{name: "thought_parts", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
 			if s := text(c, 0); s != "7" {
 				t.Errorf("thought text leaked: %q", s)
@@ -239,11 +189,11 @@ func TestStreamSemantics(t *testing.T) {
 				n = 2
 			}
 			st := newStream(io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "testdata/streams/"+tt.name+".sse"))), tr, n)
-			chunks, _, end := drain(t, st)
+			chunks, _, end := providertest.Drain(t, st)
 			if len(chunks) != tt.chunks {
 				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
 			}
-			if d := describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
+			if d := providertest.Describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
 				t.Errorf("end = %s\nwant %s… with %q", d, tt.end, tt.msg)
 			}
 			if tt.end == "io.EOF" && end != io.EOF {
@@ -259,7 +209,7 @@ func TestStreamSemantics(t *testing.T) {
 // TestStreamConnectionCut: the upstream dies in the middle of an event.
 func TestStreamConnectionCut(t *testing.T) {
 	first := "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hel\"}],\"role\":\"model\"},\"index\":0}]}\r\n\r\n"
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		conn, buf, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			t.Error(err)
@@ -277,18 +227,18 @@ func TestStreamConnectionCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	chunks, _, end := drain(t, st)
+	chunks, _, end := providertest.Drain(t, st)
 	if len(chunks) != 2 {
 		t.Errorf("chunks %q", chunks)
 	}
 	e := providertest.AsLLMError(t, end)
 	if e.Status != 502 || e.Code != llm.CodeUpstreamError || e.Retryable || !errors.Is(e, io.ErrUnexpectedEOF) {
-		t.Errorf("end = %s (cause %v)", describe(end), e.Cause)
+		t.Errorf("end = %s (cause %v)", providertest.Describe(end), e.Cause)
 	}
 }
 
 func TestStreamContext(t *testing.T) {
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = w.Write([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]},\"index\":0}]}\n\n"))
 		w.(http.Flusher).Flush()
@@ -309,7 +259,7 @@ func TestStreamContext(t *testing.T) {
 	time.AfterFunc(20*time.Millisecond, cancel)
 	_, err = st.Next()
 	if e := providertest.AsLLMError(t, err); e.Status != 499 || e.Retryable {
-		t.Errorf("got %s", describe(err))
+		t.Errorf("got %s", providertest.Describe(err))
 	}
 }
 
@@ -320,7 +270,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 		{`[{"candidates":[]}]`, "without an event stream"},
 		{`{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED"}}`, "gemini: Quota exceeded"},
 	} {
-		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 			_, _ = w.Write([]byte(tt.body))
 		})
@@ -330,7 +280,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 			t.Error("got a stream")
 		}
 		if e := providertest.AsLLMError(t, err); e.Status != 502 || !e.Retryable || !strings.Contains(e.Message, tt.msg) {
-			t.Errorf("got %s", describe(err))
+			t.Errorf("got %s", providertest.Describe(err))
 		}
 	}
 }

@@ -113,7 +113,7 @@ func TestErrorMapping(t *testing.T) {
 				name += "/stream"
 			}
 			t.Run(name, func(t *testing.T) {
-				up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+				up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 					for k, v := range tt.header {
 						w.Header().Set(k, v)
 					}
@@ -140,7 +140,7 @@ func TestErrorMapping(t *testing.T) {
 				}
 				e := providertest.AsLLMError(t, err)
 				if e.Status != tt.wantStatus || e.Code != tt.wantCode || e.Retryable != tt.retryable {
-					t.Errorf("got %s\nwant status=%d code=%s retryable=%v", describe(err), tt.wantStatus, tt.wantCode, tt.retryable)
+					t.Errorf("got %s\nwant status=%d code=%s retryable=%v", providertest.Describe(err), tt.wantStatus, tt.wantCode, tt.retryable)
 				}
 				wantType := "upstream_error"
 				if tt.wantStatus == 400 {
@@ -178,7 +178,7 @@ func TestTransportErrors(t *testing.T) {
 	refused := "http://" + l.Addr().String()
 	l.Close()
 
-	hang := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	hang := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 
 	tests := []struct {
 		name       string
@@ -244,7 +244,7 @@ func TestTransportErrors(t *testing.T) {
 				}
 				e := providertest.AsLLMError(t, err)
 				if e.Status != tt.wantStatus || e.Code != tt.wantCode || e.Retryable != tt.retryable {
-					t.Errorf("got %s\nwant status=%d code=%s retryable=%v", describe(err), tt.wantStatus, tt.wantCode, tt.retryable)
+					t.Errorf("got %s\nwant status=%d code=%s retryable=%v", providertest.Describe(err), tt.wantStatus, tt.wantCode, tt.retryable)
 				}
 				if strings.Contains(e.Message, "127.0.0.1") {
 					t.Errorf("message leaks the address: %q", e.Message)

@@ -43,7 +43,7 @@ func TestListModels(t *testing.T) {
 			if got == nil || strings.Join(got, ",") != strings.Join(tt.want, ",") {
 				t.Errorf("models %q, want %q", got, tt.want)
 			}
-			r := up.last(t)
+			r := up.Last(t)
 			if r.Method != http.MethodGet || r.URL != tt.wantURL || len(r.Body) != 0 {
 				t.Errorf("%s %s (%d body bytes), want GET %s", r.Method, r.URL, len(r.Body), tt.wantURL)
 			}
@@ -76,7 +76,7 @@ func TestListModelsErrors(t *testing.T) {
 			}
 			e := providertest.AsLLMError(t, err)
 			if e.Status != tt.wantStatus || e.Message != tt.wantMessage {
-				t.Errorf("got %s", describe(err))
+				t.Errorf("got %s", providertest.Describe(err))
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
 )
 
 func providersConfig(typ, base, key, version string) providers.Config {
@@ -95,13 +96,13 @@ func TestAzureEndpoints(t *testing.T) {
 // TestBuiltRequest covers requests built in code (no client bytes): they are encoded from the
 // struct, with "stream" matching the call.
 func TestBuiltRequest(t *testing.T) {
-	up := newUpstream(t, answer)
+	up := providertest.NewUpstream(t, answer)
 	c := newClient(t, "openai", up.URL, "k")
 	req := &llm.ChatRequest{Model: "alias", Messages: []llm.Message{{Role: llm.RoleUser, Content: llm.Content{Text: "hi"}}}}
 	if _, err := c.Chat(context.Background(), req, "gpt-4o"); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := string(up.last(t).Body), `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`; got != want {
+	if got, want := string(up.Last(t).Body), `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`; got != want {
 		t.Errorf("body %s, want %s", got, want)
 	}
 	st, err := c.ChatStream(context.Background(), req, "gpt-4o")
@@ -109,7 +110,7 @@ func TestBuiltRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	if got, want := string(up.last(t).Body), `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}`; got != want {
+	if got, want := string(up.Last(t).Body), `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}`; got != want {
 		t.Errorf("stream body %s, want %s", got, want)
 	}
 	if req.Stream || req.StreamOptions != nil {
@@ -119,14 +120,14 @@ func TestBuiltRequest(t *testing.T) {
 	if _, err := c.Embeddings(context.Background(), emb, "text-embedding-3-small"); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := string(up.last(t).Body), `{"model":"text-embedding-3-small","input":["a"],"encoding_format":"base64"}`; got != want {
+	if got, want := string(up.Last(t).Body), `{"model":"text-embedding-3-small","input":["a"],"encoding_format":"base64"}`; got != want {
 		t.Errorf("embeddings body %s, want %s", got, want)
 	}
 }
 
 // TestRawNotModified: the router may replay one request on several deployments.
 func TestRawNotModified(t *testing.T) {
-	up := newUpstream(t, answer)
+	up := providertest.NewUpstream(t, answer)
 	raw := `{"model":"alias","messages":[{"role":"user","content":"hi"}],"stream":true}`
 	req := &llm.ChatRequest{Model: "alias", Stream: true, Raw: []byte(raw)}
 	for _, v := range []string{"openai", "mistral"} {

@@ -78,10 +78,10 @@ func TestRequestGoldens(t *testing.T) {
 			}
 			n++
 			t.Run(name+"/"+v.name, func(t *testing.T) {
-				up := newUpstream(t, answer)
+				up := providertest.NewUpstream(t, answer)
 				c := newClient(t, v.name, up.URL+v.path, v.key)
 				stream := sendRequest(t, c, op, body, model)
-				got := up.last(t)
+				got := up.Last(t)
 				checkForwarded(t, c.v, body, got.Body, model, stream)
 				providertest.Golden(t, filepath.Join("testdata/requests", name+"."+v.name+".golden.json"), renderRequest(got), *update)
 			})
@@ -191,7 +191,7 @@ func checkForwarded(t *testing.T, v Variant, client, sent []byte, model string, 
 
 // renderRequest writes the golden form of an upstream request; the body is embedded verbatim,
 // so the file pins its exact bytes.
-func renderRequest(r captured) []byte {
+func renderRequest(r providertest.Captured) []byte {
 	var b bytes.Buffer
 	b.WriteString("{\n")
 	b.WriteString(`  "method": ` + jsonString(r.Method) + ",\n")
@@ -243,7 +243,7 @@ func TestRequestHeaders(t *testing.T) {
 		{variant: "azure", key: "k", wantKey: "k", base: "/openai/", apiVersion: "2025-01-01-preview", wantPathPrefix: "/openai/deployments/dep/chat/completions", wantQuery: "api-version=2025-01-01-preview"},
 	} {
 		t.Run(tt.variant+tt.base, func(t *testing.T) {
-			up := newUpstream(t, answer)
+			up := providertest.NewUpstream(t, answer)
 			v := variantNamed(t, tt.variant)
 			c, err := New(v, providersConfig(tt.variant, up.URL+tt.base, tt.key, tt.apiVersion))
 			if err != nil {
@@ -253,7 +253,7 @@ func TestRequestHeaders(t *testing.T) {
 			if _, err := c.Chat(context.Background(), req, "dep"); err != nil {
 				t.Fatal(err)
 			}
-			got := up.last(t)
+			got := up.Last(t)
 			path, query, _ := strings.Cut(got.URL, "?")
 			if path != tt.wantPathPrefix || query != tt.wantQuery {
 				t.Errorf("URL = %s, want %s?%s", got.URL, tt.wantPathPrefix, tt.wantQuery)

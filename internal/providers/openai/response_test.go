@@ -13,8 +13,8 @@ import (
 )
 
 // serveFile answers with a recorded body.
-func serveFile(t testing.TB, status int, contentType string, body []byte) *upstream {
-	return newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+func serveFile(t testing.TB, status int, contentType string, body []byte) *providertest.Upstream {
+	return providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", contentType)
 		w.WriteHeader(status)
 		_, _ = w.Write(body)
@@ -127,14 +127,14 @@ func TestMalformedResponses(t *testing.T) {
 		e := providertest.AsLLMError(t, err)
 		if e.Status != http.StatusBadGateway || e.Code != llm.CodeUpstreamError || e.Type != "upstream_error" ||
 			!e.Retryable || e.Message != "openai returned a malformed response" {
-			t.Errorf("%s: %s", f, describe(err))
+			t.Errorf("%s: %s", f, providertest.Describe(err))
 		}
 	}
 	// A 200 that carries an error object (sent after the status line was committed).
 	up := serveFile(t, 200, "application/json", providertest.ReadFile(t, "testdata/responses/openrouter_late_error.json"))
 	_, err := newClient(t, "openrouter", up.URL, "k").Chat(context.Background(), chatReq(), "m")
 	if e := providertest.AsLLMError(t, err); e.Status != 502 || !e.Retryable || e.Message != "openrouter: Provider returned error" {
-		t.Errorf("late error: %s", describe(err))
+		t.Errorf("late error: %s", providertest.Describe(err))
 	}
 }
 
@@ -163,6 +163,6 @@ func TestEmbeddingsAndImagesResponses(t *testing.T) {
 	up = serveFile(t, 400, "application/json", []byte(`{"error":{"code":"content_policy_violation","message":"Your request was rejected as a result of our safety system.","param":null,"type":"invalid_request_error"}}`))
 	_, err = newClient(t, "openai", up.URL, "k").GenerateImages(context.Background(), []byte(`{"prompt":"x"}`), "dall-e-3")
 	if e := providertest.AsLLMError(t, err); e.Status != 400 || e.Message != "openai: Your request was rejected as a result of our safety system." {
-		t.Errorf("image error: %s", describe(err))
+		t.Errorf("image error: %s", providertest.Describe(err))
 	}
 }

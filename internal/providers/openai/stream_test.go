@@ -18,58 +18,6 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
-// replay answers every request with transcript as an event stream, written in small pieces
-// so that events straddle reads.
-func replay(transcript []byte, piece int) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache")
-		w.WriteHeader(http.StatusOK)
-		f := w.(http.Flusher)
-		f.Flush()
-		for len(transcript) > 0 {
-			n := min(piece, len(transcript))
-			if _, err := w.Write(transcript[:n]); err != nil {
-				return
-			}
-			f.Flush()
-			transcript = transcript[n:]
-		}
-	}
-}
-
-// drain reads a stream to its end and renders what Next returned, one line per call.
-func drain(t testing.TB, st llm.ChunkStream) (chunks [][]byte, out []byte, end error) {
-	t.Helper()
-	var b bytes.Buffer
-	for i := 0; ; i++ {
-		if i > 10000 {
-			t.Fatal("stream does not end")
-		}
-		chunk, err := st.Next()
-		if err != nil {
-			if chunk != nil {
-				t.Errorf("Next returned a chunk with the error %v", err)
-			}
-			b.WriteString("end: " + describe(err) + "\n")
-			// The end is sticky.
-			for range 2 {
-				if c2, err2 := st.Next(); c2 != nil || describe(err2) != describe(err) {
-					t.Errorf("Next after the end = %s, %s; want %s", c2, describe(err2), describe(err))
-				}
-			}
-			return chunks, b.Bytes(), err
-		}
-		if !gjson.ValidBytes(chunk) || !gjson.ParseBytes(chunk).IsObject() || bytes.ContainsAny(chunk, "\r\n") {
-			t.Errorf("chunk %d is not a one-line JSON object: %q", i, chunk)
-		}
-		chunks = append(chunks, bytes.Clone(chunk))
-		b.WriteString("chunk: ")
-		b.Write(chunk)
-		b.WriteByte('\n')
-	}
-}
-
 // TestStreamTranscripts replays testdata/streams/<case>.sse and pins the sequence of chunks
 // and the final result in <case>.golden.
 func TestStreamTranscripts(t *testing.T) {
@@ -83,7 +31,7 @@ func TestStreamTranscripts(t *testing.T) {
 			transcript := providertest.ReadFile(t, f)
 			var want []byte
 			for _, piece := range []int{1 << 20, 7, 1} {
-				up := newUpstream(t, replay(transcript, piece))
+				up := providertest.NewUpstream(t, providertest.Replay(sseType, transcript, piece))
 				c := newClient(t, "openai", up.URL+"/v1", "sk-test")
 				req := &llm.ChatRequest{Model: "alias", Stream: true,
 					Raw: []byte(`{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`)}
@@ -91,7 +39,7 @@ func TestStreamTranscripts(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, got, _ := drain(t, st)
+				_, got, _ := providertest.Drain(t, st)
 				if err := st.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
@@ -112,7 +60,7 @@ func TestStreamSemantics(t *testing.T) {
 	tests := []struct {
 		name      string
 		chunks    int
-		end       string // describe() prefix
+		end       string // providertest.Describe() prefix
 		retryable bool
 		msg       string // in the error message
 		check     func(t *testing.T, chunks [][]byte)
@@ -210,11 +158,11 @@ func TestStreamSemantics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := NewStream("openai", io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "testdata/streams/"+tt.name+".sse"))))
-			chunks, _, end := drain(t, st)
+			chunks, _, end := providertest.Drain(t, st)
 			if len(chunks) != tt.chunks {
 				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
 			}
-			if d := describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
+			if d := providertest.Describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
 				t.Errorf("end = %s\nwant %s… with %q", d, tt.end, tt.msg)
 			}
 			if tt.end == "io.EOF" && end != io.EOF {
@@ -230,7 +178,7 @@ func TestStreamSemantics(t *testing.T) {
 // TestStreamConnectionCut: the upstream dies in the middle of an event.
 func TestStreamConnectionCut(t *testing.T) {
 	first := "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n"
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		conn, buf, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			t.Error(err)
@@ -249,13 +197,13 @@ func TestStreamConnectionCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	chunks, _, end := drain(t, st)
+	chunks, _, end := providertest.Drain(t, st)
 	if len(chunks) != 1 {
 		t.Errorf("chunks %q", chunks)
 	}
 	e := providertest.AsLLMError(t, end)
 	if e.Status != 502 || e.Code != llm.CodeUpstreamError || e.Retryable || !errors.Is(e, io.ErrUnexpectedEOF) {
-		t.Errorf("end = %s (cause %v)", describe(end), e.Cause)
+		t.Errorf("end = %s (cause %v)", providertest.Describe(end), e.Cause)
 	}
 }
 
@@ -280,7 +228,7 @@ func stalled(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestStreamContext(t *testing.T) {
-	up := newUpstream(t, stalled)
+	up := providertest.NewUpstream(t, stalled)
 	c := newClient(t, "openai", up.URL, "k")
 	req := &llm.ChatRequest{Raw: []byte(`{"model":"a","stream":true,"messages":[]}`)}
 
@@ -298,7 +246,7 @@ func TestStreamContext(t *testing.T) {
 		_, err = st.Next()
 		e := providertest.AsLLMError(t, err)
 		if e.Status != 499 || e.Code != "client_closed" || e.Retryable {
-			t.Errorf("got %s", describe(err))
+			t.Errorf("got %s", providertest.Describe(err))
 		}
 	})
 	t.Run("deadline", func(t *testing.T) {
@@ -315,7 +263,7 @@ func TestStreamContext(t *testing.T) {
 		_, err = st.Next()
 		e := providertest.AsLLMError(t, err)
 		if e.Status != 504 || e.Code != llm.CodeUpstreamTimeout || !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("got %s", describe(err))
+			t.Errorf("got %s", providertest.Describe(err))
 		}
 	})
 	t.Run("close unblocks", func(t *testing.T) {
@@ -351,7 +299,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 		{`{"error":{"message":"Rate limit reached for gpt-4o","type":"requests","code":"rate_limit_exceeded"}}`, "openai: Rate limit reached for gpt-4o"},
 		{`{"id":"chatcmpl-1","object":"chat.completion","choices":[]}`, "without an event stream"},
 	} {
-		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			_, _ = w.Write([]byte(tt.body))
 		})
@@ -362,7 +310,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 		}
 		e := providertest.AsLLMError(t, err)
 		if e.Status != 502 || e.Code != llm.CodeUpstreamError || !e.Retryable || !strings.Contains(e.Message, tt.msg) {
-			t.Errorf("got %s", describe(err))
+			t.Errorf("got %s", providertest.Describe(err))
 		}
 	}
 }
@@ -370,7 +318,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 // TestStreamMislabeled: an event stream sent as application/json is still relayed.
 func TestStreamMislabeled(t *testing.T) {
 	transcript := providertest.ReadFile(t, "testdata/streams/ollama.sse")
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte("\n"))
 		_, _ = w.Write(transcript)
@@ -380,7 +328,7 @@ func TestStreamMislabeled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	_, got, _ := drain(t, st)
+	_, got, _ := providertest.Drain(t, st)
 	if want := providertest.ReadFile(t, "testdata/streams/ollama.golden"); !bytes.Equal(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -412,8 +360,8 @@ func TestStreamBufferReuse(t *testing.T) {
 		[]byte("data: {\"id\":\"b\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"second\"}}]}\n\ndata: [DONE]\n\n"),
 	}
 	n := 0
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		replay(transcripts[n%2], 1<<20)(w, r)
+	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		providertest.Replay(sseType, transcripts[n%2], 1<<20)(w, r)
 		n++
 	})
 	c := newClient(t, "openai", up.URL+"/v1", "sk-test")
@@ -424,7 +372,7 @@ func TestStreamBufferReuse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		chunks, _, end := drain(t, st)
+		chunks, _, end := providertest.Drain(t, st)
 		if end != io.EOF || len(chunks) != 1 || !strings.Contains(string(chunks[0]), `"content":"`+want) {
 			t.Fatalf("stream %d: %q, %v", i, chunks, end)
 		}

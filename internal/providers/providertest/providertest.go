@@ -1,15 +1,22 @@
 // Package providertest holds test helpers shared by the provider adapters' tests: golden
-// files and error assertions.
+// files, error assertions, a recording fake upstream, event stream replay and draining.
 package providertest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/tidwall/gjson"
 )
 
 // Golden compares got with the file at path, or rewrites it when update is set (the test
@@ -52,4 +59,136 @@ func ReadFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Captured is one request an Upstream saw.
+type Captured struct {
+	Method string
+	URL    string // path and query
+	Header http.Header
+	Body   []byte
+}
+
+// Upstream is an httptest server that records requests and answers with a handler.
+type Upstream struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []Captured
+}
+
+// NewUpstream starts an Upstream, closed when the test ends.
+func NewUpstream(t testing.TB, handler http.HandlerFunc) *Upstream {
+	t.Helper()
+	u := &Upstream{}
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		u.mu.Lock()
+		u.reqs = append(u.reqs, Captured{Method: r.Method, URL: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body})
+		u.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		handler(w, r)
+	}))
+	t.Cleanup(u.Close)
+	return u
+}
+
+// Requests returns the requests seen so far.
+func (u *Upstream) Requests() []Captured {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]Captured(nil), u.reqs...)
+}
+
+// Last returns the latest request, failing the test when there was none.
+func (u *Upstream) Last(t testing.TB) Captured {
+	t.Helper()
+	r := u.Requests()
+	if len(r) == 0 {
+		t.Fatal("the upstream saw no request")
+	}
+	return r[len(r)-1]
+}
+
+// Replay answers every request with transcript as an event stream of contentType, written in
+// pieces of piece bytes so that events straddle reads.
+func Replay(contentType string, transcript []byte, piece int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Cache-Control", "no-cache")
+		w.WriteHeader(http.StatusOK)
+		f := w.(http.Flusher)
+		f.Flush()
+		for rest := transcript; len(rest) > 0; {
+			n := min(piece, len(rest))
+			if _, err := w.Write(rest[:n]); err != nil {
+				return
+			}
+			f.Flush()
+			rest = rest[n:]
+		}
+	}
+}
+
+// Drain reads a stream to its end and renders what Next returned, one line per call. Every
+// chunk must be a one-line JSON object, and the end must be sticky.
+func Drain(t testing.TB, st llm.ChunkStream) (chunks [][]byte, out []byte, end error) {
+	t.Helper()
+	var b bytes.Buffer
+	for i := 0; ; i++ {
+		if i > 10000 {
+			t.Fatal("stream does not end")
+		}
+		chunk, err := st.Next()
+		if err != nil {
+			if chunk != nil {
+				t.Errorf("Next returned a chunk with the error %v", err)
+			}
+			b.WriteString("end: " + Describe(err) + "\n")
+			for range 2 {
+				if c2, err2 := st.Next(); c2 != nil || Describe(err2) != Describe(err) {
+					t.Errorf("Next after the end = %s, %s; want %s", c2, Describe(err2), Describe(err))
+				}
+			}
+			return chunks, b.Bytes(), err
+		}
+		if !gjson.ValidBytes(chunk) || !gjson.ParseBytes(chunk).IsObject() || bytes.ContainsAny(chunk, "\r\n") {
+			t.Errorf("chunk %d is not a one-line JSON object: %q", i, chunk)
+		}
+		chunks = append(chunks, bytes.Clone(chunk))
+		b.WriteString("chunk: ")
+		b.Write(chunk)
+		b.WriteByte('\n')
+	}
+}
+
+// Describe renders an error for golden files and failure messages.
+func Describe(err error) string {
+	var e *llm.Error
+	switch {
+	case err == nil:
+		return "nil"
+	case errors.Is(err, io.EOF) && !errors.As(err, &e):
+		return "io.EOF"
+	case errors.As(err, &e):
+		msg, _ := json.Marshal(e.Message)
+		param := ""
+		if e.Param != "" {
+			param = " param=" + e.Param
+		}
+		return fmt.Sprintf("*llm.Error status=%d type=%s code=%s%s retryable=%v retry_after=%s message=%s",
+			e.Status, e.Type, e.Code, param, e.Retryable, e.RetryAfter, msg)
+	default:
+		return fmt.Sprintf("%T %v", err, err)
+	}
+}
+
+// Indent pretty-prints JSON for golden files.
+func Indent(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		t.Fatalf("not JSON: %v: %s", err, b)
+	}
+	out.WriteByte('\n')
+	return out.Bytes()
 }
