@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 )
@@ -96,4 +98,27 @@ func (r *Registry) New(cfg Config) (Provider, error) {
 		cfg.Client = http.DefaultClient
 	}
 	return f(cfg)
+}
+
+// Check validates cfg for the adapter name and resolves its defaults: the base URL (trailing
+// slashes trimmed; defaultBase when empty) must be an absolute http(s) URL, the API key must
+// be set, and the client is http.DefaultClient when none was given.
+func (c Config) Check(name, defaultBase string) (base string, hc *http.Client, err error) {
+	base = strings.TrimRight(c.BaseURL, "/")
+	if base == "" {
+		base = defaultBase
+	}
+	if u, err := url.Parse(base); err != nil {
+		return "", nil, fmt.Errorf("%s: bad base_url: %w", name, err)
+	} else if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", nil, fmt.Errorf("%s: bad base_url %q: not an http(s) URL", name, base)
+	}
+	if c.APIKey == "" {
+		return "", nil, fmt.Errorf("%s: api_key is required", name)
+	}
+	hc = c.Client
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return base, hc, nil
 }

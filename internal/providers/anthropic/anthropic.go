@@ -75,24 +75,11 @@ type Client struct {
 
 // New builds a client; it fails on a missing API key or a malformed base URL.
 func New(cfg providers.Config) (*Client, error) {
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
+	base, hc, err := cfg.Check(Type, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	base = strings.TrimSuffix(base, "/v1")
-	if u, err := url.Parse(base); err != nil || u.Scheme == "" || u.Host == "" {
-		if err == nil {
-			err = fmt.Errorf("%q is not an absolute URL", base)
-		}
-		return nil, fmt.Errorf("%s: bad base_url: %w", Type, err)
-	}
-	if cfg.APIKey == "" {
-		return nil, fmt.Errorf("%s: api_key is required", Type)
-	}
-	c := &Client{base: base, apiKey: cfg.APIKey, http: cfg.Client, now: time.Now}
-	if c.http == nil {
-		c.http = http.DefaultClient
-	}
+	c := &Client{base: strings.TrimSuffix(base, "/v1"), apiKey: cfg.APIKey, http: hc, now: time.Now}
 	return c, nil
 }
 

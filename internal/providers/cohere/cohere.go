@@ -59,21 +59,9 @@ type Client struct {
 
 // New builds a client; it fails on a missing API key or a bad base URL.
 func New(cfg providers.Config) (*Client, error) {
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if u, err := url.Parse(base); err != nil {
-		return nil, fmt.Errorf("cohere: bad base_url: %w", err)
-	} else if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("cohere: base_url %q is not an http(s) URL", base)
-	}
-	if cfg.APIKey == "" {
-		return nil, fmt.Errorf("cohere: api_key is required")
-	}
-	hc := cfg.Client
-	if hc == nil {
-		hc = http.DefaultClient
+	base, hc, err := cfg.Check("cohere", DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	return &Client{base: base, apiKey: cfg.APIKey, http: hc, now: time.Now, newID: randomID}, nil
 }
