@@ -21,7 +21,7 @@ func (s *Server) messages(c echo.Context) error {
 	}
 	body, err := s.readBody(c)
 	if err != nil {
-		return writeAnthropicError(c, err)
+		return writeAnthropicError(c, s.reject(call, body, err))
 	}
 	if err := s.enter(c, call); err != nil {
 		return writeAnthropicError(c, err)
@@ -29,10 +29,10 @@ func (s *Server) messages(c echo.Context) error {
 	defer call.ReleaseCPU()
 	req, err := anthropicapi.ParseRequest(body)
 	if err != nil {
-		return writeAnthropicError(c, err)
+		return writeAnthropicError(c, s.reject(call, body, err))
 	}
 	if err := req.Validate(); err != nil {
-		return writeAnthropicError(c, err)
+		return writeAnthropicError(c, s.reject(call, body, err))
 	}
 	sw := &anthropicStream{sseWriter: sseWriter{c: c, call: call}, t: anthropicapi.NewStreamTranslator(req.Model)}
 	res, err := s.o.Gateway.Chat(c.Request().Context(), call, req, sw)

@@ -55,6 +55,12 @@ func (s *Server) enter(c echo.Context, call *gateway.Call) error {
 	return nil
 }
 
+// reject logs a request whose body was refused (the model named in it, if any) and returns
+// the error to write.
+func (s *Server) reject(call *gateway.Call, body []byte, err error) error {
+	return s.o.Gateway.Reject(call, gjson.GetBytes(body, "model").String(), err)
+}
+
 // readBody reads a JSON body within the size limit.
 func (s *Server) readBody(c echo.Context) ([]byte, error) {
 	r := c.Request()
@@ -134,7 +140,7 @@ func (s *Server) chatCompletions(c echo.Context) error {
 	}
 	body, err := s.readBody(c)
 	if err != nil {
-		return writeV1Error(c, err)
+		return writeV1Error(c, s.reject(call, body, err))
 	}
 	if err := s.enter(c, call); err != nil {
 		return writeV1Error(c, err)
@@ -142,7 +148,7 @@ func (s *Server) chatCompletions(c echo.Context) error {
 	defer call.ReleaseCPU()
 	req, err := llm.ParseChatRequest(body)
 	if err != nil {
-		return writeV1Error(c, err)
+		return writeV1Error(c, s.reject(call, body, err))
 	}
 	sw := &sseWriter{c: c, call: call}
 	res, err := s.o.Gateway.Chat(c.Request().Context(), call, req, sw)
@@ -168,7 +174,7 @@ func (s *Server) embeddings(c echo.Context) error {
 	}
 	body, err := s.readBody(c)
 	if err != nil {
-		return writeV1Error(c, err)
+		return writeV1Error(c, s.reject(call, body, err))
 	}
 	if err := s.enter(c, call); err != nil {
 		return writeV1Error(c, err)
@@ -176,10 +182,10 @@ func (s *Server) embeddings(c echo.Context) error {
 	defer call.ReleaseCPU()
 	var req llm.EmbeddingsRequest
 	if err := decode(body, &req); err != nil {
-		return writeV1Error(c, err)
+		return writeV1Error(c, s.reject(call, body, err))
 	}
 	if err := req.Validate(); err != nil {
-		return writeV1Error(c, err)
+		return writeV1Error(c, s.reject(call, body, err))
 	}
 	req.Raw = body
 	res, err := s.o.Gateway.Embeddings(c.Request().Context(), call, &req)
@@ -193,21 +199,21 @@ func (s *Server) imageGenerations(c echo.Context) error {
 	}
 	body, err := s.readBody(c)
 	if err != nil {
-		return writeV1Error(c, err)
+		return writeV1Error(c, s.reject(call, body, err))
 	}
 	if err := s.enter(c, call); err != nil {
 		return writeV1Error(c, err)
 	}
 	defer call.ReleaseCPU()
 	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
-		return writeV1Error(c, llm.InvalidRequest("", "We could not parse the JSON body of your request."))
+		return writeV1Error(c, s.reject(call, body, llm.InvalidRequest("", "We could not parse the JSON body of your request.")))
 	}
 	model := gjson.GetBytes(body, "model")
 	if model.Type != gjson.String || model.Str == "" {
-		return writeV1Error(c, llm.InvalidRequest("model", "you must provide a model parameter"))
+		return writeV1Error(c, s.reject(call, body, llm.InvalidRequest("model", "you must provide a model parameter")))
 	}
 	if p := gjson.GetBytes(body, "prompt"); p.Type != gjson.String || p.Str == "" {
-		return writeV1Error(c, llm.InvalidRequest("prompt", "you must provide a prompt"))
+		return writeV1Error(c, s.reject(call, body, llm.InvalidRequest("prompt", "you must provide a prompt")))
 	}
 	res, err := s.o.Gateway.Images(c.Request().Context(), call, model.Str, body)
 	return s.finishJSON(c, call, res, err)

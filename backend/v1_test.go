@@ -490,3 +490,41 @@ func TestHeaderNamesCanonical(t *testing.T) {
 		}
 	}
 }
+
+// A request refused for its body is in the request log like any other, under the model it
+// named and the key that sent it; nothing reached the upstream.
+func TestInvalidRequestsAreLogged(t *testing.T) {
+	e := newEnv(t)
+	_, key := e.setup()
+	cases := []struct {
+		path, body, alias, code string
+		status                  int
+	}{
+		{"/v1/chat/completions", `{"model":"gpt","messages":[]}`, "gpt", "invalid_request", 400},
+		{"/v1/chat/completions", `{"model":`, "", "invalid_request", 400},
+		{"/v1/embeddings", `{"model":"gpt"}`, "gpt", "invalid_request", 400},
+		{"/v1/messages", `{"model":"gpt","max_tokens":5}`, "gpt", "", 400},
+	}
+	ids := make([]string, len(cases))
+	for i, tc := range cases {
+		resp, out := e.do("POST", tc.path, tc.body, map[string]string{"Authorization": "Bearer " + key})
+		if resp.StatusCode != tc.status {
+			t.Fatalf("%s %s: %d %s", tc.path, tc.body, resp.StatusCode, out)
+		}
+		ids[i] = resp.Header.Get("x-request-id")
+	}
+	byID := map[string]map[string]any{}
+	for _, r := range e.requestLogs(len(cases)) {
+		byID[r["id"].(string)] = r
+	}
+	for i, tc := range cases {
+		r := byID[ids[i]]
+		if r == nil || r["status"] != float64(tc.status) || r["alias"] != tc.alias || r["key_id"] == "" ||
+			(tc.code != "" && r["error_code"] != tc.code) {
+			t.Errorf("%s %s logged as %v", tc.path, tc.body, r)
+		}
+	}
+	if e.fake.Served() != 0 {
+		t.Fatal("a refused request reached the upstream")
+	}
+}

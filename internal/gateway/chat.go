@@ -334,6 +334,14 @@ type record struct {
 // maxLoggedBody caps each stored body (settings.log_bodies).
 const maxLoggedBody = 1 << 20
 
+// Reject logs a request refused before it reached the gateway (a body that cannot be read or
+// is not a valid request) like every other /v1 request, and returns err as an *llm.Error.
+func (g *Gateway) Reject(c *Call, alias string, err error) error {
+	rec := g.newRecord(c, alias, g.cfg.Load())
+	defer g.finish(c, rec)
+	return rec.fail(err)
+}
+
 func (g *Gateway) newRecord(c *Call, alias string, s *snapshot.Snapshot) *record {
 	return &record{Record: usage.Record{
 		ID: c.RequestID, Time: c.Start.UTC(), KeyID: c.Principal.KeyID(), Endpoint: c.Endpoint,
