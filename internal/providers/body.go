@@ -1,8 +1,12 @@
 package providers
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/tidwall/gjson"
 )
 
 // ReadBody reads an upstream response body, at most limit bytes. When the response says its
@@ -38,4 +42,19 @@ func ReadSized(r io.Reader, n int64) ([]byte, error) {
 	}
 	rest, err := io.ReadAll(r) // longer than announced
 	return append(buf[:n+1], rest...), err
+}
+
+// ReadObject reads an upstream's JSON answer (at most limit bytes): one JSON object,
+// surrounding whitespace trimmed (OpenRouter keeps a slow answer alive with leading spaces).
+// A failed read is a TransportError, anything but an object is Malformed.
+func ReadObject(provider string, resp *http.Response, limit int64) ([]byte, error) {
+	out, err := ReadBody(resp, limit)
+	if err != nil {
+		return nil, TransportError(provider, err)
+	}
+	out = bytes.TrimSpace(out)
+	if len(out) == 0 || out[0] != '{' || !gjson.ValidBytes(out) {
+		return nil, Malformed(provider, fmt.Errorf("%s: invalid JSON body of %d bytes", provider, len(out)))
+	}
+	return out, nil
 }

@@ -136,13 +136,9 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out, err := providers.ReadBody(resp, maxResponseBytes)
+	out, err := providers.ReadObject(Type, resp, maxResponseBytes)
 	if err != nil {
-		return nil, providers.TransportError(Type, err)
-	}
-	out = bytes.TrimSpace(out)
-	if len(out) == 0 || out[0] != '{' || !gjson.ValidBytes(out) {
-		return nil, malformed(fmt.Errorf("%s: invalid JSON body of %d bytes", Type, len(out)))
+		return nil, err
 	}
 	if gjson.GetBytes(out, "type").Str == "error" {
 		e := providers.StreamError(Type, out, errorMessagePaths...)
@@ -156,10 +152,7 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 	return &llm.Response{Body: body, Usage: usage}, nil
 }
 
-func malformed(cause error) *llm.Error {
-	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: Type + " returned a malformed response", Retryable: true, Cause: cause}
-}
+func malformed(cause error) *llm.Error { return providers.Malformed(Type, cause) }
 
 // ListModels lists the account's model ids (GET /v1/models, following its pages).
 func (c *Client) ListModels(ctx context.Context) ([]string, error) {

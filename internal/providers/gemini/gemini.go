@@ -190,13 +190,9 @@ func (c *Client) readJSON(hreq *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out, err := providers.ReadBody(resp, maxResponseBytes)
+	out, err := providers.ReadObject(Type, resp, maxResponseBytes)
 	if err != nil {
-		return nil, providers.TransportError(Type, err)
-	}
-	out = bytes.TrimSpace(out)
-	if len(out) == 0 || out[0] != '{' || !gjson.ValidBytes(out) {
-		return nil, malformed(fmt.Errorf("gemini: invalid JSON body of %d bytes", len(out)))
+		return nil, err
 	}
 	if hasTopLevelError(out) {
 		e := providers.StreamError(Type, out, "error.message")

@@ -248,14 +248,9 @@ func (c *Client) postJSON(ctx context.Context, u string, body []byte) (*llm.Resp
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out, err := providers.ReadBody(resp, maxResponseBytes)
+	out, err := providers.ReadObject(c.v.Name, resp, maxResponseBytes)
 	if err != nil {
-		return nil, providers.TransportError(c.v.Name, err)
-	}
-	// OpenRouter keeps a slow non-streamed answer alive with leading whitespace.
-	out = bytes.TrimSpace(out)
-	if len(out) == 0 || out[0] != '{' || !gjson.ValidBytes(out) {
-		return nil, c.malformed(fmt.Errorf("%s: invalid JSON body of %d bytes", c.v.Name, len(out)))
+		return nil, err
 	}
 	if hasTopLevelError(out) {
 		// An error that came after the 200 status was sent.
@@ -266,10 +261,7 @@ func (c *Client) postJSON(ctx context.Context, u string, body []byte) (*llm.Resp
 	return &llm.Response{Body: out, Usage: llm.ParseUsage(out)}, nil
 }
 
-func (c *Client) malformed(cause error) *llm.Error {
-	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: c.v.Name + " returned a malformed response", Retryable: true, Cause: cause}
-}
+func (c *Client) malformed(cause error) *llm.Error { return providers.Malformed(c.v.Name, cause) }
 
 // ListModels lists the upstream's model ids.
 func (c *Client) ListModels(ctx context.Context) ([]string, error) {
