@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -359,10 +360,9 @@ func TestStreamBufferReuse(t *testing.T) {
 		[]byte("data: {\"id\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"first " + strings.Repeat("a", 5000) + "\"}}]}\n\ndata: [DONE]\n\n"),
 		[]byte("data: {\"id\":\"b\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"second\"}}]}\n\ndata: [DONE]\n\n"),
 	}
-	n := 0
+	var n atomic.Int64 // counted as a request arrives: the client may send the next one before this handler returns
 	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		providertest.Replay(sseType, transcripts[n%2], 1<<20)(w, r)
-		n++
+		providertest.Replay(sseType, transcripts[(n.Add(1)-1)%2], 1<<20)(w, r)
 	})
 	c := newClient(t, "openai", up.URL+"/v1", "sk-test")
 	req := &llm.ChatRequest{Model: "alias", Stream: true,
