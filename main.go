@@ -25,7 +25,7 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
 }
 
-// options are the flags and environment of SPEC §1.
+// options are the command line flags and their environment variables (README, "Running it").
 type options struct {
 	headless    bool
 	addr        string

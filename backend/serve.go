@@ -33,7 +33,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/usage"
 )
 
-// ServeOptions configure a running gateway (SPEC §1).
+// ServeOptions configure a running gateway: the flags and environment of main.
 type ServeOptions struct {
 	Addr        string
 	DataDir     string

@@ -207,7 +207,7 @@ func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// Response headers of /v1 (SPEC §2), in canonical form: set straight into the header map,
+// Response headers of /v1 (docs/API.md), in canonical form: set straight into the header map,
 // they are not canonicalised again on every request.
 const (
 	hdrRequestID = "X-Request-Id"

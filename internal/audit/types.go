@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Entry is one audit trail row (SPEC §3 "audit trail").
+// Entry is one audit trail row (docs/API.md, "audit trail").
 type Entry struct {
 	ID         string          `json:"id"`
 	Time       time.Time       `json:"time"`

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Provider types accepted by the admin API (SPEC §3).
+// Provider types accepted by the admin API (docs/API.md).
 const (
 	TypeOpenAI           = "openai"
 	TypeAzure            = "azure"
@@ -63,7 +63,7 @@ type Deployment struct {
 	UpdatedAt          time.Time `json:"updated_at"`
 }
 
-// Router strategies (SPEC §3).
+// Router strategies (docs/API.md).
 const (
 	StrategySimple       = "simple"
 	StrategyRandom       = "random"
@@ -85,7 +85,7 @@ type Router struct {
 	Fallbacks             map[string][]string `json:"fallbacks"`
 }
 
-// DefaultRouter returns the SPEC defaults.
+// DefaultRouter returns the documented defaults (docs/API.md, "router").
 func DefaultRouter() Router {
 	return Router{
 		Strategy:              StrategySimple,
@@ -99,7 +99,7 @@ func DefaultRouter() Router {
 	}
 }
 
-// Budget durations (SPEC §3).
+// Budget durations (docs/API.md).
 const (
 	BudgetTotal   = "total"
 	BudgetDaily   = "daily"
@@ -149,7 +149,7 @@ type Settings struct {
 	Autostart           bool   `json:"autostart"`
 }
 
-// DefaultSettings returns the SPEC defaults.
+// DefaultSettings returns the documented defaults (docs/API.md, "settings").
 func DefaultSettings() Settings {
 	return Settings{
 		NotifyDesktop:       true,

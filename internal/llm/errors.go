@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Error codes of the client API (SPEC §2).
+// Error codes of the client API (docs/API.md).
 const (
 	CodeInvalidAPIKey       = "invalid_api_key"
 	CodeKeyDisabled         = "key_disabled"

@@ -26,7 +26,7 @@ type DesktopNotifier interface {
 	Notify(title, body string) error
 }
 
-// Options wire a Service. Everything but Settings may be nil (Settings too: then the SPEC
+// Options wire a Service. Everything but Settings may be nil (Settings too: then the documented
 // defaults apply).
 type Options struct {
 	Bus        *Bus

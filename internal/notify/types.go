@@ -6,7 +6,7 @@ package notify
 
 import "time"
 
-// Notification is one stored notification (SPEC §3 "notifications").
+// Notification is one stored notification (docs/API.md, "notifications").
 type Notification struct {
 	ID         string    `json:"id"`
 	Time       time.Time `json:"time"`
@@ -24,7 +24,7 @@ type Notification struct {
 	Dedupe string `json:"dedupe,omitempty"`
 }
 
-// Notification types (SPEC §3).
+// Notification types (docs/API.md).
 const (
 	TypeBudget         = "budget"
 	TypeExpiry         = "expiry"

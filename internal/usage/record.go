@@ -3,7 +3,7 @@ package usage
 
 import "time"
 
-// Record is one request log row (SPEC §3 "request logs").
+// Record is one request log row (docs/API.md, "request logs").
 type Record struct {
 	ID               string    `json:"id"`
 	Time             time.Time `json:"time"`

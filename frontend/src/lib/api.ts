@@ -248,10 +248,10 @@ export async function getLogs(q: LogQuery, signal?: AbortSignal): Promise<Page<R
   return { data: res?.data ?? [], next: res?.next ?? '' };
 }
 
-/** One request log with its bodies (null unless body logging was on). Not in SPEC §3: optional. */
+/** One request log with its bodies (null unless body logging was on). */
 export const getLog = (id: string) => request<RequestLogDetail>('GET', `/admin/logs/${enc(id)}`);
 
-/** Provider types this server build supports, with their default base URLs. Not in SPEC §3: optional. */
+/** Provider types this server build supports, with their default base URLs. */
 export const getProviderTypes = () => list<ProviderTypeInfo>('/admin/provider-types');
 
 export async function getUsage(q: UsageQuery, signal?: AbortSignal): Promise<UsageRow[]> {

@@ -1,4 +1,4 @@
-// Shapes of the admin API (SPEC §3). Ids are strings, times RFC 3339 UTC.
+// Shapes of the admin API (docs/API.md). Ids are strings, times RFC 3339 UTC.
 
 export const PROVIDER_TYPES = [
   'openai',
@@ -25,7 +25,7 @@ export interface Provider {
   timeout_ms: number;
   created_at: string;
   updated_at: string;
-  /** Served by the backend beyond SPEC §3 (optional). */
+  /** Optional: not every server build sends it. */
   default_base_url?: string;
   status?: ProviderStatus;
 }
@@ -226,7 +226,7 @@ export interface LogQuery {
   key_id?: string;
   model?: string;
   status?: string;
-  /** RFC 3339; served by the backend beyond SPEC §3 (rows are filtered client-side too). */
+  /** RFC 3339; optional (rows are filtered client-side too). */
   from?: string;
   to?: string;
 }
