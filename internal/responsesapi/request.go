@@ -1,0 +1,326 @@
+// Package responsesapi serves OpenAI's Responses API (POST /v1/responses) on top of the
+// canonical chat shapes: it reads a Responses request, turns it into an llm.ChatRequest for
+// providers that only speak chat, and turns the chat answer, whole or streamed, back into a
+// Response object and its typed event stream. Its functions are pure: the HTTP handler owns
+// the wire and the store owns persistence.
+//
+// Reasoning items passed back by a client are dropped when translating (a chat upstream has
+// no place for them), and reasoning text some chat servers add (reasoning_content) is not
+// relayed as reasoning items.
+package responsesapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// Request is a parsed Responses request: what routing, translation and the Response object's
+// echo of the request need. Raw is the body as the client sent it.
+type Request struct {
+	Model              string          `json:"model"`
+	Input              json.RawMessage `json:"input"`
+	Instructions       json.RawMessage `json:"instructions"`
+	Tools              json.RawMessage `json:"tools"`
+	ToolChoice         json.RawMessage `json:"tool_choice"`
+	ParallelToolCalls  *bool           `json:"parallel_tool_calls"`
+	Text               json.RawMessage `json:"text"`
+	Reasoning          json.RawMessage `json:"reasoning"`
+	MaxOutputTokens    *int            `json:"max_output_tokens"`
+	Temperature        *float64        `json:"temperature"`
+	TopP               *float64        `json:"top_p"`
+	Metadata           json.RawMessage `json:"metadata"`
+	User               string          `json:"user"`
+	Truncation         string          `json:"truncation"`
+	Store              *bool           `json:"store"`
+	Stream             bool            `json:"stream"`
+	PreviousResponseID string          `json:"previous_response_id"`
+
+	Raw []byte `json:"-"`
+	// Items is the input as a list of items (a string input becomes one user message).
+	Items []json.RawMessage `json:"-"`
+}
+
+// Stores reports whether the response is to be kept (store defaults to true).
+func (r *Request) Stores() bool { return r.Store == nil || *r.Store }
+
+// ParseRequest reads and validates a Responses request body. Errors are *llm.Error 400s
+// naming the parameter.
+func ParseRequest(body []byte) (*Request, error) {
+	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+		return nil, llm.InvalidRequest("", "We could not parse the JSON body of your request: it must be a JSON object.")
+	}
+	var r Request
+	if err := json.Unmarshal(body, &r); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, llm.InvalidRequest(te.Field, "invalid type for '"+te.Field+"': expected "+te.Type.String())
+		}
+		return nil, llm.InvalidRequest("", "invalid request body: "+err.Error())
+	}
+	r.Raw = body
+	if r.Model == "" {
+		return nil, llm.InvalidRequest("model", "you must provide a model parameter")
+	}
+	if r.MaxOutputTokens != nil && *r.MaxOutputTokens < 1 {
+		return nil, llm.InvalidRequest("max_output_tokens", "max_output_tokens must be at least 1")
+	}
+	switch r.Truncation {
+	case "", "auto", "disabled":
+	default:
+		return nil, llm.InvalidRequest("truncation", `truncation must be "auto" or "disabled"`)
+	}
+	items, err := inputItems(r.Input)
+	if err != nil {
+		return nil, err
+	}
+	r.Items = items
+	if len(items) == 0 && r.PreviousResponseID == "" {
+		return nil, llm.InvalidRequest("input", "input must be a non-empty string or array of items")
+	}
+	if s := bytes.TrimSpace(r.Instructions); len(s) > 0 && s[0] != '"' && string(s) != "null" {
+		return nil, llm.InvalidRequest("instructions", "instructions must be a string")
+	}
+	return &r, nil
+}
+
+// inputItems normalises input: a string becomes one user message item; an array is kept item
+// by item, each checked to be an object.
+func inputItems(raw json.RawMessage) ([]json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, llm.InvalidRequest("input", "input: "+err.Error())
+		}
+		item, err := marshal(map[string]any{"type": "message", "role": llm.RoleUser,
+			"content": []map[string]string{{"type": "input_text", "text": s}}})
+		if err != nil {
+			return nil, fmt.Errorf("responsesapi: encode input item: %w", err)
+		}
+		return []json.RawMessage{item}, nil
+	}
+	var items []json.RawMessage
+	if raw[0] != '[' || json.Unmarshal(raw, &items) != nil {
+		return nil, llm.InvalidRequest("input", "input must be a string or an array of input items")
+	}
+	for i, it := range items {
+		if !gjson.ParseBytes(it).IsObject() {
+			return nil, llm.InvalidRequest("input", fmt.Sprintf("input[%d] must be an object", i))
+		}
+	}
+	return items, nil
+}
+
+// ignoredFields are request fields that only concern OpenAI's platform (bookkeeping, caching,
+// what to include in the answer) and change nothing in a translated answer.
+var ignoredFields = map[string]bool{
+	"store": true, "metadata": true, "user": true, "truncation": true, "include": true,
+	"prompt_cache_key": true, "prompt_cache_retention": true, "safety_identifier": true,
+	"service_tier": true, "client_metadata": true, "stream_options": true, "previous_response_id": true,
+	"top_logprobs": true,
+}
+
+// translatedFields are request fields the chat translation carries over.
+var translatedFields = map[string]bool{
+	"model": true, "input": true, "instructions": true, "tools": true, "tool_choice": true,
+	"parallel_tool_calls": true, "text": true, "reasoning": true, "max_output_tokens": true,
+	"temperature": true, "top_p": true, "stream": true,
+}
+
+// chatBody is the canonical chat request built from a Responses request.
+type chatBody struct {
+	Model             string             `json:"model"`
+	Messages          []llm.Message      `json:"messages"`
+	Stream            bool               `json:"stream,omitempty"`
+	StreamOptions     *llm.StreamOptions `json:"stream_options,omitempty"`
+	Tools             []llm.Tool         `json:"tools,omitempty"`
+	ToolChoice        json.RawMessage    `json:"tool_choice,omitempty"`
+	ParallelToolCalls *bool              `json:"parallel_tool_calls,omitempty"`
+	ResponseFormat    json.RawMessage    `json:"response_format,omitempty"`
+	MaxTokens         *int               `json:"max_tokens,omitempty"`
+	Temperature       *float64           `json:"temperature,omitempty"`
+	TopP              *float64           `json:"top_p,omitempty"`
+	ReasoningEffort   string             `json:"reasoning_effort,omitempty"`
+	User              string             `json:"user,omitempty"`
+}
+
+// ToChat translates the request, preceded by history (the items of earlier turns, from
+// previous_response_id), into a canonical chat request whose Raw is the chat JSON. Fields a
+// chat upstream cannot honour are refused by name; platform bookkeeping is dropped.
+func (r *Request) ToChat(history []json.RawMessage) (*llm.ChatRequest, error) {
+	var unknown error
+	gjson.ParseBytes(r.Raw).ForEach(func(k, v gjson.Result) bool {
+		switch {
+		case translatedFields[k.Str] || ignoredFields[k.Str] || v.Type == gjson.Null:
+		case (k.Str == "background" || k.Str == "max_tool_calls") && (v.Type == gjson.False || v.Type == gjson.Number):
+		default:
+			unknown = llm.InvalidRequest(k.Str, k.Str+" is not supported for this model: its provider does not serve the Responses API natively")
+			return false
+		}
+		return true
+	})
+	if unknown != nil {
+		return nil, unknown
+	}
+	out := chatBody{Model: r.Model, Stream: r.Stream, ParallelToolCalls: r.ParallelToolCalls,
+		MaxTokens: r.MaxOutputTokens, Temperature: r.Temperature, TopP: r.TopP, User: r.User}
+	if r.Stream {
+		out.StreamOptions = &llm.StreamOptions{IncludeUsage: true}
+	}
+	var instr string
+	if len(r.Instructions) > 0 && string(r.Instructions) != "null" {
+		_ = json.Unmarshal(r.Instructions, &instr) // checked to be a string by ParseRequest
+	}
+	if instr != "" {
+		out.Messages = append(out.Messages, llm.Message{Role: llm.RoleSystem, Content: llm.Content{Text: instr}})
+	}
+	var err error
+	if out.Messages, err = appendItems(out.Messages, history, "previous_response_id"); err != nil {
+		return nil, err
+	}
+	if out.Messages, err = appendItems(out.Messages, r.Items, "input"); err != nil {
+		return nil, err
+	}
+	if out.Tools, err = tools(r.Tools); err != nil {
+		return nil, err
+	}
+	if out.ToolChoice, err = toolChoice(r.ToolChoice); err != nil {
+		return nil, err
+	}
+	if out.ResponseFormat, err = responseFormat(r.Text); err != nil {
+		return nil, err
+	}
+	if out.ReasoningEffort, err = reasoningEffort(r.Reasoning); err != nil {
+		return nil, err
+	}
+	body, err := marshal(&out)
+	if err != nil {
+		return nil, fmt.Errorf("responsesapi: encode chat request: %w", err)
+	}
+	return llm.ParseChatRequest(body)
+}
+
+func tools(raw json.RawMessage) ([]llm.Tool, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var in []struct {
+		Type        string          `json:"type"`
+		Name        string          `json:"name"`
+		Description string          `json:"description"`
+		Parameters  json.RawMessage `json:"parameters"`
+		Strict      *bool           `json:"strict"`
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, llm.InvalidRequest("tools", "tools must be an array of tool objects")
+	}
+	var out []llm.Tool
+	var builtin []string
+	for i, t := range in {
+		switch {
+		case t.Type == "function" && t.Name == "":
+			return nil, llm.InvalidRequest("tools", fmt.Sprintf("tools[%d]: function tools need a name", i))
+		case t.Type == "function":
+			params := t.Parameters
+			if len(bytes.TrimSpace(params)) == 0 || string(params) == "null" {
+				params = json.RawMessage(`{"type":"object","properties":{}}`)
+			}
+			out = append(out, llm.Tool{Type: "function", Function: llm.FunctionDef{Name: t.Name,
+				Description: t.Description, Parameters: params, Strict: t.Strict}})
+		default:
+			builtin = append(builtin, quote(t.Type))
+		}
+	}
+	if len(builtin) > 0 {
+		return nil, llm.InvalidRequest("tools", "tools of type "+strings.Join(builtin, ", ")+
+			" are not supported for this model: only function tools are, as its provider does not serve the Responses API natively")
+	}
+	return out, nil
+}
+
+func toolChoice(raw json.RawMessage) (json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] == '"' {
+		switch string(raw) {
+		case `"auto"`, `"none"`, `"required"`:
+			return raw, nil
+		}
+		return nil, llm.InvalidRequest("tool_choice", `tool_choice must be "auto", "none", "required" or a function`)
+	}
+	v := gjson.ParseBytes(raw)
+	if v.Get("type").Str == "function" && v.Get("name").Str != "" {
+		return json.RawMessage(`{"type":"function","function":{"name":` + quote(v.Get("name").Str) + `}}`), nil
+	}
+	return nil, llm.InvalidRequest("tool_choice", "tool_choice of type "+quote(v.Get("type").Str)+
+		" is not supported for this model: its provider does not serve the Responses API natively")
+}
+
+// responseFormat maps text.format to chat's response_format.
+func responseFormat(text json.RawMessage) (json.RawMessage, error) {
+	f := gjson.GetBytes(text, "format")
+	switch f.Get("type").Str {
+	case "", "text":
+		return nil, nil
+	case "json_object":
+		return json.RawMessage(`{"type":"json_object"}`), nil
+	case "json_schema":
+		if f.Get("name").Str == "" || !f.Get("schema").IsObject() {
+			return nil, llm.InvalidRequest("text.format", "text.format of type json_schema needs a name and a schema object")
+		}
+		js := map[string]json.RawMessage{"name": json.RawMessage(f.Get("name").Raw), "schema": json.RawMessage(f.Get("schema").Raw)}
+		for _, k := range []string{"strict", "description"} {
+			if v := f.Get(k); v.Exists() && v.Type != gjson.Null {
+				js[k] = json.RawMessage(v.Raw)
+			}
+		}
+		b, err := marshal(map[string]any{"type": "json_schema", "json_schema": js})
+		if err != nil {
+			return nil, fmt.Errorf("responsesapi: encode response_format: %w", err)
+		}
+		return b, nil
+	}
+	return nil, llm.InvalidRequest("text.format", "text.format.type must be text, json_object or json_schema")
+}
+
+// reasoningEffort maps reasoning.effort; reasoning.summary only shapes what OpenAI reports
+// and is dropped.
+func reasoningEffort(raw json.RawMessage) (string, error) {
+	e := gjson.GetBytes(raw, "effort")
+	switch e.Str {
+	case "", "none", "minimal", "low", "medium", "high", "xhigh":
+		if e.Exists() && e.Type != gjson.String && e.Type != gjson.Null {
+			return "", llm.InvalidRequest("reasoning.effort", "reasoning.effort must be a string")
+		}
+		return e.Str, nil
+	}
+	return "", llm.InvalidRequest("reasoning.effort", "reasoning.effort must be none, minimal, low, medium, high or xhigh")
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// marshal is json.Marshal without HTML escaping: text such as "<b>" stays as written.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}

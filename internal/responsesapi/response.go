@@ -1,0 +1,267 @@
+package responsesapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// Response statuses.
+const (
+	StatusInProgress = "in_progress"
+	StatusCompleted  = "completed"
+	StatusIncomplete = "incomplete"
+	StatusFailed     = "failed"
+)
+
+// Response is a Responses API response object. Field order is the order of the JSON; the
+// request's settings are echoed as OpenAI does.
+type Response struct {
+	ID                 string          `json:"id"`
+	Object             string          `json:"object"`
+	CreatedAt          int64           `json:"created_at"`
+	Status             string          `json:"status"`
+	Error              *ResponseError  `json:"error"`
+	IncompleteDetails  *Incomplete     `json:"incomplete_details"`
+	Instructions       json.RawMessage `json:"instructions"`
+	MaxOutputTokens    *int            `json:"max_output_tokens"`
+	Model              string          `json:"model"`
+	Output             []Item          `json:"output"`
+	ParallelToolCalls  bool            `json:"parallel_tool_calls"`
+	PreviousResponseID *string         `json:"previous_response_id"`
+	Reasoning          json.RawMessage `json:"reasoning"`
+	Store              bool            `json:"store"`
+	Temperature        *float64        `json:"temperature"`
+	Text               json.RawMessage `json:"text"`
+	ToolChoice         json.RawMessage `json:"tool_choice"`
+	Tools              json.RawMessage `json:"tools"`
+	TopP               *float64        `json:"top_p"`
+	Truncation         string          `json:"truncation"`
+	Usage              *Usage          `json:"usage"`
+	User               *string         `json:"user"`
+	Metadata           json.RawMessage `json:"metadata"`
+}
+
+// ResponseError is the error of a failed response.
+type ResponseError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Incomplete says why a response stopped early.
+type Incomplete struct {
+	Reason string `json:"reason"`
+}
+
+// Item is an output item: a message or a function call.
+type Item struct {
+	ID        string  `json:"id"`
+	Type      string  `json:"type"`
+	Status    string  `json:"status"`
+	Role      string  `json:"role,omitempty"`
+	Content   *[]Part `json:"content,omitempty"`
+	CallID    string  `json:"call_id,omitempty"`
+	Name      string  `json:"name,omitempty"`
+	Arguments *string `json:"arguments,omitempty"`
+}
+
+// Part is a content part of an output message.
+type Part struct {
+	Type        string  `json:"type"`
+	Text        *string `json:"text,omitempty"`
+	Refusal     *string `json:"refusal,omitempty"`
+	Annotations *[]any  `json:"annotations,omitempty"`
+}
+
+// Usage is a response's token accounting.
+type Usage struct {
+	InputTokens        int `json:"input_tokens"`
+	InputTokensDetails struct {
+		CachedTokens int `json:"cached_tokens"`
+	} `json:"input_tokens_details"`
+	OutputTokens        int `json:"output_tokens"`
+	OutputTokensDetails struct {
+		ReasoningTokens int `json:"reasoning_tokens"`
+	} `json:"output_tokens_details"`
+	TotalTokens int `json:"total_tokens"`
+}
+
+// UsageOf converts canonical usage.
+func UsageOf(u llm.Usage) *Usage {
+	out := &Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	out.InputTokensDetails.CachedTokens = u.CachedTokens()
+	if u.CompletionTokensDetails != nil {
+		out.OutputTokensDetails.ReasoningTokens = u.CompletionTokensDetails.ReasoningTokens
+	}
+	if out.TotalTokens == 0 {
+		out.TotalTokens = out.InputTokens + out.OutputTokens
+	}
+	return out
+}
+
+// NewID returns a new response id.
+func NewID() string { return ids.New("resp") }
+
+// Skeleton returns the response object for req before any output: status in_progress, the
+// request's settings echoed, model naming alias.
+func (r *Request) Skeleton(id, alias string, createdAt int64) *Response {
+	resp := &Response{
+		ID: id, Object: "response", CreatedAt: createdAt, Status: StatusInProgress,
+		Instructions: orNull(r.Instructions), MaxOutputTokens: r.MaxOutputTokens, Model: alias,
+		Output: []Item{}, ParallelToolCalls: r.ParallelToolCalls == nil || *r.ParallelToolCalls,
+		Reasoning: r.Reasoning, Store: r.Stores(), Temperature: r.Temperature, Text: r.Text,
+		ToolChoice: r.ToolChoice, Tools: r.Tools, TopP: r.TopP, Truncation: r.Truncation,
+		Metadata: r.Metadata,
+	}
+	if r.PreviousResponseID != "" {
+		p := r.PreviousResponseID
+		resp.PreviousResponseID = &p
+	}
+	if r.User != "" {
+		u := r.User
+		resp.User = &u
+	}
+	if isNull(resp.Reasoning) {
+		resp.Reasoning = json.RawMessage(`{"effort":null,"summary":null}`)
+	}
+	if isNull(resp.Text) {
+		resp.Text = json.RawMessage(`{"format":{"type":"text"}}`)
+	}
+	if isNull(resp.ToolChoice) {
+		resp.ToolChoice = json.RawMessage(`"auto"`)
+	}
+	if isNull(resp.Tools) {
+		resp.Tools = json.RawMessage(`[]`)
+	}
+	if isNull(resp.Metadata) {
+		resp.Metadata = json.RawMessage(`{}`)
+	}
+	if resp.Truncation == "" {
+		resp.Truncation = "disabled"
+	}
+	return resp
+}
+
+func isNull(b json.RawMessage) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) == 0 || string(b) == "null"
+}
+
+func orNull(b json.RawMessage) json.RawMessage {
+	if isNull(b) {
+		return json.RawMessage("null")
+	}
+	return b
+}
+
+// Marshal encodes the response.
+func (r *Response) Marshal() ([]byte, error) {
+	b, err := marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("responsesapi: encode response: %w", err)
+	}
+	return b, nil
+}
+
+// Finish sets the status from the chat finish reason and the usage.
+func (r *Response) Finish(finish string, u *Usage) {
+	r.Usage = u
+	switch finish {
+	case llm.FinishLength:
+		r.Status, r.IncompleteDetails = StatusIncomplete, &Incomplete{Reason: "max_output_tokens"}
+	case llm.FinishContentFilter:
+		r.Status, r.IncompleteDetails = StatusIncomplete, &Incomplete{Reason: "content_filter"}
+	default:
+		r.Status = StatusCompleted
+	}
+}
+
+// Fail marks the response failed with e's code and public message.
+func (r *Response) Fail(e *llm.Error) {
+	code := e.Code
+	if code == "" {
+		code = "server_error"
+	}
+	r.Status, r.Error = StatusFailed, &ResponseError{Code: code, Message: e.Message}
+}
+
+// FromChatResponse fills resp (a Skeleton) from an OpenAI chat.completion: the first
+// choice's text and refusal become a message item, its tool calls function_call items.
+func FromChatResponse(chatJSON []byte, resp *Response) error {
+	r := gjson.ParseBytes(chatJSON)
+	if !gjson.ValidBytes(chatJSON) || !r.IsObject() {
+		return malformed(fmt.Errorf("chat completion is not a JSON object: %.200s", chatJSON))
+	}
+	choice := r.Get("choices.0")
+	if !choice.IsObject() {
+		return malformed(fmt.Errorf("chat completion has no choices: %.200s", chatJSON))
+	}
+	m := choice.Get("message")
+	var parts []Part
+	if text := messageText(m.Get("content")); text != "" {
+		parts = append(parts, textPart(text))
+	}
+	if ref := m.Get("refusal").Str; ref != "" {
+		parts = append(parts, Part{Type: "refusal", Refusal: &ref})
+	}
+	if len(parts) > 0 {
+		resp.Output = append(resp.Output, Item{ID: ids.New("msg"), Type: "message", Status: StatusCompleted,
+			Role: llm.RoleAssistant, Content: &parts})
+	}
+	m.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
+		args := tc.Get("function.arguments").Str
+		callID := tc.Get("id").Str
+		if callID == "" {
+			callID = ids.New("call")
+		}
+		resp.Output = append(resp.Output, Item{ID: ids.New("fc"), Type: "function_call", Status: StatusCompleted,
+			CallID: callID, Name: tc.Get("function.name").Str, Arguments: &args})
+		return true
+	})
+	resp.Finish(choice.Get("finish_reason").Str, UsageOf(llm.ParseUsageResult(r.Get("usage"))))
+	return nil
+}
+
+func textPart(text string) Part {
+	return Part{Type: "output_text", Text: &text, Annotations: &[]any{}}
+}
+
+// messageText reads message.content: a string, or (some servers) an array of text parts.
+func messageText(c gjson.Result) string {
+	if c.Type == gjson.String {
+		return c.Str
+	}
+	var b strings.Builder
+	c.ForEach(func(_, p gjson.Result) bool {
+		if p.Get("type").Str == "text" {
+			b.WriteString(p.Get("text").Str)
+		}
+		return true
+	})
+	return b.String()
+}
+
+func malformed(cause error) *llm.Error {
+	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
+		Message: "the upstream returned a malformed response", Cause: cause}
+}
+
+// OutputItems returns the response's output items as JSON, for the history of a later turn.
+func (r *Response) OutputItems() ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, 0, len(r.Output))
+	for i := range r.Output {
+		b, err := marshal(&r.Output[i])
+		if err != nil {
+			return nil, fmt.Errorf("responsesapi: encode output item: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}

@@ -1,0 +1,84 @@
+package responsesapi
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func skeleton(t testing.TB) *Response {
+	t.Helper()
+	req, err := ParseRequest([]byte(`{"model":"gpt","input":"hi","tools":[{"type":"function","name":"get_weather"}],"store":false,"metadata":{"k":"v"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req.Skeleton("resp_test", "my-alias", 1700000000)
+}
+
+// TestFromChatResponseGoldens turns testdata/responses/<case>.json (chat completions) into
+// the Response objects pinned in <case>.golden.json.
+func TestFromChatResponseGoldens(t *testing.T) {
+	files, _ := filepath.Glob("testdata/responses/*.json")
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".golden.json") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			resp := skeleton(t)
+			if err := FromChatResponse(readFile(t, f), resp); err != nil {
+				t.Fatal(err)
+			}
+			b, err := resp.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, strings.TrimSuffix(f, ".json")+".golden.json", indent(t, b))
+		})
+	}
+	if n < 4 {
+		t.Fatalf("only %d cases", n)
+	}
+}
+
+func TestFromChatResponseSemantics(t *testing.T) {
+	resp := skeleton(t)
+	if err := FromChatResponse(readFile(t, "testdata/responses/tool_calls.json"), resp); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := resp.Marshal()
+	checkPaths(t, "tool_calls", b, map[string]string{
+		"model":                   `"my-alias"`,
+		"status":                  `"completed"`,
+		"output.#.type":           `["message","function_call","function_call"]`,
+		"output.1.call_id":        `"call_a"`,
+		"output.1.arguments":      `"{\"city\":\"Paris\"}"`,
+		"output.0.content.0.text": `"Let me check."`,
+		"usage.input_tokens":      `20`,
+		"usage.total_tokens":      `29`,
+		"store":                   `false`,
+		"metadata":                `{"k":"v"}`,
+	})
+	items, err := resp.OutputItems()
+	if err != nil || len(items) != 3 {
+		t.Fatalf("%v %d", err, len(items))
+	}
+	// The output items are valid input of the next turn.
+	next, _ := ParseRequest([]byte(`{"model":"m","input":[{"type":"function_call_output","call_id":"call_a","output":"18C"}]}`))
+	chat, err := next.ToChat(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPaths(t, "next turn", chat.Raw, map[string]string{
+		"messages.#.role":            `["assistant","tool"]`,
+		"messages.0.tool_calls.#.id": `["call_a","call_b"]`,
+		"messages.0.content":         `"Let me check."`,
+	})
+
+	for _, bad := range []string{`not json`, `[]`, `{"choices":[]}`} {
+		if err := FromChatResponse([]byte(bad), skeleton(t)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}

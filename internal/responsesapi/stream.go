@@ -1,0 +1,286 @@
+package responsesapi
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// Event is one server-sent event of a Responses stream: written as "event: Name" and
+// "data: Data" (one line of JSON whose "type" is Name).
+type Event struct {
+	Name string
+	Data []byte
+}
+
+// StreamTranslator turns the chat.completion.chunk objects of one streamed answer into the
+// Responses event sequence: response.created and response.in_progress; for each text run a
+// message item (output_item.added, content_part.added, output_text.delta…, output_text.done,
+// content_part.done, output_item.done); for each tool call a function_call item
+// (output_item.added, function_call_arguments.delta…, .done, output_item.done); then
+// response.completed, or response.incomplete when the answer was cut by its length limit.
+// Every event carries a sequence_number counting from 0. Build one per request; it is not
+// safe for concurrent use.
+//
+// When the upstream stream breaks, call Fail instead of End.
+type StreamTranslator struct {
+	resp    *Response
+	seq     int
+	started bool
+	ended   bool
+	open    int // index in resp.Output of the open item, -1 when none
+	bufs    []*strings.Builder
+	calls   map[int64]int // chat tool-call index → output index
+	finish  string
+	usage   *Usage
+}
+
+// NewStreamTranslator returns a translator filling resp (a Skeleton).
+func NewStreamTranslator(resp *Response) *StreamTranslator {
+	return &StreamTranslator{resp: resp, open: -1, calls: map[int64]int{}}
+}
+
+// Response is the response object as streamed so far (complete after End or Fail).
+func (t *StreamTranslator) Response() *Response { return t.resp }
+
+// Event payloads; field order is the order of the JSON.
+type (
+	evResponse struct {
+		Type     string    `json:"type"`
+		Seq      int       `json:"sequence_number"`
+		Response *Response `json:"response"`
+	}
+	evItem struct {
+		Type        string `json:"type"`
+		Seq         int    `json:"sequence_number"`
+		OutputIndex int    `json:"output_index"`
+		Item        *Item  `json:"item"`
+	}
+	evPart struct {
+		Type         string `json:"type"`
+		Seq          int    `json:"sequence_number"`
+		ItemID       string `json:"item_id"`
+		OutputIndex  int    `json:"output_index"`
+		ContentIndex int    `json:"content_index"`
+		Part         Part   `json:"part"`
+	}
+	evText struct {
+		Type         string  `json:"type"`
+		Seq          int     `json:"sequence_number"`
+		ItemID       string  `json:"item_id"`
+		OutputIndex  int     `json:"output_index"`
+		ContentIndex int     `json:"content_index"`
+		Delta        *string `json:"delta,omitempty"`
+		Text         *string `json:"text,omitempty"`
+		Logprobs     []any   `json:"logprobs"`
+	}
+	evArgs struct {
+		Type        string  `json:"type"`
+		Seq         int     `json:"sequence_number"`
+		ItemID      string  `json:"item_id"`
+		OutputIndex int     `json:"output_index"`
+		Name        string  `json:"name,omitempty"`
+		Delta       *string `json:"delta,omitempty"`
+		Arguments   *string `json:"arguments,omitempty"`
+	}
+)
+
+// Start returns response.created and response.in_progress (once).
+func (t *StreamTranslator) Start() []Event {
+	if t.started {
+		return nil
+	}
+	t.started = true
+	out := t.emit(nil, &evResponse{Type: "response.created", Response: t.resp})
+	return t.emit(out, &evResponse{Type: "response.in_progress", Response: t.resp})
+}
+
+// Chunk translates one chat chunk. Chunks after End or Fail are ignored.
+func (t *StreamTranslator) Chunk(chatChunk []byte) ([]Event, error) {
+	if t.ended {
+		return nil, nil
+	}
+	r := gjson.ParseBytes(chatChunk)
+	if !gjson.ValidBytes(chatChunk) || !r.IsObject() {
+		return nil, malformed(fmt.Errorf("stream chunk is not a JSON object: %.200s", chatChunk))
+	}
+	out := t.Start()
+	if u := r.Get("usage"); u.IsObject() {
+		if pu := llm.ParseUsageResult(u); pu.PromptTokens+pu.CompletionTokens > 0 {
+			t.usage = UsageOf(pu)
+		}
+	}
+	choice := r.Get("choices.0")
+	if !choice.IsObject() {
+		return out, nil // the usage chunk, or an empty one
+	}
+	d := choice.Get("delta")
+	if text := d.Get("content").Str; text != "" {
+		out = t.text(out, text)
+	}
+	pos := int64(0)
+	d.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
+		out = t.toolCall(out, tc, pos)
+		pos++
+		return true
+	})
+	if ref := d.Get("refusal").Str; ref != "" {
+		out = t.text(out, ref) // relayed as text: a refusal part has no delta event of its own here
+	}
+	if f := choice.Get("finish_reason"); f.Type == gjson.String && f.Str != "" {
+		t.finish = f.Str
+	}
+	return out, nil
+}
+
+// End closes the open item and returns response.completed (or response.incomplete) with the
+// whole output and usage. It returns nil when called again.
+func (t *StreamTranslator) End() []Event {
+	if t.ended {
+		return nil
+	}
+	out := t.Start()
+	out = t.closeItem(out)
+	t.resp.Finish(t.finish, t.usage)
+	t.ended = true
+	name := "response.completed"
+	if t.resp.Status == StatusIncomplete {
+		name = "response.incomplete"
+	}
+	return t.emit(out, &evResponse{Type: name, Response: t.resp})
+}
+
+// Fail ends a stream the upstream broke with response.failed naming e.
+func (t *StreamTranslator) Fail(e *llm.Error) []Event {
+	if t.ended {
+		return nil
+	}
+	out := t.Start()
+	out = t.closeItem(out)
+	t.resp.Fail(e)
+	t.resp.Usage = t.usage
+	t.ended = true
+	return t.emit(out, &evResponse{Type: "response.failed", Response: t.resp})
+}
+
+func (t *StreamTranslator) text(out []Event, text string) []Event {
+	if t.open < 0 || t.resp.Output[t.open].Type != "message" {
+		out = t.closeItem(out)
+		out = t.openItem(out, Item{ID: ids.New("msg"), Type: "message", Status: StatusInProgress,
+			Role: llm.RoleAssistant, Content: &[]Part{}})
+		it := &t.resp.Output[t.open]
+		empty := ""
+		out = t.emit(out, &evPart{Type: "response.content_part.added", ItemID: it.ID, OutputIndex: t.open,
+			Part: Part{Type: "output_text", Text: &empty, Annotations: &[]any{}}})
+	}
+	t.bufs[t.open].WriteString(text)
+	return t.emit(out, &evText{Type: "response.output_text.delta", ItemID: t.resp.Output[t.open].ID,
+		OutputIndex: t.open, Delta: &text, Logprobs: []any{}})
+}
+
+func (t *StreamTranslator) toolCall(out []Event, tc gjson.Result, pos int64) []Event {
+	n := pos
+	if v := tc.Get("index"); v.Type == gjson.Number {
+		n = v.Int()
+	}
+	id := tc.Get("id").Str
+	idx, known := t.calls[n]
+	if !known || (id != "" && id != t.resp.Output[idx].CallID) {
+		// A new call (some servers reuse index 0 for every call, with a new id).
+		if id == "" {
+			id = ids.New("call")
+		}
+		out = t.closeItem(out)
+		empty := ""
+		out = t.openItem(out, Item{ID: ids.New("fc"), Type: "function_call", Status: StatusInProgress,
+			CallID: id, Name: tc.Get("function.name").Str, Arguments: &empty})
+		idx = t.open
+		t.calls[n] = idx
+	}
+	args := tc.Get("function.arguments").Str
+	if args == "" {
+		return out
+	}
+	t.bufs[idx].WriteString(args)
+	if idx != t.open { // arguments of a call already closed: its done event said less
+		a := t.bufs[idx].String()
+		t.resp.Output[idx].Arguments = &a
+	}
+	return t.emit(out, &evArgs{Type: "response.function_call_arguments.delta", ItemID: t.resp.Output[idx].ID,
+		OutputIndex: idx, Delta: &args})
+}
+
+func (t *StreamTranslator) openItem(out []Event, it Item) []Event {
+	t.resp.Output = append(t.resp.Output, it)
+	t.bufs = append(t.bufs, &strings.Builder{})
+	t.open = len(t.resp.Output) - 1
+	added := it // the event shows the item as it was when added
+	return t.emit(out, &evItem{Type: "response.output_item.added", OutputIndex: t.open, Item: &added})
+}
+
+// closeItem ends the open item: its done events, with the full text or arguments.
+func (t *StreamTranslator) closeItem(out []Event) []Event {
+	if t.open < 0 {
+		return out
+	}
+	i := t.open
+	t.open = -1
+	it := &t.resp.Output[i]
+	full := t.bufs[i].String()
+	it.Status = StatusCompleted
+	switch it.Type {
+	case "message":
+		out = t.emit(out, &evText{Type: "response.output_text.done", ItemID: it.ID, OutputIndex: i,
+			Text: &full, Logprobs: []any{}})
+		part := textPart(full)
+		out = t.emit(out, &evPart{Type: "response.content_part.done", ItemID: it.ID, OutputIndex: i, Part: part})
+		it.Content = &[]Part{part}
+	case "function_call":
+		it.Arguments = &full
+		out = t.emit(out, &evArgs{Type: "response.function_call_arguments.done", ItemID: it.ID, OutputIndex: i,
+			Name: it.Name, Arguments: &full})
+	}
+	done := *it
+	return t.emit(out, &evItem{Type: "response.output_item.done", OutputIndex: i, Item: &done})
+}
+
+// emit encodes an event payload, setting its sequence number.
+func (t *StreamTranslator) emit(out []Event, v any) []Event {
+	var name string
+	switch e := v.(type) {
+	case *evResponse:
+		e.Seq, name = t.seq, e.Type
+	case *evItem:
+		e.Seq, name = t.seq, e.Type
+	case *evPart:
+		e.Seq, name = t.seq, e.Type
+	case *evText:
+		e.Seq, name = t.seq, e.Type
+	case *evArgs:
+		e.Seq, name = t.seq, e.Type
+	}
+	t.seq++
+	b, err := marshal(v)
+	if err != nil { // the payloads are plain structs and raw JSON checked on the way in
+		panic("responsesapi: encode " + name + ": " + err.Error())
+	}
+	return append(out, Event{Name: name, Data: b})
+}
+
+// ErrorEvent is a stream's "error" event, for failures before the response was created.
+func ErrorEvent(e *llm.Error, seq int) Event {
+	b, _ := marshal(map[string]any{"type": "error", "sequence_number": seq, "code": e.Code,
+		"message": e.Message, "param": nullable(e.Param)})
+	return Event{Name: "error", Data: b}
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
