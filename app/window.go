@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	goruntime "runtime"
@@ -77,9 +78,20 @@ func runWindow(ctx context.Context, srv *backend.Running, o backend.ServeOptions
 	})
 }
 
-// logRequests logs the window's API requests at debug level.
+// scriptErrorPath receives the window's script errors (index.html reports them there: the
+// web view has no console).
+const scriptErrorPath = "/_desktop/error"
+
+// logRequests logs the window's API requests at debug level and its script errors as
+// warnings.
 func logRequests(log *slog.Logger, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == scriptErrorPath && r.Method == http.MethodPost {
+			msg, _ := io.ReadAll(io.LimitReader(r.Body, 4<<10))
+			log.Warn("window script error", "error", string(msg))
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		log.Debug("window request", "method", r.Method, "url", r.URL.String())
 		h.ServeHTTP(w, r)
 	})

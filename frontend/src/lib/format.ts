@@ -1,19 +1,24 @@
-// Display formatting helpers.
+// Display formatting helpers. Intl goes through ./locale, which never hands it an invalid tag.
+
+import { dateTimeFormat, numberFormat, relativeTimeFormat } from './locale';
+
+// Numbers and money are shown the same way in every locale (the UI's labels are English).
+const intFmt = numberFormat({ maximumFractionDigits: 0 }, 'en-US');
 
 export function fmtInt(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  return Math.round(n).toLocaleString('en-US');
+  return intFmt.format(Math.round(n));
 }
 
 export function fmtCompact(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  return new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+  return numberFormat({ notation: 'compact', maximumFractionDigits: 1 }, 'en-US').format(n);
 }
 
 export function fmtUsd(n: number | null | undefined, digits?: number): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   const d = digits ?? (n !== 0 && Math.abs(n) < 0.01 ? 6 : n !== 0 && Math.abs(n) < 1 ? 4 : 2);
-  return '$' + n.toLocaleString('en-US', { minimumFractionDigits: Math.min(d, 2), maximumFractionDigits: d });
+  return '$' + numberFormat({ minimumFractionDigits: Math.min(d, 2), maximumFractionDigits: d }, 'en-US').format(n);
 }
 
 export function fmtMs(n: number | null | undefined): string {
@@ -23,7 +28,7 @@ export function fmtMs(n: number | null | undefined): string {
   if (n > 0 && n < 0.01) return '<0.01 ms';
   if (n > 0 && n < 1) return n.toFixed(2) + ' ms';
   if (n > 0 && n < 10) return n.toFixed(1) + ' ms';
-  return Math.round(n).toLocaleString('en-US') + ' ms';
+  return intFmt.format(Math.round(n)) + ' ms';
 }
 
 export function fmtBytes(n: number | null | undefined): string {
@@ -54,14 +59,14 @@ export function fmtTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, {
+  return dateTimeFormat({
     year: 'numeric',
     month: 'short',
     day: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
-  });
+  }).format(d);
 }
 
 /** Compact local time for dense tables: "Nov 26, 08:45:19". */
@@ -69,7 +74,7 @@ export function fmtShortTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  return dateTimeFormat({ month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(d);
 }
 
 export function fmtRelative(iso: string | null | undefined, now = Date.now()): string {
@@ -78,7 +83,7 @@ export function fmtRelative(iso: string | null | undefined, now = Date.now()): s
   if (Number.isNaN(t)) return iso;
   const diff = Math.round((t - now) / 1000);
   const abs = Math.abs(diff);
-  const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  const rtf = relativeTimeFormat({ numeric: 'auto' }, 'en');
   if (abs < 60) return rtf.format(diff, 'second');
   if (abs < 3600) return rtf.format(Math.round(diff / 60), 'minute');
   if (abs < 86400) return rtf.format(Math.round(diff / 3600), 'hour');
@@ -150,6 +155,6 @@ export function fmtClock(iso: string | null | undefined, now = new Date()): stri
   if (Number.isNaN(d.getTime())) return iso;
   const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
   return today
-    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
-    : d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+    ? dateTimeFormat({ hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(d)
+    : dateTimeFormat({ month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
 }

@@ -2,6 +2,7 @@
 // provider_health events. The Dashboard, Providers and System pages all read it.
 
 import type { ProviderHealth, ProviderStatus } from './types';
+import { compareText } from './locale';
 
 /** Data of a provider_health event. */
 export interface HealthEvent {
@@ -64,7 +65,7 @@ export class HealthStore {
 
   /** Providers sorted by name. */
   get list(): ProviderHealth[] {
-    return Object.values(this.byId).sort((a, b) => a.name.localeCompare(b.name));
+    return Object.values(this.byId).sort((a, b) => compareText(a.name, b.name));
   }
 
   clear() {

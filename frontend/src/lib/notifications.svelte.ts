@@ -4,6 +4,7 @@
 
 import { ApiError, notifications as api } from './api';
 import type { Notification } from './types';
+import { compareText } from './locale';
 
 export type NotificationChange =
   | { kind: 'added'; n: Notification }
@@ -19,7 +20,7 @@ export interface NotificationApi {
 
 /** Newest first; ties broken by id so the order is stable. */
 export function byTimeDesc(a: Notification, b: Notification): number {
-  return b.time.localeCompare(a.time) || b.id.localeCompare(a.id);
+  return compareText(b.time, a.time) || compareText(b.id, a.id);
 }
 
 /** Inserts n into a newest-first list unless its id is there already; returns whether it was new. */

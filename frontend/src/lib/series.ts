@@ -2,6 +2,7 @@
 // local hour from request log rows (today).
 
 import type { RequestLog, UsageRow } from './types';
+import { compareText } from './locale';
 
 export interface Bucket {
   /** Bucket start, Unix seconds. */
@@ -103,5 +104,5 @@ export function hourBuckets(logs: RequestLog[], from: Date, to: Date): Bucket[] 
 
 /** Rows sorted by requests (then cost), the first n. */
 export function top(rows: UsageRow[], n: number): UsageRow[] {
-  return [...rows].sort((a, b) => b.requests - a.requests || b.cost - a.cost || a.key.localeCompare(b.key)).slice(0, n);
+  return [...rows].sort((a, b) => b.requests - a.requests || b.cost - a.cost || compareText(a.key, b.key)).slice(0, n);
 }
