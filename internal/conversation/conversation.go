@@ -1,0 +1,231 @@
+// Package conversation keeps Responses API responses so that a later request continues a
+// conversation by previous_response_id: writes are queued and stored in batches off the
+// request path (a response not yet written is served from memory), reads are scoped to the
+// key that created the response.
+package conversation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/store"
+)
+
+// Store is the persistence the service needs.
+type Store interface {
+	PutResponses(ctx context.Context, rs []store.StoredResponse) error
+	GetResponse(ctx context.Context, id string) (store.StoredResponse, error)
+	DeleteResponse(ctx context.Context, id string) error
+}
+
+// ErrNotFound is returned for a response that does not exist or belongs to another key.
+var ErrNotFound = errors.New("conversation: response not found")
+
+// maxHops bounds how far back a conversation is followed.
+const maxHops = 1000
+
+// Record is one response to keep.
+type Record struct {
+	ID         string
+	KeyID      string
+	PreviousID string
+	Model      string
+	CreatedAt  time.Time
+	Input      []json.RawMessage // the request's input items
+	Response   []byte            // the response object
+}
+
+// Service queues and serves records. Start Run before use; Close flushes.
+type Service struct {
+	st  Store
+	log *slog.Logger
+	ch  chan *Record
+
+	mu      sync.Mutex
+	pending map[string]*Record // queued and not yet written
+	deleted map[string]bool    // deleted while still pending
+
+	done chan struct{}
+}
+
+// New returns a service writing to st.
+func New(st Store, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{st: st, log: log, ch: make(chan *Record, 4096), pending: map[string]*Record{},
+		deleted: map[string]bool{}, done: make(chan struct{})}
+}
+
+// Save queues r for storage without waiting. When the queue is full the record is dropped and
+// logged: a request never waits on the database.
+func (s *Service) Save(r Record) {
+	rec := &r
+	s.mu.Lock()
+	s.pending[r.ID] = rec
+	delete(s.deleted, r.ID)
+	s.mu.Unlock()
+	select {
+	case s.ch <- rec:
+	default:
+		s.mu.Lock()
+		delete(s.pending, r.ID)
+		s.mu.Unlock()
+		s.log.Warn("conversation: queue full; response not stored", "id", r.ID)
+	}
+}
+
+// Run writes queued records in batches until ctx ends or Close is called, then writes what
+// is left.
+func (s *Service) Run(ctx context.Context) {
+	defer close(s.done)
+	for {
+		select {
+		case r, ok := <-s.ch:
+			if !ok {
+				return
+			}
+			s.write(batch(r, s.ch))
+		case <-ctx.Done():
+			for {
+				select {
+				case r, ok := <-s.ch:
+					if !ok {
+						return
+					}
+					s.write(batch(r, s.ch))
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// Close stops accepting and waits until every queued record is written. Save must not be
+// called after Close.
+func (s *Service) Close() {
+	close(s.ch)
+	<-s.done
+}
+
+func batch(first *Record, ch chan *Record) []*Record {
+	out := []*Record{first}
+	for len(out) < 64 {
+		select {
+		case r, ok := <-ch:
+			if !ok {
+				return out
+			}
+			out = append(out, r)
+		default:
+			return out
+		}
+	}
+	return out
+}
+
+func (s *Service) write(rs []*Record) {
+	rows := make([]store.StoredResponse, 0, len(rs))
+	s.mu.Lock()
+	for _, r := range rs {
+		if s.deleted[r.ID] {
+			delete(s.deleted, r.ID)
+			continue
+		}
+		in, err := json.Marshal(r.Input)
+		if err != nil {
+			in = []byte("[]")
+		}
+		rows = append(rows, store.StoredResponse{ID: r.ID, KeyID: r.KeyID, PreviousID: r.PreviousID, Model: r.Model,
+			CreatedAt: r.CreatedAt, Input: string(in), Response: string(r.Response)})
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.st.PutResponses(ctx, rows); err != nil {
+		s.log.Error("conversation: store responses", "err", err, "count", len(rows))
+	}
+	s.mu.Lock()
+	for _, r := range rs {
+		if s.pending[r.ID] == r {
+			delete(s.pending, r.ID)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// Get returns the record of id if keyID created it.
+func (s *Service) Get(ctx context.Context, keyID, id string) (*Record, error) {
+	s.mu.Lock()
+	r, ok := s.pending[id]
+	s.mu.Unlock()
+	if !ok {
+		row, err := s.st.GetResponse(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, ErrNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("conversation: get %s: %w", id, err)
+		}
+		r = &Record{ID: row.ID, KeyID: row.KeyID, PreviousID: row.PreviousID, Model: row.Model,
+			CreatedAt: row.CreatedAt, Response: []byte(row.Response)}
+		if err := json.Unmarshal([]byte(row.Input), &r.Input); err != nil {
+			return nil, fmt.Errorf("conversation: stored input of %s: %w", id, err)
+		}
+	}
+	if r.KeyID != keyID {
+		return nil, ErrNotFound
+	}
+	return r, nil
+}
+
+// Delete removes the record of id if keyID created it.
+func (s *Service) Delete(ctx context.Context, keyID, id string) error {
+	if _, err := s.Get(ctx, keyID, id); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if _, ok := s.pending[id]; ok {
+		delete(s.pending, id)
+		s.deleted[id] = true
+	}
+	s.mu.Unlock()
+	if err := s.st.DeleteResponse(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("conversation: delete %s: %w", id, err)
+	}
+	return nil
+}
+
+// History returns the items of the conversation up to and including response id, oldest
+// first: for each response, its input items then its output items. output reads a stored
+// response object's output items.
+func (s *Service) History(ctx context.Context, keyID, id string, output func([]byte) ([]json.RawMessage, error)) ([]json.RawMessage, error) {
+	var chain []*Record
+	for next := id; next != "" && len(chain) < maxHops; {
+		r, err := s.Get(ctx, keyID, next)
+		if err != nil {
+			if len(chain) > 0 && errors.Is(err, ErrNotFound) {
+				break // an earlier turn was pruned or deleted: continue from what is left
+			}
+			return nil, err
+		}
+		chain = append(chain, r)
+		next = r.PreviousID
+	}
+	var items []json.RawMessage
+	for i := len(chain) - 1; i >= 0; i-- {
+		items = append(items, chain[i].Input...)
+		out, err := output(chain[i].Response)
+		if err != nil {
+			return nil, fmt.Errorf("conversation: stored response %s: %w", chain[i].ID, err)
+		}
+		items = append(items, out...)
+	}
+	return items, nil
+}
