@@ -1,4 +1,4 @@
-//go:build !headless
+//go:build !headless && !bindings
 
 // Package app is the desktop shell around the in-process gateway: the Wails window with the
 // admin UI, the application menu, single-instance handling, desktop notifications (beeep),

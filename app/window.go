@@ -1,4 +1,4 @@
-//go:build desktop && !headless
+//go:build (desktop || dev) && !headless && !bindings
 
 package app
 

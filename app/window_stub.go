@@ -1,4 +1,4 @@
-//go:build !headless && !desktop
+//go:build !headless && !desktop && !dev && !bindings
 
 package app
 
