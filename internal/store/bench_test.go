@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/conduit-gw/conduit/internal/testsvc"
+
 	"context"
 	"fmt"
 	"os"
@@ -104,7 +106,7 @@ func closeBenchDB() {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testsvc.Main(m)
 	closeBenchDB()
 	os.Exit(code)
 }

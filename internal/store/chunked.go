@@ -18,7 +18,7 @@ var chunkSizes = [...]int{64, 16, 4, 1}
 type chunked [len(chunkSizes)]*sql.Stmt
 
 // prepare builds each size's statement with sqlFor(rows).
-func (c *chunked) prepare(ctx context.Context, w *sql.DB, what string, sqlFor func(rows int) string) error {
+func (c *chunked) prepare(ctx context.Context, w *conn, what string, sqlFor func(rows int) string) error {
 	for i, n := range chunkSizes {
 		var err error
 		if c[i], err = w.PrepareContext(ctx, sqlFor(n)); err != nil {
@@ -42,12 +42,12 @@ func (c *chunked) close() error {
 // reuses them on its connection; they close with the transaction).
 type chunkedTx struct {
 	ctx   context.Context
-	tx    *sql.Tx
+	tx    *txn
 	base  *chunked
 	stmts chunked
 }
 
-func (c *chunked) in(ctx context.Context, tx *sql.Tx) *chunkedTx {
+func (c *chunked) in(ctx context.Context, tx *txn) *chunkedTx {
 	return &chunkedTx{ctx: ctx, tx: tx, base: c}
 }
 

@@ -25,7 +25,9 @@ func checkTimes(t *testing.T, what string, created, updated time.Time) {
 	}
 }
 
-func TestProvidersCRUD(t *testing.T) {
+func TestProvidersCRUD(t *testing.T) { eachEngine(t, testProvidersCRUD) }
+
+func testProvidersCRUD(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	p := config.Provider{Name: "openai", Type: config.TypeOpenAI, BaseURL: "https://api.openai.com/v1",
 		Enabled: true, TimeoutMS: 60000, APIKeySet: true}
@@ -86,7 +88,9 @@ func TestProvidersCRUD(t *testing.T) {
 	}
 }
 
-func TestDeploymentsCRUDAndCascade(t *testing.T) {
+func TestDeploymentsCRUDAndCascade(t *testing.T) { eachEngine(t, testDeploymentsCRUDAndCascade) }
+
+func testDeploymentsCRUDAndCascade(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	p := config.Provider{Name: "p", Type: config.TypeOpenAI}
 	if err := db.CreateProvider(ctx, &p); err != nil {
@@ -127,7 +131,9 @@ func TestDeploymentsCRUDAndCascade(t *testing.T) {
 	}
 }
 
-func TestKeysCRUD(t *testing.T) {
+func TestKeysCRUD(t *testing.T) { eachEngine(t, testKeysCRUD) }
+
+func testKeysCRUD(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	exp := time.Date(2030, 1, 2, 3, 4, 5, 123456789, time.FixedZone("X", 3600))
 	tests := []struct {
@@ -208,7 +214,9 @@ func TestKeysCRUD(t *testing.T) {
 	}
 }
 
-func TestCostsCRUD(t *testing.T) {
+func TestCostsCRUD(t *testing.T) { eachEngine(t, testCostsCRUD) }
+
+func testCostsCRUD(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	c := config.Cost{ModelPattern: "gpt-4o*", InputPerMTok: 2.5, OutputPerMTok: 10, CachedInputPerMTok: ptr(1.25)}
 	if err := db.CreateCost(ctx, &c); err != nil {
@@ -236,7 +244,9 @@ func TestCostsCRUD(t *testing.T) {
 	}
 }
 
-func TestUnknownIDs(t *testing.T) {
+func TestUnknownIDs(t *testing.T) { eachEngine(t, testUnknownIDs) }
+
+func testUnknownIDs(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	const id = "nope"
 	tests := []struct {
@@ -268,7 +278,9 @@ func TestUnknownIDs(t *testing.T) {
 	}
 }
 
-func TestEmptyListsAreNonNil(t *testing.T) {
+func TestEmptyListsAreNonNil(t *testing.T) { eachEngine(t, testEmptyListsAreNonNil) }
+
+func testEmptyListsAreNonNil(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	ps, err1 := db.ListProviders(ctx)
 	ds, err2 := db.ListDeployments(ctx)
@@ -282,7 +294,9 @@ func TestEmptyListsAreNonNil(t *testing.T) {
 	}
 }
 
-func TestRouterAndSettings(t *testing.T) {
+func TestRouterAndSettings(t *testing.T) { eachEngine(t, testRouterAndSettings) }
+
+func testRouterAndSettings(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	r, err := db.GetRouter(ctx)
 	if err != nil || !reflect.DeepEqual(r, config.DefaultRouter()) {

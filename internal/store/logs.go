@@ -55,6 +55,17 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 	if len(recs) == 0 {
 		return nil
 	}
+	pend := make([]usagePending, len(recs))
+	for i := range recs {
+		p := usagePending{id: recs[i].ID, ms: toMS(recs[i].Time), r: &recs[i]}
+		if p.id == "" {
+			p.id = ids.NewTimed("req", now())
+		}
+		if recs[i].Time.IsZero() {
+			p.ms = toMS(now())
+		}
+		pend[i] = p
+	}
 	tx, err := d.w.BeginTx(ctx, nil)
 	if err != nil {
 		return wrapErr("insert logs", err)
@@ -64,66 +75,18 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	var (
-		stmts    = d.inserts.in(ctx, tx)
-		bodyStmt *sql.Stmt
-		rowStmt  *sql.Stmt
-		rollup   = rollupBatch{}
-		idOf     = make([]string, len(recs))
-		times    = make([]int64, len(recs))
-		args     = make([]any, 0, 21*min(len(recs), chunkSizes[0]))
-	)
-	for i := range recs {
-		if idOf[i] = recs[i].ID; idOf[i] == "" {
-			idOf[i] = ids.NewTimed("req", now())
-		}
-		if recs[i].Time.IsZero() {
-			times[i] = toMS(now())
-		} else {
-			times[i] = toMS(recs[i].Time)
-		}
+	rollup := rollupBatch{}
+	if d.dia.postgres {
+		err = d.pgInsertLogRows(ctx, tx, pend, rollup)
+	} else {
+		err = d.sqliteInsertLogRows(ctx, tx, pend, rollup)
 	}
-	for off := 0; off < len(recs); {
-		stmt, n := stmts.next(len(recs) - off)
-		args = args[:0]
-		for i := off; i < off+n; i++ {
-			args = appendLogArgs(args, idOf[i], times[i], &recs[i])
-		}
-		if _, err = stmt.ExecContext(ctx, args...); err == nil {
-			for i := off; i < off+n; i++ {
-				rollup.addRecord(times[i], &recs[i])
-			}
-		} else {
-			if !errors.Is(wrapErr("", err), ErrConflict) {
-				// Anything but a duplicate id (a full disk, an I/O error) may have rolled
-				// the transaction back: no row-by-row retry outside it.
-				return wrapErr("insert logs", err)
-			}
-			// Some id exists already (a retried batch): row by row, skipping those rows,
-			// which were counted when they were first stored.
-			if rowStmt == nil {
-				if rowStmt, err = tx.PrepareContext(ctx, insertLogSQL); err != nil {
-					return wrapErr("insert logs", err)
-				}
-				defer rowStmt.Close()
-			}
-			for i := off; i < off+n; i++ {
-				res, err := rowStmt.ExecContext(ctx, appendLogArgs(args[:0], idOf[i], times[i], &recs[i])...)
-				if err != nil {
-					return wrapErr("insert logs", err)
-				}
-				if k, err := res.RowsAffected(); err != nil {
-					return wrapErr("insert logs", err)
-				} else if k == 1 {
-					rollup.addRecord(times[i], &recs[i])
-				}
-			}
-		}
-		off += n
+	if err != nil {
+		return wrapErr("insert logs", err)
 	}
-	for i := range recs {
-		r := &recs[i]
-		if len(r.RequestBody) == 0 && len(r.ResponseBody) == 0 {
+	var bodyStmt *sql.Stmt
+	for _, p := range pend {
+		if len(p.r.RequestBody) == 0 && len(p.r.ResponseBody) == 0 {
 			continue
 		}
 		if bodyStmt == nil {
@@ -132,15 +95,76 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 			}
 			defer bodyStmt.Close()
 		}
-		if _, err = bodyStmt.ExecContext(ctx, idOf[i], string(r.RequestBody), string(r.ResponseBody)); err != nil {
+		if _, err = bodyStmt.ExecContext(ctx, p.id, string(p.r.RequestBody), string(p.r.ResponseBody)); err != nil {
 			return wrapErr("insert logs", err)
 		}
 	}
-	if err = rollup.flush(ctx, tx, &d.upserts); err != nil {
+	if d.dia.postgres {
+		err = d.pgFlushRollup(ctx, tx, rollup)
+	} else {
+		err = rollup.flush(ctx, tx, &d.upserts)
+	}
+	if err != nil {
 		return wrapErr("insert logs: usage rollup", err)
 	}
 	if err = tx.Commit(); err != nil {
 		return wrapErr("insert logs", err)
+	}
+	return nil
+}
+
+// usagePending is a row of an InsertLogs batch with its id and time decided.
+type usagePending struct {
+	id string
+	ms int64
+	r  *usage.Record
+}
+
+// sqliteInsertLogRows inserts the log rows of a batch and adds those actually inserted to
+// rollup. A chunk whose statement fails on an existing id (a retried batch) is redone row by
+// row, skipping those rows, which were counted when they were first stored.
+func (d *DB) sqliteInsertLogRows(ctx context.Context, tx *txn, pend []usagePending, rollup rollupBatch) error {
+	var (
+		stmts   = d.inserts.in(ctx, tx)
+		rowStmt *sql.Stmt
+		args    = make([]any, 0, 21*min(len(pend), chunkSizes[0]))
+	)
+	for off := 0; off < len(pend); {
+		stmt, n := stmts.next(len(pend) - off)
+		args = args[:0]
+		for _, p := range pend[off : off+n] {
+			args = appendLogArgs(args, p.id, p.ms, p.r)
+		}
+		_, err := stmt.ExecContext(ctx, args...)
+		switch {
+		case err == nil:
+			for _, p := range pend[off : off+n] {
+				rollup.addRecord(p.ms, p.r)
+			}
+		case !errors.Is(wrapErr("", err), ErrConflict):
+			// Anything but a duplicate id (a full disk, an I/O error) may have rolled the
+			// transaction back: no row-by-row retry outside it.
+			return err
+		default:
+			if rowStmt == nil {
+				if rowStmt, err = tx.PrepareContext(ctx, insertLogSQL); err != nil {
+					return err
+				}
+				defer rowStmt.Close()
+			}
+			for _, p := range pend[off : off+n] {
+				res, err := rowStmt.ExecContext(ctx, appendLogArgs(args[:0], p.id, p.ms, p.r)...)
+				if err != nil {
+					return err
+				}
+				if k, err := res.RowsAffected(); err != nil {
+					return err
+				} else if k == 1 {
+					rollup.addRecord(p.ms, p.r)
+				}
+			}
+		}
+		off += n
 	}
 	return nil
 }
@@ -282,8 +306,9 @@ func (d *DB) pruneChunk(ctx context.Context, cut int64) (n int64, err error) {
 		`DELETE FROM request_bodies WHERE id IN (`+oldest+`)`, cut, pruneChunk); err != nil {
 		return 0, wrapErr("prune bodies", err)
 	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM request_logs WHERE rowid IN (
-		SELECT rowid FROM request_logs WHERE time < ? ORDER BY time, id LIMIT ?)`, cut, pruneChunk)
+	row := d.dia.rowKey()
+	res, err := tx.ExecContext(ctx, `DELETE FROM request_logs WHERE `+row+` IN (
+		SELECT `+row+` FROM request_logs WHERE time < ? ORDER BY time, id LIMIT ?)`, cut, pruneChunk)
 	if err != nil {
 		return 0, wrapErr("prune logs", err)
 	}

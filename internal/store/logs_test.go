@@ -58,7 +58,9 @@ func newestFirst(recs []usage.Record) []usage.Record {
 	return out
 }
 
-func TestInsertLogsLargeBatch(t *testing.T) {
+func TestInsertLogsLargeBatch(t *testing.T) { eachEngine(t, testInsertLogsLargeBatch) }
+
+func testInsertLogsLargeBatch(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	recs := genLogs(5000)
 	start := time.Now()
@@ -93,7 +95,9 @@ func TestInsertLogsLargeBatch(t *testing.T) {
 	}
 }
 
-func TestListLogsPaginationAndFilters(t *testing.T) {
+func TestListLogsPaginationAndFilters(t *testing.T) { eachEngine(t, testListLogsPaginationAndFilters) }
+
+func testListLogsPaginationAndFilters(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	recs := genLogs(300)
 	if err := db.InsertLogs(ctx, recs); err != nil {
@@ -202,7 +206,9 @@ func TestListLogsQueryPlans(t *testing.T) {
 	}
 }
 
-func TestBodies(t *testing.T) {
+func TestBodies(t *testing.T) { eachEngine(t, testBodies) }
+
+func testBodies(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	in := []Body{{ID: "req_1", Request: `{"a":1}`, Response: `{"b":2}`}, {ID: "req_2", Request: "x"}}
 	if err := db.InsertBodies(ctx, in); err != nil {
@@ -221,7 +227,9 @@ func TestBodies(t *testing.T) {
 	}
 }
 
-func TestPruneLogs(t *testing.T) {
+func TestPruneLogs(t *testing.T) { eachEngine(t, testPruneLogs) }
+
+func testPruneLogs(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	recs := genLogs(12010)  // more than two prune chunks
 	cut := recs[12000].Time // rows 0..11999 are older (i/3 seconds), 12000.. are not

@@ -69,7 +69,7 @@ func (d *DB) ListNotifications(ctx context.Context, limit int, unreadOnly bool) 
 	[]notify.Notification, error) {
 	q := `SELECT ` + notificationCols + ` FROM notifications`
 	if unreadOnly {
-		q += ` WHERE read = 0`
+		q += ` WHERE read = ` + d.dia.boolean(false)
 	}
 	q += ` ORDER BY time DESC, id DESC LIMIT ?`
 	rows, err := d.r.QueryContext(ctx, q, clampLimit(limit))
@@ -82,7 +82,7 @@ func (d *DB) ListNotifications(ctx context.Context, limit int, unreadOnly bool) 
 
 // MarkNotificationRead marks one notification read; unknown id gives ErrNotFound.
 func (d *DB) MarkNotificationRead(ctx context.Context, id string) error {
-	res, err := d.w.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE id = ?`, id)
+	res, err := d.w.ExecContext(ctx, `UPDATE notifications SET read = `+d.dia.boolean(true)+` WHERE id = ?`, id)
 	if err != nil {
 		return wrapErr("mark notification read", err)
 	}
@@ -91,7 +91,8 @@ func (d *DB) MarkNotificationRead(ctx context.Context, id string) error {
 
 // MarkAllNotificationsRead marks every unread notification read and returns how many were.
 func (d *DB) MarkAllNotificationsRead(ctx context.Context) (int64, error) {
-	res, err := d.w.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE read = 0`)
+	res, err := d.w.ExecContext(ctx, `UPDATE notifications SET read = `+
+		d.dia.boolean(true)+` WHERE read = `+d.dia.boolean(false))
 	if err != nil {
 		return 0, wrapErr("mark all notifications read", err)
 	}
@@ -105,7 +106,8 @@ func (d *DB) MarkAllNotificationsRead(ctx context.Context) (int64, error) {
 // UnreadNotifications returns the number of unread notifications.
 func (d *DB) UnreadNotifications(ctx context.Context) (int64, error) {
 	var n int64
-	err := d.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE read = 0`).Scan(&n)
+	err := d.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE read = `+
+		d.dia.boolean(false)).Scan(&n)
 	if err != nil {
 		return 0, wrapErr("unread notifications", err)
 	}

@@ -12,7 +12,9 @@ import (
 	"github.com/conduit-gw/conduit/internal/notify"
 )
 
-func TestNotifications(t *testing.T) {
+func TestNotifications(t *testing.T) { eachEngine(t, testNotifications) }
+
+func testNotifications(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	ns := []notify.Notification{
 		{Time: base, Type: "budget", Severity: "warning", Title: "80%", Body: "key a", KeyID: "key_a"},
@@ -55,7 +57,9 @@ func TestNotifications(t *testing.T) {
 	}
 }
 
-func TestAudit(t *testing.T) {
+func TestAudit(t *testing.T) { eachEngine(t, testAudit) }
+
+func testAudit(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	var es []audit.Entry
 	for i := range 30 {

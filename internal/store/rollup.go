@@ -1,10 +1,7 @@
 package store
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
-	"slices"
 	"strings"
 
 	"github.com/conduit-gw/conduit/internal/usage"
@@ -103,18 +100,11 @@ func rollupUpsertSQL(n int) string {
 
 // flush adds the batch to usage_hourly inside tx, in primary-key order, with as few of the
 // prepared upserts as the chunk sizes allow.
-func (b rollupBatch) flush(ctx context.Context, tx *sql.Tx, upserts *chunked) error {
+func (b rollupBatch) flush(ctx context.Context, tx *txn, upserts *chunked) error {
 	if len(b) == 0 {
 		return nil
 	}
-	keys := make([]rollupKey, 0, len(b))
-	for k := range b {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(x, y rollupKey) int {
-		return cmp.Or(cmp.Compare(x.hour, y.hour), cmp.Compare(x.keyID, y.keyID),
-			cmp.Compare(x.alias, y.alias), cmp.Compare(x.provider, y.provider))
-	})
+	keys := sortedRollupKeys(b)
 	var (
 		stmts = upserts.in(ctx, tx)
 		args  = make([]any, 0, 11*min(len(keys), chunkSizes[0]))
@@ -137,8 +127,8 @@ func (b rollupBatch) flush(ctx context.Context, tx *sql.Tx, upserts *chunked) er
 	return nil
 }
 
-// rollupHourSQL rolls up the log rows of [?, ?) (whole hours). It is the backfill of migration
-// 00003 restricted to a time range; keep the two in step.
+// rollupHourSQL rolls up the log rows of [?, ?) (whole hours) on SQLite. It is the backfill of
+// migration 00003 restricted to a time range; keep the two in step.
 const rollupHourSQL = `INSERT INTO usage_hourly (hour, key_id, alias, provider_id, requests,
 		prompt_tokens, completion_tokens, cost, spend, errors, stats)
 	SELECT time - (time % 3600000 + 3600000) % 3600000, key_id, alias, provider_id, COUNT(*),
@@ -147,6 +137,16 @@ const rollupHourSQL = `INSERT INTO usage_hourly (hour, key_id, alias, provider_i
 		conduit_stats(prompt_tokens, completion_tokens, status, cost, latency_ms)
 	FROM request_logs WHERE time >= ? AND time < ?
 	GROUP BY 1, 2, 3, 4`
+
+// rebuildRollup rolls up the log rows of [lo, hi) (whole hours, whose usage_hourly rows are
+// gone) into usage_hourly.
+func (d *DB) rebuildRollup(ctx context.Context, tx *txn, lo, hi int64) error {
+	if d.dia.postgres {
+		return d.pgRebuildRollup(ctx, tx, lo, hi)
+	}
+	_, err := tx.ExecContext(ctx, rollupHourSQL, lo, hi)
+	return err
+}
 
 // pruneRollup deletes the usage_hourly hours that end at or before cut and, when cut falls
 // inside an hour whose rollup no longer matches its log rows, rebuilds that hour from them.
@@ -167,7 +167,7 @@ func (d *DB) pruneRollup(ctx context.Context, cut int64) (err error) {
 	if h < cut {
 		var rolled, logged int64
 		if err = tx.QueryRowContext(ctx, `SELECT
-			(SELECT IFNULL(SUM(requests), 0) FROM usage_hourly WHERE hour = ?),
+			(SELECT COALESCE(SUM(requests), 0) FROM usage_hourly WHERE hour = ?),
 			(SELECT COUNT(*) FROM request_logs WHERE time >= ? AND time < ?)`,
 			h, h, h+hourMS).Scan(&rolled, &logged); err != nil {
 			return wrapErr("prune usage rollup", err)
@@ -176,7 +176,7 @@ func (d *DB) pruneRollup(ctx context.Context, cut int64) (err error) {
 			if _, err = tx.ExecContext(ctx, `DELETE FROM usage_hourly WHERE hour = ?`, h); err != nil {
 				return wrapErr("prune usage rollup", err)
 			}
-			if _, err = tx.ExecContext(ctx, rollupHourSQL, h, h+hourMS); err != nil {
+			if err = d.rebuildRollup(ctx, tx, h, h+hourMS); err != nil {
 				return wrapErr("prune usage rollup", err)
 			}
 		}

@@ -208,7 +208,7 @@ func readRollup(t *testing.T, db *DB) []rollupRow {
 	return out
 }
 
-// checkRollupExact checks usage_hourly against a rebuild from request_logs (rollupHourSQL over
+// checkRollupExact checks usage_hourly against a rebuild from request_logs (rebuildRollup over
 // all time) and that the packed stats agree with the plain columns.
 func checkRollupExact(t *testing.T, db *DB) {
 	t.Helper()
@@ -230,15 +230,12 @@ func checkRollupExact(t *testing.T, db *DB) {
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(t.Context(), `CREATE TEMP TABLE rebuilt AS SELECT * FROM usage_hourly WHERE 0`); err != nil {
-		t.Fatal(err)
-	}
 	q := `SELECT hour, key_id, alias, provider_id, requests, prompt_tokens, completion_tokens,
 		errors, cost, spend, stats FROM usage_hourly ORDER BY hour, key_id, alias, provider_id`
 	if _, err := tx.ExecContext(t.Context(), `DELETE FROM usage_hourly`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.ExecContext(t.Context(), rollupHourSQL, int64(math.MinInt64), int64(math.MaxInt64)); err != nil {
+	if err := db.rebuildRollup(t.Context(), tx, math.MinInt64, math.MaxInt64); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := tx.QueryContext(t.Context(), q)
@@ -276,7 +273,9 @@ func checkRollupExact(t *testing.T, db *DB) {
 // TestRollupMatchesRaw: summaries read from the rollup (plus raw edges) equal summaries
 // computed from the raw rows, for every group_by, over aligned and unaligned ranges, with
 // retried and overlapping batches.
-func TestRollupMatchesRaw(t *testing.T) {
+func TestRollupMatchesRaw(t *testing.T) { eachEngine(t, testRollupMatchesRaw) }
+
+func testRollupMatchesRaw(t *testing.T, openTest opener) {
 	db := openTest(t)
 	start := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	recs := rollupLogs("req", 4000, start.Add(-90*time.Minute), 3*24*time.Hour, 1)
@@ -330,7 +329,9 @@ func TestRollupMatchesRaw(t *testing.T) {
 }
 
 // TestRollupRetriedBatch: a batch stored twice, or partly again, is counted once.
-func TestRollupRetriedBatch(t *testing.T) {
+func TestRollupRetriedBatch(t *testing.T) { eachEngine(t, testRollupRetriedBatch) }
+
+func testRollupRetriedBatch(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	start := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
 	recs := rollupLogs("r", 1000, start, 2*time.Hour, 3)
@@ -357,8 +358,8 @@ func TestRollupRetriedBatch(t *testing.T) {
 	}
 	// A batch whose rollup cannot be written stores nothing at all.
 	bad := rollupLogs("bad", 10, start, time.Hour, 5)
-	if _, err := db.w.ExecContext(ctx, `UPDATE usage_hourly SET stats = x'ff' WHERE hour = ?`,
-		floorHour(toMS(bad[0].Time))); err != nil {
+	if _, err := db.w.ExecContext(ctx, `UPDATE usage_hourly SET stats = ? WHERE hour = ?`,
+		[]byte{0xff}, floorHour(toMS(bad[0].Time))); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.InsertLogs(ctx, bad); err == nil {
@@ -371,7 +372,9 @@ func TestRollupRetriedBatch(t *testing.T) {
 
 // TestPruneLogsPrunesRollup: hours before the cutoff leave the rollup, the hour the cutoff
 // falls in is rebuilt from the rows left, and summaries still match the raw rows.
-func TestPruneLogsPrunesRollup(t *testing.T) {
+func TestPruneLogsPrunesRollup(t *testing.T) { eachEngine(t, testPruneLogsPrunesRollup) }
+
+func testPruneLogsPrunesRollup(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
 	start := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	recs := rollupLogs("p", 2500, start, 10*time.Hour, 6)
@@ -392,7 +395,7 @@ func TestPruneLogsPrunesRollup(t *testing.T) {
 	var oldHours, boundary int64
 	if err := db.r.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM usage_hourly WHERE hour < ?),
-		(SELECT IFNULL(SUM(requests), 0) FROM usage_hourly WHERE hour = ?)`,
+		(SELECT COALESCE(SUM(requests), 0) FROM usage_hourly WHERE hour = ?)`,
 		toMS(start.Add(4*time.Hour)), toMS(start.Add(4*time.Hour))).Scan(&oldHours, &boundary); err != nil {
 		t.Fatal(err)
 	}

@@ -91,6 +91,9 @@ func wrapErr(op string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("store: %s: %w", op, ErrNotFound)
 	}
+	if sentinel := pgError(err); sentinel != nil {
+		return fmt.Errorf("store: %s: %w: %w", op, sentinel, err)
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/testsvc"
 )
 
 // openTest opens a fresh database in a temporary directory, closed when the test ends.
@@ -18,6 +19,32 @@ func openTest(tb testing.TB) *DB {
 	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "conduit.db"))
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+// opener opens a fresh, empty store of one engine, closed when the test ends.
+type opener func(testing.TB) *DB
+
+// eachEngine runs test once per engine: SQLite in a temporary directory, PostgreSQL on the
+// test binary's server (testsvc: skipped where PostgreSQL is not installed). The suite is the
+// same for both; tests of one engine's internals (pragmas, query plans) are not run this way.
+func eachEngine(t *testing.T, test func(t *testing.T, openTest opener)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, openTest) })
+	t.Run("postgres", func(t *testing.T) { test(t, openPostgresTest) })
+}
+
+// openPostgresTest opens a store on a new database of the test PostgreSQL server.
+func openPostgresTest(tb testing.TB) *DB {
+	tb.Helper()
+	db, err := OpenPostgres(context.Background(), testsvc.Postgres(tb))
+	if err != nil {
+		tb.Fatalf("OpenPostgres: %v", err)
 	}
 	tb.Cleanup(func() {
 		if err := db.Close(); err != nil {

@@ -230,15 +230,21 @@ func (d *DB) rollupSpans(ctx context.Context, lo, hi int64, n int) ([][2]int64, 
 }
 
 // summarizeRollup adds the usage_hourly rows with lo <= hour < hi to acc, aggregated in SQLite
-// by conduit_usage.
+// by conduit_usage (PostgreSQL: in Go).
 func (d *DB) summarizeRollup(ctx context.Context, expr string, lo, hi int64, acc summaryAcc) error {
+	if d.dia.postgres {
+		return d.pgSummarizeRollup(ctx, expr, lo, hi, acc)
+	}
 	return d.summarizeQuery(ctx, `SELECT conduit_usage(`+expr+`, stats) FROM usage_hourly
 		WHERE hour >= ? AND hour < ?`, lo, hi, acc)
 }
 
 // summarizeLogs adds the request_logs rows with lo <= time < hi to acc, aggregated in SQLite
-// by conduit_usage_logs.
+// by conduit_usage_logs (PostgreSQL: in Go).
 func (d *DB) summarizeLogs(ctx context.Context, expr string, lo, hi int64, acc summaryAcc) error {
+	if d.dia.postgres {
+		return d.pgSummarizeLogs(ctx, expr, lo, hi, acc)
+	}
 	return d.summarizeQuery(ctx, `SELECT conduit_usage_logs(`+expr+`, prompt_tokens,
 		completion_tokens, status, cost, latency_ms) FROM request_logs
 		WHERE time >= ? AND time < ?`, lo, hi, acc)
@@ -256,8 +262,8 @@ func (d *DB) summarizeQuery(ctx context.Context, q string, lo, hi int64, acc sum
 // < 400) at or after since[id]. Every key of since is in the result (0 when none). It is used
 // at start to rebuild the in-memory spend counters.
 //
-// The whole hours come from the usage_hourly rollup (its spend column) in one scan from the
-// earliest since, summed per key by conduit_spend; the partial hour after a since that is not on an
+// The whole hours come from the usage_hourly rollup (its spend column): on SQLite in one scan
+// from the earliest since, summed per key by conduit_spend; the partial hour after a since that is not on an
 // hour (budget periods start at midnight, so normally none) from request_logs. All in one read
 // transaction.
 func (d *DB) KeySpend(ctx context.Context, since map[string]time.Time) (map[string]float64, error) {
@@ -283,22 +289,18 @@ func (d *DB) KeySpend(ctx context.Context, since map[string]time.Time) (map[stri
 		hours[id] = k.hr
 		minHour = min(minHour, k.hr)
 	}
-	list, err := json.Marshal(hours)
-	if err != nil {
-		return nil, fmt.Errorf("store: key spend: %w", err)
-	}
-	tx, err := d.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := d.r.BeginTx(ctx, d.dia.snapshot())
 	if err != nil {
 		return nil, wrapErr("key spend", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	var sums []byte
-	if err := tx.QueryRowContext(ctx, `SELECT conduit_spend(?, key_id, hour, spend)
-		FROM usage_hourly WHERE hour >= ?`, string(list), minHour).Scan(&sums); err != nil {
-		return nil, wrapErr("key spend", err)
+	if d.dia.postgres {
+		err = pgSpendSince(ctx, tx, hours, out)
+	} else {
+		err = sqliteSpendSince(ctx, tx, hours, minHour, out)
 	}
-	if err := addSums(out, sums); err != nil {
-		return nil, fmt.Errorf("store: key spend: %w", err)
+	if err != nil {
+		return nil, wrapErr("key spend", err)
 	}
 	var edge *sql.Stmt
 	for _, k := range keys {
@@ -306,7 +308,7 @@ func (d *DB) KeySpend(ctx context.Context, since map[string]time.Time) (map[stri
 			continue
 		}
 		if edge == nil {
-			if edge, err = tx.PrepareContext(ctx, `SELECT TOTAL(cost) FROM request_logs
+			if edge, err = tx.PrepareContext(ctx, `SELECT COALESCE(SUM(cost), 0) FROM request_logs
 				WHERE key_id = ? AND time >= ? AND time < ? AND status < 400`); err != nil {
 				return nil, wrapErr("key spend", err)
 			}
@@ -335,4 +337,20 @@ func (d *DB) Counts(ctx context.Context) (map[string]int64, error) {
 		return nil, wrapErr("counts", err)
 	}
 	return map[string]int64{"providers": p, "models": m, "keys": k, "costs": c, "request_logs": l}, nil
+}
+
+// sqliteSpendSince adds to out, per key of hours, the spend of its usage_hourly rows at or
+// after hours[key], in one scan from minHour summed by conduit_spend.
+func sqliteSpendSince(ctx context.Context, tx *txn, hours map[string]int64, minHour int64,
+	out map[string]float64) error {
+	list, err := json.Marshal(hours)
+	if err != nil {
+		return err
+	}
+	var sums []byte
+	if err := tx.QueryRowContext(ctx, `SELECT conduit_spend(?, key_id, hour, spend)
+		FROM usage_hourly WHERE hour >= ?`, string(list), minHour).Scan(&sums); err != nil {
+		return err
+	}
+	return addSums(out, sums)
 }

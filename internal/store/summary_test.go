@@ -39,7 +39,7 @@ func TestNearestRank(t *testing.T) {
 
 // summaryFixture: key_a has 100 requests on day 1 with latencies 100..1 ms (two errors);
 // key_b has 4 requests on day 2 with latencies 40,10,30,20 ms. An old row is outside the range.
-func summaryFixture(t *testing.T) (*DB, time.Time, time.Time) {
+func summaryFixture(t *testing.T, openTest opener) (*DB, time.Time, time.Time) {
 	t.Helper()
 	db := openTest(t)
 	day1 := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -67,8 +67,10 @@ func summaryFixture(t *testing.T) (*DB, time.Time, time.Time) {
 	return db, day1, day2.AddDate(0, 0, 1)
 }
 
-func TestSummarize(t *testing.T) {
-	db, from, to := summaryFixture(t)
+func TestSummarize(t *testing.T) { eachEngine(t, testSummarize) }
+
+func testSummarize(t *testing.T, openTest opener) {
+	db, from, to := summaryFixture(t, openTest)
 	a := usage.Group{Requests: 100, PromptTokens: 1000, CompletionTokens: 500, Cost: 0.98, Errors: 2, P50MS: 50, P95MS: 95}
 	b := usage.Group{Requests: 4, PromptTokens: 400, CompletionTokens: 200, Cost: 4, P50MS: 20, P95MS: 40}
 	named := func(g usage.Group, k string) usage.Group { g.Key = k; return g }
@@ -119,8 +121,10 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-func TestKeySpend(t *testing.T) {
-	db, from, _ := summaryFixture(t)
+func TestKeySpend(t *testing.T) { eachEngine(t, testKeySpend) }
+
+func testKeySpend(t *testing.T, openTest opener) {
+	db, from, _ := summaryFixture(t, openTest)
 	tests := []struct {
 		name  string
 		since map[string]time.Time
@@ -148,8 +152,10 @@ func TestKeySpend(t *testing.T) {
 	}
 }
 
-func TestCounts(t *testing.T) {
-	db, _, _ := summaryFixture(t)
+func TestCounts(t *testing.T) { eachEngine(t, testCounts) }
+
+func testCounts(t *testing.T, openTest opener) {
+	db, _, _ := summaryFixture(t, openTest)
 	got, err := db.Counts(t.Context())
 	want := map[string]int64{"providers": 0, "models": 0, "keys": 0, "costs": 0, "request_logs": 105}
 	if err != nil || !reflect.DeepEqual(got, want) {
