@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -110,5 +111,36 @@ func TestPostgresConcurrentWriters(t *testing.T) {
 	for _, g := range []string{usage.GroupByKey, usage.GroupByModel, usage.GroupByDay} {
 		checkSummary(t, db, raw, time.Time{}, time.Time{}, g)
 		checkSummary(t, db, raw, start.Add(20*time.Minute), start.Add(150*time.Minute), g)
+	}
+}
+
+// TestPostgresResponses: stored responses on PostgreSQL (the SQLite test also reopens the file).
+func TestPostgresResponses(t *testing.T) {
+	db, ctx := openPostgresTest(t), t.Context()
+	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rs := []StoredResponse{
+		{ID: "resp_1", KeyID: "k1", Model: "gpt", CreatedAt: old, Input: `[]`, Response: `{"id":"resp_1"}`},
+		{ID: "resp_2", KeyID: "k1", PreviousID: "resp_1", Model: "gpt", CreatedAt: old.Add(48 * time.Hour),
+			Input: `[]`, Response: `{"id":"resp_2"}`},
+	}
+	if err := db.PutResponses(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	rs[1].Response = `{"id":"resp_2","status":"completed"}`
+	if err := db.PutResponses(ctx, rs[1:]); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.GetResponse(ctx, "resp_2")
+	if err != nil || got.PreviousID != "resp_1" || got.Response != rs[1].Response || !got.CreatedAt.Equal(rs[1].CreatedAt) {
+		t.Fatalf("GetResponse = %+v, %v", got, err)
+	}
+	if n, err := db.PruneResponses(ctx, old.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("PruneResponses = %d, %v; want 1", n, err)
+	}
+	if err := db.DeleteResponse(ctx, "resp_2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetResponse(ctx, "resp_2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted response: %v", err)
 	}
 }
