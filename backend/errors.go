@@ -38,7 +38,7 @@ func writeV1Error(c echo.Context, err error) error {
 		c.Response().Header().Set("Retry-After", ra)
 	}
 	status := e.Status
-	if status == 499 { // nobody is listening; keep the log line honest
+	if status == llm.StatusClientClosed { // nobody is listening; keep the log line honest
 		return nil
 	}
 	return c.JSON(status, toOpenAIError(e))

@@ -62,7 +62,7 @@ func writeAnthropicError(c echo.Context, err error) error {
 	if ra := e.RetryAfterSeconds(); ra != "" {
 		c.Response().Header().Set("Retry-After", ra)
 	}
-	if e.Status == 499 {
+	if e.Status == llm.StatusClientClosed {
 		return nil
 	}
 	return c.Blob(e.Status, echo.MIMEApplicationJSON, anthropicapi.ErrorBody(e))

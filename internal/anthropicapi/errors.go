@@ -49,15 +49,14 @@ func errorType(status int) string {
 	case http.StatusGatewayTimeout:
 		return "timeout_error"
 	}
-	if status >= 400 && status < 500 && status != 499 {
+	if status >= 400 && status < 500 && status != llm.StatusClientClosed {
 		return "invalid_request_error"
 	}
 	return "api_error"
 }
 
 func malformed(cause error) *llm.Error {
-	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: "the upstream returned a malformed response", Cause: cause}
+	return llm.Upstream("the upstream returned a malformed response", cause)
 }
 
 // marshal is json.Marshal without HTML escaping: text such as "<b>" stays as the model wrote it.

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -44,9 +43,7 @@ func (g *Gateway) try(ctx context.Context, s *snapshot.Snapshot, c *Call, plan [
 		c.Attempts++
 		c.Provider = d.Provider.Name
 		if d.Provider.Err != nil {
-			lastErr = &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-				Message:   "provider " + d.Provider.Name + " is misconfigured: " + d.Provider.Err.Error(),
-				Retryable: true, Cause: d.Provider.Err}
+			lastErr = llm.Upstream("provider "+d.Provider.Name+" is misconfigured: "+d.Provider.Err.Error(), d.Provider.Err).Retry()
 			continue
 		}
 		t0 := g.now()
@@ -73,10 +70,7 @@ func (g *Gateway) try(ctx context.Context, s *snapshot.Snapshot, c *Call, plan [
 	return last, lastErr
 }
 
-func clientGone(err error) *llm.Error {
-	return &llm.Error{Status: 499, Type: "client_closed", Code: "client_closed",
-		Message: "client closed the request", Cause: err}
-}
+func clientGone(err error) *llm.Error { return llm.ClientClosed(err) }
 
 // withTimeout bounds one attempt by the provider's timeout.
 func withTimeout(ctx context.Context, d *snapshot.Deployment) (context.Context, context.CancelFunc) {
@@ -90,7 +84,5 @@ func isTimeout(parent context.Context, err error) bool {
 
 // timeoutError is the 504 of a provider that exceeded its timeout_ms.
 func timeoutError(d *snapshot.Deployment, took time.Duration) *llm.Error {
-	return &llm.Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: llm.CodeUpstreamTimeout,
-		Message:   "provider " + d.Provider.Name + " did not answer within " + took.Round(time.Millisecond).String(),
-		Retryable: true}
+	return llm.UpstreamTimeout("provider "+d.Provider.Name+" did not answer within "+took.Round(time.Millisecond).String(), nil).Retry()
 }

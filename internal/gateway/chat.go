@@ -113,8 +113,7 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 			if err != nil {
 				st.Close()
 				if errors.Is(err, io.EOF) {
-					err = &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-						Message: "provider " + d.Provider.Name + " sent an empty stream", Retryable: true}
+					err = llm.Upstream("provider "+d.Provider.Name+" sent an empty stream", nil).Retry()
 				}
 			}
 		}
@@ -122,8 +121,7 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 		if err != nil {
 			acancel()
 			if noFirstByte.Load() && ctx.Err() == nil {
-				return &llm.Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: llm.CodeUpstreamTimeout,
-					Message: "provider " + d.Provider.Name + " sent nothing within " + ttfb.String(), Retryable: true}
+				return llm.UpstreamTimeout("provider "+d.Provider.Name+" sent nothing within "+ttfb.String(), nil).Retry()
 			}
 			if isTimeout(ctx, err) {
 				return timeoutError(d, g.now().Sub(t0))
@@ -217,13 +215,12 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 			if ctx.Err() != nil {
 				e = clientGone(ctx.Err())
 			} else if stalled.Load() {
-				e = &llm.Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: llm.CodeUpstreamTimeout,
-					Message: "provider " + d.Provider.Name + " stream stalled: nothing for " + g.streamIdle.String()}
+				e = llm.UpstreamTimeout("provider "+d.Provider.Name+" stream stalled: nothing for "+g.streamIdle.String(), nil)
 			} else if isTimeout(ctx, err) {
 				e = timeoutError(d, g.now().Sub(c.Start))
 			}
 			rec.charge(d, g.estimate(d, req, u, gotUsage, text.String(), rec), 0)
-			if e.Code != "client_closed" {
+			if e.Code != llm.CodeClientClosed {
 				rec.Cost = 0 // only successful responses are charged; a client's cut is
 			}
 			rec.fail(e)

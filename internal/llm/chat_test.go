@@ -187,8 +187,6 @@ func TestChatRequestDecode(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func TestChatRequestValidate(t *testing.T) {
 	user := Message{Role: RoleUser, Content: Content{Text: "hi"}}
 	tests := []struct {
@@ -209,9 +207,9 @@ func TestChatRequestValidate(t *testing.T) {
 		{name: "image without url", json: `{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":""}}]}]}`, param: "messages"},
 		{name: "image without image_url", json: `{"model":"m","messages":[{"role":"user","content":[{"type":"image_url"}]}]}`, param: "messages"},
 		{name: "image ok", json: `{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,/9j/4AAQ"}}]}]}`},
-		{name: "n zero", req: ChatRequest{Model: "m", Messages: []Message{user}, N: ptr(0)}, param: "n"},
-		{name: "n negative", req: ChatRequest{Model: "m", Messages: []Message{user}, N: ptr(-1)}, param: "n"},
-		{name: "n one", req: ChatRequest{Model: "m", Messages: []Message{user}, N: ptr(1)}},
+		{name: "n zero", req: ChatRequest{Model: "m", Messages: []Message{user}, N: new(0)}, param: "n"},
+		{name: "n negative", req: ChatRequest{Model: "m", Messages: []Message{user}, N: new(-1)}, param: "n"},
+		{name: "n one", req: ChatRequest{Model: "m", Messages: []Message{user}, N: new(1)}},
 		{name: "tool without name", json: `{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{}}]}`, param: "tools"},
 		{name: "tool of other type", json: `{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"code_interpreter","function":{"name":"f"}}]}`, param: "tools"},
 		{name: "tool ok", json: `{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"get_weather"}}]}`},

@@ -21,7 +21,15 @@ const (
 	CodeUpstreamError       = "upstream_error"
 	CodeNoHealthyDeployment = "no_healthy_deployment"
 	CodeUpstreamTimeout     = "upstream_timeout"
+	CodeClientClosed        = "client_closed"
 )
+
+// TypeUpstream is the error type of failures on the upstream's side (502, 503, 504).
+const TypeUpstream = "upstream_error"
+
+// StatusClientClosed is the status logged for a request whose client went away before the
+// answer was complete (nginx's 499). Nothing is written back: nobody is listening.
+const StatusClientClosed = 499
 
 // Error is a client-facing error with a private cause. Message is safe to show to the client;
 // Cause may hold upstream bodies or internals and is only logged.
@@ -53,8 +61,31 @@ func AsError(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return &Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: CodeUpstreamError,
-		Message: "upstream request failed", Cause: err}
+	return Upstream("upstream request failed", err)
+}
+
+// Upstream is a 502 upstream_error: the upstream failed or answered something unusable. msg
+// is shown to the client; cause (which may hold the upstream's body) is only logged.
+func Upstream(msg string, cause error) *Error {
+	return &Error{Status: http.StatusBadGateway, Type: TypeUpstream, Code: CodeUpstreamError, Message: msg, Cause: cause}
+}
+
+// UpstreamTimeout is a 504 upstream_timeout: the upstream did not answer, or went quiet, within
+// its limit.
+func UpstreamTimeout(msg string, cause error) *Error {
+	return &Error{Status: http.StatusGatewayTimeout, Type: TypeUpstream, Code: CodeUpstreamTimeout, Message: msg, Cause: cause}
+}
+
+// ClientClosed is the error of a request whose client went away (StatusClientClosed).
+func ClientClosed(cause error) *Error {
+	return &Error{Status: StatusClientClosed, Type: CodeClientClosed, Code: CodeClientClosed,
+		Message: "client closed the request", Cause: cause}
+}
+
+// Retry marks e as a failure another attempt may not meet (Retryable) and returns it.
+func (e *Error) Retry() *Error {
+	e.Retryable = true
+	return e
 }
 
 // RetryAfterSeconds formats RetryAfter for the header, rounding up; "" when unset.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/fakeclock"
 	"github.com/conduit-gw/conduit/internal/fakeopenai"
 	"github.com/conduit-gw/conduit/internal/providers"
 	"github.com/conduit-gw/conduit/internal/providers/openai"
@@ -47,7 +48,7 @@ func TestHealthCheckTransitions(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	s := healthSnapshot(t, srv.URL+"/v1")
-	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	r := New(clk.Now, 1)
 	var mu sync.Mutex
 	var changes []HealthChange

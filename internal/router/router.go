@@ -115,7 +115,7 @@ func (r *Router) Plan(s *snapshot.Snapshot, alias string, needs Needs) ([]*snaps
 		if soonest <= 0 {
 			soonest = time.Second
 		}
-		return nil, &llm.Error{Status: http.StatusServiceUnavailable, Type: "upstream_error",
+		return nil, &llm.Error{Status: http.StatusServiceUnavailable, Type: llm.TypeUpstream,
 			Code: llm.CodeNoHealthyDeployment, RetryAfter: soonest,
 			Message: "every deployment of " + quote(alias) + " is cooling down after failures"}
 	}
