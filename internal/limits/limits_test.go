@@ -11,43 +11,16 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/fakeclock"
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
-// fakeClock is a manually advanced clock, safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func clockAt(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func intp(n int) *int           { return &n }
-func floatp(f float64) *float64 { return &f }
 func key(id string) config.Key {
 	return config.Key{ID: id, BudgetDuration: config.BudgetTotal, Enabled: true}
 }
 func rpmKey(id string, n int) config.Key {
 	k := key(id)
-	k.RPM = intp(n)
+	k.RPM = new(n)
 	return k
 }
 
@@ -73,7 +46,7 @@ func admitOK(t *testing.T, tr *Tracker, k config.Key, tokens int) Decision {
 }
 
 func TestRPM(t *testing.T) {
-	clk := clockAt(utc(2025, 3, 14, 12, 0, 0))
+	clk := fakeclock.New(utc(2025, 3, 14, 12, 0, 0))
 	tr := NewTracker(clk.Now)
 	k := rpmKey("k", 2)
 
@@ -118,7 +91,7 @@ func TestRPM(t *testing.T) {
 
 func TestRPMBurstThenSteady(t *testing.T) {
 	for _, rpm := range []int{1, 7, 60, 1000} {
-		clk := clockAt(utc(2025, 3, 14, 12, 0, 0))
+		clk := fakeclock.New(utc(2025, 3, 14, 12, 0, 0))
 		tr := NewTracker(clk.Now)
 		k := rpmKey("k", rpm)
 		for i := range rpm {
@@ -143,7 +116,7 @@ func TestRPMBurstThenSteady(t *testing.T) {
 }
 
 func TestRPMZeroDoesNotPanic(t *testing.T) {
-	tr := NewTracker(clockAt(utc(2025, 3, 14, 12, 0, 0)).Now)
+	tr := NewTracker(fakeclock.New(utc(2025, 3, 14, 12, 0, 0)).Now)
 	_, err := tr.Admit(rpmKey("k", 0), 1, 0)
 	wantErr(t, err, llm.CodeRateLimitExceeded)
 }
@@ -181,7 +154,7 @@ func TestDecisionHeaders(t *testing.T) {
 }
 
 func TestAdmitHeadersEndToEnd(t *testing.T) {
-	tr := NewTracker(clockAt(utc(2025, 3, 14, 12, 0, 0)).Now)
+	tr := NewTracker(fakeclock.New(utc(2025, 3, 14, 12, 0, 0)).Now)
 	k := rpmKey("k", 3)
 	h := http.Header{}
 	admitOK(t, tr, k, 1).Headers(h)
@@ -196,10 +169,10 @@ func TestAdmitHeadersEndToEnd(t *testing.T) {
 }
 
 func TestRPD(t *testing.T) {
-	clk := clockAt(utc(2025, 3, 14, 23, 59, 0))
+	clk := fakeclock.New(utc(2025, 3, 14, 23, 59, 0))
 	tr := NewTracker(clk.Now)
 	k := key("k")
-	k.RPD = intp(3)
+	k.RPD = new(3)
 	for i := range 3 {
 		d := admitOK(t, tr, k, 1)
 		if want := (Decision{Limited: true, Limit: 3, Remaining: 2 - i, Reset: time.Minute}); d != want {
@@ -227,7 +200,7 @@ func TestRPD(t *testing.T) {
 }
 
 func TestTightestRequestLimit(t *testing.T) {
-	clk := clockAt(utc(2025, 3, 14, 12, 0, 0))
+	clk := fakeclock.New(utc(2025, 3, 14, 12, 0, 0))
 	tests := []struct {
 		name     string
 		rpm, rpd int
@@ -240,7 +213,7 @@ func TestTightestRequestLimit(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := NewTracker(clk.Now)
 			k := rpmKey("k", tc.rpm)
-			k.RPD = intp(tc.rpd)
+			k.RPD = new(tc.rpd)
 			if d := admitOK(t, tr, k, 1); d != tc.want {
 				t.Fatalf("decision = %+v, want %+v", d, tc.want)
 			}
@@ -249,7 +222,7 @@ func TestTightestRequestLimit(t *testing.T) {
 	t.Run("rpd refusal does not use an rpm slot", func(t *testing.T) {
 		tr := NewTracker(clk.Now)
 		k := rpmKey("k", 5)
-		k.RPD = intp(1)
+		k.RPD = new(1)
 		admitOK(t, tr, k, 1)
 		for range 10 {
 			if _, err := tr.Admit(k, 1, 0); err == nil {
@@ -266,10 +239,10 @@ func TestTightestRequestLimit(t *testing.T) {
 func TestTPM(t *testing.T) {
 	start := utc(2025, 3, 14, 12, 0, 0)
 	k := key("k")
-	k.TPM = intp(1000)
+	k.TPM = new(1000)
 
 	t.Run("refuses past the limit and recovers when it says", func(t *testing.T) {
-		clk := clockAt(start)
+		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 600)
 		admitOK(t, tr, k, 300)
@@ -294,7 +267,7 @@ func TestTPM(t *testing.T) {
 		admitOK(t, tr, k, 200)
 	})
 	t.Run("retry-after within the minute as the previous one fades", func(t *testing.T) {
-		clk := clockAt(start)
+		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 1000)
 		clk.Advance(time.Minute)
@@ -311,14 +284,14 @@ func TestTPM(t *testing.T) {
 		admitOK(t, tr, k, 500)
 	})
 	t.Run("two idle minutes forget everything", func(t *testing.T) {
-		clk := clockAt(start.Add(59 * time.Second))
+		clk := fakeclock.New(start.Add(59 * time.Second))
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 1000)
 		clk.Advance(61 * time.Second)
 		admitOK(t, tr, k, 1000)
 	})
 	t.Run("a request larger than the limit runs alone", func(t *testing.T) {
-		clk := clockAt(start)
+		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 5000)
 		_, err := tr.Admit(k, 1, 0)
@@ -327,7 +300,7 @@ func TestTPM(t *testing.T) {
 		admitOK(t, tr, k, 1)
 	})
 	t.Run("finish replaces the estimate with the actual tokens", func(t *testing.T) {
-		clk := clockAt(start)
+		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 500)
 		tr.Finish(k, 500, 100, 0) // actually 100
@@ -337,7 +310,7 @@ func TestTPM(t *testing.T) {
 		}
 	})
 	t.Run("finish counts more than the estimate", func(t *testing.T) {
-		clk := clockAt(start)
+		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 100)
 		tr.Finish(k, 100, 950, 0)
@@ -347,14 +320,14 @@ func TestTPM(t *testing.T) {
 		admitOK(t, tr, k, 50)
 	})
 	t.Run("a failed request gives its estimate back", func(t *testing.T) {
-		clk := clockAt(start)
+		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 800)
 		tr.Finish(k, 800, 0, 0)
 		admitOK(t, tr, k, 1000)
 	})
 	t.Run("a refused request counts nothing", func(t *testing.T) {
-		clk := clockAt(start)
+		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 900)
 		for range 5 {
@@ -368,7 +341,7 @@ func TestTPM(t *testing.T) {
 
 func budgetKey(id, duration string, budget float64) config.Key {
 	k := key(id)
-	k.BudgetDuration, k.MaxBudget = duration, floatp(budget)
+	k.BudgetDuration, k.MaxBudget = duration, new(budget)
 	return k
 }
 
@@ -388,7 +361,7 @@ func TestBudget(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.duration+" "+tc.now.Format(time.DateOnly), func(t *testing.T) {
-			clk := clockAt(tc.now)
+			clk := fakeclock.New(tc.now)
 			tr := NewTracker(clk.Now)
 			k := budgetKey("k", tc.duration, 1.0)
 
@@ -441,10 +414,10 @@ func TestBudget(t *testing.T) {
 
 func TestBudgetIsCheckedBeforeCounting(t *testing.T) {
 	// A request refused for its budget uses no rate-limit slot.
-	clk := clockAt(utc(2025, 3, 14, 10, 0, 0))
+	clk := fakeclock.New(utc(2025, 3, 14, 10, 0, 0))
 	tr := NewTracker(clk.Now)
 	k := budgetKey("k", config.BudgetDaily, 1)
-	k.RPM, k.RPD = intp(2), intp(2)
+	k.RPM, k.RPD = new(2), new(2)
 	admitOK(t, tr, k, 1)
 	tr.Finish(k, 1, 1, 5)
 	for range 5 {
@@ -463,7 +436,7 @@ func TestBudgetIsCheckedBeforeCounting(t *testing.T) {
 // TestBudgetReservesInFlightCost: with the expected cost known, concurrent requests cannot
 // commit more than the budget, so nothing overshoots.
 func TestBudgetReservesInFlightCost(t *testing.T) {
-	tr := NewTracker(clockAt(utc(2025, 3, 14, 10, 0, 0)).Now)
+	tr := NewTracker(fakeclock.New(utc(2025, 3, 14, 10, 0, 0)).Now)
 	const cost = 0.01
 	k := budgetKey("k", config.BudgetTotal, 3.5*cost)
 	admitted := 0
@@ -494,13 +467,13 @@ func TestBudgetReservesInFlightCost(t *testing.T) {
 }
 
 func TestZeroBudgetRefusesEverything(t *testing.T) {
-	tr := NewTracker(clockAt(utc(2025, 3, 14, 10, 0, 0)).Now)
+	tr := NewTracker(fakeclock.New(utc(2025, 3, 14, 10, 0, 0)).Now)
 	_, err := tr.Admit(budgetKey("k", config.BudgetMonthly, 0), 1, 0)
 	wantErr(t, err, llm.CodeInsufficientQuota)
 }
 
 func TestSeedAndSpend(t *testing.T) {
-	clk := clockAt(utc(2025, 1, 31, 22, 0, 0))
+	clk := fakeclock.New(utc(2025, 1, 31, 22, 0, 0))
 	tr := NewTracker(clk.Now)
 	k := budgetKey("k", config.BudgetMonthly, 10)
 
@@ -543,7 +516,7 @@ func TestSeedAndSpend(t *testing.T) {
 }
 
 func TestBudgetDurationChangeKeepsSpend(t *testing.T) {
-	clk := clockAt(utc(2025, 3, 14, 10, 0, 0))
+	clk := fakeclock.New(utc(2025, 3, 14, 10, 0, 0))
 	tr := NewTracker(clk.Now)
 	k := budgetKey("k", config.BudgetDaily, 10)
 	tr.Seed(k, 4)
@@ -554,10 +527,10 @@ func TestBudgetDurationChangeKeepsSpend(t *testing.T) {
 }
 
 func TestForget(t *testing.T) {
-	clk := clockAt(utc(2025, 3, 14, 10, 0, 0))
+	clk := fakeclock.New(utc(2025, 3, 14, 10, 0, 0))
 	tr := NewTracker(clk.Now)
 	k := rpmKey("k", 1)
-	k.MaxBudget = floatp(1)
+	k.MaxBudget = new(1.0)
 	admitOK(t, tr, k, 1)
 	tr.Finish(k, 1, 1, 2)
 	tr.Forget("k")
@@ -568,7 +541,7 @@ func TestForget(t *testing.T) {
 }
 
 func TestKeysAreIndependent(t *testing.T) {
-	tr := NewTracker(clockAt(utc(2025, 3, 14, 10, 0, 0)).Now)
+	tr := NewTracker(fakeclock.New(utc(2025, 3, 14, 10, 0, 0)).Now)
 	a, b := rpmKey("a", 1), rpmKey("b", 1)
 	admitOK(t, tr, a, 1)
 	admitOK(t, tr, b, 1)
@@ -585,7 +558,7 @@ func TestBudgetConcurrentHeldFinish(t *testing.T) {
 		n    = 200
 		cost = 0.25
 	)
-	tr := NewTracker(clockAt(utc(2025, 3, 14, 10, 0, 0)).Now)
+	tr := NewTracker(fakeclock.New(utc(2025, 3, 14, 10, 0, 0)).Now)
 	k := budgetKey("k", config.BudgetDaily, 3*cost)
 
 	var admitted, refused atomic.Int64
@@ -634,7 +607,7 @@ func TestBudgetConcurrentInterleaved(t *testing.T) {
 		cost = 0.25
 	)
 	for round := range 20 {
-		tr := NewTracker(clockAt(utc(2025, 3, 14, 10, 0, 0)).Now)
+		tr := NewTracker(fakeclock.New(utc(2025, 3, 14, 10, 0, 0)).Now)
 		k := budgetKey("k", config.BudgetMonthly, 3*cost)
 
 		var admitted, inFlight, maxInFlight atomic.Int64
@@ -688,13 +661,13 @@ func TestRequestLimitsUnderConcurrency(t *testing.T) {
 		want int
 	}{
 		{"rpm", rpmKey("k", 10), 10},
-		{"rpd", func() config.Key { k := key("k"); k.RPD = intp(7); return k }(), 7},
-		{"rpm and rpd", func() config.Key { k := rpmKey("k", 10); k.RPD = intp(4); return k }(), 4},
-		{"tpm", func() config.Key { k := key("k"); k.TPM = intp(1000); return k }(), 10}, // 100 tokens each
+		{"rpd", func() config.Key { k := key("k"); k.RPD = new(7); return k }(), 7},
+		{"rpm and rpd", func() config.Key { k := rpmKey("k", 10); k.RPD = new(4); return k }(), 4},
+		{"tpm", func() config.Key { k := key("k"); k.TPM = new(1000); return k }(), 10}, // 100 tokens each
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clk := clockAt(utc(2025, 3, 14, 10, 0, 0))
+			clk := fakeclock.New(utc(2025, 3, 14, 10, 0, 0))
 			tr := NewTracker(clk.Now)
 			burst := func() int64 {
 				var admitted atomic.Int64
@@ -726,10 +699,10 @@ func TestRequestLimitsUnderConcurrency(t *testing.T) {
 }
 
 func TestTrackerConcurrentMixedUse(t *testing.T) {
-	clk := clockAt(utc(2025, 3, 14, 23, 59, 0))
+	clk := fakeclock.New(utc(2025, 3, 14, 23, 59, 0))
 	tr := NewTracker(clk.Now)
 	k := budgetKey("k", config.BudgetDaily, 1000)
-	k.RPM, k.RPD, k.TPM = intp(50), intp(500), intp(100000)
+	k.RPM, k.RPD, k.TPM = new(50), new(500), new(100000)
 	var wg sync.WaitGroup
 	for g := range 32 {
 		wg.Go(func() {

@@ -23,7 +23,7 @@ func TestBudgetThresholdsOncePerPeriod(t *testing.T) {
 		percents []int
 		steps    []step
 	}{
-		{"daily thresholds, each once, re-armed next day", config.BudgetDaily, ptr(10.0),
+		{"daily thresholds, each once, re-armed next day", config.BudgetDaily, new(10.0),
 			[]int{50, 80, 100}, []step{
 				{t0, 4, ""},
 				{t0, 5, `info Key "ci" reached 50% of its budget`},
@@ -37,7 +37,7 @@ func TestBudgetThresholdsOncePerPeriod(t *testing.T) {
 				{day2, 5.2, `info Key "ci" reached 50% of its budget`},
 				{day2, 5.3, ""},
 			}},
-		{"crossing several at once fires only the highest", config.BudgetMonthly, ptr(2.0),
+		{"crossing several at once fires only the highest", config.BudgetMonthly, new(2.0),
 			[]int{50, 80, 100}, []step{
 				{t0, 1.7, `warning Key "ci" reached 80% of its budget`},
 				{t0, 1.8, ""},
@@ -45,24 +45,24 @@ func TestBudgetThresholdsOncePerPeriod(t *testing.T) {
 				{t0.AddDate(0, 0, 20), 3.5, ""}, // same month
 				{t0.AddDate(0, 1, 0), 2, `critical Key "ci" reached 100% of its budget`},
 			}},
-		{"total budget never re-arms", config.BudgetTotal, ptr(1.0), []int{100}, []step{
+		{"total budget never re-arms", config.BudgetTotal, new(1.0), []int{100}, []step{
 			{t0, 0.99, ""},
 			{t0, 1, `critical Key "ci" reached 100% of its budget`},
 			{t0.AddDate(1, 0, 0), 2, ""},
 		}},
-		{"unsorted and odd percents", config.BudgetWeekly, ptr(100.0), []int{90, 0, -5, 25},
+		{"unsorted and odd percents", config.BudgetWeekly, new(100.0), []int{90, 0, -5, 25},
 			[]step{
 				{t0, 30, `info Key "ci" reached 25% of its budget`},
 				{t0, 95, `warning Key "ci" reached 90% of its budget`},
 				{t0.AddDate(0, 0, 6), 99, ""}, // Sunday: same week
 				{t0.AddDate(0, 0, 7), 95, `warning Key "ci" reached 90% of its budget`},
 			}},
-		{"float sums at the threshold", config.BudgetDaily, ptr(1.0), []int{80}, []step{
+		{"float sums at the threshold", config.BudgetDaily, new(1.0), []int{80}, []step{
 			{t0, 0.1 + 0.7, `warning Key "ci" reached 80% of its budget`},
 		}},
 		{"no budget", config.BudgetDaily, nil, []int{50}, []step{{t0, 1e6, ""}}},
-		{"zero budget", config.BudgetDaily, ptr(0.0), []int{50}, []step{{t0, 1e6, ""}}},
-		{"no percents", config.BudgetDaily, ptr(1.0), nil, []step{{t0, 5, ""}}},
+		{"zero budget", config.BudgetDaily, new(0.0), []int{50}, []step{{t0, 1e6, ""}}},
+		{"no percents", config.BudgetDaily, new(1.0), nil, []step{{t0, 5, ""}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,7 +105,7 @@ func TestBudgetThresholdsOncePerPeriod(t *testing.T) {
 
 func TestBudgetBody(t *testing.T) {
 	e := newEnv(t, nil)
-	key := config.Key{ID: "key_ci", Name: "ci", MaxBudget: ptr(10.0),
+	key := config.Key{ID: "key_ci", Name: "ci", MaxBudget: new(10.0),
 		BudgetDuration: config.BudgetDaily}
 	e.svc.Budget().Observe(key, 8.126, t0)
 	pub := e.published(t)
@@ -117,7 +117,7 @@ func TestBudgetBody(t *testing.T) {
 	if pub[0].Dedupe != "budget:key_ci:2026-03-02:10:80" {
 		t.Fatalf("dedupe = %q", pub[0].Dedupe)
 	}
-	key.BudgetDuration, key.ID, key.Name, key.MaxBudget = config.BudgetTotal, "key_2", "", ptr(0.01)
+	key.BudgetDuration, key.ID, key.Name, key.MaxBudget = config.BudgetTotal, "key_2", "", new(0.01)
 	e.svc.Budget().Observe(key, 0.005, t0)
 	pub = e.published(t)
 	if len(pub) != 2 || !strings.HasSuffix(pub[1].Body, "$0.005 of its $0.01 total budget "+
@@ -129,14 +129,14 @@ func TestBudgetBody(t *testing.T) {
 
 func TestBudgetChangeRearms(t *testing.T) {
 	e := newEnv(t, nil)
-	key := config.Key{ID: "key_ci", Name: "ci", MaxBudget: ptr(10.0),
+	key := config.Key{ID: "key_ci", Name: "ci", MaxBudget: new(10.0),
 		BudgetDuration: config.BudgetDaily}
 	b := e.svc.Budget()
 	b.Observe(key, 8, t0) // 80%
-	key.MaxBudget = ptr(20.0)
+	key.MaxBudget = new(20.0)
 	b.Observe(key, 8, t0) // 40%: nothing
 	b.Observe(key, 16, t0)
-	key.MaxBudget = ptr(10.0) // back: the same budget in the same period is a new condition
+	key.MaxBudget = new(10.0) // back: the same budget in the same period is a new condition
 	b.Observe(key, 16, t0)
 	b.Forget("key_ci")
 	b.Observe(key, 16, t0)
@@ -154,7 +154,7 @@ func TestBudgetChangeRearms(t *testing.T) {
 
 func TestBudgetSurvivesRestart(t *testing.T) {
 	e := newEnv(t, nil)
-	key := config.Key{ID: "key_ci", Name: "ci", MaxBudget: ptr(10.0),
+	key := config.Key{ID: "key_ci", Name: "ci", MaxBudget: new(10.0),
 		BudgetDuration: config.BudgetDaily}
 	e.svc.Budget().Observe(key, 8, t0)
 	e.close(t)
@@ -177,7 +177,7 @@ func TestBudgetSurvivesRestart(t *testing.T) {
 
 func TestBudgetConcurrent(t *testing.T) {
 	e := newEnv(t, nil)
-	key := config.Key{ID: "key_ci", Name: "ci", MaxBudget: ptr(100.0),
+	key := config.Key{ID: "key_ci", Name: "ci", MaxBudget: new(100.0),
 		BudgetDuration: config.BudgetDaily}
 	done := make(chan struct{})
 	for g := range 8 {

@@ -5,10 +5,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/conduit-gw/conduit/internal/fakeclock"
 )
 
 func TestBusResumeAfterID(t *testing.T) {
-	b := NewBus(BusOptions{History: 5, Now: newClock(t0).Now})
+	b := NewBus(BusOptions{History: 5, Now: fakeclock.New(t0).Now})
 	seed := b.LastID()
 	var ids []uint64
 	for i := range 8 {

@@ -78,7 +78,7 @@ func TestExpiryDetails(t *testing.T) {
 	e := newEnv(t, nil)
 	exp := t0.Add(90 * time.Minute)
 	keys := []config.Key{{ID: "key_a", Name: "a", Enabled: true, ExpiresAt: &exp},
-		{ID: "key_b", Enabled: true, ExpiresAt: ptr(t0.Add(-time.Second))}}
+		{ID: "key_b", Enabled: true, ExpiresAt: new(t0.Add(-time.Second))}}
 	e.svc.Expiry().Scan(keys, t0)
 	pub := e.published(t)
 	if len(pub) != 2 {

@@ -14,7 +14,7 @@ func TestHealthDebounce(t *testing.T) {
 		up   *bool // nil: Tick
 		want []string
 	}
-	up, down := ptr(true), ptr(false)
+	up, down := new(true), new(false)
 	tests := []struct {
 		name  string
 		steps []step

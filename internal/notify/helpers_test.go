@@ -13,29 +13,11 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/fakeclock"
 )
 
 // t0 is a Monday.
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // memStore is an in-memory Store.
 type memStore struct {
@@ -130,7 +112,7 @@ type env struct {
 	svc      *Service
 	bus      *Bus
 	store    *memStore
-	clock    *fakeClock
+	clock    *fakeclock.Clock
 	settings *settingsBox
 	logs     *logBuf
 }
@@ -140,7 +122,7 @@ type env struct {
 func newEnv(t *testing.T, edit func(*Options)) *env {
 	t.Helper()
 	e := &env{
-		clock:    newClock(t0),
+		clock:    fakeclock.New(t0),
 		store:    &memStore{},
 		settings: &settingsBox{s: config.DefaultSettings()},
 		logs:     &logBuf{},
@@ -195,8 +177,6 @@ func (e *env) close(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func titles(ns []Notification) []string {
 	out := make([]string, len(ns))

@@ -8,8 +8,6 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 func TestLookup(t *testing.T) {
 	defaults, err := Defaults()
 	if err != nil {
@@ -64,7 +62,7 @@ func TestMatch(t *testing.T) {
 }
 
 func TestCost(t *testing.T) {
-	c := config.Cost{InputPerMTok: 2, OutputPerMTok: 8, CachedInputPerMTok: ptr(0.5), PerImage: ptr(0.04)}
+	c := config.Cost{InputPerMTok: 2, OutputPerMTok: 8, CachedInputPerMTok: new(0.5), PerImage: new(0.04)}
 	u := llm.Usage{PromptTokens: 1_000_000, CompletionTokens: 500_000,
 		PromptTokensDetails: &llm.PromptTokensDetails{CachedTokens: 200_000}}
 	got := Cost(c, u, 2)

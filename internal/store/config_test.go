@@ -10,8 +10,6 @@ import (
 	"github.com/conduit-gw/conduit/internal/config"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 // checkTimes asserts that created/updated are set, UTC and millisecond-precise.
 func checkTimes(t *testing.T, what string, created, updated time.Time) {
 	t.Helper()
@@ -145,8 +143,8 @@ func testKeysCRUD(t *testing.T, openTest opener) {
 	}{
 		{"nil pointers", config.Key{Name: "a", KeyHash: "h1", KeyPrefix: "condt_ab", Enabled: true},
 			[]string{}, `{}`},
-		{"all set", config.Key{Name: "b", KeyHash: "h2", MaxBudget: ptr(12.5), BudgetDuration: config.BudgetMonthly,
-			RPM: ptr(60), RPD: ptr(0), TPM: ptr(100000), AllowedModels: []string{"gpt-*", "claude"},
+		{"all set", config.Key{Name: "b", KeyHash: "h2", MaxBudget: new(12.5), BudgetDuration: config.BudgetMonthly,
+			RPM: new(60), RPD: new(0), TPM: new(100000), AllowedModels: []string{"gpt-*", "claude"},
 			ExpiresAt: &exp, Metadata: json.RawMessage(`{ "team": "x" }`)},
 			[]string{"gpt-*", "claude"}, `{"team":"x"}`},
 	}
@@ -218,7 +216,7 @@ func TestCostsCRUD(t *testing.T) { eachEngine(t, testCostsCRUD) }
 
 func testCostsCRUD(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
-	c := config.Cost{ModelPattern: "gpt-4o*", InputPerMTok: 2.5, OutputPerMTok: 10, CachedInputPerMTok: ptr(1.25)}
+	c := config.Cost{ModelPattern: "gpt-4o*", InputPerMTok: 2.5, OutputPerMTok: 10, CachedInputPerMTok: new(1.25)}
 	if err := db.CreateCost(ctx, &c); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +224,7 @@ func testCostsCRUD(t *testing.T, openTest opener) {
 	if got, err := db.GetCost(ctx, c.ID); err != nil || !reflect.DeepEqual(got, c) {
 		t.Fatalf("GetCost = %+v, %v; want %+v", got, err, c)
 	}
-	c.CachedInputPerMTok, c.PerImage = nil, ptr(0.04)
+	c.CachedInputPerMTok, c.PerImage = nil, new(0.04)
 	if err := db.UpdateCost(ctx, &c); err != nil {
 		t.Fatal(err)
 	}
