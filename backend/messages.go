@@ -86,10 +86,11 @@ func (w *anthropicStream) Chunk(data []byte) error {
 
 func (w *anthropicStream) End(err error) error {
 	var evs []anthropicapi.Event
+	if err == nil {
+		evs, err = w.t.End()
+	}
 	if err != nil {
 		evs = []anthropicapi.Event{anthropicapi.ErrorEvent(llm.AsError(err))}
-	} else {
-		evs = w.t.End()
 	}
 	if err := w.events(evs); err != nil {
 		return err

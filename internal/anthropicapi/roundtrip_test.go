@@ -253,7 +253,11 @@ func TestRoundTripStream(t *testing.T) {
 			got = append(got, ev...)
 		}
 		_ = st.Close()
-		got = append(got, tr.End()...)
+		end, err := tr.End()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, end...)
 		if err := checkEvents(got); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -3,6 +3,7 @@ package anthropicapi
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 
 	"github.com/tidwall/gjson"
 
@@ -37,6 +38,7 @@ type StreamTranslator struct {
 	finish    string // OpenAI finish_reason
 	usage     gjson.Result
 	haveUsage bool
+	err       error // the first event that could not be encoded
 }
 
 type toolBlock struct {
@@ -84,10 +86,14 @@ type (
 // Chunk translates one OpenAI chunk. Tool-call arguments split across chunks are relayed as
 // they come, as input_json_delta events of the call's block; a chunk whose arguments belong
 // to an earlier call than the open one (no known server does this) names that call's block
-// index even though it was stopped. Chunks after End are ignored.
+// index even though it was stopped. Chunks after End are ignored. On an error no events are
+// returned and the stream must end with ErrorEvent.
 func (t *StreamTranslator) Chunk(openaiChunk []byte) ([]Event, error) {
 	if t.ended {
 		return nil, nil
+	}
+	if t.err != nil {
+		return nil, t.err
 	}
 	r := gjson.ParseBytes(openaiChunk)
 	if !gjson.ValidBytes(openaiChunk) || !r.IsObject() {
@@ -120,14 +126,21 @@ func (t *StreamTranslator) Chunk(openaiChunk []byte) ([]Event, error) {
 		t.finish = f.Str
 		out = t.stopBlock(out)
 	}
+	if t.err != nil {
+		return nil, t.err
+	}
 	return out, nil
 }
 
 // End closes the message: the open block, message_delta with the stop reason and usage, and
-// message_stop. It returns nil when called again.
-func (t *StreamTranslator) End() []Event {
+// message_stop. It returns nothing when called again. On an error no events are returned and
+// the stream must end with ErrorEvent instead.
+func (t *StreamTranslator) End() ([]Event, error) {
 	if t.ended {
-		return nil
+		return nil, nil
+	}
+	if t.err != nil {
+		return nil, t.err
 	}
 	out := t.start(nil, "")
 	out = t.stopBlock(out)
@@ -140,7 +153,10 @@ func (t *StreamTranslator) End() []Event {
 	out = t.emit(out, "message_delta", &md)
 	out = t.emit(out, "message_stop", map[string]string{"type": "message_stop"})
 	t.ended = true
-	return out
+	if t.err != nil {
+		return nil, t.err
+	}
+	return out, nil
 }
 
 // ErrorEvent is the event that ends a stream the upstream broke.
@@ -208,10 +224,18 @@ func (t *StreamTranslator) stopBlock(out []Event) []Event {
 	return out
 }
 
+// emit appends one encoded event. The payloads are plain structs of strings and numbers, so
+// encoding should not fail; if it does, the translator remembers the error and Chunk or End
+// returns it instead of any events.
 func (t *StreamTranslator) emit(out []Event, name string, v any) []Event {
+	if t.err != nil {
+		return out
+	}
 	b, err := marshal(v)
-	if err != nil { // the payloads are plain structs of strings and numbers
-		panic("anthropicapi: encode " + name + ": " + err.Error())
+	if err != nil {
+		t.err = &llm.Error{Status: http.StatusInternalServerError, Type: "api_error", Code: "internal_error",
+			Message: "could not encode a stream event", Cause: fmt.Errorf("encode %s: %w", name, err)}
+		return out
 	}
 	return append(out, Event{Name: name, Data: b})
 }

@@ -25,9 +25,13 @@ func translate(t testing.TB, chunks [][]byte) []Event {
 		}
 		out = append(out, ev...)
 	}
-	out = append(out, tr.End()...)
-	if again := tr.End(); again != nil {
-		t.Errorf("End again = %v", again)
+	end, err := tr.End()
+	if err != nil {
+		t.Fatalf("End: %v", err)
+	}
+	out = append(out, end...)
+	if again, err := tr.End(); again != nil || err != nil {
+		t.Errorf("End again = %v, %v", again, err)
 	}
 	return out
 }
@@ -192,13 +196,33 @@ func TestStreamEdges(t *testing.T) {
 	if _, err := tr.Chunk([]byte(`not json`)); err == nil {
 		t.Error("no error for a malformed chunk")
 	}
-	tr.End()
+	_, _ = tr.End()
 	if ev, err := tr.Chunk([]byte(`{"choices":[{"delta":{"content":"late"}}]}`)); ev != nil || err != nil {
 		t.Errorf("chunk after End: %v %v", ev, err)
 	}
 	e := ErrorEvent(&llm.Error{Status: http.StatusBadGateway, Message: "openai stream ended unexpectedly"})
 	if e.Name != "error" || string(e.Data) != `{"type":"error","error":{"type":"api_error","message":"openai stream ended unexpectedly"}}` {
 		t.Errorf("%s %s", e.Name, e.Data)
+	}
+}
+
+// An event that cannot be encoded is an error from Chunk and End, never a panic, and no
+// events go out with it.
+func TestStreamEncodeError(t *testing.T) {
+	tr := NewStreamTranslator("a")
+	if _, err := tr.Chunk([]byte(`{"choices":[{"delta":{"content":"hi"}}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	tr.emit(nil, "broken", map[string]any{"x": make(chan int)})
+	ev, err := tr.Chunk([]byte(`{"choices":[{"delta":{"content":"more"}}]}`))
+	if err == nil || ev != nil {
+		t.Fatalf("Chunk after an encoding failure = %v, %v; want no events and an error", ev, err)
+	}
+	if e := llm.AsError(err); e.Status != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", e.Status)
+	}
+	if ev, err := tr.End(); err == nil || ev != nil {
+		t.Fatalf("End after an encoding failure = %v, %v; want no events and an error", ev, err)
 	}
 }
 
@@ -226,7 +250,11 @@ func FuzzStreamTranslator(f *testing.F) {
 			}
 			events = append(events, ev...)
 		}
-		events = append(events, tr.End()...)
+		end, err := tr.End()
+		if err != nil {
+			t.Fatalf("End: %v", err)
+		}
+		events = append(events, end...)
 		if err := checkEvents(events); err != nil {
 			t.Fatalf("%v\n%s", err, render(events))
 		}
