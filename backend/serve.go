@@ -19,6 +19,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/admission"
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/conversation"
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/metrics"
@@ -82,13 +83,16 @@ type Runtime struct {
 	MasterKey string
 	Bus       *notify.Bus
 	Notify    *notify.Service
-	stop      context.CancelFunc
+	// Conversations keeps Responses API responses; Close flushes it before the DB closes.
+	Conversations *conversation.Service
+	stop          context.CancelFunc
 }
 
 // Close stops background work, flushes the usage log and closes the database.
 func (r *Runtime) Close(ctx context.Context) error {
 	r.stop()
 	r.Bus.Close()
+	r.Conversations.Close()
 	err := r.Usage.Close(ctx)
 	if nerr := r.Notify.Close(ctx); err == nil {
 		err = nerr
@@ -162,6 +166,7 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 	})
 	gw := gateway.New(gateway.Options{Config: holder, Router: rt, Usage: m, Limits: tracker, MasterKey: master, Logger: log,
 		Spend: spendWatch{tracker: tracker, notes: notes}, StreamTTFB: o.StreamTTFB, StreamIdle: o.StreamIdle})
+	convs := conversation.New(db, log)
 	pressure := admission.NewPressure(pressureTarget, pressureQuantile)
 	gate := admission.New(16*runtime.GOMAXPROCS(0), 512*runtime.GOMAXPROCS(0), 250*time.Millisecond)
 	m.Shedding(func() uint64 { return pressure.Refused() + gate.Shed() }, pressure.Share,
@@ -171,18 +176,20 @@ func Build(ctx context.Context, o ServeOptions) (*Runtime, error) {
 		MasterKey: master, Mode: o.Mode, Version: o.Version, UI: o.UI, Logger: log,
 		DefaultPrices: defaults, Spend: tracker,
 		Bus: bus, Notify: notes, OnSettings: o.OnSettings,
-		Admission: gate,
-		Shedder:   pressure,
+		Admission:     gate,
+		Shedder:       pressure,
+		Conversations: convs,
 	})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	if !o.NoShedding {
 		go pressure.Run(bg, pressureInterval)
 	}
+	go convs.Run(context.WithoutCancel(ctx)) // ends with Close, after in-flight requests
 	go pruneLogs(bg, db, holder, log)
 	go (&router.Checker{Router: rt, Config: holder, Logger: log}).Run(bg)
 	go watch(bg, holder, notes)
 	return &Runtime{Handler: srv.Handler(), Server: srv, DB: db, Usage: writer, Secrets: sec, MasterKey: master,
-		Bus: bus, Notify: notes, stop: stop}, nil
+		Bus: bus, Notify: notes, Conversations: convs, stop: stop}, nil
 }
 
 // Serve runs the gateway until ctx ends, then shuts down cleanly: stop accepting, finish
@@ -365,6 +372,13 @@ func pruneLogs(ctx context.Context, db *store.DB, cfg *snapshot.Holder, log *slo
 				log.Error("pruning old request logs failed", "err", err)
 			case n > 0:
 				log.Info("pruned old request logs", "rows", n, "retention_days", days)
+			}
+			n, err = db.PruneResponses(ctx, time.Now().AddDate(0, 0, -days))
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error("pruning old stored responses failed", "err", err)
+			case n > 0:
+				log.Info("pruned old stored responses", "rows", n, "retention_days", days)
 			}
 		}
 		select {

@@ -127,6 +127,9 @@ type Options struct {
 	Admission Admission
 	// Shedder, when set, turns /v1 requests away at the door while Conduit is past capacity.
 	Shedder Shedder
+	// Conversations keeps Responses API responses; nil keeps none (previous_response_id and
+	// the /v1/responses/{id} routes then answer 404).
+	Conversations Conversations
 }
 
 // Server is the HTTP handler of Conduit.
@@ -164,6 +167,10 @@ func New(o Options) *Server {
 	v1.POST("/embeddings", s.embeddings)
 	v1.POST("/images/generations", s.imageGenerations)
 	v1.POST("/messages", s.messages)
+	v1.POST("/responses", s.responses)
+	v1.GET("/responses/:id", s.getResponse)
+	v1.DELETE("/responses/:id", s.deleteResponse)
+	v1.GET("/responses/:id/input_items", s.listInputItems)
 
 	s.adminRoutes(e.Group("/admin"))
 	s.uiRoutes(e)

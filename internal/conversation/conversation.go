@@ -49,6 +49,7 @@ type Service struct {
 	mu      sync.Mutex
 	pending map[string]*Record // queued and not yet written
 	deleted map[string]bool    // deleted while still pending
+	closed  bool
 
 	done chan struct{}
 }
@@ -62,20 +63,21 @@ func New(st Store, log *slog.Logger) *Service {
 		deleted: map[string]bool{}, done: make(chan struct{})}
 }
 
-// Save queues r for storage without waiting. When the queue is full the record is dropped and
-// logged: a request never waits on the database.
+// Save queues r for storage without waiting. When the queue is full, or after Close, the
+// record is dropped and logged: a request never waits on the database.
 func (s *Service) Save(r Record) {
 	rec := &r
 	s.mu.Lock()
-	s.pending[r.ID] = rec
-	delete(s.deleted, r.ID)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if s.closed {
+		s.log.Warn("conversation: closed; response not stored", "id", r.ID)
+		return
+	}
 	select {
 	case s.ch <- rec:
+		s.pending[r.ID] = rec
+		delete(s.deleted, r.ID)
 	default:
-		s.mu.Lock()
-		delete(s.pending, r.ID)
-		s.mu.Unlock()
 		s.log.Warn("conversation: queue full; response not stored", "id", r.ID)
 	}
 }
@@ -107,10 +109,15 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// Close stops accepting and waits until every queued record is written. Save must not be
-// called after Close.
+// Close stops accepting and waits until every queued record is written; Run must have been
+// started. Saves after Close are dropped.
 func (s *Service) Close() {
-	close(s.ch)
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.ch)
+	}
+	s.mu.Unlock()
 	<-s.done
 }
 

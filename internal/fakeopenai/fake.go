@@ -131,6 +131,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}})
 	case strings.HasSuffix(r.URL.Path, "/chat/completions"):
 		s.chat(w, r, body, sc)
+	case strings.HasSuffix(r.URL.Path, "/responses"):
+		s.responses(w, body)
 	case strings.HasSuffix(r.URL.Path, "/embeddings"):
 		s.embeddings(w, body)
 	case strings.HasSuffix(r.URL.Path, "/images/generations"):
@@ -175,6 +177,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body map[string]an
 	words := strings.SplitAfter(s.Reply, " ")
 	ct := len(words)
 	_, wantTools := body["tools"].([]any)
+	if msgs, _ := body["messages"].([]any); len(msgs) > 0 {
+		if last, _ := msgs[len(msgs)-1].(map[string]any); last["role"] == "tool" {
+			wantTools = false // the tool answered: the model replies in text
+		}
+	}
 	stream, _ := body["stream"].(bool)
 	if !stream {
 		msg := map[string]any{"role": "assistant", "content": s.Reply, "refusal": nil}

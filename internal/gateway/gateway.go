@@ -214,6 +214,8 @@ type Result struct {
 type Meta struct {
 	Provider   string
 	OverheadMS float64
+	// Native: the chunks are the upstream's own Responses API events, not chat chunks.
+	Native bool
 }
 
 // StreamWriter receives a streamed answer. Begin is called once before the first chunk; End

@@ -41,6 +41,15 @@ type ImageGenerator interface {
 	GenerateImages(ctx context.Context, body []byte, model string) (*llm.Response, error)
 }
 
+// ResponsesAPI is implemented by adapters whose upstream serves OpenAI's Responses API
+// (POST /responses): body is the client's Responses request JSON, forwarded with only the
+// model replaced. The stream yields each event's JSON object and ends (io.EOF) after the
+// terminal response.completed, response.incomplete or response.failed event.
+type ResponsesAPI interface {
+	Responses(ctx context.Context, body []byte, model string) (*llm.Response, error)
+	ResponsesStream(ctx context.Context, body []byte, model string) (llm.ChunkStream, error)
+}
+
 // ModelLister is implemented by adapters that can list the provider's models (used by the
 // connection test and the UI's quick-add).
 type ModelLister interface {

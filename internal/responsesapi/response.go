@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -264,4 +265,38 @@ func (r *Response) OutputItems() ([]json.RawMessage, error) {
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// OutputItemsOf reads the output items of a response object (ours or an upstream's).
+func OutputItemsOf(response []byte) ([]json.RawMessage, error) {
+	out := gjson.GetBytes(response, "output")
+	if !out.IsArray() {
+		return nil, fmt.Errorf("responsesapi: response has no output array: %.200s", response)
+	}
+	var items []json.RawMessage
+	out.ForEach(func(_, it gjson.Result) bool {
+		items = append(items, json.RawMessage(it.Raw))
+		return true
+	})
+	return items, nil
+}
+
+// WithIDs gives every item without an id one (msg_ for messages, item_ for others), as the
+// input items list shows them.
+func WithIDs(items []json.RawMessage) []json.RawMessage {
+	out := make([]json.RawMessage, len(items))
+	for i, it := range items {
+		out[i] = it
+		if gjson.GetBytes(it, "id").Str != "" {
+			continue
+		}
+		prefix := "item"
+		if t := gjson.GetBytes(it, "type").Str; t == "message" || t == "" {
+			prefix = "msg"
+		}
+		if b, err := sjson.SetBytes(bytes.Clone(it), "id", ids.New(prefix)); err == nil {
+			out[i] = b
+		}
+	}
+	return out
 }

@@ -51,7 +51,16 @@ func TestNew(t *testing.T) {
 			t.Errorf("%s: %v", tt.typ, err)
 			continue
 		}
-		c := p.(*Client)
+		c, ok := p.(*Client)
+		if rc, native := p.(*ResponsesClient); native {
+			c, ok = rc.Client, true
+		}
+		if _, native := p.(providers.ResponsesAPI); native != (tt.typ == "openai" || tt.typ == "azure") {
+			t.Errorf("%s: serves the Responses API natively: %v", tt.typ, native)
+		}
+		if !ok {
+			t.Fatalf("%s: %T", tt.typ, p)
+		}
 		if c.base != tt.wantBase || c.http == nil {
 			t.Errorf("%s: base = %q, want %q", tt.typ, c.base, tt.wantBase)
 		}

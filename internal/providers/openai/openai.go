@@ -30,12 +30,15 @@ type Variant struct {
 	Azure bool
 	// KeyOptional: the upstream runs without an API key (local servers).
 	KeyOptional bool
+	// Responses: the upstream serves the Responses API, which Responses requests reach
+	// natively.
+	Responses bool
 }
 
 // Variants of the family, by provider type.
 var variants = []Variant{
-	{Name: "openai", DefaultBaseURL: "https://api.openai.com/v1", StreamUsage: true},
-	{Name: "azure", StreamUsage: true, Azure: true},
+	{Name: "openai", DefaultBaseURL: "https://api.openai.com/v1", StreamUsage: true, Responses: true},
+	{Name: "azure", StreamUsage: true, Azure: true, Responses: true},
 	{Name: "groq", DefaultBaseURL: "https://api.groq.com/openai/v1", StreamUsage: true},
 	{Name: "mistral", DefaultBaseURL: "https://api.mistral.ai/v1"},
 	{Name: "openrouter", DefaultBaseURL: "https://openrouter.ai/api/v1", StreamUsage: true},
@@ -69,7 +72,16 @@ func DefaultBaseURL(typ string) string {
 
 // Factory returns the providers.Factory of this variant.
 func (v Variant) Factory() providers.Factory {
-	return func(cfg providers.Config) (providers.Provider, error) { return New(v, cfg) }
+	return func(cfg providers.Config) (providers.Provider, error) {
+		c, err := New(v, cfg)
+		if err != nil {
+			return nil, err
+		}
+		if v.Responses {
+			return &ResponsesClient{Client: c}, nil
+		}
+		return c, nil
+	}
 }
 
 // Client talks to one provider account of the family.

@@ -1,0 +1,311 @@
+package backend
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/conversation"
+	"github.com/conduit-gw/conduit/internal/gateway"
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/responsesapi"
+)
+
+// Conversations keeps Responses API responses for previous_response_id, scoped to the key
+// that created them.
+type Conversations interface {
+	Save(conversation.Record)
+	Get(ctx context.Context, keyID, id string) (*conversation.Record, error)
+	Delete(ctx context.Context, keyID, id string) error
+	History(ctx context.Context, keyID, id string, output func([]byte) ([]json.RawMessage, error)) ([]json.RawMessage, error)
+}
+
+// responses serves OpenAI's Responses API: natively to deployments that speak it, through the
+// chat translation to every other one.
+func (s *Server) responses(c echo.Context) error {
+	call, err := s.call(c, "responses")
+	if err != nil {
+		return writeV1Error(c, err)
+	}
+	body, err := s.readBody(c)
+	if err != nil {
+		return writeV1Error(c, s.reject(call, body, err))
+	}
+	if err := s.enter(c, call); err != nil {
+		return writeV1Error(c, err)
+	}
+	defer call.ReleaseCPU()
+	req, err := responsesapi.ParseRequest(body)
+	if err != nil {
+		return writeV1Error(c, s.reject(call, body, err))
+	}
+	ctx := c.Request().Context()
+	var history []json.RawMessage
+	if req.PreviousResponseID != "" {
+		if history, err = s.history(ctx, call, req.PreviousResponseID); err != nil {
+			return writeV1Error(c, s.reject(call, body, err))
+		}
+	}
+	chat, chatErr := req.ToChat(history)
+	greq := &gateway.ResponsesRequest{Model: req.Model, Stream: req.Stream, Raw: body, Chat: chat, ChatErr: chatErr}
+	if req.MaxOutputTokens != nil {
+		greq.MaxOutputTokens = *req.MaxOutputTokens
+	}
+	skel := req.Skeleton(responsesapi.NewID(), req.Model, call.Start.Unix())
+	sw := &responsesWriter{sseWriter: sseWriter{c: c, call: call}, t: responsesapi.NewStreamTranslator(skel)}
+	res, native, err := s.o.Gateway.Responses(ctx, call, greq, sw)
+	h := c.Response().Header()
+	h[hdrProvider] = []string{call.Provider}
+	call.RateLimit.Headers(h)
+	if err != nil {
+		if sw.begun {
+			s.keep(call, req, sw.final())
+			return nil
+		}
+		h[hdrOverhead] = []string{formatMS(call.OverheadMS(time.Now()))}
+		return writeV1Error(c, err)
+	}
+	if res == nil { // streamed
+		s.keep(call, req, sw.final())
+		return nil
+	}
+	out := res.Body
+	if !native {
+		if err := responsesapi.FromChatResponse(res.Body, skel); err != nil {
+			return writeV1Error(c, err)
+		}
+		if out, err = skel.Marshal(); err != nil {
+			return writeV1Error(c, err)
+		}
+	}
+	s.keep(call, req, out)
+	h[hdrOverhead] = []string{formatMS(res.OverheadMS)}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, out)
+}
+
+// history is the conversation before previous_response_id, or a 404 when the key has no such
+// response.
+func (s *Server) history(ctx context.Context, call *gateway.Call, id string) ([]json.RawMessage, error) {
+	if s.o.Conversations == nil {
+		return nil, responseNotFound("previous_response_id", id)
+	}
+	h, err := s.o.Conversations.History(ctx, call.Principal.KeyID(), id, responsesapi.OutputItemsOf)
+	if errors.Is(err, conversation.ErrNotFound) {
+		return nil, responseNotFound("previous_response_id", id)
+	}
+	if err != nil {
+		s.log.Error("reading a stored response failed", "id", id, "err", err)
+		return nil, llm.Errorf(http.StatusInternalServerError, "server_error", "server_error", "could not read the previous response")
+	}
+	return h, nil
+}
+
+func responseNotFound(param, id string) *llm.Error {
+	e := llm.Errorf(http.StatusNotFound, "invalid_request_error", "response_not_found", "Response with id %q not found.", id)
+	e.Param = param
+	return e
+}
+
+// keep stores a response for later turns when the request asked for it (store defaults to
+// true). Failed responses are not kept.
+func (s *Server) keep(call *gateway.Call, req *responsesapi.Request, response []byte) {
+	if s.o.Conversations == nil || !req.Stores() || len(response) == 0 {
+		return
+	}
+	r := gjson.ParseBytes(response)
+	id := r.Get("id").Str
+	if id == "" || r.Get("status").Str == responsesapi.StatusFailed {
+		return
+	}
+	s.o.Conversations.Save(conversation.Record{ID: id, KeyID: call.Principal.KeyID(), PreviousID: req.PreviousResponseID,
+		Model: req.Model, CreatedAt: call.Start, Input: responsesapi.WithIDs(req.Items), Response: response})
+}
+
+func (s *Server) getResponse(c echo.Context) error {
+	call, err := s.call(c, "responses")
+	if err != nil {
+		return writeV1Error(c, err)
+	}
+	r, err := s.storedResponse(c, call)
+	if err != nil {
+		return writeV1Error(c, err)
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, r.Response)
+}
+
+func (s *Server) deleteResponse(c echo.Context) error {
+	call, err := s.call(c, "responses")
+	if err != nil {
+		return writeV1Error(c, err)
+	}
+	id := c.Param("id")
+	if s.o.Conversations == nil {
+		return writeV1Error(c, responseNotFound("", id))
+	}
+	err = s.o.Conversations.Delete(c.Request().Context(), call.Principal.KeyID(), id)
+	if errors.Is(err, conversation.ErrNotFound) {
+		return writeV1Error(c, responseNotFound("", id))
+	}
+	if err != nil {
+		s.log.Error("deleting a stored response failed", "id", id, "err", err)
+		return writeV1Error(c, llm.Errorf(http.StatusInternalServerError, "server_error", "server_error", "could not delete the response"))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": id, "object": "response.deleted", "deleted": true})
+}
+
+// listInputItems lists a stored response's input items: newest first unless order=asc, at
+// most limit (1–100, default 20), after the item named by after.
+func (s *Server) listInputItems(c echo.Context) error {
+	call, err := s.call(c, "responses")
+	if err != nil {
+		return writeV1Error(c, err)
+	}
+	r, err := s.storedResponse(c, call)
+	if err != nil {
+		return writeV1Error(c, err)
+	}
+	limit := 20
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return writeV1Error(c, llm.InvalidRequest("limit", "limit must be an integer from 1 to 100"))
+		}
+		limit = n
+	}
+	items := append([]json.RawMessage(nil), r.Input...)
+	switch c.QueryParam("order") {
+	case "", "desc":
+		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
+			items[i], items[j] = items[j], items[i]
+		}
+	case "asc":
+	default:
+		return writeV1Error(c, llm.InvalidRequest("order", `order must be "asc" or "desc"`))
+	}
+	if after := c.QueryParam("after"); after != "" {
+		for i, it := range items {
+			if gjson.GetBytes(it, "id").Str == after {
+				items = items[i+1:]
+				break
+			}
+		}
+	}
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	out := struct {
+		Object  string            `json:"object"`
+		Data    []json.RawMessage `json:"data"`
+		FirstID *string           `json:"first_id"`
+		LastID  *string           `json:"last_id"`
+		HasMore bool              `json:"has_more"`
+	}{Object: "list", Data: items, HasMore: more}
+	if out.Data == nil {
+		out.Data = []json.RawMessage{}
+	}
+	if len(items) > 0 {
+		first, last := gjson.GetBytes(items[0], "id").Str, gjson.GetBytes(items[len(items)-1], "id").Str
+		out.FirstID, out.LastID = &first, &last
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) storedResponse(c echo.Context, call *gateway.Call) (*conversation.Record, error) {
+	id := c.Param("id")
+	if s.o.Conversations == nil {
+		return nil, responseNotFound("", id)
+	}
+	r, err := s.o.Conversations.Get(c.Request().Context(), call.Principal.KeyID(), id)
+	if errors.Is(err, conversation.ErrNotFound) {
+		return nil, responseNotFound("", id)
+	}
+	if err != nil {
+		s.log.Error("reading a stored response failed", "id", id, "err", err)
+		return nil, llm.Errorf(http.StatusInternalServerError, "server_error", "server_error", "could not read the response")
+	}
+	return r, nil
+}
+
+// responsesWriter writes a gateway stream as Responses events: an upstream's own events as
+// they come (native), or chat chunks translated.
+type responsesWriter struct {
+	sseWriter
+	t        *responsesapi.StreamTranslator
+	native   bool
+	terminal []byte // the native stream's final response object
+	seq      int64  // the native stream's last sequence number
+}
+
+var _ gateway.StreamWriter = (*responsesWriter)(nil)
+
+func (w *responsesWriter) Begin(m gateway.Meta) error {
+	w.native = m.Native
+	return w.sseWriter.Begin(m)
+}
+
+func (w *responsesWriter) Chunk(data []byte) error {
+	if w.native {
+		typ := gjson.GetBytes(data, "type").Str
+		w.seq = gjson.GetBytes(data, "sequence_number").Int()
+		switch typ {
+		case "response.completed", "response.incomplete", "response.failed":
+			w.terminal = []byte(gjson.GetBytes(data, "response").Raw)
+		}
+		return w.events([]responsesapi.Event{{Name: typ, Data: data}})
+	}
+	events, err := w.t.Chunk(data)
+	if err != nil {
+		return w.events(w.t.Fail(llm.AsError(err)))
+	}
+	return w.events(events)
+}
+
+func (w *responsesWriter) End(err error) error {
+	var evs []responsesapi.Event
+	switch {
+	case w.native && err != nil:
+		evs = []responsesapi.Event{responsesapi.ErrorEvent(llm.AsError(err), int(w.seq)+1)}
+	case err != nil:
+		evs = w.t.Fail(llm.AsError(err))
+	case !w.native:
+		evs = w.t.End()
+	}
+	if err := w.events(evs); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// final is the response object the stream ended with (nil when there is none).
+func (w *responsesWriter) final() []byte {
+	if w.native {
+		return w.terminal
+	}
+	b, err := w.t.Response().Marshal()
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func (w *responsesWriter) events(evs []responsesapi.Event) error {
+	out := w.c.Response()
+	var b bytes.Buffer
+	for _, ev := range evs {
+		b.WriteString("event: ")
+		b.WriteString(ev.Name)
+		b.WriteString("\ndata: ")
+		b.Write(ev.Data)
+		b.WriteString("\n\n")
+	}
+	_, err := out.Write(b.Bytes())
+	return err
+}

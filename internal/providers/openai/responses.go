@@ -1,0 +1,104 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
+)
+
+// ResponsesClient is a Client whose upstream also serves the Responses API (OpenAI, Azure):
+// Responses requests reach it natively.
+type ResponsesClient struct {
+	*Client
+}
+
+// responsesURL is the Responses endpoint: base/responses, or Azure's v1 API, where the model
+// in the body names the deployment.
+func (c *ResponsesClient) responsesURL() string {
+	if c.v.Azure {
+		return strings.TrimSuffix(c.base, "/openai") + "/openai/v1/responses"
+	}
+	return c.base + "/responses"
+}
+
+func (c *ResponsesClient) responsesBody(body []byte, model string) ([]byte, error) {
+	out, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	if err != nil {
+		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+	}
+	return out, nil
+}
+
+// Responses sends a non-streamed Responses request.
+func (c *ResponsesClient) Responses(ctx context.Context, body []byte, model string) (*llm.Response, error) {
+	body, err := c.responsesBody(body, model)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.postJSON(ctx, c.responsesURL(), body)
+	if err != nil {
+		return nil, err
+	}
+	resp.Usage = llm.ParseResponsesUsage(gjson.GetBytes(resp.Body, "usage"))
+	return resp, nil
+}
+
+// ResponsesStream starts a streamed Responses request.
+func (c *ResponsesClient) ResponsesStream(ctx context.Context, body []byte, model string) (llm.ChunkStream, error) {
+	body, err := c.responsesBody(body, model)
+	if err != nil {
+		return nil, err
+	}
+	hreq, err := c.newRequest(ctx, http.MethodPost, c.responsesURL(), body)
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Accept", "text/event-stream")
+	resp, err := c.do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	if isJSON(resp.Header.Get("Content-Type")) {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		e := providers.StreamError(c.v.Name, b, errorMessagePaths...)
+		e.Retryable = true
+		return nil, e
+	}
+	return &responsesStream{Stream: c.newStream(resp.Body)}, nil
+}
+
+// responsesStream reads a Responses event stream: it has no [DONE] and ends after its
+// terminal event.
+type responsesStream struct {
+	*Stream
+	ended bool
+}
+
+func (s *responsesStream) Next() ([]byte, error) {
+	if s.ended {
+		return nil, io.EOF
+	}
+	data, err := s.Stream.Next()
+	if err != nil {
+		return nil, err
+	}
+	switch gjson.GetBytes(data, "type").Str {
+	case "response.completed", "response.incomplete", "response.failed":
+		s.ended = true
+	}
+	return data, nil
+}
+
+var (
+	_ providers.ResponsesAPI = (*ResponsesClient)(nil)
+	_ llm.WaitHook           = (*responsesStream)(nil)
+)
