@@ -1,5 +1,5 @@
-// Package limits enforces per-key rate limits (RPM, RPD, TPM) and budgets from memory, behind
-// an interface a shared (Redis) implementation can replace.
+// Package limits enforces per-key rate limits (RPM, RPD, TPM) and budgets: Tracker in memory
+// (one instance), Shared in Redis (every instance on it enforcing one set of counters).
 package limits
 
 import (
