@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/fakeclock"
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/testsvc"
 )
@@ -66,15 +67,15 @@ func sameOutcome(a, b outcome) bool {
 // TestSharedMatchesTracker: random sequences of admissions, finishes, seeds and clock steps
 // give the same decisions and errors from the Redis counters as from the in-memory Tracker.
 func TestSharedMatchesTracker(t *testing.T) {
-	clk := clockAt(utc(2025, 3, 14, 23, 58, 30))
+	clk := fakeclock.New(utc(2025, 3, 14, 23, 58, 30))
 	sh, _ := newShared(t, clk.Now, false)
 	tr := NewTracker(clk.Now)
 	keys := []config.Key{rpmKey("rpm", 5), key("rpd"), key("tpm"), key("budget"), key("all")}
-	keys[1].RPD = intp(7)
-	keys[2].TPM = intp(1000)
-	keys[3].MaxBudget, keys[3].BudgetDuration = floatp(0.05), config.BudgetDaily
-	keys[4].RPM, keys[4].RPD, keys[4].TPM = intp(20), intp(50), intp(3000)
-	keys[4].MaxBudget, keys[4].BudgetDuration = floatp(0.2), config.BudgetDaily
+	keys[1].RPD = new(7)
+	keys[2].TPM = new(1000)
+	keys[3].MaxBudget, keys[3].BudgetDuration = new(0.05), config.BudgetDaily
+	keys[4].RPM, keys[4].RPD, keys[4].TPM = new(20), new(50), new(3000)
+	keys[4].MaxBudget, keys[4].BudgetDuration = new(0.2), config.BudgetDaily
 	tr.Seed(keys[3], 0.01)
 	sh.Seed(keys[3], 0.01)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -123,7 +124,7 @@ func TestSharedMatchesTracker(t *testing.T) {
 // TestSharedRPMAcrossInstances: an rpm 10 key hammered through two instances gets exactly 10
 // requests admitted in the minute.
 func TestSharedRPMAcrossInstances(t *testing.T) {
-	clk := clockAt(utc(2025, 3, 14, 12, 0, 0))
+	clk := fakeclock.New(utc(2025, 3, 14, 12, 0, 0))
 	a, srv := newShared(t, clk.Now, false)
 	b := sharedOn(t, srv, clk.Now, false)
 	k := rpmKey("k", 10)
@@ -155,11 +156,11 @@ func TestSharedRPMAcrossInstances(t *testing.T) {
 // TestSharedBudgetAcrossInstances: requests spending through two instances at once overshoot
 // the budget by at most the requests in flight when it was reached.
 func TestSharedBudgetAcrossInstances(t *testing.T) {
-	clk := clockAt(utc(2025, 3, 14, 12, 0, 0))
+	clk := fakeclock.New(utc(2025, 3, 14, 12, 0, 0))
 	a, srv := newShared(t, clk.Now, false)
 	b := sharedOn(t, srv, clk.Now, false)
 	k := key("k")
-	k.MaxBudget = floatp(1)
+	k.MaxBudget = new(1.0)
 	const cost, workers = 0.03, 8
 	var maxInflight, inflight atomic.Int64
 	var wg sync.WaitGroup
@@ -192,7 +193,7 @@ func TestSharedBudgetAcrossInstances(t *testing.T) {
 // TestSharedSeedKeepsCountedPeriod: an instance starting later does not overwrite the spend
 // the cluster counted in the current period with what its database shows.
 func TestSharedSeedKeepsCountedPeriod(t *testing.T) {
-	clk := clockAt(utc(2025, 3, 14, 12, 0, 0))
+	clk := fakeclock.New(utc(2025, 3, 14, 12, 0, 0))
 	a, srv := newShared(t, clk.Now, false)
 	k := key("k")
 	k.BudgetDuration = config.BudgetDaily
@@ -221,7 +222,7 @@ func TestSharedSeedKeepsCountedPeriod(t *testing.T) {
 func TestSharedRedisDown(t *testing.T) {
 	for _, failClosed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("failClosed=%v", failClosed), func(t *testing.T) {
-			clk := clockAt(utc(2025, 3, 14, 12, 0, 0))
+			clk := fakeclock.New(utc(2025, 3, 14, 12, 0, 0))
 			sh, srv := newShared(t, clk.Now, failClosed)
 			k := rpmKey("k", 2)
 			if _, err := sh.Admit(k, 1, 0); err != nil {
