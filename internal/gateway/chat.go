@@ -115,6 +115,7 @@ func (g *Gateway) chatStream(ctx context.Context, s *snapshot.Snapshot, c *Call,
 				if errors.Is(err, io.EOF) {
 					err = llm.Upstream("provider "+d.Provider.Name+" sent an empty stream", nil).Retry()
 				}
+				err = failedBeforeFirstChunk(err)
 			}
 		}
 		timer.Stop()

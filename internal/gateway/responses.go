@@ -143,6 +143,7 @@ func (g *Gateway) responsesStream(ctx context.Context, s *snapshot.Snapshot, c *
 					err = &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
 						Message: "provider " + d.Provider.Name + " sent an empty stream", Retryable: true}
 				}
+				err = failedBeforeFirstChunk(err)
 			}
 		}
 		timer.Stop()

@@ -19,10 +19,8 @@
 package anthropic
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,11 +46,7 @@ const APIVersion = "2023-06-01"
 // Anthropic requires the field.
 const DefaultMaxTokens = 4096
 
-const (
-	maxResponseBytes = 64 << 20
-	maxErrorBytes    = 64 << 10
-	maxModelPages    = 20
-)
+const maxModelPages = 20
 
 // errorMessagePaths locate the message of an Anthropic error object
 // ({"type":"error","error":{"type":...,"message":...}}).
@@ -66,9 +60,8 @@ func Register(r *providers.Registry) {
 
 // Client talks to one Anthropic account (or a server speaking its Messages API).
 type Client struct {
-	base   string // without the /v1 suffix
-	apiKey string
-	http   *http.Client
+	base string // without the /v1 suffix
+	http providers.HTTP
 	// now stamps the "created" field of translated answers; time.Now unless a test sets it.
 	now func() time.Time
 }
@@ -79,43 +72,20 @@ func New(cfg providers.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{base: strings.TrimSuffix(base, "/v1"), apiKey: cfg.APIKey, http: hc, now: time.Now}
+	c := &Client{base: strings.TrimSuffix(base, "/v1"), now: time.Now, http: providers.HTTP{
+		Name: Type, Client: hc, ErrorPaths: errorMessagePaths, LateError: isError,
+		Auth: func(h http.Header) {
+			h.Set("x-api-key", cfg.APIKey)
+			h.Set("anthropic-version", APIVersion)
+		},
+	}}
 	return c, nil
 }
 
-func (c *Client) newRequest(ctx context.Context, method, u string, body []byte) (*http.Request, error) {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: build request: %w", Type, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-		// A replayable body lets net/http retry on a connection the upstream closed.
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	}
-	req.Header.Set("x-api-key", c.apiKey)
-	req.Header.Set("anthropic-version", APIVersion)
-	return req, nil
-}
-
-// do sends the request; on a non-2xx status it reads the body and returns a mapped error.
-// Anthropic's 529 overloaded_error becomes a retryable 502 like every other 5xx.
-func (c *Client) do(req *http.Request) (*http.Response, error) {
-	resp, err := providers.Send(c.http, req)
-	if err != nil {
-		return nil, providers.TransportError(Type, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBytes))
-		return nil, providers.StatusError(Type, resp, body, errorMessagePaths...)
-	}
-	return resp, nil
-}
+// isError reports whether an answer is an error object ({"type":"error",...}): sent with a
+// 200 when it came late, or in place of an event stream. Anthropic's 529 overloaded_error
+// is mapped like every other 5xx.
+func isError(body []byte) bool { return gjson.GetBytes(body, "type").Str == "error" }
 
 // Chat sends a non-streamed message request and returns the answer as an OpenAI
 // chat.completion.
@@ -127,23 +97,9 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 	if err != nil {
 		return nil, err
 	}
-	hreq, err := c.newRequest(ctx, http.MethodPost, c.base+"/v1/messages", tr.body)
+	out, err := c.http.PostJSON(ctx, c.base+"/v1/messages", tr.body)
 	if err != nil {
 		return nil, err
-	}
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out, err := providers.ReadObject(Type, resp, maxResponseBytes)
-	if err != nil {
-		return nil, err
-	}
-	if gjson.GetBytes(out, "type").Str == "error" {
-		e := providers.StreamError(Type, out, errorMessagePaths...)
-		e.Retryable = true
-		return nil, e
 	}
 	body, usage, err := translateResponse(out, tr.jsonTool, c.now().Unix())
 	if err != nil {
@@ -163,7 +119,7 @@ func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 		if after != "" {
 			u += "&after_id=" + url.QueryEscape(after)
 		}
-		page, err := c.getJSON(ctx, u)
+		page, err := c.http.GetJSON(ctx, u)
 		if err != nil {
 			return nil, err
 		}
@@ -184,26 +140,6 @@ func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 		after = last
 	}
 	return ids, nil
-}
-
-func (c *Client) getJSON(ctx context.Context, u string) ([]byte, error) {
-	hreq, err := c.newRequest(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := providers.ReadBody(resp, maxResponseBytes)
-	if err != nil {
-		return nil, providers.TransportError(Type, err)
-	}
-	if !gjson.ValidBytes(body) {
-		return nil, malformed(fmt.Errorf("%s: invalid JSON body of %d bytes", Type, len(body)))
-	}
-	return body, nil
 }
 
 var (

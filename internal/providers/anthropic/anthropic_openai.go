@@ -11,6 +11,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
 )
 
 // translateResponse turns an Anthropic message into an OpenAI chat.completion stamped with
@@ -60,7 +61,7 @@ func translateResponse(body []byte, jsonTool string, created int64) ([]byte, llm
 			FinishReason: finishReason(msg.Get("stop_reason").Str, jsonTool != "")}},
 		Usage: &usage,
 	}
-	b, err := marshal(&out)
+	b, err := providers.Marshal(&out)
 	if err != nil {
 		return nil, llm.Usage{}, fmt.Errorf("%s: encode answer: %w", Type, err)
 	}

@@ -36,7 +36,7 @@ func TestNew(t *testing.T) {
 			t.Errorf("%q: %v", tt.base, err)
 			continue
 		}
-		if c := p.(*Client); c.base != tt.wantBase || c.http == nil {
+		if c := p.(*Client); c.base != tt.wantBase || c.http.Client == nil {
 			t.Errorf("%q: base = %q, want %q", tt.base, c.base, tt.wantBase)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
 )
 
 // jsonToolName names the tool that carries a response_format json_object answer.
@@ -73,7 +74,7 @@ func translateRequest(req *llm.ChatRequest, model string, stream bool) (*transla
 	}
 	tr.jsonTool = name
 
-	body, err := marshal(&out)
+	body, err := providers.Marshal(&out)
 	if err != nil {
 		return nil, fmt.Errorf("%s: encode request: %w", Type, err)
 	}
@@ -343,7 +344,7 @@ func toolResultBlock(m *llm.Message, i int) (block, error) {
 	c := m.Content
 	if !c.IsParts {
 		if c.Text != "" {
-			b.Content, _ = marshal(c.Text)
+			b.Content, _ = providers.Marshal(c.Text)
 		}
 		return b, nil
 	}
@@ -362,9 +363,9 @@ func toolResultBlock(m *llm.Message, i int) (block, error) {
 	switch {
 	case len(parts) == 0:
 	case images:
-		b.Content, _ = marshal(parts)
+		b.Content, _ = providers.Marshal(parts)
 	default:
-		b.Content, _ = marshal(c.String())
+		b.Content, _ = providers.Marshal(c.String())
 	}
 	return b, nil
 }
@@ -408,26 +409,16 @@ func translateTools(req *llm.ChatRequest, out *request) error {
 }
 
 func parseToolChoice(raw json.RawMessage) (*toolChoice, error) {
-	v := gjson.ParseBytes(raw)
-	switch {
-	case len(bytes.TrimSpace(raw)) == 0 || v.Type == gjson.Null:
-		return nil, nil
-	case v.Type == gjson.String:
-		switch v.Str {
-		case "auto":
-			return &toolChoice{Type: "auto"}, nil
-		case "none":
-			return &toolChoice{Type: "none"}, nil
-		case "required":
-			return &toolChoice{Type: "any"}, nil
-		}
-	case v.IsObject() && v.Get("type").Str == "function":
-		if name := v.Get("function.name").Str; name != "" {
-			return &toolChoice{Type: "tool", Name: name}, nil
-		}
+	mode, name, err := providers.ParseToolChoice(Type, raw)
+	switch mode {
+	case "":
+		return nil, err
+	case providers.ToolChoiceRequired:
+		return &toolChoice{Type: "any"}, nil
+	case providers.ToolChoiceFunction:
+		return &toolChoice{Type: "tool", Name: name}, nil
 	}
-	return nil, llm.InvalidRequest("tool_choice",
-		"tool_choice must be \"auto\", \"none\", \"required\" or {\"type\":\"function\",\"function\":{\"name\":...}} for anthropic")
+	return &toolChoice{Type: mode}, nil // auto, none
 }
 
 // translateResponseFormat implements json_object and json_schema with a forced tool whose

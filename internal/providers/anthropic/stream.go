@@ -3,11 +3,8 @@ package anthropic
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"net/http"
 
 	"github.com/tidwall/gjson"
 
@@ -26,29 +23,11 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 	if err != nil {
 		return nil, err
 	}
-	hreq, err := c.newRequest(ctx, http.MethodPost, c.base+"/v1/messages", tr.body)
+	body, err := c.http.OpenStream(ctx, c.base+"/v1/messages", tr.body)
 	if err != nil {
 		return nil, err
 	}
-	hreq.Header.Set("Accept", "text/event-stream")
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
-		// No event stream to relay: an error answered with 200, or "stream" ignored.
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBytes))
-		if gjson.GetBytes(b, "type").Str == "error" {
-			e := providers.StreamError(Type, b, errorMessagePaths...)
-			e.Retryable = true
-			return nil, e
-		}
-		return nil, &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-			Message: Type + " answered a stream request without an event stream", Retryable: true,
-			Cause: fmt.Errorf("%s: stream request answered with Content-Type %q", Type, resp.Header.Get("Content-Type"))}
-	}
-	return NewStream(resp.Body, tr.jsonTool, c.now().Unix()), nil
+	return NewStream(body, tr.jsonTool, c.now().Unix()), nil
 }
 
 // Stream reads an Anthropic Messages event stream and yields OpenAI chat.completion.chunk
@@ -56,12 +35,10 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 // the finish_reason and a final usage chunk without choices (always sent: the gateway drops
 // it when the client did not ask for usage).
 type Stream struct {
-	body   io.ReadCloser
-	r      *sse.Reader
-	tr     translator
-	queue  [][]byte
-	chunks int   // chunks returned so far
-	err    error // sticky: io.EOF after message_stop, or the error that ended the stream
+	body io.ReadCloser
+	r    *sse.Reader
+	tr   translator
+	q    providers.Queue // ends with io.EOF after message_stop
 }
 
 // NewStream reads events from an upstream SSE body. jsonTool names the response_format tool
@@ -76,43 +53,20 @@ func NewStream(body io.ReadCloser, jsonTool string, created int64) *Stream {
 // or something that is not JSON; once it has returned an error it returns it again.
 //
 // The role chunk is held back until the first content, so an error event that comes right
-// after message_start (overloaded_error) is still retryable: nothing has reached the client.
-func (s *Stream) Next() ([]byte, error) {
-	for {
-		if len(s.queue) > 0 {
-			c := s.queue[0]
-			s.queue = s.queue[1:]
-			s.chunks++
-			return c, nil
-		}
-		if s.err != nil {
-			return nil, s.err
-		}
-		if s.tr.stopped {
-			s.err = io.EOF
-			return nil, s.err
-		}
-		ev, err := s.r.Next()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF // the stream ended before message_stop
-			}
-			return nil, s.fail(providers.StreamCut(Type, err))
-		}
-		out, err := s.tr.event(ev.Name, ev.Data, s.queue)
-		if err != nil {
-			return nil, s.fail(err)
-		}
-		s.queue = out
-	}
-}
+// after message_start (overloaded_error) still comes before the first chunk, which the
+// gateway may retry elsewhere.
+func (s *Stream) Next() ([]byte, error) { return s.q.Next(s.fill) }
 
-func (s *Stream) fail(err error) error {
-	var e *llm.Error
-	if s.chunks == 0 && errors.As(err, &e) && e.Status != 499 {
-		e.Retryable = true
+// fill reads one upstream event and queues the chunks it translates to.
+func (s *Stream) fill() error {
+	if s.tr.stopped {
+		return io.EOF
 	}
-	s.err = err
+	ev, err := s.r.Next()
+	if err != nil {
+		return providers.ReadEnd(Type, err) // the stream ended before message_stop
+	}
+	s.q.Chunks, err = s.tr.event(ev.Name, ev.Data, s.q.Chunks)
 	return err
 }
 
@@ -151,10 +105,8 @@ func (t *translator) event(name, data []byte, out [][]byte) ([][]byte, error) {
 	data = bytes.TrimSpace(data)
 	typ := string(name)
 	if len(data) > 0 {
-		if data[0] != '{' || !gjson.ValidBytes(data) {
-			e := providers.StreamError(Type, data)
-			e.Message = Type + " sent a malformed stream event"
-			return out, e
+		if _, err := providers.EventObject(Type, data); err != nil {
+			return out, err
 		}
 		if v := gjson.GetBytes(data, "type"); v.Type == gjson.String {
 			typ = v.Str
@@ -274,7 +226,7 @@ func (t *translator) start(out [][]byte) ([][]byte, error) {
 
 func (t *translator) emit(out [][]byte, c *llm.ChatChunk) ([][]byte, error) {
 	c.ID, c.Object, c.Created, c.Model = t.id, "chat.completion.chunk", t.created, t.model
-	b, err := marshal(c)
+	b, err := providers.Marshal(c)
 	if err != nil {
 		return out, fmt.Errorf("%s: encode chunk: %w", Type, err)
 	}

@@ -101,10 +101,10 @@ func TestStreamSemantics(t *testing.T) {
 		return s
 	}
 	for _, tt := range []struct {
-		name      string
-		end       string // providertest.Describe() prefix
-		retryable bool
-		check     func(t *testing.T, s summary)
+		name  string
+		end   string // providertest.Describe() prefix
+		first bool   // the error comes before any chunk (the gateway may retry it elsewhere)
+		check func(t *testing.T, s summary)
 	}{
 		{name: "text", end: "io.EOF", check: func(t *testing.T, s summary) {
 			if s.content != "Hello, wörld! 👋\nBye." || len(s.finish) != 1 || s.finish[0] != "stop" ||
@@ -146,11 +146,11 @@ func TestStreamSemantics(t *testing.T) {
 			}
 		}},
 		{name: "error_midstream", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=false retry_after=0s message="anthropic: Overloaded"`},
-		{name: "error_first", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=true retry_after=0s message="anthropic: Overloaded"`, retryable: true},
+		{name: "error_first", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=false retry_after=0s message="anthropic: Overloaded"`, first: true},
 		{name: "cut_before_stop", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=false retry_after=0s message="anthropic stream ended unexpectedly"`},
 		{name: "cut_mid_event", end: `*llm.Error status=502`},
-		{name: "empty", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=true retry_after=0s message="anthropic stream ended unexpectedly"`, retryable: true},
-		{name: "malformed", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=true retry_after=0s message="anthropic sent a malformed stream event"`, retryable: true},
+		{name: "empty", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=false retry_after=0s message="anthropic stream ended unexpectedly"`, first: true},
+		{name: "malformed", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=false retry_after=0s message="anthropic sent a malformed stream event"`, first: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			chunks, _, end := providertest.Drain(t, streamCase(t, tt.name, 1<<20))
@@ -158,8 +158,8 @@ func TestStreamSemantics(t *testing.T) {
 				t.Errorf("end = %s, want %s", providertest.Describe(end), tt.end)
 			}
 			if tt.end != "io.EOF" {
-				if tt.retryable != (len(chunks) == 0) {
-					t.Errorf("%d chunks before a retryable=%v error", len(chunks), tt.retryable)
+				if tt.first != (len(chunks) == 0) {
+					t.Errorf("%d chunks before the error, want first=%v", len(chunks), tt.first)
 				}
 				for _, c := range chunks {
 					// A broken stream must never look complete: the usage chunk only follows

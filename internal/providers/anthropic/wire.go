@@ -1,7 +1,6 @@
 package anthropic
 
 import (
-	"bytes"
 	"encoding/json"
 )
 
@@ -85,14 +84,3 @@ const (
 	stopContextWindow  = "model_context_window_exceeded"
 	defaultInputSchema = `{"type":"object","properties":{}}`
 )
-
-// marshal is json.Marshal without HTML escaping: text such as "<b>" stays as the model wrote it.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}

@@ -3,13 +3,8 @@
 package cohere
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,14 +23,8 @@ const DefaultBaseURL = "https://api.cohere.com/v2"
 // Type is the provider type this package registers.
 const Type = "cohere"
 
-const (
-	// maxResponseBytes bounds a non-streamed upstream body.
-	maxResponseBytes = 64 << 20
-	// maxErrorBody bounds the error body read from a failed response.
-	maxErrorBody = 64 << 10
-	// statusInvalidToken is Cohere's answer to an invalid API key on some endpoints.
-	statusInvalidToken = 498
-)
+// statusInvalidToken is Cohere's answer to an invalid API key on some endpoints.
+const statusInvalidToken = 498
 
 // errorPaths locate the message of a Cohere error body ({"id":…,"message":…}).
 func errorPaths() []string { return []string{"message", "error.message", "error", "detail"} }
@@ -48,9 +37,8 @@ func Register(r *providers.Registry) {
 
 // Client talks to one Cohere account.
 type Client struct {
-	base   string
-	apiKey string
-	http   *http.Client
+	base string
+	http providers.HTTP
 
 	// now and newID are replaced in tests to make responses deterministic.
 	now   func() time.Time
@@ -63,84 +51,24 @@ func New(cfg providers.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{base: base, apiKey: cfg.APIKey, http: hc, now: time.Now, newID: randomID}, nil
+	return &Client{base: base, now: time.Now, newID: providers.RandomID, http: providers.HTTP{
+		Name: Type, Client: hc, ErrorPaths: errorPaths(), StatusError: statusError,
+		Auth: func(h http.Header) { h.Set("Authorization", "Bearer "+cfg.APIKey) },
+		// A stream request answered in JSON: an error that came after the 200 ({"message":...}).
+		LateError: func(body []byte) bool { return gjson.GetBytes(body, "message").Type == gjson.String },
+	}}, nil
 }
 
-func randomID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// marshal encodes v on one line without escaping <, > and &.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("cohere: encode: %w", err)
+// statusError maps a failed answer; 498 ("invalid token") is the gateway's credentials, like a 401.
+func statusError(resp *http.Response, body []byte) *llm.Error {
+	if resp.StatusCode != statusInvalidToken {
+		return providers.StatusError(Type, resp, body, errorPaths()...)
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
-func (c *Client) newRequest(ctx context.Context, method, u string, body []byte) (*http.Request, error) {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, r)
-	if err != nil {
-		return nil, fmt.Errorf("cohere: build request: %w", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	}
-	req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	return req, nil
-}
-
-// do sends the request; on a non-2xx status it reads the body and returns a mapped error.
-func (c *Client) do(req *http.Request) (*http.Response, error) {
-	resp, err := providers.Send(c.http, req)
-	if err != nil {
-		return nil, providers.TransportError(Type, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		if resp.StatusCode == statusInvalidToken {
-			// "Invalid token": the gateway's credentials, like a 401.
-			r := *resp
-			r.StatusCode = http.StatusUnauthorized
-			e := providers.StatusError(Type, &r, body, errorPaths()...)
-			e.Message = strings.Replace(e.Message, "(401)", "(498)", 1)
-			return nil, e
-		}
-		return nil, providers.StatusError(Type, resp, body, errorPaths()...)
-	}
-	return resp, nil
-}
-
-func (c *Client) postJSON(ctx context.Context, u string, body []byte) ([]byte, error) {
-	hreq, err := c.newRequest(ctx, http.MethodPost, u, body)
-	if err != nil {
-		return nil, err
-	}
-	return c.readJSON(hreq)
-}
-
-func (c *Client) readJSON(hreq *http.Request) ([]byte, error) {
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out, err := providers.ReadObject(Type, resp, maxResponseBytes)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	r := *resp
+	r.StatusCode = http.StatusUnauthorized
+	e := providers.StatusError(Type, &r, body, errorPaths()...)
+	e.Message = strings.Replace(e.Message, "(401)", "(498)", 1)
+	return e
 }
 
 func malformed(cause error) *llm.Error { return providers.Malformed(Type, cause) }
@@ -154,7 +82,7 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.postJSON(ctx, c.base+"/chat", body)
+	out, err := c.http.PostJSON(ctx, c.base+"/chat", body)
 	if err != nil {
 		return nil, err
 	}
@@ -182,11 +110,7 @@ func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 		if token != "" {
 			u += "&page_token=" + url.QueryEscape(token)
 		}
-		hreq, err := c.newRequest(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		body, err := c.readJSON(hreq)
+		body, err := c.http.GetJSON(ctx, u)
 		if err != nil {
 			return nil, err
 		}

@@ -40,12 +40,12 @@ func (c *Client) Embeddings(ctx context.Context, req *llm.EmbeddingsRequest, mod
 	prompt := 0
 	for start := 0; start < len(texts); start += maxEmbedBatch {
 		batch := texts[start:min(start+maxEmbedBatch, len(texts))]
-		body, err := marshal(embedRequest{Model: model, Texts: batch, InputType: embedInputType,
+		body, err := providers.Marshal(embedRequest{Model: model, Texts: batch, InputType: embedInputType,
 			EmbeddingTypes: []string{"float"}, OutputDimension: req.Dimensions})
 		if err != nil {
 			return nil, err
 		}
-		out, err := c.postJSON(ctx, c.base+"/embed", body)
+		out, err := c.http.PostJSON(ctx, c.base+"/embed", body)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
 )
 
 // This file translates an OpenAI chat completion request into a Cohere /v2/chat request.
@@ -109,7 +110,7 @@ func chatBody(req *llm.ChatRequest, model string, stream bool) ([]byte, error) {
 	if cr.ResponseFormat, err = format(req.ResponseFormat); err != nil {
 		return nil, err
 	}
-	return marshal(cr)
+	return providers.Marshal(cr)
 }
 
 // translated reports whether a top-level request field is translated or deliberately ignored.
@@ -154,7 +155,7 @@ func messages(req *llm.ChatRequest) ([]message, error) {
 		m := &req.Messages[i]
 		switch m.Role {
 		case llm.RoleSystem, llm.RoleDeveloper:
-			text, err := plainText(m.Content, i)
+			text, err := providers.PlainText(m.Content, i)
 			if err != nil {
 				return nil, err
 			}
@@ -166,7 +167,7 @@ func messages(req *llm.ChatRequest) ([]message, error) {
 			}
 			out = append(out, message{Role: "user", Content: c})
 		case llm.RoleAssistant:
-			text, err := plainText(m.Content, i)
+			text, err := providers.PlainText(m.Content, i)
 			if err != nil {
 				return nil, err
 			}
@@ -192,7 +193,7 @@ func messages(req *llm.ChatRequest) ([]message, error) {
 			if m.ToolCallID == "" {
 				return nil, llm.InvalidRequest("messages", fmt.Sprintf("messages[%d]: tool messages need a tool_call_id", i))
 			}
-			text, err := plainText(m.Content, i)
+			text, err := providers.PlainText(m.Content, i)
 			if err != nil {
 				return nil, err
 			}
@@ -205,27 +206,8 @@ func messages(req *llm.ChatRequest) ([]message, error) {
 }
 
 func jsonString(s string) json.RawMessage {
-	b, _ := marshal(s)
+	b, _ := providers.Marshal(s)
 	return b
-}
-
-// plainText returns the text of a content that may hold only text (or refusal) parts.
-func plainText(c llm.Content, i int) (string, error) {
-	if !c.IsParts {
-		return c.Text, nil
-	}
-	var b strings.Builder
-	for _, p := range c.Parts {
-		switch p.Type {
-		case llm.PartText:
-			b.WriteString(p.Text)
-		case "refusal":
-			b.WriteString(gjson.GetBytes(p.Extra, "refusal").Str)
-		default:
-			return "", llm.InvalidRequest("messages", fmt.Sprintf("messages[%d]: %s content parts are only supported in user messages", i, p.Type))
-		}
-	}
-	return b.String(), nil
 }
 
 // userContent keeps a string a string and translates text and image parts; Cohere reads
@@ -246,7 +228,7 @@ func userContent(c llm.Content, i int) (json.RawMessage, error) {
 			return nil, llm.InvalidRequest("messages", fmt.Sprintf("messages[%d]: content part type %q is not supported by cohere", i, p.Type))
 		}
 	}
-	b, err := marshal(items)
+	b, err := providers.Marshal(items)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +238,7 @@ func userContent(c llm.Content, i int) (json.RawMessage, error) {
 // tools translates the tool definitions and tool_choice. Cohere has no "call this function":
 // a named tool_choice sends only that tool, with tool_choice REQUIRED.
 func tools(req *llm.ChatRequest, cr *chatRequest) error {
-	choice, name, err := parseToolChoice(req.ToolChoice)
+	choice, name, err := providers.ParseToolChoice(Type, req.ToolChoice)
 	if err != nil {
 		return err
 	}
@@ -290,29 +272,6 @@ func tools(req *llm.ChatRequest, cr *chatRequest) error {
 		cr.ToolChoice = "REQUIRED"
 	}
 	return nil
-}
-
-// parseToolChoice reads OpenAI's tool_choice: "" (absent), "auto", "none", "required", or
-// "function" with the function's name.
-func parseToolChoice(raw json.RawMessage) (choice, name string, err error) {
-	raw = bytes.TrimSpace(raw)
-	r := gjson.ParseBytes(raw)
-	switch {
-	case len(raw) == 0 || r.Type == gjson.Null:
-		return "", "", nil
-	case r.Type == gjson.String:
-		switch r.Str {
-		case "auto", "none", "required":
-			return r.Str, "", nil
-		}
-	case r.IsObject() && r.Get("type").Str == "function":
-		if n := r.Get("function.name").Str; n != "" {
-			return "function", n, nil
-		}
-	case r.IsObject():
-		return "", "", llm.InvalidRequest("tool_choice", fmt.Sprintf("tool_choice type %q is not supported by cohere", r.Get("type").String()))
-	}
-	return "", "", llm.InvalidRequest("tool_choice", `tool_choice must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`)
 }
 
 // format maps response_format: JSON mode, with the schema when one is given.

@@ -3,11 +3,8 @@ package cohere
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"net/http"
 
 	"github.com/tidwall/gjson"
 
@@ -26,29 +23,11 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 	if err != nil {
 		return nil, err
 	}
-	hreq, err := c.newRequest(ctx, http.MethodPost, c.base+"/chat", body)
+	stream, err := c.http.OpenStream(ctx, c.base+"/chat", body)
 	if err != nil {
 		return nil, err
 	}
-	hreq.Header.Set("Accept", "text/event-stream")
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		// An error that came after the 200, or an answer that ignored "stream".
-		e := &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-			Message: "cohere answered a stream request without an event stream",
-			Cause:   fmt.Errorf("cohere: stream request answered with JSON: %.2000s", b)}
-		if gjson.GetBytes(b, "message").Type == gjson.String {
-			e = providers.StreamError(Type, b, errorPaths()...)
-		}
-		e.Retryable = true
-		return nil, e
-	}
-	return newStream(resp.Body, model, c.now().Unix(), "chatcmpl-"+c.newID()), nil
+	return newStream(stream, model, c.now().Unix(), "chatcmpl-"+c.newID()), nil
 }
 
 // Stream translates Cohere's chat events into OpenAI chat.completion.chunk objects: a role
@@ -65,10 +44,8 @@ type Stream struct {
 	started  bool
 	thinking map[int64]bool // content blocks that are thinking, by index
 	tools    map[int64]int  // Cohere tool-call index → OpenAI index
-	queue    [][]byte
+	q        providers.Queue
 	done     bool // message-end seen
-	chunks   int
-	err      error
 }
 
 func newStream(body io.ReadCloser, model string, created int64, fallbackID string) *Stream {
@@ -79,27 +56,7 @@ func newStream(body io.ReadCloser, model string, created int64, fallbackID strin
 // Next returns the next chunk, a one-line JSON object valid until the following call. It
 // returns io.EOF after message-end and the end of the body, and an *llm.Error when the stream
 // breaks, ends before message-end, or carries an error; then it returns the same error again.
-// An error before the first chunk is retryable: nothing has reached the client yet.
-func (s *Stream) Next() ([]byte, error) {
-	if s.err != nil {
-		return nil, s.err
-	}
-	for len(s.queue) == 0 {
-		if err := s.fill(); err != nil {
-			var e *llm.Error
-			if s.chunks == 0 && errors.As(err, &e) && e.Status != 499 {
-				e.Retryable = true
-			}
-			s.err = err
-			return nil, err
-		}
-	}
-	c := s.queue[0]
-	s.queue[0] = nil
-	s.queue = s.queue[1:]
-	s.chunks++
-	return c, nil
-}
+func (s *Stream) Next() ([]byte, error) { return s.q.Next(s.fill) }
 
 // Close releases the upstream connection.
 func (s *Stream) Close() error { return s.body.Close() }
@@ -111,10 +68,7 @@ func (s *Stream) fill() error {
 		if s.done {
 			return io.EOF // after message-end, however the body ends
 		}
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return providers.StreamCut(Type, err)
+		return providers.ReadEnd(Type, err)
 	}
 	data := bytes.TrimSpace(ev.Data)
 	if string(data) == "[DONE]" {
@@ -131,10 +85,8 @@ func (s *Stream) fill() error {
 	case len(data) == 0:
 		return nil
 	}
-	if data[0] != '{' || !gjson.ValidBytes(data) {
-		e := providers.StreamError(Type, data)
-		e.Message = "cohere sent a malformed stream event"
-		return e
+	if _, err := providers.EventObject(Type, data); err != nil {
+		return err
 	}
 	ev2 := gjson.ParseBytes(data)
 	typ := ev2.Get("type").Str
@@ -193,7 +145,7 @@ func (s *Stream) translate(typ string, ev gjson.Result, data []byte) error {
 		fr := finishReason(reason, len(s.tools) > 0)
 		s.push(llm.ChunkChoice{FinishReason: &fr})
 		u := usageOf(d.Get("usage"))
-		s.queue = append(s.queue, s.encode(llm.ChatChunk{Choices: []llm.ChunkChoice{}, Usage: &u}))
+		s.q.Push(s.encode(llm.ChatChunk{Choices: []llm.ChunkChoice{}, Usage: &u}))
 		s.done = true
 	case "error":
 		return providers.StreamError(Type, data, "message", "error.message", "delta.error", "error")
@@ -214,13 +166,13 @@ func (s *Stream) role() {
 }
 
 func (s *Stream) push(c llm.ChunkChoice) {
-	s.queue = append(s.queue, s.encode(llm.ChatChunk{Choices: []llm.ChunkChoice{c}}))
+	s.q.Push(s.encode(llm.ChatChunk{Choices: []llm.ChunkChoice{c}}))
 }
 
 // encode fills the chunk's envelope and encodes it on one line.
 func (s *Stream) encode(c llm.ChatChunk) []byte {
 	c.ID, c.Object, c.Created, c.Model = s.id, "chat.completion.chunk", s.created, s.model
-	b, _ := marshal(c) // strings, ints and pointers to them: encoding cannot fail
+	b, _ := providers.Marshal(c) // strings, ints and pointers to them: encoding cannot fail
 	return b
 }
 

@@ -49,11 +49,11 @@ func (c *Client) Embeddings(ctx context.Context, req *llm.EmbeddingsRequest, mod
 		for i, s := range batch {
 			eb.Requests[i] = embedRequest{Model: name, Content: content{Parts: []part{textPart(s)}}, OutputDimensionality: req.Dimensions}
 		}
-		body, err := marshal(eb)
+		body, err := providers.Marshal(eb)
 		if err != nil {
 			return nil, err
 		}
-		out, err := c.postJSON(ctx, c.endpoint(model, "batchEmbedContents"), body)
+		out, err := c.http.PostJSON(ctx, c.endpoint(model, "batchEmbedContents"), body)
 		if err != nil {
 			return nil, err
 		}

@@ -3,12 +3,8 @@
 package gemini
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,13 +22,6 @@ const DefaultBaseURL = "https://generativelanguage.googleapis.com/v1beta"
 // Type is the provider type this package registers.
 const Type = "gemini"
 
-const (
-	// maxResponseBytes bounds a non-streamed upstream body.
-	maxResponseBytes = 64 << 20
-	// maxErrorBody bounds the error body read from a failed response.
-	maxErrorBody = 64 << 10
-)
-
 // Register adds the gemini adapter to r.
 func Register(r *providers.Registry) {
 	r.Register(Type, func(cfg providers.Config) (providers.Provider, error) { return New(cfg) })
@@ -41,10 +30,9 @@ func Register(r *providers.Registry) {
 
 // Client talks to one Gemini API account.
 type Client struct {
-	base   string
-	apiKey string
-	http   *http.Client
-	media  *mediaLoader
+	base  string
+	http  providers.HTTP
+	media *mediaLoader
 
 	// now and newID are replaced in tests to make responses deterministic.
 	now   func() time.Time
@@ -58,20 +46,21 @@ func New(cfg providers.Config) (*Client, error) {
 		return nil, err
 	}
 	return &Client{
-		base:   base,
-		apiKey: cfg.APIKey,
-		http:   hc,
-		media:  newMediaLoader(hc),
-		now:    time.Now,
-		newID:  randomID,
+		base: base,
+		http: providers.HTTP{Name: Type, Client: hc, StatusError: statusError, LateError: isError,
+			// Without alt=sse Gemini streams a JSON array: an error may come as its first item.
+			ErrorPaths: []string{"error.message", "0.error.message"},
+			Auth:       func(h http.Header) { h.Set("x-goog-api-key", cfg.APIKey) }},
+		media: newMediaLoader(hc),
+		now:   time.Now,
+		newID: providers.RandomID,
 	}, nil
 }
 
-// randomID returns a fresh chat completion id for responses that carry no responseId.
-func randomID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+// isError reports whether an answer is an error ({"error":{...}}), or a JSON array stream
+// whose first item is one.
+func isError(body []byte) bool {
+	return providers.HasTopLevelError(body) || gjson.GetBytes(body, "0.error").IsObject()
 }
 
 // modelPath returns the resource name of a model: "models/<model>" unless the model is
@@ -90,37 +79,6 @@ func modelPath(model string) string {
 // endpoint returns the URL of a model method ("generateContent", ...).
 func (c *Client) endpoint(model, method string) string {
 	return c.base + "/" + modelPath(model) + ":" + method
-}
-
-func (c *Client) newRequest(ctx context.Context, method, u string, body []byte) (*http.Request, error) {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, r)
-	if err != nil {
-		return nil, fmt.Errorf("gemini: build request: %w", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	}
-	req.Header.Set("x-goog-api-key", c.apiKey)
-	return req, nil
-}
-
-// do sends the request; on a non-2xx status it reads the body and returns a mapped error.
-func (c *Client) do(req *http.Request) (*http.Response, error) {
-	resp, err := providers.Send(c.http, req)
-	if err != nil {
-		return nil, providers.TransportError(Type, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return nil, statusError(resp, body)
-	}
-	return resp, nil
 }
 
 // statusError maps a Gemini error response ({"error":{"code","message","status","details"}}).
@@ -175,42 +133,6 @@ func retryDelay(body []byte) time.Duration {
 	return d
 }
 
-// postJSON sends body and returns the upstream's JSON answer.
-func (c *Client) postJSON(ctx context.Context, u string, body []byte) ([]byte, error) {
-	hreq, err := c.newRequest(ctx, http.MethodPost, u, body)
-	if err != nil {
-		return nil, err
-	}
-	return c.readJSON(hreq)
-}
-
-func (c *Client) readJSON(hreq *http.Request) ([]byte, error) {
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out, err := providers.ReadObject(Type, resp, maxResponseBytes)
-	if err != nil {
-		return nil, err
-	}
-	if hasTopLevelError(out) {
-		e := providers.StreamError(Type, out, "error.message")
-		e.Retryable = true
-		return nil, e
-	}
-	return out, nil
-}
-
-// hasTopLevelError reports whether a JSON object has a non-null top-level "error".
-func hasTopLevelError(data []byte) bool {
-	if !bytes.Contains(data, []byte(`"error"`)) {
-		return false
-	}
-	r := gjson.GetBytes(data, "error")
-	return r.Exists() && r.Type != gjson.Null && r.Type != gjson.False
-}
-
 func malformed(cause error) *llm.Error { return providers.Malformed(Type, cause) }
 
 // Chat sends a non-streamed chat completion.
@@ -222,7 +144,7 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.postJSON(ctx, c.endpoint(model, "generateContent"), body)
+	out, err := c.http.PostJSON(ctx, c.endpoint(model, "generateContent"), body)
 	if err != nil {
 		return nil, err
 	}
@@ -246,11 +168,7 @@ func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 		if token != "" {
 			u += "&pageToken=" + url.QueryEscape(token)
 		}
-		hreq, err := c.newRequest(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		body, err := c.readJSON(hreq)
+		body, err := c.http.GetJSON(ctx, u)
 		if err != nil {
 			return nil, err
 		}

@@ -48,7 +48,7 @@ func decodeChat(t testing.TB, body []byte) *llm.ChatRequest {
 
 // cfgForTest is a config for a client with the default (public-only) fetch guard.
 func (c *Client) cfgForTest() providers.Config {
-	return providers.Config{Type: Type, APIKey: c.apiKey, Client: &http.Client{}}
+	return providers.Config{Type: Type, APIKey: "k", Client: &http.Client{}}
 }
 
 // sseType is the Content-Type of the provider's event streams, as the replayed upstream sends it.

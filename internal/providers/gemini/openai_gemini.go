@@ -11,6 +11,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
 )
 
 // This file translates an OpenAI chat completion request into a Gemini generateContent request.
@@ -116,18 +117,7 @@ func (c *Client) chatBody(ctx context.Context, req *llm.ChatRequest, model strin
 	if err != nil {
 		return nil, err
 	}
-	return marshal(g)
-}
-
-// marshal encodes v without escaping <, > and & (the client's text goes upstream as written).
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("gemini: encode request: %w", err)
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return providers.Marshal(g)
 }
 
 // requestTranslator translates one request; it is built per request and keeps no state that
@@ -201,7 +191,7 @@ func (t *requestTranslator) messages(ctx context.Context, g *genRequest) error {
 		m := &t.req.Messages[i]
 		switch m.Role {
 		case llm.RoleSystem, llm.RoleDeveloper:
-			text, err := plainText(m.Content, i)
+			text, err := providers.PlainText(m.Content, i)
 			if err != nil {
 				return err
 			}
@@ -247,25 +237,6 @@ func textPart(s string) part { return part{Text: &s} }
 
 func isToolTurn(c content) bool {
 	return c.Role == "user" && len(c.Parts) > 0 && c.Parts[0].FunctionResponse != nil
-}
-
-// plainText returns the text of a content that may hold only text (or refusal) parts.
-func plainText(c llm.Content, i int) (string, error) {
-	if !c.IsParts {
-		return c.Text, nil
-	}
-	var b strings.Builder
-	for _, p := range c.Parts {
-		switch p.Type {
-		case llm.PartText:
-			b.WriteString(p.Text)
-		case "refusal":
-			b.WriteString(gjson.GetBytes(p.Extra, "refusal").Str)
-		default:
-			return "", llm.InvalidRequest("messages", fmt.Sprintf("messages[%d]: %s content parts are only supported in user messages", i, p.Type))
-		}
-	}
-	return b.String(), nil
 }
 
 func (t *requestTranslator) userParts(ctx context.Context, m *llm.Message, i int) ([]part, error) {
@@ -326,7 +297,7 @@ func filePart(p llm.ContentPart, i int) (part, error) {
 }
 
 func (t *requestTranslator) assistantParts(m *llm.Message, i int) ([]part, error) {
-	text, err := plainText(m.Content, i)
+	text, err := providers.PlainText(m.Content, i)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +354,7 @@ func (t *requestTranslator) toolResult(i int) (part, error) {
 	if name == "" {
 		return part{}, llm.InvalidRequest("messages", fmt.Sprintf("messages[%d]: tool_call_id %q matches no earlier assistant tool call", i, m.ToolCallID))
 	}
-	text, err := plainText(m.Content, i)
+	text, err := providers.PlainText(m.Content, i)
 	if err != nil {
 		return part{}, err
 	}
@@ -420,7 +391,7 @@ func responseObject(text string) json.RawMessage {
 }
 
 func (t *requestTranslator) tools(g *genRequest) error {
-	choice, name, err := parseToolChoice(t.req.ToolChoice)
+	choice, name, err := providers.ParseToolChoice(Type, t.req.ToolChoice)
 	if err != nil {
 		return err
 	}
@@ -456,28 +427,6 @@ func (t *requestTranslator) tools(g *genRequest) error {
 		g.ToolConfig = &toolConfig{functionCallingConfig{Mode: "ANY", AllowedFunctionNames: []string{name}}}
 	}
 	return nil
-}
-
-// parseToolChoice reads OpenAI's tool_choice: "" (absent), "auto", "none", "required", or
-// "function" with the function's name.
-func parseToolChoice(raw json.RawMessage) (choice, name string, err error) {
-	r := gjson.ParseBytes(bytes.TrimSpace(raw))
-	switch {
-	case len(bytes.TrimSpace(raw)) == 0 || r.Type == gjson.Null:
-		return "", "", nil
-	case r.Type == gjson.String:
-		switch r.Str {
-		case "auto", "none", "required":
-			return r.Str, "", nil
-		}
-	case r.IsObject() && r.Get("type").Str == "function":
-		if n := r.Get("function.name").Str; n != "" {
-			return "function", n, nil
-		}
-	case r.IsObject():
-		return "", "", llm.InvalidRequest("tool_choice", fmt.Sprintf("tool_choice type %q is not supported by gemini", r.Get("type").String()))
-	}
-	return "", "", llm.InvalidRequest("tool_choice", `tool_choice must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`)
 }
 
 func (t *requestTranslator) generationConfig() (*generationConfig, error) {

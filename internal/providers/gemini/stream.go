@@ -3,11 +3,7 @@ package gemini
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"mime"
-	"net/http"
 
 	"github.com/tidwall/gjson"
 
@@ -26,34 +22,16 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 	if err != nil {
 		return nil, err
 	}
-	hreq, err := c.newRequest(ctx, http.MethodPost, c.endpoint(model, "streamGenerateContent")+"?alt=sse", body)
+	stream, err := c.http.OpenStream(ctx, c.endpoint(model, "streamGenerateContent")+"?alt=sse", body)
 	if err != nil {
 		return nil, err
-	}
-	hreq.Header.Set("Accept", "text/event-stream")
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		// Without alt=sse Gemini streams a JSON array; an error may come as either shape.
-		if hasTopLevelError(b) || gjson.GetBytes(b, "0.error").IsObject() {
-			e := providers.StreamError(Type, b, "error.message", "0.error.message")
-			e.Retryable = true
-			return nil, e
-		}
-		return nil, &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-			Message: "gemini answered a stream request without an event stream", Retryable: true,
-			Cause: fmt.Errorf("gemini: stream request answered with Content-Type %q", resp.Header.Get("Content-Type"))}
 	}
 	n := 1
 	if req.N != nil && *req.N > 1 {
 		n = *req.N
 	}
 	t := &responseTranslator{model: model, created: c.now().Unix(), newID: c.newID, nextCall: nextCallIndex(req)}
-	return newStream(resp.Body, t, n), nil
+	return newStream(stream, t, n), nil
 }
 
 // Stream translates a Gemini event stream into OpenAI chat.completion.chunk objects: a role
@@ -71,11 +49,9 @@ type Stream struct {
 	finished map[int]bool // choices that got their finish_reason
 	usage    llm.Usage
 
-	queue  [][]byte // chunks translated, not yet returned
-	done   bool     // every candidate finished: the end of the body is a clean end
-	ended  bool     // the usage chunk is queued; nothing follows
-	chunks int      // chunks returned
-	err    error    // sticky end
+	q     providers.Queue
+	done  bool // every candidate finished: the end of the body is a clean end
+	ended bool // the usage chunk is queued; nothing follows
 }
 
 // newStream reads a streamGenerateContent SSE body; n is the number of candidates expected.
@@ -86,28 +62,8 @@ func newStream(body io.ReadCloser, t *responseTranslator, n int) *Stream {
 
 // Next returns the next chunk, a one-line JSON object valid until the following call. It
 // returns io.EOF after the clean end and an *llm.Error when the stream breaks, ends before
-// every candidate finished, or carries an error; then it returns the same error again. An
-// error before the first chunk is retryable: nothing has reached the client yet.
-func (s *Stream) Next() ([]byte, error) {
-	if s.err != nil {
-		return nil, s.err
-	}
-	for len(s.queue) == 0 {
-		if err := s.fill(); err != nil {
-			var e *llm.Error
-			if s.chunks == 0 && errors.As(err, &e) && e.Status != 499 {
-				e.Retryable = true
-			}
-			s.err = err
-			return nil, err
-		}
-	}
-	c := s.queue[0]
-	s.queue[0] = nil
-	s.queue = s.queue[1:]
-	s.chunks++
-	return c, nil
-}
+// every candidate finished, or carries an error; then it returns the same error again.
+func (s *Stream) Next() ([]byte, error) { return s.q.Next(s.fill) }
 
 // Close releases the upstream connection.
 func (s *Stream) Close() error { return s.body.Close() }
@@ -124,10 +80,7 @@ func (s *Stream) fill() error {
 			s.end()
 			return nil
 		}
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return providers.StreamCut(Type, err)
+		return providers.ReadEnd(Type, err)
 	}
 	data := bytes.TrimSpace(ev.Data)
 	if (len(data) == 0 || string(data) == "[DONE]") && string(ev.Name) != "error" {
@@ -151,10 +104,9 @@ func checkEvent(name, data []byte) *llm.Error {
 	case string(name) == "error":
 		return providers.StreamError(Type, data, "error.message", "message")
 	case len(data) == 0 || data[0] != '{' || !gjson.ValidBytes(data):
-		e := providers.StreamError(Type, data)
-		e.Message = "gemini sent a malformed stream event"
+		_, e := providers.EventObject(Type, data)
 		return e
-	case hasTopLevelError(data):
+	case providers.HasTopLevelError(data):
 		return providers.StreamError(Type, data, "error.message")
 	}
 	return nil
@@ -232,18 +184,18 @@ func (s *Stream) finish(idx int, reason string) {
 // end queues the usage chunk that closes every stream.
 func (s *Stream) end() {
 	u := s.usage
-	s.queue = append(s.queue, s.encode(chunk{Choices: []chunkChoice{}, Usage: &u}))
+	s.q.Push(s.encode(chunk{Choices: []chunkChoice{}, Usage: &u}))
 	s.ended = true
 }
 
 func (s *Stream) push(c chunkChoice) {
-	s.queue = append(s.queue, s.encode(chunk{Choices: []chunkChoice{c}}))
+	s.q.Push(s.encode(chunk{Choices: []chunkChoice{c}}))
 }
 
 // encode fills the chunk's envelope and encodes it on one line.
 func (s *Stream) encode(c chunk) []byte {
 	c.ID, c.Object, c.Created, c.Model = s.t.id, "chat.completion.chunk", s.t.created, s.t.model
-	b, _ := marshal(c) // strings, ints and pointers to them: encoding cannot fail
+	b, _ := providers.Marshal(c) // strings, ints and pointers to them: encoding cannot fail
 	return b
 }
 

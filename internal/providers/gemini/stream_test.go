@@ -139,11 +139,11 @@ func TestStreamSemantics(t *testing.T) {
 		}},
 		{name: "error_midstream", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
 			msg: "gemini: The model is overloaded"},
-		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true",
+		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
 			msg: "Resource has been exhausted"},
 		{name: "cut", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
 		{name: "cut_mid_event", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true", msg: "ended unexpectedly"},
+		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
 		{name: "malformed", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
 		{name: "prompt_blocked", chunks: 3, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
 			if f := finish(c, 0); f != "content_filter" {
@@ -174,7 +174,7 @@ func TestStreamSemantics(t *testing.T) {
 		{name: "error_after_finish", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
 			usage(t, c, 3, 1, 4, 0)
 		}},
-		{name: "error_event_nodata", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true", msg: "error event in stream"},
+		{name: "error_event_nodata", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "error event in stream"},
 		{name: "thought_parts", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
 			if s := text(c, 0); s != "7" {
 				t.Errorf("thought text leaked: %q", s)

@@ -231,7 +231,7 @@ func TestTransportErrors(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				c.http = hc
+				c.http.Client = hc
 				ctx, cancel := context.Background(), context.CancelFunc(func() {})
 				if tt.ctx != nil {
 					ctx, cancel = tt.ctx()

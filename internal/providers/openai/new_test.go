@@ -61,7 +61,7 @@ func TestNew(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: %T", tt.typ, p)
 		}
-		if c.base != tt.wantBase || c.http == nil {
+		if c.base != tt.wantBase || c.http.Client == nil {
 			t.Errorf("%s: base = %q, want %q", tt.typ, c.base, tt.wantBase)
 		}
 		if got := DefaultBaseURL(tt.typ); tt.base == "" && got != tt.wantBase {
@@ -69,8 +69,11 @@ func TestNew(t *testing.T) {
 		}
 	}
 	c, err := New(variantNamed(t, "openai"), providersConfig("openai", "", "sk-abc\n", ""))
-	if err != nil || c.apiKey != "sk-abc" {
-		t.Errorf("key %q, %v", c.apiKey, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req, err := c.http.NewRequest(context.Background(), "GET", c.base, nil); err != nil || req.Header.Get("Authorization") != "Bearer sk-abc" {
+		t.Errorf("Authorization %q, %v", req.Header.Get("Authorization"), err)
 	}
 	if DefaultBaseURL("anthropic") != "" {
 		t.Error("DefaultBaseURL of a foreign type")

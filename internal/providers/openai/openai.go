@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,9 +48,6 @@ var variants = []Variant{
 // DefaultAzureAPIVersion is used when an azure provider sets none.
 const DefaultAzureAPIVersion = "2024-10-21"
 
-// maxResponseBytes bounds a non-streamed upstream body.
-const maxResponseBytes = 64 << 20
-
 // Register adds every variant of the family to r.
 func Register(r *providers.Registry) {
 	for _, v := range variants {
@@ -88,9 +84,8 @@ func (v Variant) Factory() providers.Factory {
 type Client struct {
 	v          Variant
 	base       string
-	apiKey     string
 	apiVersion string
-	http       *http.Client
+	http       providers.HTTP
 	readers    sync.Pool // *bufio.Reader of finished streams
 }
 
@@ -113,14 +108,29 @@ func New(v Variant, cfg providers.Config) (*Client, error) {
 	if key == "" && !v.KeyOptional {
 		return nil, fmt.Errorf("%s: api_key is required", v.Name)
 	}
-	c := &Client{v: v, base: base, apiKey: key, apiVersion: strings.TrimSpace(cfg.APIVersion), http: cfg.Client}
+	hc := cfg.Client
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	c := &Client{v: v, base: base, apiVersion: strings.TrimSpace(cfg.APIVersion), http: providers.HTTP{
+		Name: v.Name, Client: hc, Auth: auth(v, key), ErrorPaths: errorMessagePaths,
+		LateError: providers.HasTopLevelError, JSONLabelledStreams: true,
+	}}
 	if v.Azure && c.apiVersion == "" {
 		c.apiVersion = DefaultAzureAPIVersion
 	}
-	if c.http == nil {
-		c.http = http.DefaultClient
-	}
 	return c, nil
+}
+
+// auth sets the key: as api-key for Azure, as a bearer token for the others.
+func auth(v Variant, key string) func(http.Header) {
+	switch {
+	case key == "":
+		return nil
+	case v.Azure:
+		return func(h http.Header) { h.Set("api-key", key) }
+	}
+	return func(h http.Header) { h.Set("Authorization", "Bearer "+key) }
 }
 
 // endpoint returns the URL of an operation ("chat/completions", "embeddings", ...).
@@ -133,44 +143,6 @@ func (c *Client) endpoint(op, model string) string {
 		return base + "/deployments/" + url.PathEscape(model) + "/" + op + "?api-version=" + url.QueryEscape(c.apiVersion)
 	}
 	return c.base + "/" + op
-}
-
-func (c *Client) newRequest(ctx context.Context, method, u string, body []byte) (*http.Request, error) {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: build request: %w", c.v.Name, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-		// A replayable body lets net/http retry on a connection the upstream closed.
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	}
-	if c.apiKey != "" {
-		if c.v.Azure {
-			req.Header.Set("api-key", c.apiKey)
-		} else {
-			req.Header.Set("Authorization", "Bearer "+c.apiKey)
-		}
-	}
-	return req, nil
-}
-
-// do sends the request; on a non-2xx status it reads the body and returns a mapped error.
-func (c *Client) do(req *http.Request) (*http.Response, error) {
-	resp, err := providers.Send(c.http, req)
-	if err != nil {
-		return nil, providers.TransportError(c.v.Name, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return nil, providers.StatusError(c.v.Name, resp, body, errorMessagePaths...)
-	}
-	return resp, nil
 }
 
 // chatBody returns the upstream request body: the client's bytes with the model replaced and,
@@ -251,24 +223,9 @@ func (c *Client) GenerateImages(ctx context.Context, body []byte, model string) 
 }
 
 func (c *Client) postJSON(ctx context.Context, u string, body []byte) (*llm.Response, error) {
-	hreq, err := c.newRequest(ctx, http.MethodPost, u, body)
+	out, err := c.http.PostJSON(ctx, u, body)
 	if err != nil {
 		return nil, err
-	}
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out, err := providers.ReadObject(c.v.Name, resp, maxResponseBytes)
-	if err != nil {
-		return nil, err
-	}
-	if hasTopLevelError(out) {
-		// An error that came after the 200 status was sent.
-		e := providers.StreamError(c.v.Name, out, errorMessagePaths...)
-		e.Retryable = true
-		return nil, e
 	}
 	return &llm.Response{Body: out, Usage: llm.ParseUsage(out)}, nil
 }
@@ -281,22 +238,13 @@ func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 	if c.v.Azure {
 		u = strings.TrimSuffix(c.base, "/openai") + "/openai/models?api-version=" + url.QueryEscape(c.apiVersion)
 	}
-	hreq, err := c.newRequest(ctx, http.MethodGet, u, nil)
+	body, err := c.http.GetJSON(ctx, u)
 	if err != nil {
 		return nil, err
-	}
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := providers.ReadBody(resp, maxResponseBytes)
-	if err != nil {
-		return nil, providers.TransportError(c.v.Name, err)
 	}
 	// {"object":"list","data":[{"id":...},...]}; Ollama sends "data":null when it has no models.
 	data := gjson.GetBytes(body, "data")
-	if !gjson.ValidBytes(body) || !(data.IsArray() || (data.Exists() && data.Type == gjson.Null)) {
+	if !(data.IsArray() || (data.Exists() && data.Type == gjson.Null)) {
 		return nil, c.malformed(fmt.Errorf("%s: models list is not {\"data\":[...]}: %.200s", c.v.Name, body))
 	}
 	ids := []string{}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net/http"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -57,23 +56,11 @@ func (c *ResponsesClient) ResponsesStream(ctx context.Context, body []byte, mode
 	if err != nil {
 		return nil, err
 	}
-	hreq, err := c.newRequest(ctx, http.MethodPost, c.responsesURL(), body)
+	stream, err := c.http.OpenStream(ctx, c.responsesURL(), body)
 	if err != nil {
 		return nil, err
 	}
-	hreq.Header.Set("Accept", "text/event-stream")
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	if isJSON(resp.Header.Get("Content-Type")) {
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		e := providers.StreamError(c.v.Name, b, errorMessagePaths...)
-		e.Retryable = true
-		return nil, e
-	}
-	return &responsesStream{Stream: c.newStream(resp.Body)}, nil
+	return &responsesStream{Stream: c.newStream(stream)}, nil
 }
 
 // responsesStream reads a Responses event stream: it has no [DONE] and ends after its

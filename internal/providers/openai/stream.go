@@ -5,14 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
-	"mime"
-	"net/http"
 	"sync"
-
-	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
@@ -26,62 +20,11 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 	if err != nil {
 		return nil, err
 	}
-	hreq, err := c.newRequest(ctx, http.MethodPost, c.endpoint("chat/completions", model), body)
+	stream, err := c.http.OpenStream(ctx, c.endpoint("chat/completions", model), body)
 	if err != nil {
 		return nil, err
 	}
-	hreq.Header.Set("Accept", "text/event-stream")
-	resp, err := c.do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	if isJSON(resp.Header.Get("Content-Type")) {
-		// Some servers answer a stream request that fails late with 200 and a JSON error body
-		// (or ignore "stream" altogether); either way there is no event stream to relay. Others
-		// label a real event stream application/json: look at the first byte to tell.
-		br := bufio.NewReader(resp.Body)
-		if !startsWithObject(br) {
-			return c.newStream(readCloser{br, resp.Body}), nil
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(br, 64<<10))
-		if hasTopLevelError(b) {
-			e := providers.StreamError(c.v.Name, b, errorMessagePaths...)
-			e.Retryable = true
-			return nil, e
-		}
-		return nil, &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-			Message: c.v.Name + " answered a stream request without an event stream", Retryable: true,
-			Cause: fmt.Errorf("%s: stream request answered with Content-Type %q", c.v.Name, resp.Header.Get("Content-Type"))}
-	}
-	return c.newStream(resp.Body), nil
-}
-
-// startsWithObject reports whether the first non-whitespace byte of r is '{' (an event
-// stream starts with a field name or ':'). It leaves that byte unread.
-func startsWithObject(r *bufio.Reader) bool {
-	for {
-		b, err := r.ReadByte()
-		if err != nil {
-			return false
-		}
-		switch b {
-		case ' ', '\t', '\r', '\n':
-			continue // blank lines before the first event are ignored by the SSE reader too
-		}
-		_ = r.UnreadByte()
-		return b == '{'
-	}
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/json"
+	return c.newStream(stream), nil
 }
 
 // errorMessagePaths locate the message of an OpenAI-family error object.
@@ -93,7 +36,6 @@ type Stream struct {
 	body     io.ReadCloser
 	wait     *waitReader
 	r        *sse.Reader
-	chunks   int   // chunks returned so far
 	err      error // sticky: io.EOF after [DONE], or the error that ended the stream
 	buf      bytes.Buffer
 	br       *bufio.Reader // from pool, given back once Next has ended the stream
@@ -141,24 +83,16 @@ var doneMarker = []byte("[DONE]")
 // after "data: [DONE]", and an *llm.Error when the stream breaks, ends without [DONE], carries
 // an error event or something that is not a JSON object. Once it has returned an error, it
 // returns the same error again.
-//
-// An error before the first chunk is retryable: nothing has reached the client yet, so the
-// gateway may try another deployment.
 func (s *Stream) Next() ([]byte, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
 	data, err := s.next()
 	if err != nil {
-		var e *llm.Error
-		if s.chunks == 0 && errors.As(err, &e) && e.Status != 499 {
-			e.Retryable = true
-		}
 		s.err = err
 		s.release()
 		return nil, err
 	}
-	s.chunks++
 	return data, nil
 }
 
@@ -166,10 +100,7 @@ func (s *Stream) next() ([]byte, error) {
 	for {
 		ev, err := s.r.Next()
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, providers.StreamCut(s.provider, io.ErrUnexpectedEOF)
-			}
-			return nil, providers.StreamCut(s.provider, err)
+			return nil, providers.ReadEnd(s.provider, err)
 		}
 		data := bytes.TrimSpace(ev.Data)
 		if string(ev.Name) == "error" {
@@ -181,12 +112,10 @@ func (s *Stream) next() ([]byte, error) {
 		if bytes.Equal(data, doneMarker) {
 			return nil, io.EOF
 		}
-		if data[0] != '{' || !gjson.ValidBytes(data) {
-			e := providers.StreamError(s.provider, data)
-			e.Message = s.provider + " sent a malformed stream event"
-			return nil, e
+		if _, err := providers.EventObject(s.provider, data); err != nil {
+			return nil, err
 		}
-		if hasTopLevelError(data) {
+		if providers.HasTopLevelError(data) {
 			return nil, providers.StreamError(s.provider, data, errorMessagePaths...)
 		}
 		if bytes.ContainsAny(data, "\r\n") {
@@ -202,17 +131,6 @@ func (s *Stream) next() ([]byte, error) {
 	}
 }
 
-// hasTopLevelError reports whether a JSON object has a non-null top-level "error": OpenAI and
-// most servers send {"error": {...}} mid-stream, OpenRouter adds "error" to a chunk.
-func hasTopLevelError(data []byte) bool {
-	if !bytes.Contains(data, []byte(`"error"`)) {
-		return false // the common case, without parsing
-	}
-	r := gjson.GetBytes(data, "error")
-	return r.Exists() && r.Type != gjson.Null && r.Type != gjson.False
-}
-
-// Close releases the upstream connection.
 // Close closes the upstream body; it may be called while Next waits, to unblock it.
 func (s *Stream) Close() error { return s.body.Close() }
 

@@ -115,7 +115,7 @@ func TestStreamSemantics(t *testing.T) {
 		{name: "no_done", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
 		{name: "midstream_error", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
 			msg: "openai: The server had an error while processing your request. Sorry about that!"},
-		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true",
+		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
 			msg: "The model is overloaded"},
 		{name: "openrouter_error", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
 			msg: "Provider disconnected unexpectedly"},
@@ -152,8 +152,8 @@ func TestStreamSemantics(t *testing.T) {
 		{name: "done_no_newline", chunks: 1, end: "io.EOF"},
 		{name: "non_json_data", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
 		{name: "array_event", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true", msg: "ended unexpectedly"},
-		{name: "only_pings", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=true"},
+		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
+		{name: "only_pings", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false"},
 		{name: "error_null", chunks: 1, end: "io.EOF"},
 	}
 	for _, tt := range tests {
@@ -332,24 +332,6 @@ func TestStreamMislabeled(t *testing.T) {
 	_, got, _ := providertest.Drain(t, st)
 	if want := providertest.ReadFile(t, "testdata/streams/ollama.golden"); !bytes.Equal(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-}
-
-func TestHasTopLevelError(t *testing.T) {
-	for in, want := range map[string]bool{
-		`{"error":{"message":"x"}}`:                        true,
-		`{ "error" : "x" }`:                                true,
-		"{\n  \"error\": {\"code\": 500}\n}":               true,
-		`{"id":"gen-1","error":{"code":502},"choices":[]}`: true,
-		`{"error":null,"choices":[]}`:                      false,
-		`{"error":false}`:                                  false,
-		`{"choices":[{"delta":{"content":"\"error\""}}]}`:  false,
-		`{"choices":[{"error":{"message":"nested"}}]}`:     false,
-		`{"id":"c","choices":[]}`:                          false,
-	} {
-		if got := hasTopLevelError([]byte(in)); got != want {
-			t.Errorf("hasTopLevelError(%s) = %v", in, got)
-		}
 	}
 }
 

@@ -1,0 +1,95 @@
+package providers
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// RandomID returns 24 random hex digits, for answers whose upstream sends no id.
+func RandomID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Marshal encodes v as JSON on one line, without escaping <, > and &.
+func Marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// HasTopLevelError reports whether a JSON object has a non-null top-level "error": OpenAI,
+// Gemini and most servers send {"error": {...}}, OpenRouter adds "error" to a chunk.
+func HasTopLevelError(data []byte) bool {
+	if !bytes.Contains(data, []byte(`"error"`)) {
+		return false // the common case, without parsing
+	}
+	r := gjson.GetBytes(data, "error")
+	return r.Exists() && r.Type != gjson.Null && r.Type != gjson.False
+}
+
+// PlainText is the text of a message that is not a user message: its string, or its text
+// and refusal parts joined. Any other part (an image in an assistant message) is refused;
+// i is the message's index, for the error.
+func PlainText(c llm.Content, i int) (string, error) {
+	if !c.IsParts {
+		return c.Text, nil
+	}
+	var b strings.Builder
+	for _, p := range c.Parts {
+		switch p.Type {
+		case llm.PartText:
+			b.WriteString(p.Text)
+		case "refusal":
+			b.WriteString(gjson.GetBytes(p.Extra, "refusal").Str)
+		default:
+			return "", llm.InvalidRequest("messages", fmt.Sprintf("messages[%d]: %s content parts are only supported in user messages", i, p.Type))
+		}
+	}
+	return b.String(), nil
+}
+
+// Tool choice modes ParseToolChoice returns.
+const (
+	ToolChoiceAuto     = "auto"
+	ToolChoiceNone     = "none"
+	ToolChoiceRequired = "required"
+	ToolChoiceFunction = "function" // the named function must be called
+)
+
+// ParseToolChoice reads OpenAI's tool_choice: "auto", "none", "required" or
+// {"type":"function","function":{"name":...}}. mode is "" when the field is absent or null;
+// name is set for ToolChoiceFunction. Other forms are refused as not supported by provider.
+func ParseToolChoice(provider string, raw json.RawMessage) (mode, name string, err error) {
+	raw = bytes.TrimSpace(raw)
+	r := gjson.ParseBytes(raw)
+	switch {
+	case len(raw) == 0 || r.Type == gjson.Null:
+		return "", "", nil
+	case r.Type == gjson.String:
+		switch r.Str {
+		case ToolChoiceAuto, ToolChoiceNone, ToolChoiceRequired:
+			return r.Str, "", nil
+		}
+	case r.IsObject() && r.Get("type").Str == "function":
+		if n := r.Get("function.name").Str; n != "" {
+			return ToolChoiceFunction, n, nil
+		}
+	case r.IsObject():
+		return "", "", llm.InvalidRequest("tool_choice", fmt.Sprintf("tool_choice type %q is not supported by %s", r.Get("type").String(), provider))
+	}
+	return "", "", llm.InvalidRequest("tool_choice", `tool_choice must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`)
+}
