@@ -69,6 +69,7 @@ func (s *Server) system(c echo.Context) error {
 		"counts":          counts,
 		"providers":       health,
 		"provider_types":  s.o.Registry.Types(),
+		"base_url":        s.clientBaseURL(c),
 	})
 }
 

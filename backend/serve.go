@@ -246,6 +246,7 @@ func Start(ctx context.Context, o ServeOptions) (*Running, error) {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	r := &Running{Runtime: rt, URL: "http://" + ln.Addr().String(), hs: hs, o: o, log: log, failed: make(chan error, 1)}
+	rt.Server.SetListenURL(r.URL)
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			r.failed <- err

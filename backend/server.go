@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -139,6 +140,8 @@ type Server struct {
 	log      *slog.Logger
 	sessions *sessions
 	started  time.Time
+	// listenURL is where the gateway listens (SetListenURL), once it does.
+	listenURL atomic.Pointer[string]
 }
 
 // New builds the server and its routes.

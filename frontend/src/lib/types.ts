@@ -183,6 +183,8 @@ export interface SystemInfo {
     request_logs: number;
   };
   providers: ProviderHealth[] | null;
+  /** The client API's base URL (in the desktop window, the address the gateway listens on). */
+  base_url?: string;
 }
 
 export interface RequestLog {
