@@ -19,13 +19,24 @@ type Options struct {
 	StartHidden bool
 }
 
-// Run starts the gateway on o.Addr, opens the window, and returns after Quit (menu) or when
-// ctx ends, having stopped the gateway cleanly. Closing the window only hides it.
+// Run claims the single instance, starts the gateway on o.Addr, opens the window, and returns
+// after Quit (menu) or when ctx ends, having stopped the gateway cleanly. Closing the window
+// only hides it. When another instance runs, Run asks it to show its window and returns nil
+// before starting anything.
 func Run(ctx context.Context, o backend.ServeOptions, ao Options) error {
 	log := o.Logger
 	if log == nil {
 		log = slog.Default()
 	}
+	inst, first, err := claimInstance(log)
+	if err != nil {
+		return err
+	}
+	if !first {
+		log.Info("Conduit is already running: its window was asked to show")
+		return nil
+	}
+	defer inst.Close()
 	o.Mode = "desktop"
 	o.Desktop = newNotifier(log)
 	start := newAutostart(log)
@@ -37,7 +48,7 @@ func Run(ctx context.Context, o backend.ServeOptions, ao Options) error {
 	if s, err := srv.Runtime.DB.GetSettings(ctx); err == nil {
 		start.apply(s.Autostart)
 	}
-	werr := runWindow(ctx, srv, o, ao, log)
+	werr := runWindow(ctx, srv, o, ao, inst.Shown(), log)
 	if err := srv.Stop(); err != nil {
 		return err
 	}

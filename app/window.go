@@ -22,13 +22,25 @@ import (
 
 // runWindow opens the Wails window on the admin UI. Its requests reach the gateway's handler
 // in process; closing the window hides it (the gateway keeps serving local tools) until Quit.
-func runWindow(ctx context.Context, srv *backend.Running, o backend.ServeOptions, ao Options, log *slog.Logger) error {
+// Each value on shown (another launch) brings the window to the front.
+func runWindow(ctx context.Context, srv *backend.Running, o backend.ServeOptions, ao Options, shown <-chan struct{}, log *slog.Logger) error {
 	var wctx context.Context
 	ready := make(chan struct{})
 	quit := func() {
 		<-ready
 		runtime.Quit(wctx)
 	}
+	show := func() {
+		runtime.WindowUnminimise(wctx)
+		runtime.WindowShow(wctx)
+	}
+	go func() {
+		<-ready
+		for range shown {
+			log.Info("another launch asked for the window")
+			show()
+		}
+	}()
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -63,12 +75,11 @@ func runWindow(ctx context.Context, srv *backend.Running, o backend.ServeOptions
 			Assets:  o.UI,
 			Handler: logRequests(log, backend.DesktopHandler(srv.Runtime.Handler)),
 		},
+		// On Linux claimInstance has already made sure this is the only instance; elsewhere
+		// Wails' lock brings a second launch here.
 		SingleInstanceLock: &options.SingleInstanceLock{
-			UniqueId: "dev.conduit.gateway",
-			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
-				runtime.WindowUnminimise(wctx)
-				runtime.WindowShow(wctx)
-			},
+			UniqueId:               "dev.conduit.gateway",
+			OnSecondInstanceLaunch: func(options.SecondInstanceData) { show() },
 		},
 		OnStartup: func(c context.Context) {
 			wctx = c
