@@ -16,6 +16,7 @@ import (
 
 	"github.com/conduit-gw/conduit/backend"
 	"github.com/conduit-gw/conduit/frontend"
+	"github.com/conduit-gw/conduit/internal/runtime"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -99,17 +100,18 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 	if dir := getenv("CONDUIT_UI_DIR"); dir != "" { // UI development: serve a build folder
 		ui = os.DirFS(dir)
 	}
-	so := backend.ServeOptions{
+	so := runtime.Options{
 		Addr: o.addr, DataDir: o.dataDir, SecretsMode: o.secrets, MasterKey: o.masterKey,
-		SecretKey: o.secretKey, Mode: "headless", Version: version, UI: ui, Logger: log, Stderr: stderr,
+		SecretKey: o.secretKey, Mode: "headless", Version: version, Logger: log, Stderr: stderr,
 	}
+	web := backend.Web{UI: ui}
 	if addr := getenv("CONDUIT_PPROF_ADDR"); addr != "" {
 		go servePprof(ctx, addr, log)
 	}
 	if o.headless {
-		err = backend.Serve(ctx, so)
+		err = runtime.Serve(ctx, so, web.Face)
 	} else {
-		err = runDesktop(ctx, so, o.startHidden)
+		err = runDesktop(ctx, so, web, o.startHidden)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "conduit:", err)

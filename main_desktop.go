@@ -7,11 +7,12 @@ import (
 
 	"github.com/conduit-gw/conduit/app"
 	"github.com/conduit-gw/conduit/backend"
+	"github.com/conduit-gw/conduit/internal/runtime"
 )
 
 // The desktop build opens a window unless --headless is given.
 const defaultHeadless = false
 
-func runDesktop(ctx context.Context, o backend.ServeOptions, startHidden bool) error {
-	return app.Run(ctx, o, app.Options{StartHidden: startHidden})
+func runDesktop(ctx context.Context, o runtime.Options, web backend.Web, startHidden bool) error {
+	return app.Run(ctx, o, web, app.Options{StartHidden: startHidden})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/conduit-gw/conduit/backend"
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/runtime"
 )
 
 // Options are the desktop app's own settings.
@@ -23,7 +24,7 @@ type Options struct {
 // after Quit (menu) or when ctx ends, having stopped the gateway cleanly. Closing the window
 // only hides it. When another instance runs, Run asks it to show its window and returns nil
 // before starting anything.
-func Run(ctx context.Context, o backend.ServeOptions, ao Options) error {
+func Run(ctx context.Context, o runtime.Options, web backend.Web, ao Options) error {
 	log := o.Logger
 	if log == nil {
 		log = slog.Default()
@@ -40,15 +41,15 @@ func Run(ctx context.Context, o backend.ServeOptions, ao Options) error {
 	o.Mode = "desktop"
 	o.Desktop = newNotifier(log)
 	start := newAutostart(log)
-	o.OnSettings = func(s config.Settings) { start.apply(s.Autostart) }
-	srv, err := backend.Start(ctx, o)
+	web.OnSettings = func(s config.Settings) { start.apply(s.Autostart) }
+	srv, err := runtime.Start(ctx, o, web.Face)
 	if err != nil {
 		return err
 	}
 	if s, err := srv.Runtime.DB.GetSettings(ctx); err == nil {
 		start.apply(s.Autostart)
 	}
-	werr := runWindow(ctx, srv, o, ao, inst.Shown(), log)
+	werr := runWindow(ctx, srv, web, ao, inst.Shown(), log)
 	if err := srv.Stop(); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options"
 
 	"github.com/conduit-gw/conduit/backend"
+	"github.com/conduit-gw/conduit/internal/runtime"
 )
 
 // Options are the desktop app's own settings.
@@ -18,6 +19,6 @@ type Options struct {
 
 // Run in the binary `wails build` compiles to generate the JavaScript bindings: Wails writes
 // them and exits inside wails.Run, so neither the gateway nor a window is started.
-func Run(context.Context, backend.ServeOptions, Options) error {
+func Run(context.Context, runtime.Options, backend.Web, Options) error {
 	return wails.Run(&options.App{Title: "Conduit"})
 }

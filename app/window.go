@@ -18,12 +18,13 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/conduit-gw/conduit/backend"
+	conduit "github.com/conduit-gw/conduit/internal/runtime"
 )
 
 // runWindow opens the Wails window on the admin UI. Its requests reach the gateway's handler
 // in process; closing the window hides it (the gateway keeps serving local tools) until Quit.
 // Each value on shown (another launch) brings the window to the front.
-func runWindow(ctx context.Context, srv *backend.Running, o backend.ServeOptions, ao Options, shown <-chan struct{}, log *slog.Logger) error {
+func runWindow(ctx context.Context, srv *conduit.Running, web backend.Web, ao Options, shown <-chan struct{}, log *slog.Logger) error {
 	var wctx context.Context
 	ready := make(chan struct{})
 	quit := func() {
@@ -72,8 +73,8 @@ func runWindow(ctx context.Context, srv *backend.Running, o backend.ServeOptions
 		HideWindowOnClose: true,
 		Menu:              m,
 		AssetServer: &assetserver.Options{
-			Assets:  o.UI,
-			Handler: logRequests(log, backend.DesktopHandler(srv.Runtime.Handler)),
+			Assets:  web.UI,
+			Handler: logRequests(log, backend.DesktopHandler(srv.Handler)),
 		},
 		// On Linux claimInstance has already made sure this is the only instance; elsewhere
 		// Wails' lock brings a second launch here.

@@ -18,6 +18,12 @@ import (
 	"github.com/conduit-gw/conduit/internal/store"
 )
 
+// AuditStore keeps the audit trail of admin actions (/admin/audit).
+type AuditStore interface {
+	InsertAudit(ctx context.Context, entries []audit.Entry) error
+	ListAudit(ctx context.Context, limit int, before string, resource string) ([]audit.Entry, error)
+}
+
 func (s *Server) adminRoutes(g *echo.Group) {
 	g.POST("/login", s.login)
 	g.POST("/logout", s.logout)
@@ -144,7 +150,7 @@ func (s *Server) audit(c echo.Context, action, resource, id string, before, afte
 		Action: action, Resource: resource, ResourceID: id, Changes: changes}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
 	defer cancel()
-	if err := s.o.Store.InsertAudit(ctx, []audit.Entry{e}); err != nil {
+	if err := s.o.Audit.InsertAudit(ctx, []audit.Entry{e}); err != nil {
 		s.log.Error("audit: cannot record admin action", "action", action, "resource", resource, "err", err)
 	}
 }
@@ -154,7 +160,7 @@ func (s *Server) listAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.o.Store.ListAudit(c.Request().Context(), limit, c.QueryParam("before"), c.QueryParam("resource"))
+	rows, err := s.o.Audit.ListAudit(c.Request().Context(), limit, c.QueryParam("before"), c.QueryParam("resource"))
 	if err != nil {
 		return err
 	}

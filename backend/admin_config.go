@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -13,10 +14,27 @@ import (
 	"github.com/conduit-gw/conduit/internal/pricing"
 )
 
+// CostStore is what /admin/costs reads and writes.
+type CostStore interface {
+	ListCosts(ctx context.Context) ([]config.Cost, error)
+	GetCost(ctx context.Context, id string) (config.Cost, error)
+	CreateCost(ctx context.Context, c *config.Cost) error
+	UpdateCost(ctx context.Context, c *config.Cost) error
+	DeleteCost(ctx context.Context, id string) error
+}
+
+// SettingsStore is what /admin/router and /admin/settings read and write.
+type SettingsStore interface {
+	GetRouter(ctx context.Context) (config.Router, error)
+	PutRouter(ctx context.Context, r config.Router) error
+	GetSettings(ctx context.Context) (config.Settings, error)
+	PutSettings(ctx context.Context, s config.Settings) error
+}
+
 // ---- model costs ----
 
 func (s *Server) listCosts(c echo.Context) error {
-	custom, err := s.o.Store.ListCosts(c.Request().Context())
+	custom, err := s.o.Costs.ListCosts(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -69,7 +87,7 @@ func applyCost(r *config.Cost, f map[string]json.RawMessage) error {
 }
 
 func (s *Server) costPatternFree(c echo.Context, r config.Cost) error {
-	all, err := s.o.Store.ListCosts(c.Request().Context())
+	all, err := s.o.Costs.ListCosts(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -99,7 +117,7 @@ func (s *Server) createCost(c echo.Context) error {
 	if err := s.costPatternFree(c, r); err != nil {
 		return err
 	}
-	if err := s.o.Store.CreateCost(c.Request().Context(), &r); err != nil {
+	if err := s.o.Costs.CreateCost(c.Request().Context(), &r); err != nil {
 		return err
 	}
 	if err := s.changed(c, "create", "cost", r.ID, nil, r); err != nil {
@@ -117,7 +135,7 @@ func (s *Server) updateCost(c echo.Context) error {
 		return defaultPriceError()
 	}
 	ctx := c.Request().Context()
-	before, err := s.o.Store.GetCost(ctx, c.Param("id"))
+	before, err := s.o.Costs.GetCost(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "cost")
 	}
@@ -132,7 +150,7 @@ func (s *Server) updateCost(c echo.Context) error {
 	if err := s.costPatternFree(c, r); err != nil {
 		return err
 	}
-	if err := s.o.Store.UpdateCost(ctx, &r); err != nil {
+	if err := s.o.Costs.UpdateCost(ctx, &r); err != nil {
 		return storeErr(err, "cost")
 	}
 	if err := s.changed(c, "update", "cost", r.ID, before, r); err != nil {
@@ -146,11 +164,11 @@ func (s *Server) deleteCost(c echo.Context) error {
 		return defaultPriceError()
 	}
 	ctx := c.Request().Context()
-	before, err := s.o.Store.GetCost(ctx, c.Param("id"))
+	before, err := s.o.Costs.GetCost(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "cost")
 	}
-	if err := s.o.Store.DeleteCost(ctx, before.ID); err != nil {
+	if err := s.o.Costs.DeleteCost(ctx, before.ID); err != nil {
 		return storeErr(err, "cost")
 	}
 	if err := s.changed(c, "delete", "cost", before.ID, before, nil); err != nil {
@@ -162,7 +180,7 @@ func (s *Server) deleteCost(c echo.Context) error {
 // ---- router ----
 
 func (s *Server) getRouter(c echo.Context) error {
-	r, err := s.o.Store.GetRouter(c.Request().Context())
+	r, err := s.o.Settings.GetRouter(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -230,7 +248,7 @@ func applyRouter(r *config.Router, f map[string]json.RawMessage) error {
 
 func (s *Server) putRouter(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Store.GetRouter(ctx)
+	before, err := s.o.Settings.GetRouter(ctx)
 	if err != nil {
 		return err
 	}
@@ -246,7 +264,7 @@ func (s *Server) putRouter(c echo.Context) error {
 	if err := applyRouter(&r, f); err != nil {
 		return err
 	}
-	if err := s.o.Store.PutRouter(ctx, r); err != nil {
+	if err := s.o.Settings.PutRouter(ctx, r); err != nil {
 		return err
 	}
 	if err := s.changed(c, "update", "router", "router", before, r); err != nil {
@@ -258,7 +276,7 @@ func (s *Server) putRouter(c echo.Context) error {
 // ---- settings ----
 
 func (s *Server) getSettings(c echo.Context) error {
-	st, err := s.o.Store.GetSettings(c.Request().Context())
+	st, err := s.o.Settings.GetSettings(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -316,7 +334,7 @@ func compactInts(v []int) []int {
 
 func (s *Server) patchSettings(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Store.GetSettings(ctx)
+	before, err := s.o.Settings.GetSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -328,7 +346,7 @@ func (s *Server) patchSettings(c echo.Context) error {
 	if err := applySettings(&st, f); err != nil {
 		return err
 	}
-	if err := s.o.Store.PutSettings(ctx, st); err != nil {
+	if err := s.o.Settings.PutSettings(ctx, st); err != nil {
 		return err
 	}
 	if err := s.changed(c, "update", "settings", "settings", before, st); err != nil {

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -12,6 +13,15 @@ import (
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/keys"
 )
+
+// KeyStore is what /admin/keys reads and writes.
+type KeyStore interface {
+	ListKeys(ctx context.Context) ([]config.Key, error)
+	GetKey(ctx context.Context, id string) (config.Key, error)
+	CreateKey(ctx context.Context, k *config.Key) error
+	UpdateKey(ctx context.Context, k *config.Key) error
+	DeleteKey(ctx context.Context, id string) error
+}
 
 // keyView is a virtual key as the admin API shows it: never the key or its hash.
 type keyView struct {
@@ -35,7 +45,7 @@ func (s *Server) keyView(k config.Key) keyView {
 }
 
 func (s *Server) listKeys(c echo.Context) error {
-	ks, err := s.o.Store.ListKeys(c.Request().Context())
+	ks, err := s.o.Keys.ListKeys(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -47,7 +57,7 @@ func (s *Server) listKeys(c echo.Context) error {
 }
 
 func (s *Server) getKey(c echo.Context) error {
-	k, err := s.o.Store.GetKey(c.Request().Context(), c.Param("id"))
+	k, err := s.o.Keys.GetKey(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return storeErr(err, "key")
 	}
@@ -132,7 +142,7 @@ func (s *Server) createKey(c echo.Context) error {
 	k.KeyHash = keys.HashHex(plain)
 	k.KeyPrefix = keys.DisplayPrefix(plain)
 	ctx := c.Request().Context()
-	if err := s.o.Store.CreateKey(ctx, &k); err != nil {
+	if err := s.o.Keys.CreateKey(ctx, &k); err != nil {
 		return err
 	}
 	if err := s.changed(c, "create", "key", k.ID, nil, k); err != nil {
@@ -145,7 +155,7 @@ func (s *Server) createKey(c echo.Context) error {
 
 func (s *Server) updateKey(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Store.GetKey(ctx, c.Param("id"))
+	before, err := s.o.Keys.GetKey(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "key")
 	}
@@ -157,7 +167,7 @@ func (s *Server) updateKey(c echo.Context) error {
 	if err := applyKey(&k, f, time.Now().UTC(), false); err != nil {
 		return err
 	}
-	if err := s.o.Store.UpdateKey(ctx, &k); err != nil {
+	if err := s.o.Keys.UpdateKey(ctx, &k); err != nil {
 		return storeErr(err, "key")
 	}
 	if err := s.changed(c, "update", "key", k.ID, before, k); err != nil {
@@ -168,11 +178,11 @@ func (s *Server) updateKey(c echo.Context) error {
 
 func (s *Server) deleteKey(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Store.GetKey(ctx, c.Param("id"))
+	before, err := s.o.Keys.GetKey(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "key")
 	}
-	if err := s.o.Store.DeleteKey(ctx, before.ID); err != nil {
+	if err := s.o.Keys.DeleteKey(ctx, before.ID); err != nil {
 		return storeErr(err, "key")
 	}
 	s.o.Spend.Forget(before.ID)

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -12,6 +13,15 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/router"
 )
+
+// DeploymentStore is what /admin/models reads and writes.
+type DeploymentStore interface {
+	ListDeployments(ctx context.Context) ([]config.Deployment, error)
+	GetDeployment(ctx context.Context, id string) (config.Deployment, error)
+	CreateDeployment(ctx context.Context, d *config.Deployment) error
+	UpdateDeployment(ctx context.Context, d *config.Deployment) error
+	DeleteDeployment(ctx context.Context, id string) error
+}
 
 var aliasPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$`)
 
@@ -26,7 +36,7 @@ func (s *Server) deploymentView(d config.Deployment) deploymentView {
 }
 
 func (s *Server) listDeployments(c echo.Context) error {
-	ds, err := s.o.Store.ListDeployments(c.Request().Context())
+	ds, err := s.o.Deployments.ListDeployments(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -38,7 +48,7 @@ func (s *Server) listDeployments(c echo.Context) error {
 }
 
 func (s *Server) getDeployment(c echo.Context) error {
-	d, err := s.o.Store.GetDeployment(c.Request().Context(), c.Param("id"))
+	d, err := s.o.Deployments.GetDeployment(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return storeErr(err, "model")
 	}
@@ -102,13 +112,13 @@ func (s *Server) createDeployment(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := s.o.Store.GetProvider(ctx, d.ProviderID); err != nil {
+	if _, err := s.o.Providers.GetProvider(ctx, d.ProviderID); err != nil {
 		if storeErr(err, "") != err {
 			return invalid("provider_id", "no provider has the id "+`"`+d.ProviderID+`"`)
 		}
 		return err
 	}
-	if err := s.o.Store.CreateDeployment(ctx, &d); err != nil {
+	if err := s.o.Deployments.CreateDeployment(ctx, &d); err != nil {
 		return err
 	}
 	if err := s.changed(c, "create", "model", d.ID, nil, d); err != nil {
@@ -119,7 +129,7 @@ func (s *Server) createDeployment(c echo.Context) error {
 
 func (s *Server) updateDeployment(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Store.GetDeployment(ctx, c.Param("id"))
+	before, err := s.o.Deployments.GetDeployment(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "model")
 	}
@@ -132,11 +142,11 @@ func (s *Server) updateDeployment(c echo.Context) error {
 		return err
 	}
 	if d.ProviderID != before.ProviderID {
-		if _, err := s.o.Store.GetProvider(ctx, d.ProviderID); err != nil {
+		if _, err := s.o.Providers.GetProvider(ctx, d.ProviderID); err != nil {
 			return invalid("provider_id", "no provider has the id "+`"`+d.ProviderID+`"`)
 		}
 	}
-	if err := s.o.Store.UpdateDeployment(ctx, &d); err != nil {
+	if err := s.o.Deployments.UpdateDeployment(ctx, &d); err != nil {
 		return storeErr(err, "model")
 	}
 	if err := s.changed(c, "update", "model", d.ID, before, d); err != nil {
@@ -147,11 +157,11 @@ func (s *Server) updateDeployment(c echo.Context) error {
 
 func (s *Server) deleteDeployment(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Store.GetDeployment(ctx, c.Param("id"))
+	before, err := s.o.Deployments.GetDeployment(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "model")
 	}
-	if err := s.o.Store.DeleteDeployment(ctx, before.ID); err != nil {
+	if err := s.o.Deployments.DeleteDeployment(ctx, before.ID); err != nil {
 		return storeErr(err, "model")
 	}
 	if err := s.changed(c, "delete", "model", before.ID, before, nil); err != nil {

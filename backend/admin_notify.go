@@ -1,13 +1,23 @@
 package backend
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/notify"
 	"github.com/labstack/echo/v4"
 )
+
+// NotificationStore is what /admin/notifications reads and marks.
+type NotificationStore interface {
+	ListNotifications(ctx context.Context, limit int, unreadOnly bool) ([]notify.Notification, error)
+	MarkNotificationRead(ctx context.Context, id string) error
+	MarkAllNotificationsRead(ctx context.Context) (int64, error)
+	UnreadNotifications(ctx context.Context) (int64, error)
+}
 
 func (s *Server) listNotifications(c echo.Context) error {
 	limit, err := intParam(c, "limit", 50, 1, 1000)
@@ -16,11 +26,11 @@ func (s *Server) listNotifications(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	unreadOnly := c.QueryParam("unread") == "1" || c.QueryParam("unread") == "true"
-	rows, err := s.o.Store.ListNotifications(ctx, limit, unreadOnly)
+	rows, err := s.o.Notifications.ListNotifications(ctx, limit, unreadOnly)
 	if err != nil {
 		return err
 	}
-	unread, err := s.o.Store.UnreadNotifications(ctx)
+	unread, err := s.o.Notifications.UnreadNotifications(ctx)
 	if err != nil {
 		return err
 	}
@@ -30,14 +40,14 @@ func (s *Server) listNotifications(c echo.Context) error {
 }
 
 func (s *Server) readNotification(c echo.Context) error {
-	if err := s.o.Store.MarkNotificationRead(c.Request().Context(), c.Param("id")); err != nil {
+	if err := s.o.Notifications.MarkNotificationRead(c.Request().Context(), c.Param("id")); err != nil {
 		return storeErr(err, "notification")
 	}
 	return c.JSON(http.StatusOK, map[string]any{"ok": true})
 }
 
 func (s *Server) readAllNotifications(c echo.Context) error {
-	n, err := s.o.Store.MarkAllNotificationsRead(c.Request().Context())
+	n, err := s.o.Notifications.MarkAllNotificationsRead(c.Request().Context())
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,15 @@ import (
 	"github.com/conduit-gw/conduit/internal/providers"
 )
 
+// ProviderStore is what /admin/providers reads and writes.
+type ProviderStore interface {
+	ListProviders(ctx context.Context) ([]config.Provider, error)
+	GetProvider(ctx context.Context, id string) (config.Provider, error)
+	CreateProvider(ctx context.Context, p *config.Provider) error
+	UpdateProvider(ctx context.Context, p *config.Provider) error
+	DeleteProvider(ctx context.Context, id string) error
+}
+
 // providerView is a provider as the admin API shows it.
 type providerView struct {
 	config.Provider
@@ -27,7 +36,7 @@ func (s *Server) providerView(p config.Provider) providerView {
 }
 
 func (s *Server) listProviders(c echo.Context) error {
-	ps, err := s.o.Store.ListProviders(c.Request().Context())
+	ps, err := s.o.Providers.ListProviders(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -39,7 +48,7 @@ func (s *Server) listProviders(c echo.Context) error {
 }
 
 func (s *Server) getProvider(c echo.Context) error {
-	p, err := s.o.Store.GetProvider(c.Request().Context(), c.Param("id"))
+	p, err := s.o.Providers.GetProvider(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return storeErr(err, "provider")
 	}
@@ -120,7 +129,7 @@ func (s *Server) createProvider(c echo.Context) error {
 		}
 		p.APIKeySet = true
 	}
-	if err := s.o.Store.CreateProvider(ctx, &p); err != nil {
+	if err := s.o.Providers.CreateProvider(ctx, &p); err != nil {
 		_ = s.o.Secrets.Delete(ctx, p.SecretName())
 		return err
 	}
@@ -131,7 +140,7 @@ func (s *Server) createProvider(c echo.Context) error {
 }
 
 func (s *Server) uniqueProviderName(ctx context.Context, p config.Provider) error {
-	all, err := s.o.Store.ListProviders(ctx)
+	all, err := s.o.Providers.ListProviders(ctx)
 	if err != nil {
 		return err
 	}
@@ -145,7 +154,7 @@ func (s *Server) uniqueProviderName(ctx context.Context, p config.Provider) erro
 
 func (s *Server) updateProvider(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Store.GetProvider(ctx, c.Param("id"))
+	before, err := s.o.Providers.GetProvider(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "provider")
 	}
@@ -174,7 +183,7 @@ func (s *Server) updateProvider(c echo.Context) error {
 			p.APIKeySet = true
 		}
 	}
-	if err := s.o.Store.UpdateProvider(ctx, &p); err != nil {
+	if err := s.o.Providers.UpdateProvider(ctx, &p); err != nil {
 		return storeErr(err, "provider")
 	}
 	after := p
@@ -197,11 +206,11 @@ func redactKeyChange(p config.Provider, key apiKeyChange) any {
 
 func (s *Server) deleteProvider(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Store.GetProvider(ctx, c.Param("id"))
+	before, err := s.o.Providers.GetProvider(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "provider")
 	}
-	if err := s.o.Store.DeleteProvider(ctx, before.ID); err != nil {
+	if err := s.o.Providers.DeleteProvider(ctx, before.ID); err != nil {
 		return storeErr(err, "provider")
 	}
 	if err := s.o.Secrets.Delete(ctx, before.SecretName()); err != nil {
@@ -224,7 +233,7 @@ type testResult struct {
 // testProvider makes a real round trip: list the provider's models.
 func (s *Server) testProvider(c echo.Context) error {
 	id := c.Param("id")
-	if _, err := s.o.Store.GetProvider(c.Request().Context(), id); err != nil {
+	if _, err := s.o.Providers.GetProvider(c.Request().Context(), id); err != nil {
 		return storeErr(err, "provider")
 	}
 	rp := s.o.Config.Load().Providers[id]

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"strconv"
@@ -8,8 +9,25 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/conduit-gw/conduit/internal/store"
 	"github.com/conduit-gw/conduit/internal/usage"
 )
+
+// LogStore is what /admin/logs and /admin/usage read.
+type LogStore interface {
+	ListLogs(ctx context.Context, f usage.LogFilter) ([]usage.Record, error)
+	GetLog(ctx context.Context, id string) (usage.Record, error)
+	GetBody(ctx context.Context, id string) (store.Body, error)
+	Summarize(ctx context.Context, from, to time.Time, groupBy string) ([]usage.Group, error)
+}
+
+// Database is what /ready and /admin/system ask of the database itself.
+type Database interface {
+	Ping(ctx context.Context) error
+	Path() string
+	SizeBytes() int64
+	Counts(ctx context.Context) (map[string]int64, error)
+}
 
 type providerHealth struct {
 	ID        string  `json:"id"`
@@ -23,7 +41,7 @@ type providerHealth struct {
 
 func (s *Server) system(c echo.Context) error {
 	ctx := c.Request().Context()
-	counts, err := s.o.Store.Counts(ctx)
+	counts, err := s.o.Database.Counts(ctx)
 	if err != nil {
 		return err
 	}
@@ -63,8 +81,8 @@ func (s *Server) system(c echo.Context) error {
 		"uptime_s":        int64(time.Since(s.started).Seconds()),
 		"started_at":      s.started.UTC(),
 		"mode":            s.o.Mode,
-		"db_path":         s.o.Store.Path(),
-		"db_bytes":        s.o.Store.SizeBytes(),
+		"db_path":         s.o.Database.Path(),
+		"db_bytes":        s.o.Database.SizeBytes(),
 		"secrets_backend": s.o.Secrets.Backend(),
 		"counts":          counts,
 		"providers":       health,
@@ -93,7 +111,7 @@ func (s *Server) listLogs(c echo.Context) error {
 	if f.To, err = timeParam(c, "to"); err != nil {
 		return err
 	}
-	rows, err := s.o.Store.ListLogs(c.Request().Context(), f)
+	rows, err := s.o.Logs.ListLogs(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -109,7 +127,7 @@ func (s *Server) listLogs(c echo.Context) error {
 // getLog returns one request log row with its bodies when they were kept.
 func (s *Server) getLog(c echo.Context) error {
 	ctx := c.Request().Context()
-	r, err := s.o.Store.GetLog(ctx, c.Param("id"))
+	r, err := s.o.Logs.GetLog(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "request log")
 	}
@@ -118,7 +136,7 @@ func (s *Server) getLog(c echo.Context) error {
 		RequestBody  *string `json:"request_body"`
 		ResponseBody *string `json:"response_body"`
 	}{Record: r}
-	if b, err := s.o.Store.GetBody(ctx, r.ID); err == nil {
+	if b, err := s.o.Logs.GetBody(ctx, r.ID); err == nil {
 		out.RequestBody, out.ResponseBody = &b.Request, &b.Response
 	} else if storeErr(err, "") == err {
 		return err
@@ -168,7 +186,7 @@ func (s *Server) usageSummary(c echo.Context) error {
 	if !from.Before(to) {
 		return invalid("from", "from must be before to")
 	}
-	rows, err := s.o.Store.Summarize(c.Request().Context(), from, to, groupBy)
+	rows, err := s.o.Logs.Summarize(c.Request().Context(), from, to, groupBy)
 	if err != nil {
 		return err
 	}

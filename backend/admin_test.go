@@ -13,6 +13,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/fakeopenai"
 	"github.com/conduit-gw/conduit/internal/keys"
+	"github.com/conduit-gw/conduit/internal/runtime"
 	"github.com/conduit-gw/conduit/internal/store"
 )
 
@@ -263,8 +264,8 @@ func TestCleanShutdownLosesNothing(t *testing.T) {
 	urlCh := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, ServeOptions{Addr: "127.0.0.1:0", DataDir: dir, SecretsMode: "file", MasterKey: testMaster,
-			Mode: "headless", Logger: quietLogger(), Started: func(u string) { urlCh <- u }})
+		done <- runtime.Serve(ctx, runtime.Options{Addr: "127.0.0.1:0", DataDir: dir, SecretsMode: "file", MasterKey: testMaster,
+			Mode: "headless", Logger: quietLogger(), Started: func(u string) { urlCh <- u }}, Web{}.Face)
 	}()
 	base := <-urlCh
 	e := &env{t: t, url: base, fakeURL: up + "/v1", fake: fake}
@@ -340,7 +341,7 @@ func TestLogBodiesOnlyWhenEnabled(t *testing.T) {
 // is refused.
 func TestDesktopWindowIsAdmitted(t *testing.T) {
 	e := newEnv(t)
-	h := DesktopHandler(e.rt.Handler)
+	h := DesktopHandler(e.srv.Handler())
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/admin/keys", strings.NewReader(`{"name":"from-window"}`))
 	req.Header.Set("Content-Type", "application/json")

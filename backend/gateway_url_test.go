@@ -10,8 +10,8 @@ import (
 
 func TestSystemBaseURL(t *testing.T) {
 	e := newEnv(t)
-	e.rt.Server.SetListenURL("http://0.0.0.0:8800")
-	desktop := httptest.NewServer(DesktopHandler(e.rt.Handler))
+	e.srv.SetListenURL("http://0.0.0.0:8800")
+	desktop := httptest.NewServer(DesktopHandler(e.srv.Handler()))
 	t.Cleanup(desktop.Close)
 
 	cases := []struct {

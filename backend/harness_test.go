@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/fakeopenai"
+	"github.com/conduit-gw/conduit/internal/runtime"
 )
 
 const (
@@ -44,7 +45,8 @@ func (s *syncBuffer) String() string {
 type env struct {
 	t       *testing.T
 	url     string
-	rt      *Runtime
+	rt      *runtime.Runtime
+	srv     *Server
 	fake    *fakeopenai.Server
 	fakeURL string
 	logs    *syncBuffer
@@ -54,26 +56,27 @@ type env struct {
 func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t, nil) }
 
 // newEnvWith lets a test change the serve options.
-func newEnvWith(t *testing.T, change func(*ServeOptions)) *env {
+func newEnvWith(t *testing.T, change func(*runtime.Options)) *env {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dir := t.TempDir()
-	so := ServeOptions{
+	so := runtime.Options{
 		DataDir: dir, SecretsMode: "file", MasterKey: testMaster, Mode: "headless", Version: "test",
 		Logger: log, Stderr: logs, NoShedding: true,
 	}
 	if change != nil {
 		change(&so)
 	}
-	rt, err := Build(context.Background(), so)
+	rt, err := runtime.Build(context.Background(), so)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(rt.Handler)
+	server := Mount(rt, Web{})
+	srv := httptest.NewServer(server.Handler())
 	fake := fakeopenai.New(testProviderKey)
 	up := httptest.NewServer(fake)
-	e := &env{t: t, url: srv.URL, rt: rt, fake: fake, fakeURL: up.URL + "/v1", logs: logs, dataDir: dir}
+	e := &env{t: t, url: srv.URL, rt: rt, srv: server, fake: fake, fakeURL: up.URL + "/v1", logs: logs, dataDir: dir}
 	t.Cleanup(func() {
 		srv.Close()
 		up.Close()

@@ -12,6 +12,8 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/responses"
 	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/runtime"
 )
 
 // setupResponses adds, next to setup's "gpt" (an openai provider: Responses go to it
@@ -191,7 +193,7 @@ func checkStatus(t *testing.T, err error, want int) {
 // Conduit restarts on the same data directory.
 func TestResponsesContinueAfterRestart(t *testing.T) {
 	dir := t.TempDir()
-	e := newEnvWith(t, func(o *ServeOptions) { o.DataDir = dir })
+	e := newEnvWith(t, func(o *runtime.Options) { o.DataDir = dir })
 	key, _ := e.setupResponses()
 	ctx := context.Background()
 	c1 := sdk(e.url, key)
@@ -206,7 +208,7 @@ func TestResponsesContinueAfterRestart(t *testing.T) {
 	if err := e.rt.Close(closeCtx); err != nil {
 		t.Fatal(err)
 	}
-	e2 := newEnvWith(t, func(o *ServeOptions) { o.DataDir = dir })
+	e2 := newEnvWith(t, func(o *runtime.Options) { o.DataDir = dir })
 	// The new instance's fake upstream has another address: point the provider at it.
 	_, provs := e2.admin("GET", "/admin/providers", nil)
 	for _, p := range provs["data"].([]any) {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/conduit-gw/conduit/internal/audit"
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/ids"
@@ -23,53 +22,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/providers"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
-	"github.com/conduit-gw/conduit/internal/store"
-	"github.com/conduit-gw/conduit/internal/usage"
 )
-
-// Store is the persistence the admin API needs.
-type Store interface {
-	snapshot.Source
-	Ping(ctx context.Context) error
-	Path() string
-	SizeBytes() int64
-
-	GetProvider(ctx context.Context, id string) (config.Provider, error)
-	CreateProvider(ctx context.Context, p *config.Provider) error
-	UpdateProvider(ctx context.Context, p *config.Provider) error
-	DeleteProvider(ctx context.Context, id string) error
-
-	GetDeployment(ctx context.Context, id string) (config.Deployment, error)
-	CreateDeployment(ctx context.Context, d *config.Deployment) error
-	UpdateDeployment(ctx context.Context, d *config.Deployment) error
-	DeleteDeployment(ctx context.Context, id string) error
-
-	GetKey(ctx context.Context, id string) (config.Key, error)
-	CreateKey(ctx context.Context, k *config.Key) error
-	UpdateKey(ctx context.Context, k *config.Key) error
-	DeleteKey(ctx context.Context, id string) error
-
-	GetCost(ctx context.Context, id string) (config.Cost, error)
-	CreateCost(ctx context.Context, c *config.Cost) error
-	UpdateCost(ctx context.Context, c *config.Cost) error
-	DeleteCost(ctx context.Context, id string) error
-
-	PutRouter(ctx context.Context, r config.Router) error
-	PutSettings(ctx context.Context, s config.Settings) error
-
-	ListLogs(ctx context.Context, f usage.LogFilter) ([]usage.Record, error)
-	GetLog(ctx context.Context, id string) (usage.Record, error)
-	GetBody(ctx context.Context, id string) (store.Body, error)
-	Summarize(ctx context.Context, from, to time.Time, groupBy string) ([]usage.Group, error)
-	Counts(ctx context.Context) (map[string]int64, error)
-
-	ListNotifications(ctx context.Context, limit int, unreadOnly bool) ([]notify.Notification, error)
-	MarkNotificationRead(ctx context.Context, id string) error
-	MarkAllNotificationsRead(ctx context.Context) (int64, error)
-	UnreadNotifications(ctx context.Context) (int64, error)
-	ListAudit(ctx context.Context, limit int, before string, resource string) ([]audit.Entry, error)
-	InsertAudit(ctx context.Context, entries []audit.Entry) error
-}
 
 // Secrets stores provider API keys.
 type Secrets interface {
@@ -102,14 +55,23 @@ type Admission interface {
 
 // Options wire a Server.
 type Options struct {
-	Gateway  *gateway.Gateway
-	Store    Store
-	Secrets  Secrets
-	Config   Config
-	Router   *router.Router
-	Registry *providers.Registry
-	Metrics  Metrics
-	Spend    Spend // optional
+	Gateway *gateway.Gateway
+	// The persistence each part of the admin API needs (one store fills them all).
+	Providers     ProviderStore
+	Deployments   DeploymentStore
+	Keys          KeyStore
+	Costs         CostStore
+	Settings      SettingsStore
+	Logs          LogStore
+	Notifications NotificationStore
+	Audit         AuditStore
+	Database      Database
+	Secrets       Secrets
+	Config        Config
+	Router        *router.Router
+	Registry      *providers.Registry
+	Metrics       Metrics
+	Spend         Spend // optional
 	// DefaultPrices is the shipped price table, listed read-only under /admin/costs.
 	DefaultPrices []pricing.Row
 	// OnSettings, if set, is told of every settings change (the desktop app toggles autostart).
@@ -194,7 +156,7 @@ func (s *Server) Echo() *echo.Echo { return s.e }
 func (s *Server) ready(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.o.Store.Ping(ctx); err != nil {
+	if err := s.o.Database.Ping(ctx); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database not answering"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

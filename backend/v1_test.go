@@ -12,6 +12,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/fakeopenai"
 	"github.com/conduit-gw/conduit/internal/limits"
+	"github.com/conduit-gw/conduit/internal/runtime"
 )
 
 func TestChatNonStream(t *testing.T) {
@@ -441,7 +442,7 @@ func (refuseAll) Acquire(context.Context) (func(), error) { return nil, errors.N
 func TestOverloadShedsWithFast503(t *testing.T) {
 	e := newEnv(t)
 	_, key := e.setup()
-	e.rt.Server.o.Admission = refuseAll{}
+	e.srv.o.Admission = refuseAll{}
 	resp, out := e.v1(key, "/v1/chat/completions", chat("gpt", nil))
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" || errorCode(t, out) != "server_overloaded" {
 		t.Fatalf("%d %v %s", resp.StatusCode, resp.Header, out)
@@ -452,7 +453,7 @@ func TestOverloadShedsWithFast503(t *testing.T) {
 }
 
 func TestStreamTimeouts(t *testing.T) {
-	e := newEnvWith(t, func(o *ServeOptions) { o.StreamTTFB, o.StreamIdle = 100*time.Millisecond, 100*time.Millisecond })
+	e := newEnvWith(t, func(o *runtime.Options) { o.StreamTTFB, o.StreamIdle = 100*time.Millisecond, 100*time.Millisecond })
 	_, key := e.setup()
 	e.mustAdmin(200, "PUT", "/admin/router", map[string]any{"max_retries": 0})
 
