@@ -265,7 +265,7 @@ func TestCleanShutdownLosesNothing(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- runtime.Serve(ctx, runtime.Options{Addr: "127.0.0.1:0", DataDir: dir, SecretsMode: "file", MasterKey: testMaster,
-			Mode: "headless", Logger: quietLogger(), Started: func(u string) { urlCh <- u }}, Web{}.Face)
+			Mode: "headless", Logger: quietLogger(), NoShedding: true, Started: func(u string) { urlCh <- u }}, Web{}.Face)
 	}()
 	base := <-urlCh
 	e := &env{t: t, url: base, fakeURL: up + "/v1", fake: fake}
