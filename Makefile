@@ -4,8 +4,15 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ADDR      ?= 127.0.0.1:8800
+NFPM      := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+ARCH      ?= $(shell $(GO) env GOARCH)
+# Package version from git: 1.2.3 for tag v1.2.3, 1.2.3+4.gabc1234 after it, else
+# 0.0.0+git<commit date>.<hash>; ".dirty" for uncommitted changes. Debian wants a leading digit.
+PKG_VERSION ?= $(shell v=$$(git describe --tags --match 'v[0-9]*' --dirty=.dirty 2>/dev/null) \
+  && echo "$${v\#v}" | sed -e 's/-\([0-9]*\)-g/+\1.g/' \
+  || echo "0.0.0+git$$(git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null || echo 0)$$(git diff --quiet HEAD 2>/dev/null || echo .dirty)")
 
-.PHONY: run build ui test test-go test-ui e2e lint desktop bench bench-soak bench-go tools clean
+.PHONY: run build ui test test-go test-ui e2e lint desktop package test-desktop bench bench-soak bench-go tools clean
 
 ## run: build and start the headless gateway with the web UI on $(ADDR)
 run: build
@@ -62,6 +69,17 @@ bench-go:
 ## desktop: the Wails desktop app (needs: apt-get install libgtk-3-dev libwebkit2gtk-4.1-dev build-essential pkg-config)
 desktop: ui
 	$(GO) build -tags desktop,production,webkit2_41 -ldflags "$(LDFLAGS)" -o bin/conduit-desktop .
+
+## package: bin/conduit_<version>_<arch>.deb (the desktop app: /usr/bin/conduit, menu entry,
+## icons) and bin/conduit-server_<version>_linux_<arch>.tar.gz (the static headless server)
+package: build desktop
+	VERSION=$(PKG_VERSION) ARCH=$(ARCH) $(GO) run $(NFPM) package --config build/linux/nfpm.yaml --packager deb --target bin/
+	rm -rf bin/conduit-server_$(PKG_VERSION)_linux_$(ARCH)
+	mkdir -p bin/conduit-server_$(PKG_VERSION)_linux_$(ARCH)
+	cp bin/conduit README.md bin/conduit-server_$(PKG_VERSION)_linux_$(ARCH)/
+	tar -C bin -czf bin/conduit-server_$(PKG_VERSION)_linux_$(ARCH).tar.gz --owner=0 --group=0 conduit-server_$(PKG_VERSION)_linux_$(ARCH)
+	rm -rf bin/conduit-server_$(PKG_VERSION)_linux_$(ARCH)
+	@ls -l bin/*.deb bin/*.tar.gz
 
 clean:
 	rm -rf bin frontend/dist/assets frontend/dist/index.html
