@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/conduit-gw/conduit/internal/audit"
+	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/store"
 )
@@ -29,28 +30,27 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	g.POST("/logout", s.logout)
 	a := g.Group("", s.requireAdmin)
 
-	a.GET("/providers", s.listProviders)
-	a.POST("/providers", s.createProvider)
-	a.GET("/providers/:id", s.getProvider)
-	a.PATCH("/providers/:id", s.updateProvider)
-	a.DELETE("/providers/:id", s.deleteProvider)
+	providers := collection[config.Provider, providerView]{s: s, name: "provider",
+		list: s.o.Providers.ListProviders, get: s.o.Providers.GetProvider, remove: s.o.Providers.DeleteProvider,
+		view: s.providerView, removed: s.providerRemoved, create: s.createProvider, update: s.updateProvider}
+	providers.mount(a, "/providers")
 	a.POST("/providers/:id/test", s.testProvider)
 	a.GET("/provider-types", s.providerTypes)
 
-	a.GET("/models", s.listDeployments)
-	a.POST("/models", s.createDeployment)
-	a.GET("/models/:id", s.getDeployment)
-	a.PATCH("/models/:id", s.updateDeployment)
-	a.DELETE("/models/:id", s.deleteDeployment)
+	models := collection[config.Deployment, deploymentView]{s: s, name: "model",
+		list: s.o.Deployments.ListDeployments, get: s.o.Deployments.GetDeployment,
+		remove: s.o.Deployments.DeleteDeployment, view: s.deploymentView,
+		create: s.createDeployment, update: s.updateDeployment}
+	models.mount(a, "/models")
 
 	a.GET("/router", s.getRouter)
 	a.PUT("/router", s.putRouter)
 
-	a.GET("/keys", s.listKeys)
-	a.POST("/keys", s.createKey)
-	a.GET("/keys/:id", s.getKey)
-	a.PATCH("/keys/:id", s.updateKey)
-	a.DELETE("/keys/:id", s.deleteKey)
+	keys := collection[config.Key, keyView]{s: s, name: "key",
+		list: s.o.Keys.ListKeys, get: s.o.Keys.GetKey, remove: s.o.Keys.DeleteKey, view: s.keyView,
+		removed: func(_ context.Context, k config.Key) { s.o.Spend.Forget(k.ID) },
+		create:  s.createKey, update: s.updateKey}
+	keys.mount(a, "/keys")
 
 	a.GET("/costs", s.listCosts)
 	a.POST("/costs", s.createCost)

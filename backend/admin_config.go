@@ -247,30 +247,22 @@ func applyRouter(r *config.Router, f map[string]json.RawMessage) error {
 }
 
 func (s *Server) putRouter(c echo.Context) error {
-	ctx := c.Request().Context()
-	before, err := s.o.Settings.GetRouter(ctx)
+	r, err := singleton[config.Router]{s: s, name: "router", get: s.o.Settings.GetRouter, put: s.o.Settings.PutRouter,
+		apply: applyRouter, copy: copyFallbacks}.patch(c)
 	if err != nil {
-		return err
-	}
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	r := before
-	r.Fallbacks = map[string][]string{}
-	for k, v := range before.Fallbacks {
-		r.Fallbacks[k] = v
-	}
-	if err := applyRouter(&r, f); err != nil {
-		return err
-	}
-	if err := s.o.Settings.PutRouter(ctx, r); err != nil {
-		return err
-	}
-	if err := s.changed(c, "update", "router", "router", before, r); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, r)
+}
+
+// copyFallbacks gives r a map of its own, so that applying a change leaves the stored one be.
+func copyFallbacks(r config.Router) config.Router {
+	fallbacks := make(map[string][]string, len(r.Fallbacks))
+	for k, v := range r.Fallbacks {
+		fallbacks[k] = v
+	}
+	r.Fallbacks = fallbacks
+	return r
 }
 
 // ---- settings ----
@@ -333,23 +325,9 @@ func compactInts(v []int) []int {
 }
 
 func (s *Server) patchSettings(c echo.Context) error {
-	ctx := c.Request().Context()
-	before, err := s.o.Settings.GetSettings(ctx)
+	st, err := singleton[config.Settings]{s: s, name: "settings", get: s.o.Settings.GetSettings, put: s.o.Settings.PutSettings,
+		apply: applySettings}.patch(c)
 	if err != nil {
-		return err
-	}
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	st := before
-	if err := applySettings(&st, f); err != nil {
-		return err
-	}
-	if err := s.o.Settings.PutSettings(ctx, st); err != nil {
-		return err
-	}
-	if err := s.changed(c, "update", "settings", "settings", before, st); err != nil {
 		return err
 	}
 	if s.o.OnSettings != nil {

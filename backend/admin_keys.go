@@ -44,26 +44,6 @@ func (s *Server) keyView(k config.Key) keyView {
 	return v
 }
 
-func (s *Server) listKeys(c echo.Context) error {
-	ks, err := s.o.Keys.ListKeys(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	out := make([]keyView, len(ks))
-	for i, k := range ks {
-		out[i] = s.keyView(k)
-	}
-	return c.JSON(http.StatusOK, list(out))
-}
-
-func (s *Server) getKey(c echo.Context) error {
-	k, err := s.o.Keys.GetKey(c.Request().Context(), c.Param("id"))
-	if err != nil {
-		return storeErr(err, "key")
-	}
-	return c.JSON(http.StatusOK, s.keyView(k))
-}
-
 func applyKey(k *config.Key, f map[string]json.RawMessage, now time.Time, creating bool) error {
 	for name, raw := range f {
 		var err error
@@ -174,20 +154,4 @@ func (s *Server) updateKey(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.keyView(k))
-}
-
-func (s *Server) deleteKey(c echo.Context) error {
-	ctx := c.Request().Context()
-	before, err := s.o.Keys.GetKey(ctx, c.Param("id"))
-	if err != nil {
-		return storeErr(err, "key")
-	}
-	if err := s.o.Keys.DeleteKey(ctx, before.ID); err != nil {
-		return storeErr(err, "key")
-	}
-	s.o.Spend.Forget(before.ID)
-	if err := s.changed(c, "delete", "key", before.ID, before, nil); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
 }

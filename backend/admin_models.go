@@ -35,26 +35,6 @@ func (s *Server) deploymentView(d config.Deployment) deploymentView {
 	return deploymentView{Deployment: d, Health: s.o.Router.Health(d.ID)}
 }
 
-func (s *Server) listDeployments(c echo.Context) error {
-	ds, err := s.o.Deployments.ListDeployments(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	out := make([]deploymentView, len(ds))
-	for i, d := range ds {
-		out[i] = s.deploymentView(d)
-	}
-	return c.JSON(http.StatusOK, list(out))
-}
-
-func (s *Server) getDeployment(c echo.Context) error {
-	d, err := s.o.Deployments.GetDeployment(c.Request().Context(), c.Param("id"))
-	if err != nil {
-		return storeErr(err, "model")
-	}
-	return c.JSON(http.StatusOK, s.deploymentView(d))
-}
-
 func applyDeployment(d *config.Deployment, f map[string]json.RawMessage) error {
 	for name, raw := range f {
 		var err error
@@ -153,21 +133,6 @@ func (s *Server) updateDeployment(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.deploymentView(d))
-}
-
-func (s *Server) deleteDeployment(c echo.Context) error {
-	ctx := c.Request().Context()
-	before, err := s.o.Deployments.GetDeployment(ctx, c.Param("id"))
-	if err != nil {
-		return storeErr(err, "model")
-	}
-	if err := s.o.Deployments.DeleteDeployment(ctx, before.ID); err != nil {
-		return storeErr(err, "model")
-	}
-	if err := s.changed(c, "delete", "model", before.ID, before, nil); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
 }
 
 // providerStatus aggregates its deployments' health: down if any is down, up if any is up.

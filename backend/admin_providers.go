@@ -35,26 +35,6 @@ func (s *Server) providerView(p config.Provider) providerView {
 	return providerView{Provider: p, DefaultBaseURL: s.o.Registry.DefaultBaseURL(p.Type), Status: s.providerStatus(p.ID)}
 }
 
-func (s *Server) listProviders(c echo.Context) error {
-	ps, err := s.o.Providers.ListProviders(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	out := make([]providerView, len(ps))
-	for i, p := range ps {
-		out[i] = s.providerView(p)
-	}
-	return c.JSON(http.StatusOK, list(out))
-}
-
-func (s *Server) getProvider(c echo.Context) error {
-	p, err := s.o.Providers.GetProvider(c.Request().Context(), c.Param("id"))
-	if err != nil {
-		return storeErr(err, "provider")
-	}
-	return c.JSON(http.StatusOK, s.providerView(p))
-}
-
 // apiKeyChange is what a request says about a provider's API key.
 type apiKeyChange struct {
 	set   bool   // the field was present
@@ -204,22 +184,11 @@ func redactKeyChange(p config.Provider, key apiKeyChange) any {
 	}{p, "[redacted]"}
 }
 
-func (s *Server) deleteProvider(c echo.Context) error {
-	ctx := c.Request().Context()
-	before, err := s.o.Providers.GetProvider(ctx, c.Param("id"))
-	if err != nil {
-		return storeErr(err, "provider")
-	}
-	if err := s.o.Providers.DeleteProvider(ctx, before.ID); err != nil {
-		return storeErr(err, "provider")
-	}
+// providerRemoved drops a deleted provider's API key from the secrets store.
+func (s *Server) providerRemoved(ctx context.Context, before config.Provider) {
 	if err := s.o.Secrets.Delete(ctx, before.SecretName()); err != nil {
 		s.log.Warn("provider deleted but its secret could not be removed", "provider_id", before.ID, "err", err)
 	}
-	if err := s.changed(c, "delete", "provider", before.ID, before, nil); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
 }
 
 // testResult is the outcome of a provider connection test.

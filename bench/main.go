@@ -32,51 +32,47 @@ const (
 	masterKey    = "bench-master-key-0123456789"
 )
 
-func main() {
-	var (
-		bin      = flag.String("bin", "bin", "folder with conduit, fakeopenai and floorproxy")
-		out      = flag.String("out", "bench/results/latest.json", "JSON results file")
-		dur      = flag.Duration("duration", 8*time.Second, "length of each fixed-rate run")
-		latency  = flag.Duration("upstream-latency", 0, "mock upstream latency")
-		quick    = flag.Bool("quick", false, "shorter runs (smoke test)")
-		rateList = flag.String("rates", "500,1000,2000", "fixed rates (requests/s)")
-		only     = flag.String("only", "fixed,peak,streams,overload", "scenarios to run: fixed, peak, streams, overload")
-		profile  = flag.String("profile", "", "folder for Conduit CPU and heap profiles taken during its peak run")
-		soak     = flag.Duration("soak", 0, "also hold Conduit at 1,000 req/s this long and report the RSS slope")
-	)
+// options are the command line flags.
+type options struct {
+	bin, out, rates, only, profile string
+	dur, latency, soak             time.Duration
+	want                           map[string]bool // scenarios to run
+}
+
+func parseFlags() options {
+	var o options
+	flag.StringVar(&o.bin, "bin", "bin", "folder with conduit, fakeopenai and floorproxy")
+	flag.StringVar(&o.out, "out", "bench/results/latest.json", "JSON results file")
+	flag.DurationVar(&o.dur, "duration", 8*time.Second, "length of each fixed-rate run")
+	flag.DurationVar(&o.latency, "upstream-latency", 0, "mock upstream latency")
+	quick := flag.Bool("quick", false, "shorter runs (smoke test)")
+	flag.StringVar(&o.rates, "rates", "500,1000,2000", "fixed rates (requests/s)")
+	flag.StringVar(&o.only, "only", "fixed,peak,streams,overload", "scenarios to run: fixed, peak, streams, overload")
+	flag.StringVar(&o.profile, "profile", "", "folder for Conduit CPU and heap profiles taken during its peak run")
+	flag.DurationVar(&o.soak, "soak", 0, "also hold Conduit at 1,000 req/s this long and report the RSS slope")
 	flag.Parse()
 	if *quick {
-		*dur = 2 * time.Second
+		o.dur = 2 * time.Second
 	}
-	raiseFileLimit()
-	b := &bench{dur: *dur, profileDir: *profile}
-	defer b.stopAll()
-	want := map[string]bool{}
-	for _, s := range strings.Split(*only, ",") {
-		want[strings.TrimSpace(s)] = true
+	o.want = map[string]bool{}
+	for _, s := range strings.Split(o.only, ",") {
+		o.want[strings.TrimSpace(s)] = true
 	}
-	conduitEnv := []string{"CONDUIT_MASTER_KEY=" + masterKey, "CONDUIT_SECRETS=file", "CONDUIT_LOG_LEVEL=warn"}
-	if *profile != "" {
-		conduitEnv = append(conduitEnv, "CONDUIT_PPROF_ADDR="+pprofAddr)
-	}
+	return o
+}
 
+func main() {
+	o := parseFlags()
+	raiseFileLimit()
+	b := &bench{dur: o.dur, profileDir: o.profile}
+	defer b.stopAll()
 	data, err := os.MkdirTemp("", "conduit-bench-")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(data)
-	b.upstream = b.start("upstream", filepath.Join(*bin, "fakeopenai"), nil,
-		"--addr", upstreamAddr, "--latency", latency.String())
-	b.floor = b.start("floor", filepath.Join(*bin, "floorproxy"), nil,
-		"--addr", floorAddr, "--upstream", "http://"+upstreamAddr)
-	b.conduit = b.start("conduit", filepath.Join(*bin, "conduit"),
-		conduitEnv, "--headless", "--addr", conduitAddr, "--data-dir", data)
-	for _, a := range []string{upstreamAddr + "/v1/models", floorAddr + "/v1/models", conduitAddr + "/health"} {
-		waitUp("http://" + a)
-	}
-	key := setupConduit()
-
-	rates, err := parseRates(*rateList)
+	key := b.startAll(o, data)
+	rates, err := parseRates(o.rates)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -85,52 +81,68 @@ func main() {
 		{name: "floor", url: "http://" + floorAddr + "/v1/chat/completions", proc: b.floor},
 		{name: "conduit", url: "http://" + conduitAddr + "/v1/chat/completions", proc: b.conduit, key: key},
 	}
-	rep := &report{Started: time.Now().UTC(), UpstreamLatency: latency.String(), Duration: dur.String()}
+	rep := &report{Started: time.Now().UTC(), UpstreamLatency: o.latency.String(), Duration: o.dur.String()}
+	b.run(o, rates, targets, rep)
+	rep.Finished = time.Now().UTC()
+	rep.print(os.Stdout)
+	rep.write(o.out)
+}
 
+// startAll starts the upstream, the floor and Conduit, waits until they answer and returns
+// the virtual key Conduit was set up with.
+func (b *bench) startAll(o options, data string) string {
+	conduitEnv := []string{"CONDUIT_MASTER_KEY=" + masterKey, "CONDUIT_SECRETS=file", "CONDUIT_LOG_LEVEL=warn"}
+	if o.profile != "" {
+		conduitEnv = append(conduitEnv, "CONDUIT_PPROF_ADDR="+pprofAddr)
+	}
+	b.upstream = b.start("upstream", filepath.Join(o.bin, "fakeopenai"), nil,
+		"--addr", upstreamAddr, "--latency", o.latency.String())
+	b.floor = b.start("floor", filepath.Join(o.bin, "floorproxy"), nil,
+		"--addr", floorAddr, "--upstream", "http://"+upstreamAddr)
+	b.conduit = b.start("conduit", filepath.Join(o.bin, "conduit"),
+		conduitEnv, "--headless", "--addr", conduitAddr, "--data-dir", data)
+	for _, a := range []string{upstreamAddr + "/v1/models", floorAddr + "/v1/models", conduitAddr + "/health"} {
+		waitUp("http://" + a)
+	}
+	return setupConduit()
+}
+
+// run runs the chosen scenarios against the targets (the last is Conduit) into rep.
+func (b *bench) run(o options, rates []int, targets []target, rep *report) {
 	// Warm up connection pools and code paths.
 	for _, t := range targets {
 		b.attack(t, "warmup", 500, 2*time.Second, 0, false)
 	}
-	if want["fixed"] {
+	if o.want["fixed"] {
 		for _, rate := range rates {
-			rep.Runs = append(rep.Runs, b.interleaved(targets, "fixed", rate, *dur, 0, false)...)
+			rep.Runs = append(rep.Runs, b.interleaved(targets, "fixed", rate, o.dur, 0, false)...)
 		}
 	}
 	peaks := map[string]float64{}
-	if want["peak"] || want["overload"] {
-		for _, r := range b.interleaved(targets, "peak-10conn", 0, *dur, 10, false) {
+	if o.want["peak"] || o.want["overload"] {
+		for _, r := range b.interleaved(targets, "peak-10conn", 0, o.dur, 10, false) {
 			peaks[r.Target] = r.Throughput
 			rep.Runs = append(rep.Runs, r)
 		}
 	}
-	if want["streams"] {
+	if o.want["streams"] {
 		for _, t := range targets {
 			rep.Streams = append(rep.Streams, b.streams(t))
 		}
-		rep.Runs = append(rep.Runs, b.interleaved(targets, "stream-peak-10conn", 0, *dur, 10, true)...)
+		rep.Runs = append(rep.Runs, b.interleaved(targets, "stream-peak-10conn", 0, o.dur, 10, true)...)
 	}
-	if *soak > 0 {
-		rep.Soak = b.soak(targets[2], *soak)
+	if o.soak > 0 {
+		rep.Soak = b.soak(targets[2], o.soak)
 	}
 	// Open-loop overload relative to Conduit's own peak, last: it leaves sockets in TIME_WAIT
 	// and memory that the other scenarios should not inherit.
-	if want["overload"] {
+	if o.want["overload"] {
 		for _, mult := range []float64{1.5, 3} {
 			rate := int(peaks["conduit"] * mult)
 			for _, t := range targets[1:] {
 				b.coolDown()
-				rep.Runs = append(rep.Runs, b.attack(t, fmt.Sprintf("overload-%.1fx", mult), rate, *dur, 0, false))
+				rep.Runs = append(rep.Runs, b.attack(t, fmt.Sprintf("overload-%.1fx", mult), rate, o.dur, 0, false))
 			}
-		}
-	}
-	rep.Finished = time.Now().UTC()
-	rep.print(os.Stdout)
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err == nil {
-		j, _ := json.MarshalIndent(rep, "", "  ")
-		if err := os.WriteFile(*out, j, 0o644); err != nil {
-			log.Print(err)
-		} else {
-			fmt.Printf("\nwrote %s\n", *out)
 		}
 	}
 }

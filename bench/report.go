@@ -1,8 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"log"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -55,6 +59,19 @@ func (rep *report) find(target, scenario string, rate int) (run, bool) {
 		}
 	}
 	return run{}, false
+}
+
+// write saves the report as JSON in file, creating its folder.
+func (rep *report) write(file string) {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return
+	}
+	j, _ := json.MarshalIndent(rep, "", "  ")
+	if err := os.WriteFile(file, j, 0o644); err != nil {
+		log.Print(err)
+	} else {
+		fmt.Printf("\nwrote %s\n", file)
+	}
 }
 
 func (rep *report) print(w io.Writer) {

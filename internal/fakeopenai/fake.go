@@ -163,106 +163,135 @@ func promptTokens(body map[string]any) int {
 	return len(b)/4 + 1
 }
 
+// chatTurn is what one chat request asks of the fake.
+type chatTurn struct {
+	model     string
+	pt, ct    int      // prompt and completion tokens
+	words     []string // the reply, a word per content chunk
+	wantTools bool     // answer with a get_weather tool call
+}
+
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, body map[string]any, sc Script) {
 	model, _ := body["model"].(string)
 	if model == "" {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "you must provide a model parameter")
 		return
 	}
-	if _, ok := body["messages"].([]any); !ok {
+	msgs, ok := body["messages"].([]any)
+	if !ok {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "'messages' is a required property")
 		return
 	}
-	pt := promptTokens(body)
-	words := strings.SplitAfter(s.Reply, " ")
-	ct := len(words)
-	_, wantTools := body["tools"].([]any)
-	if msgs, _ := body["messages"].([]any); len(msgs) > 0 {
+	t := chatTurn{model: model, pt: promptTokens(body), words: strings.SplitAfter(s.Reply, " ")}
+	t.ct = len(t.words)
+	_, t.wantTools = body["tools"].([]any)
+	if len(msgs) > 0 {
 		if last, _ := msgs[len(msgs)-1].(map[string]any); last["role"] == "tool" {
-			wantTools = false // the tool answered: the model replies in text
+			t.wantTools = false // the tool answered: the model replies in text
 		}
 	}
-	stream, _ := body["stream"].(bool)
-	if !stream {
-		msg := map[string]any{"role": "assistant", "content": s.Reply, "refusal": nil}
-		finish := "stop"
-		if wantTools {
-			msg = map[string]any{"role": "assistant", "content": nil, "tool_calls": []map[string]any{{
-				"id": "call_abc123", "type": "function",
-				"function": map[string]any{"name": "get_weather", "arguments": `{"city":"Paris"}`},
-			}}}
-			finish = "tool_calls"
+	if stream, _ := body["stream"].(bool); stream {
+		includeUsage := false
+		if so, ok := body["stream_options"].(map[string]any); ok {
+			includeUsage, _ = so["include_usage"].(bool)
 		}
-		writeJSON(w, map[string]any{
-			"id": "chatcmpl-fake1", "object": "chat.completion", "created": 1700000000, "model": model,
-			"choices":            []map[string]any{{"index": 0, "message": msg, "logprobs": nil, "finish_reason": finish}},
-			"usage":              map[string]any{"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct, "prompt_tokens_details": map[string]any{"cached_tokens": 0}},
-			"system_fingerprint": "fp_fake",
-		})
+		s.chatStream(w, r, t, includeUsage && !sc.NoStreamUsage, sc)
 		return
 	}
-	includeUsage := false
-	if so, ok := body["stream_options"].(map[string]any); ok {
-		includeUsage, _ = so["include_usage"].(bool)
+	msg := map[string]any{"role": "assistant", "content": s.Reply, "refusal": nil}
+	finish := "stop"
+	if t.wantTools {
+		msg = map[string]any{"role": "assistant", "content": nil, "tool_calls": []map[string]any{{
+			"id": "call_abc123", "type": "function",
+			"function": map[string]any{"name": "get_weather", "arguments": `{"city":"Paris"}`},
+		}}}
+		finish = "tool_calls"
 	}
+	writeJSON(w, map[string]any{
+		"id": "chatcmpl-fake1", "object": "chat.completion", "created": 1700000000, "model": model,
+		"choices":            []map[string]any{{"index": 0, "message": msg, "logprobs": nil, "finish_reason": finish}},
+		"usage":              map[string]any{"prompt_tokens": t.pt, "completion_tokens": t.ct, "total_tokens": t.pt + t.ct, "prompt_tokens_details": map[string]any{"cached_tokens": 0}},
+		"system_fingerprint": "fp_fake",
+	})
+}
+
+// events writes a stream's server-sent events, each flushed at once.
+type events struct {
+	w     http.ResponseWriter
+	fl    http.Flusher
+	model string
+}
+
+func (e events) send(v any) {
+	b, _ := json.Marshal(v)
+	fmt.Fprintf(e.w, "data: %s\n\n", b)
+	if e.fl != nil {
+		e.fl.Flush()
+	}
+}
+
+// chunk sends a chat.completion.chunk with one choice.
+func (e events) chunk(delta map[string]any, finish any) {
+	e.send(map[string]any{"id": "chatcmpl-fake1", "object": "chat.completion.chunk", "created": 1700000000,
+		"model": e.model, "system_fingerprint": "fp_fake",
+		"choices": []map[string]any{{"index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish}}})
+}
+
+func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, t chatTurn, includeUsage bool, sc Script) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	fl, _ := w.(http.Flusher)
-	send := func(v any) {
-		b, _ := json.Marshal(v)
-		fmt.Fprintf(w, "data: %s\n\n", b)
-		if fl != nil {
-			fl.Flush()
-		}
-	}
-	chunk := func(delta map[string]any, finish any) map[string]any {
-		return map[string]any{"id": "chatcmpl-fake1", "object": "chat.completion.chunk", "created": 1700000000,
-			"model": model, "system_fingerprint": "fp_fake",
-			"choices": []map[string]any{{"index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish}}}
-	}
-	send(chunk(map[string]any{"role": "assistant", "content": "", "refusal": nil}, nil))
+	ev := events{w: w, fl: fl, model: t.model}
+	ev.chunk(map[string]any{"role": "assistant", "content": "", "refusal": nil}, nil)
 	finish := "stop"
-	if wantTools {
+	if t.wantTools {
 		finish = "tool_calls"
-		send(chunk(map[string]any{"tool_calls": []map[string]any{{"index": 0, "id": "call_abc123", "type": "function",
-			"function": map[string]any{"name": "get_weather", "arguments": ""}}}}, nil))
+		ev.chunk(map[string]any{"tool_calls": []map[string]any{{"index": 0, "id": "call_abc123", "type": "function",
+			"function": map[string]any{"name": "get_weather", "arguments": ""}}}}, nil)
 		for _, part := range []string{`{"city"`, `:"Paris"}`} {
-			send(chunk(map[string]any{"tool_calls": []map[string]any{{"index": 0, "function": map[string]any{"arguments": part}}}}, nil))
+			ev.chunk(map[string]any{"tool_calls": []map[string]any{{"index": 0, "function": map[string]any{"arguments": part}}}}, nil)
 		}
-	} else {
-		for i, word := range words {
-			if sc.CutAfter > 0 && i == sc.CutAfter {
-				if hj, ok := w.(http.Hijacker); ok {
-					if conn, _, err := hj.Hijack(); err == nil {
-						conn.Close()
-					}
-				}
-				return
-			}
-			if sc.StallAfter > 0 && i == sc.StallAfter {
-				select {
-				case <-time.After(sc.StallFor):
-				case <-r.Context().Done():
-					return
-				}
-			}
-			if sc.ErrorEventAfter > 0 && i == sc.ErrorEventAfter {
-				send(map[string]any{"error": map[string]any{"message": "The server had an error while processing your request.", "type": "server_error"}})
-				return
-			}
-			send(chunk(map[string]any{"content": word}, nil))
-		}
+	} else if !streamWords(ev, r, t.words, sc) {
+		return
 	}
-	send(chunk(map[string]any{}, finish))
-	if includeUsage && !sc.NoStreamUsage {
-		send(map[string]any{"id": "chatcmpl-fake1", "object": "chat.completion.chunk", "created": 1700000000,
-			"model": model, "system_fingerprint": "fp_fake", "choices": []any{},
-			"usage": map[string]any{"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}})
+	ev.chunk(map[string]any{}, finish)
+	if includeUsage {
+		ev.send(map[string]any{"id": "chatcmpl-fake1", "object": "chat.completion.chunk", "created": 1700000000,
+			"model": t.model, "system_fingerprint": "fp_fake", "choices": []any{},
+			"usage": map[string]any{"prompt_tokens": t.pt, "completion_tokens": t.ct, "total_tokens": t.pt + t.ct}})
 	}
 	fmt.Fprint(w, "data: [DONE]\n\n")
 	if fl != nil {
 		fl.Flush()
 	}
+}
+
+// streamWords sends a content chunk per word, cutting, stalling or failing where the script
+// says. It reports whether the stream goes on to its end.
+func streamWords(ev events, r *http.Request, words []string, sc Script) bool {
+	for i, word := range words {
+		if sc.CutAfter > 0 && i == sc.CutAfter {
+			if hj, ok := ev.w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+				}
+			}
+			return false
+		}
+		if sc.StallAfter > 0 && i == sc.StallAfter {
+			select {
+			case <-time.After(sc.StallFor):
+			case <-r.Context().Done():
+				return false
+			}
+		}
+		if sc.ErrorEventAfter > 0 && i == sc.ErrorEventAfter {
+			ev.send(map[string]any{"error": map[string]any{"message": "The server had an error while processing your request.", "type": "server_error"}})
+			return false
+		}
+		ev.chunk(map[string]any{"content": word}, nil)
+	}
+	return true
 }
 
 func (s *Server) embeddings(w http.ResponseWriter, body map[string]any) {

@@ -1,0 +1,112 @@
+package backend
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// collection is one admin collection (/admin/providers, /admin/models, /admin/keys) over its
+// store: the list, get and delete handlers they share. T is the stored row, V what the API
+// shows of it.
+type collection[T, V any] struct {
+	s      *Server
+	name   string // "model": in not-found errors and the audit trail
+	list   func(ctx context.Context) ([]T, error)
+	get    func(ctx context.Context, id string) (T, error)
+	remove func(ctx context.Context, id string) error
+	view   func(T) V
+	// removed, if set, runs once a delete is stored, before it is applied and audited.
+	removed func(ctx context.Context, before T)
+	// create and update are the collection's own POST and PATCH handlers.
+	create, update echo.HandlerFunc
+}
+
+// mount routes the collection at path: list, create, get, update and delete.
+func (r collection[T, V]) mount(g *echo.Group, path string) {
+	g.GET(path, r.listAll)
+	g.POST(path, r.create)
+	g.GET(path+"/:id", r.getOne)
+	g.PATCH(path+"/:id", r.update)
+	g.DELETE(path+"/:id", r.deleteOne)
+}
+
+func (r collection[T, V]) listAll(c echo.Context) error {
+	rows, err := r.list(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]V, len(rows))
+	for i, row := range rows {
+		out[i] = r.view(row)
+	}
+	return c.JSON(http.StatusOK, list(out))
+}
+
+func (r collection[T, V]) getOne(c echo.Context) error {
+	row, err := r.get(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return storeErr(err, r.name)
+	}
+	return c.JSON(http.StatusOK, r.view(row))
+}
+
+func (r collection[T, V]) deleteOne(c echo.Context) error {
+	ctx, id := c.Request().Context(), c.Param("id")
+	before, err := r.get(ctx, id)
+	if err != nil {
+		return storeErr(err, r.name)
+	}
+	if err := r.remove(ctx, id); err != nil {
+		return storeErr(err, r.name)
+	}
+	if r.removed != nil {
+		r.removed(ctx, before)
+	}
+	if err := r.s.changed(c, "delete", r.name, id, before, nil); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// singleton is one admin object stored whole (/admin/router, /admin/settings).
+type singleton[T any] struct {
+	s     *Server
+	name  string // "router": in the audit trail
+	get   func(ctx context.Context) (T, error)
+	put   func(ctx context.Context, v T) error
+	apply func(v *T, fields map[string]json.RawMessage) error
+	// copy, if set, copies what apply must not change in place (maps) before it runs.
+	copy func(T) T
+}
+
+// patch applies the request's fields to the stored object, stores it, applies it and records
+// it in the audit trail; it returns the object as stored.
+func (o singleton[T]) patch(c echo.Context) (T, error) {
+	ctx := c.Request().Context()
+	var zero T
+	before, err := o.get(ctx)
+	if err != nil {
+		return zero, err
+	}
+	f, err := readObject(c)
+	if err != nil {
+		return zero, err
+	}
+	v := before
+	if o.copy != nil {
+		v = o.copy(before)
+	}
+	if err := o.apply(&v, f); err != nil {
+		return zero, err
+	}
+	if err := o.put(ctx, v); err != nil {
+		return zero, err
+	}
+	if err := o.s.changed(c, "update", o.name, o.name, before, v); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
