@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -41,7 +40,9 @@ type apiKeyChange struct {
 	value string // "" removes the key
 }
 
-func applyProvider(p *config.Provider, f map[string]json.RawMessage, key *apiKeyChange) error {
+// applyProvider applies the fields of a create or update request to p and checks the result
+// against the provider types of the build.
+func applyProvider(types *providers.Registry, p *config.Provider, f map[string]json.RawMessage, key *apiKeyChange) error {
 	for name, raw := range f {
 		var err error
 		switch name {
@@ -71,6 +72,7 @@ func applyProvider(p *config.Provider, f map[string]json.RawMessage, key *apiKey
 			return err
 		}
 	}
+	typ, known := types.Lookup(p.Type)
 	switch {
 	case p.Name == "":
 		return invalid("name", "name is required")
@@ -78,12 +80,12 @@ func applyProvider(p *config.Provider, f map[string]json.RawMessage, key *apiKey
 		return invalid("name", "name must be at most 100 characters")
 	case p.Type == "":
 		return invalid("type", "type is required")
-	case !slices.Contains(config.ProviderTypes(), p.Type):
-		return invalid("type", "type must be one of "+strings.Join(config.ProviderTypes(), ", "))
-	case p.BaseURL == "" && (p.Type == config.TypeAzure || p.Type == config.TypeOpenAICompatible):
+	case !known:
+		return invalid("type", "type must be one of "+strings.Join(types.Names(), ", "))
+	case p.BaseURL == "" && typ.DefaultBaseURL == "":
 		return invalid("base_url", "base_url is required for "+p.Type+" providers")
 	}
-	if p.Type != config.TypeAzure {
+	if !typ.APIVersion {
 		p.APIVersion = ""
 	}
 	return nil
@@ -96,7 +98,7 @@ func (s *Server) createProvider(c echo.Context) error {
 	}
 	p := config.Provider{ID: ids.New("prov"), Enabled: true, TimeoutMS: 300_000}
 	var key apiKeyChange
-	if err := applyProvider(&p, f, &key); err != nil {
+	if err := applyProvider(s.o.Registry, &p, f, &key); err != nil {
 		return err
 	}
 	if err := s.uniqueProviderName(c.Request().Context(), p); err != nil {
@@ -144,7 +146,7 @@ func (s *Server) updateProvider(c echo.Context) error {
 	}
 	p := before
 	var key apiKeyChange
-	if err := applyProvider(&p, f, &key); err != nil {
+	if err := applyProvider(s.o.Registry, &p, f, &key); err != nil {
 		return err
 	}
 	if err := s.uniqueProviderName(ctx, p); err != nil {
@@ -234,15 +236,28 @@ func (s *Server) testProvider(c echo.Context) error {
 	return c.JSON(http.StatusOK, res)
 }
 
+// providerType is a provider type as GET /admin/provider-types shows it: everything the UI
+// needs to offer and check the type, so the UI lists none by itself.
+type providerType struct {
+	Type              string   `json:"type"`
+	Label             string   `json:"label"`
+	DefaultBaseURL    string   `json:"default_base_url"`
+	BaseURLHint       string   `json:"base_url_hint"`
+	RequiresBaseURL   bool     `json:"requires_base_url"`
+	APIVersion        bool     `json:"api_version"`
+	DefaultAPIVersion string   `json:"default_api_version"`
+	APIKeyOptional    bool     `json:"api_key_optional"`
+	Capabilities      []string `json:"capabilities"`
+	Supported         bool     `json:"supported"` // always true: every listed type has an adapter
+}
+
 func (s *Server) providerTypes(c echo.Context) error {
-	type typeInfo struct {
-		Type           string `json:"type"`
-		DefaultBaseURL string `json:"default_base_url"`
-		Supported      bool   `json:"supported"`
-	}
-	var out []typeInfo
-	for _, t := range config.ProviderTypes() {
-		out = append(out, typeInfo{Type: t, DefaultBaseURL: s.o.Registry.DefaultBaseURL(t), Supported: s.o.Registry.Has(t)})
+	types := s.o.Registry.Types()
+	out := make([]providerType, len(types))
+	for i, t := range types {
+		out[i] = providerType{Type: t.Name, Label: t.Label, DefaultBaseURL: t.DefaultBaseURL, BaseURLHint: t.BaseURLHint,
+			RequiresBaseURL: t.DefaultBaseURL == "", APIVersion: t.APIVersion, DefaultAPIVersion: t.DefaultAPIVersion,
+			APIKeyOptional: t.KeyOptional, Capabilities: t.Capabilities, Supported: true}
 	}
 	return c.JSON(http.StatusOK, list(out))
 }

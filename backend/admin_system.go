@@ -86,7 +86,7 @@ func (s *Server) system(c echo.Context) error {
 		"secrets_backend": s.o.Secrets.Backend(),
 		"counts":          counts,
 		"providers":       health,
-		"provider_types":  s.o.Registry.Types(),
+		"provider_types":  s.o.Registry.Names(),
 		"base_url":        s.clientBaseURL(c),
 	})
 }

@@ -7,27 +7,8 @@ import (
 	"time"
 )
 
-// Provider types accepted by the admin API (docs/API.md).
-const (
-	TypeOpenAI           = "openai"
-	TypeAzure            = "azure"
-	TypeAnthropic        = "anthropic"
-	TypeGemini           = "gemini"
-	TypeCohere           = "cohere"
-	TypeMistral          = "mistral"
-	TypeGroq             = "groq"
-	TypeOpenRouter       = "openrouter"
-	TypeOllama           = "ollama"
-	TypeOpenAICompatible = "openai_compatible"
-)
-
-// ProviderTypes lists every accepted provider type, in display order.
-func ProviderTypes() []string {
-	return []string{TypeOpenAI, TypeAzure, TypeAnthropic, TypeGemini, TypeCohere, TypeMistral,
-		TypeGroq, TypeOpenRouter, TypeOllama, TypeOpenAICompatible}
-}
-
 // Provider is an upstream account. Its API key lives in the secrets backend, never here.
+// Its Type names a provider type of the build's registry (internal/providers).
 type Provider struct {
 	ID         string    `json:"id"`
 	Name       string    `json:"name"`

@@ -1,4 +1,5 @@
-// Package providers defines what a provider adapter is and builds adapters by type.
+// Package providers defines what a provider adapter is, keeps the registry of provider types
+// and the kit adapters share (HTTP client base, stream plumbing, translation helpers).
 package providers
 
 import (
@@ -6,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
-	"sort"
 	"strings"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -54,59 +53,6 @@ type ResponsesAPI interface {
 // connection test and the UI's quick-add).
 type ModelLister interface {
 	ListModels(ctx context.Context) ([]string, error)
-}
-
-// Factory builds an adapter for one provider account.
-type Factory func(Config) (Provider, error)
-
-// Registry maps provider types to factories.
-type Registry struct {
-	factories map[string]Factory
-	baseURLs  map[string]string
-}
-
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry {
-	return &Registry{factories: map[string]Factory{}, baseURLs: map[string]string{}}
-}
-
-// SetDefaultBaseURL records the base URL a type uses when a provider sets none.
-func (r *Registry) SetDefaultBaseURL(typ, url string) { r.baseURLs[typ] = url }
-
-// DefaultBaseURL is a type's default base URL ("" when the type needs one configured).
-func (r *Registry) DefaultBaseURL(typ string) string { return r.baseURLs[typ] }
-
-// Register adds a factory for a type. A duplicate type is a programming error and panics.
-func (r *Registry) Register(typ string, f Factory) {
-	if _, dup := r.factories[typ]; dup {
-		panic("providers: duplicate registration of type " + typ)
-	}
-	r.factories[typ] = f
-}
-
-// Has reports whether a type has an adapter.
-func (r *Registry) Has(typ string) bool { _, ok := r.factories[typ]; return ok }
-
-// Types lists the registered types, sorted.
-func (r *Registry) Types() []string {
-	out := make([]string, 0, len(r.factories))
-	for t := range r.factories {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return slices.Clip(out)
-}
-
-// New builds an adapter for cfg.Type.
-func (r *Registry) New(cfg Config) (Provider, error) {
-	f, ok := r.factories[cfg.Type]
-	if !ok {
-		return nil, fmt.Errorf("provider type %q has no adapter in this build", cfg.Type)
-	}
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
-	return f(cfg)
 }
 
 // Check validates cfg for the adapter name and resolves its defaults: the base URL (trailing

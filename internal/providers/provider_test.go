@@ -18,16 +18,20 @@ func (fake) ChatStream(context.Context, *llm.ChatRequest, string) (llm.ChunkStre
 
 func TestRegistry(t *testing.T) {
 	r := NewRegistry()
-	if r.Has("x") || len(r.Types()) != 0 {
+	if _, ok := r.Lookup("x"); ok || len(r.Types()) != 0 {
 		t.Fatal("new registry not empty")
 	}
-	r.Register("zeta", func(c Config) (Provider, error) { return fake{c}, nil })
-	r.Register("alpha", func(c Config) (Provider, error) { return fake{c}, nil })
-	if got := strings.Join(r.Types(), ","); got != "alpha,zeta" {
-		t.Errorf("Types() = %s", got)
+	build := func(c Config) (Provider, error) { return fake{c}, nil }
+	r.Register(Type{Name: "zeta", New: build})
+	r.Register(Type{Name: "alpha", Label: "Alpha", DefaultBaseURL: "https://alpha.example/v1", New: build})
+	if got := strings.Join(r.Names(), ","); got != "zeta,alpha" {
+		t.Errorf("Names() = %s, want registration order", got)
 	}
-	if !r.Has("alpha") || r.Has("beta") {
-		t.Error("Has")
+	if typ, ok := r.Lookup("zeta"); !ok || typ.Label != "zeta" {
+		t.Errorf("a type without a label is labelled by its name: %+v", typ)
+	}
+	if r.DefaultBaseURL("alpha") != "https://alpha.example/v1" || r.DefaultBaseURL("zeta") != "" || r.DefaultBaseURL("beta") != "" {
+		t.Error("DefaultBaseURL")
 	}
 	p, err := r.New(Config{Type: "alpha", APIKey: "k"})
 	if err != nil {
@@ -44,10 +48,18 @@ func TestRegistry(t *testing.T) {
 	if _, err := r.New(Config{Type: "bedrock"}); err == nil || !strings.Contains(err.Error(), `"bedrock"`) {
 		t.Errorf("unknown type: %v", err)
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("duplicate registration did not panic")
-		}
-	}()
-	r.Register("alpha", func(c Config) (Provider, error) { return fake{c}, nil })
+	for name, typ := range map[string]Type{
+		"duplicate":  {Name: "alpha", New: build},
+		"no name":    {New: build},
+		"no factory": {Name: "beta"},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: registration did not panic", name)
+				}
+			}()
+			r.Register(typ)
+		}()
+	}
 }

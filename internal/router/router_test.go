@@ -22,7 +22,7 @@ func newClock() *fakeclock.Clock {
 	return fakeclock.New(time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC))
 }
 
-var testProvider = &snapshot.Provider{Provider: config.Provider{ID: "p1", Name: "prov", Type: config.TypeOpenAI, Enabled: true}}
+var testProvider = &snapshot.Provider{Provider: config.Provider{ID: "p1", Name: "prov", Type: "openai", Enabled: true}}
 
 // dep builds a deployment; opts may be "vision", "tools", "embeddings", "streaming",
 // "w=<n>" (weight) or "price=<in>/<out>".

@@ -58,6 +58,9 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// NoShedding turns off load shedding (tests, whose machines are slow on purpose).
 	NoShedding bool
+	// Providers are the provider types served (default: every adapter of this build, as
+	// providers/all registers them).
+	Providers *providers.Registry
 }
 
 func (o *Options) defaults() {
@@ -160,8 +163,11 @@ func (r *Runtime) open(ctx context.Context) error {
 // wire loads the configuration and builds the gateway around it.
 func (r *Runtime) wire(ctx context.Context) error {
 	o, log := r.Options, r.Options.Logger
-	r.Registry = providers.NewRegistry()
-	all.Register(r.Registry)
+	r.Registry = o.Providers
+	if r.Registry == nil {
+		r.Registry = providers.NewRegistry()
+		all.Register(r.Registry)
+	}
 	defaults, err := pricing.Defaults()
 	if err != nil {
 		return err

@@ -27,7 +27,7 @@ func TestProvidersCRUD(t *testing.T) { eachEngine(t, testProvidersCRUD) }
 
 func testProvidersCRUD(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
-	p := config.Provider{Name: "openai", Type: config.TypeOpenAI, BaseURL: "https://api.openai.com/v1",
+	p := config.Provider{Name: "openai", Type: "openai", BaseURL: "https://api.openai.com/v1",
 		Enabled: true, TimeoutMS: 60000, APIKeySet: true}
 	if err := db.CreateProvider(ctx, &p); err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func testProvidersCRUD(t *testing.T, openTest opener) {
 		t.Fatalf("GetProvider = %+v, %v; want %+v", got, err, p)
 	}
 
-	q := config.Provider{ID: "prov_fixed", Name: "azure", Type: config.TypeAzure, APIVersion: "2024-10-21"}
+	q := config.Provider{ID: "prov_fixed", Name: "azure", Type: "azure", APIVersion: "2024-10-21"}
 	if err := db.CreateProvider(ctx, &q); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestDeploymentsCRUDAndCascade(t *testing.T) { eachEngine(t, testDeployments
 
 func testDeploymentsCRUDAndCascade(t *testing.T, openTest opener) {
 	db, ctx := openTest(t), t.Context()
-	p := config.Provider{Name: "p", Type: config.TypeOpenAI}
+	p := config.Provider{Name: "p", Type: "openai"}
 	if err := db.CreateProvider(ctx, &p); err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func TestOpenMigratesIdempotently(t *testing.T) {
 	if err != nil {
 		t.Fatalf("first Open: %v", err)
 	}
-	p := config.Provider{Name: "openai", Type: config.TypeOpenAI, Enabled: true}
+	p := config.Provider{Name: "openai", Type: "openai", Enabled: true}
 	if err := db.CreateProvider(ctx, &p); err != nil {
 		t.Fatalf("CreateProvider: %v", err)
 	}

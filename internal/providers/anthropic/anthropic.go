@@ -54,8 +54,9 @@ var errorMessagePaths = []string{"error.message", "message"}
 
 // Register adds the anthropic type to r.
 func Register(r *providers.Registry) {
-	r.Register(Type, func(cfg providers.Config) (providers.Provider, error) { return New(cfg) })
-	r.SetDefaultBaseURL(Type, DefaultBaseURL)
+	r.Register(providers.Type{Name: Type, Label: "Anthropic", DefaultBaseURL: DefaultBaseURL,
+		Capabilities: []string{providers.CapChat, providers.CapModels},
+		New:          func(cfg providers.Config) (providers.Provider, error) { return New(cfg) }})
 }
 
 // Client talks to one Anthropic account (or a server speaking its Messages API).

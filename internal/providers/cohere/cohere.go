@@ -31,8 +31,9 @@ func errorPaths() []string { return []string{"message", "error.message", "error"
 
 // Register adds the cohere adapter to r.
 func Register(r *providers.Registry) {
-	r.Register(Type, func(cfg providers.Config) (providers.Provider, error) { return New(cfg) })
-	r.SetDefaultBaseURL(Type, DefaultBaseURL)
+	r.Register(providers.Type{Name: Type, Label: "Cohere", DefaultBaseURL: DefaultBaseURL,
+		Capabilities: []string{providers.CapChat, providers.CapEmbeddings, providers.CapModels},
+		New:          func(cfg providers.Config) (providers.Provider, error) { return New(cfg) }})
 }
 
 // Client talks to one Cohere account.

@@ -24,8 +24,9 @@ const Type = "gemini"
 
 // Register adds the gemini adapter to r.
 func Register(r *providers.Registry) {
-	r.Register(Type, func(cfg providers.Config) (providers.Provider, error) { return New(cfg) })
-	r.SetDefaultBaseURL(Type, DefaultBaseURL)
+	r.Register(providers.Type{Name: Type, Label: "Google Gemini", DefaultBaseURL: DefaultBaseURL,
+		Capabilities: []string{providers.CapChat, providers.CapEmbeddings, providers.CapModels},
+		New:          func(cfg providers.Config) (providers.Provider, error) { return New(cfg) }})
 }
 
 // Client talks to one Gemini API account.

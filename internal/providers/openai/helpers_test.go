@@ -14,7 +14,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // variantNamed returns the family member of that provider type.
 func variantNamed(t testing.TB, name string) Variant {
 	t.Helper()
-	for _, v := range variants {
+	for _, v := range variants() {
 		if v.Name == name {
 			return v
 		}

@@ -3,6 +3,7 @@ package openai
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,9 +81,25 @@ func TestNew(t *testing.T) {
 	}
 	r := providers.NewRegistry()
 	Register(r)
-	want := []string{"azure", "groq", "mistral", "ollama", "openai", "openai_compatible", "openrouter"}
-	if got := r.Types(); strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("Types() = %v", got)
+	want := []string{"openai", "azure", "groq", "mistral", "openrouter", "ollama", "openai_compatible"}
+	if got := r.Names(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Names() = %v", got)
+	}
+	for _, tt := range []struct {
+		name, label, hint, version string
+		keyOptional, responses     bool
+	}{
+		{name: "openai", label: "OpenAI", responses: true},
+		{name: "azure", label: "Azure OpenAI", hint: "https://<resource>.openai.azure.com", version: DefaultAzureAPIVersion, responses: true},
+		{name: "ollama", label: "Ollama", keyOptional: true},
+		{name: "openai_compatible", label: "OpenAI-compatible", hint: "https://host/v1", keyOptional: true},
+	} {
+		typ, _ := r.Lookup(tt.name)
+		if typ.Label != tt.label || typ.BaseURLHint != tt.hint || typ.DefaultAPIVersion != tt.version ||
+			typ.APIVersion != (tt.version != "") || typ.KeyOptional != tt.keyOptional ||
+			slices.Contains(typ.Capabilities, providers.CapResponses) != tt.responses {
+			t.Errorf("%s: %+v", tt.name, typ)
+		}
 	}
 }
 

@@ -22,7 +22,9 @@ import (
 // Variant is what differs between members of the family.
 type Variant struct {
 	Name           string // provider type, used in error messages
+	Label          string // as the UI shows it
 	DefaultBaseURL string // empty: base_url is required
+	BaseURLHint    string // an example base URL, for a variant without a default
 	// StreamUsage: the upstream accepts stream_options.include_usage.
 	StreamUsage bool
 	// Azure: deployment URLs, api-key header and api-version query.
@@ -35,14 +37,18 @@ type Variant struct {
 }
 
 // Variants of the family, by provider type.
-var variants = []Variant{
-	{Name: "openai", DefaultBaseURL: "https://api.openai.com/v1", StreamUsage: true, Responses: true},
-	{Name: "azure", StreamUsage: true, Azure: true, Responses: true},
-	{Name: "groq", DefaultBaseURL: "https://api.groq.com/openai/v1", StreamUsage: true},
-	{Name: "mistral", DefaultBaseURL: "https://api.mistral.ai/v1"},
-	{Name: "openrouter", DefaultBaseURL: "https://openrouter.ai/api/v1", StreamUsage: true},
-	{Name: "ollama", DefaultBaseURL: "http://127.0.0.1:11434/v1", StreamUsage: true, KeyOptional: true},
-	{Name: "openai_compatible", StreamUsage: true, KeyOptional: true},
+func variants() []Variant {
+	return []Variant{
+		{Name: "openai", Label: "OpenAI", DefaultBaseURL: "https://api.openai.com/v1", StreamUsage: true, Responses: true},
+		{Name: "azure", Label: "Azure OpenAI", BaseURLHint: "https://<resource>.openai.azure.com", StreamUsage: true,
+			Azure: true, Responses: true},
+		{Name: "groq", Label: "Groq", DefaultBaseURL: "https://api.groq.com/openai/v1", StreamUsage: true},
+		{Name: "mistral", Label: "Mistral", DefaultBaseURL: "https://api.mistral.ai/v1"},
+		{Name: "openrouter", Label: "OpenRouter", DefaultBaseURL: "https://openrouter.ai/api/v1", StreamUsage: true},
+		{Name: "ollama", Label: "Ollama", DefaultBaseURL: "http://127.0.0.1:11434/v1", StreamUsage: true, KeyOptional: true},
+		{Name: "openai_compatible", Label: "OpenAI-compatible", BaseURLHint: "https://host/v1", StreamUsage: true,
+			KeyOptional: true},
+	}
 }
 
 // DefaultAzureAPIVersion is used when an azure provider sets none.
@@ -50,15 +56,28 @@ const DefaultAzureAPIVersion = "2024-10-21"
 
 // Register adds every variant of the family to r.
 func Register(r *providers.Registry) {
-	for _, v := range variants {
-		r.Register(v.Name, v.Factory())
-		r.SetDefaultBaseURL(v.Name, v.DefaultBaseURL)
+	for _, v := range variants() {
+		r.Register(v.Type())
 	}
+}
+
+// Type describes the variant as a provider type.
+func (v Variant) Type() providers.Type {
+	t := providers.Type{Name: v.Name, Label: v.Label, DefaultBaseURL: v.DefaultBaseURL, BaseURLHint: v.BaseURLHint,
+		KeyOptional: v.KeyOptional, New: v.Factory(),
+		Capabilities: []string{providers.CapChat, providers.CapEmbeddings, providers.CapImages, providers.CapModels}}
+	if v.Azure {
+		t.APIVersion, t.DefaultAPIVersion = true, DefaultAzureAPIVersion
+	}
+	if v.Responses {
+		t.Capabilities = append(t.Capabilities, providers.CapResponses)
+	}
+	return t
 }
 
 // DefaultBaseURL returns the default base URL of a provider type of this family ("" if none).
 func DefaultBaseURL(typ string) string {
-	for _, v := range variants {
+	for _, v := range variants() {
 		if v.Name == typ {
 			return v.DefaultBaseURL
 		}
