@@ -180,3 +180,62 @@ func tail(s string, n int) string {
 	}
 	return s
 }
+
+// TestClaudeCode runs `claude -p` with the Read tool through Conduit: translated to an
+// OpenAI-wire upstream, and natively to an Anthropic one, which gets Claude Code's
+// cache_control blocks and anthropic-beta header unchanged.
+func TestClaudeCode(t *testing.T) {
+	bin := agentBin(t, "claude")
+	e, f, key := agentEnv(t)
+	for _, alias := range []string{"agent-chat", "agent-claude"} {
+		t.Run(alias, func(t *testing.T) {
+			home := t.TempDir()
+			f.readPath = filepath.Join(home, "note.txt")
+			if err := os.WriteFile(f.readPath, []byte("conduit-read-ok\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			before := len(f.calls())
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "-p", "Read note.txt and tell me what it says.", "--allowedTools", "Read")
+			cmd.Dir = home
+			cmd.Env = append(minimalEnv(home), "ANTHROPIC_BASE_URL="+e.url, "ANTHROPIC_API_KEY="+key,
+				"ANTHROPIC_MODEL="+alias, "ANTHROPIC_DEFAULT_HAIKU_MODEL="+alias, "ANTHROPIC_SMALL_FAST_MODEL="+alias)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			t.Logf("claude -p → %s\nstdout:\n%s\nstderr (tail):\n%s", alias, stdout.String(), tail(stderr.String(), 1500))
+			if err != nil {
+				t.Fatalf("claude: %v", err)
+			}
+			if !strings.Contains(stdout.String(), "Done: ") || !strings.Contains(stdout.String(), "conduit-read-ok") {
+				t.Fatalf("claude's answer lacks the file's content")
+			}
+			var turns []upstreamCall
+			for _, c := range f.calls()[before:] {
+				if strings.HasSuffix(c.Path, "/messages") || strings.HasSuffix(c.Path, "/chat/completions") {
+					turns = append(turns, c)
+				}
+			}
+			if len(turns) < 2 {
+				t.Fatalf("%d upstream turns", len(turns))
+			}
+			last := turns[len(turns)-1]
+			body := gjson.ParseBytes(last.Raw)
+			if alias == "agent-chat" {
+				if last.Path != "/v1/chat/completions" || !strings.Contains(lastOf(body, "messages").Get("content").String(), "conduit-read-ok") {
+					t.Errorf("chat upstream's last turn: %s %s", last.Path, lastOf(body, "messages").Raw)
+				}
+				return
+			}
+			beta := last.Header.Get("anthropic-beta")
+			if last.Path != "/v1/messages" || !strings.Contains(beta, "claude-code-20250219") || !strings.Contains(beta, "mid-conversation-system-2026-04-07") {
+				t.Errorf("anthropic upstream: %s anthropic-beta %q", last.Path, beta)
+			}
+			if body.Get("model").Str != "claude-sonnet-4-5" || !strings.Contains(string(last.Raw), `"cache_control":{"type":"ephemeral"}`) ||
+				!body.Get("thinking").Exists() {
+				t.Errorf("anthropic upstream got %.600s", last.Raw)
+			}
+		})
+	}
+}

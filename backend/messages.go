@@ -1,19 +1,24 @@
 package backend
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
 	"github.com/conduit-gw/conduit/internal/anthropicapi"
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
-// messages serves Anthropic's Messages API over any provider: the request is translated to
-// the canonical (OpenAI) form, routed like any chat, and the answer translated back.
+// messages serves Anthropic's Messages API over any provider. Deployments whose provider
+// speaks it (Anthropic) get the client's bytes with only the model rewritten and its
+// anthropic-beta header; every other one the request translated to the canonical (OpenAI)
+// form, routed like any chat, and the answer translated back.
 func (s *Server) messages(c echo.Context) error {
 	call, err := s.call(c, "messages")
 	if err != nil {
@@ -27,15 +32,27 @@ func (s *Server) messages(c echo.Context) error {
 		return writeAnthropicError(c, err)
 	}
 	defer call.ReleaseCPU()
-	req, err := anthropicapi.ParseRequest(body)
-	if err != nil {
+	model := gjson.GetBytes(body, "model")
+	if !gjson.ValidBytes(body) || model.Type != gjson.String || model.Str == "" {
+		// The translation names what is wrong.
+		_, err := anthropicapi.ParseRequest(body)
+		if err == nil {
+			err = llm.InvalidRequest("model", "model: Field required")
+		}
 		return writeAnthropicError(c, s.reject(call, body, err))
 	}
-	if err := req.Validate(); err != nil {
-		return writeAnthropicError(c, s.reject(call, body, err))
+	req, chatErr := anthropicapi.ParseRequest(body)
+	if chatErr == nil {
+		chatErr = req.Validate()
 	}
-	sw := &anthropicStream{sseWriter: sseWriter{c: c, call: call}, t: anthropicapi.NewStreamTranslator(req.Model)}
-	res, err := s.o.Gateway.Chat(c.Request().Context(), call, req, sw)
+	if chatErr != nil {
+		req = nil
+	}
+	nreq := &gateway.NativeRequest{API: gateway.APIMessages, Model: model.Str, Stream: gjson.GetBytes(body, "stream").Bool(),
+		Raw: body, Header: c.Request().Header, Chat: req, ChatErr: chatErr,
+		MaxOutputTokens: int(gjson.GetBytes(body, "max_tokens").Int())}
+	sw := &anthropicStream{sseWriter: sseWriter{c: c, call: call}, t: anthropicapi.NewStreamTranslator(model.Str)}
+	res, native, err := s.o.Gateway.Native(c.Request().Context(), call, nreq, sw)
 	h := c.Response().Header()
 	h.Set("x-conduit-provider", call.Provider)
 	call.RateLimit.Headers(h)
@@ -49,9 +66,11 @@ func (s *Server) messages(c echo.Context) error {
 	if res == nil {
 		return nil
 	}
-	out, err := anthropicapi.FromChatResponse(res.Body, req.Model)
-	if err != nil {
-		return writeAnthropicError(c, err)
+	out := res.Body
+	if !native {
+		if out, err = anthropicapi.FromChatResponse(res.Body, model.Str); err != nil {
+			return writeAnthropicError(c, err)
+		}
 	}
 	h.Set("x-conduit-overhead-ms", formatMS(res.OverheadMS))
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, out)
@@ -71,12 +90,21 @@ func writeAnthropicError(c echo.Context, err error) error {
 // anthropicStream writes a gateway stream as Anthropic server-sent events.
 type anthropicStream struct {
 	sseWriter
-	t *anthropicapi.StreamTranslator
+	t      *anthropicapi.StreamTranslator
+	native bool // the chunks are the upstream's own Messages events
+}
+
+func (w *anthropicStream) Begin(m gateway.Meta) error {
+	w.native = m.Native
+	return w.sseWriter.Begin(m)
 }
 
 var _ gateway.StreamWriter = (*anthropicStream)(nil)
 
 func (w *anthropicStream) Chunk(data []byte) error {
+	if w.native {
+		return w.events([]anthropicapi.Event{{Name: gjson.GetBytes(data, "type").Str, Data: data}})
+	}
 	events, err := w.t.Chunk(data)
 	if err != nil {
 		return w.events([]anthropicapi.Event{anthropicapi.ErrorEvent(llm.AsError(err))})
@@ -86,7 +114,7 @@ func (w *anthropicStream) Chunk(data []byte) error {
 
 func (w *anthropicStream) End(err error) error {
 	var evs []anthropicapi.Event
-	if err == nil {
+	if err == nil && !w.native {
 		evs, err = w.t.End()
 	}
 	if err != nil {
@@ -116,4 +144,44 @@ func (w *anthropicStream) events(evs []anthropicapi.Event) error {
 		}
 	}
 	return nil
+}
+
+// countTokens serves POST /v1/messages/count_tokens: the provider's own count where it has
+// one (Anthropic), else the local tokenizer's, marked "estimated" (and x-conduit-estimated).
+func (s *Server) countTokens(c echo.Context) error {
+	call, err := s.call(c, "messages/count_tokens")
+	if err != nil {
+		return writeAnthropicError(c, err)
+	}
+	body, err := s.readBody(c)
+	if err != nil {
+		return writeAnthropicError(c, s.reject(call, body, err))
+	}
+	model := gjson.GetBytes(body, "model")
+	if !gjson.ValidBytes(body) || model.Type != gjson.String || model.Str == "" {
+		return writeAnthropicError(c, s.reject(call, body, llm.InvalidRequest("model", "model: Field required")))
+	}
+	// count_tokens bodies carry no max_tokens; the translation wants one.
+	withMax := body
+	if !gjson.GetBytes(body, "max_tokens").Exists() {
+		if b, err := sjson.SetBytes(bytes.Clone(body), "max_tokens", 1); err == nil {
+			withMax = b
+		}
+	}
+	req, chatErr := anthropicapi.ParseRequest(withMax)
+	if chatErr != nil {
+		req = nil
+	}
+	n, estimated, err := s.o.Gateway.CountTokens(c.Request().Context(), call,
+		&gateway.NativeRequest{API: gateway.APIMessages, Model: model.Str, Raw: body, Header: c.Request().Header, Chat: req, ChatErr: chatErr})
+	c.Response().Header().Set("x-conduit-provider", call.Provider)
+	if err != nil {
+		return writeAnthropicError(c, err)
+	}
+	out := map[string]any{"input_tokens": n}
+	if estimated {
+		out["estimated"] = true
+		c.Response().Header().Set("x-conduit-estimated", "true")
+	}
+	return c.JSON(http.StatusOK, out)
 }

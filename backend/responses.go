@@ -54,13 +54,13 @@ func (s *Server) responses(c echo.Context) error {
 		}
 	}
 	chat, chatErr := req.ToChat(history)
-	greq := &gateway.ResponsesRequest{Model: req.Model, Stream: req.Stream, Raw: body, Chat: chat, ChatErr: chatErr}
+	greq := &gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: body, Chat: chat, ChatErr: chatErr}
 	if req.MaxOutputTokens != nil {
 		greq.MaxOutputTokens = *req.MaxOutputTokens
 	}
 	skel := req.Skeleton(responsesapi.NewID(), req.Model, call.Start.Unix())
 	sw := &responsesWriter{sseWriter: sseWriter{c: c, call: call}, t: responsesapi.NewStreamTranslator(skel)}
-	res, native, err := s.o.Gateway.Responses(ctx, call, greq, sw)
+	res, native, err := s.o.Gateway.Native(ctx, call, greq, sw)
 	h := c.Response().Header()
 	h[hdrProvider] = []string{call.Provider}
 	call.RateLimit.Headers(h)

@@ -132,6 +132,7 @@ func New(o Options) *Server {
 	v1.POST("/embeddings", s.embeddings)
 	v1.POST("/images/generations", s.imageGenerations)
 	v1.POST("/messages", s.messages)
+	v1.POST("/messages/count_tokens", s.countTokens)
 	v1.POST("/responses", s.responses)
 	v1.GET("/responses/:id", s.getResponse)
 	v1.DELETE("/responses/:id", s.deleteResponse)

@@ -34,6 +34,10 @@ type messagesRequest struct {
 	Metadata      *struct {
 		UserID string `json:"user_id"`
 	} `json:"metadata"`
+	Thinking *struct {
+		Type         string `json:"type"`
+		BudgetTokens int    `json:"budget_tokens"`
+	} `json:"thinking"`
 	MCPServers json.RawMessage `json:"mcp_servers"`
 	Container  json.RawMessage `json:"container"`
 }
@@ -82,8 +86,9 @@ type inToolChoice struct {
 // the parameter.
 //
 // Dropped because the canonical request has no place for them and they only tune how the
-// model gets to its answer: top_k, thinking (and thinking blocks in the history),
-// cache_control, service_tier. Refused: server tools (web search, bash, ...), mcp_servers,
+// model gets to its answer: top_k, adaptive thinking (and thinking blocks in the history),
+// cache_control, context_management, output_config, service_tier. Extended thinking with a
+// budget becomes reasoning_effort; system messages inside messages stay system messages. Refused: server tools (web search, bash, ...), mcp_servers,
 // container, and content blocks without an OpenAI equivalent.
 func ParseRequest(body []byte) (*llm.ChatRequest, error) {
 	var in messagesRequest
@@ -122,6 +127,7 @@ func ParseRequest(body []byte) (*llm.ChatRequest, error) {
 	if in.Metadata != nil {
 		req.User = in.Metadata.UserID
 	}
+	req.ReasoningEffort = reasoningEffort(in.Thinking)
 	system, err := systemText(in.System)
 	if err != nil {
 		return nil, err
@@ -143,6 +149,24 @@ func ParseRequest(body []byte) (*llm.ChatRequest, error) {
 		return nil, err
 	}
 	return req, nil
+}
+
+// reasoningEffort maps extended thinking with a token budget to a reasoning effort. Adaptive
+// thinking (the model decides) sets none: OpenAI models without reasoning refuse the field.
+func reasoningEffort(th *struct {
+	Type         string `json:"type"`
+	BudgetTokens int    `json:"budget_tokens"`
+}) string {
+	switch {
+	case th == nil || th.Type != "enabled":
+		return ""
+	case th.BudgetTokens <= 4096:
+		return "low"
+	case th.BudgetTokens <= 16384:
+		return "medium"
+	default:
+		return "high"
+	}
 }
 
 func jsonError(err error) *llm.Error {
@@ -218,8 +242,21 @@ func translateMessage(m *inMessage, i int) ([]llm.Message, error) {
 			return nil, err
 		}
 		return []llm.Message{*msg}, nil
+	case llm.RoleSystem:
+		// A system message inside the conversation (anthropic-beta
+		// mid-conversation-system-2026-04-07) stays a system message where it was.
+		var parts []string
+		for _, b := range bs {
+			if b.Type != "text" {
+				return nil, msgError(i, "system messages may hold text blocks only, not "+quote(b.Type))
+			}
+			if b.Text != "" {
+				parts = append(parts, b.Text)
+			}
+		}
+		return []llm.Message{{Role: llm.RoleSystem, Content: llm.Content{Text: strings.Join(parts, "\n\n")}}}, nil
 	default:
-		return nil, msgError(i, "role must be \"user\" or \"assistant\", not "+quote(m.Role))
+		return nil, msgError(i, "role must be \"user\", \"assistant\" or \"system\", not "+quote(m.Role))
 	}
 }
 

@@ -85,7 +85,7 @@ func TestParseRequestErrors(t *testing.T) {
 		{`{"model":"m","max_tokens":5,"messages":[]}`, "messages", "at least one"},
 		{`{"model":"m","max_tokens":"5",` + msgs + `}`, "max_tokens", "expected int"},
 		{`{"model":"m","max_tokens":5,` + msgs, "", "could not parse"},
-		{`{"model":"m","max_tokens":5,"messages":[{"role":"system","content":"x"}]}`, "messages", "messages.0: role must be"},
+		{`{"model":"m","max_tokens":5,"messages":[{"role":"tool","content":"x"}]}`, "messages", "messages.0: role must be"},
 		{`{"model":"m","max_tokens":5,"messages":[{"role":"user","content":7}]}`, "messages", "string or an array"},
 		{`{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"search_result"}]}]}`, "messages", `"search_result"`},
 		{`{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"f"}}]}]}`, "messages", "image source"},

@@ -34,7 +34,10 @@ func adapter(t *testing.T, h http.HandlerFunc) *anthropic.Client {
 func TestRoundTripRequest(t *testing.T) {
 	cases, _ := filepath.Glob("testdata/requests/*.json")
 	for _, in := range cases {
-		if strings.HasSuffix(in, ".golden.json") {
+		// Claude Code's system messages inside the conversation cannot keep their place in a
+		// translation to Anthropic (they join the system prompt); natively they reach
+		// Anthropic unchanged.
+		if strings.HasSuffix(in, ".golden.json") || strings.HasSuffix(in, "claude_code.json") {
 			continue
 		}
 		body := readFile(t, in)

@@ -32,6 +32,7 @@ type ChatRequest struct {
 	FrequencyPenalty    *float64        `json:"frequency_penalty,omitempty"`
 	PresencePenalty     *float64        `json:"presence_penalty,omitempty"`
 	User                string          `json:"user,omitempty"`
+	ReasoningEffort     string          `json:"reasoning_effort,omitempty"`
 
 	// Raw is the request body as the client sent it (nil when built in code).
 	Raw []byte `json:"-"`

@@ -49,6 +49,18 @@ type ResponsesAPI interface {
 	ResponsesStream(ctx context.Context, body []byte, model string) (llm.ChunkStream, error)
 }
 
+// MessagesAPI is implemented by adapters whose upstream serves Anthropic's Messages API:
+// body is the client's Messages request JSON, forwarded with only the model replaced, and
+// header the client's headers to pass on (anthropic-beta). The stream yields each event's
+// JSON object and ends (io.EOF) after message_stop.
+type MessagesAPI interface {
+	Messages(ctx context.Context, body []byte, model string, header http.Header) (*llm.Response, error)
+	MessagesStream(ctx context.Context, body []byte, model string, header http.Header) (llm.ChunkStream, error)
+	// CountTokens counts a request's input tokens (POST /v1/messages/count_tokens); the
+	// answer is the upstream's {"input_tokens":n}.
+	CountTokens(ctx context.Context, body []byte, model string, header http.Header) (*llm.Response, error)
+}
+
 // ModelLister is implemented by adapters that can list the provider's models (used by the
 // connection test and the UI's quick-add).
 type ModelLister interface {

@@ -25,3 +25,17 @@ func ParseResponsesUsage(u gjson.Result) Usage {
 	}
 	return out
 }
+
+// ParseMessagesUsage reads the "usage" object of an Anthropic Messages answer (or of its
+// message_start event) as canonical usage: cache reads and writes count as prompt tokens,
+// cache reads as cached ones.
+func ParseMessagesUsage(u gjson.Result) Usage {
+	read := int(u.Get("cache_read_input_tokens").Int())
+	out := Usage{PromptTokens: int(u.Get("input_tokens").Int()) + read + int(u.Get("cache_creation_input_tokens").Int()),
+		CompletionTokens: int(u.Get("output_tokens").Int())}
+	out.TotalTokens = out.PromptTokens + out.CompletionTokens
+	if read > 0 {
+		out.PromptTokensDetails = &PromptTokensDetails{CachedTokens: read}
+	}
+	return out
+}

@@ -18,13 +18,22 @@ import (
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
 
-// ResponsesRequest is a Responses API request as the gateway routes it.
-type ResponsesRequest struct {
+// Client APIs that some providers serve natively.
+const (
+	APIResponses = "responses" // OpenAI's Responses API (providers.ResponsesAPI)
+	APIMessages  = "messages"  // Anthropic's Messages API (providers.MessagesAPI)
+)
+
+// NativeRequest is a request in a client API that some providers serve as it is (API names
+// which), as the gateway routes it.
+type NativeRequest struct {
+	API    string
 	Model  string
 	Stream bool
 	// Raw is the client's body, forwarded with only the model rewritten to deployments whose
-	// provider serves the Responses API.
-	Raw []byte
+	// provider serves API; Header holds the client headers to pass on with it.
+	Raw    []byte
+	Header http.Header
 	// MaxOutputTokens sizes the budget reservation (0: unknown).
 	MaxOutputTokens int
 	// Chat is the request translated to chat for every other deployment; nil when it has no
@@ -33,13 +42,14 @@ type ResponsesRequest struct {
 	ChatErr error
 }
 
-// Responses serves a Responses request. When every deployment of the alias (and of its
-// fallbacks) serves the Responses API, the request goes to them natively and native is true:
-// the Result body, or each streamed chunk, is the upstream's own Responses JSON. Otherwise the
-// chat translation is routed like any chat request, and the body or chunks are chat JSON.
-func (g *Gateway) Responses(ctx context.Context, c *Call, req *ResponsesRequest, w StreamWriter) (res *Result, native bool, err error) {
+// Native serves a request of a client API some providers speak. When every deployment of
+// the alias (and of its fallbacks) serves req.API, the request goes to them natively and
+// native is true: the Result body, or each streamed chunk, is the upstream's own JSON in that
+// API. Otherwise the chat translation is routed like any chat request, and the body or chunks
+// are chat JSON.
+func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w StreamWriter) (res *Result, native bool, err error) {
 	s := g.cfg.Load()
-	if !servesResponses(s, req.Model) {
+	if !servesNatively(s, req.API, req.Model) {
 		if req.Chat == nil {
 			return nil, false, g.Reject(c, req.Model, req.ChatErr)
 		}
@@ -69,14 +79,14 @@ func (g *Gateway) Responses(ctx context.Context, c *Call, req *ResponsesRequest,
 		return nil, true, rec.fail(err)
 	}
 	if req.Stream {
-		return nil, true, g.responsesStream(ctx, s, c, req, w, plan, rec)
+		return nil, true, g.nativeStream(ctx, s, c, req, w, plan, rec)
 	}
 	var resp *llm.Response
 	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
 		actx, cancel := withTimeout(ctx, d)
 		defer cancel()
 		t0 := g.now()
-		r, err := d.Provider.Adapter.(providers.ResponsesAPI).Responses(actx, req.Raw, d.ProviderModel)
+		r, err := callNative(actx, req, d)
 		if err != nil {
 			if isTimeout(ctx, err) {
 				return timeoutError(d, g.now().Sub(t0))
@@ -97,9 +107,9 @@ func (g *Gateway) Responses(ctx context.Context, c *Call, req *ResponsesRequest,
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, true, nil
 }
 
-// servesResponses reports whether every deployment that may answer alias (its own and its
-// fallbacks') has an adapter serving the Responses API.
-func servesResponses(s *snapshot.Snapshot, alias string) bool {
+// servesNatively reports whether every deployment that may answer alias (its own and its
+// fallbacks') has an adapter serving api.
+func servesNatively(s *snapshot.Snapshot, api, alias string) bool {
 	a := s.Aliases[alias]
 	if a == nil {
 		return false
@@ -111,7 +121,14 @@ func servesResponses(s *snapshot.Snapshot, alias string) bool {
 			continue
 		}
 		for _, d := range fa.Deployments {
-			if _, ok := d.Provider.Adapter.(providers.ResponsesAPI); !ok {
+			var ok bool
+			switch api {
+			case APIResponses:
+				_, ok = d.Provider.Adapter.(providers.ResponsesAPI)
+			case APIMessages:
+				_, ok = d.Provider.Adapter.(providers.MessagesAPI)
+			}
+			if !ok {
 				return false
 			}
 		}
@@ -119,10 +136,55 @@ func servesResponses(s *snapshot.Snapshot, alias string) bool {
 	return len(a.Deployments) > 0
 }
 
-// responsesStream opens a native Responses stream with failover until its first event, then
-// relays every event with the model set to the alias, charging the usage of the terminal
-// event.
-func (g *Gateway) responsesStream(ctx context.Context, s *snapshot.Snapshot, c *Call, req *ResponsesRequest,
+// callNative sends a whole native request to d (which serves req.API: servesNatively).
+func callNative(ctx context.Context, req *NativeRequest, d *snapshot.Deployment) (*llm.Response, error) {
+	if req.API == APIMessages {
+		return d.Provider.Adapter.(providers.MessagesAPI).Messages(ctx, req.Raw, d.ProviderModel, req.Header)
+	}
+	return d.Provider.Adapter.(providers.ResponsesAPI).Responses(ctx, req.Raw, d.ProviderModel)
+}
+
+func openNative(ctx context.Context, req *NativeRequest, d *snapshot.Deployment) (llm.ChunkStream, error) {
+	if req.API == APIMessages {
+		return d.Provider.Adapter.(providers.MessagesAPI).MessagesStream(ctx, req.Raw, d.ProviderModel, req.Header)
+	}
+	return d.Provider.Adapter.(providers.ResponsesAPI).ResponsesStream(ctx, req.Raw, d.ProviderModel)
+}
+
+// nativeEvent sets the model of an event that names it to alias and adds the usage it
+// reports to u: a Responses stream's terminal event carries the whole usage; a Messages
+// stream's message_start the input tokens, its message_delta the output tokens.
+func nativeEvent(api string, ev []byte, alias string, u *llm.Usage) []byte {
+	obj := "response"
+	if api == APIMessages {
+		obj = "message"
+	}
+	if m := gjson.GetBytes(ev, obj+".model"); m.Exists() && m.Str != alias {
+		if out, err := sjson.SetBytes(ev, obj+".model", alias); err == nil {
+			ev = out
+		}
+	}
+	if api == APIResponses {
+		if usage := gjson.GetBytes(ev, "response.usage"); usage.IsObject() {
+			*u = llm.ParseResponsesUsage(usage)
+		}
+		return ev
+	}
+	switch gjson.GetBytes(ev, "type").Str {
+	case "message_start":
+		*u = llm.ParseMessagesUsage(gjson.GetBytes(ev, "message.usage"))
+	case "message_delta":
+		if out := gjson.GetBytes(ev, "usage.output_tokens"); out.Exists() {
+			u.CompletionTokens = int(out.Int())
+			u.TotalTokens = u.PromptTokens + u.CompletionTokens
+		}
+	}
+	return ev
+}
+
+// nativeStream opens a native stream with failover until its first event, then relays every
+// event with the model set to the alias, charging the usage the events report.
+func (g *Gateway) nativeStream(ctx context.Context, s *snapshot.Snapshot, c *Call, req *NativeRequest,
 	w StreamWriter, plan []*snapshot.Deployment, rec *record) error {
 	var (
 		stream llm.ChunkStream
@@ -135,7 +197,7 @@ func (g *Gateway) responsesStream(ctx context.Context, s *snapshot.Snapshot, c *
 		var noFirstByte atomic.Bool
 		ttfb := min(g.streamTTFB, d.Provider.Timeout)
 		timer := time.AfterFunc(ttfb, func() { noFirstByte.Store(true); acancel() })
-		st, err := d.Provider.Adapter.(providers.ResponsesAPI).ResponsesStream(actx, req.Raw, d.ProviderModel)
+		st, err := openNative(actx, req, d)
 		if err == nil {
 			if first, err = st.Next(); err != nil {
 				st.Close()
@@ -185,17 +247,7 @@ func (g *Gateway) responsesStream(ctx context.Context, s *snapshot.Snapshot, c *
 	}
 	var u llm.Usage
 	for ev := first; ; {
-		r := gjson.GetBytes(ev, "response")
-		if r.IsObject() {
-			if m := r.Get("model"); m.Exists() && m.Str != req.Model {
-				if out, err := sjson.SetBytes(ev, "response.model", req.Model); err == nil {
-					ev = out
-				}
-			}
-			if usage := r.Get("usage"); usage.IsObject() {
-				u = llm.ParseResponsesUsage(usage)
-			}
-		}
+		ev = nativeEvent(req.API, ev, req.Model, &u)
 		rec.keepChunk(ev)
 		err := w.Chunk(ev)
 		if err == nil && !waits {
@@ -231,4 +283,42 @@ func (g *Gateway) responsesStream(ctx context.Context, s *snapshot.Snapshot, c *
 			return nil
 		}
 	}
+}
+
+// CountTokens counts the input tokens of a Messages request (req.API is APIMessages): exactly
+// by the first planned deployment whose provider counts them, else with the local tokenizer
+// over the chat translation (estimated is then true). Nothing is charged.
+func (g *Gateway) CountTokens(ctx context.Context, c *Call, req *NativeRequest) (n int, estimated bool, err error) {
+	s := g.cfg.Load()
+	rec := g.newRecord(c, req.Model, s)
+	defer g.finish(c, rec)
+	if !c.Principal.Allows(req.Model) {
+		return 0, false, rec.fail(notAllowed(req.Model))
+	}
+	plan, err := g.router.Plan(s, req.Model, router.Needs{})
+	if err != nil {
+		return 0, false, rec.fail(err)
+	}
+	d := plan[0]
+	rec.setDeployment(d)
+	c.Provider = d.Provider.Name
+	if ma, ok := d.Provider.Adapter.(providers.MessagesAPI); ok && d.Provider.Err == nil {
+		actx, cancel := withTimeout(ctx, d)
+		r, err := ma.CountTokens(actx, req.Raw, d.ProviderModel, req.Header)
+		cancel()
+		if err == nil {
+			rec.PromptTokens = r.Usage.PromptTokens
+			return r.Usage.PromptTokens, false, nil
+		}
+		g.log.Warn("counting tokens upstream failed; counting locally", "provider", d.Provider.Name, "err", err)
+	}
+	if req.Chat == nil {
+		return 0, false, rec.fail(req.ChatErr)
+	}
+	if err := req.Chat.Decode(); err != nil {
+		return 0, false, rec.fail(err)
+	}
+	n = g.tokens.Prompt(d.ProviderModel, req.Chat)
+	rec.PromptTokens, rec.Estimated = n, true
+	return n, true, nil
 }

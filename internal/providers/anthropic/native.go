@@ -1,0 +1,133 @@
+package anthropic
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/sse"
+)
+
+// Messages requests reach this adapter natively: the client's bytes with only the model
+// replaced, and its anthropic-beta header passed on, so prompt caching, thinking and every
+// field Anthropic adds keep working as they do there.
+
+// forwardedHeaders are the client headers a native request passes on.
+var forwardedHeaders = []string{"anthropic-beta"}
+
+func (c *Client) nativeRequest(ctx context.Context, path string, body []byte, model string, header http.Header) (*http.Request, error) {
+	out, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	if err != nil {
+		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+	}
+	req, err := c.http.NewRequest(ctx, http.MethodPost, c.base+path, out)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range forwardedHeaders {
+		if v := header.Values(h); len(v) > 0 {
+			req.Header[http.CanonicalHeaderKey(h)] = v
+		}
+	}
+	return req, nil
+}
+
+// Messages sends a non-streamed Messages request as the client wrote it.
+func (c *Client) Messages(ctx context.Context, body []byte, model string, header http.Header) (*llm.Response, error) {
+	req, err := c.nativeRequest(ctx, "/v1/messages", body, model, header)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.http.ReadJSON(req)
+	if err != nil {
+		return nil, err
+	}
+	return &llm.Response{Body: out, Usage: llm.ParseMessagesUsage(gjson.GetBytes(out, "usage"))}, nil
+}
+
+// CountTokens counts the input tokens of a Messages request.
+func (c *Client) CountTokens(ctx context.Context, body []byte, model string, header http.Header) (*llm.Response, error) {
+	req, err := c.nativeRequest(ctx, "/v1/messages/count_tokens", body, model, header)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.http.ReadJSON(req)
+	if err != nil {
+		return nil, err
+	}
+	return &llm.Response{Body: out, Usage: llm.Usage{PromptTokens: int(gjson.GetBytes(out, "input_tokens").Int())}}, nil
+}
+
+// MessagesStream starts a streamed Messages request as the client wrote it.
+func (c *Client) MessagesStream(ctx context.Context, body []byte, model string, header http.Header) (llm.ChunkStream, error) {
+	req, err := c.nativeRequest(ctx, "/v1/messages", body, model, header)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return nil, providers.StreamError(Type, b, errorMessagePaths...).Retry()
+	}
+	return &eventStream{body: resp.Body, r: sse.NewReader(resp.Body)}, nil
+}
+
+// eventStream yields the upstream's events unchanged, each its JSON data.
+type eventStream struct {
+	body  io.ReadCloser
+	r     *sse.Reader
+	ended bool
+	err   error
+}
+
+func (s *eventStream) Next() ([]byte, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.ended {
+		return nil, io.EOF
+	}
+	for {
+		ev, err := s.r.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			s.err = providers.StreamCut(Type, err)
+			return nil, s.err
+		}
+		data := bytes.TrimSpace(ev.Data)
+		if len(data) == 0 {
+			continue
+		}
+		typ := gjson.GetBytes(data, "type").Str
+		if string(ev.Name) == "error" || typ == "error" || !gjson.ValidBytes(data) {
+			s.err = providers.StreamError(Type, data, errorMessagePaths...)
+			return nil, s.err
+		}
+		if typ == "message_stop" {
+			s.ended = true
+		}
+		return bytes.Clone(data), nil
+	}
+}
+
+func (s *eventStream) Close() error { return s.body.Close() }
+
+var (
+	_ providers.MessagesAPI = (*Client)(nil)
+	_ llm.ChunkStream       = (*eventStream)(nil)
+)
