@@ -30,7 +30,7 @@ frontend/node_modules/.package-lock.json: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 
 ## test: vet, staticcheck, Go tests with -race, UI type check + unit tests, browser end-to-end
-test: lint test-go test-ui e2e
+test: lint test-go test-ui e2e test-desktop
 
 lint: ui
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './frontend/node_modules/*')); \
@@ -69,6 +69,13 @@ bench-go:
 ## desktop: the Wails desktop app (needs: apt-get install libgtk-3-dev libwebkit2gtk-4.1-dev build-essential pkg-config)
 desktop: ui
 	$(GO) build -tags desktop,production,webkit2_41 -ldflags "$(LDFLAGS)" -o bin/conduit-desktop .
+
+## test-desktop: make package, install the .deb and smoke-test the installed app under Xvfb
+## (scripts/desktop-smoke.sh; screenshots in bin/smoke); skipped without the WebKit dev packages
+test-desktop:
+	@if pkg-config --exists webkit2gtk-4.1 2>/dev/null; then \
+	  $(MAKE) package tools && ./scripts/desktop-smoke.sh; \
+	else echo "test-desktop: skipped (apt-get install libgtk-3-dev libwebkit2gtk-4.1-dev; .ci/run does)"; fi
 
 ## package: bin/conduit_<version>_<arch>.deb (the desktop app: /usr/bin/conduit, menu entry,
 ## icons) and bin/conduit-server_<version>_linux_<arch>.tar.gz (the static headless server)
