@@ -90,7 +90,23 @@ function audit(action, resource, resource_id, before, after) {
   db.audit.unshift({ id: id(), time: now(), actor: 'session', client_ip: '127.0.0.1', action, resource, resource_id, changes: { before, after } });
 }
 
-const providerTypes = ['openai', 'azure', 'anthropic', 'gemini', 'cohere', 'mistral', 'groq', 'openrouter', 'ollama', 'openai_compatible'];
+// GET /admin/provider-types as the real server answers it (the UI lists no type by itself).
+const providerTypeInfos = [
+  ['openai', 'OpenAI', 'https://api.openai.com/v1'],
+  ['azure', 'Azure OpenAI', '', { base_url_hint: 'https://<resource>.openai.azure.com', api_version: true, default_api_version: '2024-10-21' }],
+  ['groq', 'Groq', 'https://api.groq.com/openai/v1'],
+  ['mistral', 'Mistral', 'https://api.mistral.ai/v1'],
+  ['openrouter', 'OpenRouter', 'https://openrouter.ai/api/v1'],
+  ['ollama', 'Ollama', 'http://127.0.0.1:11434/v1', { api_key_optional: true }],
+  ['openai_compatible', 'OpenAI-compatible', '', { base_url_hint: 'https://host/v1', api_key_optional: true }],
+  ['anthropic', 'Anthropic', 'https://api.anthropic.com'],
+  ['gemini', 'Google Gemini', 'https://generativelanguage.googleapis.com/v1beta'],
+  ['cohere', 'Cohere', 'https://api.cohere.com/v2'],
+].map(([type, label, url, more = {}]) => ({
+  type, label, default_base_url: url, base_url_hint: '', requires_base_url: url === '', api_version: false,
+  default_api_version: '', api_key_optional: false, capabilities: ['chat'], supported: true, ...more,
+}));
+const providerTypes = providerTypeInfos.map((t) => t.type);
 
 function validateProvider(b, creating) {
   if (creating && !b.name) return ['name is required', 'name'];
@@ -225,6 +241,8 @@ async function admin(req, res, url) {
         counts: { providers: db.providers.length, models: db.models.length, keys: db.keys.length, costs: db.costs.length, request_logs: db.logs.length },
         providers: db.providers.map((p) => ({ id: p.id, name: p.name, type: p.type, enabled: p.enabled, status: p.name.includes('down') ? 'down' : 'up', last_error: p.name.includes('down') ? 'dial tcp: connection refused' : '', latency_ms: 120 })),
       });
+    case 'provider-types':
+      return send(res, 200, { data: providerTypeInfos });
     case 'providers':
       if (parts[3] === 'test' && req.method === 'POST') {
         const p = db.providers.find((x) => x.id === parts[2]);

@@ -113,33 +113,6 @@ export function statusClass(status: number): 'ok' | 'warn' | 'err' {
   return 'err';
 }
 
-export const PROVIDER_LABELS: Record<string, string> = {
-  openai: 'OpenAI',
-  azure: 'Azure OpenAI',
-  anthropic: 'Anthropic',
-  gemini: 'Google Gemini',
-  cohere: 'Cohere',
-  mistral: 'Mistral',
-  groq: 'Groq',
-  openrouter: 'OpenRouter',
-  ollama: 'Ollama',
-  openai_compatible: 'OpenAI-compatible',
-};
-
-/** Placeholder shown for an empty base_url (the server uses the type default). */
-export const PROVIDER_DEFAULT_URLS: Record<string, string> = {
-  openai: 'https://api.openai.com/v1',
-  azure: 'https://<resource>.openai.azure.com',
-  anthropic: 'https://api.anthropic.com',
-  gemini: 'https://generativelanguage.googleapis.com',
-  cohere: 'https://api.cohere.com',
-  mistral: 'https://api.mistral.ai/v1',
-  groq: 'https://api.groq.com/openai/v1',
-  openrouter: 'https://openrouter.ai/api/v1',
-  ollama: 'http://localhost:11434',
-  openai_compatible: 'https://host/v1',
-};
-
 /** Badge class for a notification severity (info, warning, critical). */
 export function severityClass(s: string): 'err' | 'warn' | 'ok' | 'info' {
   if (s === 'critical' || s === 'error') return 'err';

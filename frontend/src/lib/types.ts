@@ -1,18 +1,7 @@
 // Shapes of the admin API (docs/API.md). Ids are strings, times RFC 3339 UTC.
 
-export const PROVIDER_TYPES = [
-  'openai',
-  'azure',
-  'anthropic',
-  'gemini',
-  'cohere',
-  'mistral',
-  'groq',
-  'openrouter',
-  'ollama',
-  'openai_compatible',
-] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
+/** A provider type: one the server lists in GET /admin/provider-types. */
+export type ProviderType = string;
 
 export interface Provider {
   id: string;
@@ -216,9 +205,20 @@ export interface RequestLogDetail extends RequestLog {
   response_body?: string | null;
 }
 
+/** A provider type as GET /admin/provider-types describes it. */
 export interface ProviderTypeInfo {
   type: string;
+  label: string;
+  /** "" when the type has none (then requires_base_url). */
   default_base_url: string;
+  /** An example base URL for a type without a default. */
+  base_url_hint: string;
+  requires_base_url: boolean;
+  /** The type takes an api_version (Azure). */
+  api_version: boolean;
+  default_api_version: string;
+  api_key_optional: boolean;
+  capabilities: string[];
   supported: boolean;
 }
 
