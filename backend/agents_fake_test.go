@@ -3,11 +3,9 @@ package backend
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -21,15 +19,7 @@ type agentFake struct {
 	t        *testing.T
 	srv      *httptest.Server
 	readPath string // the file Claude Code is asked to Read
-
-	mu   sync.Mutex
-	reqs []upstreamCall
-}
-
-type upstreamCall struct {
-	Path   string
-	Header http.Header
-	Raw    []byte
+	recorder
 }
 
 func newAgentFake(t *testing.T) *agentFake {
@@ -39,18 +29,8 @@ func newAgentFake(t *testing.T) *agentFake {
 	return f
 }
 
-func (f *agentFake) calls() []upstreamCall {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]upstreamCall(nil), f.reqs...)
-}
-
 func (f *agentFake) serve(w http.ResponseWriter, r *http.Request) {
-	raw, _ := io.ReadAll(r.Body)
-	f.mu.Lock()
-	f.reqs = append(f.reqs, upstreamCall{Path: r.URL.Path, Header: r.Header.Clone(), Raw: raw})
-	f.mu.Unlock()
-	in := gjson.ParseBytes(raw)
+	in := gjson.ParseBytes(f.record(r))
 	switch {
 	case strings.HasSuffix(r.URL.Path, "/messages/count_tokens"):
 		writeJSON(w, 200, `{"input_tokens":42}`)

@@ -133,7 +133,7 @@ func TestCodexCLI(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(codexHome, "config.toml"), []byte(codexConfig(e.url, alias)), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			before := len(f.calls())
+			before := f.count()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, "exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox",
@@ -150,12 +150,12 @@ func TestCodexCLI(t *testing.T) {
 			if !strings.Contains(stdout.String(), "Done: ") || !strings.Contains(stdout.String(), "conduit-tool-ok") {
 				t.Fatalf("codex's answer lacks the tool's output")
 			}
-			calls := f.calls()[before:]
+			calls := f.since(before)
 			if len(calls) < 2 {
 				t.Fatalf("%d upstream calls", len(calls))
 			}
 			// The second turn carried the tool's result to the upstream in its own wire.
-			last := gjson.ParseBytes(calls[len(calls)-1].Raw)
+			last := gjson.ParseBytes(calls[len(calls)-1].Body)
 			if alias == "agent-chat" {
 				if !strings.Contains(lastOf(last, "messages").Get("content").String(), "conduit-tool-ok") {
 					t.Errorf("chat upstream's last message: %s", lastOf(last, "messages").Raw)
@@ -194,7 +194,7 @@ func TestClaudeCode(t *testing.T) {
 			if err := os.WriteFile(f.readPath, []byte("conduit-read-ok\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			before := len(f.calls())
+			before := f.count()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, "-p", "Read note.txt and tell me what it says.", "--allowedTools", "Read")
@@ -211,8 +211,8 @@ func TestClaudeCode(t *testing.T) {
 			if !strings.Contains(stdout.String(), "Done: ") || !strings.Contains(stdout.String(), "conduit-read-ok") {
 				t.Fatalf("claude's answer lacks the file's content")
 			}
-			var turns []upstreamCall
-			for _, c := range f.calls()[before:] {
+			var turns []upstreamRequest
+			for _, c := range f.since(before) {
 				if strings.HasSuffix(c.Path, "/messages") || strings.HasSuffix(c.Path, "/chat/completions") {
 					turns = append(turns, c)
 				}
@@ -221,7 +221,7 @@ func TestClaudeCode(t *testing.T) {
 				t.Fatalf("%d upstream turns", len(turns))
 			}
 			last := turns[len(turns)-1]
-			body := gjson.ParseBytes(last.Raw)
+			body := gjson.ParseBytes(last.Body)
 			if alias == "agent-chat" {
 				if last.Path != "/v1/chat/completions" || !strings.Contains(lastOf(body, "messages").Get("content").String(), "conduit-read-ok") {
 					t.Errorf("chat upstream's last turn: %s %s", last.Path, lastOf(body, "messages").Raw)
@@ -232,9 +232,9 @@ func TestClaudeCode(t *testing.T) {
 			if last.Path != "/v1/messages" || !strings.Contains(beta, "claude-code-20250219") || !strings.Contains(beta, "mid-conversation-system-2026-04-07") {
 				t.Errorf("anthropic upstream: %s anthropic-beta %q", last.Path, beta)
 			}
-			if body.Get("model").Str != "claude-sonnet-4-5" || !strings.Contains(string(last.Raw), `"cache_control":{"type":"ephemeral"}`) ||
+			if body.Get("model").Str != "claude-sonnet-4-5" || !strings.Contains(string(last.Body), `"cache_control":{"type":"ephemeral"}`) ||
 				!body.Get("thinking").Exists() {
-				t.Errorf("anthropic upstream got %.600s", last.Raw)
+				t.Errorf("anthropic upstream got %.600s", last.Body)
 			}
 		})
 	}

@@ -31,7 +31,7 @@ func TestCountTokens(t *testing.T) {
 			t.Errorf("%s: %s (estimated header %q)", tc.alias, out, resp.Header.Get("x-conduit-estimated"))
 		}
 	}
-	calls := f.calls()
+	calls := f.since(0)
 	last := calls[len(calls)-1]
 	if last.Path != "/v1/messages/count_tokens" || last.Header.Get("anthropic-beta") != "token-counting-2024-11-01" {
 		t.Errorf("upstream got %s %v", last.Path, last.Header)

@@ -52,9 +52,39 @@ type fakeUsage struct{ prompt, completion int }
 // upstreamRequest is one request a fake received.
 type upstreamRequest struct {
 	Method string
+	Path   string
 	URI    string // path and query
 	Header http.Header
 	Body   []byte
+}
+
+// recorder keeps the requests a fake upstream received; fakes embed it.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []upstreamRequest
+}
+
+// record reads r's body, keeps the request and returns the body.
+func (rec *recorder) record(r *http.Request) []byte {
+	body, _ := io.ReadAll(r.Body)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.reqs = append(rec.reqs, upstreamRequest{Method: r.Method, Path: r.URL.Path, URI: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body})
+	return body
+}
+
+// count is the number of requests received so far.
+func (rec *recorder) count() int {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return len(rec.reqs)
+}
+
+// since returns the requests received after the first n.
+func (rec *recorder) since(n int) []upstreamRequest {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]upstreamRequest(nil), rec.reqs[n:]...)
 }
 
 // Kinds of request a wire format routes.
@@ -89,9 +119,7 @@ type fakeUpstream struct {
 	key         string
 	usage       fakeUsage
 	embedTokens int
-
-	mu   sync.Mutex
-	reqs []upstreamRequest
+	recorder
 }
 
 func newFakeUpstream(t *testing.T, w wire, key string, u fakeUsage, embedTokens int) *fakeUpstream {
@@ -103,11 +131,7 @@ func newFakeUpstream(t *testing.T, w wire, key string, u fakeUsage, embedTokens 
 }
 
 func (f *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	f.mu.Lock()
-	f.reqs = append(f.reqs, upstreamRequest{Method: r.Method, URI: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body})
-	f.mu.Unlock()
-
+	body := f.record(r)
 	in := gjson.ParseBytes(body)
 	route := f.wire.route(r, in)
 	// "tools" is the same key in all four formats.
@@ -130,20 +154,6 @@ func (f *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 	case route == routeEmbed:
 		f.wire.embeddings(w, in, f.embedTokens)
 	}
-}
-
-// count is the number of requests received so far.
-func (f *fakeUpstream) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.reqs)
-}
-
-// since returns the requests received after the first n.
-func (f *fakeUpstream) since(n int) []upstreamRequest {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]upstreamRequest(nil), f.reqs[n:]...)
 }
 
 // fakeSSE writes server-sent events, flushing each one.

@@ -118,23 +118,23 @@ func (w *Writer) run() {
 		w.store(batch)
 		batch = batch[:0]
 	}
+	add := func(r Record) {
+		batch = append(batch, r)
+		if len(batch) >= w.opts.BatchSize {
+			flush()
+		}
+	}
 	for {
 		select {
 		case r := <-w.q:
-			batch = append(batch, r)
-			if len(batch) >= w.opts.BatchSize {
-				flush()
-			}
+			add(r)
 		case <-t.C:
 			flush()
 		case <-w.closing:
 			for {
 				select {
 				case r := <-w.q:
-					batch = append(batch, r)
-					if len(batch) >= w.opts.BatchSize {
-						flush()
-					}
+					add(r)
 				default:
 					flush()
 					return
