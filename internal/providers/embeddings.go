@@ -65,6 +65,39 @@ func EmbeddingInputs(provider string, raw json.RawMessage) ([]string, error) {
 	return texts, nil
 }
 
+// EmbedInBatches serves an OpenAI embeddings request from an upstream that takes at most max
+// texts a call: embed sends one batch and returns one vector per text with the prompt tokens
+// it reports. The answer is OpenAI's embeddings list (base64 when the client asked for it).
+func EmbedInBatches(provider string, req *llm.EmbeddingsRequest, model string, max int,
+	embed func(texts []string) (vectors []gjson.Result, promptTokens int, err error)) (*llm.Response, error) {
+	if err := CheckEmbeddingParams(provider, req); err != nil {
+		return nil, err
+	}
+	texts, err := EmbeddingInputs(provider, req.Input)
+	if err != nil {
+		return nil, err
+	}
+	vectors := make([]gjson.Result, 0, len(texts))
+	prompt := 0
+	for start := 0; start < len(texts); start += max {
+		batch := texts[start:min(start+max, len(texts))]
+		vs, n, err := embed(batch)
+		if err != nil {
+			return nil, err
+		}
+		if len(vs) != len(batch) {
+			return nil, Malformed(provider, fmt.Errorf("%s: %d embeddings for %d inputs", provider, len(vs), len(batch)))
+		}
+		vectors = append(vectors, vs...)
+		prompt += n
+	}
+	b, err := EmbeddingList(provider, vectors, req.EncodingFormat == "base64", model, prompt)
+	if err != nil {
+		return nil, err
+	}
+	return &llm.Response{Body: b, Usage: llm.Usage{PromptTokens: prompt, TotalTokens: prompt}}, nil
+}
+
 type embeddingObject struct {
 	Object    string          `json:"object"`
 	Index     int             `json:"index"`

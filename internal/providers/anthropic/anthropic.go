@@ -20,9 +20,7 @@ package anthropic
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -45,8 +43,6 @@ const APIVersion = "2023-06-01"
 // DefaultMaxTokens is sent when the client sets neither max_tokens nor max_completion_tokens:
 // Anthropic requires the field.
 const DefaultMaxTokens = 4096
-
-const maxModelPages = 20
 
 // errorMessagePaths locate the message of an Anthropic error object
 // ({"type":"error","error":{"type":...,"message":...}}).
@@ -113,34 +109,14 @@ func malformed(cause error) *llm.Error { return providers.Malformed(Type, cause)
 
 // ListModels lists the account's model ids (GET /v1/models, following its pages).
 func (c *Client) ListModels(ctx context.Context) ([]string, error) {
-	ids := []string{}
-	after := ""
-	for range maxModelPages {
-		u := c.base + "/v1/models?limit=1000"
-		if after != "" {
-			u += "&after_id=" + url.QueryEscape(after)
-		}
-		page, err := c.http.GetJSON(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		data := gjson.GetBytes(page, "data")
-		if !data.IsArray() {
-			return nil, malformed(fmt.Errorf("%s: models list is not {\"data\":[...]}: %.200s", Type, page))
-		}
-		data.ForEach(func(_, m gjson.Result) bool {
-			if id := m.Get("id"); id.Type == gjson.String && id.Str != "" {
-				ids = append(ids, id.Str)
+	return c.http.ListModels(ctx, providers.ModelPages{URL: c.base + "/v1/models?limit=1000", List: "data", ID: "id",
+		Param: "after_id", Next: func(page []byte, after string) string {
+			last := gjson.GetBytes(page, "last_id").Str
+			if !gjson.GetBytes(page, "has_more").Bool() || last == after {
+				return ""
 			}
-			return true
-		})
-		last := gjson.GetBytes(page, "last_id").Str
-		if !gjson.GetBytes(page, "has_more").Bool() || last == "" || last == after {
-			break
-		}
-		after = last
-	}
-	return ids, nil
+			return last
+		}})
 }
 
 var (

@@ -4,9 +4,7 @@ package cohere
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -94,9 +92,6 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 	return &llm.Response{Body: b, Usage: usage}, nil
 }
 
-// maxModelPages bounds the pages ListModels follows.
-const maxModelPages = 20
-
 // modelsURL returns the v1 model list next to the v2 base.
 func (c *Client) modelsURL() string {
 	return strings.TrimSuffix(c.base, "/v2") + "/v1/models?page_size=1000"
@@ -104,33 +99,8 @@ func (c *Client) modelsURL() string {
 
 // ListModels lists the account's model names.
 func (c *Client) ListModels(ctx context.Context) ([]string, error) {
-	ids := []string{}
-	token := ""
-	for range maxModelPages {
-		u := c.modelsURL()
-		if token != "" {
-			u += "&page_token=" + url.QueryEscape(token)
-		}
-		body, err := c.http.GetJSON(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		models := gjson.GetBytes(body, "models")
-		if !models.IsArray() {
-			return nil, malformed(fmt.Errorf("cohere: models list is not {\"models\":[...]}: %.200s", body))
-		}
-		models.ForEach(func(_, m gjson.Result) bool {
-			if name := m.Get("name"); name.Type == gjson.String && name.Str != "" {
-				ids = append(ids, name.Str)
-			}
-			return true
-		})
-		token = gjson.GetBytes(body, "next_page_token").Str
-		if token == "" {
-			break
-		}
-	}
-	return ids, nil
+	return c.http.ListModels(ctx, providers.ModelPages{URL: c.modelsURL(), List: "models", ID: "name",
+		Param: "page_token", Next: func(page []byte, _ string) string { return gjson.GetBytes(page, "next_page_token").Str }})
 }
 
 var (

@@ -2,7 +2,6 @@ package gemini
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -30,45 +29,28 @@ type embedRequest struct {
 // float32 vectors in base64. Gemini reports no token usage for embeddings; usage is zero
 // unless a response carries usageMetadata.
 func (c *Client) Embeddings(ctx context.Context, req *llm.EmbeddingsRequest, model string) (*llm.Response, error) {
-	if err := providers.CheckEmbeddingParams(Type, req); err != nil {
-		return nil, err
-	}
-	texts, err := providers.EmbeddingInputs(Type, req.Input)
-	if err != nil {
-		return nil, err
-	}
 	name := "models/" + model
 	if strings.Contains(model, "/") {
 		name = model
 	}
-	vectors := make([]gjson.Result, 0, len(texts))
-	prompt := 0
-	for start := 0; start < len(texts); start += maxEmbedBatch {
-		batch := texts[start:min(start+maxEmbedBatch, len(texts))]
-		eb := embedBatch{Requests: make([]embedRequest, len(batch))}
-		for i, s := range batch {
+	return providers.EmbedInBatches(Type, req, model, maxEmbedBatch, func(texts []string) ([]gjson.Result, int, error) {
+		eb := embedBatch{Requests: make([]embedRequest, len(texts))}
+		for i, s := range texts {
 			eb.Requests[i] = embedRequest{Model: name, Content: content{Parts: []part{textPart(s)}}, OutputDimensionality: req.Dimensions}
 		}
 		body, err := providers.Marshal(eb)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out, err := c.http.PostJSON(ctx, c.endpoint(model, "batchEmbedContents"), body)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		embs := gjson.GetBytes(out, "embeddings").Array()
-		if len(embs) != len(batch) {
-			return nil, malformed(fmt.Errorf("gemini: %d embeddings for %d inputs: %.200s", len(embs), len(batch), out))
+		vectors := make([]gjson.Result, len(embs))
+		for i, e := range embs {
+			vectors[i] = e.Get("values")
 		}
-		for _, e := range embs {
-			vectors = append(vectors, e.Get("values"))
-		}
-		prompt += int(gjson.GetBytes(out, "usageMetadata.promptTokenCount").Int())
-	}
-	b, err := providers.EmbeddingList(Type, vectors, req.EncodingFormat == "base64", model, prompt)
-	if err != nil {
-		return nil, err
-	}
-	return &llm.Response{Body: b, Usage: llm.Usage{PromptTokens: prompt, TotalTokens: prompt}}, nil
+		return vectors, int(gjson.GetBytes(out, "usageMetadata.promptTokenCount").Int()), nil
+	})
 }

@@ -4,7 +4,6 @@ package gemini
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -157,38 +156,14 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 	return &llm.Response{Body: b, Usage: usage}, nil
 }
 
-// maxModelPages bounds the pages ListModels follows.
-const maxModelPages = 20
-
 // ListModels lists the account's model ids, without the "models/" prefix.
 func (c *Client) ListModels(ctx context.Context) ([]string, error) {
-	ids := []string{}
-	token := ""
-	for range maxModelPages {
-		u := c.base + "/models?pageSize=1000"
-		if token != "" {
-			u += "&pageToken=" + url.QueryEscape(token)
-		}
-		body, err := c.http.GetJSON(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		models := gjson.GetBytes(body, "models")
-		if models.Exists() && !models.IsArray() {
-			return nil, malformed(fmt.Errorf("gemini: models list is not {\"models\":[...]}: %.200s", body))
-		}
-		models.ForEach(func(_, m gjson.Result) bool {
-			if name := m.Get("name"); name.Type == gjson.String && name.Str != "" {
-				ids = append(ids, strings.TrimPrefix(name.Str, "models/"))
-			}
-			return true
-		})
-		token = gjson.GetBytes(body, "nextPageToken").Str
-		if token == "" {
-			break
-		}
+	ids, err := c.http.ListModels(ctx, providers.ModelPages{URL: c.base + "/models?pageSize=1000", List: "models", ID: "name",
+		Param: "pageToken", Missing: true, Next: func(page []byte, _ string) string { return gjson.GetBytes(page, "nextPageToken").Str }})
+	for i, id := range ids {
+		ids[i] = strings.TrimPrefix(id, "models/")
 	}
-	return ids, nil
+	return ids, err
 }
 
 var (

@@ -249,31 +249,14 @@ func (c *Client) postJSON(ctx context.Context, u string, body []byte) (*llm.Resp
 	return &llm.Response{Body: out, Usage: llm.ParseUsage(out)}, nil
 }
 
-func (c *Client) malformed(cause error) *llm.Error { return providers.Malformed(c.v.Name, cause) }
-
 // ListModels lists the upstream's model ids.
 func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 	u := c.base + "/models"
 	if c.v.Azure {
 		u = strings.TrimSuffix(c.base, "/openai") + "/openai/models?api-version=" + url.QueryEscape(c.apiVersion)
 	}
-	body, err := c.http.GetJSON(ctx, u)
-	if err != nil {
-		return nil, err
-	}
 	// {"object":"list","data":[{"id":...},...]}; Ollama sends "data":null when it has no models.
-	data := gjson.GetBytes(body, "data")
-	if !(data.IsArray() || (data.Exists() && data.Type == gjson.Null)) {
-		return nil, c.malformed(fmt.Errorf("%s: models list is not {\"data\":[...]}: %.200s", c.v.Name, body))
-	}
-	ids := []string{}
-	data.ForEach(func(_, m gjson.Result) bool {
-		if id := m.Get("id"); id.Type == gjson.String && id.Str != "" {
-			ids = append(ids, id.Str)
-		}
-		return true
-	})
-	return ids, nil
+	return c.http.ListModels(ctx, providers.ModelPages{URL: u, List: "data", ID: "id", Null: true})
 }
 
 var (
