@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,14 +84,8 @@ func TestStreamSemantics(t *testing.T) {
 			t.Errorf("usage %s", u.Raw)
 		}
 	}
-	tests := []struct {
-		name   string
-		chunks int
-		end    string
-		msg    string
-		check  func(t *testing.T, c [][]byte)
-	}{
-		{name: "text", chunks: 6, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+	tests := []providertest.StreamCase{
+		{Name: "text", Chunks: 6, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if gjson.GetBytes(c[0], "choices.0.delta.role").Str != "assistant" {
 				t.Errorf("first chunk %s", c[0])
 			}
@@ -109,10 +102,10 @@ func TestStreamSemantics(t *testing.T) {
 				}
 			}
 		}},
-		{name: "text_unnamed", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "text_unnamed", Chunks: 4, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			usage(t, c, 2, 1, 1)
 		}},
-		{name: "tool_calls_parallel", chunks: 11, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "tool_calls_parallel", Chunks: 11, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			args, ids := map[int64]string{}, map[int64]string{}
 			for _, ch := range c {
 				gjson.GetBytes(ch, "choices.0.delta.tool_calls").ForEach(func(_, tc gjson.Result) bool {
@@ -134,73 +127,47 @@ func TestStreamSemantics(t *testing.T) {
 			}
 			usage(t, c, 37, 28, 0)
 		}},
-		{name: "citations", chunks: 4, end: "io.EOF"},
-		{name: "error_after_end", chunks: 3, end: "io.EOF"},
-		{name: "error_event_nodata", chunks: 1, end: "*llm.Error status=502", msg: "error event in stream"},
-		{name: "thinking", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "citations", Chunks: 4, End: "io.EOF"},
+		{Name: "error_after_end", Chunks: 3, End: "io.EOF"},
+		{Name: "error_event_nodata", Chunks: 1, End: "*llm.Error status=502", Msg: "error event in stream"},
+		{Name: "thinking", Chunks: 4, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if s := text(c); s != "42" {
 				t.Errorf("thinking leaked: %q", s)
 			}
 		}},
-		{name: "max_tokens", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "max_tokens", Chunks: 4, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if f := finish(c); f != "length" {
 				t.Errorf("finish %q", f)
 			}
 		}},
-		{name: "keepalive_crlf", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "keepalive_crlf", Chunks: 4, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if s := text(c); s != "line one\r\nline two" {
 				t.Errorf("text %q", s)
 			}
 		}},
-		{name: "error_midstream", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
-			msg: "cohere: internal server error"},
-		{name: "error_event", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
-			msg: "cohere: stream interrupted: upstream overloaded"},
-		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
-			msg: "too many tokens"},
-		{name: "timeout", chunks: 1, end: "*llm.Error status=504 type=upstream_error code=upstream_timeout", msg: "TIMEOUT"},
-		{name: "cut", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
-		{name: "done_before_end", chunks: 2, end: "*llm.Error status=502", msg: "ended unexpectedly"},
-		{name: "cut_mid_event", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
-		{name: "malformed", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "orphan_tool_delta", chunks: 1, end: "*llm.Error status=502", msg: "without its tool-call-start"},
+		{Name: "error_midstream", Chunks: 2, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
+			Msg: "cohere: internal server error"},
+		{Name: "error_event", Chunks: 2, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
+			Msg: "cohere: stream interrupted: upstream overloaded"},
+		{Name: "error_first", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
+			Msg: "too many tokens"},
+		{Name: "timeout", Chunks: 1, End: "*llm.Error status=504 type=upstream_error code=upstream_timeout", Msg: "TIMEOUT"},
+		{Name: "cut", Chunks: 3, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
+		{Name: "done_before_end", Chunks: 2, End: "*llm.Error status=502", Msg: "ended unexpectedly"},
+		{Name: "cut_mid_event", Chunks: 2, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "empty", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
+		{Name: "malformed", Chunks: 1, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "orphan_tool_delta", Chunks: 1, End: "*llm.Error status=502", Msg: "without its tool-call-start"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st := newStream(io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "testdata/streams/"+tt.name+".sse"))), "m", 1, "chatcmpl-x")
-			chunks, _, end := providertest.Drain(t, st)
-			if len(chunks) != tt.chunks {
-				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
-			}
-			if d := providertest.Describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
-				t.Errorf("end = %s\nwant %s… with %q", d, tt.end, tt.msg)
-			}
-			if tt.end == "io.EOF" && end != io.EOF {
-				t.Errorf("clean end is %#v, want io.EOF itself", end)
-			}
-			if tt.check != nil && len(chunks) == tt.chunks {
-				tt.check(t, chunks)
-			}
-		})
-	}
+	providertest.RunStreamCases(t, tests, func(_ string, body io.ReadCloser) llm.ChunkStream {
+		return newStream(body, "m", 1, "chatcmpl-x")
+	})
 }
 
 // TestStreamConnectionCut: the upstream dies in the middle of an event.
 func TestStreamConnectionCut(t *testing.T) {
 	first := "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Hel\"}}}}\n\n"
-	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		conn, buf, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close()
-		body := first + "event: content-delta\ndata: {\"ty"
-		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
-		_, _ = buf.WriteString(strconv.FormatInt(int64(len(body)), 16) + "\r\n" + body + "\r\n")
-		_ = buf.Flush()
-	})
+	up := providertest.NewUpstream(t, providertest.CutStream(t, first+"event: content-delta\ndata: {\"ty"))
 	c := newClient(t, up.URL)
 	st, err := c.ChatStream(context.Background(), streamRequest(t), "m")
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,14 +100,8 @@ func TestStreamSemantics(t *testing.T) {
 			t.Errorf("usage %s", u.Raw)
 		}
 	}
-	tests := []struct {
-		name   string
-		chunks int
-		end    string
-		msg    string
-		check  func(t *testing.T, c [][]byte)
-	}{
-		{name: "text", chunks: 6, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+	tests := []providertest.StreamCase{
+		{Name: "text", Chunks: 6, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if got := gjson.GetBytes(c[0], "choices.0.delta.role").Str; got != "assistant" {
 				t.Errorf("first chunk %s", c[0])
 			}
@@ -125,7 +118,7 @@ func TestStreamSemantics(t *testing.T) {
 				}
 			}
 		}},
-		{name: "tool_calls_parallel", chunks: 5, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "tool_calls_parallel", Chunks: 5, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			calls := gjson.GetBytes(c[2], "choices.0.delta.tool_calls").Array()
 			if len(calls) != 2 || calls[0].Get("index").Int() != 0 || calls[1].Get("index").Int() != 1 ||
 				calls[0].Get("id").Str != "call_0" || calls[1].Get("id").Str != "call_1" ||
@@ -137,90 +130,63 @@ func TestStreamSemantics(t *testing.T) {
 				t.Errorf("finish %q", f)
 			}
 		}},
-		{name: "error_midstream", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
-			msg: "gemini: The model is overloaded"},
-		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
-			msg: "Resource has been exhausted"},
-		{name: "cut", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
-		{name: "cut_mid_event", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
-		{name: "malformed", chunks: 2, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "prompt_blocked", chunks: 3, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "error_midstream", Chunks: 2, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
+			Msg: "gemini: The model is overloaded"},
+		{Name: "error_first", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
+			Msg: "Resource has been exhausted"},
+		{Name: "cut", Chunks: 3, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
+		{Name: "cut_mid_event", Chunks: 2, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "empty", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
+		{Name: "malformed", Chunks: 2, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "prompt_blocked", Chunks: 3, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if f := finish(c, 0); f != "content_filter" {
 				t.Errorf("finish %q", f)
 			}
 			usage(t, c, 6, 0, 6, 0)
 		}},
-		{name: "safety", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "safety", Chunks: 4, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if f := finish(c, 0); f != "content_filter" {
 				t.Errorf("finish %q", f)
 			}
 		}},
-		{name: "max_tokens", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "max_tokens", Chunks: 4, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if f := finish(c, 0); f != "length" {
 				t.Errorf("finish %q", f)
 			}
 			usage(t, c, 8, 3, 11, 4)
 		}},
-		{name: "usage_after_finish", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "usage_after_finish", Chunks: 4, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			usage(t, c, 8, 1, 9, 0)
 		}},
-		{name: "candidates_n2", chunks: 9, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "candidates_n2", Chunks: 9, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if text(c, 0) != "Aa" || text(c, 1) != "Bb" || finish(c, 0) != "stop" || finish(c, 1) != "stop" {
 				t.Errorf("choices %q %q", text(c, 0), text(c, 1))
 			}
 		}},
-		{name: "candidates_n2_cut", chunks: 5, end: "*llm.Error status=502", msg: "ended unexpectedly"},
-		{name: "error_after_finish", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "candidates_n2_cut", Chunks: 5, End: "*llm.Error status=502", Msg: "ended unexpectedly"},
+		{Name: "error_after_finish", Chunks: 4, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			usage(t, c, 3, 1, 4, 0)
 		}},
-		{name: "error_event_nodata", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "error event in stream"},
-		{name: "thought_parts", chunks: 4, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "error_event_nodata", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "error event in stream"},
+		{Name: "thought_parts", Chunks: 4, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if s := text(c, 0); s != "7" {
 				t.Errorf("thought text leaked: %q", s)
 			}
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tr := &responseTranslator{model: "m", created: 1, newID: func() string { return "x" }}
-			n := 1
-			if strings.Contains(tt.name, "_n2") {
-				n = 2
-			}
-			st := newStream(io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "testdata/streams/"+tt.name+".sse"))), tr, n)
-			chunks, _, end := providertest.Drain(t, st)
-			if len(chunks) != tt.chunks {
-				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
-			}
-			if d := providertest.Describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
-				t.Errorf("end = %s\nwant %s… with %q", d, tt.end, tt.msg)
-			}
-			if tt.end == "io.EOF" && end != io.EOF {
-				t.Errorf("clean end is %#v, want io.EOF itself", end)
-			}
-			if tt.check != nil && len(chunks) == tt.chunks {
-				tt.check(t, chunks)
-			}
-		})
-	}
+	providertest.RunStreamCases(t, tests, func(name string, body io.ReadCloser) llm.ChunkStream {
+		n := 1
+		if strings.Contains(name, "_n2") {
+			n = 2
+		}
+		return newStream(body, &responseTranslator{model: "m", created: 1, newID: func() string { return "x" }}, n)
+	})
 }
 
 // TestStreamConnectionCut: the upstream dies in the middle of an event.
 func TestStreamConnectionCut(t *testing.T) {
 	first := "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hel\"}],\"role\":\"model\"},\"index\":0}]}\r\n\r\n"
-	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		conn, buf, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close()
-		body := first + "data: {\"candi"
-		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
-		_, _ = buf.WriteString(strconv.FormatInt(int64(len(body)), 16) + "\r\n" + body + "\r\n")
-		_ = buf.Flush()
-	})
+	up := providertest.NewUpstream(t, providertest.CutStream(t, first+"data: {\"candi"))
 	c := newClient(t, up.URL)
 	st, err := c.ChatStream(context.Background(), streamRequest(t, "cut"), "m")
 	if err != nil {

@@ -58,15 +58,8 @@ func TestStreamTranscripts(t *testing.T) {
 // TestStreamSemantics states what the goldens must show, so that -update cannot bless a
 // regression unnoticed.
 func TestStreamSemantics(t *testing.T) {
-	tests := []struct {
-		name      string
-		chunks    int
-		end       string // providertest.Describe() prefix
-		retryable bool
-		msg       string // in the error message
-		check     func(t *testing.T, chunks [][]byte)
-	}{
-		{name: "text_usage", chunks: 15, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+	tests := []providertest.StreamCase{
+		{Name: "text_usage", Chunks: 15, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			var text string
 			for _, ch := range c {
 				text += gjson.GetBytes(ch, "choices.0.delta.content").Str
@@ -83,7 +76,7 @@ func TestStreamSemantics(t *testing.T) {
 				t.Errorf(`"usage":null parsed as %+v`, u)
 			}
 		}},
-		{name: "tool_calls_parallel", chunks: 17, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "tool_calls_parallel", Chunks: 17, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			args := map[int64]string{}
 			ids := map[int64]string{}
 			for _, ch := range c {
@@ -104,7 +97,7 @@ func TestStreamSemantics(t *testing.T) {
 				t.Errorf("finish_reason %q", fr)
 			}
 		}},
-		{name: "azure_content_filter", chunks: 11, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "azure_content_filter", Chunks: 11, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if !gjson.GetBytes(c[0], "prompt_filter_results").Exists() {
 				t.Error("prompt filter chunk not relayed first")
 			}
@@ -112,17 +105,17 @@ func TestStreamSemantics(t *testing.T) {
 				t.Errorf("usage %+v", u)
 			}
 		}},
-		{name: "no_done", chunks: 3, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
-		{name: "midstream_error", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
-			msg: "openai: The server had an error while processing your request. Sorry about that!"},
-		{name: "error_first", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
-			msg: "The model is overloaded"},
-		{name: "openrouter_error", chunks: 2, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
-			msg: "Provider disconnected unexpectedly"},
-		{name: "event_error", chunks: 1, end: "*llm.Error status=502", msg: "openai: Overloaded"},
-		{name: "event_error_nodata", chunks: 2, end: "*llm.Error status=502", msg: "error event in stream"},
-		{name: "keepalive", chunks: 3, end: "io.EOF"},
-		{name: "crlf", chunks: 3, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "no_done", Chunks: 3, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
+		{Name: "midstream_error", Chunks: 2, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
+			Msg: "openai: The server had an error while processing your request. Sorry about that!"},
+		{Name: "error_first", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
+			Msg: "The model is overloaded"},
+		{Name: "openrouter_error", Chunks: 2, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
+			Msg: "Provider disconnected unexpectedly"},
+		{Name: "event_error", Chunks: 1, End: "*llm.Error status=502", Msg: "openai: Overloaded"},
+		{Name: "event_error_nodata", Chunks: 2, End: "*llm.Error status=502", Msg: "error event in stream"},
+		{Name: "keepalive", Chunks: 3, End: "io.EOF"},
+		{Name: "crlf", Chunks: 3, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if s := gjson.GetBytes(c[1], "choices.0.delta.content").Str; s != "line one\nline two" {
 				t.Errorf("content %q", s)
 			}
@@ -132,66 +125,39 @@ func TestStreamSemantics(t *testing.T) {
 				}
 			}
 		}},
-		{name: "ollama", chunks: 5, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "ollama", Chunks: 5, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if u := llm.ParseUsage(c[4]); u.TotalTokens != 35 {
 				t.Errorf("usage %+v", u)
 			}
 		}},
-		{name: "mistral", chunks: 5, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "mistral", Chunks: 5, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if u := llm.ParseUsage(c[4]); u.PromptTokens != 10 || u.CompletionTokens != 4 || u.TotalTokens != 14 {
 				t.Errorf("usage %+v", u)
 			}
 		}},
-		{name: "groq", chunks: 4, end: "io.EOF"},
-		{name: "multiline_data", chunks: 2, end: "io.EOF", check: func(t *testing.T, c [][]byte) {
+		{Name: "groq", Chunks: 4, End: "io.EOF"},
+		{Name: "multiline_data", Chunks: 2, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if s := gjson.GetBytes(c[0], "choices.0.delta.content").Str; s != "multi" {
 				t.Errorf("content %q", s)
 			}
 		}},
-		{name: "truncated_json", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "done_no_newline", chunks: 1, end: "io.EOF"},
-		{name: "non_json_data", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "array_event", chunks: 1, end: "*llm.Error status=502", msg: "malformed"},
-		{name: "empty", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", msg: "ended unexpectedly"},
-		{name: "only_pings", chunks: 0, end: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false"},
-		{name: "error_null", chunks: 1, end: "io.EOF"},
+		{Name: "truncated_json", Chunks: 1, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "done_no_newline", Chunks: 1, End: "io.EOF"},
+		{Name: "non_json_data", Chunks: 1, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "array_event", Chunks: 1, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "empty", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
+		{Name: "only_pings", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false"},
+		{Name: "error_null", Chunks: 1, End: "io.EOF"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st := NewStream("openai", io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "testdata/streams/"+tt.name+".sse"))))
-			chunks, _, end := providertest.Drain(t, st)
-			if len(chunks) != tt.chunks {
-				t.Errorf("%d chunks, want %d", len(chunks), tt.chunks)
-			}
-			if d := providertest.Describe(end); !strings.HasPrefix(d, tt.end) || !strings.Contains(d, tt.msg) {
-				t.Errorf("end = %s\nwant %s… with %q", d, tt.end, tt.msg)
-			}
-			if tt.end == "io.EOF" && end != io.EOF {
-				t.Errorf("clean end is %#v, want io.EOF itself", end)
-			}
-			if tt.check != nil && len(chunks) == tt.chunks {
-				tt.check(t, chunks)
-			}
-		})
-	}
+	providertest.RunStreamCases(t, tests, func(_ string, body io.ReadCloser) llm.ChunkStream {
+		return NewStream("openai", body)
+	})
 }
 
 // TestStreamConnectionCut: the upstream dies in the middle of an event.
 func TestStreamConnectionCut(t *testing.T) {
 	first := "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n"
-	up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		conn, buf, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close()
-		// A chunked response whose last chunk never comes.
-		body := first + "data: {\"id\":\"c\",\"obj"
-		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
-		_, _ = buf.WriteString(strings.ToLower(strconvHex(len(body))) + "\r\n" + body + "\r\n")
-		_ = buf.Flush()
-	})
+	up := providertest.NewUpstream(t, providertest.CutStream(t, first+"data: {\"id\":\"c\",\"obj"))
 	c := newClient(t, "openai", up.URL, "k")
 	st, err := c.ChatStream(context.Background(), &llm.ChatRequest{Raw: []byte(`{"model":"a","stream":true,"messages":[]}`)}, "m")
 	if err != nil {
@@ -206,18 +172,6 @@ func TestStreamConnectionCut(t *testing.T) {
 	if e.Status != 502 || e.Code != llm.CodeUpstreamError || e.Retryable || !errors.Is(e, io.ErrUnexpectedEOF) {
 		t.Errorf("end = %s (cause %v)", providertest.Describe(end), e.Cause)
 	}
-}
-
-func strconvHex(n int) string {
-	const digits = "0123456789abcdef"
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 16 {
-		b = append([]byte{digits[n%16]}, b...)
-	}
-	return string(b)
 }
 
 // stalled sends one chunk and then holds the stream open until the client goes away.
