@@ -3,14 +3,11 @@ package gemini
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"path/filepath"
 	"testing"
 
 	"github.com/conduit-gw/conduit/internal/providers/providertest"
-
-	"github.com/conduit-gw/conduit/internal/llm"
 )
 
 // FuzzStream feeds arbitrary bytes to the stream translator: it must not panic, must end,
@@ -34,38 +31,10 @@ func FuzzStream(f *testing.F) {
 		tr := &responseTranslator{model: "m", created: 1, newID: func() string { return "x" }}
 		st := newStream(io.NopCloser(bytes.NewReader(in)), tr, int(n%5))
 		// Each event yields at most a few chunks per candidate: bound the calls generously.
-		limit := 8*len(in) + 16
-		for i := 0; ; i++ {
-			if i > limit {
-				t.Fatalf("Next returned %d chunks from %d bytes", i, len(in))
-			}
-			chunk, err := st.Next()
-			if err != nil {
-				var e *llm.Error
-				if err != io.EOF && !errors.As(err, &e) {
-					t.Fatalf("error %T %v is neither io.EOF nor *llm.Error", err, err)
-				}
-				if e != nil && (e.Status < 400 || e.Message == "") {
-					t.Fatalf("bad error %+v", e)
-				}
-				if chunk != nil {
-					t.Fatalf("chunk %q with error %v", chunk, err)
-				}
-				if c2, err2 := st.Next(); c2 != nil || err2 != err {
-					t.Fatalf("Next after the end = %q, %v; want %v", c2, err2, err)
-				}
-				return
-			}
-			var obj map[string]json.RawMessage
-			if len(chunk) == 0 || chunk[0] != '{' || json.Unmarshal(chunk, &obj) != nil {
-				t.Fatalf("chunk %q is not a JSON object", chunk)
-			}
-			if bytes.ContainsAny(chunk, "\r\n") {
-				t.Fatalf("chunk %q spans lines", chunk)
-			}
+		providertest.FuzzNext(t, st, 8*len(in)+16, func(chunk []byte, obj map[string]json.RawMessage) {
 			if _, ok := obj["choices"]; !ok {
 				t.Fatalf("chunk %q has no choices", chunk)
 			}
-		}
+		})
 	})
 }
