@@ -3,6 +3,7 @@ package backend
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"time"
 
@@ -51,13 +52,13 @@ func (s *Server) messages(c echo.Context) error {
 	nreq := &gateway.NativeRequest{API: gateway.APIMessages, Model: model.Str, Stream: gjson.GetBytes(body, "stream").Bool(),
 		Raw: body, Header: c.Request().Header, Chat: req, ChatErr: chatErr,
 		MaxOutputTokens: int(gjson.GetBytes(body, "max_tokens").Int())}
-	sw := &anthropicStream{sseWriter: sseWriter{c: c, call: call}, t: anthropicapi.NewStreamTranslator(model.Str)}
+	sw := newStreamWriter(c, call, &anthropicEvents{t: anthropicapi.NewStreamTranslator(model.Str)})
 	res, native, err := s.o.Gateway.Native(c.Request().Context(), call, nreq, sw)
 	h := c.Response().Header()
 	h.Set("x-conduit-provider", call.Provider)
 	call.RateLimit.Headers(h)
 	if err != nil {
-		if sw.begun {
+		if c.Response().Committed {
 			return nil
 		}
 		h.Set("x-conduit-overhead-ms", formatMS(call.OverheadMS(time.Now())))
@@ -87,47 +88,47 @@ func writeAnthropicError(c echo.Context, err error) error {
 	return c.Blob(e.Status, echo.MIMEApplicationJSON, anthropicapi.ErrorBody(e))
 }
 
-// anthropicStream writes a gateway stream as Anthropic server-sent events.
-type anthropicStream struct {
-	sseWriter
+// anthropicEvents is the dialect of Anthropic's Messages API: message_start, content
+// blocks with their deltas, message_delta and message_stop, each a named event. A native
+// upstream's events go out as they come.
+type anthropicEvents struct {
 	t      *anthropicapi.StreamTranslator
 	native bool // the chunks are the upstream's own Messages events
 }
 
-func (w *anthropicStream) Begin(m gateway.Meta) error {
-	w.native = m.Native
-	return w.sseWriter.Begin(m)
-}
+func (d *anthropicEvents) begin(m gateway.Meta) { d.native = m.Native }
 
-var _ gateway.StreamWriter = (*anthropicStream)(nil)
-
-func (w *anthropicStream) Chunk(data []byte) error {
-	if w.native {
-		return w.events([]anthropicapi.Event{{Name: gjson.GetBytes(data, "type").Str, Data: data}})
+// chunk writes the events of one chunk; a chunk that cannot be translated is answered with
+// an error event, and the stream goes on.
+func (d *anthropicEvents) chunk(out io.Writer, data []byte) error {
+	if d.native {
+		return writeNamedEvents(out, []anthropicapi.Event{{Name: gjson.GetBytes(data, "type").Str, Data: data}})
 	}
-	events, err := w.t.Chunk(data)
+	events, err := d.t.Chunk(data)
 	if err != nil {
-		return w.events([]anthropicapi.Event{anthropicapi.ErrorEvent(llm.AsError(err))})
+		return writeNamedEvents(out, []anthropicapi.Event{anthropicapi.ErrorEvent(llm.AsError(err))})
 	}
-	return w.events(events)
+	return writeNamedEvents(out, events)
 }
 
-func (w *anthropicStream) End(err error) error {
-	var evs []anthropicapi.Event
-	if err == nil && !w.native {
-		evs, err = w.t.End()
+// end closes the message, or ends it with an error event (also when the translator could not
+// encode the closing events). A native stream's upstream sent its own closing events.
+func (d *anthropicEvents) end(out io.Writer, err *llm.Error) error {
+	if err == nil && d.native {
+		return nil
 	}
-	if err != nil {
-		evs = []anthropicapi.Event{anthropicapi.ErrorEvent(llm.AsError(err))}
+	if err == nil {
+		evs, terr := d.t.End()
+		if terr == nil {
+			return writeNamedEvents(out, evs)
+		}
+		err = llm.AsError(terr)
 	}
-	if err := w.events(evs); err != nil {
-		return err
-	}
-	return w.Flush()
+	return writeNamedEvents(out, []anthropicapi.Event{anthropicapi.ErrorEvent(err)})
 }
 
-func (w *anthropicStream) events(evs []anthropicapi.Event) error {
-	out := w.c.Response()
+// writeNamedEvents writes events as "event: <name>" and one line of "data: <json>".
+func writeNamedEvents(out io.Writer, evs []anthropicapi.Event) error {
 	for _, ev := range evs {
 		if _, err := out.Write([]byte("event: " + ev.Name + "\ndata: ")); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -59,21 +60,21 @@ func (s *Server) responses(c echo.Context) error {
 		greq.MaxOutputTokens = *req.MaxOutputTokens
 	}
 	skel := req.Skeleton(responsesapi.NewID(), req.Model, call.Start.Unix())
-	sw := &responsesWriter{sseWriter: sseWriter{c: c, call: call}, t: responsesapi.NewStreamTranslator(skel)}
-	res, native, err := s.o.Gateway.Native(ctx, call, greq, sw)
+	dialect := &responsesEvents{t: responsesapi.NewStreamTranslator(skel)}
+	res, native, err := s.o.Gateway.Native(ctx, call, greq, newStreamWriter(c, call, dialect))
 	h := c.Response().Header()
 	h[hdrProvider] = []string{call.Provider}
 	call.RateLimit.Headers(h)
 	if err != nil {
-		if sw.begun {
-			s.keep(call, req, sw.final())
+		if c.Response().Committed {
+			s.keep(call, req, dialect.final())
 			return nil
 		}
 		h[hdrOverhead] = []string{formatMS(call.OverheadMS(time.Now()))}
 		return writeV1Error(c, err)
 	}
 	if res == nil { // streamed
-		s.keep(call, req, sw.final())
+		s.keep(call, req, dialect.final())
 		return nil
 	}
 	out := res.Body
@@ -234,70 +235,60 @@ func (s *Server) storedResponse(c echo.Context, call *gateway.Call) (*conversati
 	return r, nil
 }
 
-// responsesWriter writes a gateway stream as Responses events: an upstream's own events as
-// they come (native), or chat chunks translated.
-type responsesWriter struct {
-	sseWriter
+// responsesEvents is the dialect of the Responses API: an upstream's own events as they come
+// (native), or chat chunks translated.
+type responsesEvents struct {
 	t        *responsesapi.StreamTranslator
 	native   bool
 	terminal []byte // the native stream's final response object
 	seq      int64  // the native stream's last sequence number
 }
 
-var _ gateway.StreamWriter = (*responsesWriter)(nil)
+func (d *responsesEvents) begin(m gateway.Meta) { d.native = m.Native }
 
-func (w *responsesWriter) Begin(m gateway.Meta) error {
-	w.native = m.Native
-	return w.sseWriter.Begin(m)
-}
-
-func (w *responsesWriter) Chunk(data []byte) error {
-	if w.native {
+func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
+	if d.native {
 		typ := gjson.GetBytes(data, "type").Str
-		w.seq = gjson.GetBytes(data, "sequence_number").Int()
+		d.seq = gjson.GetBytes(data, "sequence_number").Int()
 		switch typ {
 		case "response.completed", "response.incomplete", "response.failed":
-			w.terminal = []byte(gjson.GetBytes(data, "response").Raw)
+			d.terminal = []byte(gjson.GetBytes(data, "response").Raw)
 		}
-		return w.events([]responsesapi.Event{{Name: typ, Data: data}})
+		return writeResponsesEvents(out, []responsesapi.Event{{Name: typ, Data: data}})
 	}
-	events, err := w.t.Chunk(data)
+	events, err := d.t.Chunk(data)
 	if err != nil {
-		return w.events(w.t.Fail(llm.AsError(err)))
+		return writeResponsesEvents(out, d.t.Fail(llm.AsError(err)))
 	}
-	return w.events(events)
+	return writeResponsesEvents(out, events)
 }
 
-func (w *responsesWriter) End(err error) error {
+func (d *responsesEvents) end(out io.Writer, err *llm.Error) error {
 	var evs []responsesapi.Event
 	switch {
-	case w.native && err != nil:
-		evs = []responsesapi.Event{responsesapi.ErrorEvent(llm.AsError(err), int(w.seq)+1)}
+	case d.native && err != nil:
+		evs = []responsesapi.Event{responsesapi.ErrorEvent(err, int(d.seq)+1)}
 	case err != nil:
-		evs = w.t.Fail(llm.AsError(err))
-	case !w.native:
-		evs = w.t.End()
+		evs = d.t.Fail(err)
+	case !d.native:
+		evs = d.t.End()
 	}
-	if err := w.events(evs); err != nil {
-		return err
-	}
-	return w.Flush()
+	return writeResponsesEvents(out, evs)
 }
 
 // final is the response object the stream ended with (nil when there is none).
-func (w *responsesWriter) final() []byte {
-	if w.native {
-		return w.terminal
+func (d *responsesEvents) final() []byte {
+	if d.native {
+		return d.terminal
 	}
-	b, err := w.t.Response().Marshal()
+	b, err := d.t.Response().Marshal()
 	if err != nil {
 		return nil
 	}
 	return b
 }
 
-func (w *responsesWriter) events(evs []responsesapi.Event) error {
-	out := w.c.Response()
+func writeResponsesEvents(out io.Writer, evs []responsesapi.Event) error {
 	var b bytes.Buffer
 	for _, ev := range evs {
 		b.WriteString("event: ")

@@ -150,12 +150,11 @@ func (s *Server) chatCompletions(c echo.Context) error {
 	if err != nil {
 		return writeV1Error(c, s.reject(call, body, err))
 	}
-	sw := &sseWriter{c: c, call: call}
-	res, err := s.o.Gateway.Chat(c.Request().Context(), call, req, sw)
+	res, err := s.o.Gateway.Chat(c.Request().Context(), call, req, newStreamWriter(c, call, openAIEvents{}))
 	c.Response().Header()[hdrProvider] = []string{call.Provider}
 	call.RateLimit.Headers(c.Response().Header())
 	if err != nil {
-		if sw.begun {
+		if c.Response().Committed {
 			return nil
 		}
 		c.Response().Header()[hdrOverhead] = []string{formatMS(call.OverheadMS(time.Now()))}
@@ -233,70 +232,4 @@ func writeJSONBytes(c echo.Context, res *gateway.Result) error {
 	h := c.Response().Header()
 	h[hdrOverhead] = []string{formatMS(res.OverheadMS)}
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, res.Body)
-}
-
-// sseWriter writes a gateway stream as OpenAI server-sent events.
-type sseWriter struct {
-	c     echo.Context
-	call  *gateway.Call
-	begun bool
-	rc    *http.ResponseController
-}
-
-var (
-	dataPrefix = []byte("data: ")
-	eventEnd   = []byte("\n\n")
-	doneEvent  = []byte("data: [DONE]\n\n")
-)
-
-func (w *sseWriter) Begin(m gateway.Meta) error {
-	h := w.c.Response().Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("Connection", "keep-alive")
-	h.Set("X-Accel-Buffering", "no")
-	h[hdrProvider] = []string{m.Provider}
-	h[hdrOverhead] = []string{formatMS(m.OverheadMS)}
-	w.call.RateLimit.Headers(h)
-	w.c.Response().WriteHeader(http.StatusOK)
-	w.begun = true
-	w.rc = http.NewResponseController(w.c.Response().Writer)
-	return nil
-}
-
-// Chunk writes one event; Flush sends it.
-func (w *sseWriter) Chunk(data []byte) error {
-	out := w.c.Response()
-	if _, err := out.Write(dataPrefix); err != nil {
-		return err
-	}
-	if _, err := out.Write(data); err != nil {
-		return err
-	}
-	_, err := out.Write(eventEnd)
-	return err
-}
-
-// Flush pushes what was written to the client now. Writers without a Flusher (the desktop
-// asset server) stream anyway, so ErrNotSupported is fine.
-func (w *sseWriter) Flush() error {
-	if err := w.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
-	}
-	return nil
-}
-
-// End writes the final event. [DONE] is not flushed here: the handler returns right after,
-// and net/http then sends it together with the end of the chunked response in one write.
-func (w *sseWriter) End(err error) error {
-	if err == nil {
-		_, werr := w.c.Response().Write(doneEvent)
-		return werr
-	}
-	// An error event, and never [DONE]: the client must not take a broken stream as complete.
-	b, _ := json.Marshal(toOpenAIError(llm.AsError(err)))
-	if err := w.Chunk(b); err != nil {
-		return err
-	}
-	return w.Flush()
 }

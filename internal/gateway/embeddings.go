@@ -18,33 +18,16 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	rec := g.newRecord(c, req.Model, s)
 	rec.keepRequest(req.Raw)
 	defer g.finish(c, rec)
-	if !c.Principal.Allows(req.Model) {
-		return nil, rec.fail(notAllowed(req.Model))
-	}
-	plan, err := g.router.Plan(s, req.Model, router.Needs{Embeddings: true})
+	plan, err := g.plan(s, c, req.Model, router.Needs{Embeddings: true}, len(req.Raw), 0, 0)
 	if err != nil {
 		return nil, rec.fail(err)
 	}
-	if err := g.admit(c, len(req.Raw), plan[0], 0, 0); err != nil {
-		return nil, rec.fail(err)
-	}
-	var resp *llm.Response
-	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
+	d, resp, err := g.answer(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		e, ok := d.Provider.Adapter.(providers.Embedder)
 		if !ok {
-			return unsupported(d, "embeddings")
+			return nil, unsupported(d, "embeddings")
 		}
-		actx, cancel := withTimeout(ctx, d)
-		defer cancel()
-		r, err := e.Embeddings(actx, req, d.ProviderModel)
-		if err != nil {
-			if isTimeout(ctx, err) {
-				return timeoutError(d, d.Provider.Timeout)
-			}
-			return err
-		}
-		resp = r
-		return nil
+		return e.Embeddings(ctx, req, d.ProviderModel)
 	})
 	rec.setDeployment(d)
 	if err != nil {
@@ -68,34 +51,17 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	rec := g.newRecord(c, alias, s)
 	rec.keepRequest(body)
 	defer g.finish(c, rec)
-	if !c.Principal.Allows(alias) {
-		return nil, rec.fail(notAllowed(alias))
-	}
-	plan, err := g.router.Plan(s, alias, router.Needs{})
+	images := max(int(gjson.GetBytes(body, "n").Int()), 1)
+	plan, err := g.plan(s, c, alias, router.Needs{}, len(body), 0, images)
 	if err != nil {
 		return nil, rec.fail(err)
 	}
-	images := max(int(gjson.GetBytes(body, "n").Int()), 1)
-	if err := g.admit(c, len(body), plan[0], 0, images); err != nil {
-		return nil, rec.fail(err)
-	}
-	var resp *llm.Response
-	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
+	d, resp, err := g.answer(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		ig, ok := d.Provider.Adapter.(providers.ImageGenerator)
 		if !ok {
-			return unsupported(d, "image generation")
+			return nil, unsupported(d, "image generation")
 		}
-		actx, cancel := withTimeout(ctx, d)
-		defer cancel()
-		r, err := ig.GenerateImages(actx, body, d.ProviderModel)
-		if err != nil {
-			if isTimeout(ctx, err) {
-				return timeoutError(d, d.Provider.Timeout)
-			}
-			return err
-		}
-		resp = r
-		return nil
+		return ig.GenerateImages(ctx, body, d.ProviderModel)
 	})
 	rec.setDeployment(d)
 	if err != nil {

@@ -1,0 +1,119 @@
+package backend
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/conduit-gw/conduit/internal/gateway"
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// A streamDialect renders the canonical chunks of a streamed answer (OpenAI
+// chat.completion.chunk objects) as one client API's server-sent events. One is built per
+// request.
+type streamDialect interface {
+	// chunk writes the events of one chunk.
+	chunk(out io.Writer, data []byte) error
+	// end writes the events that close the stream: its clean end when err is nil, otherwise
+	// an error event and never the clean end, so the client cannot take a broken stream as
+	// complete.
+	end(out io.Writer, err *llm.Error) error
+}
+
+// A dialect that depends on how the gateway answers (a native upstream stream, say) is told
+// at Begin.
+type streamBeginner interface {
+	begin(gateway.Meta)
+}
+
+// streamWriter writes a gateway stream to the client as server-sent events in its dialect.
+type streamWriter struct {
+	c       echo.Context
+	call    *gateway.Call
+	dialect streamDialect
+	rc      *http.ResponseController
+}
+
+var _ gateway.StreamWriter = (*streamWriter)(nil)
+
+func newStreamWriter(c echo.Context, call *gateway.Call, d streamDialect) *streamWriter {
+	return &streamWriter{c: c, call: call, dialect: d}
+}
+
+// Begin sends the status line and headers.
+func (w *streamWriter) Begin(m gateway.Meta) error {
+	h := w.c.Response().Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Connection", "keep-alive")
+	h.Set("X-Accel-Buffering", "no")
+	h[hdrProvider] = []string{m.Provider}
+	h[hdrOverhead] = []string{formatMS(m.OverheadMS)}
+	w.call.RateLimit.Headers(h)
+	w.c.Response().WriteHeader(http.StatusOK)
+	w.rc = http.NewResponseController(w.c.Response().Writer)
+	if b, ok := w.dialect.(streamBeginner); ok {
+		b.begin(m)
+	}
+	return nil
+}
+
+// Chunk writes one chunk's events; Flush sends them.
+func (w *streamWriter) Chunk(data []byte) error { return w.dialect.chunk(w.c.Response(), data) }
+
+// Flush pushes what was written to the client now. Writers without a Flusher (the desktop
+// asset server) stream anyway, so ErrNotSupported is fine.
+func (w *streamWriter) Flush() error {
+	if err := w.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+// End writes the closing events. A clean end is not flushed here: the handler returns right
+// after, and net/http then sends it together with the end of the chunked response in one
+// write. An error event is flushed at once.
+func (w *streamWriter) End(err error) error {
+	var e *llm.Error
+	if err != nil {
+		e = llm.AsError(err)
+	}
+	if werr := w.dialect.end(w.c.Response(), e); werr != nil || e == nil {
+		return werr
+	}
+	return w.Flush()
+}
+
+// openAIEvents is the dialect of Chat Completions: each chunk is one "data:" event, and the
+// stream ends with "data: [DONE]".
+type openAIEvents struct{}
+
+var (
+	dataPrefix = []byte("data: ")
+	eventEnd   = []byte("\n\n")
+	doneEvent  = []byte("data: [DONE]\n\n")
+)
+
+func (openAIEvents) chunk(out io.Writer, data []byte) error {
+	if _, err := out.Write(dataPrefix); err != nil {
+		return err
+	}
+	if _, err := out.Write(data); err != nil {
+		return err
+	}
+	_, err := out.Write(eventEnd)
+	return err
+}
+
+func (d openAIEvents) end(out io.Writer, err *llm.Error) error {
+	if err == nil {
+		_, werr := out.Write(doneEvent)
+		return werr
+	}
+	b, _ := json.Marshal(toOpenAIError(err))
+	return d.chunk(out, b)
+}

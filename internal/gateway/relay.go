@@ -1,0 +1,253 @@
+package gateway
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+)
+
+// A relay carries one streamed chat answer from an upstream to the client's StreamWriter,
+// which renders the canonical chunks in the client API's dialect (OpenAI chunks, Anthropic
+// events, ...). It opens the stream, timing the first chunk; pumps chunks, flushing before
+// each wait on the upstream; and settles once: one charge for what was delivered, one status
+// on the usage row, one End.
+//
+// What reached the client (sent) is kept apart from the attempt that produces it (up), so an
+// attempt can end without ending the answer. A relay serves one request; it is not safe for
+// concurrent use.
+type relay struct {
+	g   *Gateway
+	c   *Call
+	req *llm.ChatRequest
+	w   StreamWriter
+	rec *record
+
+	up   attempt   // the upstream stream being relayed
+	sent delivered // what the client received so far
+
+	waits    bool   // up announces its waits (llm.WaitHook): chunks are flushed before them
+	flushErr error  // the client went away: seen when flushing before an upstream wait
+	modelBuf []byte // chunks with the model rewritten, one buffer for the whole answer
+}
+
+// attempt is one deployment's open stream.
+type attempt struct {
+	d      *snapshot.Deployment
+	stream llm.ChunkStream
+	cancel context.CancelFunc // ends the attempt's context (its timeout_ms)
+	first  []byte             // the chunk read while opening, not yet delivered
+}
+
+func (a *attempt) close() {
+	a.stream.Close()
+	a.cancel()
+}
+
+// delivered is what the client has received.
+type delivered struct {
+	usage    llm.Usage // as the upstream reported it
+	gotUsage bool
+	text     strings.Builder // streamed text, counted when the upstream reports no usage
+}
+
+// note takes the usage a chunk reports.
+func (s *delivered) note(ci chunkInfo) {
+	if !ci.usage.IsObject() {
+		return
+	}
+	if u := llm.ParseUsageResult(ci.usage); u.PromptTokens+u.CompletionTokens > 0 {
+		s.usage, s.gotUsage = u, true
+	}
+}
+
+// streamChat relays a chat answer: it opens a stream on the planned deployments with
+// failover until one yields a first chunk, then relays that stream to the end. An error
+// returned before w.Begin was called has not been written anywhere.
+func (g *Gateway) streamChat(ctx context.Context, s *snapshot.Snapshot, c *Call, req *llm.ChatRequest,
+	w StreamWriter, plan []*snapshot.Deployment, rec *record) error {
+	r := &relay{g: g, c: c, req: req, w: w, rec: rec}
+	d, err := g.try(ctx, s, c, plan, r.open)
+	rec.setDeployment(d)
+	if err != nil {
+		return rec.fail(err)
+	}
+	defer r.up.close()
+	if err := w.Begin(Meta{Provider: c.Provider, OverheadMS: c.OverheadMS(g.now())}); err != nil {
+		return rec.fail(clientGone(err)) // nothing delivered, nothing charged
+	}
+	rec.TTFBMS = ms(g.now().Sub(c.Start))
+	return r.settle(r.pump(ctx))
+}
+
+// open starts a stream on d and reads its first chunk (an attemptFn). The first chunk has its
+// own limit, shorter than the whole attempt's.
+func (r *relay) open(ctx context.Context, d *snapshot.Deployment) error {
+	actx, cancel := withTimeout(ctx, d)
+	t0 := r.g.now()
+	var noFirstByte atomic.Bool
+	ttfb := min(r.g.streamTTFB, d.Provider.Timeout)
+	timer := time.AfterFunc(ttfb, func() { noFirstByte.Store(true); cancel() })
+	stream, first, err := firstChunk(actx, r.req, d)
+	timer.Stop()
+	if err != nil {
+		cancel()
+		switch {
+		case noFirstByte.Load() && ctx.Err() == nil:
+			return llm.UpstreamTimeout("provider "+d.Provider.Name+" sent nothing within "+ttfb.String(), nil).Retry()
+		case isTimeout(ctx, err):
+			return timeoutError(d, r.g.now().Sub(t0))
+		}
+		return err
+	}
+	r.up = attempt{d: d, stream: stream, cancel: cancel, first: first}
+	return nil
+}
+
+// firstChunk opens d's stream and reads its first chunk. Nothing reached the client yet, so a
+// stream that fails or ends before its first chunk leaves the answer to another attempt.
+func firstChunk(ctx context.Context, req *llm.ChatRequest, d *snapshot.Deployment) (llm.ChunkStream, []byte, error) {
+	stream, err := d.Provider.Adapter.ChatStream(ctx, req, d.ProviderModel)
+	if err != nil {
+		return nil, nil, err
+	}
+	first, err := stream.Next()
+	if err == nil {
+		return stream, first, nil
+	}
+	stream.Close()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, llm.Upstream("provider "+d.Provider.Name+" sent an empty stream", nil).Retry()
+	}
+	return nil, nil, failedBeforeFirstChunk(err)
+}
+
+// pump relays the open stream until it ends. It returns nil at the upstream's clean end, a
+// client_closed error when the client went away, and the upstream's failure otherwise; a
+// stream quiet for longer than the idle limit is cut and reported as stalled.
+func (r *relay) pump(ctx context.Context) error {
+	var stalled atomic.Bool
+	idle := time.AfterFunc(r.g.streamIdle, func() { stalled.Store(true); r.up.cancel() })
+	defer idle.Stop()
+	r.flushBeforeWaits()
+	chunk := r.up.first
+	for {
+		if err := r.deliver(chunk); err != nil {
+			return clientGone(err)
+		}
+		var err error
+		chunk, err = r.up.stream.Next()
+		idle.Reset(r.g.streamIdle)
+		if r.flushErr != nil { // the client went away while the relay waited
+			return clientGone(r.flushErr)
+		}
+		if err == nil {
+			continue
+		}
+		if !r.sent.gotUsage {
+			// Counting tokens takes a while: what was received goes to the client first.
+			if ferr := r.w.Flush(); ferr != nil {
+				return clientGone(ferr)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return r.failure(ctx, err, stalled.Load())
+	}
+}
+
+// flushBeforeWaits makes chunks already received go out together: they are written
+// unflushed and flushed before each wait on the upstream. A stream that cannot say when it
+// waits is flushed chunk by chunk.
+func (r *relay) flushBeforeWaits() {
+	hook, ok := r.up.stream.(llm.WaitHook)
+	r.waits = ok
+	if ok {
+		hook.BeforeWait(func() {
+			if r.flushErr == nil {
+				r.flushErr = r.w.Flush()
+			}
+		})
+	}
+}
+
+// deliver writes one chunk to the client, naming the alias the client asked for, and notes
+// its usage and text. Chunks without choices (the usage chunk, Azure's prompt-filter chunk)
+// reach the client only as the usage chunk it asked for. An error means the client went away.
+func (r *relay) deliver(chunk []byte) error {
+	ci := inspectChunk(chunk, !r.sent.gotUsage, &r.sent.text)
+	r.sent.note(ci)
+	if !ci.choices && !(r.req.WantsUsage() && ci.usage.IsObject()) {
+		return nil
+	}
+	chunk = r.aliased(chunk, ci.model)
+	r.rec.keepChunk(chunk)
+	err := r.w.Chunk(chunk)
+	if err == nil && !r.waits {
+		err = r.w.Flush()
+	}
+	return cmp.Or(err, r.flushErr)
+}
+
+// aliased returns chunk naming the client's alias as its model; model is the chunk's.
+func (r *relay) aliased(chunk []byte, model gjson.Result) []byte {
+	if model.Str == r.req.Model {
+		return chunk
+	}
+	if out, ok := llm.AppendSplice(r.modelBuf[:0], chunk, model, r.req.Model); ok {
+		r.modelBuf = out
+		return out
+	}
+	return setModelAt(chunk, model, r.req.Model)
+}
+
+// failure names why the upstream stream broke: the client left, the stream stalled past the
+// idle limit, the attempt ran out of time, or the upstream's own error.
+func (r *relay) failure(ctx context.Context, err error, stalled bool) *llm.Error {
+	switch {
+	case ctx.Err() != nil:
+		return clientGone(ctx.Err())
+	case stalled:
+		return llm.UpstreamTimeout("provider "+r.up.d.Provider.Name+" stream stalled: nothing for "+r.g.streamIdle.String(), nil)
+	case isTimeout(ctx, err):
+		return timeoutError(r.up.d, r.g.now().Sub(r.c.Start))
+	}
+	return llm.AsError(err)
+}
+
+// settle ends the answer once. The usage row is charged for what was delivered; an answer
+// the upstream broke costs nothing and ends with an error event, never the clean end, so the
+// client cannot take it as complete. A client that went away is charged for what it
+// received, and nothing more is written.
+func (r *relay) settle(err error) error {
+	r.rec.charge(r.up.d, r.usage(), 0)
+	if err == nil {
+		return r.w.End(nil)
+	}
+	e := r.rec.fail(err)
+	if e.Status == llm.StatusClientClosed {
+		return e
+	}
+	r.rec.Cost = 0
+	_ = r.w.End(e)
+	return nil // the error is in the stream: nothing more to send
+}
+
+// usage is the answer's usage as the upstream reported it or, when it reported none, counted
+// (and the row marked estimated).
+func (r *relay) usage() llm.Usage {
+	if r.sent.gotUsage {
+		return r.sent.usage
+	}
+	r.rec.Estimated = true
+	return r.g.countUsage(r.up.d, r.req, r.sent.text.String())
+}
