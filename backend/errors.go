@@ -33,15 +33,21 @@ func toOpenAIError(e *llm.Error) openAIError {
 
 // writeV1Error writes err in OpenAI's shape with its status and Retry-After.
 func writeV1Error(c echo.Context, err error) error {
-	e := llm.AsError(err)
+	e, ok := errorToWrite(c, err)
+	if !ok {
+		return nil
+	}
+	return c.JSON(e.Status, toOpenAIError(e))
+}
+
+// errorToWrite returns err as an *llm.Error and sets its Retry-After header; ok is false when
+// the client closed the request: nobody is listening, and the log line stays honest.
+func errorToWrite(c echo.Context, err error) (e *llm.Error, ok bool) {
+	e = llm.AsError(err)
 	if ra := e.RetryAfterSeconds(); ra != "" {
 		c.Response().Header().Set("Retry-After", ra)
 	}
-	status := e.Status
-	if status == llm.StatusClientClosed { // nobody is listening; keep the log line honest
-		return nil
-	}
-	return c.JSON(status, toOpenAIError(e))
+	return e, e.Status != llm.StatusClientClosed
 }
 
 // adminError is the admin API's error envelope.
@@ -107,7 +113,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 			if status == http.StatusNotFound {
 				msg = "Unknown request URL: " + c.Request().Method + " " + c.Request().URL.Path
 			} else if status >= 500 {
-				typ, code = "server_error", "internal_error"
+				typ, code = "server_error", llm.CodeInternalError
 			}
 			_ = c.JSON(status, openAIError{openAIErrorBody{Message: msg, Type: typ, Code: code}})
 			return
@@ -117,7 +123,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		s.log.Error("internal error", "path", c.Request().URL.Path, "err", err)
 		status, body = http.StatusInternalServerError, adminError{adminErrorBody{Message: "internal error"}}
 		if isV1(c.Request().URL.Path) {
-			body = openAIError{openAIErrorBody{Message: "internal error", Type: "server_error", Code: "internal_error"}}
+			body = toOpenAIError(llm.Internal("internal error"))
 		}
 	}
 	if c.Request().Method == http.MethodHead {

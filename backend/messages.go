@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tidwall/gjson"
@@ -21,18 +20,23 @@ import (
 // anthropic-beta header; every other one the request translated to the canonical (OpenAI)
 // form, routed like any chat, and the answer translated back.
 func (s *Server) messages(c echo.Context) error {
-	call, err := s.call(c, "messages")
+	call, req, err := admitRequest(s, c, "messages", parseMessages)
 	if err != nil {
-		return writeAnthropicError(c, err)
+		return err
 	}
-	body, err := s.readBody(c)
-	if err != nil {
-		return writeAnthropicError(c, s.reject(call, body, err))
+	req.Header = c.Request().Header
+	sw := newStreamWriter(c, call, &anthropicEvents{t: anthropicapi.NewStreamTranslator(req.Model)})
+	res, native, err := s.o.Gateway.Native(c.Request().Context(), call, req, sw)
+	if err == nil && res != nil && !native {
+		res.Body, err = anthropicapi.FromChatResponse(res.Body, req.Model)
 	}
-	if err := s.enter(c, call); err != nil {
-		return writeAnthropicError(c, err)
-	}
-	defer call.ReleaseCPU()
+	return reply(c, call, res, err)
+}
+
+// parseMessages reads a Messages request: the model it names, which it must, and its
+// translation to the canonical chat request, or why there is none (a deployment that speaks
+// the Messages API natively needs none).
+func parseMessages(body []byte) (*gateway.NativeRequest, error) {
 	model := gjson.GetBytes(body, "model")
 	if !gjson.ValidBytes(body) || model.Type != gjson.String || model.Str == "" {
 		// The translation names what is wrong.
@@ -40,7 +44,7 @@ func (s *Server) messages(c echo.Context) error {
 		if err == nil {
 			err = llm.InvalidRequest("model", "model: Field required")
 		}
-		return writeAnthropicError(c, s.reject(call, body, err))
+		return nil, err
 	}
 	req, chatErr := anthropicapi.ParseRequest(body)
 	if chatErr == nil {
@@ -49,40 +53,14 @@ func (s *Server) messages(c echo.Context) error {
 	if chatErr != nil {
 		req = nil
 	}
-	nreq := &gateway.NativeRequest{API: gateway.APIMessages, Model: model.Str, Stream: gjson.GetBytes(body, "stream").Bool(),
-		Raw: body, Header: c.Request().Header, Chat: req, ChatErr: chatErr,
-		MaxOutputTokens: int(gjson.GetBytes(body, "max_tokens").Int())}
-	sw := newStreamWriter(c, call, &anthropicEvents{t: anthropicapi.NewStreamTranslator(model.Str)})
-	res, native, err := s.o.Gateway.Native(c.Request().Context(), call, nreq, sw)
-	h := c.Response().Header()
-	h.Set("x-conduit-provider", call.Provider)
-	call.RateLimit.Headers(h)
-	if err != nil {
-		if c.Response().Committed {
-			return nil
-		}
-		h.Set("x-conduit-overhead-ms", formatMS(call.OverheadMS(time.Now())))
-		return writeAnthropicError(c, err)
-	}
-	if res == nil {
-		return nil
-	}
-	out := res.Body
-	if !native {
-		if out, err = anthropicapi.FromChatResponse(res.Body, model.Str); err != nil {
-			return writeAnthropicError(c, err)
-		}
-	}
-	h.Set("x-conduit-overhead-ms", formatMS(res.OverheadMS))
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, out)
+	return &gateway.NativeRequest{API: gateway.APIMessages, Model: model.Str, Stream: gjson.GetBytes(body, "stream").Bool(),
+		Raw: body, Chat: req, ChatErr: chatErr, MaxOutputTokens: int(gjson.GetBytes(body, "max_tokens").Int())}, nil
 }
 
+// writeAnthropicError writes err in Anthropic's shape with its status and Retry-After.
 func writeAnthropicError(c echo.Context, err error) error {
-	e := llm.AsError(err)
-	if ra := e.RetryAfterSeconds(); ra != "" {
-		c.Response().Header().Set("Retry-After", ra)
-	}
-	if e.Status == llm.StatusClientClosed {
+	e, ok := errorToWrite(c, err)
+	if !ok {
 		return nil
 	}
 	return c.Blob(e.Status, echo.MIMEApplicationJSON, anthropicapi.ErrorBody(e))
@@ -152,15 +130,15 @@ func writeNamedEvents(out io.Writer, evs []anthropicapi.Event) error {
 func (s *Server) countTokens(c echo.Context) error {
 	call, err := s.call(c, "messages/count_tokens")
 	if err != nil {
-		return writeAnthropicError(c, err)
+		return err
 	}
 	body, err := s.readBody(c)
 	if err != nil {
-		return writeAnthropicError(c, s.reject(call, body, err))
+		return s.reject(call, body, err)
 	}
 	model := gjson.GetBytes(body, "model")
 	if !gjson.ValidBytes(body) || model.Type != gjson.String || model.Str == "" {
-		return writeAnthropicError(c, s.reject(call, body, llm.InvalidRequest("model", "model: Field required")))
+		return s.reject(call, body, llm.InvalidRequest("model", "model: Field required"))
 	}
 	// count_tokens bodies carry no max_tokens; the translation wants one.
 	withMax := body
@@ -177,7 +155,7 @@ func (s *Server) countTokens(c echo.Context) error {
 		&gateway.NativeRequest{API: gateway.APIMessages, Model: model.Str, Raw: body, Header: c.Request().Header, Chat: req, ChatErr: chatErr})
 	c.Response().Header().Set("x-conduit-provider", call.Provider)
 	if err != nil {
-		return writeAnthropicError(c, err)
+		return err
 	}
 	out := map[string]any{"input_tokens": n}
 	if estimated {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tidwall/gjson"
@@ -31,64 +30,39 @@ type Conversations interface {
 // responses serves OpenAI's Responses API: natively to deployments that speak it, through the
 // chat translation to every other one.
 func (s *Server) responses(c echo.Context) error {
-	call, err := s.call(c, "responses")
+	call, req, err := admitRequest(s, c, "responses", responsesapi.ParseRequest)
 	if err != nil {
-		return writeV1Error(c, err)
-	}
-	body, err := s.readBody(c)
-	if err != nil {
-		return writeV1Error(c, s.reject(call, body, err))
-	}
-	if err := s.enter(c, call); err != nil {
-		return writeV1Error(c, err)
-	}
-	defer call.ReleaseCPU()
-	req, err := responsesapi.ParseRequest(body)
-	if err != nil {
-		return writeV1Error(c, s.reject(call, body, err))
+		return err
 	}
 	ctx := c.Request().Context()
 	var history []json.RawMessage
 	if req.PreviousResponseID != "" {
 		if history, err = s.history(ctx, call, req.PreviousResponseID); err != nil {
-			return writeV1Error(c, s.reject(call, body, err))
+			return s.o.Gateway.Reject(call, req.Model, err)
 		}
 	}
 	chat, chatErr := req.ToChat(history)
-	greq := &gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: body, Chat: chat, ChatErr: chatErr}
+	greq := &gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: req.Raw, Chat: chat, ChatErr: chatErr}
 	if req.MaxOutputTokens != nil {
 		greq.MaxOutputTokens = *req.MaxOutputTokens
 	}
 	skel := req.Skeleton(responsesapi.NewID(), req.Model, call.Start.Unix())
 	dialect := &responsesEvents{t: responsesapi.NewStreamTranslator(skel)}
 	res, native, err := s.o.Gateway.Native(ctx, call, greq, newStreamWriter(c, call, dialect))
-	h := c.Response().Header()
-	h[hdrProvider] = []string{call.Provider}
-	call.RateLimit.Headers(h)
-	if err != nil {
-		if c.Response().Committed {
-			s.keep(call, req, dialect.final())
-			return nil
+	switch {
+	case err == nil && res != nil && !native:
+		if err = responsesapi.FromChatResponse(res.Body, skel); err == nil {
+			res.Body, err = skel.Marshal()
 		}
-		h[hdrOverhead] = []string{formatMS(call.OverheadMS(time.Now()))}
-		return writeV1Error(c, err)
-	}
-	if res == nil { // streamed
+		if err == nil {
+			s.keep(call, req, res.Body)
+		}
+	case err == nil && res != nil:
+		s.keep(call, req, res.Body)
+	case c.Response().Committed: // streamed, to its end or to an error event
 		s.keep(call, req, dialect.final())
-		return nil
 	}
-	out := res.Body
-	if !native {
-		if err := responsesapi.FromChatResponse(res.Body, skel); err != nil {
-			return writeV1Error(c, err)
-		}
-		if out, err = skel.Marshal(); err != nil {
-			return writeV1Error(c, err)
-		}
-	}
-	s.keep(call, req, out)
-	h[hdrOverhead] = []string{formatMS(res.OverheadMS)}
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, out)
+	return reply(c, call, res, err)
 }
 
 // history is the conversation before previous_response_id, or a 404 when the key has no such
@@ -132,11 +106,11 @@ func (s *Server) keep(call *gateway.Call, req *responsesapi.Request, response []
 func (s *Server) getResponse(c echo.Context) error {
 	call, err := s.call(c, "responses")
 	if err != nil {
-		return writeV1Error(c, err)
+		return err
 	}
 	r, err := s.storedResponse(c, call)
 	if err != nil {
-		return writeV1Error(c, err)
+		return err
 	}
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, r.Response)
 }
@@ -144,19 +118,19 @@ func (s *Server) getResponse(c echo.Context) error {
 func (s *Server) deleteResponse(c echo.Context) error {
 	call, err := s.call(c, "responses")
 	if err != nil {
-		return writeV1Error(c, err)
+		return err
 	}
 	id := c.Param("id")
 	if s.o.Conversations == nil {
-		return writeV1Error(c, responseNotFound("", id))
+		return responseNotFound("", id)
 	}
 	err = s.o.Conversations.Delete(c.Request().Context(), call.Principal.KeyID(), id)
 	if errors.Is(err, conversation.ErrNotFound) {
-		return writeV1Error(c, responseNotFound("", id))
+		return responseNotFound("", id)
 	}
 	if err != nil {
 		s.log.Error("deleting a stored response failed", "id", id, "err", err)
-		return writeV1Error(c, llm.Errorf(http.StatusInternalServerError, "server_error", "server_error", "could not delete the response"))
+		return llm.Errorf(http.StatusInternalServerError, "server_error", "server_error", "could not delete the response")
 	}
 	return c.JSON(http.StatusOK, map[string]any{"id": id, "object": "response.deleted", "deleted": true})
 }
@@ -166,17 +140,17 @@ func (s *Server) deleteResponse(c echo.Context) error {
 func (s *Server) listInputItems(c echo.Context) error {
 	call, err := s.call(c, "responses")
 	if err != nil {
-		return writeV1Error(c, err)
+		return err
 	}
 	r, err := s.storedResponse(c, call)
 	if err != nil {
-		return writeV1Error(c, err)
+		return err
 	}
 	limit := 20
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 100 {
-			return writeV1Error(c, llm.InvalidRequest("limit", "limit must be an integer from 1 to 100"))
+			return llm.InvalidRequest("limit", "limit must be an integer from 1 to 100")
 		}
 		limit = n
 	}
@@ -188,7 +162,7 @@ func (s *Server) listInputItems(c echo.Context) error {
 		}
 	case "asc":
 	default:
-		return writeV1Error(c, llm.InvalidRequest("order", `order must be "asc" or "desc"`))
+		return llm.InvalidRequest("order", `order must be "asc" or "desc"`)
 	}
 	if after := c.QueryParam("after"); after != "" {
 		for i, it := range items {

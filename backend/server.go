@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/gateway"
-	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/notify"
 	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/providers"
@@ -127,16 +125,17 @@ func New(o Options) *Server {
 	e.GET("/metrics", echo.WrapHandler(o.Metrics.Handler()), s.requireMaster)
 
 	v1 := e.Group("/v1", s.v1Headers)
-	v1.GET("/models", s.listModels)
-	v1.POST("/chat/completions", s.chatCompletions)
-	v1.POST("/embeddings", s.embeddings)
-	v1.POST("/images/generations", s.imageGenerations)
-	v1.POST("/messages", s.messages)
-	v1.POST("/messages/count_tokens", s.countTokens)
-	v1.POST("/responses", s.responses)
-	v1.GET("/responses/:id", s.getResponse)
-	v1.DELETE("/responses/:id", s.deleteResponse)
-	v1.GET("/responses/:id/input_items", s.listInputItems)
+	openAI, anthropic := s.apiErrors(writeV1Error), s.apiErrors(writeAnthropicError)
+	v1.GET("/models", s.listModels, openAI)
+	v1.POST("/chat/completions", s.chatCompletions, openAI)
+	v1.POST("/embeddings", s.embeddings, openAI)
+	v1.POST("/images/generations", s.imageGenerations, openAI)
+	v1.POST("/messages", s.messages, anthropic)
+	v1.POST("/messages/count_tokens", s.countTokens, anthropic)
+	v1.POST("/responses", s.responses, openAI)
+	v1.GET("/responses/:id", s.getResponse, openAI)
+	v1.DELETE("/responses/:id", s.deleteResponse, openAI)
+	v1.GET("/responses/:id/input_items", s.listInputItems, openAI)
 
 	s.adminRoutes(e.Group("/admin"))
 	s.uiRoutes(e)
@@ -179,30 +178,3 @@ func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
-// Response headers of /v1 (docs/API.md), in canonical form: set straight into the header map,
-// they are not canonicalised again on every request.
-const (
-	hdrRequestID = "X-Request-Id"
-	hdrProvider  = "X-Conduit-Provider"
-	hdrOverhead  = "X-Conduit-Overhead-Ms"
-)
-
-// v1Headers gives every /v1 response a request id.
-func (s *Server) v1Headers(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		id := ids.NewTimed("req", start)
-		c.Set(ctxRequestID, id)
-		c.Set(ctxStart, start)
-		c.Response().Header()[hdrRequestID] = []string{id}
-		return next(c)
-	}
-}
-
-const (
-	ctxRequestID = "conduit.request_id"
-	ctxStart     = "conduit.start"
-)
-
-func formatMS(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }

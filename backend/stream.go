@@ -53,7 +53,7 @@ func (w *streamWriter) Begin(m gateway.Meta) error {
 	h.Set("X-Accel-Buffering", "no")
 	h[hdrProvider] = []string{m.Provider}
 	h[hdrOverhead] = []string{formatMS(m.OverheadMS)}
-	w.call.RateLimit.Headers(h)
+	setRateLimitHeaders(h, w.call.RateLimit)
 	w.c.Response().WriteHeader(http.StatusOK)
 	w.rc = http.NewResponseController(w.c.Response().Writer)
 	if b, ok := w.dialect.(streamBeginner); ok {

@@ -1,5 +1,5 @@
 // Package admission sheds load before Conduit's own CPU work saturates: a request holds a
-// slot only while Conduit works on it (parsing, auth, routing), never while it waits on an
+// slot only while Conduit works on it (parsing and checking its body), never while it waits on an
 // upstream, so long streams do not count against capacity. Past capacity requests queue
 // briefly and are then refused fast instead of slowing every admitted request down.
 package admission

@@ -20,7 +20,6 @@ func (g *Gateway) try(ctx context.Context, s *snapshot.Snapshot, c *Call, plan [
 	if maxAttempts < 1 {
 		maxAttempts = 1
 	}
-	c.ReleaseCPU() // from here on the request mostly waits on upstreams
 	tried := make(map[string]bool, len(plan))
 	retries := 0 // back-offs taken: waits happen only before retrying a deployment that failed
 	var last *snapshot.Deployment

@@ -180,19 +180,7 @@ type Call struct {
 	Attempts  int
 	estimate  int // prompt tokens counted against TPM at admission
 	admitted  bool
-	release   func()
 	upstream  time.Duration // time spent waiting on providers and back-off
-}
-
-// SetRelease registers the admission slot to give back once the call waits on an upstream.
-func (c *Call) SetRelease(f func()) { c.release = f }
-
-// ReleaseCPU gives back the admission slot, if any; calling it again does nothing.
-func (c *Call) ReleaseCPU() {
-	if c.release != nil {
-		c.release()
-		c.release = nil
-	}
 }
 
 // OverheadMS is the time spent inside Conduit so far, upstream time excluded.

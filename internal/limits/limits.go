@@ -1,9 +1,7 @@
 package limits
 
 import (
-	"math"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -11,7 +9,8 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
-// Decision is the outcome of an admission check, with what the response headers report.
+// Decision is the outcome of an admission check: the key's tightest request limit, as the
+// x-ratelimit-* response headers report it.
 type Decision struct {
 	// Limited is true when the key has an RPM or RPD limit (headers are then sent).
 	Limited   bool
@@ -21,24 +20,6 @@ type Decision struct {
 	// available again), as OpenAI's x-ratelimit-reset-requests reports it. When a request is
 	// refused, the error's RetryAfter says when the next one is allowed.
 	Reset time.Duration
-}
-
-// Headers sets the x-ratelimit-* headers for a limited key.
-func (d Decision) Headers(h http.Header) {
-	if !d.Limited {
-		return
-	}
-	// Canonical names set directly: Header.Set would canonicalise them on every request.
-	h["X-Ratelimit-Limit-Requests"] = []string{strconv.Itoa(d.Limit)}
-	h["X-Ratelimit-Remaining-Requests"] = []string{strconv.Itoa(max(d.Remaining, 0))}
-	h["X-Ratelimit-Reset-Requests"] = []string{formatReset(d.Reset)}
-}
-
-func formatReset(d time.Duration) string {
-	if d <= 0 {
-		return "0s"
-	}
-	return strconv.FormatFloat(math.Ceil(d.Seconds()*1000)/1000, 'f', -1, 64) + "s"
 }
 
 // Tracker keeps every key's counters in memory. It is safe for concurrent use.

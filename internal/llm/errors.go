@@ -22,6 +22,7 @@ const (
 	CodeNoHealthyDeployment = "no_healthy_deployment"
 	CodeUpstreamTimeout     = "upstream_timeout"
 	CodeClientClosed        = "client_closed"
+	CodeInternalError       = "internal_error"
 )
 
 // TypeUpstream is the error type of failures on the upstream's side (502, 503, 504).
@@ -74,6 +75,11 @@ func Upstream(msg string, cause error) *Error {
 // its limit.
 func UpstreamTimeout(msg string, cause error) *Error {
 	return &Error{Status: http.StatusGatewayTimeout, Type: TypeUpstream, Code: CodeUpstreamTimeout, Message: msg, Cause: cause}
+}
+
+// Internal is a 500 server_error: Conduit itself failed. msg is shown to the client.
+func Internal(msg string) *Error {
+	return &Error{Status: http.StatusInternalServerError, Type: "server_error", Code: CodeInternalError, Message: msg}
 }
 
 // ClientClosed is the error of a request whose client went away (StatusClientClosed).

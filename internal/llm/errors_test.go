@@ -20,6 +20,7 @@ func TestErrorConstructors(t *testing.T) {
 		{"upstream retry", Upstream("empty", nil).Retry(), http.StatusBadGateway, TypeUpstream, CodeUpstreamError, "empty", true, false},
 		{"timeout", UpstreamTimeout("too slow", nil), http.StatusGatewayTimeout, TypeUpstream, CodeUpstreamTimeout, "too slow", false, false},
 		{"client closed", ClientClosed(cause), StatusClientClosed, CodeClientClosed, CodeClientClosed, "client closed the request", false, true},
+		{"internal", Internal("oops"), http.StatusInternalServerError, "server_error", CodeInternalError, "oops", false, false},
 		{"anything else", AsError(cause), http.StatusBadGateway, TypeUpstream, CodeUpstreamError, "upstream request failed", false, true},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,98 @@
+package backend
+
+import (
+	"math"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/limits"
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// Response headers of /v1 (docs/API.md), in canonical form: set straight into the header map,
+// they are not canonicalised again on every request.
+const (
+	hdrRequestID = "X-Request-Id"
+	hdrProvider  = "X-Conduit-Provider"
+	hdrOverhead  = "X-Conduit-Overhead-Ms"
+
+	hdrLimitRequests     = "X-Ratelimit-Limit-Requests"
+	hdrRemainingRequests = "X-Ratelimit-Remaining-Requests"
+	hdrResetRequests     = "X-Ratelimit-Reset-Requests"
+)
+
+const (
+	ctxRequestID = "conduit.request_id"
+	ctxStart     = "conduit.start"
+)
+
+// v1Headers gives every /v1 response a request id.
+func (s *Server) v1Headers(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		id := ids.NewTimed("req", start)
+		c.Set(ctxRequestID, id)
+		c.Set(ctxStart, start)
+		c.Response().Header()[hdrRequestID] = []string{id}
+		return next(c)
+	}
+}
+
+// apiErrors answers the errors a /v1 handler returns, and its panics, with write: in the
+// shape of the client API the route serves. A panic is logged with its stack and answered as
+// a 500 that names the request id; once the response has begun it aborts the response
+// (http.ErrAbortHandler) instead, so a broken stream is never taken for a complete one.
+func (s *Server) apiErrors(write func(echo.Context, error) error) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = s.v1Panic(c, r, write)
+				}
+			}()
+			if err := next(c); err != nil && !c.Response().Committed {
+				return write(c, err)
+			}
+			return nil
+		}
+	}
+}
+
+func (s *Server) v1Panic(c echo.Context, r any, write func(echo.Context, error) error) error {
+	if r == http.ErrAbortHandler {
+		panic(r)
+	}
+	id, _ := c.Get(ctxRequestID).(string)
+	s.log.Error("panic in handler", "path", c.Request().URL.Path, "request_id", id, "panic", r,
+		"stack", string(debug.Stack()))
+	if c.Response().Committed {
+		panic(http.ErrAbortHandler)
+	}
+	return write(c, llm.Internal("The server had an error while processing your request (request id "+id+")."))
+}
+
+// setRateLimitHeaders reports a limited key's tightest request limit in the x-ratelimit-*
+// headers OpenAI sends.
+func setRateLimitHeaders(h http.Header, d limits.Decision) {
+	if !d.Limited {
+		return
+	}
+	h[hdrLimitRequests] = []string{strconv.Itoa(d.Limit)}
+	h[hdrRemainingRequests] = []string{strconv.Itoa(max(d.Remaining, 0))}
+	h[hdrResetRequests] = []string{formatReset(d.Reset)}
+}
+
+// formatReset writes a duration in seconds, rounded up to the millisecond ("1.235s").
+func formatReset(d time.Duration) string {
+	if d <= 0 {
+		return "0s"
+	}
+	return strconv.FormatFloat(math.Ceil(d.Seconds()*1000)/1000, 'f', -1, 64) + "s"
+}
+
+func formatMS(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }

@@ -1,0 +1,169 @@
+package backend
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/gateway"
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
+)
+
+// admitRequest runs the prologue every /v1 request with a body shares: authenticate, read the
+// body within the size limit, take an admission slot for Conduit's own work on it, and parse
+// it. The slot is given back once parse returns: from there on the request mostly waits on
+// upstreams. A request refused for its body is logged like any other (Gateway.Reject) under
+// the model its body names.
+func admitRequest[T any](s *Server, c echo.Context, endpoint string, parse func(body []byte) (T, error)) (*gateway.Call, T, error) {
+	var zero T
+	call, err := s.call(c, endpoint)
+	if err != nil {
+		return nil, zero, err
+	}
+	body, err := s.readBody(c)
+	if err != nil {
+		return nil, zero, s.reject(call, body, err)
+	}
+	release, err := s.enter(c)
+	if err != nil {
+		return nil, zero, err
+	}
+	defer release()
+	v, err := parse(body)
+	if err != nil {
+		return nil, zero, s.reject(call, body, err)
+	}
+	return call, v, nil
+}
+
+// call authenticates the request and builds the gateway call.
+func (s *Server) call(c echo.Context, endpoint string) (*gateway.Call, error) {
+	p, err := s.o.Gateway.Authenticate(bearer(c.Request()))
+	if err != nil {
+		return nil, err
+	}
+	start, _ := c.Get(ctxStart).(time.Time)
+	id, _ := c.Get(ctxRequestID).(string)
+	return &gateway.Call{RequestID: id, Principal: p, ClientIP: c.RealIP(), Endpoint: endpoint, Start: start}, nil
+}
+
+// bearer extracts the client's key from Authorization: Bearer, api-key or x-api-key.
+func bearer(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+			return strings.TrimSpace(h[7:])
+		}
+		return ""
+	}
+	if k := r.Header.Get("api-key"); k != "" {
+		return k
+	}
+	return r.Header.Get("x-api-key")
+}
+
+// enter takes an admission slot for Conduit's own work on the request. Past capacity the
+// request is refused with a fast 503 instead of slowing every admitted one down.
+func (s *Server) enter(c echo.Context) (release func(), err error) {
+	if s.o.Admission == nil {
+		return func() {}, nil
+	}
+	release, err = s.o.Admission.Acquire(c.Request().Context())
+	if err != nil {
+		return nil, overloaded()
+	}
+	return release, nil
+}
+
+// reject logs a request whose body was refused (the model named in it, if any) and returns
+// the error to write.
+func (s *Server) reject(call *gateway.Call, body []byte, err error) error {
+	return s.o.Gateway.Reject(call, gjson.GetBytes(body, "model").String(), err)
+}
+
+// readBody reads a JSON body within the size limit.
+func (s *Server) readBody(c echo.Context) ([]byte, error) {
+	r := c.Request()
+	if r.ContentLength > s.o.MaxBodyBytes {
+		return nil, tooLarge(s.o.MaxBodyBytes)
+	}
+	// One buffer of the announced size, trusted up to 1 MiB so that a header alone cannot
+	// reserve memory.
+	n := r.ContentLength
+	if n > 1<<20 {
+		n = -1
+	}
+	body, err := providers.ReadSized(http.MaxBytesReader(c.Response(), r.Body, s.o.MaxBodyBytes), n)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(s.o.MaxBodyBytes)
+		}
+		return nil, llm.InvalidRequest("", "could not read the request body")
+	}
+	if len(body) == 0 {
+		return nil, llm.InvalidRequest("", "the request body is empty; send a JSON object")
+	}
+	return body, nil
+}
+
+func tooLarge(limit int64) *llm.Error {
+	e := llm.InvalidRequest("", "request body is larger than the limit of "+humanBytes(limit))
+	e.Status = http.StatusRequestEntityTooLarge
+	return e
+}
+
+// decode parses a JSON body into v, naming the offending field on a type error.
+func decode(body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return llm.InvalidRequest(te.Field, "invalid type for '"+te.Field+"': expected "+te.Type.String())
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return llm.InvalidRequest("", "We could not parse the JSON body of your request: "+se.Error())
+		}
+		return llm.InvalidRequest("", "invalid request body: "+err.Error())
+	}
+	return nil
+}
+
+// parseEmbeddings parses and validates an embeddings request.
+func parseEmbeddings(body []byte) (*llm.EmbeddingsRequest, error) {
+	var req llm.EmbeddingsRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	req.Raw = body
+	return &req, nil
+}
+
+// imageRequest is an image generation request: the client's JSON and the model it names.
+type imageRequest struct {
+	body  []byte
+	model string
+}
+
+// parseImageRequest checks an image generation request; the body goes upstream as it is.
+func parseImageRequest(body []byte) (imageRequest, error) {
+	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+		return imageRequest{}, llm.InvalidRequest("", "We could not parse the JSON body of your request.")
+	}
+	model := gjson.GetBytes(body, "model")
+	if model.Type != gjson.String || model.Str == "" {
+		return imageRequest{}, llm.InvalidRequest("model", "you must provide a model parameter")
+	}
+	if p := gjson.GetBytes(body, "prompt"); p.Type != gjson.String || p.Str == "" {
+		return imageRequest{}, llm.InvalidRequest("prompt", "you must provide a prompt")
+	}
+	return imageRequest{body: body, model: model.Str}, nil
+}
