@@ -37,6 +37,9 @@ type options struct {
 	showVersion bool
 	logLevel    string
 	startHidden bool
+	databaseURL string
+	redisURL    string
+	redisFail   string
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -51,6 +54,12 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 		"directory for the SQLite database, key files and logs (env CONDUIT_DATA_DIR)")
 	fs.StringVar(&o.secrets, "secrets", envOr(getenv("CONDUIT_SECRETS"), "auto"),
 		"where provider secrets live: keyring, file or auto (env CONDUIT_SECRETS)")
+	fs.StringVar(&o.databaseURL, "database-url", getenv("CONDUIT_DATABASE_URL"),
+		"postgres://… : the store on PostgreSQL, shared by several instances (env CONDUIT_DATABASE_URL; default SQLite in the data dir)")
+	fs.StringVar(&o.redisURL, "redis-url", getenv("CONDUIT_REDIS_URL"),
+		"redis://… : limits, budgets and config changes shared across instances (env CONDUIT_REDIS_URL)")
+	fs.StringVar(&o.redisFail, "redis-fail", envOr(getenv("CONDUIT_REDIS_FAIL"), "open"),
+		"while Redis is unreachable: open (limits of this instance alone, /ready degraded) or closed (503) (env CONDUIT_REDIS_FAIL)")
 	fs.StringVar(&o.logLevel, "log-level", envOr(getenv("CONDUIT_LOG_LEVEL"), "info"), "debug, info, warn or error")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&o.startHidden, "start-hidden", false, "desktop: start with the window hidden (used by start at login)")
@@ -59,6 +68,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.redisFail != "open" && o.redisFail != "closed" {
+		return o, fmt.Errorf("--redis-fail must be open or closed, not %q", o.redisFail)
 	}
 	switch o.secrets {
 	case "auto", "keyring", "file":
@@ -103,6 +115,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 	so := runtime.Options{
 		Addr: o.addr, DataDir: o.dataDir, SecretsMode: o.secrets, MasterKey: o.masterKey,
 		SecretKey: o.secretKey, Mode: "headless", Version: version, Logger: log, Stderr: stderr,
+		DatabaseURL: o.databaseURL, RedisURL: o.redisURL, RedisFailClosed: o.redisFail == "closed",
 	}
 	web := backend.Web{UI: ui}
 	if addr := getenv("CONDUIT_PPROF_ADDR"); addr != "" {

@@ -19,13 +19,22 @@ func TestParse(t *testing.T) {
 		want options
 		err  bool
 	}{
-		{"defaults", nil, nil, options{headless: defaultHeadless, addr: "127.0.0.1:8800", dataDir: defaultDataDir(), secrets: "auto", logLevel: "info"}, false},
+		{"defaults", nil, nil, options{headless: defaultHeadless, addr: "127.0.0.1:8800", dataDir: defaultDataDir(), secrets: "auto", logLevel: "info", redisFail: "open"}, false},
 		{"env", nil, map[string]string{"CONDUIT_HEADLESS": "1", "CONDUIT_ADDR": ":9", "CONDUIT_DATA_DIR": "/d", "CONDUIT_SECRETS": "file",
 			"CONDUIT_MASTER_KEY": "mk", "CONDUIT_SECRET_KEY": "sk"},
-			options{headless: true, addr: ":9", dataDir: "/d", secrets: "file", masterKey: "mk", secretKey: "sk", logLevel: "info"}, false},
+			options{headless: true, addr: ":9", dataDir: "/d", secrets: "file", masterKey: "mk", secretKey: "sk", logLevel: "info", redisFail: "open"}, false},
 		{"flags beat env", []string{"--addr", ":10", "--data-dir", "/f", "--secrets", "keyring", "--headless"},
 			map[string]string{"CONDUIT_ADDR": ":9", "CONDUIT_DATA_DIR": "/d"},
-			options{headless: true, addr: ":10", dataDir: "/f", secrets: "keyring", logLevel: "info"}, false},
+			options{headless: true, addr: ":10", dataDir: "/f", secrets: "keyring", logLevel: "info", redisFail: "open"}, false},
+		{"shared engines from env", nil, map[string]string{"CONDUIT_DATABASE_URL": "postgres://db/c", "CONDUIT_REDIS_URL": "redis://r:6379/0",
+			"CONDUIT_REDIS_FAIL": "closed"},
+			options{headless: defaultHeadless, addr: "127.0.0.1:8800", dataDir: defaultDataDir(), secrets: "auto", logLevel: "info",
+				databaseURL: "postgres://db/c", redisURL: "redis://r:6379/0", redisFail: "closed"}, false},
+		{"shared engines from flags", []string{"--database-url", "postgres://f/c", "--redis-url", "redis://f", "--redis-fail", "open"},
+			map[string]string{"CONDUIT_DATABASE_URL": "postgres://db/c", "CONDUIT_REDIS_FAIL": "closed"},
+			options{headless: defaultHeadless, addr: "127.0.0.1:8800", dataDir: defaultDataDir(), secrets: "auto", logLevel: "info",
+				databaseURL: "postgres://f/c", redisURL: "redis://f", redisFail: "open"}, false},
+		{"bad redis-fail", []string{"--redis-fail", "maybe"}, nil, options{}, true},
 		{"bad secrets", []string{"--secrets", "vault"}, nil, options{}, true},
 		{"stray argument", []string{"serve"}, nil, options{}, true},
 	}

@@ -41,6 +41,12 @@ type Spend interface {
 	Forget(keyID string)
 }
 
+// SharedLimits is the state of limits shared across instances (Redis), for /ready.
+type SharedLimits interface {
+	Health() error    // nil while the shared store answers
+	FailClosed() bool // requests are refused while it does not
+}
+
 // Metrics serves the Prometheus endpoint.
 type Metrics interface {
 	Handler() http.Handler
@@ -70,6 +76,9 @@ type Options struct {
 	Registry      *providers.Registry
 	Metrics       Metrics
 	Spend         Spend // optional
+	// SharedLimits, when limits are shared across instances: while their store does not
+	// answer, /ready says "degraded" (200, failing open) or "unavailable" (503, failing closed).
+	SharedLimits SharedLimits
 	// DefaultPrices is the shipped price table, listed read-only under /admin/costs.
 	DefaultPrices []pricing.Row
 	// OnSettings, if set, is told of every settings change (the desktop app toggles autostart).
@@ -158,6 +167,12 @@ func (s *Server) ready(c echo.Context) error {
 	defer cancel()
 	if err := s.o.Database.Ping(ctx); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database not answering"})
+	}
+	if sl := s.o.SharedLimits; sl != nil && sl.Health() != nil {
+		if sl.FailClosed() {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "shared limit store (Redis) not answering"})
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "degraded", "warning": "shared limit store (Redis) not answering: limits of this instance alone"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -131,6 +131,9 @@ func (s *Shared) Health() error {
 	return nil
 }
 
+// FailClosed reports whether requests are refused while Redis is unreachable.
+func (s *Shared) FailClosed() bool { return s.failClosed }
+
 // Ping checks that Redis answers (and updates Health).
 func (s *Shared) Ping(ctx context.Context) error {
 	s.downUntil.Store(0)

@@ -33,6 +33,9 @@ func (r *Runtime) startLoops() {
 	checker := &router.Checker{Router: r.Router, Config: r.Config, Logger: r.Options.Logger}
 	r.Go(checker.Run)
 	r.Go(func(ctx context.Context) { watch(ctx, r.Config, r.Notify) })
+	if r.fanout != nil {
+		r.Go(r.listen)
+	}
 }
 
 // KeySpender reads each key's spend since a time from the request log.
@@ -42,7 +45,7 @@ type KeySpender interface {
 
 // seedSpend rebuilds every key's spend in its current budget period from the request log, so
 // a restart (or a crash, minus the unflushed batch) keeps budgets honest.
-func seedSpend(ctx context.Context, db KeySpender, snap *snapshot.Snapshot, t *limits.Tracker) error {
+func seedSpend(ctx context.Context, db KeySpender, snap *snapshot.Snapshot, t Limiter) error {
 	now := time.Now()
 	since := make(map[string]time.Time, len(snap.KeysByID))
 	for id, k := range snap.KeysByID {
@@ -63,7 +66,7 @@ func seedSpend(ctx context.Context, db KeySpender, snap *snapshot.Snapshot, t *l
 
 // spendWatch tells the notification triggers about every charge.
 type spendWatch struct {
-	tracker *limits.Tracker
+	tracker Limiter
 	notes   *notify.Service
 }
 

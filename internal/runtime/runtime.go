@@ -12,14 +12,16 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	goruntime "runtime"
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/conduit-gw/conduit/internal/admission"
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/conversation"
+	"github.com/conduit-gw/conduit/internal/fanout"
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/metrics"
@@ -58,6 +60,14 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// NoShedding turns off load shedding (tests, whose machines are slow on purpose).
 	NoShedding bool
+	// DatabaseURL puts the store on PostgreSQL (postgres://…) instead of SQLite in DataDir.
+	DatabaseURL string
+	// RedisURL shares limits, budgets and configuration changes across instances through
+	// Redis (redis://…).
+	RedisURL string
+	// RedisFailClosed refuses requests (503) while Redis is unreachable; by default they are
+	// limited by this instance alone and /ready reports "degraded".
+	RedisFailClosed bool
 	// Providers are the provider types served (default: every adapter of this build, as
 	// providers/all registers them).
 	Providers *providers.Registry
@@ -100,17 +110,22 @@ type Runtime struct {
 	Config    *snapshot.Holder
 	// DefaultPrices is the shipped price table.
 	DefaultPrices []pricing.Row
-	Limits        *limits.Tracker
-	Usage         *usage.Writer
-	Metrics       *metrics.Metrics
-	Router        *router.Router
-	Bus           *notify.Bus
-	Notify        *notify.Service
-	Gateway       *gateway.Gateway
-	Admission     *admission.Gate
-	Pressure      *admission.Pressure
+	Limits        Limiter
+	// SharedLimits are the limits kept in Redis (also Limits), nil without Redis.
+	SharedLimits *limits.Shared
+	Usage        *usage.Writer
+	Metrics      *metrics.Metrics
+	Router       *router.Router
+	Bus          *notify.Bus
+	Notify       *notify.Service
+	Gateway      *gateway.Gateway
+	Admission    *admission.Gate
+	Pressure     *admission.Pressure
 	// Conversations keeps Responses API responses; Close flushes it before the DB closes.
 	Conversations *conversation.Service
+
+	redis  *redis.Client // nil without Options.RedisURL
+	fanout fanout.Fanout // nil for one process
 
 	keyGeneratedIn string // where a master key generated on this start was stored
 	stop           context.CancelFunc
@@ -128,6 +143,7 @@ func Build(ctx context.Context, o Options) (*Runtime, error) {
 	}
 	if err := r.wire(ctx); err != nil {
 		r.DB.Close()
+		_ = r.closeRedis()
 		return nil, err
 	}
 	r.bg, r.stop = context.WithCancel(context.WithoutCancel(ctx))
@@ -151,11 +167,15 @@ func (r *Runtime) open(ctx context.Context) error {
 		return startupErr("master key: %v", err)
 	}
 	r.MasterKey = master
-	db, err := store.Open(ctx, filepath.Join(o.DataDir, "conduit.db"))
+	db, err := openStore(ctx, o)
 	if err != nil {
 		return startupErr("%v", err)
 	}
 	r.DB = db
+	if err := r.openRedis(ctx); err != nil {
+		db.Close()
+		return err
+	}
 	r.keyGeneratedIn = generatedIn
 	return nil
 }
@@ -180,7 +200,8 @@ func (r *Runtime) wire(ctx context.Context) error {
 	if err != nil {
 		return startupErr("loading configuration: %v", err)
 	}
-	r.Limits = limits.NewTracker(time.Now)
+	r.Limits = r.newLimits()
+	r.fanout = r.newFanout()
 	if err := seedSpend(ctx, r.DB, r.Config.Load(), r.Limits); err != nil {
 		return startupErr("rebuilding spend from the request log: %v", err)
 	}
@@ -239,6 +260,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 	if cerr := r.DB.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("closing the database: %w", cerr))
 	}
+	err = errors.Join(err, r.closeRedis())
 	return err
 }
 

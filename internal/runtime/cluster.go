@@ -1,0 +1,137 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/fanout"
+	"github.com/conduit-gw/conduit/internal/limits"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+	"github.com/conduit-gw/conduit/internal/store"
+)
+
+// Several instances share state through real engines: the store on PostgreSQL
+// (Options.DatabaseURL), limits, budgets and config-change messages through Redis
+// (Options.RedisURL; without Redis, config changes travel by PostgreSQL LISTEN/NOTIFY).
+
+// Limiter is what the gateway, the admin API and the notification triggers ask of the limits:
+// limits.Tracker in one process, limits.Shared across instances.
+type Limiter interface {
+	Admit(k config.Key, promptEstimate int, estCost float64) (limits.Decision, error)
+	Finish(k config.Key, estimate, tokens int, cost float64)
+	Seed(k config.Key, spend float64)
+	Spend(k config.Key) (float64, *time.Time)
+	Forget(keyID string)
+}
+
+// Topic of the fan-out message announcing a configuration change.
+const topicConfig = "config"
+
+// openStore opens the store: PostgreSQL when a database URL is set, else SQLite in the data
+// directory.
+func openStore(ctx context.Context, o Options) (*store.DB, error) {
+	if o.DatabaseURL != "" {
+		return store.OpenPostgres(ctx, o.DatabaseURL)
+	}
+	return store.Open(ctx, filepath.Join(o.DataDir, "conduit.db"))
+}
+
+// openRedis connects to Redis when a URL is set. An unreachable Redis is not a startup
+// failure: limits fail open or closed as configured until it answers.
+func (r *Runtime) openRedis(ctx context.Context) error {
+	o := r.Options
+	if o.RedisURL == "" {
+		return nil
+	}
+	opt, err := redis.ParseURL(o.RedisURL)
+	if err != nil {
+		return startupErr("--redis-url: %v", err)
+	}
+	opt.DialTimeout = time.Second
+	opt.ReadTimeout = 500 * time.Millisecond
+	opt.WriteTimeout = 500 * time.Millisecond
+	opt.MaxRetries = 1
+	r.redis = redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := r.redis.Ping(pctx).Err(); err != nil {
+		o.Logger.Warn("Redis does not answer yet", "addr", opt.Addr, "err", err)
+	}
+	return nil
+}
+
+// newLimits returns the limits: shared in Redis when there is one.
+func (r *Runtime) newLimits() Limiter {
+	if r.redis == nil {
+		return limits.NewTracker(time.Now)
+	}
+	r.SharedLimits = limits.NewShared(limits.SharedOptions{Client: r.redis,
+		FailClosed: r.Options.RedisFailClosed, Logger: r.Options.Logger})
+	return r.SharedLimits
+}
+
+// newFanout returns how configuration changes reach the other instances: Redis pub/sub,
+// else PostgreSQL LISTEN/NOTIFY, else nothing (one process).
+func (r *Runtime) newFanout() fanout.Fanout {
+	self := fanout.NewInstanceID()
+	switch {
+	case r.redis != nil:
+		return fanout.NewRedis(r.redis, "conduit:", self, r.Options.Logger)
+	case r.Options.DatabaseURL != "":
+		return fanout.NewPostgres(r.Options.DatabaseURL, self, r.Options.Logger)
+	}
+	return nil
+}
+
+// listen reloads the configuration when another instance changed it (or after a
+// reconnection, when a change may have been missed). Requests in flight keep their snapshot.
+func (r *Runtime) listen(ctx context.Context) {
+	r.fanout.Run(ctx, func(m fanout.Message) {
+		if m.Topic != topicConfig && m.Topic != fanout.Resync {
+			return
+		}
+		if err := r.Config.Reload(ctx); err != nil && ctx.Err() == nil {
+			r.Options.Logger.Error("reloading the configuration changed by another instance", "err", err)
+		}
+	})
+}
+
+// LiveConfig is the configuration as the admin API changes it: Reload rebuilds this
+// instance's snapshot and tells the other instances to rebuild theirs.
+type LiveConfig struct {
+	*snapshot.Holder
+	r *Runtime
+}
+
+// AdminConfig returns the configuration for the admin API.
+func (r *Runtime) AdminConfig() LiveConfig { return LiveConfig{Holder: r.Config, r: r} }
+
+// Reload rebuilds the snapshot here and announces the change to the other instances.
+func (c LiveConfig) Reload(ctx context.Context) error {
+	if err := c.Holder.Reload(ctx); err != nil {
+		return err
+	}
+	if c.r.fanout != nil {
+		if err := c.r.fanout.Publish(ctx, topicConfig, nil); err != nil {
+			c.r.Options.Logger.Warn("the other instances were not told of a configuration change", "err", err)
+		}
+	}
+	return nil
+}
+
+// closeRedis closes the Redis client, if any.
+func (r *Runtime) closeRedis() error {
+	if r.redis == nil {
+		return nil
+	}
+	if err := r.redis.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
+		return fmt.Errorf("closing Redis: %w", err)
+	}
+	return nil
+}
