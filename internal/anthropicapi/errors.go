@@ -1,8 +1,6 @@
 package anthropicapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -59,13 +57,5 @@ func malformed(cause error) *llm.Error {
 	return llm.Upstream("the upstream returned a malformed response", cause)
 }
 
-// marshal is json.Marshal without HTML escaping: text such as "<b>" stays as the model wrote it.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+// marshal is llm.Encode: JSON without HTML escaping, on one line.
+func marshal(v any) ([]byte, error) { return llm.Encode(v) }

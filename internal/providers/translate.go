@@ -20,17 +20,6 @@ func RandomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Marshal encodes v as JSON on one line, without escaping <, > and &.
-func Marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
 // HasTopLevelError reports whether a JSON object has a non-null top-level "error": OpenAI,
 // Gemini and most servers send {"error": {...}}, OpenRouter adds "error" to a chunk.
 func HasTopLevelError(data []byte) bool {

@@ -314,13 +314,5 @@ func quote(s string) string {
 	return string(b)
 }
 
-// marshal is json.Marshal without HTML escaping: text such as "<b>" stays as written.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+// marshal is llm.Encode: JSON without HTML escaping, on one line.
+func marshal(v any) ([]byte, error) { return llm.Encode(v) }

@@ -11,7 +11,6 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
-	"github.com/conduit-gw/conduit/internal/providers"
 )
 
 // translateResponse turns an Anthropic message into an OpenAI chat.completion stamped with
@@ -61,7 +60,7 @@ func translateResponse(body []byte, jsonTool string, created int64) ([]byte, llm
 			FinishReason: finishReason(msg.Get("stop_reason").Str, jsonTool != "")}},
 		Usage: &usage,
 	}
-	b, err := providers.Marshal(&out)
+	b, err := llm.Encode(&out)
 	if err != nil {
 		return nil, llm.Usage{}, fmt.Errorf("%s: encode answer: %w", Type, err)
 	}

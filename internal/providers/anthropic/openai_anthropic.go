@@ -74,7 +74,7 @@ func translateRequest(req *llm.ChatRequest, model string, stream bool) (*transla
 	}
 	tr.jsonTool = name
 
-	body, err := providers.Marshal(&out)
+	body, err := llm.Encode(&out)
 	if err != nil {
 		return nil, fmt.Errorf("%s: encode request: %w", Type, err)
 	}
@@ -344,7 +344,7 @@ func toolResultBlock(m *llm.Message, i int) (block, error) {
 	c := m.Content
 	if !c.IsParts {
 		if c.Text != "" {
-			b.Content, _ = providers.Marshal(c.Text)
+			b.Content, _ = llm.Encode(c.Text)
 		}
 		return b, nil
 	}
@@ -363,9 +363,9 @@ func toolResultBlock(m *llm.Message, i int) (block, error) {
 	switch {
 	case len(parts) == 0:
 	case images:
-		b.Content, _ = providers.Marshal(parts)
+		b.Content, _ = llm.Encode(parts)
 	default:
-		b.Content, _ = providers.Marshal(c.String())
+		b.Content, _ = llm.Encode(c.String())
 	}
 	return b, nil
 }

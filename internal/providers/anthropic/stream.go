@@ -226,7 +226,7 @@ func (t *translator) start(out [][]byte) ([][]byte, error) {
 
 func (t *translator) emit(out [][]byte, c *llm.ChatChunk) ([][]byte, error) {
 	c.ID, c.Object, c.Created, c.Model = t.id, "chat.completion.chunk", t.created, t.model
-	b, err := providers.Marshal(c)
+	b, err := llm.Encode(c)
 	if err != nil {
 		return out, fmt.Errorf("%s: encode chunk: %w", Type, err)
 	}

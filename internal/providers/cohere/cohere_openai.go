@@ -7,7 +7,6 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
-	"github.com/conduit-gw/conduit/internal/providers"
 )
 
 // This file translates Cohere chat responses into OpenAI chat completions.
@@ -57,7 +56,7 @@ func translateResponse(body []byte, model string, created int64, newID func() st
 	u := usageOf(r.Get("usage"))
 	out := llm.ChatResponse{ID: id, Object: "chat.completion", Created: created, Model: model, Usage: &u,
 		Choices: []llm.Choice{{Index: 0, Message: m, FinishReason: finishReason(reason, len(calls) > 0)}}}
-	b, err := providers.Marshal(out)
+	b, err := llm.Encode(out)
 	if err != nil {
 		return nil, llm.Usage{}, err
 	}

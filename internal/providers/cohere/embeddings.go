@@ -29,7 +29,7 @@ type embedRequest struct {
 // float arrays or, for encoding_format "base64", little-endian float32 vectors in base64.
 func (c *Client) Embeddings(ctx context.Context, req *llm.EmbeddingsRequest, model string) (*llm.Response, error) {
 	return providers.EmbedInBatches(Type, req, model, maxEmbedBatch, func(texts []string) ([]gjson.Result, int, error) {
-		body, err := providers.Marshal(embedRequest{Model: model, Texts: texts, InputType: embedInputType,
+		body, err := llm.Encode(embedRequest{Model: model, Texts: texts, InputType: embedInputType,
 			EmbeddingTypes: []string{"float"}, OutputDimension: req.Dimensions})
 		if err != nil {
 			return nil, 0, err

@@ -110,7 +110,7 @@ func chatBody(req *llm.ChatRequest, model string, stream bool) ([]byte, error) {
 	if cr.ResponseFormat, err = format(req.ResponseFormat); err != nil {
 		return nil, err
 	}
-	return providers.Marshal(cr)
+	return llm.Encode(cr)
 }
 
 // translated reports whether a top-level request field is translated or deliberately ignored.
@@ -206,7 +206,7 @@ func messages(req *llm.ChatRequest) ([]message, error) {
 }
 
 func jsonString(s string) json.RawMessage {
-	b, _ := providers.Marshal(s)
+	b, _ := llm.Encode(s)
 	return b
 }
 
@@ -228,7 +228,7 @@ func userContent(c llm.Content, i int) (json.RawMessage, error) {
 			return nil, llm.InvalidRequest("messages", fmt.Sprintf("messages[%d]: content part type %q is not supported by cohere", i, p.Type))
 		}
 	}
-	b, err := providers.Marshal(items)
+	b, err := llm.Encode(items)
 	if err != nil {
 		return nil, err
 	}

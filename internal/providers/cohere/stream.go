@@ -172,7 +172,7 @@ func (s *Stream) push(c llm.ChunkChoice) {
 // encode fills the chunk's envelope and encodes it on one line.
 func (s *Stream) encode(c llm.ChatChunk) []byte {
 	c.ID, c.Object, c.Created, c.Model = s.id, "chat.completion.chunk", s.created, s.model
-	b, _ := providers.Marshal(c) // strings, ints and pointers to them: encoding cannot fail
+	b, _ := llm.Encode(c) // strings, ints and pointers to them: encoding cannot fail
 	return b
 }
 

@@ -38,7 +38,7 @@ func (c *Client) Embeddings(ctx context.Context, req *llm.EmbeddingsRequest, mod
 		for i, s := range texts {
 			eb.Requests[i] = embedRequest{Model: name, Content: content{Parts: []part{textPart(s)}}, OutputDimensionality: req.Dimensions}
 		}
-		body, err := providers.Marshal(eb)
+		body, err := llm.Encode(eb)
 		if err != nil {
 			return nil, 0, err
 		}

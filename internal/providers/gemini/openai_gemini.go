@@ -117,7 +117,7 @@ func (c *Client) chatBody(ctx context.Context, req *llm.ChatRequest, model strin
 	if err != nil {
 		return nil, err
 	}
-	return providers.Marshal(g)
+	return llm.Encode(g)
 }
 
 // requestTranslator translates one request; it is built per request and keeps no state that

@@ -195,7 +195,7 @@ func (s *Stream) push(c chunkChoice) {
 // encode fills the chunk's envelope and encodes it on one line.
 func (s *Stream) encode(c chunk) []byte {
 	c.ID, c.Object, c.Created, c.Model = s.t.id, "chat.completion.chunk", s.t.created, s.t.model
-	b, _ := providers.Marshal(c) // strings, ints and pointers to them: encoding cannot fail
+	b, _ := llm.Encode(c) // strings, ints and pointers to them: encoding cannot fail
 	return b
 }
 
