@@ -40,7 +40,7 @@ func TestResponseGoldens(t *testing.T) {
 			if strings.HasPrefix(name, "json_") {
 				body = `{"model":"alias","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"hi"}]}`
 			}
-			resp, err := c.Chat(context.Background(), parseRequest(t, []byte(body)), "claude")
+			resp, err := c.Chat(context.Background(), providertest.ChatRequest(t, []byte(body)), "claude")
 			var got []byte
 			if err != nil {
 				got = []byte(providertest.Describe(err) + "\n")

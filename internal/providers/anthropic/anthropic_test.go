@@ -83,7 +83,7 @@ func TestStatusErrors(t *testing.T) {
 			_, _ = w.Write([]byte(tt.body))
 		})
 		c := newClient(t, up.URL)
-		req := parseRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`))
+		req := providertest.ChatRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`))
 		_, err := c.Chat(context.Background(), req, "claude")
 		if got := providertest.Describe(err); got != tt.want {
 			t.Errorf("%d: got\n%s\nwant\n%s", tt.status, got, tt.want)
@@ -104,7 +104,7 @@ func TestTransportError(t *testing.T) {
 	c := newClient(t, up.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	_, err := c.Chat(ctx, parseRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`)), "claude")
+	_, err := c.Chat(ctx, providertest.ChatRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`)), "claude")
 	if e := providertest.AsLLMError(t, err); e.Status != http.StatusGatewayTimeout || !e.Retryable {
 		t.Errorf("got %s", providertest.Describe(err))
 	}

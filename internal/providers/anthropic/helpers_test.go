@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
 )
 
@@ -27,20 +26,6 @@ func newClient(t testing.TB, base string) *Client {
 	}
 	c.now = func() time.Time { return time.Unix(testCreated, 0) }
 	return c
-}
-
-// parseRequest decodes an OpenAI request body as the client API does.
-func parseRequest(t testing.TB, body []byte) *llm.ChatRequest {
-	t.Helper()
-	var req llm.ChatRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		t.Fatal(err)
-	}
-	if err := req.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	req.Raw = body
-	return &req
 }
 
 // compact returns JSON without insignificant space ("" for "").

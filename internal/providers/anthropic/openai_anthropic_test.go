@@ -64,7 +64,7 @@ func TestRequestGoldens(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(in), ".json")
 		t.Run(name, func(t *testing.T) {
 			body := bytes.TrimRight(providertest.ReadFile(t, in), "\n")
-			req := parseRequest(t, body)
+			req := providertest.ChatRequest(t, body)
 			up := providertest.NewUpstream(t, answer)
 			c := newClient(t, up.URL)
 			ctx := context.Background()
@@ -193,7 +193,7 @@ func TestUnsupported(t *testing.T) {
 		{`{"model":"m","messages":[{"role":"function","name":"f","content":"x"}]}`, "messages", "role \"function\""},
 		{`{"model":"m","messages":[{"role":"system","content":"only a system prompt"}]}`, "messages", "at least one user or assistant"},
 	} {
-		req := parseRequest(t, []byte(tt.body))
+		req := providertest.ChatRequest(t, []byte(tt.body))
 		c := newClient(t, "http://127.0.0.1:1") // never reached
 		for _, stream := range []bool{false, true} {
 			var err error
@@ -214,7 +214,7 @@ func TestUnsupported(t *testing.T) {
 // TestTranslateIdempotent checks that a request translates to the same bytes every time, so
 // the router can replay it on another deployment.
 func TestTranslateIdempotent(t *testing.T) {
-	req := parseRequest(t, providertest.ReadFile(t, "testdata/requests/tools_round_trip.json"))
+	req := providertest.ChatRequest(t, providertest.ReadFile(t, "testdata/requests/tools_round_trip.json"))
 	a, err := translateRequest(req, "m", false)
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,7 @@ func streamCase(t *testing.T, name string, piece int) llm.ChunkStream {
 	if strings.HasPrefix(name, "json_") {
 		body = `{"model":"alias","stream":true,"response_format":{"type":"json_object"},"messages":[{"role":"user","content":"hi"}]}`
 	}
-	st, err := c.ChatStream(context.Background(), parseRequest(t, []byte(body)), "claude")
+	st, err := c.ChatStream(context.Background(), providertest.ChatRequest(t, []byte(body)), "claude")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestStreamJSONErrorBody(t *testing.T) {
 	} {
 		up := providertest.NewUpstream(t, serveJSON(http.StatusOK, []byte(body)))
 		c := newClient(t, up.URL)
-		_, err := c.ChatStream(context.Background(), parseRequest(t, []byte(`{"model":"a","stream":true,"messages":[{"role":"user","content":"hi"}]}`)), "claude")
+		_, err := c.ChatStream(context.Background(), providertest.ChatRequest(t, []byte(`{"model":"a","stream":true,"messages":[{"role":"user","content":"hi"}]}`)), "claude")
 		if e := providertest.AsLLMError(t, err); !e.Retryable || !strings.Contains(providertest.Describe(err), want) {
 			t.Errorf("%s: %s", body, providertest.Describe(err))
 		}

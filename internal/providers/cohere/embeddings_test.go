@@ -14,22 +14,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/providers/providertest"
 
 	"github.com/tidwall/gjson"
-
-	"github.com/conduit-gw/conduit/internal/llm"
 )
-
-func embeddingsRequest(t *testing.T, body string) *llm.EmbeddingsRequest {
-	t.Helper()
-	var req llm.EmbeddingsRequest
-	if err := json.Unmarshal([]byte(body), &req); err != nil {
-		t.Fatal(err)
-	}
-	if err := req.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	req.Raw = []byte(body)
-	return &req
-}
 
 func TestEmbeddings(t *testing.T) {
 	up := providertest.NewUpstream(t, answer)
@@ -37,7 +22,7 @@ func TestEmbeddings(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("float", func(t *testing.T) {
-		resp, err := c.Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":["a","b"]}`), "embed-v4.0")
+		resp, err := c.Embeddings(ctx, providertest.EmbeddingsRequest(t, `{"model":"e","input":["a","b"]}`), "embed-v4.0")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +35,7 @@ func TestEmbeddings(t *testing.T) {
 		}
 	})
 	t.Run("base64", func(t *testing.T) {
-		resp, err := c.Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":"a","encoding_format":"base64"}`), "embed-v4.0")
+		resp, err := c.Embeddings(ctx, providertest.EmbeddingsRequest(t, `{"model":"e","input":"a","encoding_format":"base64"}`), "embed-v4.0")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +57,7 @@ func TestEmbeddings(t *testing.T) {
 		}
 		in, _ := json.Marshal(inputs)
 		before := len(up.Requests())
-		resp, err := c.Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":`+string(in)+`}`), "embed-v4.0")
+		resp, err := c.Embeddings(ctx, providertest.EmbeddingsRequest(t, `{"model":"e","input":`+string(in)+`}`), "embed-v4.0")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +79,7 @@ func TestEmbeddings(t *testing.T) {
 			`{"model":"e","input":[]}`:                   "input",
 			`{"model":"e","input":"a","input_type":"x"}`: "input_type",
 		} {
-			_, err := c.Embeddings(ctx, embeddingsRequest(t, body), "m")
+			_, err := c.Embeddings(ctx, providertest.EmbeddingsRequest(t, body), "m")
 			if e := providertest.AsLLMError(t, err); e.Status != 400 || e.Param != param {
 				t.Errorf("%s: got %s", body, providertest.Describe(err))
 			}
@@ -103,7 +88,7 @@ func TestEmbeddings(t *testing.T) {
 	t.Run("malformed", func(t *testing.T) {
 		for _, body := range []string{`{"embeddings":{"float":[]}}`, `{"embeddings":{"float":[["x"]]}}`, `{"embeddings":{"int8":[[1]]}}`} {
 			bad := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) })
-			_, err := newClient(t, bad.URL).Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":"a"}`), "m")
+			_, err := newClient(t, bad.URL).Embeddings(ctx, providertest.EmbeddingsRequest(t, `{"model":"e","input":"a"}`), "m")
 			if e := providertest.AsLLMError(t, err); e.Status != 502 || !strings.Contains(e.Message, "malformed") {
 				t.Errorf("%s: got %s", body, providertest.Describe(err))
 			}

@@ -55,10 +55,10 @@ func TestStatusErrors(t *testing.T) {
 				_, _ = w.Write([]byte(tt.body))
 			})
 			c := newClient(t, up.URL)
-			req := decodeChat(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`))
+			req := providertest.ChatRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`))
 			_, err1 := c.Chat(context.Background(), req, "command-a-03-2025")
 			_, err2 := c.ChatStream(context.Background(), req, "command-a-03-2025")
-			_, err3 := c.Embeddings(context.Background(), embeddingsRequest(t, `{"model":"e","input":"x"}`), "embed-v4.0")
+			_, err3 := c.Embeddings(context.Background(), providertest.EmbeddingsRequest(t, `{"model":"e","input":"x"}`), "embed-v4.0")
 			for _, err := range []error{err1, err2, err3} {
 				e := providertest.AsLLMError(t, err)
 				if d := providertest.Describe(err); !strings.HasPrefix(d, tt.want) || !strings.Contains(e.Message, tt.msg) {

@@ -1,13 +1,11 @@
 package cohere
 
 import (
-	"encoding/json"
 	"flag"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
 )
 
@@ -27,20 +25,6 @@ func newClient(t testing.TB, base string) *Client {
 	c.now = func() time.Time { return time.Unix(1700000000, 0) }
 	c.newID = func() string { return "test" }
 	return c
-}
-
-// decodeChat decodes a client body as the client API does.
-func decodeChat(t testing.TB, body []byte) *llm.ChatRequest {
-	t.Helper()
-	var req llm.ChatRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		t.Fatal(err)
-	}
-	if err := req.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	req.Raw = body
-	return &req
 }
 
 // sseType is the Content-Type of the provider's event streams, as the replayed upstream sends it.

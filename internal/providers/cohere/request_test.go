@@ -73,7 +73,7 @@ func TestRequestGoldens(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
-				req := decodeChat(t, body)
+				req := providertest.ChatRequest(t, body)
 				if req.Stream {
 					st, err := c.ChatStream(ctx, req, model)
 					if err != nil {
@@ -162,7 +162,7 @@ func TestRefusals(t *testing.T) {
 				m["messages"] = json.RawMessage(`[{"role":"user","content":"hi"}]`)
 			}
 			body, _ := json.Marshal(m)
-			req := decodeChat(t, body)
+			req := providertest.ChatRequest(t, body)
 			_, err := c.Chat(context.Background(), req, "command-a-03-2025")
 			e := providertest.AsLLMError(t, err)
 			if e.Status != 400 || e.Code != llm.CodeInvalidRequest || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {

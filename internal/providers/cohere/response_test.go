@@ -34,7 +34,7 @@ func TestResponseGoldens(t *testing.T) {
 				_, _ = w.Write(answerBody)
 			})
 			c := newClient(t, up.URL)
-			req := decodeChat(t, []byte(`{"model":"alias","messages":[{"role":"user","content":"hi"}]}`))
+			req := providertest.ChatRequest(t, []byte(`{"model":"alias","messages":[{"role":"user","content":"hi"}]}`))
 			resp, err := c.Chat(context.Background(), req, "command-a-03-2025")
 			var got []byte
 			if err != nil {

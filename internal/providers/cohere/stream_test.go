@@ -19,7 +19,7 @@ import (
 )
 
 func streamRequest(t testing.TB) *llm.ChatRequest {
-	return decodeChat(t, []byte(`{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	return providertest.ChatRequest(t, []byte(`{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
 }
 
 // TestStreamTranscripts replays testdata/streams/<case>.sse and pins the chunks and the end

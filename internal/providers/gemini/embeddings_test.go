@@ -14,22 +14,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/providers/providertest"
 
 	"github.com/tidwall/gjson"
-
-	"github.com/conduit-gw/conduit/internal/llm"
 )
-
-func embeddingsRequest(t *testing.T, body string) *llm.EmbeddingsRequest {
-	t.Helper()
-	var req llm.EmbeddingsRequest
-	if err := json.Unmarshal([]byte(body), &req); err != nil {
-		t.Fatal(err)
-	}
-	if err := req.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	req.Raw = []byte(body)
-	return &req
-}
 
 func TestEmbeddings(t *testing.T) {
 	up := providertest.NewUpstream(t, answer)
@@ -37,7 +22,7 @@ func TestEmbeddings(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("float", func(t *testing.T) {
-		resp, err := c.Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":["a","b"]}`), "gemini-embedding-001")
+		resp, err := c.Embeddings(ctx, providertest.EmbeddingsRequest(t, `{"model":"e","input":["a","b"]}`), "gemini-embedding-001")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +32,7 @@ func TestEmbeddings(t *testing.T) {
 		}
 	})
 	t.Run("base64", func(t *testing.T) {
-		resp, err := c.Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":"a","encoding_format":"base64"}`), "gemini-embedding-001")
+		resp, err := c.Embeddings(ctx, providertest.EmbeddingsRequest(t, `{"model":"e","input":"a","encoding_format":"base64"}`), "gemini-embedding-001")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +54,7 @@ func TestEmbeddings(t *testing.T) {
 		}
 		in, _ := json.Marshal(inputs)
 		before := len(up.Requests())
-		resp, err := c.Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":`+string(in)+`}`), "gemini-embedding-001")
+		resp, err := c.Embeddings(ctx, providertest.EmbeddingsRequest(t, `{"model":"e","input":`+string(in)+`}`), "gemini-embedding-001")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +74,7 @@ func TestEmbeddings(t *testing.T) {
 			`{"model":"e","input":[]}`:                  "input",
 			`{"model":"e","input":"a","task_type":"x"}`: "task_type",
 		} {
-			_, err := c.Embeddings(ctx, embeddingsRequest(t, body), "m")
+			_, err := c.Embeddings(ctx, providertest.EmbeddingsRequest(t, body), "m")
 			if e := providertest.AsLLMError(t, err); e.Status != 400 || e.Param != param {
 				t.Errorf("%s: got %s", body, providertest.Describe(err))
 			}
@@ -99,7 +84,7 @@ func TestEmbeddings(t *testing.T) {
 		bad := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(`{"embeddings":[]}`))
 		})
-		_, err := newClient(t, bad.URL).Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":"a"}`), "m")
+		_, err := newClient(t, bad.URL).Embeddings(ctx, providertest.EmbeddingsRequest(t, `{"model":"e","input":"a"}`), "m")
 		if e := providertest.AsLLMError(t, err); e.Status != 502 || !strings.Contains(e.Message, "malformed") {
 			t.Errorf("got %s", providertest.Describe(err))
 		}
@@ -108,7 +93,7 @@ func TestEmbeddings(t *testing.T) {
 		withUsage := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(`{"embeddings":[{"values":[1]}],"usageMetadata":{"promptTokenCount":3}}`))
 		})
-		resp, err := newClient(t, withUsage.URL).Embeddings(ctx, embeddingsRequest(t, `{"model":"e","input":"abc"}`), "m")
+		resp, err := newClient(t, withUsage.URL).Embeddings(ctx, providertest.EmbeddingsRequest(t, `{"model":"e","input":"abc"}`), "m")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,7 +67,7 @@ func TestStatusErrors(t *testing.T) {
 				_, _ = w.Write([]byte(tt.body))
 			})
 			c := newClient(t, up.URL)
-			req := decodeChat(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`))
+			req := providertest.ChatRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`))
 			_, err1 := c.Chat(context.Background(), req, "gemini-2.5-flash")
 			_, err2 := c.ChatStream(context.Background(), req, "gemini-2.5-flash")
 			for _, err := range []error{err1, err2} {
@@ -90,7 +90,7 @@ func TestTransportError(t *testing.T) {
 	up := providertest.NewUpstream(t, answer)
 	c := newClient(t, up.URL)
 	up.Close()
-	_, err := c.Chat(context.Background(), decodeChat(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`)), "m")
+	_, err := c.Chat(context.Background(), providertest.ChatRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}]}`)), "m")
 	if e := providertest.AsLLMError(t, err); e.Status != 502 || !e.Retryable || e.Code != llm.CodeUpstreamError {
 		t.Errorf("got %s", providertest.Describe(err))
 	}

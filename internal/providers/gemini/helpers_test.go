@@ -1,14 +1,12 @@
 package gemini
 
 import (
-	"encoding/json"
 	"flag"
 	"net/http"
 	"net/netip"
 	"testing"
 	"time"
 
-	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
 )
 
@@ -30,20 +28,6 @@ func newClient(t testing.TB, base string) *Client {
 	c.newID = func() string { return "test" }
 	c.media.allow = func(netip.Addr) bool { return true }
 	return c
-}
-
-// decodeChat decodes a client body as the client API does.
-func decodeChat(t testing.TB, body []byte) *llm.ChatRequest {
-	t.Helper()
-	var req llm.ChatRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		t.Fatal(err)
-	}
-	if err := req.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	req.Raw = body
-	return &req
 }
 
 // cfgForTest is a config for a client with the default (public-only) fetch guard.

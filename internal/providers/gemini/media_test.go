@@ -49,7 +49,7 @@ func TestImageFetch(t *testing.T) {
 	})
 	up := providertest.NewUpstream(t, answer)
 	send := func(t *testing.T, c *Client, u string) error {
-		req := decodeChat(t, []byte(`{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"`+u+`"}}]}]}`))
+		req := providertest.ChatRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"`+u+`"}}]}]}`))
 		_, err := c.Chat(context.Background(), req, "gemini-2.5-flash")
 		return err
 	}
@@ -82,7 +82,7 @@ func TestImageFetch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req := decodeChat(t, []byte(`{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"`+img.URL+`/big"}}]}]}`))
+		req := providertest.ChatRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"`+img.URL+`/big"}}]}]}`))
 		tr := requestTranslator{req: req, model: "m", media: small.media, budget: 2000}
 		if _, err := tr.translate(context.Background()); err == nil || !strings.Contains(err.Error(), "exceed 20 MB") {
 			t.Errorf("got %v", err)
@@ -102,7 +102,7 @@ func TestImageFetch(t *testing.T) {
 	t.Run("canceled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		req := decodeChat(t, []byte(`{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"`+img.URL+`/pixel.gif"}}]}]}`))
+		req := providertest.ChatRequest(t, []byte(`{"model":"a","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"`+img.URL+`/pixel.gif"}}]}]}`))
 		_, err := c.Chat(ctx, req, "m")
 		if e := providertest.AsLLMError(t, err); e.Status != 499 {
 			t.Errorf("got %s", providertest.Describe(err))

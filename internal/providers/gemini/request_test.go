@@ -89,7 +89,7 @@ func TestRequestGoldens(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
-				req := decodeChat(t, body)
+				req := providertest.ChatRequest(t, body)
 				if req.Stream {
 					st, err := c.ChatStream(ctx, req, model)
 					if err != nil {
@@ -184,7 +184,7 @@ func TestRefusals(t *testing.T) {
 				body, _ = sjsonSet(body, "messages", `[{"role":"user","content":"hi"}]`)
 			}
 			body, _ = sjsonSet(body, "model", `"m"`)
-			req := decodeChat(t, body)
+			req := providertest.ChatRequest(t, body)
 			_, err := c.Chat(context.Background(), req, "gemini-2.5-flash")
 			e := providertest.AsLLMError(t, err)
 			if e.Status != 400 || e.Code != llm.CodeInvalidRequest || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {

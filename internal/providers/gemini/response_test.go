@@ -35,7 +35,7 @@ func TestResponseGoldens(t *testing.T) {
 			})
 			c := newClient(t, up.URL)
 			// One earlier call in the history: new calls are numbered from call_1.
-			req := decodeChat(t, []byte(`{"model":"alias","messages":[{"role":"user","content":"hi"},{"role":"assistant","tool_calls":[{"id":"call_0","type":"function","function":{"name":"ping","arguments":"{}"}}]},{"role":"tool","tool_call_id":"call_0","content":"pong"}]}`))
+			req := providertest.ChatRequest(t, []byte(`{"model":"alias","messages":[{"role":"user","content":"hi"},{"role":"assistant","tool_calls":[{"id":"call_0","type":"function","function":{"name":"ping","arguments":"{}"}}]},{"role":"tool","tool_call_id":"call_0","content":"pong"}]}`))
 			resp, err := c.Chat(context.Background(), req, "gemini-2.5-flash")
 			var got []byte
 			if err != nil {

@@ -25,7 +25,7 @@ func streamRequest(t testing.TB, name string) *llm.ChatRequest {
 	if strings.Contains(name, "_n2") {
 		body = `{"model":"alias","stream":true,"n":2,"messages":[{"role":"user","content":"hi"}]}`
 	}
-	return decodeChat(t, []byte(body))
+	return providertest.ChatRequest(t, []byte(body))
 }
 
 // TestStreamTranscripts replays testdata/streams/<case>.sse and pins the chunks and the end

@@ -192,3 +192,32 @@ func Indent(t testing.TB, b []byte) []byte {
 	out.WriteByte('\n')
 	return out.Bytes()
 }
+
+// ChatRequest decodes and validates an OpenAI chat request body as the client API does.
+func ChatRequest(t testing.TB, body []byte) *llm.ChatRequest {
+	t.Helper()
+	var req llm.ChatRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		t.Fatal(err)
+	}
+	if err := req.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	req.Raw = body
+	return &req
+}
+
+// EmbeddingsRequest decodes and validates an OpenAI embeddings request body as the client
+// API does.
+func EmbeddingsRequest(t testing.TB, body string) *llm.EmbeddingsRequest {
+	t.Helper()
+	var req llm.EmbeddingsRequest
+	if err := json.Unmarshal([]byte(body), &req); err != nil {
+		t.Fatal(err)
+	}
+	if err := req.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	req.Raw = []byte(body)
+	return &req
+}
