@@ -65,7 +65,7 @@ func TestNew(t *testing.T) {
 		if c.base != tt.wantBase || c.http.Client == nil {
 			t.Errorf("%s: base = %q, want %q", tt.typ, c.base, tt.wantBase)
 		}
-		if got := DefaultBaseURL(tt.typ); tt.base == "" && got != tt.wantBase {
+		if got := r.DefaultBaseURL(tt.typ); tt.base == "" && got != tt.wantBase {
 			t.Errorf("DefaultBaseURL(%s) = %q", tt.typ, got)
 		}
 	}
@@ -75,9 +75,6 @@ func TestNew(t *testing.T) {
 	}
 	if req, err := c.http.NewRequest(context.Background(), "GET", c.base, nil); err != nil || req.Header.Get("Authorization") != "Bearer sk-abc" {
 		t.Errorf("Authorization %q, %v", req.Header.Get("Authorization"), err)
-	}
-	if DefaultBaseURL("anthropic") != "" {
-		t.Error("DefaultBaseURL of a foreign type")
 	}
 	r := providers.NewRegistry()
 	Register(r)

@@ -75,16 +75,6 @@ func (v Variant) Type() providers.Type {
 	return t
 }
 
-// DefaultBaseURL returns the default base URL of a provider type of this family ("" if none).
-func DefaultBaseURL(typ string) string {
-	for _, v := range variants() {
-		if v.Name == typ {
-			return v.DefaultBaseURL
-		}
-	}
-	return ""
-}
-
 // Factory returns the providers.Factory of this variant.
 func (v Variant) Factory() providers.Factory {
 	return func(cfg providers.Config) (providers.Provider, error) {
