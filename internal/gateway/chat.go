@@ -97,13 +97,3 @@ func notAllowed(alias string) *llm.Error {
 	return llm.Errorf(http.StatusForbidden, "invalid_request_error", llm.CodeModelNotAllowed,
 		"This API key is not allowed to use the model %q", alias)
 }
-
-// countUsage counts the tokens of a streamed answer whose upstream reported no usage.
-func (g *Gateway) countUsage(d *snapshot.Deployment, req *llm.ChatRequest, text string) llm.Usage {
-	prompt := 0
-	if err := req.Decode(); err == nil {
-		prompt = g.tokens.Prompt(d.ProviderModel, req)
-	}
-	completion := g.tokens.Count(d.ProviderModel, text)
-	return llm.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
-}

@@ -1,13 +1,8 @@
 package gateway
 
 import (
-	"cmp"
 	"context"
-	"errors"
-	"io"
 	"net/http"
-	"sync/atomic"
-	"time"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -60,41 +55,24 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 	rec.Stream = req.Stream
 	rec.keepRequest(req.Raw)
 	defer g.finish(c, rec)
-	if !c.Principal.Allows(req.Model) {
-		return nil, true, rec.fail(notAllowed(req.Model))
-	}
 	needs := router.Needs{Streaming: req.Stream}
 	if req.Chat != nil {
 		needs.Vision, needs.Tools = req.Chat.HasImages(), req.Chat.ToolCount() > 0
-	}
-	plan, err := g.router.Plan(s, req.Model, needs)
-	if err != nil {
-		return nil, true, rec.fail(err)
 	}
 	out := 256
 	if req.MaxOutputTokens > 0 {
 		out = min(req.MaxOutputTokens, 4096)
 	}
-	if err := g.admit(c, len(req.Raw), plan[0], out, 0); err != nil {
+	plan, err := g.plan(s, c, req.Model, needs, len(req.Raw), out, 0)
+	if err != nil {
 		return nil, true, rec.fail(err)
 	}
 	if req.Stream {
-		return nil, true, g.nativeStream(ctx, s, c, req, w, plan, rec)
+		r := &relay{g: g, c: c, w: w, rec: rec, format: nativeStream{req: req}, native: true}
+		return nil, true, r.run(ctx, s, plan)
 	}
-	var resp *llm.Response
-	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
-		actx, cancel := withTimeout(ctx, d)
-		defer cancel()
-		t0 := g.now()
-		r, err := callNative(actx, req, d)
-		if err != nil {
-			if isTimeout(ctx, err) {
-				return timeoutError(d, g.now().Sub(t0))
-			}
-			return err
-		}
-		resp = r
-		return nil
+	d, resp, err := g.answer(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
+		return callNative(ctx, req, d)
 	})
 	rec.setDeployment(d)
 	if err != nil {
@@ -151,24 +129,36 @@ func openNative(ctx context.Context, req *NativeRequest, d *snapshot.Deployment)
 	return d.Provider.Adapter.(providers.ResponsesAPI).ResponsesStream(ctx, req.Raw, d.ProviderModel)
 }
 
-// nativeEvent sets the model of an event that names it to alias and adds the usage it
-// reports to u: a Responses stream's terminal event carries the whole usage; a Messages
-// stream's message_start the input tokens, its message_delta the output tokens.
-func nativeEvent(api string, ev []byte, alias string, u *llm.Usage) []byte {
+// nativeStream is the format of a native API's stream: its own events, relayed with the
+// model set to the alias. Usage is what the events report: a Responses stream's terminal
+// event carries the whole usage; a Messages stream's message_start the input tokens, its
+// message_delta the output tokens.
+type nativeStream struct {
+	req *NativeRequest
+}
+
+func (f nativeStream) open(ctx context.Context, d *snapshot.Deployment) (llm.ChunkStream, error) {
+	return openNative(ctx, f.req, d)
+}
+
+func (f nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
 	obj := "response"
-	if api == APIMessages {
+	if f.req.API == APIMessages {
 		obj = "message"
 	}
-	if m := gjson.GetBytes(ev, obj+".model"); m.Exists() && m.Str != alias {
-		if out, err := sjson.SetBytes(ev, obj+".model", alias); err == nil {
+	if m := gjson.GetBytes(ev, obj+".model"); m.Exists() && m.Str != f.req.Model {
+		if out, err := sjson.SetBytes(ev, obj+".model", f.req.Model); err == nil {
 			ev = out
 		}
 	}
-	if api == APIResponses {
+	// Whatever the events report is the usage: nothing is counted.
+	sent.gotUsage = true
+	u := &sent.usage
+	if f.req.API == APIResponses {
 		if usage := gjson.GetBytes(ev, "response.usage"); usage.IsObject() {
 			*u = llm.ParseResponsesUsage(usage)
 		}
-		return ev
+		return ev, true
 	}
 	switch gjson.GetBytes(ev, "type").Str {
 	case "message_start":
@@ -179,110 +169,12 @@ func nativeEvent(api string, ev []byte, alias string, u *llm.Usage) []byte {
 			u.TotalTokens = u.PromptTokens + u.CompletionTokens
 		}
 	}
-	return ev
+	return ev, true
 }
 
-// nativeStream opens a native stream with failover until its first event, then relays every
-// event with the model set to the alias, charging the usage the events report.
-func (g *Gateway) nativeStream(ctx context.Context, s *snapshot.Snapshot, c *Call, req *NativeRequest,
-	w StreamWriter, plan []*snapshot.Deployment, rec *record) error {
-	var (
-		stream llm.ChunkStream
-		first  []byte
-		cancel context.CancelFunc = func() {}
-	)
-	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
-		actx, acancel := withTimeout(ctx, d)
-		t0 := g.now()
-		var noFirstByte atomic.Bool
-		ttfb := min(g.streamTTFB, d.Provider.Timeout)
-		timer := time.AfterFunc(ttfb, func() { noFirstByte.Store(true); acancel() })
-		st, err := openNative(actx, req, d)
-		if err == nil {
-			if first, err = st.Next(); err != nil {
-				st.Close()
-				if errors.Is(err, io.EOF) {
-					err = &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-						Message: "provider " + d.Provider.Name + " sent an empty stream", Retryable: true}
-				}
-				err = failedBeforeFirstChunk(err)
-			}
-		}
-		timer.Stop()
-		if err != nil {
-			acancel()
-			if noFirstByte.Load() && ctx.Err() == nil {
-				return &llm.Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: llm.CodeUpstreamTimeout,
-					Message: "provider " + d.Provider.Name + " sent nothing within " + ttfb.String(), Retryable: true}
-			}
-			if isTimeout(ctx, err) {
-				return timeoutError(d, g.now().Sub(t0))
-			}
-			return err
-		}
-		stream, cancel = st, acancel
-		return nil
-	})
-	rec.setDeployment(d)
-	if err != nil {
-		return rec.fail(err)
-	}
-	defer cancel()
-	defer stream.Close()
-	if err := w.Begin(Meta{Provider: c.Provider, OverheadMS: c.OverheadMS(g.now()), Native: true}); err != nil {
-		return rec.fail(clientGone(err))
-	}
-	rec.TTFBMS = ms(g.now().Sub(c.Start))
-	var stalled atomic.Bool
-	idle := time.AfterFunc(g.streamIdle, func() { stalled.Store(true); cancel() })
-	defer idle.Stop()
-	var flushErr error
-	hook, waits := stream.(llm.WaitHook)
-	if waits {
-		hook.BeforeWait(func() {
-			if flushErr == nil {
-				flushErr = w.Flush()
-			}
-		})
-	}
-	var u llm.Usage
-	for ev := first; ; {
-		ev = nativeEvent(req.API, ev, req.Model, &u)
-		rec.keepChunk(ev)
-		err := w.Chunk(ev)
-		if err == nil && !waits {
-			err = w.Flush()
-		}
-		if err = cmp.Or(err, flushErr); err != nil {
-			rec.charge(d, u, 0)
-			return rec.fail(clientGone(err))
-		}
-		ev, err = stream.Next()
-		idle.Reset(g.streamIdle)
-		if flushErr != nil {
-			rec.charge(d, u, 0)
-			return rec.fail(clientGone(flushErr))
-		}
-		if errors.Is(err, io.EOF) {
-			rec.charge(d, u, 0)
-			return w.End(nil)
-		}
-		if err != nil {
-			e := llm.AsError(err)
-			switch {
-			case ctx.Err() != nil:
-				e = clientGone(ctx.Err())
-			case stalled.Load():
-				e = &llm.Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: llm.CodeUpstreamTimeout,
-					Message: "provider " + d.Provider.Name + " stream stalled: nothing for " + g.streamIdle.String()}
-			case isTimeout(ctx, err):
-				e = timeoutError(d, g.now().Sub(c.Start))
-			}
-			rec.fail(e)
-			_ = w.End(e)
-			return nil
-		}
-	}
+// estimate is not needed: take marks the usage reported from the first event on.
+func (f nativeStream) estimate(_ *snapshot.Deployment, sent *delivered) (llm.Usage, bool) {
+	return sent.usage, false
 }
 
 // CountTokens counts the input tokens of a Messages request (req.API is APIMessages): exactly
@@ -322,3 +214,5 @@ func (g *Gateway) CountTokens(ctx context.Context, c *Call, req *NativeRequest) 
 	rec.PromptTokens, rec.Estimated = n, true
 	return n, true, nil
 }
+
+var _ streamFormat = nativeStream{}

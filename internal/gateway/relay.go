@@ -9,34 +9,46 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
 
-// A relay carries one streamed chat answer from an upstream to the client's StreamWriter,
-// which renders the canonical chunks in the client API's dialect (OpenAI chunks, Anthropic
-// events, ...). It opens the stream, timing the first chunk; pumps chunks, flushing before
-// each wait on the upstream; and settles once: one charge for what was delivered, one status
-// on the usage row, one End.
+// A relay carries one streamed answer from an upstream to the client's StreamWriter, which
+// renders the chunks in the client API's dialect (OpenAI chunks, Anthropic events, Responses
+// events). It opens the stream, timing the first chunk; pumps chunks, flushing before each
+// wait on the upstream; and settles once: one charge for what was delivered, one status on
+// the usage row, one End. What the upstream's chunks are (chat chunks, or a native API's own
+// events) is its format's business.
 //
 // What reached the client (sent) is kept apart from the attempt that produces it (up), so an
 // attempt can end without ending the answer. A relay serves one request; it is not safe for
 // concurrent use.
 type relay struct {
-	g   *Gateway
-	c   *Call
-	req *llm.ChatRequest
-	w   StreamWriter
-	rec *record
+	g      *Gateway
+	c      *Call
+	w      StreamWriter
+	rec    *record
+	format streamFormat
+	native bool // the chunks are a native API's events (Meta.Native)
 
 	up   attempt   // the upstream stream being relayed
 	sent delivered // what the client received so far
 
-	waits    bool   // up announces its waits (llm.WaitHook): chunks are flushed before them
-	flushErr error  // the client went away: seen when flushing before an upstream wait
-	modelBuf []byte // chunks with the model rewritten, one buffer for the whole answer
+	waits    bool  // up announces its waits (llm.WaitHook): chunks are flushed before them
+	flushErr error // the client went away: seen when flushing before an upstream wait
+}
+
+// A streamFormat is what the relay knows of one kind of upstream stream.
+type streamFormat interface {
+	// open starts a stream on d.
+	open(ctx context.Context, d *snapshot.Deployment) (llm.ChunkStream, error)
+	// take reads one chunk: it notes the usage and text the chunk reports in sent, and returns
+	// the chunk as the client gets it, naming the alias the client asked for; ok is false for
+	// a chunk the client does not get. out is valid until the next take.
+	take(chunk []byte, sent *delivered) (out []byte, ok bool)
+	// estimate is the usage of an answer whose upstream reported none (sent.gotUsage false),
+	// and whether it was counted rather than reported.
+	estimate(d *snapshot.Deployment, sent *delivered) (u llm.Usage, counted bool)
 }
 
 // attempt is one deployment's open stream.
@@ -59,29 +71,18 @@ type delivered struct {
 	text     strings.Builder // streamed text, counted when the upstream reports no usage
 }
 
-// note takes the usage a chunk reports.
-func (s *delivered) note(ci chunkInfo) {
-	if !ci.usage.IsObject() {
-		return
-	}
-	if u := llm.ParseUsageResult(ci.usage); u.PromptTokens+u.CompletionTokens > 0 {
-		s.usage, s.gotUsage = u, true
-	}
-}
-
-// streamChat relays a chat answer: it opens a stream on the planned deployments with
-// failover until one yields a first chunk, then relays that stream to the end. An error
-// returned before w.Begin was called has not been written anywhere.
-func (g *Gateway) streamChat(ctx context.Context, s *snapshot.Snapshot, c *Call, req *llm.ChatRequest,
-	w StreamWriter, plan []*snapshot.Deployment, rec *record) error {
-	r := &relay{g: g, c: c, req: req, w: w, rec: rec}
+// run opens a stream on the planned deployments with failover until one yields a first
+// chunk, then relays that stream to the end. An error returned before w.Begin was called has
+// not been written anywhere.
+func (r *relay) run(ctx context.Context, s *snapshot.Snapshot, plan []*snapshot.Deployment) error {
+	g, c, rec := r.g, r.c, r.rec
 	d, err := g.try(ctx, s, c, plan, r.open)
 	rec.setDeployment(d)
 	if err != nil {
 		return rec.fail(err)
 	}
 	defer r.up.close()
-	if err := w.Begin(Meta{Provider: c.Provider, OverheadMS: c.OverheadMS(g.now())}); err != nil {
+	if err := r.w.Begin(Meta{Provider: c.Provider, OverheadMS: c.OverheadMS(g.now()), Native: r.native}); err != nil {
 		return rec.fail(clientGone(err)) // nothing delivered, nothing charged
 	}
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
@@ -96,7 +97,7 @@ func (r *relay) open(ctx context.Context, d *snapshot.Deployment) error {
 	var noFirstByte atomic.Bool
 	ttfb := min(r.g.streamTTFB, d.Provider.Timeout)
 	timer := time.AfterFunc(ttfb, func() { noFirstByte.Store(true); cancel() })
-	stream, first, err := firstChunk(actx, r.req, d)
+	stream, first, err := r.firstChunk(actx, d)
 	timer.Stop()
 	if err != nil {
 		cancel()
@@ -114,8 +115,8 @@ func (r *relay) open(ctx context.Context, d *snapshot.Deployment) error {
 
 // firstChunk opens d's stream and reads its first chunk. Nothing reached the client yet, so a
 // stream that fails or ends before its first chunk leaves the answer to another attempt.
-func firstChunk(ctx context.Context, req *llm.ChatRequest, d *snapshot.Deployment) (llm.ChunkStream, []byte, error) {
-	stream, err := d.Provider.Adapter.ChatStream(ctx, req, d.ProviderModel)
+func (r *relay) firstChunk(ctx context.Context, d *snapshot.Deployment) (llm.ChunkStream, []byte, error) {
+	stream, err := r.format.open(ctx, d)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -180,34 +181,19 @@ func (r *relay) flushBeforeWaits() {
 	}
 }
 
-// deliver writes one chunk to the client, naming the alias the client asked for, and notes
-// its usage and text. Chunks without choices (the usage chunk, Azure's prompt-filter chunk)
-// reach the client only as the usage chunk it asked for. An error means the client went away.
+// deliver writes one chunk to the client as its format says. An error means the client went
+// away.
 func (r *relay) deliver(chunk []byte) error {
-	ci := inspectChunk(chunk, !r.sent.gotUsage, &r.sent.text)
-	r.sent.note(ci)
-	if !ci.choices && !(r.req.WantsUsage() && ci.usage.IsObject()) {
+	chunk, ok := r.format.take(chunk, &r.sent)
+	if !ok {
 		return nil
 	}
-	chunk = r.aliased(chunk, ci.model)
 	r.rec.keepChunk(chunk)
 	err := r.w.Chunk(chunk)
 	if err == nil && !r.waits {
 		err = r.w.Flush()
 	}
 	return cmp.Or(err, r.flushErr)
-}
-
-// aliased returns chunk naming the client's alias as its model; model is the chunk's.
-func (r *relay) aliased(chunk []byte, model gjson.Result) []byte {
-	if model.Str == r.req.Model {
-		return chunk
-	}
-	if out, ok := llm.AppendSplice(r.modelBuf[:0], chunk, model, r.req.Model); ok {
-		r.modelBuf = out
-		return out
-	}
-	return setModelAt(chunk, model, r.req.Model)
 }
 
 // failure names why the upstream stream broke: the client left, the stream stalled past the
@@ -242,12 +228,13 @@ func (r *relay) settle(err error) error {
 	return nil // the error is in the stream: nothing more to send
 }
 
-// usage is the answer's usage as the upstream reported it or, when it reported none, counted
-// (and the row marked estimated).
+// usage is the answer's usage as the upstream reported it or, when it reported none, as its
+// format estimates it (a counted estimate marks the row).
 func (r *relay) usage() llm.Usage {
 	if r.sent.gotUsage {
 		return r.sent.usage
 	}
-	r.rec.Estimated = true
-	return r.g.countUsage(r.up.d, r.req, r.sent.text.String())
+	u, counted := r.format.estimate(r.up.d, &r.sent)
+	r.rec.Estimated = counted
+	return u
 }

@@ -195,3 +195,47 @@ func codeOf(err error) string {
 	}
 	return llm.AsError(err).Code
 }
+
+// nativeAdapter also serves the Messages API natively, streaming its script.
+type nativeAdapter struct{ scriptedAdapter }
+
+func (a *nativeAdapter) Messages(context.Context, []byte, string, http.Header) (*llm.Response, error) {
+	return nil, errors.New("not used")
+}
+
+func (a *nativeAdapter) MessagesStream(context.Context, []byte, string, http.Header) (llm.ChunkStream, error) {
+	return a.stream, nil
+}
+
+func (a *nativeAdapter) CountTokens(context.Context, []byte, string, http.Header) (*llm.Response, error) {
+	return nil, errors.New("not used")
+}
+
+// A native stream goes through the same relay: its events reach the client naming the alias,
+// once, with the usage they report charged and nothing counted.
+func TestRelayNativeMessages(t *testing.T) {
+	events := []string{
+		`{"type":"message_start","message":{"id":"msg_1","model":"claude-x","usage":{"input_tokens":5,"output_tokens":1}}}`,
+		`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}`,
+		`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}`,
+		`{"type":"message_stop"}`,
+	}
+	log := &usageRows{}
+	g := relayGateway(&scriptedAdapter{}, log)
+	d := g.cfg.Load().Aliases["chat"].Deployments[0]
+	stream := &scriptedStream{chunks: events, err: io.EOF}
+	d.Provider.Adapter = &nativeAdapter{scriptedAdapter{stream: stream}}
+	w := &recordingWriter{}
+	req := &NativeRequest{API: APIMessages, Model: "chat", Stream: true, Raw: []byte(`{"model":"chat","stream":true}`)}
+	res, native, err := g.Native(context.Background(), &Call{RequestID: "r1", Start: time.Now()}, req, w)
+	if err != nil || res != nil || !native {
+		t.Fatalf("Native: %v, %v, %v", res, native, err)
+	}
+	if len(w.chunks) != len(events) || !strings.Contains(w.chunks[0], `"model":"chat"`) || len(w.ends) != 1 || w.ends[0] != nil {
+		t.Fatalf("writer got %q, ends %v", w.chunks, w.ends)
+	}
+	row := log.rows[0]
+	if row.Status != 200 || row.PromptTokens != 5 || row.CompletionTokens != 2 || row.Estimated || row.Cost <= 0 || !stream.closed {
+		t.Fatalf("row %+v", row)
+	}
+}

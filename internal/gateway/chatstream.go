@@ -1,0 +1,152 @@
+package gateway
+
+import (
+	"context"
+	"strings"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+)
+
+// chatStream is the format of a streamed chat answer: OpenAI chat.completion.chunk objects.
+type chatStream struct {
+	g        *Gateway
+	req      *llm.ChatRequest
+	modelBuf []byte // chunks with the model rewritten, one buffer for the whole answer
+}
+
+// streamChat relays a streamed chat answer (see relay).
+func (g *Gateway) streamChat(ctx context.Context, s *snapshot.Snapshot, c *Call, req *llm.ChatRequest,
+	w StreamWriter, plan []*snapshot.Deployment, rec *record) error {
+	r := &relay{g: g, c: c, w: w, rec: rec, format: &chatStream{g: g, req: req}}
+	return r.run(ctx, s, plan)
+}
+
+func (f *chatStream) open(ctx context.Context, d *snapshot.Deployment) (llm.ChunkStream, error) {
+	return d.Provider.Adapter.ChatStream(ctx, f.req, d.ProviderModel)
+}
+
+// take notes a chunk's usage and, until the upstream reports usage, its text. Chunks without
+// choices (the usage chunk, Azure's prompt-filter chunk) reach the client only as the usage
+// chunk it asked for.
+func (f *chatStream) take(chunk []byte, sent *delivered) ([]byte, bool) {
+	ci := inspectChunk(chunk, !sent.gotUsage, &sent.text)
+	if ci.usage.IsObject() {
+		if u := llm.ParseUsageResult(ci.usage); u.PromptTokens+u.CompletionTokens > 0 {
+			sent.usage, sent.gotUsage = u, true
+		}
+	}
+	if !ci.choices && !(f.req.WantsUsage() && ci.usage.IsObject()) {
+		return nil, false
+	}
+	return f.aliased(chunk, ci.model), true
+}
+
+// aliased returns chunk naming the client's alias as its model; model is the chunk's.
+func (f *chatStream) aliased(chunk []byte, model gjson.Result) []byte {
+	if model.Str == f.req.Model {
+		return chunk
+	}
+	if out, ok := llm.AppendSplice(f.modelBuf[:0], chunk, model, f.req.Model); ok {
+		f.modelBuf = out
+		return out
+	}
+	return setModelAt(chunk, model, f.req.Model)
+}
+
+// estimate counts the tokens of the request and of the text streamed.
+func (f *chatStream) estimate(d *snapshot.Deployment, sent *delivered) (llm.Usage, bool) {
+	return f.g.countUsage(d, f.req, sent.text.String()), true
+}
+
+// countUsage counts the tokens of a streamed answer whose upstream reported no usage.
+func (g *Gateway) countUsage(d *snapshot.Deployment, req *llm.ChatRequest, text string) llm.Usage {
+	prompt := 0
+	if err := req.Decode(); err == nil {
+		prompt = g.tokens.Prompt(d.ProviderModel, req)
+	}
+	completion := g.tokens.Count(d.ProviderModel, text)
+	return llm.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
+}
+
+// chunkInfo is what the relay needs from one stream chunk.
+type chunkInfo struct {
+	model   gjson.Result // "model", with its offset in the chunk
+	usage   gjson.Result
+	choices bool // a non-empty "choices" array
+}
+
+// inspectChunk reads a chunk's top-level keys in one pass. With withText it also appends the
+// streamed content and tool-call arguments to text (counted when the upstream reports no
+// usage).
+//
+// The chunk is read in place, without a string copy: the results point into it and are used
+// only until the chunk's buffer is reused (the next stream read); text is copied out.
+func inspectChunk(chunk []byte, withText bool, text *strings.Builder) chunkInfo {
+	var ci chunkInfo
+	if len(chunk) == 0 {
+		return ci
+	}
+	gjson.Parse(unsafe.String(&chunk[0], len(chunk))).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "model":
+			ci.model = v
+		case "usage":
+			ci.usage = v
+		case "choices":
+			if !v.IsArray() { // null or anything else: no choices
+				break
+			}
+			v.ForEach(func(_, c gjson.Result) bool {
+				ci.choices = true
+				if !withText {
+					return false
+				}
+				text.WriteString(c.Get("delta.content").Str)
+				c.Get("delta.tool_calls").ForEach(func(_, t gjson.Result) bool {
+					text.WriteString(t.Get("function.name").Str)
+					text.WriteString(t.Get("function.arguments").Str)
+					return true
+				})
+				return true
+			})
+		}
+		return true
+	})
+	return ci
+}
+
+// setModelAt makes a chunk name the alias the client asked for; m is the chunk's "model".
+func setModelAt(b []byte, m gjson.Result, alias string) []byte {
+	if out, ok := llm.SpliceString(b, m, alias); ok {
+		return out
+	}
+	if out, err := sjson.SetBytesOptions(b, "model", alias, inPlace); err == nil {
+		return out
+	}
+	return b
+}
+
+var inPlace = &sjson.Options{Optimistic: true, ReplaceInPlace: true}
+
+// setModel makes the response name the alias the client asked for.
+func setModel(b []byte, alias string) []byte {
+	m := gjson.GetBytes(b, "model")
+	if m.Exists() && m.Str == alias {
+		return b
+	}
+	if out, ok := llm.SpliceString(b, m, alias); ok {
+		return out
+	}
+	out, err := sjson.SetBytesOptions(b, "model", alias, inPlace)
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+var _ streamFormat = (*chatStream)(nil)
