@@ -31,15 +31,13 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	a := g.Group("", s.requireAdmin)
 
 	providers := collection[config.Provider, providerView]{s: s, name: "provider",
-		list: s.o.Providers.ListProviders, get: s.o.Providers.GetProvider, remove: s.o.Providers.DeleteProvider,
-		view: s.providerView, removed: s.providerRemoved, create: s.createProvider, update: s.updateProvider}
+		rows: s.o.Providers, view: s.providerView, removed: s.providerRemoved, create: s.createProvider, update: s.updateProvider}
 	providers.mount(a, "/providers")
 	a.POST("/providers/:id/test", s.testProvider)
 	a.GET("/provider-types", s.providerTypes)
 
 	models := collection[config.Deployment, deploymentView]{s: s, name: "model",
-		list: s.o.Deployments.ListDeployments, get: s.o.Deployments.GetDeployment,
-		remove: s.o.Deployments.DeleteDeployment, view: s.deploymentView,
+		rows: s.o.Deployments, view: s.deploymentView,
 		create: s.createDeployment, update: s.updateDeployment}
 	models.mount(a, "/models")
 
@@ -47,7 +45,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	a.PUT("/router", s.putRouter)
 
 	keys := collection[config.Key, keyView]{s: s, name: "key",
-		list: s.o.Keys.ListKeys, get: s.o.Keys.GetKey, remove: s.o.Keys.DeleteKey, view: s.keyView,
+		rows: s.o.Keys, view: s.keyView,
 		removed: func(_ context.Context, k config.Key) { s.o.Spend.Forget(k.ID) },
 		create:  s.createKey, update: s.updateKey}
 	keys.mount(a, "/keys")

@@ -8,16 +8,24 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
+// Rows is what an admin collection (/admin/providers, /admin/models, /admin/keys,
+// /admin/costs) needs of its store.
+type Rows[T any] interface {
+	List(ctx context.Context) ([]T, error)
+	Get(ctx context.Context, id string) (T, error)
+	Create(ctx context.Context, row *T) error
+	Update(ctx context.Context, row *T) error
+	Delete(ctx context.Context, id string) error
+}
+
 // collection is one admin collection (/admin/providers, /admin/models, /admin/keys) over its
 // store: the list, get and delete handlers they share. T is the stored row, V what the API
 // shows of it.
 type collection[T, V any] struct {
-	s      *Server
-	name   string // "model": in not-found errors and the audit trail
-	list   func(ctx context.Context) ([]T, error)
-	get    func(ctx context.Context, id string) (T, error)
-	remove func(ctx context.Context, id string) error
-	view   func(T) V
+	s    *Server
+	name string // "model": in not-found errors and the audit trail
+	rows Rows[T]
+	view func(T) V
 	// removed, if set, runs once a delete is stored, before it is applied and audited.
 	removed func(ctx context.Context, before T)
 	// create and update are the collection's own POST and PATCH handlers.
@@ -34,19 +42,19 @@ func (r collection[T, V]) mount(g *echo.Group, path string) {
 }
 
 func (r collection[T, V]) listAll(c echo.Context) error {
-	rows, err := r.list(c.Request().Context())
+	all, err := r.rows.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	out := make([]V, len(rows))
-	for i, row := range rows {
+	out := make([]V, len(all))
+	for i, row := range all {
 		out[i] = r.view(row)
 	}
 	return c.JSON(http.StatusOK, list(out))
 }
 
 func (r collection[T, V]) getOne(c echo.Context) error {
-	row, err := r.get(c.Request().Context(), c.Param("id"))
+	row, err := r.rows.Get(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return storeErr(err, r.name)
 	}
@@ -55,11 +63,11 @@ func (r collection[T, V]) getOne(c echo.Context) error {
 
 func (r collection[T, V]) deleteOne(c echo.Context) error {
 	ctx, id := c.Request().Context(), c.Param("id")
-	before, err := r.get(ctx, id)
+	before, err := r.rows.Get(ctx, id)
 	if err != nil {
 		return storeErr(err, r.name)
 	}
-	if err := r.remove(ctx, id); err != nil {
+	if err := r.rows.Delete(ctx, id); err != nil {
 		return storeErr(err, r.name)
 	}
 	if r.removed != nil {

@@ -14,15 +14,6 @@ import (
 	"github.com/conduit-gw/conduit/internal/pricing"
 )
 
-// CostStore is what /admin/costs reads and writes.
-type CostStore interface {
-	ListCosts(ctx context.Context) ([]config.Cost, error)
-	GetCost(ctx context.Context, id string) (config.Cost, error)
-	CreateCost(ctx context.Context, c *config.Cost) error
-	UpdateCost(ctx context.Context, c *config.Cost) error
-	DeleteCost(ctx context.Context, id string) error
-}
-
 // SettingsStore is what /admin/router and /admin/settings read and write.
 type SettingsStore interface {
 	GetRouter(ctx context.Context) (config.Router, error)
@@ -34,7 +25,7 @@ type SettingsStore interface {
 // ---- model costs ----
 
 func (s *Server) listCosts(c echo.Context) error {
-	custom, err := s.o.Costs.ListCosts(c.Request().Context())
+	custom, err := s.o.Costs.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -87,7 +78,7 @@ func applyCost(r *config.Cost, f map[string]json.RawMessage) error {
 }
 
 func (s *Server) costPatternFree(c echo.Context, r config.Cost) error {
-	all, err := s.o.Costs.ListCosts(c.Request().Context())
+	all, err := s.o.Costs.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -117,7 +108,7 @@ func (s *Server) createCost(c echo.Context) error {
 	if err := s.costPatternFree(c, r); err != nil {
 		return err
 	}
-	if err := s.o.Costs.CreateCost(c.Request().Context(), &r); err != nil {
+	if err := s.o.Costs.Create(c.Request().Context(), &r); err != nil {
 		return err
 	}
 	if err := s.changed(c, "create", "cost", r.ID, nil, r); err != nil {
@@ -135,7 +126,7 @@ func (s *Server) updateCost(c echo.Context) error {
 		return defaultPriceError()
 	}
 	ctx := c.Request().Context()
-	before, err := s.o.Costs.GetCost(ctx, c.Param("id"))
+	before, err := s.o.Costs.Get(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "cost")
 	}
@@ -150,7 +141,7 @@ func (s *Server) updateCost(c echo.Context) error {
 	if err := s.costPatternFree(c, r); err != nil {
 		return err
 	}
-	if err := s.o.Costs.UpdateCost(ctx, &r); err != nil {
+	if err := s.o.Costs.Update(ctx, &r); err != nil {
 		return storeErr(err, "cost")
 	}
 	if err := s.changed(c, "update", "cost", r.ID, before, r); err != nil {
@@ -164,11 +155,11 @@ func (s *Server) deleteCost(c echo.Context) error {
 		return defaultPriceError()
 	}
 	ctx := c.Request().Context()
-	before, err := s.o.Costs.GetCost(ctx, c.Param("id"))
+	before, err := s.o.Costs.Get(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "cost")
 	}
-	if err := s.o.Costs.DeleteCost(ctx, before.ID); err != nil {
+	if err := s.o.Costs.Delete(ctx, before.ID); err != nil {
 		return storeErr(err, "cost")
 	}
 	if err := s.changed(c, "delete", "cost", before.ID, before, nil); err != nil {

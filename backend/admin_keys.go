@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -13,15 +12,6 @@ import (
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/keys"
 )
-
-// KeyStore is what /admin/keys reads and writes.
-type KeyStore interface {
-	ListKeys(ctx context.Context) ([]config.Key, error)
-	GetKey(ctx context.Context, id string) (config.Key, error)
-	CreateKey(ctx context.Context, k *config.Key) error
-	UpdateKey(ctx context.Context, k *config.Key) error
-	DeleteKey(ctx context.Context, id string) error
-}
 
 // keyView is a virtual key as the admin API shows it: never the key or its hash.
 type keyView struct {
@@ -122,7 +112,7 @@ func (s *Server) createKey(c echo.Context) error {
 	k.KeyHash = keys.HashHex(plain)
 	k.KeyPrefix = keys.DisplayPrefix(plain)
 	ctx := c.Request().Context()
-	if err := s.o.Keys.CreateKey(ctx, &k); err != nil {
+	if err := s.o.Keys.Create(ctx, &k); err != nil {
 		return err
 	}
 	if err := s.changed(c, "create", "key", k.ID, nil, k); err != nil {
@@ -135,7 +125,7 @@ func (s *Server) createKey(c echo.Context) error {
 
 func (s *Server) updateKey(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Keys.GetKey(ctx, c.Param("id"))
+	before, err := s.o.Keys.Get(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "key")
 	}
@@ -147,7 +137,7 @@ func (s *Server) updateKey(c echo.Context) error {
 	if err := applyKey(&k, f, time.Now().UTC(), false); err != nil {
 		return err
 	}
-	if err := s.o.Keys.UpdateKey(ctx, &k); err != nil {
+	if err := s.o.Keys.Update(ctx, &k); err != nil {
 		return storeErr(err, "key")
 	}
 	if err := s.changed(c, "update", "key", k.ID, before, k); err != nil {

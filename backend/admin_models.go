@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -13,15 +12,6 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/router"
 )
-
-// DeploymentStore is what /admin/models reads and writes.
-type DeploymentStore interface {
-	ListDeployments(ctx context.Context) ([]config.Deployment, error)
-	GetDeployment(ctx context.Context, id string) (config.Deployment, error)
-	CreateDeployment(ctx context.Context, d *config.Deployment) error
-	UpdateDeployment(ctx context.Context, d *config.Deployment) error
-	DeleteDeployment(ctx context.Context, id string) error
-}
 
 var aliasPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$`)
 
@@ -92,13 +82,13 @@ func (s *Server) createDeployment(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := s.o.Providers.GetProvider(ctx, d.ProviderID); err != nil {
+	if _, err := s.o.Providers.Get(ctx, d.ProviderID); err != nil {
 		if storeErr(err, "") != err {
 			return invalid("provider_id", "no provider has the id "+`"`+d.ProviderID+`"`)
 		}
 		return err
 	}
-	if err := s.o.Deployments.CreateDeployment(ctx, &d); err != nil {
+	if err := s.o.Deployments.Create(ctx, &d); err != nil {
 		return err
 	}
 	if err := s.changed(c, "create", "model", d.ID, nil, d); err != nil {
@@ -109,7 +99,7 @@ func (s *Server) createDeployment(c echo.Context) error {
 
 func (s *Server) updateDeployment(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Deployments.GetDeployment(ctx, c.Param("id"))
+	before, err := s.o.Deployments.Get(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "model")
 	}
@@ -122,11 +112,11 @@ func (s *Server) updateDeployment(c echo.Context) error {
 		return err
 	}
 	if d.ProviderID != before.ProviderID {
-		if _, err := s.o.Providers.GetProvider(ctx, d.ProviderID); err != nil {
+		if _, err := s.o.Providers.Get(ctx, d.ProviderID); err != nil {
 			return invalid("provider_id", "no provider has the id "+`"`+d.ProviderID+`"`)
 		}
 	}
-	if err := s.o.Deployments.UpdateDeployment(ctx, &d); err != nil {
+	if err := s.o.Deployments.Update(ctx, &d); err != nil {
 		return storeErr(err, "model")
 	}
 	if err := s.changed(c, "update", "model", d.ID, before, d); err != nil {

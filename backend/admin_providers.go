@@ -14,15 +14,6 @@ import (
 	"github.com/conduit-gw/conduit/internal/providers"
 )
 
-// ProviderStore is what /admin/providers reads and writes.
-type ProviderStore interface {
-	ListProviders(ctx context.Context) ([]config.Provider, error)
-	GetProvider(ctx context.Context, id string) (config.Provider, error)
-	CreateProvider(ctx context.Context, p *config.Provider) error
-	UpdateProvider(ctx context.Context, p *config.Provider) error
-	DeleteProvider(ctx context.Context, id string) error
-}
-
 // providerView is a provider as the admin API shows it.
 type providerView struct {
 	config.Provider
@@ -111,7 +102,7 @@ func (s *Server) createProvider(c echo.Context) error {
 		}
 		p.APIKeySet = true
 	}
-	if err := s.o.Providers.CreateProvider(ctx, &p); err != nil {
+	if err := s.o.Providers.Create(ctx, &p); err != nil {
 		_ = s.o.Secrets.Delete(ctx, p.SecretName())
 		return err
 	}
@@ -122,7 +113,7 @@ func (s *Server) createProvider(c echo.Context) error {
 }
 
 func (s *Server) uniqueProviderName(ctx context.Context, p config.Provider) error {
-	all, err := s.o.Providers.ListProviders(ctx)
+	all, err := s.o.Providers.List(ctx)
 	if err != nil {
 		return err
 	}
@@ -136,7 +127,7 @@ func (s *Server) uniqueProviderName(ctx context.Context, p config.Provider) erro
 
 func (s *Server) updateProvider(c echo.Context) error {
 	ctx := c.Request().Context()
-	before, err := s.o.Providers.GetProvider(ctx, c.Param("id"))
+	before, err := s.o.Providers.Get(ctx, c.Param("id"))
 	if err != nil {
 		return storeErr(err, "provider")
 	}
@@ -165,7 +156,7 @@ func (s *Server) updateProvider(c echo.Context) error {
 			p.APIKeySet = true
 		}
 	}
-	if err := s.o.Providers.UpdateProvider(ctx, &p); err != nil {
+	if err := s.o.Providers.Update(ctx, &p); err != nil {
 		return storeErr(err, "provider")
 	}
 	after := p
@@ -204,7 +195,7 @@ type testResult struct {
 // testProvider makes a real round trip: list the provider's models.
 func (s *Server) testProvider(c echo.Context) error {
 	id := c.Param("id")
-	if _, err := s.o.Providers.GetProvider(c.Request().Context(), id); err != nil {
+	if _, err := s.o.Providers.Get(c.Request().Context(), id); err != nil {
 		return storeErr(err, "provider")
 	}
 	rp := s.o.Config.Load().Providers[id]

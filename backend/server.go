@@ -61,10 +61,10 @@ type Admission interface {
 type Options struct {
 	Gateway *gateway.Gateway
 	// The persistence each part of the admin API needs (one store fills them all).
-	Providers     ProviderStore
-	Deployments   DeploymentStore
-	Keys          KeyStore
-	Costs         CostStore
+	Providers     Rows[config.Provider]
+	Deployments   Rows[config.Deployment]
+	Keys          Rows[config.Key]
+	Costs         Rows[config.Cost]
 	Settings      SettingsStore
 	Logs          LogStore
 	Notifications NotificationStore
@@ -75,7 +75,7 @@ type Options struct {
 	Router        *router.Router
 	Registry      *providers.Registry
 	Metrics       Metrics
-	Spend         Spend // optional
+	Spend         Spend
 	// SharedLimits, when limits are shared across instances: while their store does not
 	// answer, /ready says "degraded" (200, failing open) or "unavailable" (503, failing closed).
 	SharedLimits SharedLimits
