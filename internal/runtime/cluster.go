@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,6 +13,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/fanout"
 	"github.com/conduit-gw/conduit/internal/limits"
+	"github.com/conduit-gw/conduit/internal/secrets"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 	"github.com/conduit-gw/conduit/internal/store"
 )
@@ -40,6 +42,32 @@ func openStore(ctx context.Context, o Options) (*store.DB, error) {
 		return store.OpenPostgres(ctx, o.DatabaseURL)
 	}
 	return store.Open(ctx, filepath.Join(o.DataDir, "conduit.db"))
+}
+
+// openShared opens the store on PostgreSQL, with the provider secrets sealed in it, for
+// instances that share it: they must share the admin credential and the key that seals the
+// secrets, so both are required rather than generated per instance.
+func (r *Runtime) openShared(ctx context.Context) error {
+	o := r.Options
+	if strings.TrimSpace(o.MasterKey) == "" || strings.TrimSpace(o.SecretKey) == "" {
+		return startupErr("with --database-url, set CONDUIT_MASTER_KEY and CONDUIT_SECRET_KEY (the same on every instance)")
+	}
+	db, err := openStore(ctx, o)
+	if err != nil {
+		return startupErr("%v", err)
+	}
+	sec, err := secrets.OpenDatabase(o.SecretKey, db)
+	if err != nil {
+		db.Close()
+		return startupErr("%v", err)
+	}
+	r.DB, r.Secrets, r.MasterKey = db, sec, strings.TrimSpace(o.MasterKey)
+	o.Logger.Info("secrets backend", "backend", sec.Backend(), "reason", "shared database")
+	if err := r.openRedis(ctx); err != nil {
+		db.Close()
+		return err
+	}
+	return nil
 }
 
 // openRedis connects to Redis when a URL is set. An unreachable Redis is not a startup

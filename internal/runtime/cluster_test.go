@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -21,6 +23,7 @@ func TestClusterSharesStoreLimitsAndConfig(t *testing.T) {
 	build := func() *Runtime {
 		o := testOptions(t)
 		o.DatabaseURL, o.RedisURL = dsn, rds.URL
+		o.SecretKey = base64.StdEncoding.EncodeToString([]byte(strings.Repeat("s", 32)))
 		rt, err := Build(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
@@ -36,6 +39,13 @@ func TestClusterSharesStoreLimitsAndConfig(t *testing.T) {
 	p := config.Provider{Name: "up", Type: "openai", BaseURL: "http://127.0.0.1:1", Enabled: true}
 	if err := a.DB.CreateProvider(ctx, &p); err != nil {
 		t.Fatal(err)
+	}
+	// A provider secret set through one instance is read by the other.
+	if err := a.Secrets.Set(ctx, "provider:"+p.ID, "sk-shared"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := b.Secrets.Get(ctx, "provider:"+p.ID); err != nil || v != "sk-shared" {
+		t.Fatalf("secret through the other instance: %q, %v", v, err)
 	}
 	d := config.Deployment{Alias: "m", ProviderID: p.ID, ProviderModel: "m", Weight: 1, Enabled: true}
 	if err := a.DB.CreateDeployment(ctx, &d); err != nil {
@@ -63,5 +73,17 @@ func TestClusterSharesStoreLimitsAndConfig(t *testing.T) {
 	}
 	if _, err := b.Limits.Admit(k, 1, 0); err == nil {
 		t.Fatal("rpm 1: the other instance admitted a second request in the minute")
+	}
+}
+
+// TestSharedStoreNeedsKeys: instances on one database must be given the shared master and
+// secret keys; a generated one would differ per instance.
+func TestSharedStoreNeedsKeys(t *testing.T) {
+	o := testOptions(t)
+	o.DatabaseURL = "postgres://127.0.0.1:1/none"
+	_, err := Build(context.Background(), o)
+	var se *StartupError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "CONDUIT_SECRET_KEY") {
+		t.Fatalf("Build = %v, want a startup error naming CONDUIT_SECRET_KEY", err)
 	}
 }

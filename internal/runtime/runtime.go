@@ -157,6 +157,9 @@ func (r *Runtime) open(ctx context.Context) error {
 	if err := prepareDataDir(o.DataDir); err != nil {
 		return err
 	}
+	if o.DatabaseURL != "" {
+		return r.openShared(ctx)
+	}
 	sec, err := secrets.Open(ctx, secrets.Options{Mode: o.SecretsMode, DataDir: o.DataDir, SecretKey: o.SecretKey, Logger: o.Logger})
 	if err != nil {
 		return startupErr("secrets: %v", err)

@@ -2,10 +2,6 @@ package secrets
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +23,7 @@ var ErrDecrypt = errors.New("cannot decrypt secret")
 // be swapped between names. The file is 0600 and replaced atomically on every change.
 type fileStore struct {
 	path string
-	aead cipher.AEAD
+	s    sealer
 
 	mu    sync.RWMutex
 	blobs map[string]string
@@ -47,15 +43,11 @@ func openFileStore(ctx context.Context, dataDir, secretKey string) (*fileStore, 
 	if err != nil {
 		return nil, err
 	}
-	block, err := aes.NewCipher(key)
+	sl, err := newSealer(key)
 	if err != nil {
-		return nil, fmt.Errorf("secrets: %w", err)
+		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("secrets: %w", err)
-	}
-	s := &fileStore{path: filepath.Join(dataDir, secretsFileName), aead: aead, blobs: map[string]string{}}
+	s := &fileStore{path: filepath.Join(dataDir, secretsFileName), s: sl, blobs: map[string]string{}}
 	b, err := os.ReadFile(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -84,26 +76,14 @@ func (s *fileStore) Get(ctx context.Context, name string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("secrets: %q: %w", name, ErrNotFound)
 	}
-	raw, err := base64.StdEncoding.DecodeString(blob)
-	ns := s.aead.NonceSize()
-	if err != nil || len(raw) < ns+s.aead.Overhead() {
-		return "", fmt.Errorf("secrets: %w %q: malformed entry in %s", ErrDecrypt, name, s.path)
-	}
-	plain, err := s.aead.Open(nil, raw[:ns], raw[ns:], []byte(name))
-	if err != nil {
-		return "", fmt.Errorf("secrets: %w %q from %s: wrong CONDUIT_SECRET_KEY?", ErrDecrypt, name, s.path)
-	}
-	return string(plain), nil
+	return s.s.open(name, blob, s.path)
 }
 
 func (s *fileStore) Set(ctx context.Context, name, value string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("secrets: %w", err)
 	}
-	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(value)+s.aead.Overhead())
-	_, _ = rand.Read(nonce) // crypto/rand.Read never fails on supported platforms
-	sealed := s.aead.Seal(nonce, nonce, []byte(value), []byte(name))
-	blob := base64.StdEncoding.EncodeToString(sealed)
+	blob := s.s.seal(name, value)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -77,3 +77,34 @@ func (d *DB) GetSettings(ctx context.Context) (config.Settings, error) {
 func (d *DB) PutSettings(ctx context.Context, s config.Settings) error {
 	return d.putJSON(ctx, kvSettings, s)
 }
+
+// secretPrefix marks the kv rows of the database secrets backend (secrets.OpenDatabase):
+// provider API keys sealed with CONDUIT_SECRET_KEY, shared by every instance on the database.
+const secretPrefix = "secret:"
+
+// SecretBlob returns the sealed secret stored under name; ok is false when there is none.
+func (d *DB) SecretBlob(ctx context.Context, name string) (string, bool, error) {
+	var blob string
+	err := d.r.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = ?`, secretPrefix+name).Scan(&blob)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, wrapErr("get secret", err)
+	}
+	return blob, true, nil
+}
+
+// PutSecretBlob stores a sealed secret under name, replacing any.
+func (d *DB) PutSecretBlob(ctx context.Context, name, blob string) error {
+	_, err := d.w.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		secretPrefix+name, blob, toMS(now()))
+	return wrapErr("put secret", err)
+}
+
+// DeleteSecretBlob removes the secret stored under name (none is not an error).
+func (d *DB) DeleteSecretBlob(ctx context.Context, name string) error {
+	_, err := d.w.ExecContext(ctx, `DELETE FROM kv WHERE key = ?`, secretPrefix+name)
+	return wrapErr("delete secret", err)
+}

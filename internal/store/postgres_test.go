@@ -144,3 +144,30 @@ func TestPostgresResponses(t *testing.T) {
 		t.Errorf("deleted response: %v", err)
 	}
 }
+
+// TestSecretBlobs: the rows of the database secrets backend, on both engines.
+func TestSecretBlobs(t *testing.T) { eachEngine(t, testSecretBlobs) }
+
+func testSecretBlobs(t *testing.T, openTest opener) {
+	db, ctx := openTest(t), t.Context()
+	if _, ok, err := db.SecretBlob(ctx, "p"); ok || err != nil {
+		t.Fatalf("missing secret: ok %v, %v", ok, err)
+	}
+	for _, v := range []string{"one", "two"} {
+		if err := db.PutSecretBlob(ctx, "p", v); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok, err := db.SecretBlob(ctx, "p"); got != v || !ok || err != nil {
+			t.Fatalf("SecretBlob = %q, %v, %v; want %q", got, ok, err, v)
+		}
+	}
+	if err := db.DeleteSecretBlob(ctx, "p"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := db.SecretBlob(ctx, "p"); ok {
+		t.Fatal("secret still there after delete")
+	}
+	if r, err := db.GetRouter(ctx); err != nil || r.MaxRetries < 0 {
+		t.Fatalf("router settings disturbed: %v", err)
+	}
+}
