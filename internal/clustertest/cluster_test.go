@@ -1,0 +1,348 @@
+// Package clustertest drives several real Conduit processes (the headless server build) on
+// one PostgreSQL and one Redis, with a fake upstream, and checks they behave as one gateway.
+package clustertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/conduit-gw/conduit/internal/fakeopenai"
+	"github.com/conduit-gw/conduit/internal/store"
+	"github.com/conduit-gw/conduit/internal/testsvc"
+)
+
+func TestMain(m *testing.M) { os.Exit(testsvc.Main(m)) }
+
+const masterKey = "cluster-test-master-key"
+
+var secretKey = base64.StdEncoding.EncodeToString([]byte(strings.Repeat("c", 32)))
+
+// buildConduit builds the headless server binary into a temporary directory.
+func buildConduit(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "conduit")
+	cmd := exec.Command("go", "build", "-tags", "headless", "-o", bin, ".")
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// instance is one running conduit process.
+type instance struct {
+	name string
+	url  string
+	cmd  *exec.Cmd
+	log  *bytes.Buffer
+	done chan struct{}
+}
+
+func start(t *testing.T, bin, name, dsn, redisURL string) *instance {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	in := &instance{name: name, url: "http://" + addr, log: &bytes.Buffer{}, done: make(chan struct{})}
+	var mu sync.Mutex
+	in.cmd = exec.Command(bin, "--headless", "--addr", addr, "--data-dir", t.TempDir(),
+		"--database-url", dsn, "--redis-url", redisURL, "--log-level", "warn")
+	in.cmd.Env = append(os.Environ(), "CONDUIT_MASTER_KEY="+masterKey, "CONDUIT_SECRET_KEY="+secretKey)
+	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return in.log.Write(p) })
+	in.cmd.Stdout, in.cmd.Stderr = w, w
+	if err := in.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = in.cmd.Wait(); close(in.done) }()
+	t.Cleanup(func() {
+		_ = in.cmd.Process.Kill()
+		<-in.done
+		if t.Failed() {
+			mu.Lock()
+			t.Logf("%s log:\n%s", name, in.log.String())
+			mu.Unlock()
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(in.url + "/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return in
+			}
+		}
+		select {
+		case <-in.done:
+			t.Fatalf("%s exited at start:\n%s", name, in.log.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready after 30s", name)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// admin calls the admin API and decodes the answer into a map.
+func (in *instance) admin(t *testing.T, method, path string, body any) map[string]any {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, in.url+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+masterKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s on %s: %d %s", method, path, in.name, resp.StatusCode, raw)
+	}
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return out
+}
+
+// answer is one /v1 response.
+type answer struct {
+	status int
+	id     string // x-request-id
+}
+
+func (in *instance) chat(key, model string) (answer, error) {
+	body := `{"model":"` + model + `","messages":[{"role":"user","content":"hello there"}]}`
+	req, _ := http.NewRequest(http.MethodPost, in.url+"/v1/chat/completions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return answer{status: resp.StatusCode, id: resp.Header.Get("X-Request-Id")}, nil
+}
+
+// hammer sends n chat requests, alternating between the instances, c at a time.
+func hammer(insts []*instance, key, model string, n, c int) []answer {
+	var (
+		mu   sync.Mutex
+		out  []answer
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range c {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				a, err := insts[i%int64(len(insts))].chat(key, model)
+				if err != nil {
+					a.status = -1
+				}
+				mu.Lock()
+				out = append(out, a)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func count(as []answer, status int) int {
+	n := 0
+	for _, a := range as {
+		if a.status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// TestTwoInstances: two conduit processes on one PostgreSQL and one Redis behave as one
+// gateway: shared rate limits and budgets, configuration changes served by the other within
+// a second, usage rows of every answered request kept when the other instance is killed,
+// and Redis stopping handled as configured (fail open by default).
+func TestTwoInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real processes")
+	}
+	bin := buildConduit(t)
+	dsn, rds := testsvc.Postgres(t), testsvc.StartRedis(t)
+	up := httptest.NewServer(fakeopenai.New(""))
+	defer up.Close()
+	a := start(t, bin, "a", dsn, rds.URL)
+	b := start(t, bin, "b", dsn, rds.URL)
+	both := []*instance{a, b}
+
+	p := a.admin(t, "POST", "/admin/providers", map[string]any{"name": "fake", "type": "openai",
+		"base_url": up.URL + "/v1", "api_key": "sk-fake"})
+
+	t.Run("a model added on one is served by the other within a second", func(t *testing.T) {
+		a.admin(t, "POST", "/admin/models", map[string]any{"alias": "m", "provider_id": p["id"],
+			"provider_model": "gpt-4o-mini"})
+		k := a.admin(t, "POST", "/admin/keys", map[string]any{"name": "open"})["key"].(string)
+		deadline := time.Now().Add(time.Second)
+		for {
+			ans, err := b.chat(k, "m")
+			if err == nil && ans.status == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("b does not serve the new model and key after a second: %+v, %v", ans, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+
+	t.Run("rpm 10 through both: exactly 10 answers", func(t *testing.T) {
+		k := a.admin(t, "POST", "/admin/keys", map[string]any{"name": "rpm", "rpm": 10})["key"].(string)
+		time.Sleep(200 * time.Millisecond) // b learns of the key through the fan-out
+		as := hammer(both, k, "m", 40, 8)
+		if ok, limited := count(as, http.StatusOK), count(as, http.StatusTooManyRequests); ok != 10 || limited != 30 {
+			t.Fatalf("%d answered, %d rate limited; want 10 and 30", ok, limited)
+		}
+	})
+
+	t.Run("a budget spent through both overshoots by at most the requests in flight", func(t *testing.T) {
+		a.admin(t, "POST", "/admin/costs", map[string]any{"model_pattern": "gpt-4o-mini",
+			"input_per_mtok": 10000, "output_per_mtok": 10000})
+		key := a.admin(t, "POST", "/admin/keys", map[string]any{"name": "budget", "max_budget": 1})
+		time.Sleep(200 * time.Millisecond)
+		const inFlight = 4
+		as := hammer(both, key["key"].(string), "m", 60, inFlight)
+		ok := count(as, http.StatusOK)
+		if ok == 0 || count(as, http.StatusTooManyRequests) == 0 {
+			t.Fatalf("%d answered of %d: want some answered, then refusals", ok, len(as))
+		}
+		perRequest := 0.0
+		deadline := time.Now().Add(5 * time.Second)
+		var spend float64
+		for { // the usage writers flush within a second
+			k := a.admin(t, "GET", "/admin/keys/"+key["id"].(string), nil)
+			spend = k["spend"].(float64)
+			perRequest = spend / float64(ok)
+			if spend >= 1 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if spend < 1 || spend > 1+inFlight*perRequest+1e-9 {
+			t.Fatalf("spend %.4f after %d answers of $%.4f; want within [1, 1 + %d in flight]",
+				spend, ok, perRequest, inFlight)
+		}
+	})
+
+	t.Run("Redis stopped: fail open, /ready degraded", func(t *testing.T) {
+		k := a.admin(t, "POST", "/admin/keys", map[string]any{"name": "redis-down", "rpm": 1000})["key"].(string)
+		time.Sleep(200 * time.Millisecond)
+		rds.Stop()
+		defer func() {
+			if err := rds.Start(); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		for _, in := range both {
+			ans, err := in.chat(k, "m")
+			if err != nil || ans.status != http.StatusOK {
+				t.Fatalf("%s with Redis down: %+v, %v; want answered (fail open)", in.name, ans, err)
+			}
+			resp, err := http.Get(in.url + "/ready")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r struct{ Status string }
+			_ = json.NewDecoder(resp.Body).Decode(&r)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || r.Status != "degraded" {
+				t.Fatalf("%s /ready with Redis down: %d %q; want 200 degraded", in.name, resp.StatusCode, r.Status)
+			}
+		}
+	})
+
+	t.Run("one instance killed under load: the other serves, no usage row lost", func(t *testing.T) {
+		k := a.admin(t, "POST", "/admin/keys", map[string]any{"name": "load"})["key"].(string)
+		time.Sleep(200 * time.Millisecond)
+		var (
+			mu       sync.Mutex
+			answered []string // ids b answered
+			stop     atomic.Bool
+			wg       sync.WaitGroup
+		)
+		for i := range 6 {
+			wg.Go(func() {
+				for !stop.Load() {
+					in := both[i%2]
+					ans, err := in.chat(k, "m")
+					if in == b && err == nil && ans.status == http.StatusOK {
+						mu.Lock()
+						answered = append(answered, ans.id)
+						mu.Unlock()
+					}
+				}
+			})
+		}
+		time.Sleep(500 * time.Millisecond)
+		_ = a.cmd.Process.Signal(syscall.SIGKILL)
+		<-a.done
+		mu.Lock()
+		before := len(answered)
+		mu.Unlock()
+		time.Sleep(500 * time.Millisecond)
+		stop.Store(true)
+		wg.Wait()
+		if len(answered) <= before {
+			t.Fatalf("b answered %d before the kill and nothing after", before)
+		}
+		// A clean stop of b flushes its usage writer.
+		_ = b.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-b.done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("b did not stop within 30s")
+		}
+		db, err := store.OpenPostgres(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		missing := 0
+		for _, id := range answered {
+			if _, err := db.GetLog(context.Background(), id); err != nil {
+				missing++
+			}
+		}
+		if missing > 0 {
+			t.Fatalf("%d of the %d requests b answered have no usage row", missing, len(answered))
+		}
+		t.Logf("b answered %d requests (%d after a was killed); every one has its usage row",
+			len(answered), len(answered)-before)
+	})
+}
