@@ -128,6 +128,11 @@ func (h *HTTP) OpenStream(ctx context.Context, u string, body []byte) (io.ReadCl
 	if err != nil {
 		return nil, err
 	}
+	return h.Stream(req)
+}
+
+// Stream sends req (built by NewRequest) asking for an event stream, as OpenStream does.
+func (h *HTTP) Stream(req *http.Request) (io.ReadCloser, error) {
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := h.Do(req)
 	if err != nil {

@@ -16,6 +16,7 @@ const (
 	CapImages     = "images"     // ImageGenerator
 	CapModels     = "models"     // ModelLister: the connection test lists models
 	CapResponses  = "responses"  // ResponsesAPI: Responses requests reach the upstream natively
+	CapMessages   = "messages"   // MessagesAPI: Messages requests reach the upstream natively
 )
 
 // Type is one provider type: everything the admin API, the UI and the gateway know of it.

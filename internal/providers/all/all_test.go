@@ -31,8 +31,10 @@ func TestTypesTellTheTruth(t *testing.T) {
 		_, images := p.(providers.ImageGenerator)
 		_, lists := p.(providers.ModelLister)
 		_, responses := p.(providers.ResponsesAPI)
+		_, messages := p.(providers.MessagesAPI)
 		for capability, has := range map[string]bool{providers.CapChat: true, providers.CapEmbeddings: embeds,
-			providers.CapImages: images, providers.CapModels: lists, providers.CapResponses: responses} {
+			providers.CapImages: images, providers.CapModels: lists, providers.CapResponses: responses,
+			providers.CapMessages: messages} {
 			if slices.Contains(typ.Capabilities, capability) != has {
 				t.Errorf("%s: capabilities %v, adapter implements %s: %v", typ.Name, typ.Capabilities, capability, has)
 			}

@@ -51,7 +51,7 @@ var errorMessagePaths = []string{"error.message", "message"}
 // Register adds the anthropic type to r.
 func Register(r *providers.Registry) {
 	r.Register(providers.Type{Name: Type, Label: "Anthropic", DefaultBaseURL: DefaultBaseURL,
-		Capabilities: []string{providers.CapChat, providers.CapModels},
+		Capabilities: []string{providers.CapChat, providers.CapModels, providers.CapMessages},
 		New:          func(cfg providers.Config) (providers.Provider, error) { return New(cfg) }})
 }
 
@@ -87,9 +87,6 @@ func isError(body []byte) bool { return gjson.GetBytes(body, "type").Str == "err
 // Chat sends a non-streamed message request and returns the answer as an OpenAI
 // chat.completion.
 func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (*llm.Response, error) {
-	if err := req.Decode(); err != nil { // this adapter translates the typed request
-		return nil, err
-	}
 	tr, err := translateRequest(req, model, false)
 	if err != nil {
 		return nil, err

@@ -3,9 +3,7 @@ package anthropic
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
-	"mime"
 	"net/http"
 
 	"github.com/tidwall/gjson"
@@ -72,17 +70,11 @@ func (c *Client) MessagesStream(ctx context.Context, body []byte, model string, 
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := c.http.Do(req)
+	stream, err := c.http.Stream(req)
 	if err != nil {
 		return nil, err
 	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return nil, providers.StreamError(Type, b, errorMessagePaths...).Retry()
-	}
-	return &eventStream{body: resp.Body, r: sse.NewReader(resp.Body)}, nil
+	return &eventStream{body: stream, r: sse.NewReader(stream)}, nil
 }
 
 // eventStream yields the upstream's events unchanged, each its JSON data.
@@ -103,10 +95,7 @@ func (s *eventStream) Next() ([]byte, error) {
 	for {
 		ev, err := s.r.Next()
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			s.err = providers.StreamCut(Type, err)
+			s.err = providers.ReadEnd(Type, err)
 			return nil, s.err
 		}
 		data := bytes.TrimSpace(ev.Data)

@@ -29,6 +29,9 @@ type translated struct {
 // can replay it on another deployment. Parameters Anthropic cannot honour are refused with a
 // 400 naming them rather than dropped.
 func translateRequest(req *llm.ChatRequest, model string, stream bool) (*translated, error) {
+	if err := req.Decode(); err != nil { // the translation reads the typed request
+		return nil, err
+	}
 	if err := checkUnsupported(req); err != nil {
 		return nil, err
 	}

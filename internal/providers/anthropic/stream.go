@@ -16,9 +16,6 @@ import (
 // ChatStream starts a streamed message request. It returns once the upstream has answered
 // with a success status; Next yields the answer as OpenAI chat.completion.chunk objects.
 func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error) {
-	if err := req.Decode(); err != nil { // this adapter translates the typed request
-		return nil, err
-	}
 	tr, err := translateRequest(req, model, true)
 	if err != nil {
 		return nil, err

@@ -71,6 +71,9 @@ type responseFormat struct {
 
 // chatBody translates req into the /v2/chat body for model.
 func chatBody(req *llm.ChatRequest, model string, stream bool) ([]byte, error) {
+	if err := req.Decode(); err != nil { // the translation reads the typed request
+		return nil, err
+	}
 	raw := gjson.Result{}
 	if len(req.Raw) > 0 && gjson.ValidBytes(req.Raw) {
 		raw = gjson.ParseBytes(req.Raw)

@@ -16,9 +16,6 @@ import (
 // ChatStream starts a streamed chat completion. It returns once the upstream has answered
 // with a success status; chunks are read by Next.
 func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error) {
-	if err := req.Decode(); err != nil { // this adapter translates the typed request
-		return nil, err
-	}
 	body, err := chatBody(req, model, true)
 	if err != nil {
 		return nil, err

@@ -137,9 +137,6 @@ func malformed(cause error) *llm.Error { return providers.Malformed(Type, cause)
 
 // Chat sends a non-streamed chat completion.
 func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (*llm.Response, error) {
-	if err := req.Decode(); err != nil { // this adapter translates the typed request
-		return nil, err
-	}
 	body, err := c.chatBody(ctx, req, model)
 	if err != nil {
 		return nil, err

@@ -109,6 +109,9 @@ const skipSignature = "skip_thought_signature_validator"
 
 // chatBody translates req into the generateContent body for model.
 func (c *Client) chatBody(ctx context.Context, req *llm.ChatRequest, model string) ([]byte, error) {
+	if err := req.Decode(); err != nil { // the translation reads the typed request
+		return nil, err
+	}
 	t := requestTranslator{req: req, model: model, media: c.media, budget: maxInlineBytes}
 	if len(req.Raw) > 0 && gjson.ValidBytes(req.Raw) {
 		t.raw = gjson.ParseBytes(req.Raw)
