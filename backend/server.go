@@ -111,6 +111,7 @@ type Server struct {
 	started  time.Time
 	// listenURL is where the gateway listens (SetListenURL), once it does.
 	listenURL atomic.Pointer[string]
+	pg        playground // the Chat page's built-in key
 }
 
 // New builds the server and its routes.
@@ -133,7 +134,7 @@ func New(o Options) *Server {
 	e.GET("/ready", s.ready)
 	e.GET("/metrics", echo.WrapHandler(o.Metrics.Handler()), s.requireMaster)
 
-	v1 := e.Group("/v1", s.v1Headers)
+	v1 := e.Group("/v1", s.v1Headers, s.usePlayground)
 	openAI, anthropic := s.apiErrors(writeV1Error), s.apiErrors(writeAnthropicError)
 	v1.GET("/models", s.listModels, openAI)
 	v1.POST("/chat/completions", s.chatCompletions, openAI)

@@ -309,7 +309,7 @@ await run('create key', async () => {
 /** Chat page: use `key`, send one message, wait for the answer with its tokens and cost. */
 async function chatOnce(key, text) {
   await go('/chat');
-  if (!(await page.getByLabel('API key').count())) await page.getByRole('button', { name: 'Change' }).click();
+  if (!(await page.getByLabel('API key').count())) await page.getByRole('button', { name: /^(Change|Use a virtual key)$/ }).click();
   await page.getByLabel('API key').fill(key);
   await page.getByRole('button', { name: 'Use key' }).click();
   await page.locator('#chat-model option', { hasText: alias }).waitFor({ state: 'attached' });

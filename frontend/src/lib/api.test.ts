@@ -188,3 +188,11 @@ describe('notifications', () => {
     expect((fetchMock.mock.calls[0][1] as RequestInit).method).toBe('POST');
   });
 });
+
+describe('clientAuth', () => {
+  it('sends the playground header instead of a key for the playground', async () => {
+    const { clientAuth, PLAYGROUND } = await import('./api');
+    expect(clientAuth(PLAYGROUND)).toEqual({ 'X-Conduit-Playground': '1' });
+    expect(clientAuth('condt_abc')).toEqual({ Authorization: 'Bearer condt_abc' });
+  });
+});

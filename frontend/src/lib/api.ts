@@ -308,12 +308,23 @@ async function readEvents(res: Response, onEvent: (ev: ServerEvent) => boolean |
 
 // ---- client API (/v1), authenticated by a virtual key or the master key ----
 
-function bearer(key: string): Record<string, string> {
-  return { Authorization: `Bearer ${key}` };
+/**
+ * PLAYGROUND stands for the built-in playground key where a key is expected: the signed-in
+ * admin (session cookie) and the desktop window use /v1 with the X-Conduit-Playground header
+ * instead of a key, and the server runs the request as its built-in "Playground" key.
+ */
+export const PLAYGROUND = 'playground';
+
+/** The id of the built-in key the playground's requests run as. */
+export const PLAYGROUND_KEY_ID = 'key_playground';
+
+/** The headers that authenticate a /v1 request made with key (or PLAYGROUND). */
+export function clientAuth(key: string): Record<string, string> {
+  return key === PLAYGROUND ? { 'X-Conduit-Playground': '1' } : { Authorization: `Bearer ${key}` };
 }
 
 export async function listClientModels(key: string, signal?: AbortSignal): Promise<ClientModel[]> {
-  return list<ClientModel>('/v1/models', { sessionGuard: false, headers: bearer(key), signal });
+  return list<ClientModel>('/v1/models', { sessionGuard: false, headers: clientAuth(key), signal });
 }
 
 export interface ChatStreamResult {
@@ -335,7 +346,7 @@ export async function streamChat(
 ): Promise<ChatStreamResult> {
   const res = await send('POST', '/v1/chat/completions', req, {
     sessionGuard: false,
-    headers: { ...bearer(key), Accept: 'text/event-stream' },
+    headers: { ...clientAuth(key), Accept: 'text/event-stream' },
     signal,
   });
   const result: ChatStreamResult = {
