@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -87,48 +86,12 @@ func TestRequestGoldens(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", renderRequest(t, up.Last(t)), *update)
+			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", providertest.RenderRequest(t, up.Last(t), "Accept", "Authorization", "Content-Type"), *update)
 		})
 	}
 	if n < 10 {
 		t.Fatalf("only %d request cases", n)
 	}
-}
-
-// renderRequest writes the golden form of an upstream request.
-func renderRequest(t *testing.T, r providertest.Captured) []byte {
-	headers := map[string]string{}
-	for _, h := range []string{"Accept", "Authorization", "Content-Type"} {
-		if v := r.Header.Get(h); v != "" {
-			headers[h] = v
-		}
-	}
-	keys := make([]string, 0, len(headers))
-	for k := range headers {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b bytes.Buffer
-	b.WriteString("{\n  \"method\": " + jsonQuote(r.Method) + ",\n  \"url\": " + jsonQuote(r.URL) + ",\n  \"headers\": {")
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		b.WriteString("\n    " + jsonQuote(k) + ": " + jsonQuote(headers[k]))
-	}
-	b.WriteString("\n  },\n  \"body\": ")
-	var body bytes.Buffer
-	if err := json.Indent(&body, r.Body, "  ", "  "); err != nil {
-		t.Fatalf("upstream body is not JSON: %v: %s", err, r.Body)
-	}
-	b.Write(body.Bytes())
-	b.WriteString("\n}\n")
-	return b.Bytes()
-}
-
-func jsonQuote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 // TestRefusals: parameters Cohere cannot honour are a 400 naming them, never dropped.

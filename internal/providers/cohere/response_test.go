@@ -2,7 +2,6 @@ package cohere
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -36,20 +35,7 @@ func TestResponseGoldens(t *testing.T) {
 			c := newClient(t, up.URL)
 			req := providertest.ChatRequest(t, []byte(`{"model":"alias","messages":[{"role":"user","content":"hi"}]}`))
 			resp, err := c.Chat(context.Background(), req, "command-a-03-2025")
-			var got []byte
-			if err != nil {
-				got, _ = json.Marshal(map[string]string{"error": providertest.Describe(err)})
-				got = providertest.Indent(t, got)
-			} else {
-				got = providertest.Indent(t, resp.Body)
-				u := gjson.GetBytes(resp.Body, "usage")
-				if int(u.Get("prompt_tokens").Int()) != resp.Usage.PromptTokens ||
-					int(u.Get("completion_tokens").Int()) != resp.Usage.CompletionTokens ||
-					int(u.Get("total_tokens").Int()) != resp.Usage.TotalTokens ||
-					int(u.Get("prompt_tokens_details.cached_tokens").Int()) != resp.Usage.CachedTokens() {
-					t.Errorf("Response.Usage %+v differs from the body's usage %s", resp.Usage, u.Raw)
-				}
-			}
+			got := providertest.RenderAnswer(t, resp, err)
 			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", got, *update)
 		})
 	}

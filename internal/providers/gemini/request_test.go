@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -109,48 +108,12 @@ func TestRequestGoldens(t *testing.T) {
 					got = r
 				}
 			}
-			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", renderRequest(t, got), *update)
+			providertest.Golden(t, strings.TrimSuffix(in, ".json")+".golden.json", providertest.RenderRequest(t, got, "Accept", "Authorization", "Content-Type", "X-Goog-Api-Key"), *update)
 		})
 	}
 	if n < 10 {
 		t.Fatalf("only %d request cases", n)
 	}
-}
-
-// renderRequest writes the golden form of an upstream request.
-func renderRequest(t *testing.T, r providertest.Captured) []byte {
-	headers := map[string]string{}
-	for _, h := range []string{"Accept", "Authorization", "Content-Type", "X-Goog-Api-Key"} {
-		if v := r.Header.Get(h); v != "" {
-			headers[h] = v
-		}
-	}
-	keys := make([]string, 0, len(headers))
-	for k := range headers {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b bytes.Buffer
-	b.WriteString("{\n  \"method\": " + jsonString(r.Method) + ",\n  \"url\": " + jsonString(r.URL) + ",\n  \"headers\": {")
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		b.WriteString("\n    " + jsonString(k) + ": " + jsonString(headers[k]))
-	}
-	b.WriteString("\n  },\n  \"body\": ")
-	var body bytes.Buffer
-	if err := json.Indent(&body, r.Body, "  ", "  "); err != nil {
-		t.Fatalf("upstream body is not JSON: %v: %s", err, r.Body)
-	}
-	b.Write(body.Bytes())
-	b.WriteString("\n}\n")
-	return b.Bytes()
-}
-
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 // TestRefusals: parameters Gemini cannot honour are a 400 naming them, never dropped.

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -220,4 +221,50 @@ func EmbeddingsRequest(t testing.TB, body string) *llm.EmbeddingsRequest {
 	}
 	req.Raw = []byte(body)
 	return &req
+}
+
+// RenderRequest is the golden form of a request an adapter sent upstream: method, URL, the
+// named headers that were set (sorted) and the indented JSON body.
+func RenderRequest(t testing.TB, r Captured, headers ...string) []byte {
+	t.Helper()
+	names := slices.Sorted(slices.Values(slices.DeleteFunc(slices.Clone(headers), func(h string) bool { return r.Header.Get(h) == "" })))
+	var b bytes.Buffer
+	b.WriteString("{\n  \"method\": " + quote(r.Method) + ",\n  \"url\": " + quote(r.URL) + ",\n  \"headers\": {")
+	for i, h := range names {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n    " + quote(h) + ": " + quote(r.Header.Get(h)))
+	}
+	b.WriteString("\n  },\n  \"body\": ")
+	var body bytes.Buffer
+	if err := json.Indent(&body, r.Body, "  ", "  "); err != nil {
+		t.Fatalf("upstream body is not JSON: %v: %s", err, r.Body)
+	}
+	b.Write(body.Bytes())
+	b.WriteString("\n}\n")
+	return b.Bytes()
+}
+
+// RenderAnswer is the golden form of what an adapter's Chat returned: the indented body, or
+// {"error": Describe(err)}. A body's usage must agree with Response.Usage.
+func RenderAnswer(t testing.TB, resp *llm.Response, err error) []byte {
+	t.Helper()
+	if err != nil {
+		got, _ := json.Marshal(map[string]string{"error": Describe(err)})
+		return Indent(t, got)
+	}
+	u := gjson.GetBytes(resp.Body, "usage")
+	if int(u.Get("prompt_tokens").Int()) != resp.Usage.PromptTokens ||
+		int(u.Get("completion_tokens").Int()) != resp.Usage.CompletionTokens ||
+		int(u.Get("total_tokens").Int()) != resp.Usage.TotalTokens ||
+		int(u.Get("prompt_tokens_details.cached_tokens").Int()) != resp.Usage.CachedTokens() {
+		t.Errorf("Response.Usage %+v differs from the body's usage %s", resp.Usage, u.Raw)
+	}
+	return Indent(t, resp.Body)
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
