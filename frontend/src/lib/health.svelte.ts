@@ -54,7 +54,7 @@ export class HealthStore {
       this.byId[ev.provider_id] = {
         id: ev.provider_id,
         name: ev.name || ev.provider_id,
-        type: 'openai_compatible',
+        type: '', // not in the event: known from the next /admin/system snapshot
         enabled: true,
         status,
         last_error: status === 'down' ? ev.error || '' : '',
