@@ -142,6 +142,7 @@ func New(o Options) *Server {
 	v1.POST("/images/generations", s.imageGenerations, openAI)
 	v1.POST("/messages", s.messages, anthropic)
 	v1.POST("/messages/count_tokens", s.countTokens, anthropic)
+	v1.POST("/completions", s.completions, openAI)
 	v1.POST("/responses", s.responses, openAI)
 	v1.GET("/responses/:id", s.getResponse, openAI)
 	v1.DELETE("/responses/:id", s.deleteResponse, openAI)

@@ -131,6 +131,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}})
 	case strings.HasSuffix(r.URL.Path, "/chat/completions"):
 		s.chat(w, r, body, sc)
+	case strings.HasSuffix(r.URL.Path, "/completions") && !strings.HasSuffix(r.URL.Path, "/chat/completions"):
+		s.completions(w, body)
 	case strings.HasSuffix(r.URL.Path, "/responses"):
 		s.responses(w, body)
 	case strings.HasSuffix(r.URL.Path, "/embeddings"):

@@ -79,3 +79,36 @@ func (s *Server) responses(w http.ResponseWriter, body map[string]any) {
 	send(map[string]any{"type": "response.output_item.done", "output_index": 0, "item": item})
 	send(map[string]any{"type": "response.completed", "response": resp("completed", []any{item}, usage)})
 }
+
+// completions answers a legacy text completion with the reply, whole or one chunk per word.
+func (s *Server) completions(w http.ResponseWriter, body map[string]any) {
+	model, _ := body["model"].(string)
+	p, _ := json.Marshal(body["prompt"])
+	pt, words := len(p)/4+1, strings.SplitAfter(s.Reply, " ")
+	usage := map[string]any{"prompt_tokens": pt, "completion_tokens": len(words), "total_tokens": pt + len(words)}
+	obj := func(text string, finish any) map[string]any {
+		return map[string]any{"id": "cmpl-fake1", "object": "text_completion", "created": 1700000000, "model": model,
+			"choices": []any{map[string]any{"text": text, "index": 0, "logprobs": nil, "finish_reason": finish}}}
+	}
+	if stream, _ := body["stream"].(bool); !stream {
+		out := obj(s.Reply, "stop")
+		out["usage"] = usage
+		writeJSON(w, out)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	for i, word := range words {
+		var finish any
+		if i == len(words)-1 {
+			finish = "stop"
+		}
+		b, _ := json.Marshal(obj(word, finish))
+		fmt.Fprintf(w, "data: %s\n\n", b)
+	}
+	if so, _ := body["stream_options"].(map[string]any); so["include_usage"] == true {
+		b, _ := json.Marshal(map[string]any{"id": "cmpl-fake1", "object": "text_completion", "created": 1700000000,
+			"model": model, "choices": []any{}, "usage": usage})
+		fmt.Fprintf(w, "data: %s\n\n", b)
+	}
+	fmt.Fprint(w, "data: [DONE]\n\n")
+}

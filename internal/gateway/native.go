@@ -17,6 +17,9 @@ import (
 const (
 	APIResponses = "responses" // OpenAI's Responses API (providers.ResponsesAPI)
 	APIMessages  = "messages"  // Anthropic's Messages API (providers.MessagesAPI)
+	// APICompletions is OpenAI's legacy text completions (providers.Completer); its stream's
+	// usage chunk reaches the client only when it asked for it (WantsUsage).
+	APICompletions = "completions"
 )
 
 // NativeRequest is a request in a client API that some providers serve as it is (API names
@@ -29,6 +32,8 @@ type NativeRequest struct {
 	// provider serves API; Header holds the client headers to pass on with it.
 	Raw    []byte
 	Header http.Header
+	// WantsUsage: the client asked for a stream's usage chunk (completions).
+	WantsUsage bool
 	// MaxOutputTokens sizes the budget reservation (0: unknown).
 	MaxOutputTokens int
 	// Chat is the request translated to chat for every other deployment; nil when it has no
@@ -105,6 +110,8 @@ func servesNatively(s *snapshot.Snapshot, api, alias string) bool {
 				_, ok = d.Provider.Adapter.(providers.ResponsesAPI)
 			case APIMessages:
 				_, ok = d.Provider.Adapter.(providers.MessagesAPI)
+			case APICompletions:
+				_, ok = d.Provider.Adapter.(providers.Completer)
 			}
 			if !ok {
 				return false
@@ -116,15 +123,21 @@ func servesNatively(s *snapshot.Snapshot, api, alias string) bool {
 
 // callNative sends a whole native request to d (which serves req.API: servesNatively).
 func callNative(ctx context.Context, req *NativeRequest, d *snapshot.Deployment) (*llm.Response, error) {
-	if req.API == APIMessages {
+	switch req.API {
+	case APIMessages:
 		return d.Provider.Adapter.(providers.MessagesAPI).Messages(ctx, req.Raw, d.ProviderModel, req.Header)
+	case APICompletions:
+		return d.Provider.Adapter.(providers.Completer).Completions(ctx, req.Raw, d.ProviderModel)
 	}
 	return d.Provider.Adapter.(providers.ResponsesAPI).Responses(ctx, req.Raw, d.ProviderModel)
 }
 
 func openNative(ctx context.Context, req *NativeRequest, d *snapshot.Deployment) (llm.ChunkStream, error) {
-	if req.API == APIMessages {
+	switch req.API {
+	case APIMessages:
 		return d.Provider.Adapter.(providers.MessagesAPI).MessagesStream(ctx, req.Raw, d.ProviderModel, req.Header)
+	case APICompletions:
+		return d.Provider.Adapter.(providers.Completer).CompletionsStream(ctx, req.Raw, d.ProviderModel)
 	}
 	return d.Provider.Adapter.(providers.ResponsesAPI).ResponsesStream(ctx, req.Raw, d.ProviderModel)
 }
@@ -142,6 +155,15 @@ func (f nativeStream) open(ctx context.Context, d *snapshot.Deployment) (llm.Chu
 }
 
 func (f nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
+	if f.req.API == APICompletions {
+		if usage := gjson.GetBytes(ev, "usage"); usage.IsObject() {
+			if pu := llm.ParseUsageResult(usage); pu.PromptTokens+pu.CompletionTokens > 0 {
+				sent.usage, sent.gotUsage = pu, true
+			}
+		}
+		// The usage chunk Conduit asked for reaches the client only if it asked too.
+		return setModel(ev, f.req.Model), f.req.WantsUsage || gjson.GetBytes(ev, "choices.0").Exists()
+	}
 	obj := "response"
 	if f.req.API == APIMessages {
 		obj = "message"

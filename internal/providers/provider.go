@@ -49,6 +49,14 @@ type ResponsesAPI interface {
 	ResponsesStream(ctx context.Context, body []byte, model string) (llm.ChunkStream, error)
 }
 
+// Completer is implemented by adapters whose upstream serves OpenAI's legacy text
+// completions (POST /completions): body is the client's request JSON, forwarded with only
+// the model replaced (and stream usage asked for). The stream yields each chunk's JSON.
+type Completer interface {
+	Completions(ctx context.Context, body []byte, model string) (*llm.Response, error)
+	CompletionsStream(ctx context.Context, body []byte, model string) (llm.ChunkStream, error)
+}
+
 // MessagesAPI is implemented by adapters whose upstream serves Anthropic's Messages API:
 // body is the client's Messages request JSON, forwarded with only the model replaced, and
 // header the client's headers to pass on (anthropic-beta). The stream yields each event's

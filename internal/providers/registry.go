@@ -11,12 +11,13 @@ type Factory func(Config) (Provider, error)
 
 // What an adapter can serve beyond chat, as Type.Capabilities lists it.
 const (
-	CapChat       = "chat"       // Provider (every adapter)
-	CapEmbeddings = "embeddings" // Embedder
-	CapImages     = "images"     // ImageGenerator
-	CapModels     = "models"     // ModelLister: the connection test lists models
-	CapResponses  = "responses"  // ResponsesAPI: Responses requests reach the upstream natively
-	CapMessages   = "messages"   // MessagesAPI: Messages requests reach the upstream natively
+	CapChat        = "chat"        // Provider (every adapter)
+	CapEmbeddings  = "embeddings"  // Embedder
+	CapImages      = "images"      // ImageGenerator
+	CapModels      = "models"      // ModelLister: the connection test lists models
+	CapResponses   = "responses"   // ResponsesAPI: Responses requests reach the upstream natively
+	CapMessages    = "messages"    // MessagesAPI: Anthropic Messages requests reach the upstream natively
+	CapCompletions = "completions" // Completer: legacy text completions
 )
 
 // Type is one provider type: everything the admin API, the UI and the gateway know of it.

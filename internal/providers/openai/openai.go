@@ -65,7 +65,8 @@ func Register(r *providers.Registry) {
 func (v Variant) Type() providers.Type {
 	t := providers.Type{Name: v.Name, Label: v.Label, DefaultBaseURL: v.DefaultBaseURL, BaseURLHint: v.BaseURLHint,
 		KeyOptional: v.KeyOptional, New: v.Factory(),
-		Capabilities: []string{providers.CapChat, providers.CapEmbeddings, providers.CapImages, providers.CapModels}}
+		Capabilities: []string{providers.CapChat, providers.CapEmbeddings, providers.CapImages, providers.CapModels,
+			providers.CapCompletions}}
 	if v.Azure {
 		t.APIVersion, t.DefaultAPIVersion = true, DefaultAzureAPIVersion
 	}

@@ -1,0 +1,40 @@
+package backend
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/gateway"
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// completions serves OpenAI's legacy text completions (editor autocomplete) to deployments of
+// the OpenAI wire family, stream and not, the client's bytes forwarded with only the model
+// rewritten.
+func (s *Server) completions(c echo.Context) error {
+	call, req, err := admitRequest(s, c, "completions", parseCompletions)
+	if err != nil {
+		return err
+	}
+	res, _, err := s.o.Gateway.Native(c.Request().Context(), call, req, newStreamWriter(c, call, openAIEvents{}))
+	return reply(c, call, res, err)
+}
+
+// parseCompletions checks a legacy completions body: a model and a prompt.
+func parseCompletions(body []byte) (*gateway.NativeRequest, error) {
+	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+		return nil, llm.InvalidRequest("", "We could not parse the JSON body of your request.")
+	}
+	model := gjson.GetBytes(body, "model")
+	if model.Type != gjson.String || model.Str == "" {
+		return nil, llm.InvalidRequest("model", "you must provide a model parameter")
+	}
+	if p := gjson.GetBytes(body, "prompt"); p.Type != gjson.String && !p.IsArray() {
+		return nil, llm.InvalidRequest("prompt", "prompt must be a string or an array")
+	}
+	return &gateway.NativeRequest{API: gateway.APICompletions, Model: model.Str, Stream: gjson.GetBytes(body, "stream").Bool(),
+		Raw: body, WantsUsage: gjson.GetBytes(body, "stream_options.include_usage").Bool(),
+		MaxOutputTokens: int(gjson.GetBytes(body, "max_tokens").Int()),
+		ChatErr: llm.InvalidRequest("model", "legacy completions are served by OpenAI-wire deployments only; "+
+			"the deployments of "+model.Raw+" are not")}, nil
+}
