@@ -24,11 +24,11 @@ func TestMessagesNative(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("stream %v: %d %s", stream, resp.StatusCode, out)
 		}
-		calls := f.calls()
+		calls := f.since(0)
 		up := calls[len(calls)-1]
 		want, _ := sjson.Set(b, "model", "claude-sonnet-4-5")
-		if string(up.Raw) != want {
-			t.Errorf("upstream body\n%s\nwant\n%s", up.Raw, want)
+		if string(up.Body) != want {
+			t.Errorf("upstream body\n%s\nwant\n%s", up.Body, want)
 		}
 		if up.Header.Get("anthropic-beta") != "mid-conversation-system-2026-04-07,context-management-2025-06-27" {
 			t.Errorf("anthropic-beta %q", up.Header.Get("anthropic-beta"))
