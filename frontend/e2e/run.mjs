@@ -306,12 +306,20 @@ await run('create key', async () => {
   await keyCell(keyName).waitFor();
 });
 
-/** Chat page: use `key`, send one message, wait for the answer with its tokens and cost. */
+/**
+ * Chat page: use `key` (null: the playground, as the signed-in admin), send one message, wait
+ * for the answer with its tokens and cost.
+ */
 async function chatOnce(key, text) {
   await go('/chat');
   if (!(await page.getByLabel('API key').count())) await page.getByRole('button', { name: /^(Change|Use a virtual key)$/ }).click();
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Use key' }).click();
+  if (key === null) {
+    await page.getByRole('button', { name: 'Use the playground' }).click();
+    await page.getByText('Playground: you, signed in.').waitFor();
+  } else {
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+  }
   await page.locator('#chat-model option', { hasText: alias }).waitFor({ state: 'attached' });
   await page.getByLabel('Model', { exact: true }).selectOption(alias);
   const answers = page.locator('.msg.assistant');
@@ -489,6 +497,18 @@ await run('audit log', async () => {
   await page.getByLabel('Resource').selectOption('');
   await settle();
 });
+
+if (UPSTREAM) {
+  await run('chat through the playground, no key pasted', async () => {
+    const usage = await chatOnce(null, 'Say hello');
+    log(`  answer: ${usage}`);
+    await shot('chat-playground');
+    const logs = await admin('/admin/logs?limit=5&key_id=key_playground');
+    if (!logs.data.length) problem('the playground chat is not in the request log under key_playground');
+    await go('/keys');
+    await keyCell('Playground').waitFor();
+  });
+}
 
 if (UPSTREAM) {
   await run('provider health goes down live', async () => {
