@@ -68,18 +68,28 @@ func (s *Server) responses(c echo.Context) error {
 // history is the conversation before previous_response_id, or a 404 when the key has no such
 // response.
 func (s *Server) history(ctx context.Context, call *gateway.Call, id string) ([]json.RawMessage, error) {
+	return withStored(s, "previous_response_id", id, "read the previous response", func(cs Conversations) ([]json.RawMessage, error) {
+		return cs.History(ctx, call.Principal.KeyID(), id, responsesapi.OutputItemsOf)
+	})
+}
+
+// withStored runs op on the key's stored response id: no store or no such response is a 404
+// naming param; any other failure is logged and answered as a 500 saying what could not be
+// done.
+func withStored[T any](s *Server, param, id, what string, op func(Conversations) (T, error)) (T, error) {
+	var zero T
 	if s.o.Conversations == nil {
-		return nil, responseNotFound("previous_response_id", id)
+		return zero, responseNotFound(param, id)
 	}
-	h, err := s.o.Conversations.History(ctx, call.Principal.KeyID(), id, responsesapi.OutputItemsOf)
+	v, err := op(s.o.Conversations)
 	if errors.Is(err, conversation.ErrNotFound) {
-		return nil, responseNotFound("previous_response_id", id)
+		return zero, responseNotFound(param, id)
 	}
 	if err != nil {
-		s.log.Error("reading a stored response failed", "id", id, "err", err)
-		return nil, llm.Errorf(http.StatusInternalServerError, "server_error", "server_error", "could not read the previous response")
+		s.log.Error("a stored response failed", "id", id, "op", what, "err", err)
+		return zero, llm.Errorf(http.StatusInternalServerError, "server_error", "server_error", "could not %s", what)
 	}
-	return h, nil
+	return v, nil
 }
 
 func responseNotFound(param, id string) *llm.Error {
@@ -121,16 +131,11 @@ func (s *Server) deleteResponse(c echo.Context) error {
 		return err
 	}
 	id := c.Param("id")
-	if s.o.Conversations == nil {
-		return responseNotFound("", id)
-	}
-	err = s.o.Conversations.Delete(c.Request().Context(), call.Principal.KeyID(), id)
-	if errors.Is(err, conversation.ErrNotFound) {
-		return responseNotFound("", id)
-	}
+	_, err = withStored(s, "", id, "delete the response", func(cs Conversations) (struct{}, error) {
+		return struct{}{}, cs.Delete(c.Request().Context(), call.Principal.KeyID(), id)
+	})
 	if err != nil {
-		s.log.Error("deleting a stored response failed", "id", id, "err", err)
-		return llm.Errorf(http.StatusInternalServerError, "server_error", "server_error", "could not delete the response")
+		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"id": id, "object": "response.deleted", "deleted": true})
 }
@@ -195,18 +200,9 @@ func (s *Server) listInputItems(c echo.Context) error {
 
 func (s *Server) storedResponse(c echo.Context, call *gateway.Call) (*conversation.Record, error) {
 	id := c.Param("id")
-	if s.o.Conversations == nil {
-		return nil, responseNotFound("", id)
-	}
-	r, err := s.o.Conversations.Get(c.Request().Context(), call.Principal.KeyID(), id)
-	if errors.Is(err, conversation.ErrNotFound) {
-		return nil, responseNotFound("", id)
-	}
-	if err != nil {
-		s.log.Error("reading a stored response failed", "id", id, "err", err)
-		return nil, llm.Errorf(http.StatusInternalServerError, "server_error", "server_error", "could not read the response")
-	}
-	return r, nil
+	return withStored(s, "", id, "read the response", func(cs Conversations) (*conversation.Record, error) {
+		return cs.Get(c.Request().Context(), call.Principal.KeyID(), id)
+	})
 }
 
 // responsesEvents is the dialect of the Responses API: an upstream's own events as they come

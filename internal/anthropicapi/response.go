@@ -61,7 +61,7 @@ func FromChatResponse(openaiJSON []byte, alias string) ([]byte, error) {
 	}
 	m := choice.Get("message")
 	content := []contentBlock{}
-	text := messageText(m.Get("content"))
+	text := llm.ContentText(m.Get("content"))
 	if text == "" {
 		text = m.Get("refusal").Str
 	}
@@ -89,21 +89,6 @@ func FromChatResponse(openaiJSON []byte, alias string) ([]byte, error) {
 		return nil, fmt.Errorf("anthropicapi: encode message: %w", err)
 	}
 	return b, nil
-}
-
-// messageText reads message.content: a string, or (some servers) an array of text parts.
-func messageText(c gjson.Result) string {
-	if c.Type == gjson.String {
-		return c.Str
-	}
-	var b strings.Builder
-	c.ForEach(func(_, p gjson.Result) bool {
-		if p.Get("type").Str == "text" {
-			b.WriteString(p.Get("text").Str)
-		}
-		return true
-	})
-	return b.String()
 }
 
 // inputObject parses tool-call arguments into the input object of a tool_use block.

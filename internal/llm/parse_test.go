@@ -3,6 +3,8 @@ package llm
 import (
 	"errors"
 	"testing"
+
+	"github.com/tidwall/gjson"
 )
 
 func TestParseChatRequestErrors(t *testing.T) {
@@ -77,5 +79,20 @@ func BenchmarkParseChatRequest(b *testing.B) {
 		if _, err := ParseChatRequest(body); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestContentText(t *testing.T) {
+	tests := []struct{ name, content, want string }{
+		{"string", `"hello"`, "hello"},
+		{"text parts", `[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"x"}},{"type":"text","text":"b"}]`, "ab"},
+		{"null", `null`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ContentText(gjson.Parse(tt.content)); got != tt.want {
+				t.Errorf("ContentText(%s) = %q, want %q", tt.content, got, tt.want)
+			}
+		})
 	}
 }

@@ -1,6 +1,11 @@
 package llm
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
 
 // ChatResponse is an OpenAI chat.completion object.
 type ChatResponse struct {
@@ -135,4 +140,20 @@ type ChunkStream interface {
 // upstream read reaches the client in one write and no chunk is ever held back.
 type WaitHook interface {
 	BeforeWait(f func())
+}
+
+// ContentText reads the text of a chat answer's message.content: a string, or (some servers)
+// an array of text parts.
+func ContentText(c gjson.Result) string {
+	if c.Type == gjson.String {
+		return c.Str
+	}
+	var b strings.Builder
+	c.ForEach(func(_, p gjson.Result) bool {
+		if p.Get("type").Str == "text" {
+			b.WriteString(p.Get("text").Str)
+		}
+		return true
+	})
+	return b.String()
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -206,7 +205,7 @@ func FromChatResponse(chatJSON []byte, resp *Response) error {
 	}
 	m := choice.Get("message")
 	var parts []Part
-	if text := messageText(m.Get("content")); text != "" {
+	if text := llm.ContentText(m.Get("content")); text != "" {
 		parts = append(parts, textPart(text))
 	}
 	if ref := m.Get("refusal").Str; ref != "" {
@@ -232,21 +231,6 @@ func FromChatResponse(chatJSON []byte, resp *Response) error {
 
 func textPart(text string) Part {
 	return Part{Type: "output_text", Text: &text, Annotations: &[]any{}}
-}
-
-// messageText reads message.content: a string, or (some servers) an array of text parts.
-func messageText(c gjson.Result) string {
-	if c.Type == gjson.String {
-		return c.Str
-	}
-	var b strings.Builder
-	c.ForEach(func(_, p gjson.Result) bool {
-		if p.Get("type").Str == "text" {
-			b.WriteString(p.Get("text").Str)
-		}
-		return true
-	})
-	return b.String()
 }
 
 func malformed(cause error) *llm.Error {
