@@ -31,14 +31,14 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	a := g.Group("", s.requireAdmin)
 
 	providers := collection[config.Provider, providerView]{s: s, name: "provider",
-		rows: s.o.Providers, view: s.providerView, removed: s.providerRemoved, create: s.createProvider, update: s.updateProvider}
+		rows: s.o.Providers, view: s.providerView, removed: s.providerRemoved, create: s.createProvider, edit: s.editProvider}
 	providers.mount(a, "/providers")
 	a.POST("/providers/:id/test", s.testProvider)
 	a.GET("/provider-types", s.providerTypes)
 
 	models := collection[config.Deployment, deploymentView]{s: s, name: "model",
 		rows: s.o.Deployments, view: s.deploymentView,
-		create: s.createDeployment, update: s.updateDeployment}
+		create: s.createDeployment, edit: s.editDeployment}
 	models.mount(a, "/models")
 
 	a.GET("/router", s.getRouter)
@@ -47,7 +47,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	keys := collection[config.Key, keyView]{s: s, name: "key",
 		rows: s.o.Keys, view: s.keyView,
 		removed: func(_ context.Context, k config.Key) { s.o.Spend.Forget(k.ID) },
-		create:  s.createKey, update: s.updateKey}
+		create:  s.createKey, edit: editKey}
 	keys.mount(a, "/keys")
 
 	a.GET("/costs", s.listCosts)

@@ -28,8 +28,12 @@ type collection[T, V any] struct {
 	view func(T) V
 	// removed, if set, runs once a delete is stored, before it is applied and audited.
 	removed func(ctx context.Context, before T)
-	// create and update are the collection's own POST and PATCH handlers.
-	create, update echo.HandlerFunc
+	// create is the collection's own POST handler.
+	create echo.HandlerFunc
+	// edit applies a PATCH's fields to row, a copy of before (and may do more: a provider's
+	// secret). It may return how the audit trail is to record the row once stored (default:
+	// as it is).
+	edit func(ctx context.Context, before T, row *T, fields map[string]json.RawMessage) (audit func(T) any, err error)
 }
 
 // mount routes the collection at path: list, create, get, update and delete.
@@ -37,7 +41,7 @@ func (r collection[T, V]) mount(g *echo.Group, path string) {
 	g.GET(path, r.listAll)
 	g.POST(path, r.create)
 	g.GET(path+"/:id", r.getOne)
-	g.PATCH(path+"/:id", r.update)
+	g.PATCH(path+"/:id", r.patchOne)
 	g.DELETE(path+"/:id", r.deleteOne)
 }
 
@@ -57,6 +61,36 @@ func (r collection[T, V]) getOne(c echo.Context) error {
 	row, err := r.rows.Get(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return storeErr(err, r.name)
+	}
+	return c.JSON(http.StatusOK, r.view(row))
+}
+
+// patchOne reads the row, applies the request's fields to a copy, stores it, applies the
+// change to the live configuration and audits it.
+func (r collection[T, V]) patchOne(c echo.Context) error {
+	ctx, id := c.Request().Context(), c.Param("id")
+	before, err := r.rows.Get(ctx, id)
+	if err != nil {
+		return storeErr(err, r.name)
+	}
+	f, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	row := before
+	audit, err := r.edit(ctx, before, &row, f)
+	if err != nil {
+		return err
+	}
+	if err := r.rows.Update(ctx, &row); err != nil {
+		return storeErr(err, r.name)
+	}
+	var after any = row
+	if audit != nil {
+		after = audit(row)
+	}
+	if err := r.s.changed(c, "update", r.name, id, before, after); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, r.view(row))
 }

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -123,25 +124,7 @@ func (s *Server) createKey(c echo.Context) error {
 	return c.JSON(http.StatusCreated, v)
 }
 
-func (s *Server) updateKey(c echo.Context) error {
-	ctx := c.Request().Context()
-	before, err := s.o.Keys.Get(ctx, c.Param("id"))
-	if err != nil {
-		return storeErr(err, "key")
-	}
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	k := before
-	if err := applyKey(&k, f, time.Now().UTC(), false); err != nil {
-		return err
-	}
-	if err := s.o.Keys.Update(ctx, &k); err != nil {
-		return storeErr(err, "key")
-	}
-	if err := s.changed(c, "update", "key", k.ID, before, k); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, s.keyView(k))
+// editKey applies a PATCH to a virtual key.
+func editKey(_ context.Context, _ config.Key, k *config.Key, f map[string]json.RawMessage) (func(config.Key) any, error) {
+	return nil, applyKey(k, f, time.Now().UTC(), false)
 }

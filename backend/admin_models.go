@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -97,32 +98,17 @@ func (s *Server) createDeployment(c echo.Context) error {
 	return c.JSON(http.StatusCreated, s.deploymentView(d))
 }
 
-func (s *Server) updateDeployment(c echo.Context) error {
-	ctx := c.Request().Context()
-	before, err := s.o.Deployments.Get(ctx, c.Param("id"))
-	if err != nil {
-		return storeErr(err, "model")
-	}
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	d := before
-	if err := applyDeployment(&d, f); err != nil {
-		return err
+// editDeployment applies a PATCH to a model; a new provider_id must name a provider.
+func (s *Server) editDeployment(ctx context.Context, before config.Deployment, d *config.Deployment, f map[string]json.RawMessage) (func(config.Deployment) any, error) {
+	if err := applyDeployment(d, f); err != nil {
+		return nil, err
 	}
 	if d.ProviderID != before.ProviderID {
 		if _, err := s.o.Providers.Get(ctx, d.ProviderID); err != nil {
-			return invalid("provider_id", "no provider has the id "+`"`+d.ProviderID+`"`)
+			return nil, invalid("provider_id", "no provider has the id "+`"`+d.ProviderID+`"`)
 		}
 	}
-	if err := s.o.Deployments.Update(ctx, &d); err != nil {
-		return storeErr(err, "model")
-	}
-	if err := s.changed(c, "update", "model", d.ID, before, d); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, s.deploymentView(d))
+	return nil, nil
 }
 
 // providerStatus aggregates its deployments' health: down if any is down, up if any is up.

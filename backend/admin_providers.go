@@ -125,45 +125,30 @@ func (s *Server) uniqueProviderName(ctx context.Context, p config.Provider) erro
 	return nil
 }
 
-func (s *Server) updateProvider(c echo.Context) error {
-	ctx := c.Request().Context()
-	before, err := s.o.Providers.Get(ctx, c.Param("id"))
-	if err != nil {
-		return storeErr(err, "provider")
-	}
-	f, err := readObject(c)
-	if err != nil {
-		return err
-	}
-	p := before
+// editProvider applies a PATCH to a provider and stores, replaces or removes its API key;
+// the audit trail notes a key change without the key.
+func (s *Server) editProvider(ctx context.Context, _ config.Provider, p *config.Provider, f map[string]json.RawMessage) (func(config.Provider) any, error) {
 	var key apiKeyChange
-	if err := applyProvider(s.o.Registry, &p, f, &key); err != nil {
-		return err
+	if err := applyProvider(s.o.Registry, p, f, &key); err != nil {
+		return nil, err
 	}
-	if err := s.uniqueProviderName(ctx, p); err != nil {
-		return err
+	if err := s.uniqueProviderName(ctx, *p); err != nil {
+		return nil, err
 	}
 	if key.set {
 		if key.value == "" {
 			if err := s.o.Secrets.Delete(ctx, p.SecretName()); err != nil {
-				return err
+				return nil, err
 			}
 			p.APIKeySet = false
 		} else {
 			if err := s.o.Secrets.Set(ctx, p.SecretName(), key.value); err != nil {
-				return err
+				return nil, err
 			}
 			p.APIKeySet = true
 		}
 	}
-	if err := s.o.Providers.Update(ctx, &p); err != nil {
-		return storeErr(err, "provider")
-	}
-	after := p
-	if err := s.changed(c, "update", "provider", p.ID, before, redactKeyChange(after, key)); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, s.providerView(p))
+	return func(p config.Provider) any { return redactKeyChange(p, key) }, nil
 }
 
 // redactKeyChange notes in the audit trail that a key was replaced, without the key.
