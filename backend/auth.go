@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync"
@@ -34,21 +35,39 @@ func DesktopHandler(h http.Handler) http.Handler {
 	})
 }
 
-// sessions are the web UI's logins, kept in memory by the SHA-256 of their token.
+// SessionStore keeps the web UI's logins by the hash of their token; the store does, so that
+// logins survive restarts and work on every instance sharing the database.
+type SessionStore interface {
+	CreateSession(ctx context.Context, tokenHash string, expires time.Time) error
+	SessionValid(ctx context.Context, tokenHash string, now time.Time) (bool, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+}
+
+// sessions are the web UI's logins, kept in db (or in memory without one) by the SHA-256 of
+// their token.
 type sessions struct {
 	ttl time.Duration
+	db  SessionStore
+	log interface{ Error(string, ...any) }
 	mu  sync.Mutex
-	m   map[[32]byte]time.Time // expiry
+	m   map[[32]byte]time.Time // expiry, without db
 }
 
-func newSessions(ttl time.Duration) *sessions {
-	return &sessions{ttl: ttl, m: map[[32]byte]time.Time{}}
+func newSessions(ttl time.Duration, db SessionStore, log interface{ Error(string, ...any) }) *sessions {
+	return &sessions{ttl: ttl, db: db, log: log, m: map[[32]byte]time.Time{}}
 }
 
-func (s *sessions) create(now time.Time) string {
+func (s *sessions) create(ctx context.Context, now time.Time) (string, error) {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	tok := base64.RawURLEncoding.EncodeToString(b[:])
+	h := keys.Hash(tok)
+	if s.db != nil {
+		if err := s.db.CreateSession(ctx, hex.EncodeToString(h[:]), now.Add(s.ttl)); err != nil {
+			return "", err
+		}
+		return tok, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for h, exp := range s.m { // drop expired sessions as new ones come
@@ -56,24 +75,39 @@ func (s *sessions) create(now time.Time) string {
 			delete(s.m, h)
 		}
 	}
-	s.m[keys.Hash(tok)] = now.Add(s.ttl)
-	return tok
+	s.m[h] = now.Add(s.ttl)
+	return tok, nil
 }
 
-func (s *sessions) valid(tok string, now time.Time) bool {
+func (s *sessions) valid(ctx context.Context, tok string, now time.Time) bool {
 	if tok == "" {
 		return false
 	}
+	h := keys.Hash(tok)
+	if s.db != nil {
+		ok, err := s.db.SessionValid(ctx, hex.EncodeToString(h[:]), now)
+		if err != nil {
+			s.log.Error("admin: checking a session", "err", err)
+		}
+		return ok
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	exp, ok := s.m[keys.Hash(tok)]
+	exp, ok := s.m[h]
 	return ok && now.Before(exp)
 }
 
-func (s *sessions) delete(tok string) {
+func (s *sessions) delete(ctx context.Context, tok string) {
+	h := keys.Hash(tok)
+	if s.db != nil {
+		if err := s.db.DeleteSession(ctx, hex.EncodeToString(h[:])); err != nil {
+			s.log.Error("admin: ending a session", "err", err)
+		}
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.m, keys.Hash(tok))
+	delete(s.m, h)
 }
 
 // headerKey returns the master key candidate from Authorization: Bearer or X-API-Key.
@@ -107,7 +141,7 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return &statusError{Status: http.StatusUnauthorized, Message: "wrong master key"}
 		}
-		if ck, err := c.Cookie(sessionCookie); err == nil && s.sessions.valid(ck.Value, time.Now()) {
+		if ck, err := c.Cookie(sessionCookie); err == nil && s.sessions.valid(c.Request().Context(), ck.Value, time.Now()) {
 			c.Set(ctxActor, actorSession)
 			return next(c)
 		}
@@ -133,7 +167,10 @@ func (s *Server) login(c echo.Context) error {
 		s.audit(c, "login_failed", "session", "", nil, nil)
 		return &statusError{Status: http.StatusUnauthorized, Message: "wrong master key"}
 	}
-	tok := s.sessions.create(time.Now())
+	tok, err := s.sessions.create(c.Request().Context(), time.Now())
+	if err != nil {
+		return err
+	}
 	c.SetCookie(&http.Cookie{
 		Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: c.IsTLS(), MaxAge: int(s.sessions.ttl / time.Second),
@@ -145,7 +182,7 @@ func (s *Server) login(c echo.Context) error {
 
 func (s *Server) logout(c echo.Context) error {
 	if ck, err := c.Cookie(sessionCookie); err == nil {
-		s.sessions.delete(ck.Value)
+		s.sessions.delete(c.Request().Context(), ck.Value)
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})

@@ -33,7 +33,7 @@ func Mount(rt *runtime.Runtime, w Web) *Server {
 			db.UpdateDeployment, db.DeleteDeployment},
 		Keys:     storeRows[config.Key]{db.ListKeys, db.GetKey, db.CreateKey, db.UpdateKey, db.DeleteKey},
 		Costs:    storeRows[config.Cost]{db.ListCosts, db.GetCost, db.CreateCost, db.UpdateCost, db.DeleteCost},
-		Settings: db, Logs: db, Notifications: db, Audit: db, Database: db, Secrets: rt.Secrets,
+		Settings: db, Sessions: db, Logs: db, Notifications: db, Audit: db, Database: db, Secrets: rt.Secrets,
 
 		DefaultPrices: rt.DefaultPrices, MasterKey: rt.MasterKey, Mode: rt.Options.Mode,
 		Version: rt.Options.Version, Logger: rt.Options.Logger, UI: w.UI, OnSettings: w.OnSettings,

@@ -76,6 +76,8 @@ type Options struct {
 	Registry      *providers.Registry
 	Metrics       Metrics
 	Spend         Spend
+	// Sessions keeps the web UI's logins (nil: in memory, lost on restart).
+	Sessions SessionStore
 	// SharedLimits, when limits are shared across instances: while their store does not
 	// answer, /ready says "degraded" (200, failing open) or "unavailable" (503, failing closed).
 	SharedLimits SharedLimits
@@ -122,7 +124,7 @@ func New(o Options) *Server {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 32 << 20
 	}
-	s := &Server{o: o, log: o.Logger, sessions: newSessions(24 * time.Hour), started: time.Now()}
+	s := &Server{o: o, log: o.Logger, sessions: newSessions(24*time.Hour, o.Sessions, o.Logger), started: time.Now()}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = echo.ExtractIPDirect()

@@ -171,3 +171,34 @@ func testSecretBlobs(t *testing.T, openTest opener) {
 		t.Fatalf("router settings disturbed: %v", err)
 	}
 }
+
+// TestSessions: web UI logins kept in the database, on both engines.
+func TestSessions(t *testing.T) { eachEngine(t, testSessions) }
+
+func testSessions(t *testing.T, openTest opener) {
+	db, ctx := openTest(t), t.Context()
+	now := time.Now()
+	if err := db.CreateSession(ctx, "h1", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSession(ctx, "old", now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		hash string
+		at   time.Time
+		want bool
+	}{
+		{"h1", now, true}, {"h1", now.Add(2 * time.Hour), false}, {"old", now, false}, {"none", now, false},
+	} {
+		if ok, err := db.SessionValid(ctx, tt.hash, tt.at); ok != tt.want || err != nil {
+			t.Errorf("SessionValid(%s, %v) = %v, %v; want %v", tt.hash, tt.at, ok, err, tt.want)
+		}
+	}
+	if err := db.DeleteSession(ctx, "h1"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := db.SessionValid(ctx, "h1", now); ok {
+		t.Error("deleted session still valid")
+	}
+}
