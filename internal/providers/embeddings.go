@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
 
 	"github.com/tidwall/gjson"
 
@@ -16,8 +15,7 @@ import (
 
 // Malformed is a provider answer that cannot be read: retryable, as another deployment may do.
 func Malformed(provider string, cause error) *llm.Error {
-	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: provider + " returned a malformed response", Retryable: true, Cause: cause}
+	return llm.Upstream(provider+" returned a malformed response", cause).Retry()
 }
 
 // CheckEmbeddingParams refuses the OpenAI embeddings parameters a provider cannot honour

@@ -41,15 +41,15 @@ func StatusError(provider string, resp *http.Response, body []byte, msgPaths ...
 		e.Message = provider + ": " + msg
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		// Conduit's credentials for this provider are wrong: not the client's fault.
-		e.Status, e.Type, e.Code = http.StatusBadGateway, "upstream_error", llm.CodeUpstreamError
+		e.Status, e.Type, e.Code = http.StatusBadGateway, llm.TypeUpstream, llm.CodeUpstreamError
 		// Providers echo part of the key they rejected: that part is redacted.
 		e.Message = fmt.Sprintf("%s rejected the gateway's credentials (%d): %s", provider, code, redactKeys(msg))
 	case code == http.StatusRequestTimeout || code == http.StatusGatewayTimeout:
-		e.Status, e.Type, e.Code = http.StatusGatewayTimeout, "upstream_error", llm.CodeUpstreamTimeout
+		e.Status, e.Type, e.Code = http.StatusGatewayTimeout, llm.TypeUpstream, llm.CodeUpstreamTimeout
 		e.Message = fmt.Sprintf("%s timed out (%d): %s", provider, code, msg)
 		e.Retryable = true
 	default: // 404 (model missing on this deployment), 409, 429, 5xx and the rest
-		e.Status, e.Type, e.Code = http.StatusBadGateway, "upstream_error", llm.CodeUpstreamError
+		e.Status, e.Type, e.Code = http.StatusBadGateway, llm.TypeUpstream, llm.CodeUpstreamError
 		e.Message = fmt.Sprintf("%s returned %d: %s", provider, code, msg)
 		e.Retryable = code == http.StatusNotFound || code == http.StatusConflict ||
 			code == http.StatusTooManyRequests || code >= 500
@@ -84,16 +84,13 @@ func errorMessage(body []byte, msgPaths []string) string {
 // TransportError maps a failed round trip (no response) to an *llm.Error.
 func TransportError(provider string, err error) *llm.Error {
 	if errors.Is(err, context.Canceled) {
-		return &llm.Error{Status: 499, Type: "client_closed", Code: "client_closed",
-			Message: "client closed the request", Cause: err}
+		return llm.ClientClosed(err)
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &llm.Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: llm.CodeUpstreamTimeout,
-			Message: provider + " did not answer in time", Retryable: true, Cause: err}
+		return llm.UpstreamTimeout(provider+" did not answer in time", err).Retry()
 	}
-	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: provider + " could not be reached", Retryable: true, Cause: err}
+	return llm.Upstream(provider+" could not be reached", err).Retry()
 }
 
 // StreamError is an error event received inside an upstream stream.
@@ -102,8 +99,7 @@ func StreamError(provider string, data []byte, msgPaths ...string) *llm.Error {
 	if msg == "" {
 		msg = "error event in stream"
 	}
-	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: provider + ": " + msg, Cause: fmt.Errorf("%s stream error: %s", provider, truncate(data, 2000))}
+	return llm.Upstream(provider+": "+msg, fmt.Errorf("%s stream error: %s", provider, truncate(data, 2000)))
 }
 
 // maxRetryAfter bounds what an upstream can ask for; larger values are clamped.
@@ -175,9 +171,7 @@ func StreamCut(provider string, err error) *llm.Error {
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &llm.Error{Status: http.StatusGatewayTimeout, Type: "upstream_error", Code: llm.CodeUpstreamTimeout,
-			Message: provider + " stream stalled", Cause: err}
+		return llm.UpstreamTimeout(provider+" stream stalled", err)
 	}
-	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: provider + " stream ended unexpectedly", Cause: err}
+	return llm.Upstream(provider+" stream ended unexpectedly", err)
 }

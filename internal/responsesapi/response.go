@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -234,8 +233,7 @@ func textPart(text string) Part {
 }
 
 func malformed(cause error) *llm.Error {
-	return &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: "the upstream returned a malformed response", Cause: cause}
+	return llm.Upstream("the upstream returned a malformed response", cause)
 }
 
 // OutputItems returns the response's output items as JSON, for the history of a later turn.

@@ -88,8 +88,7 @@ func finishError(reason, msg string, data []byte) *llm.Error {
 	if msg == "" {
 		msg = "generation failed (finish_reason " + reason + ")"
 	}
-	e := &llm.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: llm.CodeUpstreamError,
-		Message: "cohere: " + msg, Cause: fmt.Errorf("cohere: finish_reason %s: %.2000s", reason, data)}
+	e := llm.Upstream("cohere: "+msg, fmt.Errorf("cohere: finish_reason %s: %.2000s", reason, data))
 	if reason == "TIMEOUT" {
 		e.Status, e.Code = http.StatusGatewayTimeout, llm.CodeUpstreamTimeout
 	}

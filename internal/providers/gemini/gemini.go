@@ -88,12 +88,12 @@ func statusError(resp *http.Response, body []byte) *llm.Error {
 	switch {
 	case resp.StatusCode == http.StatusBadRequest && hasReason(body, "API_KEY_INVALID"):
 		// Gemini answers a bad key with 400 INVALID_ARGUMENT: the gateway's fault, not the client's.
-		e.Status, e.Type, e.Code = http.StatusBadGateway, "upstream_error", llm.CodeUpstreamError
+		e.Status, e.Type, e.Code = http.StatusBadGateway, llm.TypeUpstream, llm.CodeUpstreamError
 		e.Message = "gemini rejected the gateway's credentials (400): " + strings.TrimPrefix(e.Message, Type+": ")
 	case resp.StatusCode == http.StatusBadRequest && status == "FAILED_PRECONDITION":
 		// E.g. "User location is not supported" or billing not enabled on this account:
 		// another deployment may well succeed.
-		e.Status, e.Type, e.Code = http.StatusBadGateway, "upstream_error", llm.CodeUpstreamError
+		e.Status, e.Type, e.Code = http.StatusBadGateway, llm.TypeUpstream, llm.CodeUpstreamError
 		e.Message = "gemini refused the request for this account (400): " + strings.TrimPrefix(e.Message, Type+": ")
 		e.Retryable = true
 	}
