@@ -9,7 +9,8 @@
 #   - a desktop notification reaches dunst,
 #   - the autostart setting writes and removes ~/.config/autostart/conduit.desktop,
 #   - a second launch (plain and --start-hidden) exits 0 and the first keeps serving,
-#   - Quit (SIGTERM: a menu cannot be clicked under Xvfb) exits 0 with every usage row written.
+#   - Quit (the menu's Ctrl+Q accelerator typed with xdotool; SIGTERM without xdotool) exits 0
+#     with every usage row written.
 # Needs root for dpkg -i (without it the package is unpacked into a temporary root instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -232,10 +233,24 @@ display() {
   say "second launches exited 0; the first keeps serving"
 
   for _ in 1 2 3; do ask; ask stream; done
-  kill -TERM "$app"
+  # Quit: the menu's "Quit Conduit" accelerator (Ctrl+Q) typed into the window, or SIGTERM
+  # where xdotool is missing (a menu cannot be clicked under Xvfb).
+  local how=SIGTERM win
+  if command -v xdotool >/dev/null && win=$(xdotool search --onlyvisible --name '^Conduit$' | tail -1) &&
+    [ -n "$win" ] && xdotool windowfocus --sync "$win" key --clearmodifiers ctrl+q 2>"$work/xdotool.log"; then
+    how="menu Quit, Ctrl+Q"
+    for _ in $(seq 40); do kill -0 "$app" 2>/dev/null || break; sleep 0.25; done
+    if kill -0 "$app" 2>/dev/null; then fail "Ctrl+Q did not quit the app"; fi
+  else
+    say "typing Ctrl+Q failed ($(cat "$work/xdotool.log" 2>/dev/null)); quitting with SIGTERM"
+    kill -TERM "$app"
+  fi
   rc=0
   wait "$app" || rc=$?
-  [ "$rc" = 0 ] || fail "Quit (SIGTERM) exited $rc"
+  [ "$rc" = 0 ] || fail "Quit ($how) exited $rc"
+  if [ "$how" != SIGTERM ] && grep -q 'Ctrl+C detected' "$OUT/app-$tag.log"; then
+    fail "the app was stopped by a signal, not by its menu"
+  fi
   grep -q "usage_rows_written=$REQUESTS usage_rows_dropped=0" "$OUT/app-$tag.log" ||
     fail "not every usage row was written ($REQUESTS requests): $(grep 'stopped' "$OUT/app-$tag.log")"
   # Read them back from the database with the same binary, headless.
@@ -250,7 +265,7 @@ display() {
   kill -TERM "$headless"
   wait "$headless" || true
   [ "$logged" = "$REQUESTS" ] || fail "$REQUESTS requests sent, $logged request log rows after Quit"
-  say "Quit (SIGTERM) exited 0 with all $REQUESTS usage rows written"
+  say "Quit ($how) exited 0 with all $REQUESTS usage rows written"
 
   kill "$fake" "$dunst" 2>/dev/null || true
   wait "$fake" "$dunst" 2>/dev/null || true
