@@ -47,6 +47,8 @@ func applyProvider(types *providers.Registry, p *config.Provider, f map[string]j
 			err = strField(name, raw, &p.APIVersion)
 		case "enabled":
 			err = boolField(name, raw, &p.Enabled)
+		case "responses_api":
+			err = boolField(name, raw, &p.ResponsesAPI)
 		case "timeout_ms":
 			err = intField(name, raw, &p.TimeoutMS, 0, 3_600_000)
 		case "api_key":

@@ -232,3 +232,38 @@ func TestResponsesContinueAfterRestart(t *testing.T) {
 		t.Fatalf("upstream saw %s", msgs.Raw)
 	}
 }
+
+// TestResponsesNativeCompatible: an openai_compatible provider marked responses_api gets
+// Responses requests natively; unmarked, translated.
+func TestResponsesNativeCompatible(t *testing.T) {
+	e := newEnv(t)
+	key, _ := e.setupResponses()
+	p := e.mustAdmin(201, "POST", "/admin/providers", map[string]any{
+		"name": "vllm", "type": "openai_compatible", "base_url": e.fakeURL, "api_key": testProviderKey, "responses_api": true,
+	})
+	if p["responses_api"] != true {
+		t.Fatalf("%v", p)
+	}
+	e.mustAdmin(201, "POST", "/admin/models", map[string]any{"alias": "vllm", "provider_id": p["id"], "provider_model": "qwen"})
+	client := sdk(e.url, key)
+	for alias, path := range map[string]string{"vllm": "/v1/responses", "chatonly": "/v1/chat/completions"} {
+		resp, err := client.Responses.New(context.Background(), responses.ResponseNewParams{
+			Model: alias, Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")}})
+		if err != nil || resp.OutputText() != e.fake.Reply || resp.Model != alias {
+			t.Fatalf("%s: %v %+v", alias, err, resp)
+		}
+		reqs := e.fake.Requests()
+		if got := reqs[len(reqs)-1].Path; got != path {
+			t.Errorf("%s went to %s, want %s", alias, got, path)
+		}
+	}
+	e.mustAdmin(200, "PATCH", "/admin/providers/"+p["id"].(string), map[string]any{"responses_api": false})
+	if _, err := client.Responses.New(context.Background(), responses.ResponseNewParams{
+		Model: "vllm", Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")}}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.fake.Requests()
+	if got := reqs[len(reqs)-1].Path; got != "/v1/chat/completions" {
+		t.Errorf("after turning responses_api off: %s", got)
+	}
+}

@@ -10,16 +10,19 @@ import (
 // Provider is an upstream account. Its API key lives in the secrets backend, never here.
 // Its Type names a provider type of the build's registry (internal/providers).
 type Provider struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Type       string    `json:"type"`
-	BaseURL    string    `json:"base_url"`
-	APIVersion string    `json:"api_version"`
-	Enabled    bool      `json:"enabled"`
-	TimeoutMS  int       `json:"timeout_ms"`
-	APIKeySet  bool      `json:"api_key_set"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	BaseURL    string `json:"base_url"`
+	APIVersion string `json:"api_version"`
+	Enabled    bool   `json:"enabled"`
+	TimeoutMS  int    `json:"timeout_ms"`
+	APIKeySet  bool   `json:"api_key_set"`
+	// ResponsesAPI: the upstream also serves OpenAI's Responses API (openai_compatible;
+	// openai and azure always do).
+	ResponsesAPI bool      `json:"responses_api"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // SecretName is the name under which a provider's API key is kept in the secrets backend.

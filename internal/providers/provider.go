@@ -18,6 +18,9 @@ type Config struct {
 	BaseURL    string // empty: the type's default
 	APIKey     string
 	APIVersion string
+	// ResponsesAPI: the upstream also serves OpenAI's Responses API (types that may or may
+	// not, such as openai_compatible, read it).
+	ResponsesAPI bool
 	// Client is shared by every adapter; its transport pools connections.
 	Client *http.Client
 }

@@ -224,7 +224,8 @@ func (b *Builder) provider(ctx context.Context, p config.Provider) *Provider {
 		}
 		apiKey = k
 	}
-	cfg := providers.Config{Type: p.Type, BaseURL: p.BaseURL, APIKey: apiKey, APIVersion: p.APIVersion, Client: b.Client}
+	cfg := providers.Config{Type: p.Type, BaseURL: p.BaseURL, APIKey: apiKey, APIVersion: p.APIVersion, Client: b.Client,
+		ResponsesAPI: p.ResponsesAPI}
 	rp.Adapter, rp.Err = b.Registry.New(cfg)
 	return rp
 }

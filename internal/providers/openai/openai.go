@@ -32,8 +32,8 @@ type Variant struct {
 	// KeyOptional: the upstream runs without an API key (local servers).
 	KeyOptional bool
 	// Responses: the upstream serves the Responses API, which Responses requests reach
-	// natively.
-	Responses bool
+	// natively. ResponsesOptional: it may, as the provider's responses_api setting says.
+	Responses, ResponsesOptional bool
 }
 
 // Variants of the family, by provider type.
@@ -47,7 +47,7 @@ func variants() []Variant {
 		{Name: "openrouter", Label: "OpenRouter", DefaultBaseURL: "https://openrouter.ai/api/v1", StreamUsage: true},
 		{Name: "ollama", Label: "Ollama", DefaultBaseURL: "http://127.0.0.1:11434/v1", StreamUsage: true, KeyOptional: true},
 		{Name: "openai_compatible", Label: "OpenAI-compatible", BaseURLHint: "https://host/v1", StreamUsage: true,
-			KeyOptional: true},
+			KeyOptional: true, ResponsesOptional: true},
 	}
 }
 
@@ -83,7 +83,7 @@ func (v Variant) Factory() providers.Factory {
 		if err != nil {
 			return nil, err
 		}
-		if v.Responses {
+		if v.Responses || (v.ResponsesOptional && cfg.ResponsesAPI) {
 			return &ResponsesClient{Client: c}, nil
 		}
 		return c, nil
