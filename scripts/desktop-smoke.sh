@@ -145,15 +145,19 @@ shot() { # name
 display() {
   local tag=$SMOKE_LANG work=$HOME/smoke
   mkdir -p "$work"
+  PIDS=()
+  trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT # a failed check leaves nothing running
   export PATH=$SMOKE_PATH
   dunst >"$work/dunst.log" 2>&1 &
   local dunst=$!
+  PIDS+=("$dunst")
   for _ in $(seq 50); do dunstctl is-paused >/dev/null 2>&1 && break; sleep 0.1; done
 
   local fport port
   fport=$(free_port) && port=$(free_port) || fail "no free port"
   "$FAKE" -addr "127.0.0.1:$fport" -api-key "$UPSTREAM_KEY" -reply "hello from the fake upstream" >"$work/fake.log" 2>&1 &
   local fake=$!
+  PIDS+=("$fake")
   export CONDUIT_ADDR=127.0.0.1:$port
   BASE=http://127.0.0.1:$port
   REQUESTS=0
@@ -161,6 +165,7 @@ display() {
   # The app exactly as the menu entry starts it (the address comes from CONDUIT_ADDR).
   $SMOKE_EXEC >"$OUT/app-$tag.log" 2>&1 &
   local app=$!
+  PIDS+=("$app")
   wait_health "$BASE" 20 || fail "the app did not serve $BASE/health"
   say "app serving on $BASE (pid $app)"
 
@@ -258,6 +263,7 @@ display() {
   hport=$(free_port)
   CONDUIT_ADDR=127.0.0.1:$hport $SMOKE_EXEC --headless >"$work/headless.log" 2>&1 &
   local headless=$!
+  PIDS+=("$headless")
   BASE=http://127.0.0.1:$hport
   wait_health "$BASE" 20 || fail "headless restart did not serve"
   local logged
