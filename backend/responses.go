@@ -114,11 +114,7 @@ func (s *Server) keep(call *gateway.Call, req *responsesapi.Request, response []
 }
 
 func (s *Server) getResponse(c echo.Context) error {
-	call, err := s.call(c, "responses")
-	if err != nil {
-		return err
-	}
-	r, err := s.storedResponse(c, call)
+	r, err := s.storedResponse(c)
 	if err != nil {
 		return err
 	}
@@ -143,11 +139,7 @@ func (s *Server) deleteResponse(c echo.Context) error {
 // listInputItems lists a stored response's input items: newest first unless order=asc, at
 // most limit (1–100, default 20), after the item named by after.
 func (s *Server) listInputItems(c echo.Context) error {
-	call, err := s.call(c, "responses")
-	if err != nil {
-		return err
-	}
-	r, err := s.storedResponse(c, call)
+	r, err := s.storedResponse(c)
 	if err != nil {
 		return err
 	}
@@ -198,7 +190,13 @@ func (s *Server) listInputItems(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-func (s *Server) storedResponse(c echo.Context, call *gateway.Call) (*conversation.Record, error) {
+// storedResponse authenticates the request and reads the key's stored response named in the
+// path.
+func (s *Server) storedResponse(c echo.Context) (*conversation.Record, error) {
+	call, err := s.call(c, "responses")
+	if err != nil {
+		return nil, err
+	}
 	id := c.Param("id")
 	return withStored(s, "", id, "read the response", func(cs Conversations) (*conversation.Record, error) {
 		return cs.Get(c.Request().Context(), call.Principal.KeyID(), id)
