@@ -231,7 +231,23 @@ func TestTwoInstances(t *testing.T) {
 		}
 	})
 
-	t.Run("a budget spent through both overshoots by at most the requests in flight", func(t *testing.T) {
+	t.Run("a budget spent through both overshoots by at most the requests in flight; its alerts fire once", func(t *testing.T) {
+		var (
+			mu    sync.Mutex
+			fired = map[string]int{} // dedupe key → webhook deliveries
+		)
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var n struct{ Type, Dedupe string }
+			_ = json.NewDecoder(r.Body).Decode(&n)
+			if n.Type == "budget" {
+				mu.Lock()
+				fired[n.Dedupe]++
+				mu.Unlock()
+			}
+		}))
+		defer hook.Close()
+		a.admin(t, "PATCH", "/admin/settings", map[string]any{"notify_webhook_url": hook.URL,
+			"budget_alert_percents": []int{50, 80, 100}})
 		a.admin(t, "POST", "/admin/costs", map[string]any{"model_pattern": "gpt-4o-mini",
 			"input_per_mtok": 10000, "output_per_mtok": 10000})
 		key := a.admin(t, "POST", "/admin/keys", map[string]any{"name": "budget", "max_budget": 1})
@@ -257,6 +273,27 @@ func TestTwoInstances(t *testing.T) {
 		if spend < 1 || spend > 1+inFlight*perRequest+1e-9 {
 			t.Fatalf("spend %.4f after %d answers of $%.4f; want within [1, 1 + %d in flight]",
 				spend, ok, perRequest, inFlight)
+		}
+		deadline = time.Now().Add(5 * time.Second)
+		for {
+			mu.Lock()
+			n := len(fired)
+			mu.Unlock()
+			if n >= 3 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(500 * time.Millisecond) // a second delivery would come now
+		mu.Lock()
+		defer mu.Unlock()
+		if len(fired) != 3 {
+			t.Fatalf("budget alerts %v; want 50%%, 80%% and 100%%", fired)
+		}
+		for d, n := range fired {
+			if n != 1 {
+				t.Errorf("alert %s delivered %d times, want once", d, n)
+			}
 		}
 	})
 

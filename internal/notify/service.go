@@ -49,6 +49,11 @@ type Options struct {
 	WebhookQueue int
 	// MaxPending bounds the notifications waiting for the store (default 10000).
 	MaxPending int
+	// Claim, for instances sharing one database, stores a notification that has a Dedupe key
+	// unless one with that key is stored already, and reports whether it did: only the
+	// instance that claims a notification delivers it (store, desktop, webhook, events), so
+	// each fires once across the cluster. Nil: every notification is delivered here.
+	Claim func(ctx context.Context, n Notification) (bool, error)
 }
 
 const (
@@ -74,6 +79,7 @@ type Service struct {
 	hookTimeout time.Duration
 	hookBackoff []time.Duration
 	maxPending  int
+	claim       func(context.Context, Notification) (bool, error)
 
 	ctx      context.Context // cancelled when Close gives up waiting
 	cancel   context.CancelFunc
@@ -115,6 +121,7 @@ func NewService(opts Options) *Service {
 		hookTimeout:    opts.WebhookTimeout,
 		hookBackoff:    opts.WebhookBackoff,
 		maxPending:     opts.MaxPending,
+		claim:          opts.Claim,
 		wake:           make(chan struct{}, 1),
 		stop:           make(chan struct{}),
 		restored:       make(map[string]struct{}),
@@ -183,7 +190,8 @@ func (s *Service) Anomaly() *AnomalyDetector { return s.anomaly }
 // Notify fills in the ID ("ntf_…"), the time (now, UTC, millisecond precision) and the
 // severity (info) when empty, queues the notification for the store, publishes it on the bus
 // and hands it to the desktop and webhook sinks as the current settings say. It never blocks
-// on a sink, and returns the notification as stored.
+// on a sink (with Options.Claim, a notification with a Dedupe key waits for its claim, one
+// database statement), and returns the notification as stored.
 func (s *Service) Notify(n Notification) Notification {
 	if n.ID == "" {
 		n.ID = ids.New("ntf")
@@ -195,6 +203,10 @@ func (s *Service) Notify(n Notification) Notification {
 	if n.Severity == "" {
 		n.Severity = SeverityInfo
 	}
+	claimed, deliver := s.claimed(n)
+	if !deliver {
+		return n
+	}
 	set := s.settings()
 
 	var storeFull, deskFull, hookFull bool
@@ -205,7 +217,7 @@ func (s *Service) Notify(n Notification) Notification {
 			"title", n.Title)
 		return n
 	}
-	if s.store != nil {
+	if s.store != nil && !claimed {
 		if len(s.pending) >= s.maxPending {
 			storeFull = true
 		} else {
@@ -245,6 +257,29 @@ func (s *Service) Notify(n Notification) Notification {
 	}
 	s.publish(KindNotification, n)
 	return n
+}
+
+// claimTimeout bounds a claim (one statement); a failed claim delivers the notification here.
+const claimTimeout = 2 * time.Second
+
+// claimed claims n when claims are on and n has a Dedupe key: claimed is true when the claim
+// stored it, deliver is false when another instance claimed it first.
+func (s *Service) claimed(n Notification) (claimed, deliver bool) {
+	if s.claim == nil || n.Dedupe == "" {
+		return false, true
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, claimTimeout)
+	defer cancel()
+	won, err := s.claim(ctx, n)
+	switch {
+	case err != nil:
+		s.log.Warn("notify: could not claim a notification; delivering it from here", "dedupe", n.Dedupe, "err", err)
+		return false, true
+	case !won:
+		s.log.Debug("notify: notification delivered by another instance", "dedupe", n.Dedupe)
+		return false, false
+	}
+	return true, true
 }
 
 // FirstStart raises the one "Conduit is running" notification; hint should say where the

@@ -13,6 +13,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/fanout"
 	"github.com/conduit-gw/conduit/internal/limits"
+	"github.com/conduit-gw/conduit/internal/notify"
 	"github.com/conduit-gw/conduit/internal/secrets"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 	"github.com/conduit-gw/conduit/internal/store"
@@ -128,6 +129,15 @@ func (r *Runtime) listen(ctx context.Context) {
 			r.Options.Logger.Error("reloading the configuration changed by another instance", "err", err)
 		}
 	})
+}
+
+// notificationClaims returns how instances sharing the database decide which of them delivers
+// a notification (nil for one process: it delivers every one).
+func (r *Runtime) notificationClaims() func(context.Context, notify.Notification) (bool, error) {
+	if r.Options.DatabaseURL == "" {
+		return nil
+	}
+	return r.DB.ClaimNotification
 }
 
 // LiveConfig is the configuration as the admin API changes it: Reload rebuilds this

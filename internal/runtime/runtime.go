@@ -213,7 +213,8 @@ func (r *Runtime) wire(ctx context.Context) error {
 	r.Router = router.New(time.Now, uint64(time.Now().UnixNano()))
 	r.Bus = notify.NewBus(notify.BusOptions{Logger: log})
 	r.Notify = notify.NewService(notify.Options{Bus: r.Bus, Store: r.DB, Desktop: o.Desktop, Logger: log,
-		Settings: func() config.Settings { return r.Config.Load().Settings }, HTTPClient: &http.Client{Transport: NewTransport()}})
+		Settings: func() config.Settings { return r.Config.Load().Settings }, HTTPClient: &http.Client{Transport: NewTransport()},
+		Claim: r.notificationClaims()})
 	if err := r.Notify.Restore(ctx); err != nil {
 		log.Warn("notifications: could not restore recent state", "err", err)
 	}

@@ -21,9 +21,13 @@ func scanNotification(s scanner) (notify.Notification, error) {
 	return n, err
 }
 
+// insertNotificationSQL skips a notification whose id, or whose dedupe key, is stored already.
+const insertNotificationSQL = `INSERT INTO notifications (` + notificationCols + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
 // InsertNotifications stores a batch of notifications in one transaction. Empty IDs ("ntf_…")
 // and zero Times (now, UTC) are filled in place in ns, so the caller can publish what was
-// stored. Notifications whose id already exists are skipped.
+// stored. Notifications whose id or (non-empty) dedupe key already exists are skipped.
 func (d *DB) InsertNotifications(ctx context.Context, ns []notify.Notification) (err error) {
 	if len(ns) == 0 {
 		return nil
@@ -37,21 +41,14 @@ func (d *DB) InsertNotifications(ctx context.Context, ns []notify.Notification) 
 			_ = tx.Rollback()
 		}
 	}()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO notifications (`+notificationCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+	stmt, err := tx.PrepareContext(ctx, insertNotificationSQL)
 	if err != nil {
 		return wrapErr("insert notifications", err)
 	}
 	defer stmt.Close()
 	for i := range ns {
 		n := &ns[i]
-		if n.ID == "" {
-			n.ID = ids.New("ntf")
-		}
-		if n.Time.IsZero() {
-			n.Time = now()
-		}
-		n.Time = n.Time.UTC().Truncate(time.Millisecond)
+		fillNotification(n)
 		if _, err = stmt.ExecContext(ctx, n.ID, toMS(n.Time), n.Type, n.Severity, n.Title,
 			n.Body, n.KeyID, n.ProviderID, n.Read, n.Dedupe); err != nil {
 			return wrapErr("insert notifications", err)
@@ -61,6 +58,33 @@ func (d *DB) InsertNotifications(ctx context.Context, ns []notify.Notification) 
 		return wrapErr("insert notifications", err)
 	}
 	return nil
+}
+
+func fillNotification(n *notify.Notification) {
+	if n.ID == "" {
+		n.ID = ids.New("ntf")
+	}
+	if n.Time.IsZero() {
+		n.Time = now()
+	}
+	n.Time = n.Time.UTC().Truncate(time.Millisecond)
+}
+
+// ClaimNotification stores n unless a notification with its dedupe key (or id) is stored
+// already, and reports whether it did: of several instances raising the same notification,
+// the one that claims it delivers it.
+func (d *DB) ClaimNotification(ctx context.Context, n notify.Notification) (bool, error) {
+	fillNotification(&n)
+	res, err := d.w.ExecContext(ctx, insertNotificationSQL, n.ID, toMS(n.Time), n.Type, n.Severity,
+		n.Title, n.Body, n.KeyID, n.ProviderID, n.Read, n.Dedupe)
+	if err != nil {
+		return false, wrapErr("claim notification", err)
+	}
+	k, err := res.RowsAffected()
+	if err != nil {
+		return false, wrapErr("claim notification", err)
+	}
+	return k == 1, nil
 }
 
 // ListNotifications returns notifications newest first. limit defaults to 50 and is capped at

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/notify"
 	"github.com/conduit-gw/conduit/internal/testsvc"
 	"github.com/conduit-gw/conduit/internal/usage"
 )
@@ -200,5 +201,29 @@ func testSessions(t *testing.T, openTest opener) {
 	}
 	if ok, _ := db.SessionValid(ctx, "h1", now); ok {
 		t.Error("deleted session still valid")
+	}
+}
+
+// TestClaimNotification: of two claims of one condition (dedupe key), one wins; the batch
+// insert skips a notification whose condition is stored.
+func TestClaimNotification(t *testing.T) { eachEngine(t, testClaimNotification) }
+
+func testClaimNotification(t *testing.T, openTest opener) {
+	db, ctx := openTest(t), t.Context()
+	n := notify.Notification{Type: "budget", Title: "50%", Dedupe: "budget:k:1:50"}
+	won, err := db.ClaimNotification(ctx, n)
+	if err != nil || !won {
+		t.Fatalf("first claim = %v, %v", won, err)
+	}
+	if won, err := db.ClaimNotification(ctx, n); err != nil || won {
+		t.Fatalf("second claim = %v, %v; want lost", won, err)
+	}
+	if err := db.InsertNotifications(ctx, []notify.Notification{n, {Type: "system", Title: "x"},
+		{Type: "system", Title: "y"}}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := db.ListNotifications(ctx, 10, false)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("%d notifications (%v), want 3: one per condition, and both without one", len(list), err)
 	}
 }

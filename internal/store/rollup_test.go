@@ -443,6 +443,7 @@ func TestMigrationBackfillsRollup(t *testing.T) {
 	}
 	// Back to schema version 2: no rollup, the indexes of 00001, none of the later tables.
 	for _, q := range []string{`DROP TABLE usage_hourly`, `DROP TABLE IF EXISTS responses`, `DROP TABLE IF EXISTS admin_sessions`,
+		`DROP INDEX IF EXISTS notifications_dedupe`,
 		`ALTER TABLE providers DROP COLUMN responses_api`, `DROP INDEX request_logs_error_time`,
 		`CREATE INDEX request_logs_provider_time ON request_logs (provider_id, time, id)`,
 		`CREATE INDEX request_logs_status_time ON request_logs (status, time, id)`,
