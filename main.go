@@ -12,9 +12,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/conduit-gw/conduit/backend"
+	"github.com/conduit-gw/conduit/cli"
 	"github.com/conduit-gw/conduit/frontend"
 	"github.com/conduit-gw/conduit/internal/runtime"
 )
@@ -82,9 +84,51 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	return o, nil
 }
 
+// subcommand is `conduit NAME …`: its arguments after NAME, the environment, and where its
+// errors go; it returns the exit code.
+type subcommand func(args []string, getenv func(string) string, stderr io.Writer) int
+
+// subcommands are every `conduit NAME …` that is not the server itself; any other first
+// argument is a server flag (`conduit --headless --addr …`).
+func subcommands() map[string]subcommand {
+	m := map[string]subcommand{"healthcheck": healthcheck}
+	for _, name := range cli.Commands {
+		m[name] = func(args []string, getenv func(string) string, stderr io.Writer) int {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return cli.Run(ctx, append([]string{name}, args...), cli.Env{Getenv: getenv, Stdout: os.Stdout,
+				Stderr: stderr, DefaultDataDir: defaultDataDir()})
+		}
+	}
+	return m
+}
+
+// findSubcommand finds the subcommand args name: the first argument, or the first after the
+// command line's global flags (`conduit --url U --json keys list`). args name none when they
+// are the server's flags.
+func findSubcommand(args []string) (name string, rest []string, ok bool) {
+	var globals []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--json" || strings.HasPrefix(a, "--url=") || strings.HasPrefix(a, "--data-dir="):
+			globals = append(globals, a)
+		case (a == "--url" || a == "--data-dir") && i+1 < len(args):
+			globals = append(globals, a, args[i+1])
+			i++
+		default:
+			if _, ok := subcommands()[a]; ok {
+				return a, append(globals, args[i+1:]...), true
+			}
+			return "", nil, false
+		}
+	}
+	return "", nil, false
+}
+
 func run(args []string, getenv func(string) string, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "healthcheck" {
-		return healthcheck(args[1:], getenv, stderr)
+	if name, rest, ok := findSubcommand(args); ok {
+		return subcommands()[name](rest, getenv, stderr)
 	}
 	o, err := parse(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {

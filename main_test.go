@@ -90,3 +90,27 @@ func TestStartupFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestFindSubcommand: subcommands are found first or after the command line's global flags;
+// the server's own flags are never taken for one.
+func TestFindSubcommand(t *testing.T) {
+	cases := []struct {
+		args []string
+		name string
+		rest []string
+	}{
+		{[]string{"keys", "list"}, "keys", []string{"list"}},
+		{[]string{"--url", "http://h:1", "--json", "status"}, "status", []string{"--url", "http://h:1", "--json"}},
+		{[]string{"--data-dir=/d", "logs", "-f"}, "logs", []string{"--data-dir=/d", "-f"}},
+		{[]string{"healthcheck", "--addr", "h:1"}, "healthcheck", []string{"--addr", "h:1"}},
+		{[]string{"--headless", "--addr", "127.0.0.1:0"}, "", nil},
+		{[]string{"--data-dir", "keys"}, "", nil}, // a data dir named keys: the server
+		{nil, "", nil},
+	}
+	for _, c := range cases {
+		name, rest, ok := findSubcommand(c.args)
+		if name != c.name || ok != (c.name != "") || strings.Join(rest, " ") != strings.Join(c.rest, " ") {
+			t.Errorf("findSubcommand(%q) = %q %q %v, want %q %q", c.args, name, rest, ok, c.name, c.rest)
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"net/http"
+
+	"github.com/spf13/cobra"
+)
+
+var modelsRes = resource{
+	path: "models", noun: "model", names: []string{"alias"},
+	cols: []column{
+		field("ID", "id"), field("ALIAS", "alias"), field("PROVIDER_ID", "provider_id"),
+		field("PROVIDER_MODEL", "provider_model"), field("WEIGHT", "weight"), field("PRIORITY", "priority"),
+		field("ENABLED", "enabled"),
+	},
+}
+
+func (a *app) modelsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "models", Short: "Model aliases and their deployments: list, add, rm"}
+	cmd.AddCommand(a.listCmd(modelsRes), a.modelAddCmd(), a.rmCmd(modelsRes))
+	return cmd
+}
+
+func (a *app) modelAddCmd() *cobra.Command {
+	var provider, model string
+	var weight, priority, contextWindow int
+	var vision, tools, embeddings, disabled bool
+	cmd := &cobra.Command{
+		Use:     "add ALIAS --provider ID|NAME [--model PROVIDER_MODEL]",
+		Short:   "Add a deployment: the alias clients ask for, served by a provider's model",
+		Example: "  conduit models add gpt-4o --provider openai\n  conduit models add fast --provider groq --model llama-3.1-8b-instant",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if provider == "" {
+				return invalid("provider_id", "--provider is required")
+			}
+			p, err := a.resolve(cmd.Context(), providersRes, provider)
+			if err != nil {
+				return err
+			}
+			if model == "" {
+				model = args[0]
+			}
+			body := obj{"alias": args[0], "provider_id": p["id"], "provider_model": model, "weight": weight,
+				"priority": priority, "enabled": !disabled}
+			set := func(name string, on bool) {
+				if on {
+					body[name] = true
+				}
+			}
+			set("supports_vision", vision)
+			set("supports_tools", tools)
+			set("supports_embeddings", embeddings)
+			if contextWindow > 0 {
+				body["context_window"] = contextWindow
+			}
+			var row obj
+			if err := a.call(cmd.Context(), http.MethodPost, "/admin/models", body, &row); err != nil {
+				return err
+			}
+			return a.created(modelsRes, row)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&provider, "provider", "", "the provider serving it (id or name)")
+	f.StringVar(&model, "model", "", "the provider's model name (default: the alias)")
+	f.IntVar(&weight, "weight", 1, "weight among the alias's deployments")
+	f.IntVar(&priority, "priority", 0, "priority (lower is tried first)")
+	f.IntVar(&contextWindow, "context-window", 0, "context window in tokens")
+	f.BoolVar(&vision, "vision", false, "the model accepts images")
+	f.BoolVar(&tools, "tools", false, "the model calls tools")
+	f.BoolVar(&embeddings, "embeddings", false, "the model makes embeddings")
+	f.BoolVar(&disabled, "disabled", false, "add it disabled")
+	return cmd
+}

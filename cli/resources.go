@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// resource is an admin collection the CLI lists, creates and deletes (/admin/<path>).
+type resource struct {
+	path  string   // "providers"
+	noun  string   // "provider"
+	names []string // fields an argument may match besides id ("name", "alias")
+	cols  []column
+}
+
+func (a *app) list(ctx context.Context, r resource) ([]obj, error) {
+	var ans listAnswer
+	if err := a.call(ctx, http.MethodGet, "/admin/"+r.path, nil, &ans); err != nil {
+		return nil, err
+	}
+	return ans.Data, nil
+}
+
+// resolve finds the row an argument names: its id, or a unique name field.
+func (a *app) resolve(ctx context.Context, r resource, arg string) (obj, error) {
+	rows, err := a.list(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	var found []obj
+	for _, row := range rows {
+		if row["id"] == arg {
+			return row, nil
+		}
+		for _, n := range r.names {
+			if row[n] == arg {
+				found = append(found, row)
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, &APIError{Status: http.StatusNotFound, Message: fmt.Sprintf("no %s %q", r.noun, arg), Field: "id"}
+	case 1:
+		return found[0], nil
+	}
+	return nil, &APIError{Status: http.StatusConflict, Message: fmt.Sprintf("%d %ss are named %q: give the id", len(found), r.noun, arg), Field: "id"}
+}
+
+// listCmd is `<resource> list`.
+func (a *app) listCmd(r resource) *cobra.Command {
+	return &cobra.Command{
+		Use: "list", Aliases: []string{"ls"}, Short: "List " + r.noun + "s", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rows, err := a.list(cmd.Context(), r)
+			if err != nil {
+				return err
+			}
+			return a.show(listAnswer{Data: rows}, func(w io.Writer) error { return table(w, r.cols, rows) })
+		},
+	}
+}
+
+// rmCmd is `<resource> rm ID|NAME`.
+func (a *app) rmCmd(r resource) *cobra.Command {
+	return &cobra.Command{
+		Use: "rm ID|" + strings.ToUpper(r.names[0]), Aliases: []string{"delete"}, Short: "Delete a " + r.noun,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			row, err := a.resolve(cmd.Context(), r, args[0])
+			if err != nil {
+				return err
+			}
+			id := text(row["id"])
+			if err := a.call(cmd.Context(), http.MethodDelete, "/admin/"+r.path+"/"+url.PathEscape(id), nil, nil); err != nil {
+				return err
+			}
+			return a.show(obj{"id": id, "deleted": true}, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "deleted %s %s\n", r.noun, id)
+				return err
+			})
+		},
+	}
+}
+
+// created prints a created or updated row: its JSON, or a one-row table.
+func (a *app) created(r resource, row obj) error {
+	return a.show(row, func(w io.Writer) error { return table(w, r.cols, []obj{row}) })
+}
+
+// readSecret returns v, or a line of stdin when v is "-" (keeps a secret out of `ps`).
+func readSecret(v string, stdin io.Reader) (string, error) {
+	if v != "-" {
+		return v, nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("reading the secret from stdin: %w", err)
+	}
+	return strings.TrimSpace(line), nil
+}
