@@ -112,9 +112,6 @@ name = "Conduit"
 base_url = "` + baseURL + `/v1"
 env_key = "CONDUIT_API_KEY"
 wire_api = "responses"
-
-[agents]
-enabled = false
 `
 }
 

@@ -151,6 +151,9 @@ func appendCall(msgs []llm.Message, it gjson.Result, param string, i int) ([]llm
 	if id == "" || name == "" {
 		return nil, itemError(param, i, "function_call items need a call_id and a name")
 	}
+	if ns := it.Get("namespace").Str; ns != "" {
+		name = ns + NamespaceSep + name
+	}
 	args := it.Get("arguments").Str
 	if args == "" {
 		args = "{}"

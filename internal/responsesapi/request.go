@@ -210,23 +210,46 @@ func (r *Request) ToChat(history []json.RawMessage) (*llm.ChatRequest, error) {
 	return llm.ParseChatRequest(body)
 }
 
+// NamespaceSep joins a namespace and a function name into the one chat function name a
+// namespace tool's function becomes ("multi_agent__spawn").
+const NamespaceSep = "__"
+
+// inTool is a Responses tool: a function, a namespace of functions, or a built-in tool.
+type inTool struct {
+	Type        string          `json:"type"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Parameters  json.RawMessage `json:"parameters"`
+	Strict      *bool           `json:"strict"`
+	Tools       []inTool        `json:"tools"`
+}
+
 func tools(raw json.RawMessage) ([]llm.Tool, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	var in []struct {
-		Type        string          `json:"type"`
-		Name        string          `json:"name"`
-		Description string          `json:"description"`
-		Parameters  json.RawMessage `json:"parameters"`
-		Strict      *bool           `json:"strict"`
-	}
+	var in []inTool
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return nil, llm.InvalidRequest("tools", "tools must be an array of tool objects")
 	}
+	// A namespace's functions become functions named namespace__name; calls of them come
+	// back as function_call items naming the namespace.
+	var flat []inTool
+	for _, t := range in {
+		if t.Type != "namespace" || t.Name == "" {
+			flat = append(flat, t)
+			continue
+		}
+		for _, f := range t.Tools {
+			if f.Type == "function" && f.Name != "" {
+				f.Name = t.Name + NamespaceSep + f.Name
+			}
+			flat = append(flat, f)
+		}
+	}
 	var out []llm.Tool
 	var builtin []string
-	for i, t := range in {
+	for i, t := range flat {
 		switch {
 		case t.Type == "function" && t.Name == "":
 			return nil, llm.InvalidRequest("tools", fmt.Sprintf("tools[%d]: function tools need a name", i))

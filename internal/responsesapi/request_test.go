@@ -115,7 +115,7 @@ func TestToChatRefusals(t *testing.T) {
 	for _, tc := range []struct{ name, body, param, msg string }{
 		{"web search", `{"model":"m","input":"x","tools":[{"type":"web_search"},{"type":"function","name":"f"},{"type":"file_search"}]}`,
 			"tools", `"web_search", "file_search"`},
-		{"namespace", `{"model":"m","input":"x","tools":[{"type":"namespace","name":"n","tools":[]}]}`, "tools", `"namespace"`},
+		{"namespace of built-ins", `{"model":"m","input":"x","tools":[{"type":"namespace","name":"n","tools":[{"type":"web_search"}]}]}`, "tools", `"web_search"`},
 		{"hosted tool choice", `{"model":"m","input":"x","tool_choice":{"type":"web_search"}}`, "tool_choice", "web_search"},
 		{"unknown field", `{"model":"m","input":"x","conversation":"conv_1"}`, "conversation", "conversation"},
 		{"background", `{"model":"m","input":"x","background":true}`, "background", "background"},
@@ -177,5 +177,44 @@ func FuzzParseRequest(f *testing.F) {
 		if e := llm.AsError(err); e.Status != 400 {
 			t.Fatalf("%s: %v", body, err)
 		}
+	})
+}
+
+// TestNamespaceTools: a namespace's functions become chat functions named namespace__name,
+// and calls of them come back naming the namespace, whole and streamed.
+func TestNamespaceTools(t *testing.T) {
+	req, err := ParseRequest([]byte(`{"model":"m","input":[
+		{"type":"function_call","call_id":"c0","name":"spawn","namespace":"agents","arguments":"{}"},
+		{"type":"function_call_output","call_id":"c0","output":"ok"}],
+		"tools":[{"type":"function","name":"shell"},{"type":"namespace","name":"agents","description":"Sub-agents",
+		"tools":[{"type":"function","name":"spawn","parameters":{"type":"object"}},{"type":"function","name":"close"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat, err := req.ToChat(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPaths(t, "chat", chat.Raw, map[string]string{
+		"tools.#.function.name":                 `["shell","agents__spawn","agents__close"]`,
+		"messages.0.tool_calls.0.function.name": `"agents__spawn"`,
+	})
+	resp := req.Skeleton("resp_1", "m", 1)
+	if err := FromChatResponse([]byte(`{"choices":[{"message":{"tool_calls":[{"id":"c1","function":{"name":"agents__close","arguments":"{}"}},
+		{"id":"c2","function":{"name":"other__x","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}`), resp); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := resp.Marshal()
+	checkPaths(t, "response", b, map[string]string{
+		"output.#.name": `["close","other__x"]`, "output.0.namespace": `"agents"`, "output.1.namespace": ``,
+	})
+	tr := NewStreamTranslator(req.Skeleton("resp_2", "m", 1))
+	ev, err := tr.Chunk([]byte(`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c3","function":{"name":"agents__spawn","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev = append(ev, tr.End()...)
+	checkPaths(t, "stream", ev[len(ev)-1].Data, map[string]string{
+		"response.output.0.name": `"spawn"`, "response.output.0.namespace": `"agents"`,
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -46,6 +47,16 @@ type Response struct {
 	Usage              *Usage          `json:"usage"`
 	User               *string         `json:"user"`
 	Metadata           json.RawMessage `json:"metadata"`
+
+	namespaces map[string]bool // the request's namespace tools
+}
+
+// callName splits a chat function name into a namespace tool's name and its function's.
+func (r *Response) callName(chatName string) (namespace, name string) {
+	if ns, fn, ok := strings.Cut(chatName, NamespaceSep); ok && r.namespaces[ns] {
+		return ns, fn
+	}
+	return "", chatName
 }
 
 // ResponseError is the error of a failed response.
@@ -68,6 +79,7 @@ type Item struct {
 	Content   *[]Part `json:"content,omitempty"`
 	CallID    string  `json:"call_id,omitempty"`
 	Name      string  `json:"name,omitempty"`
+	Namespace string  `json:"namespace,omitempty"`
 	Arguments *string `json:"arguments,omitempty"`
 }
 
@@ -119,6 +131,13 @@ func (r *Request) Skeleton(id, alias string, createdAt int64) *Response {
 		ToolChoice: r.ToolChoice, Tools: r.Tools, TopP: r.TopP, Truncation: r.Truncation,
 		Metadata: r.Metadata,
 	}
+	gjson.GetBytes(r.Tools, `#(type=="namespace")#.name`).ForEach(func(_, n gjson.Result) bool {
+		if resp.namespaces == nil {
+			resp.namespaces = map[string]bool{}
+		}
+		resp.namespaces[n.Str] = true
+		return true
+	})
 	if r.PreviousResponseID != "" {
 		p := r.PreviousResponseID
 		resp.PreviousResponseID = &p
@@ -220,8 +239,9 @@ func FromChatResponse(chatJSON []byte, resp *Response) error {
 		if callID == "" {
 			callID = ids.New("call")
 		}
+		ns, name := resp.callName(tc.Get("function.name").Str)
 		resp.Output = append(resp.Output, Item{ID: ids.New("fc"), Type: "function_call", Status: StatusCompleted,
-			CallID: callID, Name: tc.Get("function.name").Str, Arguments: &args})
+			CallID: callID, Name: name, Namespace: ns, Arguments: &args})
 		return true
 	})
 	resp.Finish(choice.Get("finish_reason").Str, UsageOf(llm.ParseUsageResult(r.Get("usage"))))

@@ -196,8 +196,9 @@ func (t *StreamTranslator) toolCall(out []Event, tc gjson.Result, pos int64) []E
 		}
 		out = t.closeItem(out)
 		empty := ""
+		ns, name := t.resp.callName(tc.Get("function.name").Str)
 		out = t.openItem(out, Item{ID: ids.New("fc"), Type: "function_call", Status: StatusInProgress,
-			CallID: id, Name: tc.Get("function.name").Str, Arguments: &empty})
+			CallID: id, Name: name, Namespace: ns, Arguments: &empty})
 		idx = t.open
 		t.calls[n] = idx
 	}
