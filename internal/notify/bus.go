@@ -28,6 +28,9 @@ type BusOptions struct {
 	Buffer  int // capacity of each subscriber's channel (default 256)
 	Now     func() time.Time
 	Logger  *slog.Logger
+	// Relay, if set, is given every event published here (not those Deliver hands over from
+	// other instances), after its subscribers; it must not block.
+	Relay func(kind string, data json.RawMessage)
 }
 
 // Bus is an in-process publish/subscribe hub. Publish never blocks: a subscriber whose buffer
@@ -36,6 +39,7 @@ type Bus struct {
 	now    func() time.Time
 	log    *slog.Logger
 	buffer int
+	relay  func(string, json.RawMessage)
 
 	mu     sync.Mutex
 	ring   []Event // circular buffer of the last History events
@@ -68,6 +72,7 @@ func NewBus(opts BusOptions) *Bus {
 		now:    opts.Now,
 		log:    opts.Logger,
 		buffer: opts.Buffer,
+		relay:  opts.Relay,
 		ring:   make([]Event, 0, opts.History),
 		subs:   make(map[*subscriber]struct{}),
 	}
@@ -89,6 +94,24 @@ func (b *Bus) Publish(kind string, data any) Event {
 			return Event{}
 		}
 	}
+	ev := b.publish(kind, raw)
+	if b.relay != nil {
+		b.relay(kind, raw)
+	}
+	return ev
+}
+
+// Deliver publishes an event another instance published (relayed to this one), without
+// relaying it again.
+func (b *Bus) Deliver(kind string, data json.RawMessage) Event {
+	if !json.Valid(data) {
+		b.log.Error("notify: relayed event is not JSON; dropped", "kind", kind)
+		return Event{}
+	}
+	return b.publish(kind, data)
+}
+
+func (b *Bus) publish(kind string, raw json.RawMessage) Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.lastID++

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -60,5 +61,32 @@ func TestClaimDeliversOnce(t *testing.T) {
 	}
 	if got := hooks.Load(); got != 4 {
 		t.Fatalf("%d webhook deliveries, want 4: the claimed one once, the plain one twice, the unclaimable one once", got)
+	}
+}
+
+// TestBusRelay: events published here are relayed after their subscribers got them; events
+// delivered from another instance reach the subscribers and are not relayed back.
+func TestBusRelay(t *testing.T) {
+	var relayed []string
+	b := NewBus(BusOptions{Relay: func(kind string, data json.RawMessage) {
+		relayed = append(relayed, kind+" "+string(data))
+	}})
+	_, ch, cancel := b.Subscribe(b.LastID())
+	defer cancel()
+	b.Publish(KindKeySpend, map[string]int{"n": 1})
+	b.Deliver(KindNotification, json.RawMessage(`{"id":"ntf_x"}`))
+	b.Deliver(KindNotification, json.RawMessage(`not json`))
+	for _, want := range []string{KindKeySpend, KindNotification} {
+		if ev := <-ch; ev.Kind != want {
+			t.Fatalf("event %s, want %s", ev.Kind, want)
+		}
+	}
+	select {
+	case ev := <-ch:
+		t.Fatalf("unexpected event %+v", ev)
+	default:
+	}
+	if len(relayed) != 1 || relayed[0] != `key_spend {"n":1}` {
+		t.Fatalf("relayed %q, want only the local key_spend event", relayed)
 	}
 }

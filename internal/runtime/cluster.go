@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -33,8 +34,57 @@ type Limiter interface {
 	Forget(keyID string)
 }
 
-// Topic of the fan-out message announcing a configuration change.
-const topicConfig = "config"
+// Topics of the fan-out messages: a configuration change, an event for /admin/events.
+const (
+	topicConfig = "config"
+	topicEvent  = "event"
+)
+
+// relayed is an event of the notification bus sent to the other instances.
+type relayed struct {
+	Kind string          `json:"kind"`
+	Data json.RawMessage `json:"data"`
+}
+
+// relayQueue bounds the events waiting to be sent to the other instances; beyond it they are
+// dropped (and logged) rather than block the publisher.
+const relayQueue = 256
+
+// busRelay returns the Relay of the notification bus: with a fan-out, the events published
+// here (notifications, key spend, provider health; not the live request feed) go to the other
+// instances' /admin/events too.
+func (r *Runtime) busRelay() func(string, json.RawMessage) {
+	if r.fanout == nil {
+		return nil
+	}
+	r.relays = make(chan relayed, relayQueue)
+	return func(kind string, data json.RawMessage) {
+		if kind == notify.KindRequest {
+			return
+		}
+		select {
+		case r.relays <- relayed{Kind: kind, Data: data}:
+		default:
+			r.Options.Logger.Warn("event not relayed to the other instances: queue full", "kind", kind)
+		}
+	}
+}
+
+// relay sends the bus events queued by busRelay to the other instances until ctx ends.
+func (r *Runtime) relay(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-r.relays:
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			if err := r.fanout.Publish(pctx, topicEvent, ev); err != nil && ctx.Err() == nil {
+				r.Options.Logger.Warn("event not relayed to the other instances", "kind", ev.Kind, "err", err)
+			}
+			cancel()
+		}
+	}
+}
 
 // openStore opens the store: PostgreSQL when a database URL is set, else SQLite in the data
 // directory.
@@ -122,6 +172,13 @@ func (r *Runtime) newFanout() fanout.Fanout {
 // reconnection, when a change may have been missed). Requests in flight keep their snapshot.
 func (r *Runtime) listen(ctx context.Context) {
 	r.fanout.Run(ctx, func(m fanout.Message) {
+		if m.Topic == topicEvent {
+			var ev relayed
+			if err := json.Unmarshal(m.Data, &ev); err == nil && ev.Kind != "" {
+				r.Bus.Deliver(ev.Kind, ev.Data)
+			}
+			return
+		}
 		if m.Topic != topicConfig && m.Topic != fanout.Resync {
 			return
 		}

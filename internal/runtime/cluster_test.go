@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/notify"
 	"github.com/conduit-gw/conduit/internal/testsvc"
 )
 
@@ -67,6 +68,20 @@ func TestClusterSharesStoreLimitsAndConfig(t *testing.T) {
 			t.Fatal("the other instance's snapshot lacks the new key after a second")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	// Events published on one instance reach the other's /admin/events; the live request
+	// feed stays local.
+	_, events, cancel := b.Bus.Subscribe(b.Bus.LastID())
+	defer cancel()
+	a.Bus.Publish(notify.KindRequest, map[string]string{"id": "req_local"})
+	a.Bus.Publish(notify.KindKeySpend, map[string]string{"key_id": k.ID})
+	select {
+	case ev := <-events:
+		if ev.Kind != notify.KindKeySpend || !strings.Contains(string(ev.Data), k.ID) {
+			t.Fatalf("relayed event %s %s, want the key_spend one", ev.Kind, ev.Data)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("an event published on one instance did not reach the other within a second")
 	}
 	if _, err := a.Limits.Admit(k, 1, 0); err != nil {
 		t.Fatalf("first request: %v", err)

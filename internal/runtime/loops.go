@@ -35,6 +35,7 @@ func (r *Runtime) startLoops() {
 	r.Go(func(ctx context.Context) { watch(ctx, r.Config, r.Notify) })
 	if r.fanout != nil {
 		r.Go(r.listen)
+		r.Go(r.relay)
 	}
 }
 

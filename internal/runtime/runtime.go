@@ -126,6 +126,7 @@ type Runtime struct {
 
 	redis  *redis.Client // nil without Options.RedisURL
 	fanout fanout.Fanout // nil for one process
+	relays chan relayed  // bus events for the other instances (with fanout)
 
 	keyGeneratedIn string // where a master key generated on this start was stored
 	stop           context.CancelFunc
@@ -211,7 +212,7 @@ func (r *Runtime) wire(ctx context.Context) error {
 	r.Usage = usage.NewWriter(r.DB, usage.WriterOptions{Logger: log})
 	r.Metrics = metrics.New(r.Usage, r.Usage)
 	r.Router = router.New(time.Now, uint64(time.Now().UnixNano()))
-	r.Bus = notify.NewBus(notify.BusOptions{Logger: log})
+	r.Bus = notify.NewBus(notify.BusOptions{Logger: log, Relay: r.busRelay()})
 	r.Notify = notify.NewService(notify.Options{Bus: r.Bus, Store: r.DB, Desktop: o.Desktop, Logger: log,
 		Settings: func() config.Settings { return r.Config.Load().Settings }, HTTPClient: &http.Client{Transport: NewTransport()},
 		Claim: r.notificationClaims()})
