@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -178,6 +179,9 @@ func (s *Server) getRouter(c echo.Context) error {
 	if r.Fallbacks == nil {
 		r.Fallbacks = map[string][]string{}
 	}
+	if r.ContextWindowFallbacks == nil {
+		r.ContextWindowFallbacks = map[string][]string{}
+	}
 	return c.JSON(http.StatusOK, r)
 }
 
@@ -206,24 +210,13 @@ func applyRouter(r *config.Router, f map[string]json.RawMessage) error {
 		case "health_check_interval_s":
 			err = intField(name, raw, &r.HealthCheckIntervalS, 0, 86_400)
 		case "fallbacks":
-			var fb map[string][]string
-			if isNull(raw) {
-				fb = map[string][]string{}
-			} else if json.Unmarshal(raw, &fb) != nil {
-				err = invalid(name, `fallbacks must map an alias to a list of aliases, e.g. {"gpt-4o":["claude"]}`)
-				break
-			}
-			for alias, chain := range fb {
-				if alias == "" {
-					err = invalid(name, "fallbacks: an alias must not be empty")
-				}
-				for _, to := range chain {
-					if to == "" || to == alias {
-						err = invalid(name, "fallbacks for "+`"`+alias+`"`+" must name other, non-empty aliases")
-					}
-				}
-			}
-			r.Fallbacks = fb
+			r.Fallbacks, err = fallbacksField(name, raw)
+		case "context_window_fallbacks":
+			r.ContextWindowFallbacks, err = fallbacksField(name, raw)
+		case "first_token_timeout_ms":
+			err = intField(name, raw, &r.FirstTokenTimeoutMS, 0, 3_600_000)
+		case "stream_idle_timeout_ms":
+			err = intField(name, raw, &r.StreamIdleTimeoutMS, 0, 3_600_000)
 		default:
 			err = unknownField(name)
 		}
@@ -237,6 +230,28 @@ func applyRouter(r *config.Router, f map[string]json.RawMessage) error {
 	return nil
 }
 
+// fallbacksField reads a map from an alias to the aliases tried after it (null: none).
+func fallbacksField(name string, raw json.RawMessage) (map[string][]string, error) {
+	fb := map[string][]string{}
+	if isNull(raw) {
+		return fb, nil
+	}
+	if json.Unmarshal(raw, &fb) != nil {
+		return nil, invalid(name, name+` must map an alias to a list of aliases, e.g. {"gpt-4o":["claude"]}`)
+	}
+	for alias, chain := range fb {
+		if alias == "" {
+			return nil, invalid(name, name+": an alias must not be empty")
+		}
+		for _, to := range chain {
+			if to == "" || to == alias {
+				return nil, invalid(name, name+" for "+`"`+alias+`"`+" must name other, non-empty aliases")
+			}
+		}
+	}
+	return fb, nil
+}
+
 func (s *Server) putRouter(c echo.Context) error {
 	r, err := singleton[config.Router]{s: s, name: "router", get: s.o.Settings.GetRouter, put: s.o.Settings.PutRouter,
 		apply: applyRouter, copy: copyFallbacks}.patch(c)
@@ -248,11 +263,8 @@ func (s *Server) putRouter(c echo.Context) error {
 
 // copyFallbacks gives r a map of its own, so that applying a change leaves the stored one be.
 func copyFallbacks(r config.Router) config.Router {
-	fallbacks := make(map[string][]string, len(r.Fallbacks))
-	for k, v := range r.Fallbacks {
-		fallbacks[k] = v
-	}
-	r.Fallbacks = fallbacks
+	r.Fallbacks = maps.Clone(r.Fallbacks)
+	r.ContextWindowFallbacks = maps.Clone(r.ContextWindowFallbacks)
 	return r
 }
 

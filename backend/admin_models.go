@@ -50,6 +50,12 @@ func applyDeployment(d *config.Deployment, f map[string]json.RawMessage) error {
 			err = boolField(name, raw, &d.SupportsEmbeddings)
 		case "context_window":
 			err = intField(name, raw, &d.ContextWindow, 0, 100_000_000)
+		case "supports_prefill":
+			err = boolField(name, raw, &d.SupportsPrefill)
+		case "first_token_timeout_ms":
+			err = optIntField(name, raw, &d.FirstTokenTimeoutMS, 0, 3_600_000)
+		case "stream_idle_timeout_ms":
+			err = optIntField(name, raw, &d.StreamIdleTimeoutMS, 0, 3_600_000)
 		case "enabled":
 			err = boolField(name, raw, &d.Enabled)
 		case "id", "created_at", "updated_at", "health":

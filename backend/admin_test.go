@@ -99,6 +99,13 @@ func TestAdminValidation(t *testing.T) {
 		{"PUT", "/admin/router", map[string]any{"retry_base_ms": 100, "retry_max_ms": 10}, "retry_max_ms"},
 		{"PUT", "/admin/router", map[string]any{"fallbacks": map[string]any{"a": []string{"a"}}}, "fallbacks"},
 		{"PUT", "/admin/router", map[string]any{"fallbacks": []string{"a"}}, "fallbacks"},
+		{"PUT", "/admin/router", map[string]any{"context_window_fallbacks": map[string]any{"a": []string{""}}}, "context_window_fallbacks"},
+		{"PUT", "/admin/router", map[string]any{"context_window_fallbacks": "big"}, "context_window_fallbacks"},
+		{"PUT", "/admin/router", map[string]any{"first_token_timeout_ms": -1}, "first_token_timeout_ms"},
+		{"PUT", "/admin/router", map[string]any{"stream_idle_timeout_ms": "2s"}, "stream_idle_timeout_ms"},
+		{"POST", "/admin/models", map[string]any{"alias": "a", "provider_id": pid, "provider_model": "m", "supports_prefill": "yes"}, "supports_prefill"},
+		{"POST", "/admin/models", map[string]any{"alias": "a", "provider_id": pid, "provider_model": "m", "first_token_timeout_ms": -5}, "first_token_timeout_ms"},
+		{"POST", "/admin/models", map[string]any{"alias": "a", "provider_id": pid, "provider_model": "m", "stream_idle_timeout_ms": 1.5}, "stream_idle_timeout_ms"},
 		{"POST", "/admin/keys", map[string]any{"max_budget": -1}, "max_budget"},
 		{"POST", "/admin/keys", map[string]any{"budget_duration": "hourly"}, "budget_duration"},
 		{"POST", "/admin/keys", map[string]any{"rpm": 0}, "rpm"},
@@ -168,6 +175,18 @@ func TestAdminCRUDRoundTrip(t *testing.T) {
 	if m["api_key_set"] != false {
 		t.Fatalf("removing the key: %v", m)
 	}
+	dep := e.mustAdmin(201, "POST", "/admin/models", map[string]any{"alias": "long", "provider_id": pid, "provider_model": "m",
+		"context_window": 1000000, "supports_prefill": true, "first_token_timeout_ms": 4000})
+	if dep["supports_prefill"] != true || dep["first_token_timeout_ms"] != float64(4000) || dep["stream_idle_timeout_ms"] != nil {
+		t.Fatalf("model with limits: %v", dep)
+	}
+	dep = e.mustAdmin(200, "PATCH", "/admin/models/"+dep["id"].(string), map[string]any{"first_token_timeout_ms": nil, "stream_idle_timeout_ms": 9000})
+	if dep["supports_prefill"] != true || dep["first_token_timeout_ms"] != nil || dep["stream_idle_timeout_ms"] != float64(9000) {
+		t.Fatalf("model limits after PATCH: %v", dep)
+	}
+	if got := e.mustAdmin(200, "GET", "/admin/models/"+dep["id"].(string), nil); got["stream_idle_timeout_ms"] != float64(9000) || got["context_window"] != float64(1000000) {
+		t.Fatalf("model read back: %v", got)
+	}
 	k := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"name": "ci", "max_budget": 5, "budget_duration": "monthly",
 		"rpm": 10, "allowed_models": []string{"gpt*"}, "metadata": map[string]any{"team": "x"}})
 	plain := k["key"].(string)
@@ -199,8 +218,15 @@ func TestAdminCRUDRoundTrip(t *testing.T) {
 	if jsonString(st["budget_alert_percents"]) != "[50,90]" || st["log_bodies"] != true {
 		t.Fatalf("settings: %v", st)
 	}
-	r := e.mustAdmin(200, "PUT", "/admin/router", map[string]any{"strategy": "weighted", "fallbacks": map[string]any{"gpt": []string{"backup"}}})
-	if r["strategy"] != "weighted" || r["max_retries"] != float64(3) {
+	r := e.mustAdmin(200, "GET", "/admin/router", nil)
+	if r["first_token_timeout_ms"] != float64(0) || r["stream_idle_timeout_ms"] != float64(120000) ||
+		jsonString(r["context_window_fallbacks"]) != "{}" {
+		t.Fatalf("router defaults: %v", r)
+	}
+	r = e.mustAdmin(200, "PUT", "/admin/router", map[string]any{"strategy": "weighted", "fallbacks": map[string]any{"gpt": []string{"backup"}},
+		"context_window_fallbacks": map[string]any{"gpt": []string{"gpt-long"}}, "first_token_timeout_ms": 8000, "stream_idle_timeout_ms": 30000})
+	if r["strategy"] != "weighted" || r["max_retries"] != float64(3) || jsonString(r["context_window_fallbacks"]) != `{"gpt":["gpt-long"]}` ||
+		r["first_token_timeout_ms"] != float64(8000) || r["stream_idle_timeout_ms"] != float64(30000) {
 		t.Fatalf("router: %v", r)
 	}
 	sys := e.mustAdmin(200, "GET", "/admin/system", nil)

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -28,7 +29,7 @@ func (s *Server) messages(c echo.Context) error {
 	sw := newStreamWriter(c, call, &anthropicEvents{t: anthropicapi.NewStreamTranslator(req.Model)})
 	res, native, err := s.o.Gateway.Native(c.Request().Context(), call, req, sw)
 	if err == nil && res != nil && !native {
-		res.Body, err = anthropicapi.FromChatResponse(res.Body, req.Model)
+		res.Body, err = anthropicapi.FromChatResponse(res.Body, cmp.Or(call.Fallback, req.Model))
 	}
 	return reply(c, call, res, err)
 }
@@ -74,7 +75,14 @@ type anthropicEvents struct {
 	native bool // the chunks are the upstream's own Messages events
 }
 
-func (d *anthropicEvents) begin(m gateway.Meta) { d.native = m.Native }
+// begin notes whether the chunks are native events, and names the fallback alias in a
+// translated message when one answers.
+func (d *anthropicEvents) begin(m gateway.Meta) {
+	d.native = m.Native
+	if m.Fallback != "" {
+		d.t = anthropicapi.NewStreamTranslator(m.Fallback)
+	}
+}
 
 // chunk writes the events of one chunk; a chunk that cannot be translated is answered with
 // an error event, and the stream goes on.

@@ -52,6 +52,9 @@ func (w *streamWriter) Begin(m gateway.Meta) error {
 	h.Set("Connection", "keep-alive")
 	h.Set("X-Accel-Buffering", "no")
 	h[hdrProvider] = []string{m.Provider}
+	if m.Fallback != "" {
+		h[hdrFallback] = []string{m.Fallback}
+	}
 	h[hdrOverhead] = []string{formatMS(m.OverheadMS)}
 	setRateLimitHeaders(h, w.call.RateLimit)
 	w.c.Response().WriteHeader(http.StatusOK)

@@ -70,6 +70,9 @@ func reply(c echo.Context, call *gateway.Call, res *gateway.Result, err error) e
 	}
 	h := c.Response().Header()
 	h[hdrProvider] = []string{call.Provider}
+	if call.Fallback != "" {
+		h[hdrFallback] = []string{call.Fallback}
+	}
 	setRateLimitHeaders(h, call.RateLimit)
 	if err != nil {
 		h[hdrOverhead] = []string{formatMS(call.OverheadMS(time.Now()))}

@@ -20,6 +20,7 @@ const (
 	hdrRequestID = "X-Request-Id"
 	hdrProvider  = "X-Conduit-Provider"
 	hdrOverhead  = "X-Conduit-Overhead-Ms"
+	hdrFallback  = "X-Conduit-Fallback"
 
 	hdrLimitRequests     = "X-Ratelimit-Limit-Requests"
 	hdrRemainingRequests = "X-Ratelimit-Remaining-Requests"

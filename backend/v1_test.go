@@ -12,7 +12,6 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/fakeopenai"
 	"github.com/conduit-gw/conduit/internal/limits"
-	"github.com/conduit-gw/conduit/internal/runtime"
 )
 
 func TestChatNonStream(t *testing.T) {
@@ -453,9 +452,9 @@ func TestOverloadShedsWithFast503(t *testing.T) {
 }
 
 func TestStreamTimeouts(t *testing.T) {
-	e := newEnvWith(t, func(o *runtime.Options) { o.StreamTTFB, o.StreamIdle = 100*time.Millisecond, 100*time.Millisecond })
+	e := newEnv(t)
 	_, key := e.setup()
-	e.mustAdmin(200, "PUT", "/admin/router", map[string]any{"max_retries": 0})
+	e.mustAdmin(200, "PUT", "/admin/router", map[string]any{"max_retries": 0, "first_token_timeout_ms": 100, "stream_idle_timeout_ms": 100})
 
 	// No first byte in time: a 504 before anything was sent (so the router could fail over).
 	e.fake.Set(fakeopenai.Script{Latency: time.Second})
@@ -473,6 +472,14 @@ func TestStreamTimeouts(t *testing.T) {
 	rows := e.requestLogs(2)
 	if rows[0]["error_code"] != "upstream_timeout" || rows[1]["error_code"] != "upstream_timeout" {
 		t.Fatalf("logged as %v / %v", rows[0]["error_code"], rows[1]["error_code"])
+	}
+	// A model row's own limits win over the router's.
+	dep := e.mustAdmin(200, "GET", "/admin/models", nil)["data"].([]any)[0].(map[string]any)
+	e.mustAdmin(200, "PATCH", "/admin/models/"+dep["id"].(string), map[string]any{"first_token_timeout_ms": 10000, "stream_idle_timeout_ms": 10000})
+	e.fake.Set(fakeopenai.Script{Latency: 300 * time.Millisecond, StallAfter: 2, StallFor: 300 * time.Millisecond})
+	resp, out = e.v1(key, "/v1/chat/completions", chat("gpt", map[string]any{"stream": true}))
+	if resp.StatusCode != 200 || !strings.Contains(string(out), "[DONE]") {
+		t.Fatalf("with the row's longer limits: %d %s", resp.StatusCode, out)
 	}
 }
 

@@ -37,7 +37,7 @@ const db = {
     { id: 'default:gpt-4o-mini', model_pattern: 'gpt-4o-mini', input_per_mtok: 0.15, output_per_mtok: 0.6, cached_input_per_mtok: 0.075, per_image: null, source: 'default' },
     { id: 'default:claude-sonnet-4*', model_pattern: 'claude-sonnet-4*', input_per_mtok: 3, output_per_mtok: 15, cached_input_per_mtok: 0.3, per_image: null, source: 'default' },
   ],
-  router: { strategy: 'simple', max_retries: 3, retry_base_ms: 500, retry_max_ms: 10000, cooldown_after_failures: 3, cooldown_s: 30, health_check_interval_s: 60, fallbacks: {} },
+  router: { strategy: 'simple', max_retries: 3, retry_base_ms: 500, retry_max_ms: 10000, cooldown_after_failures: 3, cooldown_s: 30, health_check_interval_s: 60, fallbacks: {}, context_window_fallbacks: {}, first_token_timeout_ms: 0, stream_idle_timeout_ms: 120000 },
   settings: { notify_desktop: true, notify_webhook_url: '', budget_alert_percents: [50, 80, 100], expiry_warning_days: 7, log_bodies: false, log_retention_days: 30, autostart: false },
   logs: [],
   notifications: [{ id: id(), type: 'system', severity: 'info', title: 'Conduit started', body: 'First start: a master key was generated.', time: now(), read: false }],
@@ -171,7 +171,7 @@ const routes = {
       if (c && !b.provider_model) return ['provider_model is required', 'provider_model'];
       return null;
     },
-    defaults: { weight: 1, priority: 0, supports_vision: false, supports_tools: false, supports_streaming: true, supports_embeddings: false, context_window: 0, enabled: true },
+    defaults: { weight: 1, priority: 0, supports_vision: false, supports_tools: false, supports_streaming: true, supports_embeddings: false, context_window: 0, supports_prefill: false, first_token_timeout_ms: null, stream_idle_timeout_ms: null, enabled: true },
   }),
   keys: crud('keys', {
     validate: (b, c) => (c && !b.name ? ['name is required', 'name'] : b.budget_duration && !['total', 'daily', 'weekly', 'monthly'].includes(b.budget_duration) ? ['bad duration', 'budget_duration'] : null),

@@ -31,20 +31,26 @@ func (p *Provider) SecretName() string { return "provider/" + p.ID }
 // Deployment is one row of the models table: an alias served by a provider model.
 // Several deployments with one alias are what the router chooses among.
 type Deployment struct {
-	ID                 string    `json:"id"`
-	Alias              string    `json:"alias"`
-	ProviderID         string    `json:"provider_id"`
-	ProviderModel      string    `json:"provider_model"`
-	Weight             int       `json:"weight"`
-	Priority           int       `json:"priority"`
-	SupportsVision     bool      `json:"supports_vision"`
-	SupportsTools      bool      `json:"supports_tools"`
-	SupportsStreaming  bool      `json:"supports_streaming"`
-	SupportsEmbeddings bool      `json:"supports_embeddings"`
-	ContextWindow      int       `json:"context_window"`
-	Enabled            bool      `json:"enabled"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	ID                 string `json:"id"`
+	Alias              string `json:"alias"`
+	ProviderID         string `json:"provider_id"`
+	ProviderModel      string `json:"provider_model"`
+	Weight             int    `json:"weight"`
+	Priority           int    `json:"priority"`
+	SupportsVision     bool   `json:"supports_vision"`
+	SupportsTools      bool   `json:"supports_tools"`
+	SupportsStreaming  bool   `json:"supports_streaming"`
+	SupportsEmbeddings bool   `json:"supports_embeddings"`
+	ContextWindow      int    `json:"context_window"`
+	// SupportsPrefill: the deployment continues a trailing assistant message (a stream that
+	// died mid-answer may be continued on it).
+	SupportsPrefill bool `json:"supports_prefill"`
+	// FirstTokenTimeoutMS and StreamIdleTimeoutMS override the router's limits when set.
+	FirstTokenTimeoutMS *int      `json:"first_token_timeout_ms"`
+	StreamIdleTimeoutMS *int      `json:"stream_idle_timeout_ms"`
+	Enabled             bool      `json:"enabled"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
 }
 
 // Router strategies (docs/API.md).
@@ -67,19 +73,28 @@ type Router struct {
 	CooldownS             int                 `json:"cooldown_s"`
 	HealthCheckIntervalS  int                 `json:"health_check_interval_s"`
 	Fallbacks             map[string][]string `json:"fallbacks"`
+	// ContextWindowFallbacks is where a request goes that an alias refused as longer than
+	// its context window.
+	ContextWindowFallbacks map[string][]string `json:"context_window_fallbacks"`
+	// FirstTokenTimeoutMS bounds an attempt until its first byte (0: only the provider's
+	// timeout_ms); StreamIdleTimeoutMS bounds the gap between stream chunks.
+	FirstTokenTimeoutMS int `json:"first_token_timeout_ms"`
+	StreamIdleTimeoutMS int `json:"stream_idle_timeout_ms"`
 }
 
 // DefaultRouter returns the documented defaults (docs/API.md, "router").
 func DefaultRouter() Router {
 	return Router{
-		Strategy:              StrategySimple,
-		MaxRetries:            3,
-		RetryBaseMS:           500,
-		RetryMaxMS:            10000,
-		CooldownAfterFailures: 3,
-		CooldownS:             30,
-		HealthCheckIntervalS:  60,
-		Fallbacks:             map[string][]string{},
+		Strategy:               StrategySimple,
+		MaxRetries:             3,
+		RetryBaseMS:            500,
+		RetryMaxMS:             10000,
+		CooldownAfterFailures:  3,
+		CooldownS:              30,
+		HealthCheckIntervalS:   60,
+		Fallbacks:              map[string][]string{},
+		ContextWindowFallbacks: map[string][]string{},
+		StreamIdleTimeoutMS:    120000,
 	}
 }
 

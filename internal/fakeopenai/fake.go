@@ -23,6 +23,25 @@ type Script struct {
 	FailStatus int
 	FailTimes  int
 	RetryAfter string // Retry-After header on failures
+	// RetryAfterMS is the retry-after-ms header on failures (OpenAI's, in milliseconds).
+	RetryAfterMS string
+	// FailCode is the error code of scripted failures (e.g. "content_filter").
+	FailCode string
+	// ResetTimes resets the connection of that many requests before any response.
+	ResetTimes int
+	// FirstChunkDelay holds a stream's first chunk back (the headers go out at once).
+	FirstChunkDelay time.Duration
+	// MalformedAfter sends one event that is not JSON after this many content chunks.
+	MalformedAfter int
+	// NoDone ends an otherwise complete stream without "data: [DONE]".
+	NoDone bool
+	// ContextWindow refuses a request whose prompt is longer than this many tokens with 400
+	// context_length_exceeded.
+	ContextWindow int
+	// RejectPrefill refuses a request that ends with an assistant message (400
+	// invalid_prefill); otherwise such a request is answered with the rest of Reply after
+	// the assistant's text (a continuation).
+	RejectPrefill bool
 	// CutAfter cuts a stream after this many content chunks (no [DONE]).
 	CutAfter int
 	// ErrorEventAfter sends an error event after this many content chunks.
@@ -82,15 +101,33 @@ func (s *Server) Requests() []Request {
 func (s *Server) Served() int64 { return s.served.Load() }
 
 // takeScript returns the script for this request, consuming one failure.
-func (s *Server) takeScript() (sc Script, fail bool) {
+func (s *Server) takeScript() (sc Script, reset, fail bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sc = s.script
+	if s.script.ResetTimes > 0 {
+		s.script.ResetTimes--
+		return sc, true, false
+	}
 	if s.script.FailTimes > 0 {
 		s.script.FailTimes--
-		return sc, true
+		return sc, false, true
 	}
-	return sc, false
+	return sc, false, false
+}
+
+// hangUp closes the connection under a handler without answering further: with reset, a TCP
+// reset (which also discards what the client has not read yet), else an orderly close after
+// what was sent.
+func hangUp(w http.ResponseWriter, reset bool) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(interface{ SetLinger(int) error }); ok && reset {
+				_ = tc.SetLinger(0)
+			}
+			conn.Close()
+		}
+	}
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -108,7 +145,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.")
 		return
 	}
-	sc, fail := s.takeScript()
+	sc, reset, fail := s.takeScript()
+	if reset {
+		hangUp(w, true)
+		return
+	}
 	if sc.Latency > 0 {
 		select {
 		case <-time.After(sc.Latency):
@@ -120,7 +161,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if sc.RetryAfter != "" {
 			w.Header().Set("Retry-After", sc.RetryAfter)
 		}
-		writeError(w, sc.FailStatus, "server_error", "", fmt.Sprintf("scripted failure %d", sc.FailStatus))
+		if sc.RetryAfterMS != "" {
+			w.Header().Set("Retry-After-Ms", sc.RetryAfterMS)
+		}
+		typ := "server_error"
+		if sc.FailStatus < 500 {
+			typ = "invalid_request_error"
+		}
+		writeError(w, sc.FailStatus, typ, sc.FailCode, fmt.Sprintf("scripted failure %d", sc.FailStatus))
 		return
 	}
 	switch {
@@ -168,6 +216,7 @@ func promptTokens(body map[string]any) int {
 // chatTurn is what one chat request asks of the fake.
 type chatTurn struct {
 	model     string
+	reply     string
 	pt, ct    int      // prompt and completion tokens
 	words     []string // the reply, a word per content chunk
 	wantTools bool     // answer with a get_weather tool call
@@ -184,7 +233,21 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body map[string]an
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "'messages' is a required property")
 		return
 	}
-	t := chatTurn{model: model, pt: promptTokens(body), words: strings.SplitAfter(s.Reply, " ")}
+	t := chatTurn{model: model, pt: promptTokens(body), reply: s.Reply}
+	if sc.ContextWindow > 0 && t.pt > sc.ContextWindow {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "context_length_exceeded",
+			fmt.Sprintf("This model's maximum context length is %d tokens. However, your messages resulted in %d tokens.", sc.ContextWindow, t.pt))
+		return
+	}
+	if prefix, ok := prefill(msgs); ok {
+		if sc.RejectPrefill {
+			writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_prefill",
+				"This model does not support assistant message prefill.")
+			return
+		}
+		t.reply = strings.TrimPrefix(t.reply, prefix) // the rest of the known answer
+	}
+	t.words = strings.SplitAfter(t.reply, " ")
 	t.ct = len(t.words)
 	_, t.wantTools = body["tools"].([]any)
 	if len(msgs) > 0 {
@@ -200,7 +263,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body map[string]an
 		s.chatStream(w, r, t, includeUsage && !sc.NoStreamUsage, sc)
 		return
 	}
-	msg := map[string]any{"role": "assistant", "content": s.Reply, "refusal": nil}
+	msg := map[string]any{"role": "assistant", "content": t.reply, "refusal": nil}
 	finish := "stop"
 	if t.wantTools {
 		msg = map[string]any{"role": "assistant", "content": nil, "tool_calls": []map[string]any{{
@@ -244,6 +307,16 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, t chatTurn, 
 	w.Header().Set("Cache-Control", "no-cache")
 	fl, _ := w.(http.Flusher)
 	ev := events{w: w, fl: fl, model: t.model}
+	if sc.FirstChunkDelay > 0 {
+		if fl != nil {
+			fl.Flush() // the headers
+		}
+		select {
+		case <-time.After(sc.FirstChunkDelay):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	ev.chunk(map[string]any{"role": "assistant", "content": "", "refusal": nil}, nil)
 	finish := "stop"
 	if t.wantTools {
@@ -262,10 +335,26 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, t chatTurn, 
 			"model": t.model, "system_fingerprint": "fp_fake", "choices": []any{},
 			"usage": map[string]any{"prompt_tokens": t.pt, "completion_tokens": t.ct, "total_tokens": t.pt + t.ct}})
 	}
-	fmt.Fprint(w, "data: [DONE]\n\n")
+	if !sc.NoDone {
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	}
 	if fl != nil {
 		fl.Flush()
 	}
+}
+
+// prefill returns the text of a trailing assistant message: the request asks for the answer
+// to be continued from it.
+func prefill(msgs []any) (string, bool) {
+	if len(msgs) == 0 {
+		return "", false
+	}
+	last, _ := msgs[len(msgs)-1].(map[string]any)
+	if last["role"] != "assistant" {
+		return "", false
+	}
+	text, _ := last["content"].(string)
+	return text, true
 }
 
 // streamWords sends a content chunk per word, cutting, stalling or failing where the script
@@ -273,12 +362,11 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, t chatTurn, 
 func streamWords(ev events, r *http.Request, words []string, sc Script) bool {
 	for i, word := range words {
 		if sc.CutAfter > 0 && i == sc.CutAfter {
-			if hj, ok := ev.w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					conn.Close()
-				}
-			}
+			hangUp(ev.w, false)
 			return false
+		}
+		if sc.MalformedAfter > 0 && i == sc.MalformedAfter {
+			fmt.Fprint(ev.w, "data: {\"id\":\"chatcmpl-fake1\",\"choices\":[{\"delta\":\n\n")
 		}
 		if sc.StallAfter > 0 && i == sc.StallAfter {
 			select {

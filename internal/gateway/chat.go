@@ -18,22 +18,22 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 	rec.keepRequest(req.Raw)
 	defer g.finish(c, rec)
 
-	needs := router.Needs{Vision: req.HasImages(), Tools: req.ToolCount() > 0, Streaming: req.Stream}
-	plan, err := g.plan(s, c, req.Model, needs, len(req.Raw), expectedOutput(req), 0)
+	rt := route{alias: req.Model, needs: router.Needs{Vision: req.HasImages(), Tools: req.ToolCount() > 0, Streaming: req.Stream}}
+	plan, err := g.plan(s, c, rt, len(req.Raw), expectedOutput(req), 0)
 	if err != nil {
 		return nil, rec.fail(err)
 	}
 	if req.Stream {
-		return nil, g.streamChat(ctx, s, c, req, w, plan, rec)
+		return nil, g.streamChat(ctx, s, c, req, w, rt, plan, rec)
 	}
-	d, resp, err := g.answer(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
+	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		return d.Provider.Adapter.Chat(ctx, req, d.ProviderModel)
 	})
 	rec.setDeployment(d)
 	if err != nil {
 		return nil, rec.fail(err)
 	}
-	body := setModel(resp.Body, req.Model)
+	body := setModel(resp.Body, c.answeredBy(d, req.Model))
 	rec.keepResponse(body)
 	rec.charge(d, resp.Usage, 0)
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
@@ -42,11 +42,11 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 
 // plan checks that the principal may use alias, plans its deployments for the request's needs
 // and admits the request against the key's limits (see admit).
-func (g *Gateway) plan(s *snapshot.Snapshot, c *Call, alias string, needs router.Needs, bodyBytes, outTokens, images int) ([]*snapshot.Deployment, error) {
-	if !c.Principal.Allows(alias) {
-		return nil, notAllowed(alias)
+func (g *Gateway) plan(s *snapshot.Snapshot, c *Call, rt route, bodyBytes, outTokens, images int) ([]*snapshot.Deployment, error) {
+	if !c.Principal.Allows(rt.alias) {
+		return nil, notAllowed(rt.alias)
 	}
-	plan, err := g.router.Plan(s, alias, needs)
+	plan, err := g.router.Plan(s, rt.alias, rt.needs)
 	if err != nil {
 		return nil, err
 	}
@@ -58,10 +58,10 @@ func (g *Gateway) plan(s *snapshot.Snapshot, c *Call, alias string, needs router
 
 // answer calls the planned deployments one after another (try) until one answers, each call
 // bounded by its provider's timeout.
-func (g *Gateway) answer(ctx context.Context, s *snapshot.Snapshot, c *Call, plan []*snapshot.Deployment,
+func (g *Gateway) answer(ctx context.Context, s *snapshot.Snapshot, c *Call, rt route, plan []*snapshot.Deployment,
 	call func(context.Context, *snapshot.Deployment) (*llm.Response, error)) (*snapshot.Deployment, *llm.Response, error) {
 	var resp *llm.Response
-	d, err := g.try(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) error {
+	d, err := g.try(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) error {
 		actx, cancel := withTimeout(ctx, d)
 		defer cancel()
 		t0 := g.now()

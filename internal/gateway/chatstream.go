@@ -15,25 +15,41 @@ import (
 // chatStream is the format of a streamed chat answer: OpenAI chat.completion.chunk objects.
 type chatStream struct {
 	g        *Gateway
-	req      *llm.ChatRequest
-	modelBuf []byte // chunks with the model rewritten, one buffer for the whole answer
+	req      *llm.ChatRequest // as the client sent it
+	cur      *llm.ChatRequest // what open sends: req, or a continuation of it
+	alias    string           // the alias every chunk names
+	modelBuf []byte           // chunks with the model rewritten, one buffer for the whole answer
+
+	// An answer cut mid-stream may be continued (continue.go).
+	rest     []*snapshot.Deployment // where: the plan's deployments that take a prefill
+	so       *soFar                 // what the client received, kept while rest is not empty
+	spl      *splicer               // set while a continuation is relayed
+	finished bool                   // a finish reason reached the client
 }
 
 // streamChat relays a streamed chat answer (see relay).
 func (g *Gateway) streamChat(ctx context.Context, s *snapshot.Snapshot, c *Call, req *llm.ChatRequest,
-	w StreamWriter, plan []*snapshot.Deployment, rec *record) error {
-	r := &relay{g: g, c: c, w: w, rec: rec, format: &chatStream{g: g, req: req}}
-	return r.run(ctx, s, plan)
+	w StreamWriter, rt route, plan []*snapshot.Deployment, rec *record) error {
+	r := &relay{g: g, c: c, w: w, rec: rec, format: &chatStream{g: g, req: req, cur: req, alias: req.Model}}
+	return r.run(ctx, s, rt, plan)
 }
 
 func (f *chatStream) open(ctx context.Context, d *snapshot.Deployment) (llm.ChunkStream, error) {
-	return d.Provider.Adapter.ChatStream(ctx, f.req, d.ProviderModel)
+	return d.Provider.Adapter.ChatStream(ctx, f.cur, d.ProviderModel)
 }
+
+func (f *chatStream) name(alias string) { f.alias = alias }
 
 // take notes a chunk's usage and, until the upstream reports usage, its text. Chunks without
 // choices (the usage chunk, Azure's prompt-filter chunk) reach the client only as the usage
 // chunk it asked for.
 func (f *chatStream) take(chunk []byte, sent *delivered) ([]byte, bool) {
+	if f.spl != nil {
+		var keep bool
+		if chunk, keep = f.spl.splice(chunk); !keep {
+			return nil, false
+		}
+	}
 	ci := inspectChunk(chunk, !sent.gotUsage, &sent.text)
 	if ci.usage.IsObject() {
 		if u := llm.ParseUsageResult(ci.usage); u.PromptTokens+u.CompletionTokens > 0 {
@@ -43,19 +59,23 @@ func (f *chatStream) take(chunk []byte, sent *delivered) ([]byte, bool) {
 	if !ci.choices && !(f.req.WantsUsage() && ci.usage.IsObject()) {
 		return nil, false
 	}
+	f.finished = f.finished || hasFinish(chunk)
+	if f.so != nil {
+		f.so.note(chunk)
+	}
 	return f.aliased(chunk, ci.model), true
 }
 
-// aliased returns chunk naming the client's alias as its model; model is the chunk's.
+// aliased returns chunk naming the alias that answers as its model; model is the chunk's.
 func (f *chatStream) aliased(chunk []byte, model gjson.Result) []byte {
-	if model.Str == f.req.Model {
+	if model.Str == f.alias {
 		return chunk
 	}
-	if out, ok := llm.AppendSplice(f.modelBuf[:0], chunk, model, f.req.Model); ok {
+	if out, ok := llm.AppendSplice(f.modelBuf[:0], chunk, model, f.alias); ok {
 		f.modelBuf = out
 		return out
 	}
-	return setModelAt(chunk, model, f.req.Model)
+	return setModelAt(chunk, model, f.alias)
 }
 
 // estimate counts the tokens of the request and of the text streamed.

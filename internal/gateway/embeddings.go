@@ -18,11 +18,12 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	rec := g.newRecord(c, req.Model, s)
 	rec.keepRequest(req.Raw)
 	defer g.finish(c, rec)
-	plan, err := g.plan(s, c, req.Model, router.Needs{Embeddings: true}, len(req.Raw), 0, 0)
+	rt := route{alias: req.Model, needs: router.Needs{Embeddings: true}}
+	plan, err := g.plan(s, c, rt, len(req.Raw), 0, 0)
 	if err != nil {
 		return nil, rec.fail(err)
 	}
-	d, resp, err := g.answer(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
+	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		e, ok := d.Provider.Adapter.(providers.Embedder)
 		if !ok {
 			return nil, unsupported(d, "embeddings")
@@ -40,7 +41,7 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 		rec.Estimated = true
 	}
 	rec.charge(d, u, 0)
-	body := setModel(resp.Body, req.Model)
+	body := setModel(resp.Body, c.answeredBy(d, req.Model))
 	rec.keepResponse(body)
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, nil
 }
@@ -52,11 +53,12 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	rec.keepRequest(body)
 	defer g.finish(c, rec)
 	images := max(int(gjson.GetBytes(body, "n").Int()), 1)
-	plan, err := g.plan(s, c, alias, router.Needs{}, len(body), 0, images)
+	rt := route{alias: alias}
+	plan, err := g.plan(s, c, rt, len(body), 0, images)
 	if err != nil {
 		return nil, rec.fail(err)
 	}
-	d, resp, err := g.answer(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
+	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		ig, ok := d.Provider.Adapter.(providers.ImageGenerator)
 		if !ok {
 			return nil, unsupported(d, "image generation")

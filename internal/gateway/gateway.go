@@ -56,9 +56,6 @@ type Options struct {
 	Now       func() time.Time
 	// Sleep waits for d or until ctx ends (tests inject a fake).
 	Sleep func(ctx context.Context, d time.Duration) error
-	// StreamTTFB bounds the wait for a stream's first chunk (default 120s; the provider's
-	// timeout_ms when shorter); StreamIdle bounds the gap between chunks (default 120s).
-	StreamTTFB, StreamIdle time.Duration
 }
 
 // Gateway serves client requests. It is safe for concurrent use.
@@ -73,8 +70,6 @@ type Gateway struct {
 	log        *slog.Logger
 	now        func() time.Time
 	sleep      func(ctx context.Context, d time.Duration) error
-	streamTTFB time.Duration
-	streamIdle time.Duration
 }
 
 // New returns a Gateway.
@@ -89,13 +84,6 @@ func New(o Options) *Gateway {
 	}
 	if g.sleep == nil {
 		g.sleep = sleepCtx
-	}
-	g.streamTTFB, g.streamIdle = o.StreamTTFB, o.StreamIdle
-	if g.streamTTFB <= 0 {
-		g.streamTTFB = 120 * time.Second
-	}
-	if g.streamIdle <= 0 {
-		g.streamIdle = 120 * time.Second
 	}
 	return g
 }
@@ -176,11 +164,24 @@ type Call struct {
 
 	// Set by the gateway as the call proceeds.
 	Provider  string          // name of the provider that answered (or was last tried)
+	Fallback  string          // the fallback alias that answered; empty when the alias asked for did
 	RateLimit limits.Decision // the key's request limit state, for x-ratelimit-* headers
 	Attempts  int
 	estimate  int // prompt tokens counted against TPM at admission
 	admitted  bool
 	upstream  time.Duration // time spent waiting on providers and back-off
+	// attemptLog lists the upstream calls once one failed (nil while none did).
+	attemptLog []usage.Attempt
+}
+
+// answeredBy notes that d answered a request for alias and returns the alias to name in the
+// answer: the one asked for, or the fallback alias whose deployment answered.
+func (c *Call) answeredBy(d *snapshot.Deployment, alias string) string {
+	if d.Alias != alias {
+		c.Fallback = d.Alias
+		return d.Alias
+	}
+	return alias
 }
 
 // OverheadMS is the time spent inside Conduit so far, upstream time excluded.
@@ -201,6 +202,7 @@ type Result struct {
 // Meta is sent to a StreamWriter before the first chunk.
 type Meta struct {
 	Provider   string
+	Fallback   string // the fallback alias that answers, if not the one asked for
 	OverheadMS float64
 	// Native: the chunks are the upstream's own Responses API events, not chat chunks.
 	Native bool

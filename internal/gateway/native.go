@@ -68,22 +68,23 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 	if req.MaxOutputTokens > 0 {
 		out = min(req.MaxOutputTokens, 4096)
 	}
-	plan, err := g.plan(s, c, req.Model, needs, len(req.Raw), out, 0)
+	rt := route{alias: req.Model, needs: needs}
+	plan, err := g.plan(s, c, rt, len(req.Raw), out, 0)
 	if err != nil {
 		return nil, true, rec.fail(err)
 	}
 	if req.Stream {
-		r := &relay{g: g, c: c, w: w, rec: rec, format: nativeStream{req: req}, native: true}
-		return nil, true, r.run(ctx, s, plan)
+		r := &relay{g: g, c: c, w: w, rec: rec, format: &nativeStream{req: req, alias: req.Model}, native: true}
+		return nil, true, r.run(ctx, s, rt, plan)
 	}
-	d, resp, err := g.answer(ctx, s, c, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
+	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		return callNative(ctx, req, d)
 	})
 	rec.setDeployment(d)
 	if err != nil {
 		return nil, true, rec.fail(err)
 	}
-	body := setModel(resp.Body, req.Model)
+	body := setModel(resp.Body, c.answeredBy(d, req.Model))
 	rec.keepResponse(body)
 	rec.charge(d, resp.Usage, 0)
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
@@ -147,14 +148,17 @@ func openNative(ctx context.Context, req *NativeRequest, d *snapshot.Deployment)
 // event carries the whole usage; a Messages stream's message_start the input tokens, its
 // message_delta the output tokens.
 type nativeStream struct {
-	req *NativeRequest
+	req   *NativeRequest
+	alias string // the alias the events name: the one that answers
 }
 
-func (f nativeStream) open(ctx context.Context, d *snapshot.Deployment) (llm.ChunkStream, error) {
+func (f *nativeStream) name(alias string) { f.alias = alias }
+
+func (f *nativeStream) open(ctx context.Context, d *snapshot.Deployment) (llm.ChunkStream, error) {
 	return openNative(ctx, f.req, d)
 }
 
-func (f nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
+func (f *nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
 	if f.req.API == APICompletions {
 		if usage := gjson.GetBytes(ev, "usage"); usage.IsObject() {
 			if pu := llm.ParseUsageResult(usage); pu.PromptTokens+pu.CompletionTokens > 0 {
@@ -162,14 +166,14 @@ func (f nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
 			}
 		}
 		// The usage chunk Conduit asked for reaches the client only if it asked too.
-		return setModel(ev, f.req.Model), f.req.WantsUsage || gjson.GetBytes(ev, "choices.0").Exists()
+		return setModel(ev, f.alias), f.req.WantsUsage || gjson.GetBytes(ev, "choices.0").Exists()
 	}
 	obj := "response"
 	if f.req.API == APIMessages {
 		obj = "message"
 	}
-	if m := gjson.GetBytes(ev, obj+".model"); m.Exists() && m.Str != f.req.Model {
-		if out, err := sjson.SetBytes(ev, obj+".model", f.req.Model); err == nil {
+	if m := gjson.GetBytes(ev, obj+".model"); m.Exists() && m.Str != f.alias {
+		if out, err := sjson.SetBytes(ev, obj+".model", f.alias); err == nil {
 			ev = out
 		}
 	}
@@ -195,7 +199,7 @@ func (f nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
 }
 
 // estimate is not needed: take marks the usage reported from the first event on.
-func (f nativeStream) estimate(_ *snapshot.Deployment, sent *delivered) (llm.Usage, bool) {
+func (f *nativeStream) estimate(_ *snapshot.Deployment, sent *delivered) (llm.Usage, bool) {
 	return sent.usage, false
 }
 
@@ -237,4 +241,4 @@ func (g *Gateway) CountTokens(ctx context.Context, c *Call, req *NativeRequest) 
 	return n, true, nil
 }
 
-var _ streamFormat = nativeStream{}
+var _ streamFormat = (*nativeStream)(nil)

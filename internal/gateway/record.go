@@ -82,6 +82,7 @@ func (g *Gateway) finish(c *Call, r *record) {
 	r.LatencyMS = ms(now.Sub(c.Start))
 	r.OverheadMS = c.OverheadMS(now)
 	r.Attempts = c.Attempts
+	r.AttemptLog = c.attemptLog
 	if r.err != nil && r.Status >= 500 {
 		g.log.Warn("request failed", "request_id", r.ID, "alias", r.Alias, "status", r.Status, "err", r.err)
 	}

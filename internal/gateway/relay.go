@@ -21,8 +21,9 @@ import (
 // events) is its format's business.
 //
 // What reached the client (sent) is kept apart from the attempt that produces it (up), so an
-// attempt can end without ending the answer. A relay serves one request; it is not safe for
-// concurrent use.
+// attempt can end without ending the answer: a format that is a continuer carries an answer
+// cut mid-stream on from another deployment (continue.go). A relay serves one request; it is
+// not safe for concurrent use.
 type relay struct {
 	g      *Gateway
 	c      *Call
@@ -30,6 +31,8 @@ type relay struct {
 	rec    *record
 	format streamFormat
 	native bool // the chunks are a native API's events (Meta.Native)
+	s      *snapshot.Snapshot
+	rt     route
 
 	up   attempt   // the upstream stream being relayed
 	sent delivered // what the client received so far
@@ -49,6 +52,8 @@ type streamFormat interface {
 	// estimate is the usage of an answer whose upstream reported none (sent.gotUsage false),
 	// and whether it was counted rather than reported.
 	estimate(d *snapshot.Deployment, sent *delivered) (u llm.Usage, counted bool)
+	// name sets the alias the chunks name: the one that answers (a fallback's, maybe).
+	name(alias string)
 }
 
 // attempt is one deployment's open stream.
@@ -74,15 +79,20 @@ type delivered struct {
 // run opens a stream on the planned deployments with failover until one yields a first
 // chunk, then relays that stream to the end. An error returned before w.Begin was called has
 // not been written anywhere.
-func (r *relay) run(ctx context.Context, s *snapshot.Snapshot, plan []*snapshot.Deployment) error {
+func (r *relay) run(ctx context.Context, s *snapshot.Snapshot, rt route, plan []*snapshot.Deployment) error {
 	g, c, rec := r.g, r.c, r.rec
-	d, err := g.try(ctx, s, c, plan, r.open)
+	r.s, r.rt = s, rt
+	d, err := g.try(ctx, s, c, rt, plan, r.open)
 	rec.setDeployment(d)
 	if err != nil {
 		return rec.fail(err)
 	}
-	defer r.up.close()
-	if err := r.w.Begin(Meta{Provider: c.Provider, OverheadMS: c.OverheadMS(g.now()), Native: r.native}); err != nil {
+	defer func() { r.up.close() }()
+	r.format.name(c.answeredBy(d, rt.alias))
+	if cf, ok := r.format.(continuer); ok {
+		cf.plan(prefillAfter(plan, d))
+	}
+	if err := r.w.Begin(Meta{Provider: c.Provider, Fallback: c.Fallback, OverheadMS: c.OverheadMS(g.now()), Native: r.native}); err != nil {
 		return rec.fail(clientGone(err)) // nothing delivered, nothing charged
 	}
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
@@ -95,7 +105,7 @@ func (r *relay) open(ctx context.Context, d *snapshot.Deployment) error {
 	actx, cancel := withTimeout(ctx, d)
 	t0 := r.g.now()
 	var noFirstByte atomic.Bool
-	ttfb := min(r.g.streamTTFB, d.Provider.Timeout)
+	ttfb := firstTokenLimit(d)
 	timer := time.AfterFunc(ttfb, func() { noFirstByte.Store(true); cancel() })
 	stream, first, err := r.firstChunk(actx, d)
 	timer.Stop()
@@ -135,9 +145,9 @@ func (r *relay) firstChunk(ctx context.Context, d *snapshot.Deployment) (llm.Chu
 // client_closed error when the client went away, and the upstream's failure otherwise; a
 // stream quiet for longer than the idle limit is cut and reported as stalled.
 func (r *relay) pump(ctx context.Context) error {
-	var stalled atomic.Bool
-	idle := time.AfterFunc(r.g.streamIdle, func() { stalled.Store(true); r.up.cancel() })
-	defer idle.Stop()
+	limit := idleLimit(r.up.d)
+	stalled, idle := r.watch(limit)
+	defer func() { idle.Stop() }()
 	r.flushBeforeWaits()
 	chunk := r.up.first
 	for {
@@ -146,7 +156,7 @@ func (r *relay) pump(ctx context.Context) error {
 		}
 		var err error
 		chunk, err = r.up.stream.Next()
-		idle.Reset(r.g.streamIdle)
+		idle.Reset(limit)
 		if r.flushErr != nil { // the client went away while the relay waited
 			return clientGone(r.flushErr)
 		}
@@ -159,11 +169,34 @@ func (r *relay) pump(ctx context.Context) error {
 				return clientGone(ferr)
 			}
 		}
+		r.c.noteSkipped(r.up.d, r.up.stream)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		return r.failure(ctx, err, stalled.Load())
+		e := r.failure(ctx, err, stalled.Load(), limit)
+		cf, ok := r.format.(continuer)
+		switch {
+		case e.Code == llm.CodeClientClosed || !ok:
+			return e
+		case cf.complete():
+			return nil // ended without its end marker, but after its finish reason
+		case !cf.continueAfter(ctx, r, e):
+			return e
+		}
+		// The same answer goes on from another deployment.
+		idle.Stop()
+		limit = idleLimit(r.up.d)
+		stalled, idle = r.watch(limit)
+		r.flushBeforeWaits()
+		chunk = r.up.first
 	}
+}
+
+// watch starts the idle limit of the current attempt: past it, the attempt is cut and
+// reported as stalled.
+func (r *relay) watch(limit time.Duration) (*atomic.Bool, *time.Timer) {
+	stalled, cancel := new(atomic.Bool), r.up.cancel
+	return stalled, time.AfterFunc(limit, func() { stalled.Store(true); cancel() })
 }
 
 // flushBeforeWaits makes chunks already received go out together: they are written
@@ -198,12 +231,12 @@ func (r *relay) deliver(chunk []byte) error {
 
 // failure names why the upstream stream broke: the client left, the stream stalled past the
 // idle limit, the attempt ran out of time, or the upstream's own error.
-func (r *relay) failure(ctx context.Context, err error, stalled bool) *llm.Error {
+func (r *relay) failure(ctx context.Context, err error, stalled bool, idle time.Duration) *llm.Error {
 	switch {
 	case ctx.Err() != nil:
 		return clientGone(ctx.Err())
 	case stalled:
-		return llm.UpstreamTimeout("provider "+r.up.d.Provider.Name+" stream stalled: nothing for "+r.g.streamIdle.String(), nil)
+		return llm.UpstreamTimeout("provider "+r.up.d.Provider.Name+" stream stalled: nothing for "+idle.String(), nil)
 	case isTimeout(ctx, err):
 		return timeoutError(r.up.d, r.g.now().Sub(r.c.Start))
 	}

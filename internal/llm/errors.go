@@ -44,7 +44,12 @@ type Error struct {
 	RetryAfter time.Duration
 	// Retryable marks upstream failures the router may retry elsewhere.
 	Retryable bool
-	Cause     error
+	// UpstreamStatus is the HTTP status the upstream answered with (0: it did not answer).
+	UpstreamStatus int
+	// ContextLength marks a request the upstream refused as longer than its context window:
+	// it goes to a larger-context deployment, never to the same one again.
+	ContextLength bool
+	Cause         error
 }
 
 func (e *Error) Error() string {

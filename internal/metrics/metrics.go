@@ -38,6 +38,7 @@ type Metrics struct {
 	cost       *prometheus.CounterVec
 	upstreamEr *prometheus.CounterVec
 	refused    *prometheus.CounterVec
+	failover   *prometheus.CounterVec
 	next       UsageLog
 	series     sync.Map // seriesKey → *series
 	nSeries    atomic.Int64
@@ -112,7 +113,11 @@ func New(q Queue, next UsageLog) *Metrics {
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "conduit_refused_total", Help: "Requests refused before the upstream call, by reason.",
 	}, []string{"code"})
-	m.reg.MustRegister(m.requests, m.latency, m.ttfb, m.overhead, m.tokens, m.cost, m.upstreamEr, m.refused,
+	m.failover = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "conduit_stream_events_total",
+		Help: "Stream events of note by provider: skipped (malformed, passed over), continued (an answer cut mid-stream continued on another deployment).",
+	}, []string{"provider", "event"})
+	m.reg.MustRegister(m.requests, m.latency, m.ttfb, m.overhead, m.tokens, m.cost, m.upstreamEr, m.refused, m.failover,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if q != nil {
 		m.reg.MustRegister(
@@ -166,6 +171,15 @@ func (m *Metrics) Observe(r usage.Record) {
 	}
 	if r.Cost > 0 {
 		s.cost.Add(r.Cost)
+	}
+	for i := range r.AttemptLog { // only requests that did not go smoothly have one
+		a := &r.AttemptLog[i]
+		if a.SkippedEvents > 0 {
+			m.failover.WithLabelValues(a.ProviderID, "skipped").Add(float64(a.SkippedEvents))
+		}
+		if a.Continuation != nil {
+			m.failover.WithLabelValues(a.ProviderID, "continued").Inc()
+		}
 	}
 	if r.Status >= 400 {
 		if r.ProviderID != "" && r.Status >= 500 {

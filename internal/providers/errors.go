@@ -32,13 +32,15 @@ func StatusError(provider string, resp *http.Response, body []byte, msgPaths ...
 		msg = "no error message"
 	}
 	cause := fmt.Errorf("%s returned %d: %s", provider, resp.StatusCode, truncate(body, 2000))
-	e := &llm.Error{Cause: cause}
+	e := &llm.Error{Cause: cause, UpstreamStatus: resp.StatusCode}
 	switch code := resp.StatusCode; {
 	case code == http.StatusBadRequest || code == http.StatusUnprocessableEntity ||
 		code == http.StatusRequestEntityTooLarge:
-		// The request itself is wrong: another deployment would refuse it too.
+		// The request itself is wrong: another deployment would refuse it too (unless it is
+		// only too long for this one's context window).
 		e.Status, e.Type, e.Code = http.StatusBadRequest, "invalid_request_error", llm.CodeInvalidRequest
 		e.Message = provider + ": " + msg
+		e.ContextLength = contextLength(body, msg)
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		// Conduit's credentials for this provider are wrong: not the client's fault.
 		e.Status, e.Type, e.Code = http.StatusBadGateway, llm.TypeUpstream, llm.CodeUpstreamError
@@ -56,6 +58,27 @@ func StatusError(provider string, resp *http.Response, body []byte, msgPaths ...
 		e.RetryAfter = retryAfter(resp.Header)
 	}
 	return e
+}
+
+// contextMarkers are how providers say a request is longer than the model's context window:
+// OpenAI's and Mistral's code, and the wording of OpenAI, Anthropic, Gemini, Mistral, vLLM and
+// llama.cpp messages.
+var contextMarkers = []string{"context_length_exceeded", "maximum context length", "context window",
+	"context length", "prompt is too long", "input is too long", "exceeds the context",
+	"too many tokens", "exceed_context_size"}
+
+// contextLength reports whether an error body says the request exceeds the context window.
+func contextLength(body []byte, msg string) bool {
+	if c := gjson.GetBytes(body, "error.code"); c.Type == gjson.String && c.Str == "context_length_exceeded" {
+		return true
+	}
+	low := strings.ToLower(msg)
+	for _, m := range contextMarkers {
+		if strings.Contains(low, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // errorMessage returns the first non-empty string at msgPaths or, failing that, the first

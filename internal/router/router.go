@@ -270,6 +270,14 @@ func (r *Router) Failure(d *snapshot.Deployment, cfg config.Router, err error) b
 	return false
 }
 
+// CoolingDown reports whether d is being skipped after failures.
+func (r *Router) CoolingDown(d *snapshot.Deployment) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.state[d.ID]
+	return st != nil && r.now().Before(st.cooldownUntil)
+}
+
 // Backoff returns the wait before retry number n (1-based): base·2^(n-1) plus up to 20%
 // jitter, at least retryAfter, capped at max (a max of 0 means no cap).
 func (r *Router) Backoff(cfg config.Router, n int, retryAfter time.Duration) time.Duration {

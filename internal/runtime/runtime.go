@@ -52,9 +52,6 @@ type Options struct {
 	Started func(baseURL string)
 	// Desktop shows desktop notifications (nil in headless mode).
 	Desktop notify.DesktopNotifier
-	// StreamTTFB and StreamIdle bound a stream's first chunk and the gaps between chunks
-	// (default 120s each).
-	StreamTTFB, StreamIdle time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests, and then separately the wait
 	// for background work and the last usage flush (default 30s).
 	ShutdownTimeout time.Duration
@@ -71,6 +68,8 @@ type Options struct {
 	// Providers are the provider types served (default: every adapter of this build, as
 	// providers/all registers them).
 	Providers *providers.Registry
+	// Sleep, if set, replaces the gateway's wait between retries (tests record the waits).
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 func (o *Options) defaults() {
@@ -227,8 +226,7 @@ func (r *Runtime) wire(ctx context.Context) error {
 		r.Notify.Health().Observe(c.ProviderID, c.ProviderName, c.Up, c.Err, time.Now(), cool)
 	})
 	r.Gateway = gateway.New(gateway.Options{Config: r.Config, Router: r.Router, Usage: r.Metrics, Limits: r.Limits,
-		MasterKey: r.MasterKey, Logger: log, Spend: spendWatch{tracker: r.Limits, notes: r.Notify},
-		StreamTTFB: o.StreamTTFB, StreamIdle: o.StreamIdle})
+		MasterKey: r.MasterKey, Logger: log, Spend: spendWatch{tracker: r.Limits, notes: r.Notify}, Sleep: o.Sleep})
 	r.Conversations = conversation.New(r.DB, log)
 	r.Pressure = admission.NewPressure(pressureTarget, pressureQuantile)
 	procs := goruntime.GOMAXPROCS(0)

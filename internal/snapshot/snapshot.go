@@ -51,6 +51,10 @@ type Deployment struct {
 	Provider *Provider
 	Price    pricing.Row
 	Priced   bool
+	// FirstToken bounds an attempt until its first byte and StreamIdle the gap between
+	// stream chunks: the row's own limits, else the router's; 0 means no limit of its own
+	// (the provider's timeout still applies).
+	FirstToken, StreamIdle time.Duration
 }
 
 // Alias is the set of enabled deployments behind one model alias, lowest priority first.
@@ -176,7 +180,9 @@ func (b *Builder) Build(ctx context.Context) (*Snapshot, error) {
 		if !d.Enabled || p == nil || !p.Enabled {
 			continue
 		}
-		rd := &Deployment{Deployment: d, Provider: p}
+		rd := &Deployment{Deployment: d, Provider: p,
+			FirstToken: limit(d.FirstTokenTimeoutMS, rc.FirstTokenTimeoutMS),
+			StreamIdle: limit(d.StreamIdleTimeoutMS, rc.StreamIdleTimeoutMS)}
 		rd.Price, rd.Priced = s.Prices.Lookup(d.ProviderModel)
 		a := s.Aliases[d.Alias]
 		if a == nil {
@@ -207,6 +213,14 @@ func (b *Builder) Build(ctx context.Context) (*Snapshot, error) {
 		s.KeysByID[k.ID] = rk
 	}
 	return s, nil
+}
+
+// limit is a deployment's own limit in milliseconds when it has one, else the router's.
+func limit(own *int, router int) time.Duration {
+	if own != nil {
+		return time.Duration(*own) * time.Millisecond
+	}
+	return time.Duration(router) * time.Millisecond
 }
 
 func (b *Builder) provider(ctx context.Context, p config.Provider) *Provider {

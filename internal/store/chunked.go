@@ -10,7 +10,7 @@ import (
 
 // chunkSizes are the row counts of the prepared multi-row statements, largest first: a batch
 // of n rows takes about n/64 + a few statements, and one statement per 64 rows costs far less
-// than 64 statements (each opens a cursor on the table and every index). 64 rows × 21
+// than 64 statements (each opens a cursor on the table and every index). 64 rows × 22
 // parameters stays well under SQLite's parameter limit.
 var chunkSizes = [...]int{64, 16, 4, 1}
 

@@ -104,6 +104,8 @@ func testDeploymentsCRUDAndCascade(t *testing.T, openTest opener) {
 		t.Fatalf("GetDeployment = %+v, %v; want %+v", got, err, m)
 	}
 	m.Weight, m.Priority, m.SupportsEmbeddings, m.Enabled = 3, 1, true, false
+	firstToken, idle := 2500, 0
+	m.SupportsPrefill, m.FirstTokenTimeoutMS, m.StreamIdleTimeoutMS = true, &firstToken, &idle
 	if err := db.UpdateDeployment(ctx, &m); err != nil {
 		t.Fatal(err)
 	}
@@ -302,17 +304,19 @@ func testRouterAndSettings(t *testing.T, openTest opener) {
 	}
 	r.Strategy, r.MaxRetries = config.StrategyWeighted, 5
 	r.Fallbacks = map[string][]string{"gpt": {"claude", "llama"}}
+	r.ContextWindowFallbacks = map[string][]string{"gpt": {"gpt-long"}}
+	r.FirstTokenTimeoutMS, r.StreamIdleTimeoutMS = 5000, 30000
 	if err := db.PutRouter(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := db.GetRouter(ctx); err != nil || !reflect.DeepEqual(got, r) {
 		t.Errorf("GetRouter = %+v, %v; want %+v", got, err, r)
 	}
-	r.Fallbacks = nil
+	r.Fallbacks, r.ContextWindowFallbacks = nil, nil
 	if err := db.PutRouter(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := db.GetRouter(ctx); got.Fallbacks == nil {
+	if got, _ := db.GetRouter(ctx); got.Fallbacks == nil || got.ContextWindowFallbacks == nil {
 		t.Error("nil fallbacks read back as nil map; want empty map")
 	}
 

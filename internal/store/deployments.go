@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/ids"
@@ -9,16 +10,19 @@ import (
 
 const deploymentCols = `id, alias, provider_id, provider_model, weight, priority,
 	supports_vision, supports_tools, supports_streaming, supports_embeddings, context_window,
-	enabled, created_at, updated_at`
+	supports_prefill, first_token_timeout_ms, stream_idle_timeout_ms, enabled, created_at,
+	updated_at`
 
 func scanDeployment(s scanner) (config.Deployment, error) {
 	var (
 		m                config.Deployment
+		firstToken, idle sql.NullInt64
 		created, updated int64
 	)
 	err := s.Scan(&m.ID, &m.Alias, &m.ProviderID, &m.ProviderModel, &m.Weight, &m.Priority,
 		&m.SupportsVision, &m.SupportsTools, &m.SupportsStreaming, &m.SupportsEmbeddings,
-		&m.ContextWindow, &m.Enabled, &created, &updated)
+		&m.ContextWindow, &m.SupportsPrefill, &firstToken, &idle, &m.Enabled, &created, &updated)
+	m.FirstTokenTimeoutMS, m.StreamIdleTimeoutMS = ptrInt(firstToken), ptrInt(idle)
 	m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
 	return m, err
 }
@@ -52,10 +56,11 @@ func (d *DB) CreateDeployment(ctx context.Context, m *config.Deployment) error {
 	}
 	t := now()
 	_, err := d.w.ExecContext(ctx, `INSERT INTO deployments (`+deploymentCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.Alias, m.ProviderID, m.ProviderModel, m.Weight, m.Priority,
 		m.SupportsVision, m.SupportsTools, m.SupportsStreaming, m.SupportsEmbeddings,
-		m.ContextWindow, m.Enabled, toMS(t), toMS(t))
+		m.ContextWindow, m.SupportsPrefill, nullInt(m.FirstTokenTimeoutMS),
+		nullInt(m.StreamIdleTimeoutMS), m.Enabled, toMS(t), toMS(t))
 	if err != nil {
 		return wrapErr("create deployment", err)
 	}
@@ -70,12 +75,13 @@ func (d *DB) UpdateDeployment(ctx context.Context, m *config.Deployment) error {
 	var created int64
 	err := d.w.QueryRowContext(ctx, `UPDATE deployments SET alias = ?, provider_id = ?,
 		provider_model = ?, weight = ?, priority = ?, supports_vision = ?, supports_tools = ?,
-		supports_streaming = ?, supports_embeddings = ?, context_window = ?, enabled = ?,
-		updated_at = ?
+		supports_streaming = ?, supports_embeddings = ?, context_window = ?, supports_prefill = ?,
+		first_token_timeout_ms = ?, stream_idle_timeout_ms = ?, enabled = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at`,
 		m.Alias, m.ProviderID, m.ProviderModel, m.Weight, m.Priority, m.SupportsVision,
-		m.SupportsTools, m.SupportsStreaming, m.SupportsEmbeddings, m.ContextWindow, m.Enabled,
-		toMS(t), m.ID).Scan(&created)
+		m.SupportsTools, m.SupportsStreaming, m.SupportsEmbeddings, m.ContextWindow,
+		m.SupportsPrefill, nullInt(m.FirstTokenTimeoutMS), nullInt(m.StreamIdleTimeoutMS),
+		m.Enabled, toMS(t), m.ID).Scan(&created)
 	if err != nil {
 		return wrapErr("update deployment", err)
 	}

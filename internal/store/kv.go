@@ -53,6 +53,9 @@ func (d *DB) GetRouter(ctx context.Context) (config.Router, error) {
 	if r.Fallbacks == nil {
 		r.Fallbacks = map[string][]string{}
 	}
+	if r.ContextWindowFallbacks == nil {
+		r.ContextWindowFallbacks = map[string][]string{}
+	}
 	return r, nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,23 +15,32 @@ import (
 
 const logCols = `id, time, key_id, endpoint, alias, provider_id, provider_model, status,
 	error_code, error_message, latency_ms, ttfb_ms, overhead_ms, prompt_tokens,
-	completion_tokens, cached_tokens, cost, stream, estimated, attempts, client_ip`
+	completion_tokens, cached_tokens, cost, stream, estimated, attempts, client_ip, attempt_log`
+
+// logColCount is the number of columns in logCols.
+const logColCount = 22
 
 // insertLogSQL skips rows whose id already exists, so a retried batch is harmless.
 const insertLogSQL = `INSERT INTO request_logs (` + logCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (id) DO NOTHING`
 
 func scanLog(s scanner) (usage.Record, error) {
 	var (
-		r  usage.Record
-		ms int64
+		r          usage.Record
+		ms         int64
+		attemptLog string
 	)
 	err := s.Scan(&r.ID, &ms, &r.KeyID, &r.Endpoint, &r.Alias, &r.ProviderID, &r.ProviderModel,
 		&r.Status, &r.ErrorCode, &r.ErrorMessage, &r.LatencyMS, &r.TTFBMS, &r.OverheadMS,
 		&r.PromptTokens, &r.CompletionTokens, &r.CachedTokens, &r.Cost, &r.Stream, &r.Estimated,
-		&r.Attempts, &r.ClientIP)
+		&r.Attempts, &r.ClientIP, &attemptLog)
 	r.Time = fromMS(ms)
+	if err == nil && attemptLog != "" {
+		if jerr := json.Unmarshal([]byte(attemptLog), &r.AttemptLog); jerr != nil {
+			return r, fmt.Errorf("log %s: attempt_log: %w", r.ID, jerr)
+		}
+	}
 	return r, err
 }
 
@@ -40,7 +50,7 @@ func scanLog(s scanner) (usage.Record, error) {
 func insertLogsSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO request_logs (` + logCols + `) VALUES `)
-	writeValues(&b, n, 21)
+	writeValues(&b, n, logColCount)
 	return b.String()
 }
 
@@ -127,7 +137,7 @@ func (d *DB) sqliteInsertLogRows(ctx context.Context, tx *txn, pend []usagePendi
 	var (
 		stmts   = d.inserts.in(ctx, tx)
 		rowStmt *sql.Stmt
-		args    = make([]any, 0, 21*min(len(pend), chunkSizes[0]))
+		args    = make([]any, 0, logColCount*min(len(pend), chunkSizes[0]))
 	)
 	for off := 0; off < len(pend); {
 		stmt, n := stmts.next(len(pend) - off)
@@ -170,10 +180,16 @@ func (d *DB) sqliteInsertLogRows(ctx context.Context, tx *txn, pend []usagePendi
 }
 
 func appendLogArgs(args []any, id string, ts int64, r *usage.Record) []any {
+	attemptLog := ""
+	if len(r.AttemptLog) > 0 {
+		if b, err := json.Marshal(r.AttemptLog); err == nil {
+			attemptLog = string(b)
+		}
+	}
 	return append(args, id, ts, r.KeyID, r.Endpoint, r.Alias, r.ProviderID, r.ProviderModel,
 		r.Status, r.ErrorCode, r.ErrorMessage, r.LatencyMS, r.TTFBMS, r.OverheadMS,
 		r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.Cost, r.Stream, r.Estimated,
-		r.Attempts, r.ClientIP)
+		r.Attempts, r.ClientIP, attemptLog)
 }
 
 // GetLog returns one request log row or ErrNotFound.

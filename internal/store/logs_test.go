@@ -42,6 +42,11 @@ func genLogs(n int) []usage.Record {
 			Attempts:         1 + i%2,
 			ClientIP:         "127.0.0.1",
 		}
+		if i%2 == 1 {
+			recs[i].AttemptLog = []usage.Attempt{{DeploymentID: "dep_a", Alias: recs[i].Alias,
+				ProviderID: "prov_9", ProviderModel: "gpt-4o", Status: 502, ErrorCode: "upstream_error",
+				Error: "scripted failure 500", DurationMS: 12.5}}
+		}
 	}
 	return recs
 }
@@ -76,9 +81,11 @@ func testInsertLogsLargeBatch(t *testing.T, openTest opener) {
 	if err := db.InsertLogs(ctx, recs[:10]); err != nil {
 		t.Fatalf("re-insert: %v", err)
 	}
-	got, err := db.GetLog(ctx, recs[42].ID)
-	if err != nil || !reflect.DeepEqual(got, recs[42]) {
-		t.Errorf("GetLog = %+v, %v; want %+v", got, err, recs[42])
+	for _, i := range []int{42, 43} { // without and with an attempt log
+		got, err := db.GetLog(ctx, recs[i].ID)
+		if err != nil || !reflect.DeepEqual(got, recs[i]) {
+			t.Errorf("GetLog = %+v, %v; want %+v", got, err, recs[i])
+		}
 	}
 	// Empty id and zero time are filled in without touching the caller's slice.
 	blank := []usage.Record{{Status: 200}}

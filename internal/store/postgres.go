@@ -83,7 +83,7 @@ func pgError(err error) error {
 func pgInsertLogsSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO request_logs (` + logCols + `) VALUES `)
-	writeValues(&b, n, 21)
+	writeValues(&b, n, logColCount)
 	b.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
 	return b.String()
 }
@@ -92,7 +92,7 @@ func pgInsertLogsSQL(n int) string {
 // ids that existed: a retried batch) to rollup.
 func (d *DB) pgInsertLogRows(ctx context.Context, tx *txn, recs []usagePending, rollup rollupBatch) error {
 	stmts := d.inserts.in(ctx, tx)
-	args := make([]any, 0, 21*min(len(recs), chunkSizes[0]))
+	args := make([]any, 0, logColCount*min(len(recs), chunkSizes[0]))
 	inserted := make(map[string]bool, len(recs))
 	for off := 0; off < len(recs); {
 		stmt, n := stmts.next(len(recs) - off)

@@ -4,12 +4,15 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/conduit-gw/conduit/internal/usage"
 )
@@ -441,16 +444,17 @@ func TestMigrationBackfillsRollup(t *testing.T) {
 	if err := db.InsertLogs(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
-	// Back to schema version 2: no rollup, the indexes of 00001, none of the later tables.
-	for _, q := range []string{`DROP TABLE usage_hourly`, `DROP TABLE IF EXISTS responses`, `DROP TABLE IF EXISTS admin_sessions`,
-		`DROP INDEX IF EXISTS notifications_dedupe`,
-		`ALTER TABLE providers DROP COLUMN responses_api`, `DROP INDEX request_logs_error_time`,
-		`CREATE INDEX request_logs_provider_time ON request_logs (provider_id, time, id)`,
-		`CREATE INDEX request_logs_status_time ON request_logs (status, time, id)`,
-		`DELETE FROM goose_db_version WHERE version_id >= 3`} {
-		if _, err := db.w.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
+	// Back to schema version 2 (no rollup) through the migrations' own Down sections.
+	fsys, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.w.DB, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 2); err != nil {
+		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)

@@ -26,10 +26,35 @@ type Record struct {
 	Estimated        bool      `json:"estimated"`
 	Attempts         int       `json:"attempts"`
 	ClientIP         string    `json:"client_ip"`
+	// AttemptLog lists every upstream call of a request that did not succeed at its first
+	// (empty otherwise): which deployment, how it ended, how long it took.
+	AttemptLog []Attempt `json:"attempt_log"`
 
 	// Bodies, kept only when settings.log_bodies is on; stored apart from the metadata.
 	RequestBody  []byte `json:"-"`
 	ResponseBody []byte `json:"-"`
+}
+
+// Attempt is one upstream call made for a request. Failed attempts cost nothing.
+type Attempt struct {
+	DeploymentID  string  `json:"deployment_id"`
+	Alias         string  `json:"alias"`
+	ProviderID    string  `json:"provider_id"`
+	ProviderModel string  `json:"provider_model"`
+	Status        int     `json:"status"` // 200 for the attempt that answered
+	ErrorCode     string  `json:"error_code,omitempty"`
+	Error         string  `json:"error,omitempty"`
+	DurationMS    float64 `json:"duration_ms"`
+	// Continuation is set on an attempt that continued a stream cut mid-answer: how many
+	// bytes of text had reached the client before it.
+	Continuation *Continuation `json:"continuation,omitempty"`
+	// SkippedEvents counts malformed stream events passed over.
+	SkippedEvents int `json:"skipped_events,omitempty"`
+}
+
+// Continuation describes a stream continued after a cut.
+type Continuation struct {
+	DeliveredBytes int `json:"delivered_bytes"`
 }
 
 // LogFilter selects request log rows, newest first.

@@ -48,6 +48,9 @@ export interface Deployment {
   supports_streaming: boolean;
   supports_embeddings: boolean;
   context_window: number;
+  supports_prefill: boolean;
+  first_token_timeout_ms: number | null;
+  stream_idle_timeout_ms: number | null;
   enabled: boolean;
   created_at: string;
   updated_at: string;
@@ -74,6 +77,9 @@ export interface RouterConfig {
   cooldown_s: number;
   health_check_interval_s: number;
   fallbacks: Record<string, string[]>;
+  context_window_fallbacks: Record<string, string[]>;
+  first_token_timeout_ms: number;
+  stream_idle_timeout_ms: number;
 }
 
 export const BUDGET_DURATIONS = ['total', 'daily', 'weekly', 'monthly'] as const;
@@ -198,6 +204,20 @@ export interface RequestLog {
   stream: boolean;
   attempts: number;
   client_ip: string;
+  /** Every upstream call when the first did not answer (empty otherwise). */
+  attempt_log?: LogAttempt[] | null;
+}
+
+export interface LogAttempt {
+  deployment_id: string;
+  alias: string;
+  provider_id: string;
+  provider_model: string;
+  status: number;
+  error_code?: string;
+  error?: string;
+  duration_ms: number;
+  continuation?: { delivered_bytes: number } | null;
 }
 
 export interface RequestLogDetail extends RequestLog {

@@ -30,13 +30,15 @@ func TestErrorMapping(t *testing.T) {
 		retryable  bool
 		msg        string        // the client-facing message
 		retryAfter time.Duration // expected, within a second below
+		// contextLength: the upstream said the request is too long for its context window.
+		contextLength bool
 	}{
 		{name: "openai 400", variant: "openai", status: 400,
 			body:       `{"error":{"message":"Invalid value for 'n': must be between 1 and 128.","type":"invalid_request_error","param":"n","code":"invalid_value"}}`,
 			wantStatus: 400, wantCode: llm.CodeInvalidRequest, msg: "openai: Invalid value for 'n': must be between 1 and 128."},
 		{name: "openai context length", variant: "openai", status: 400,
 			body:       `{"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 130412 tokens. Please reduce the length of the messages.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}`,
-			wantStatus: 400, wantCode: llm.CodeInvalidRequest, msg: "openai: This model's maximum context length is 128000 tokens."},
+			wantStatus: 400, wantCode: llm.CodeInvalidRequest, msg: "openai: This model's maximum context length is 128000 tokens.", contextLength: true},
 		{name: "azure content filter 400", variant: "azure", status: 400,
 			body:       `{"error":{"message":"The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation","content_filter_result":{"hate":{"filtered":true,"severity":"high"}}}}}`,
 			wantStatus: 400, wantCode: llm.CodeInvalidRequest, msg: "azure: The response was filtered due to the prompt triggering Azure OpenAI's content management policy."},
@@ -45,7 +47,7 @@ func TestErrorMapping(t *testing.T) {
 			wantStatus: 400, wantCode: llm.CodeInvalidRequest, msg: `mistral: [{"type":"extra_forbidden","loc":["body","stream_options"],"msg":"Extra inputs are not permitted"`},
 		{name: "mistral 422 message", variant: "mistral", status: 422,
 			body:       `{"object":"error","message":"Prompt contains 40000 tokens, too large for model with 32768 maximum context length","type":"invalid_request_error","param":null,"code":null}`,
-			wantStatus: 400, wantCode: llm.CodeInvalidRequest, msg: "mistral: Prompt contains 40000 tokens"},
+			wantStatus: 400, wantCode: llm.CodeInvalidRequest, msg: "mistral: Prompt contains 40000 tokens", contextLength: true},
 		{name: "413", variant: "openai", status: 413, body: `<html><body>413 Request Entity Too Large</body></html>`,
 			wantStatus: 400, wantCode: llm.CodeInvalidRequest, msg: "openai: Request Entity Too Large"},
 		{name: "openai 401", variant: "openai", status: 401,
@@ -139,6 +141,9 @@ func TestErrorMapping(t *testing.T) {
 					}
 				}
 				e := providertest.AsLLMError(t, err)
+				if e.ContextLength != tt.contextLength || e.UpstreamStatus != tt.status {
+					t.Errorf("ContextLength %v (want %v), UpstreamStatus %d", e.ContextLength, tt.contextLength, e.UpstreamStatus)
+				}
 				if e.Status != tt.wantStatus || e.Code != tt.wantCode || e.Retryable != tt.retryable {
 					t.Errorf("got %s\nwant status=%d code=%s retryable=%v", providertest.Describe(err), tt.wantStatus, tt.wantCode, tt.retryable)
 				}

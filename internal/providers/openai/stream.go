@@ -37,6 +37,7 @@ type Stream struct {
 	wait     *waitReader
 	r        *sse.Reader
 	err      error // sticky: io.EOF after [DONE], or the error that ended the stream
+	skipped  int   // malformed events passed over
 	buf      bytes.Buffer
 	br       *bufio.Reader // from pool, given back once Next has ended the stream
 	pool     *sync.Pool
@@ -79,10 +80,10 @@ func (w *waitReader) Read(p []byte) (int, error) {
 
 var doneMarker = []byte("[DONE]")
 
-// Next returns the next chunk's JSON object on one line, valid until the following call. It returns io.EOF
-// after "data: [DONE]", and an *llm.Error when the stream breaks, ends without [DONE], carries
-// an error event or something that is not a JSON object. Once it has returned an error, it
-// returns the same error again.
+// Next returns the next chunk's JSON object on one line, valid until the following call. It
+// returns io.EOF after "data: [DONE]", and an *llm.Error when the stream breaks, ends without
+// [DONE] or carries an error event. An event that is not a JSON object is skipped and counted
+// (Skipped). Once it has returned an error, it returns the same error again.
 func (s *Stream) Next() ([]byte, error) {
 	if s.err != nil {
 		return nil, s.err
@@ -113,7 +114,8 @@ func (s *Stream) next() ([]byte, error) {
 			return nil, io.EOF
 		}
 		if _, err := providers.EventObject(s.provider, data); err != nil {
-			return nil, err
+			s.skipped++ // one bad event does not spoil the answer around it
+			continue
 		}
 		if providers.HasTopLevelError(data) {
 			return nil, providers.StreamError(s.provider, data, errorMessagePaths...)
@@ -130,6 +132,9 @@ func (s *Stream) next() ([]byte, error) {
 		return data, nil
 	}
 }
+
+// Skipped is the number of malformed events passed over so far.
+func (s *Stream) Skipped() int { return s.skipped }
 
 // Close closes the upstream body; it may be called while Next waits, to unblock it.
 func (s *Stream) Close() error { return s.body.Close() }

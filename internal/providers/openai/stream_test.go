@@ -141,10 +141,10 @@ func TestStreamSemantics(t *testing.T) {
 				t.Errorf("content %q", s)
 			}
 		}},
-		{Name: "truncated_json", Chunks: 1, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "truncated_json", Chunks: 1, End: "*llm.Error status=502", Msg: "ended unexpectedly"}, // the bad event skipped
 		{Name: "done_no_newline", Chunks: 1, End: "io.EOF"},
-		{Name: "non_json_data", Chunks: 1, End: "*llm.Error status=502", Msg: "malformed"},
-		{Name: "array_event", Chunks: 1, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "non_json_data", Chunks: 1, End: "*llm.Error status=502", Msg: "ended unexpectedly"}, // the bad event skipped
+		{Name: "array_event", Chunks: 1, End: "*llm.Error status=502", Msg: "ended unexpectedly"},   // the bad event skipped
 		{Name: "empty", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
 		{Name: "only_pings", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false"},
 		{Name: "error_null", Chunks: 1, End: "io.EOF"},
@@ -318,5 +318,22 @@ func TestStreamBufferReuse(t *testing.T) {
 		if chunk, err := st.Next(); err != io.EOF || chunk != nil {
 			t.Fatalf("Next after the end: %q, %v", chunk, err)
 		}
+	}
+}
+
+// TestStreamSkipsMalformedEvents: an event that is not a JSON object is passed over and
+// counted; the stream goes on.
+func TestStreamSkipsMalformedEvents(t *testing.T) {
+	for _, name := range []string{"truncated_json", "non_json_data", "array_event"} {
+		st := NewStream("openai", io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "testdata/streams/"+name+".sse"))))
+		if _, _, end := providertest.Drain(t, st); end == nil || st.Skipped() != 1 {
+			t.Errorf("%s: %d skipped, end %v", name, st.Skipped(), end)
+		}
+	}
+	body := "data: {\"id\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\ndata: {oops\n\n" +
+		"data: {\"id\":\"a\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+	st := NewStream("openai", io.NopCloser(strings.NewReader(body)))
+	if chunks, _, end := providertest.Drain(t, st); len(chunks) != 2 || end != io.EOF || st.Skipped() != 1 {
+		t.Errorf("%d chunks, end %v, %d skipped", len(chunks), end, st.Skipped())
 	}
 }

@@ -1,0 +1,142 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/snapshot"
+	"github.com/conduit-gw/conduit/internal/usage"
+)
+
+// finishMarker is how a chunk with a finish reason reads: a JSON string value (null while the
+// answer goes on). Inside a content string the quotes would be escaped, so a match is a key.
+var finishMarker = []byte(`"finish_reason":"`)
+
+// hasFinish reports whether a chunk carries a finish reason.
+func hasFinish(chunk []byte) bool { return bytes.Contains(chunk, finishMarker) }
+
+// skipCounter is a stream that passes over malformed events and counts them.
+type skipCounter interface{ Skipped() int }
+
+// prefillAfter lists the deployments of the plan after d whose rows say they continue a
+// trailing assistant message: where a stream that dies mid-answer may be continued.
+func prefillAfter(plan []*snapshot.Deployment, d *snapshot.Deployment) []*snapshot.Deployment {
+	var out []*snapshot.Deployment
+	after := false
+	for _, o := range plan {
+		if o == d {
+			after = true
+			continue
+		}
+		if after && o.SupportsPrefill {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// continuation is what a stream continued after a cut needs: the deployment that continues,
+// its request, and the splicer that makes its chunks part of the client's answer.
+type continuation struct {
+	d      *snapshot.Deployment
+	splice *splicer
+}
+
+// continueAnswer opens a continuation of the answer so far on the first of rest that takes
+// it (with the usual retries), after the stream of d broke with cause. It returns nil when the
+// answer cannot be continued: a cut inside a tool call, no deployment left, or every one
+// refused (a model that rejects prefill answers 400).
+func (g *Gateway) continueAnswer(ctx context.Context, s *snapshot.Snapshot, c *Call, rt route, req *llm.ChatRequest,
+	d *snapshot.Deployment, rest []*snapshot.Deployment, so *soFar, cause *llm.Error,
+	open func(*llm.ChatRequest) attemptFn) *continuation {
+	c.cutAttempt(d, cause)
+	if len(rest) == 0 || !so.continuable() {
+		return nil
+	}
+	creq, err := so.continuation(req)
+	if err != nil {
+		g.log.Warn("cannot build a continuation request", "err", err)
+		return nil
+	}
+	cont := open(creq)
+	nd, err := g.try(ctx, s, c, rt, rest, func(ctx context.Context, d *snapshot.Deployment) error {
+		if !d.SupportsPrefill { // a context-window fallback planned on the way may not
+			// Not the deployment's failure (no 5xx that would count against its health).
+			return llm.InvalidRequest("model", d.Alias+" does not continue a prefilled answer").Retry()
+		}
+		return cont(ctx, d)
+	})
+	if err != nil {
+		return nil
+	}
+	if n := len(c.attemptLog); n > 0 {
+		c.attemptLog[n-1].Continuation = &usage.Continuation{DeliveredBytes: so.content.Len()}
+	}
+	prompt := 0
+	if req.Decode() == nil {
+		prompt = g.tokens.Prompt(d.ProviderModel, req)
+	}
+	before := g.tokens.Count(d.ProviderModel, so.content.String()+so.toolText())
+	return &continuation{d: nd, splice: newSplicer(so, prompt, before)}
+}
+
+// cutAttempt records that the attempt of d, which had answered, broke mid-answer.
+func (c *Call) cutAttempt(d *snapshot.Deployment, cause *llm.Error) {
+	if n := len(c.attemptLog); n > 0 && c.attemptLog[n-1].DeploymentID == d.ID && c.attemptLog[n-1].Status == 200 {
+		c.attemptLog = c.attemptLog[:n-1]
+	}
+	c.logAttempt(d, cause, 0)
+}
+
+// noteSkipped records malformed events a deployment's stream passed over.
+func (c *Call) noteSkipped(d *snapshot.Deployment, st llm.ChunkStream) {
+	sc, ok := st.(skipCounter)
+	if !ok || sc.Skipped() == 0 {
+		return
+	}
+	if n := len(c.attemptLog); n == 0 || c.attemptLog[n-1].DeploymentID != d.ID {
+		c.logAttempt(d, nil, 0)
+	}
+	c.attemptLog[len(c.attemptLog)-1].SkippedEvents += sc.Skipped()
+}
+
+// A continuer is a stream format whose answer can be carried on from another deployment
+// after it broke mid-stream.
+type continuer interface {
+	// plan names the deployments a continuation may go to (supports_prefill).
+	plan(rest []*snapshot.Deployment)
+	// complete reports whether the answer delivered so far ended with a finish reason.
+	complete() bool
+	// continueAfter opens a continuation after the relay's attempt broke with cause and
+	// reports whether r now relays it.
+	continueAfter(ctx context.Context, r *relay, cause *llm.Error) bool
+}
+
+func (f *chatStream) plan(rest []*snapshot.Deployment) {
+	f.rest = rest
+	if len(rest) > 0 && (f.req.N == nil || *f.req.N <= 1) { // one choice: one answer to go on with
+		f.so = &soFar{}
+	}
+}
+
+func (f *chatStream) complete() bool { return f.finished }
+
+func (f *chatStream) continueAfter(ctx context.Context, r *relay, cause *llm.Error) bool {
+	if f.so == nil {
+		return false
+	}
+	broken := r.up
+	broken.close()
+	next := r.g.continueAnswer(ctx, r.s, r.c, r.rt, f.req, broken.d, f.rest, f.so, cause,
+		func(creq *llm.ChatRequest) attemptFn { f.cur = creq; return r.open })
+	if next == nil {
+		return false
+	}
+	f.spl = next.splice
+	r.rec.setDeployment(r.up.d)
+	f.rest = prefillAfter(f.rest, r.up.d)
+	return true
+}
+
+var _ continuer = (*chatStream)(nil)
