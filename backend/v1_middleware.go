@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"math"
 	"net/http"
 	"runtime/debug"
@@ -44,8 +45,8 @@ func (s *Server) v1Headers(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// apiErrors answers the errors a /v1 handler returns, and its panics, with write: in the
-// shape of the client API the route serves. A panic is logged with its stack and answered as
+// apiErrors answers the *llm.Errors a /v1 handler returns, and its panics, with write: in the
+// shape of the client API the route serves (other errors go to the server's error handler). A panic is logged with its stack and answered as
 // a 500 that names the request id; once the response has begun it aborts the response
 // (http.ErrAbortHandler) instead, so a broken stream is never taken for a complete one.
 func (s *Server) apiErrors(write func(echo.Context, error) error) echo.MiddlewareFunc {
@@ -56,10 +57,12 @@ func (s *Server) apiErrors(write func(echo.Context, error) error) echo.Middlewar
 					err = s.v1Panic(c, r, write)
 				}
 			}()
-			if err := next(c); err != nil && !c.Response().Committed {
-				return write(c, err)
+			err = next(c)
+			var le *llm.Error
+			if c.Response().Committed || !errors.As(err, &le) {
+				return err // nil, too late to answer, or for the error handler
 			}
-			return nil
+			return write(c, le)
 		}
 	}
 }

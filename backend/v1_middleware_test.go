@@ -46,9 +46,10 @@ func TestRateLimitHeaders(t *testing.T) {
 	}
 }
 
-// A panic in a /v1 handler is answered in the API's own error shape, naming the request id;
+// A panic in a /v1 handler is answered in the API's own error shape, naming the request id
+// (an error the gateway did not build, in the server's 500 shape);
 // after the response began, the response is aborted rather than ended cleanly.
-func TestV1PanicAnsweredInAPIShape(t *testing.T) {
+func TestV1FailuresAnswered(t *testing.T) {
 	s := &Server{log: slog.New(slog.DiscardHandler)}
 	e := echo.New()
 	e.HTTPErrorHandler = s.errorHandler
@@ -64,6 +65,7 @@ func TestV1PanicAnsweredInAPIShape(t *testing.T) {
 		c.Response().Flush()
 		panic("boom")
 	}, s.apiErrors(writeV1Error))
+	v1.POST("/plain", func(echo.Context) error { return io.ErrUnexpectedEOF }, s.apiErrors(writeAnthropicError))
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 
@@ -85,6 +87,17 @@ func TestV1PanicAnsweredInAPIShape(t *testing.T) {
 			}
 		})
 	}
+	t.Run("an error that is not an llm.Error", func(t *testing.T) {
+		resp, err := http.Post(srv.URL+"/v1/plain", "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(body), `"internal_error"`) {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+	})
 	t.Run("after the response began", func(t *testing.T) {
 		resp, err := http.Post(srv.URL+"/v1/stream", "application/json", strings.NewReader(`{}`))
 		if err != nil {
