@@ -136,9 +136,12 @@ chat() { # [stream] -> prints the answer text
 }
 
 # shot saves the screen and prints the standard deviation of the web view's area (0 = blank).
-shot() { # name
+shot() { # name: screenshot; prints the spread of the navigation column's pixels
   import -window root "$OUT/$1.png"
-  convert "$OUT/$1.png" -crop 1280x760+0+20 +repage -colorspace gray -format '%[fx:standard_deviation]' info:
+  # The app's navigation (left column, below the menu bar) is drawn only once the UI has
+  # rendered: blank while the view is empty or still "Loading…", and never covered by a
+  # notification popup (those appear top right).
+  convert "$OUT/$1.png" -crop 220x700+0+20 +repage -colorspace gray -format '%[fx:standard_deviation]' info:
 }
 
 # display runs inside Xvfb: the checks themselves.
@@ -175,10 +178,10 @@ display() {
     awk -v s="$sd" 'BEGIN { exit !(s > 0.02) }' && break
     sleep 1
   done
-  awk -v s="$sd" 'BEGIN { exit !(s > 0.02) }' || fail "the web view stayed blank (standard deviation $sd, $OUT/window-$tag.png)"
+  awk -v s="$sd" 'BEGIN { exit !(s > 0.02) }' || fail "the web view never showed the app (navigation column standard deviation $sd, $OUT/window-$tag.png)"
   sleep 2 # let the dashboard's data arrive before the kept screenshot
   sd=$(shot "window-$tag")
-  say "window rendered (web view standard deviation $sd): $OUT/window-$tag.png"
+  say "window shows the app (navigation column standard deviation $sd): $OUT/window-$tag.png"
   ! grep -q 'window script error' "$OUT/app-$tag.log" || fail "the window reported script errors: $(grep 'window script error' "$OUT/app-$tag.log")"
 
   MK=$(grep -o 'condt_master_[A-Za-z0-9_-]*' "$OUT/app-$tag.log" | head -1)
