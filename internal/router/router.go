@@ -25,11 +25,12 @@ type Needs struct {
 type Router struct {
 	now func() time.Time
 
-	mu       sync.Mutex
-	onChange func(HealthChange)
-	rng      *rand.Rand
-	state    map[string]*depState // by deployment id
-	rr       map[rrKey]uint64     // round-robin counters by alias and priority tier
+	mu         sync.Mutex
+	onChange   func(HealthChange)
+	onCooldown func(Cooldown) // shared.go
+	rng        *rand.Rand
+	state      map[string]*depState // by deployment id
+	rr         map[rrKey]uint64     // round-robin counters by alias and priority tier
 }
 
 // rrKey names one priority tier of one alias: each tier rotates on its own.
@@ -240,6 +241,17 @@ func (r *Router) upLocked(d *snapshot.Deployment) func(HealthChange) {
 	var hook func(HealthChange)
 	if st.fails > 0 {
 		hook = r.onChange
+		if cd := r.onCooldown; cd != nil && !st.cooldownUntil.IsZero() {
+			// The deployment was benched (here or by another instance): tell the others
+			// it is back. Called by the hook, outside the lock, like it.
+			prev := hook
+			hook = func(c HealthChange) {
+				if prev != nil {
+					prev(c)
+				}
+				cd(Cooldown{DeploymentID: d.ID})
+			}
+		}
 	}
 	st.fails = 0
 	st.cooldownUntil, st.probeSince = time.Time{}, time.Time{}
@@ -256,7 +268,15 @@ func (r *Router) Failure(d *snapshot.Deployment, cfg config.Router, err error) b
 		hook = r.onChange
 	}
 	msg := llm.AsError(err).Message
-	defer func() { r.mu.Unlock(); r.notify(hook, change(d, false, msg)) }()
+	var benched *Cooldown
+	defer func() {
+		cd := r.onCooldown
+		r.mu.Unlock()
+		r.notify(hook, change(d, false, msg))
+		if benched != nil && cd != nil {
+			cd(*benched)
+		}
+	}()
 	now := r.now()
 	st.fails++
 	st.lastErr = msg
@@ -265,6 +285,9 @@ func (r *Router) Failure(d *snapshot.Deployment, cfg config.Router, err error) b
 	if cfg.CooldownAfterFailures > 0 && st.fails >= cfg.CooldownAfterFailures && cfg.CooldownS > 0 {
 		entered := st.cooldownUntil.IsZero() || !now.Before(st.cooldownUntil)
 		st.cooldownUntil = now.Add(time.Duration(cfg.CooldownS) * time.Second)
+		if entered {
+			benched = &Cooldown{DeploymentID: d.ID, Until: st.cooldownUntil, Err: msg}
+		}
 		return entered
 	}
 	return false

@@ -15,6 +15,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/fanout"
 	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/notify"
+	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/secrets"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 	"github.com/conduit-gw/conduit/internal/store"
@@ -36,9 +37,16 @@ type Limiter interface {
 
 // Topics of the fan-out messages: a configuration change, an event for /admin/events.
 const (
-	topicConfig = "config"
-	topicEvent  = "event"
+	topicConfig   = "config"
+	topicEvent    = "event"
+	topicCooldown = "cooldown" // a deployment benched or back (router.Cooldown)
 )
+
+// outgoing is a message waiting to be sent to the other instances.
+type outgoing struct {
+	topic string
+	data  any
+}
 
 // relayed is an event of the notification bus sent to the other instances.
 type relayed struct {
@@ -57,29 +65,39 @@ func (r *Runtime) busRelay() func(string, json.RawMessage) {
 	if r.fanout == nil {
 		return nil
 	}
-	r.relays = make(chan relayed, relayQueue)
 	return func(kind string, data json.RawMessage) {
-		if kind == notify.KindRequest {
-			return
-		}
-		select {
-		case r.relays <- relayed{Kind: kind, Data: data}:
-		default:
-			r.Options.Logger.Warn("event not relayed to the other instances: queue full", "kind", kind)
+		if kind != notify.KindRequest {
+			r.send(topicEvent, relayed{Kind: kind, Data: data})
 		}
 	}
 }
 
-// relay sends the bus events queued by busRelay to the other instances until ctx ends.
+// shareCooldowns has the router's cooldowns decided here applied by the other instances too.
+func (r *Runtime) shareCooldowns() {
+	if r.fanout != nil {
+		r.Router.OnCooldown(func(c router.Cooldown) { r.send(topicCooldown, c) })
+	}
+}
+
+// send queues a message for the other instances without waiting.
+func (r *Runtime) send(topic string, data any) {
+	select {
+	case r.relays <- outgoing{topic: topic, data: data}:
+	default:
+		r.Options.Logger.Warn("message not sent to the other instances: queue full", "topic", topic)
+	}
+}
+
+// relay sends the messages queued by send to the other instances until ctx ends.
 func (r *Runtime) relay(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case ev := <-r.relays:
+		case m := <-r.relays:
 			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			if err := r.fanout.Publish(pctx, topicEvent, ev); err != nil && ctx.Err() == nil {
-				r.Options.Logger.Warn("event not relayed to the other instances", "kind", ev.Kind, "err", err)
+			if err := r.fanout.Publish(pctx, m.topic, m.data); err != nil && ctx.Err() == nil {
+				r.Options.Logger.Warn("message not sent to the other instances", "topic", m.topic, "err", err)
 			}
 			cancel()
 		}
@@ -159,6 +177,7 @@ func (r *Runtime) newLimits() Limiter {
 // else PostgreSQL LISTEN/NOTIFY, else nothing (one process).
 func (r *Runtime) newFanout() fanout.Fanout {
 	self := fanout.NewInstanceID()
+	r.relays = make(chan outgoing, relayQueue)
 	switch {
 	case r.redis != nil:
 		return fanout.NewRedis(r.redis, "conduit:", self, r.Options.Logger)
@@ -172,10 +191,17 @@ func (r *Runtime) newFanout() fanout.Fanout {
 // reconnection, when a change may have been missed). Requests in flight keep their snapshot.
 func (r *Runtime) listen(ctx context.Context) {
 	r.fanout.Run(ctx, func(m fanout.Message) {
-		if m.Topic == topicEvent {
+		switch m.Topic {
+		case topicEvent:
 			var ev relayed
 			if err := json.Unmarshal(m.Data, &ev); err == nil && ev.Kind != "" {
 				r.Bus.Deliver(ev.Kind, ev.Data)
+			}
+			return
+		case topicCooldown:
+			var c router.Cooldown
+			if err := json.Unmarshal(m.Data, &c); err == nil && c.DeploymentID != "" {
+				r.Router.Apply(c)
 			}
 			return
 		}

@@ -83,6 +83,18 @@ func TestClusterSharesStoreLimitsAndConfig(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("an event published on one instance did not reach the other within a second")
 	}
+	// A deployment benched on one instance is benched on the other.
+	dep := b.Config.Load().Aliases["m"].Deployments[0]
+	cfg := a.Config.Load().Router
+	for range cfg.CooldownAfterFailures {
+		a.Router.Failure(a.Config.Load().Aliases["m"].Deployments[0], cfg, errors.New("upstream down"))
+	}
+	for deadline := time.Now().Add(time.Second); b.Router.Health(dep.ID).CooldownUntil.IsZero(); {
+		if time.Now().After(deadline) {
+			t.Fatal("a deployment benched on one instance is not benched on the other after a second")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if _, err := a.Limits.Admit(k, 1, 0); err != nil {
 		t.Fatalf("first request: %v", err)
 	}

@@ -125,7 +125,7 @@ type Runtime struct {
 
 	redis  *redis.Client // nil without Options.RedisURL
 	fanout fanout.Fanout // nil for one process
-	relays chan relayed  // bus events for the other instances (with fanout)
+	relays chan outgoing // messages for the other instances (with fanout)
 
 	keyGeneratedIn string // where a master key generated on this start was stored
 	stop           context.CancelFunc
@@ -221,6 +221,7 @@ func (r *Runtime) wire(ctx context.Context) error {
 	if r.keyGeneratedIn != "" {
 		r.Notify.FirstStart("The admin master key (" + r.MasterKey[:17] + "…) was generated and stored in " + r.keyGeneratedIn + ".")
 	}
+	r.shareCooldowns()
 	r.Router.OnHealthChange(func(c router.HealthChange) {
 		cool := time.Duration(r.Config.Load().Router.CooldownS) * time.Second
 		r.Notify.Health().Observe(c.ProviderID, c.ProviderName, c.Up, c.Err, time.Now(), cool)
