@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"log"
 	"net/http"
@@ -15,12 +16,19 @@ func main() {
 	key := flag.String("api-key", "", "require this API key (none when empty)")
 	reply := flag.String("reply", "", "assistant reply text")
 	latency := flag.Duration("latency", 0, "delay before every answer")
+	script := flag.String("script", "", `faults as the JSON of fakeopenai.Script, e.g. {"FailStatus":429,"FailTimes":1,"RetryAfter":"2"} or {"CutAfter":40} (durations in nanoseconds)`)
 	flag.Parse()
 	s := fakeopenai.New(*key)
 	if *reply != "" {
 		s.Reply = *reply
 	}
-	s.Set(fakeopenai.Script{Latency: *latency})
+	sc := fakeopenai.Script{Latency: *latency}
+	if *script != "" {
+		if err := json.Unmarshal([]byte(*script), &sc); err != nil {
+			log.Fatalf("-script: %v", err)
+		}
+	}
+	s.Set(sc)
 	s.KeepRequests = false
 	log.Printf("fake OpenAI upstream on http://%s/v1", *addr)
 	log.Fatal(http.ListenAndServe(*addr, s))

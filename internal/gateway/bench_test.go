@@ -128,3 +128,19 @@ func BenchmarkUsageEnqueue(b *testing.B) {
 		w.Enqueue(r)
 	}
 }
+
+func BenchmarkChatStreamTake(b *testing.B) {
+	// Per relayed chunk through the chat format: inspection, usage, model naming.
+	chunk := []byte(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hello "},"finish_reason":null}]}`)
+	f := &chatStream{req: &llm.ChatRequest{Model: "bench"}}
+	f.name("bench")
+	buf := make([]byte, len(chunk))
+	b.ReportAllocs()
+	for b.Loop() {
+		var sent delivered
+		copy(buf, chunk)
+		if _, ok := f.take(buf, &sent); !ok {
+			b.Fatal("chunk not taken")
+		}
+	}
+}
