@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -169,5 +170,26 @@ func TestLogsFollow(t *testing.T) {
 		if !strings.Contains(l, `"alias":"gpt-4o-mini"`) || !strings.Contains(l, `"status":200`) {
 			t.Fatalf("line %q is not the request's log", l)
 		}
+	}
+}
+
+// TestCompletion: each shell's completion script names the commands.
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		var out, errb bytes.Buffer
+		env := cli.Env{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errb}
+		if code := cli.Run(context.Background(), []string{"completion", shell}, env); code != 0 {
+			t.Fatalf("completion %s: exit %d: %s", shell, code, errb.String())
+		}
+		if !strings.Contains(out.String(), "conduit") {
+			t.Errorf("completion %s: %q", shell, out.String()[:min(200, out.Len())])
+		}
+	}
+	// dynamic completion of a flag's values goes through cobra's __complete command
+	var out bytes.Buffer
+	env := cli.Env{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: io.Discard}
+	cli.Run(context.Background(), []string{"__complete", "usage", "--by", ""}, env)
+	if !strings.Contains(out.String(), "provider\n") {
+		t.Errorf("completing usage --by: %q", out.String())
 	}
 }
