@@ -514,13 +514,13 @@ func TestCooldown(t *testing.T) {
 	s.Router = cooldownCfg(2, 30)
 	cfg := s.Router
 
-	if r.Failure(a, cfg, errUpstream) {
+	if r.Failure(a, cfg, errUpstream) || r.CoolingDown(a) {
 		t.Fatal("first failure entered cooldown; threshold is 2")
 	}
 	if got := mustPlan(t, r, s, "m", Needs{}); !slices.Equal(got, []string{"a", "b"}) {
 		t.Fatalf("one failure: plan = %v, want a still in", got)
 	}
-	if !r.Failure(a, cfg, errUpstream) {
+	if !r.Failure(a, cfg, errUpstream) || !r.CoolingDown(a) || r.CoolingDown(b) {
 		t.Fatal("second consecutive failure did not enter cooldown")
 	}
 	if r.Failure(a, cfg, errUpstream) {
