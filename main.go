@@ -30,18 +30,19 @@ func main() {
 
 // options are the command line flags and their environment variables (README, "Running it").
 type options struct {
-	headless    bool
-	addr        string
-	dataDir     string
-	secrets     string
-	masterKey   string
-	secretKey   string
-	showVersion bool
-	logLevel    string
-	startHidden bool
-	databaseURL string
-	redisURL    string
-	redisFail   string
+	headless     bool
+	addr         string
+	dataDir      string
+	secrets      string
+	masterKey    string
+	secretKey    string
+	showVersion  bool
+	logLevel     string
+	startHidden  bool
+	databaseURL  string
+	redisURL     string
+	redisFail    string
+	allowedHosts string
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -63,6 +64,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.StringVar(&o.redisFail, "redis-fail", envOr(getenv("CONDUIT_REDIS_FAIL"), "open"),
 		"while Redis is unreachable: open (limits of this instance alone, /ready degraded) or closed (503) (env CONDUIT_REDIS_FAIL)")
 	fs.StringVar(&o.logLevel, "log-level", envOr(getenv("CONDUIT_LOG_LEVEL"), "info"), "debug, info, warn or error")
+	fs.StringVar(&o.allowedHosts, "allowed-hosts", getenv("CONDUIT_ALLOWED_HOSTS"),
+		"comma-separated Host names served besides localhost, 127.0.0.1, [::1] and the listen address; *.domain or * (env CONDUIT_ALLOWED_HOSTS)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&o.startHidden, "start-hidden", false, "desktop: start with the window hidden (used by start at login)")
 	if err := fs.Parse(args); err != nil {
@@ -160,6 +163,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		Addr: o.addr, DataDir: o.dataDir, SecretsMode: o.secrets, MasterKey: o.masterKey,
 		SecretKey: o.secretKey, Mode: "headless", Version: version, Logger: log, Stderr: stderr,
 		DatabaseURL: o.databaseURL, RedisURL: o.redisURL, RedisFailClosed: o.redisFail == "closed",
+		AllowedHosts: splitList(o.allowedHosts),
 	}
 	web := backend.Web{UI: ui}
 	if addr := getenv("CONDUIT_PPROF_ADDR"); addr != "" {
@@ -182,6 +186,11 @@ func envOr(v, def string) string {
 		return v
 	}
 	return def
+}
+
+// splitList splits a comma- or space-separated list, dropping empty items.
+func splitList(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
 func envBool(v string) bool {

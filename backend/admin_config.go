@@ -307,6 +307,8 @@ func applySettings(st *config.Settings, f map[string]json.RawMessage) error {
 			err = intField(name, raw, &st.LogRetentionDays, 1, 3650)
 		case "autostart":
 			err = boolField(name, raw, &st.Autostart)
+		case "cors_origins":
+			err = corsOriginsField(name, raw, &st.CORSOrigins)
 		default:
 			err = unknownField(name)
 		}

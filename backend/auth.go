@@ -120,28 +120,50 @@ func headerKey(r *http.Request) string {
 
 const ctxActor = "conduit.actor"
 
+// actorVirtualKey is the audit actor of a blocked /v1 client (login_failed).
+const actorVirtualKey = "virtual_key"
+
 // requireMaster admits requests carrying the master key in a header.
 func (s *Server) requireMaster(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if k := headerKey(c.Request()); k != "" && keys.Equal(k, s.o.MasterKey) {
+		if err := s.adminThrottled(c); err != nil {
+			return err
+		}
+		k := headerKey(c.Request())
+		if k != "" && keys.Equal(k, s.o.MasterKey) {
 			c.Set(ctxActor, actorMasterKey)
 			return next(c)
+		}
+		if k != "" {
+			s.authFailed(c, c.RealIP(), actorMasterKey, "master key")
 		}
 		return &statusError{Status: http.StatusUnauthorized, Message: "missing or wrong master key"}
 	}
 }
 
-// requireAdmin admits the master key in a header or a valid session cookie.
+// requireAdmin admits the master key in a header or a valid session cookie. A cookie only
+// admits writes (anything but GET and HEAD) from the UI's own origin.
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if k := headerKey(c.Request()); k != "" {
+		if err := s.adminThrottled(c); err != nil {
+			return err
+		}
+		r := c.Request()
+		if k := headerKey(r); k != "" {
 			if keys.Equal(k, s.o.MasterKey) {
 				c.Set(ctxActor, actorMasterKey)
 				return next(c)
 			}
+			s.authFailed(c, c.RealIP(), actorMasterKey, "master key")
+			c.Set(ctxActor, actorMasterKey)
+			s.audit(c, "login_failed", "master_key", "", nil, nil)
 			return &statusError{Status: http.StatusUnauthorized, Message: "wrong master key"}
 		}
 		if ck, err := c.Cookie(sessionCookie); err == nil && s.sessions.valid(c.Request().Context(), ck.Value, time.Now()) {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead && !ownOrigin(r) {
+				return &statusError{Status: http.StatusForbidden,
+					Message: "cross-origin request refused: admin changes made with the session cookie must come from the Conduit web UI's own origin"}
+			}
 			c.Set(ctxActor, actorSession)
 			return next(c)
 		}
@@ -154,6 +176,12 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *Server) login(c echo.Context) error {
+	if err := s.adminThrottled(c); err != nil {
+		return err
+	}
+	if crossOrigin(c.Request()) {
+		return &statusError{Status: http.StatusForbidden, Message: "cross-origin login refused: log in from the Conduit web UI's own origin"}
+	}
 	var in struct {
 		MasterKey string `json:"master_key"`
 	}
@@ -164,6 +192,7 @@ func (s *Server) login(c echo.Context) error {
 		return invalid("master_key", "master_key is required")
 	}
 	if !keys.Equal(in.MasterKey, s.o.MasterKey) {
+		s.authFailed(c, c.RealIP(), actorSession, "master key")
 		s.audit(c, "login_failed", "session", "", nil, nil)
 		return &statusError{Status: http.StatusUnauthorized, Message: "wrong master key"}
 	}

@@ -6,10 +6,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/conduit-gw/conduit/internal/runtime"
 )
 
 func TestSystemBaseURL(t *testing.T) {
-	e := newEnv(t)
+	// A name the browser reaches Conduit by must be allowed (DNS-rebinding protection).
+	e := newEnvWith(t, func(o *runtime.Options) { o.AllowedHosts = []string{"conduit.example"} })
 	e.srv.SetListenURL("http://0.0.0.0:8800")
 	desktop := httptest.NewServer(DesktopHandler(e.srv.Handler()))
 	t.Cleanup(desktop.Close)

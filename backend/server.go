@@ -20,6 +20,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/providers"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
+	"github.com/conduit-gw/conduit/internal/throttle"
 )
 
 // Secrets stores provider API keys.
@@ -102,6 +103,13 @@ type Options struct {
 	// Conversations keeps Responses API responses; nil keeps none (previous_response_id and
 	// the /v1/responses/{id} routes then answer 404).
 	Conversations Conversations
+	// ListenAddr and AllowedHosts say which Host headers are served (guard.go): localhost,
+	// loopback addresses, the listen address and these names.
+	ListenAddr   string
+	AllowedHosts []string
+	// Throttle counts failed authentications per client address (default: 10 within a
+	// minute block the address for a minute).
+	Throttle *throttle.Throttle
 }
 
 // Server is the HTTP handler of Conduit.
@@ -114,6 +122,8 @@ type Server struct {
 	// listenURL is where the gateway listens (SetListenURL), once it does.
 	listenURL atomic.Pointer[string]
 	pg        playground // the Chat page's built-in key
+	hosts     *hostPolicy
+	csp       []string // Content-Security-Policy of the web UI (guard.go)
 }
 
 // New builds the server and its routes.
@@ -124,7 +134,11 @@ func New(o Options) *Server {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 32 << 20
 	}
-	s := &Server{o: o, log: o.Logger, sessions: newSessions(24*time.Hour, o.Sessions, o.Logger), started: time.Now()}
+	if o.Throttle == nil {
+		o.Throttle = throttle.New(throttle.Options{})
+	}
+	s := &Server{o: o, log: o.Logger, sessions: newSessions(24*time.Hour, o.Sessions, o.Logger), started: time.Now(),
+		hosts: newHostPolicy(o.ListenAddr, o.AllowedHosts)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = echo.ExtractIPDirect()
@@ -158,9 +172,9 @@ func New(o Options) *Server {
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler {
 	if s.o.Shedder != nil {
-		return shedding(s.o.Shedder, s.e)
+		return s.guard(shedding(s.o.Shedder, s.e))
 	}
-	return s.e
+	return s.guard(s.e)
 }
 
 // Echo exposes the echo instance (the desktop app mounts it in its asset server).

@@ -20,6 +20,7 @@ func (s *Server) uiRoutes(e *echo.Echo) {
 	ui := s.o.UI
 	index, err := fs.ReadFile(orEmpty(ui), "index.html")
 	hasUI := err == nil
+	s.csp = []string{contentSecurityPolicy(index)}
 	files := http.FileServer(http.FS(orEmpty(ui)))
 	handler := func(c echo.Context) error {
 		p := c.Request().URL.Path

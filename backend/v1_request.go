@@ -44,13 +44,21 @@ func admitRequest[T any](s *Server, c echo.Context, endpoint string, parse func(
 
 // call authenticates the request and builds the gateway call.
 func (s *Server) call(c echo.Context, endpoint string) (*gateway.Call, error) {
-	p, err := s.o.Gateway.Authenticate(bearer(c.Request()))
+	ip := c.RealIP()
+	if e := s.throttled(ip); e != nil {
+		return nil, e
+	}
+	tok := bearer(c.Request())
+	p, err := s.o.Gateway.Authenticate(tok)
 	if err != nil {
+		if tok != "" && llm.AsError(err).Code == llm.CodeInvalidAPIKey {
+			s.authFailed(c, ip, actorVirtualKey, "virtual key")
+		}
 		return nil, err
 	}
 	start, _ := c.Get(ctxStart).(time.Time)
 	id, _ := c.Get(ctxRequestID).(string)
-	return &gateway.Call{RequestID: id, Principal: p, ClientIP: c.RealIP(), Endpoint: endpoint, Start: start}, nil
+	return &gateway.Call{RequestID: id, Principal: p, ClientIP: ip, Endpoint: endpoint, Start: start}, nil
 }
 
 // bearer extracts the client's key from Authorization: Bearer, api-key or x-api-key.

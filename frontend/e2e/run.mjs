@@ -8,8 +8,8 @@
 // in Request Logs (live tail) and in Usage; creates a key with a tiny budget, chats with it once
 // and sees the budget notification arrive in the bell live (no reload) and on the Notifications
 // page; visits every page (screenshots in e2e/screenshots/, light and dark), checks the layout
-// at 1024 px; deletes what it created and logs out. Fails on any console error, page error or
-// failed request. Without FAKE_UPSTREAM_URL the steps that need an upstream are skipped.
+// at 1024 px; deletes what it created and logs out. Fails on any console error, page error,
+// Content-Security-Policy violation or failed request. Without FAKE_UPSTREAM_URL the steps that need an upstream are skipped.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
@@ -92,6 +92,14 @@ const context = await browser.newContext({ viewport: { width: 1280, height: 800 
 const page = await context.newPage();
 page.setDefaultTimeout(20000); // generous: CI machines here have 2 busy cores
 
+// Every Content-Security-Policy violation is a problem: the UI must work under its policy.
+await page.exposeFunction('__e2eCSPViolation', (v) => problem(`CSP violation: ${v}`));
+await page.addInitScript(() => {
+  document.addEventListener('securitypolicyviolation', (e) =>
+    window.__e2eCSPViolation(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`),
+  );
+});
+
 const inflight = new Set();
 page.on('request', (req) => {
   if (!longLived(req.url())) inflight.add(req);
@@ -149,13 +157,21 @@ async function go(route) {
 
 /** Full-page screenshot: the shell normally scrolls inside <main>, so let the page grow for it. */
 async function shot(name) {
-  await page.addStyleTag({ content: 'html.e2e-shot .shell{height:auto!important;min-height:100vh} html.e2e-shot main{overflow:visible!important}' });
+  // Styles are set through the CSSOM: the UI's Content-Security-Policy refuses inline <style>.
   const tall = !(await page.locator('.chat-page').count()); // the chat page is a fixed-height layout
-  if (tall) await page.evaluate(() => document.documentElement.classList.add('e2e-shot'));
+  const grow = (on) => {
+    for (const [sel, prop, val] of [['.shell', 'height', 'auto'], ['.shell', 'min-height', '100vh'], ['main', 'overflow', 'visible']]) {
+      for (const el of document.querySelectorAll(sel)) {
+        if (on) el.style.setProperty(prop, val, 'important');
+        else el.style.removeProperty(prop);
+      }
+    }
+  };
+  if (tall) await page.evaluate(grow, true);
   try {
     await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, timeout: 30000 });
   } finally {
-    await page.evaluate(() => document.documentElement.classList.remove('e2e-shot'));
+    if (tall) await page.evaluate(grow, false);
   }
 }
 
@@ -198,7 +214,17 @@ let budgetKey = '';
 
 await run('login page', async () => {
   expected = [{ path: '/admin/system', status: 401 }, { path: '/admin/login', status: 401 }];
-  await page.goto(BASE + '/');
+  const res = await page.goto(BASE + '/');
+  const h = res.headers();
+  for (const [name, want] of [
+    ['content-security-policy', "script-src 'self'"],
+    ['content-security-policy', "frame-ancestors 'none'"],
+    ['x-frame-options', 'DENY'],
+    ['x-content-type-options', 'nosniff'],
+    ['referrer-policy', 'same-origin'],
+  ]) {
+    if (!(h[name] || '').includes(want)) problem(`the UI is served without ${name}: ${want} (got ${h[name] || 'none'})`);
+  }
   await page.getByLabel('Master key').waitFor();
   await shot('login');
   await page.getByLabel('Master key').fill('definitely-wrong-' + RUN);

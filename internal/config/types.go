@@ -146,6 +146,8 @@ type Settings struct {
 	LogBodies           bool   `json:"log_bodies"`
 	LogRetentionDays    int    `json:"log_retention_days"`
 	Autostart           bool   `json:"autostart"`
+	// CORSOrigins are the browser origins allowed to call /v1 ("*" for any); empty: CORS off.
+	CORSOrigins []string `json:"cors_origins"`
 }
 
 // DefaultSettings returns the documented defaults (docs/API.md, "settings").
@@ -155,5 +157,6 @@ func DefaultSettings() Settings {
 		BudgetAlertPercents: []int{50, 80, 100},
 		ExpiryWarningDays:   7,
 		LogRetentionDays:    30,
+		CORSOrigins:         []string{},
 	}
 }

@@ -145,6 +145,19 @@ func (m *Metrics) Shedding(refused func() uint64, share, schedLatency func() flo
 	)
 }
 
+// AuthThrottle registers the failed-authentication counters: failures counted, requests
+// refused from blocked addresses, and blocks.
+func (m *Metrics) AuthThrottle(failures, refused, blocks func() uint64) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "conduit_auth_failures_total",
+			Help: "Failed authentications (wrong master key, unknown virtual key)."}, func() float64 { return float64(failures()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "conduit_auth_throttled_total",
+			Help: "Requests refused with 429 because their address sent too many wrong keys."}, func() float64 { return float64(refused()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "conduit_auth_blocks_total",
+			Help: "Times a client address was blocked for failed authentications."}, func() float64 { return float64(blocks()) }),
+	)
+}
+
 // Enqueue observes a finished request and passes its record on.
 func (m *Metrics) Enqueue(r usage.Record) bool {
 	m.Observe(r)

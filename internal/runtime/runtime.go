@@ -33,6 +33,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/secrets"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 	"github.com/conduit-gw/conduit/internal/store"
+	"github.com/conduit-gw/conduit/internal/throttle"
 	"github.com/conduit-gw/conduit/internal/usage"
 )
 
@@ -70,6 +71,11 @@ type Options struct {
 	Providers *providers.Registry
 	// Sleep, if set, replaces the gateway's wait between retries (tests record the waits).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// AllowedHosts are Host names served besides localhost, loopback addresses and Addr's
+	// host (--allowed-hosts): DNS-rebinding protection, applied by the HTTP face.
+	AllowedHosts []string
+	// Throttle counts failed authentications per client address (default: throttle.New's).
+	Throttle *throttle.Throttle
 }
 
 func (o *Options) defaults() {
@@ -120,6 +126,8 @@ type Runtime struct {
 	Gateway      *gateway.Gateway
 	Admission    *admission.Gate
 	Pressure     *admission.Pressure
+	// Throttle counts failed authentications per client address.
+	Throttle *throttle.Throttle
 	// Conversations keeps Responses API responses; Close flushes it before the DB closes.
 	Conversations *conversation.Service
 
@@ -234,6 +242,11 @@ func (r *Runtime) wire(ctx context.Context) error {
 	r.Admission = admission.New(16*procs, 512*procs, 250*time.Millisecond)
 	r.Metrics.Shedding(func() uint64 { return r.Pressure.Refused() + r.Admission.Shed() }, r.Pressure.Share,
 		func() float64 { return r.Pressure.Latency().Seconds() })
+	r.Throttle = o.Throttle
+	if r.Throttle == nil {
+		r.Throttle = throttle.New(throttle.Options{})
+	}
+	r.Metrics.AuthThrottle(r.Throttle.Failures, r.Throttle.Refused, r.Throttle.Trips)
 	return nil
 }
 
