@@ -43,12 +43,19 @@ type options struct {
 	redisURL     string
 	redisFail    string
 	allowedHosts string
+	tlsCert      string
+	tlsKey       string
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("conduit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: conduit [flags]   (serve the gateway and web UI)")
+		fs.PrintDefaults()
+		commandUsage(stderr)
+	}
 	fs.BoolVar(&o.headless, "headless", envBool(getenv("CONDUIT_HEADLESS")) || defaultHeadless,
 		"run the gateway and web UI without a window (env CONDUIT_HEADLESS=1)")
 	fs.StringVar(&o.addr, "addr", envOr(getenv("CONDUIT_ADDR"), "127.0.0.1:8800"),
@@ -66,6 +73,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.StringVar(&o.logLevel, "log-level", envOr(getenv("CONDUIT_LOG_LEVEL"), "info"), "debug, info, warn or error")
 	fs.StringVar(&o.allowedHosts, "allowed-hosts", getenv("CONDUIT_ALLOWED_HOSTS"),
 		"comma-separated Host names served besides localhost, 127.0.0.1, [::1] and the listen address; *.domain or * (env CONDUIT_ALLOWED_HOSTS)")
+	fs.StringVar(&o.tlsCert, "tls-cert", getenv("CONDUIT_TLS_CERT"), "PEM certificate (chain) to serve HTTPS with; needs --tls-key (env CONDUIT_TLS_CERT)")
+	fs.StringVar(&o.tlsKey, "tls-key", getenv("CONDUIT_TLS_KEY"), "PEM private key of --tls-cert (env CONDUIT_TLS_KEY)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&o.startHidden, "start-hidden", false, "desktop: start with the window hidden (used by start at login)")
 	if err := fs.Parse(args); err != nil {
@@ -94,7 +103,7 @@ type subcommand func(args []string, getenv func(string) string, stderr io.Writer
 // subcommands are every `conduit NAME …` that is not the server itself; any other first
 // argument is a server flag (`conduit --headless --addr …`).
 func subcommands() map[string]subcommand {
-	m := map[string]subcommand{"healthcheck": healthcheck}
+	m := map[string]subcommand{"healthcheck": healthcheck, "backup": runBackup, "restore": runRestore}
 	for _, name := range cli.Commands {
 		m[name] = func(args []string, getenv func(string) string, stderr io.Writer) int {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -163,7 +172,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		Addr: o.addr, DataDir: o.dataDir, SecretsMode: o.secrets, MasterKey: o.masterKey,
 		SecretKey: o.secretKey, Mode: "headless", Version: version, Logger: log, Stderr: stderr,
 		DatabaseURL: o.databaseURL, RedisURL: o.redisURL, RedisFailClosed: o.redisFail == "closed",
-		AllowedHosts: splitList(o.allowedHosts),
+		AllowedHosts: splitList(o.allowedHosts), TLSCert: o.tlsCert, TLSKey: o.tlsKey,
 	}
 	web := backend.Web{UI: ui}
 	if addr := getenv("CONDUIT_PPROF_ADDR"); addr != "" {

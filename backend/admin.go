@@ -59,6 +59,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	a.PATCH("/settings", s.patchSettings)
 
 	a.GET("/system", s.system)
+	a.GET("/backup", s.backup)
 	a.GET("/logs", s.listLogs)
 	a.GET("/logs/:id", s.getLog)
 	a.GET("/usage", s.usageSummary)

@@ -647,6 +647,15 @@ await run('delete keys, model, provider', async () => {
   if (left.data.some((p) => p.name === providerName)) problem('the provider is still there after deleting it');
 });
 
+await run('system: download a backup', async () => {
+  await go('/system');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download backup' }).click()]);
+  const file = await dl.path();
+  const head = fs.readFileSync(file).subarray(0, 15).toString();
+  if (head !== 'SQLite format 3') problem(`the downloaded backup is not a SQLite database (starts with ${JSON.stringify(head)})`);
+  if (!/^conduit-backup-\d{8}T\d{6}Z\.db$/.test(dl.suggestedFilename())) problem(`backup file name ${dl.suggestedFilename()}`);
+});
+
 await run('logout', async () => {
   expected = [{ path: '/admin/system', status: 401 }];
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -12,23 +12,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/conduit-gw/conduit/internal/datadir"
 	"github.com/conduit-gw/conduit/internal/secrets"
 )
 
-func prepareDataDir(dir string) error {
-	if dir == "" {
-		return startupErr("no data directory: set --data-dir or CONDUIT_DATA_DIR")
+// prepareDataDir creates the data directory, private (0700, its files 0600) and writable, and
+// (sqlite) the database file 0600 so that SQLite's WAL and shared-memory files are private too.
+func prepareDataDir(dir string, sqlite bool) error {
+	if err := datadir.Prepare(dir); err != nil {
+		return &StartupError{Err: err}
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return startupErr("data directory %s cannot be created: %v", dir, err)
+	if !sqlite {
+		return nil
 	}
-	f, err := os.CreateTemp(dir, ".write-test-*")
-	if err != nil {
-		return startupErr("data directory %s is not writable: %v", dir, err)
+	if err := datadir.CreatePrivate(filepath.Join(dir, "conduit.db")); err != nil {
+		return startupErr("data directory %s: %v", dir, err)
 	}
-	name := f.Name()
-	f.Close()
-	os.Remove(name)
 	return nil
 }
 

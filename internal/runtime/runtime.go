@@ -21,6 +21,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/admission"
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/conversation"
+	"github.com/conduit-gw/conduit/internal/datadir"
 	"github.com/conduit-gw/conduit/internal/fanout"
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/limits"
@@ -76,6 +77,9 @@ type Options struct {
 	AllowedHosts []string
 	// Throttle counts failed authentications per client address (default: throttle.New's).
 	Throttle *throttle.Throttle
+	// TLSCert and TLSKey, when both set, are the PEM certificate (chain) and key the listener
+	// serves HTTPS with (--tls-cert, --tls-key); otherwise it serves plain HTTP.
+	TLSCert, TLSKey string
 }
 
 func (o *Options) defaults() {
@@ -162,7 +166,7 @@ func Build(ctx context.Context, o Options) (*Runtime, error) {
 // open prepares the data directory and opens the secrets backend, the master key and the DB.
 func (r *Runtime) open(ctx context.Context) error {
 	o := r.Options
-	if err := prepareDataDir(o.DataDir); err != nil {
+	if err := prepareDataDir(o.DataDir, o.DatabaseURL == ""); err != nil {
 		return err
 	}
 	if o.DatabaseURL != "" {
@@ -181,6 +185,9 @@ func (r *Runtime) open(ctx context.Context) error {
 	db, err := openStore(ctx, o)
 	if err != nil {
 		return startupErr("%v", err)
+	}
+	if err := datadir.Secure(o.DataDir); err != nil {
+		o.Logger.Warn("data directory files could not all be made private", "err", err)
 	}
 	r.DB = db
 	if err := r.openRedis(ctx); err != nil {

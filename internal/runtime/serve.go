@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"syscall"
 	"time"
+
+	"github.com/conduit-gw/conduit/internal/datadir"
 )
 
 // Face builds the HTTP handler served over a built runtime (the backend package's routes).
@@ -36,32 +39,53 @@ type Running struct {
 	URL     string
 	hs      *http.Server
 	failed  chan error
+	lock    *datadir.Lock
 }
 
 // Start builds the gateway and serves face's handler on o.Addr in the background.
 func Start(ctx context.Context, o Options, face Face) (*Running, error) {
+	tlsConf, err := listenerTLS(o.TLSCert, o.TLSKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := datadir.Prepare(o.DataDir); err != nil {
+		return nil, &StartupError{Err: err}
+	}
+	// One server per data directory; restore refuses to run while the lock is held.
+	lock, err := datadir.Acquire(o.DataDir)
+	if err != nil {
+		return nil, startupErr("%v: %s (stop it, or use another --data-dir)", err, o.DataDir)
+	}
 	rt, err := Build(ctx, o)
 	if err != nil {
+		_ = lock.Release()
 		return nil, err
 	}
 	o, log := rt.Options, rt.Options.Logger
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		_ = rt.Close(context.Background())
+		_ = lock.Release()
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return nil, startupErr("cannot listen on %s: the address is already in use (is another Conduit running? use --addr)", o.Addr)
 		}
 		return nil, startupErr("cannot listen on %s: %v", o.Addr, err)
 	}
-	rt.ListenURL = "http://" + ln.Addr().String()
+	scheme := "http://"
+	if tlsConf != nil {
+		ln = tls.NewListener(ln, tlsConf)
+		scheme = "https://"
+	}
+	rt.ListenURL = scheme + ln.Addr().String()
 	h := face(rt)
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConf,
 	}
-	r := &Running{Runtime: rt, Handler: h, URL: rt.ListenURL, hs: hs, failed: make(chan error, 1)}
+	r := &Running{Runtime: rt, Handler: h, URL: rt.ListenURL, hs: hs, failed: make(chan error, 1), lock: lock}
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			r.failed <- err
@@ -73,6 +97,22 @@ func Start(ctx context.Context, o Options, face Face) (*Running, error) {
 		o.Started(r.URL)
 	}
 	return r, nil
+}
+
+// listenerTLS loads the listener's certificate and key; nil, nil when neither is given.
+func listenerTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, startupErr("TLS needs both --tls-cert and --tls-key")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, startupErr("TLS certificate %s / key %s: %v", certFile, keyFile, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+		NextProtos: []string{"h2", "http/1.1"}}, nil
 }
 
 // Failed reports a serving error (the listener died).
@@ -93,7 +133,9 @@ func (r *Running) Stop() error {
 	}
 	cctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
-	if err := r.Runtime.Close(cctx); err != nil {
+	err := r.Runtime.Close(cctx)
+	_ = r.lock.Release()
+	if err != nil {
 		log.Error("shutdown incomplete", "err", err)
 		return err
 	}
