@@ -12,7 +12,7 @@ PKG_VERSION ?= $(shell v=$$(git describe --tags --match 'v[0-9]*' --dirty=.dirty
   && echo "$${v\#v}" | sed -e 's/-\([0-9]*\)-g/+\1.g/' \
   || echo "0.0.0+git$$(git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null || echo 0)$$(git diff --quiet HEAD 2>/dev/null || echo .dirty)")
 
-.PHONY: run build ui examples test test-go test-ui e2e lint desktop package test-desktop bench bench-soak bench-go tools clean
+.PHONY: fuzz run build ui examples test test-go test-ui e2e lint desktop package test-desktop bench bench-soak bench-go tools clean
 
 ## run: build and start the headless gateway with the web UI on $(ADDR)
 run: build
@@ -52,6 +52,10 @@ examples:
 ## e2e: drive the real UI in Chromium against bin/conduit and a fake upstream
 e2e: build tools
 	./scripts/e2e.sh
+
+## fuzz: every fuzz target for FUZZTIME (default 10s) each, on its committed seed corpus
+fuzz:
+	./scripts/fuzz.sh
 
 ## tools: the fake upstream and the floor proxy used by e2e and bench
 tools:
