@@ -145,6 +145,13 @@ func (m *Metrics) Shedding(refused func() uint64, share, schedLatency func() flo
 	)
 }
 
+// UsageFailed registers the count of request log rows that could not be stored (a full disk,
+// a broken database).
+func (m *Metrics) UsageFailed(failed func() uint64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "conduit_usage_failed_total",
+		Help: "Request log records that could not be written to the database."}, func() float64 { return float64(failed()) }))
+}
+
 // AuthThrottle registers the failed-authentication counters: failures counted, requests
 // refused from blocked addresses, and blocks.
 func (m *Metrics) AuthThrottle(failures, refused, blocks func() uint64) {

@@ -223,13 +223,16 @@ func (r *Runtime) wire(ctx context.Context) error {
 	if err := seedSpend(ctx, r.DB, r.Config.Load(), r.Limits); err != nil {
 		return startupErr("rebuilding spend from the request log: %v", err)
 	}
-	r.Usage = usage.NewWriter(r.DB, usage.WriterOptions{Logger: log})
+	storage := &storageWatch{}
+	r.Usage = usage.NewWriter(r.DB, usage.WriterOptions{Logger: log, OnFlush: storage.flushed})
 	r.Metrics = metrics.New(r.Usage, r.Usage)
+	r.Metrics.UsageFailed(r.Usage.Failed)
 	r.Router = router.New(time.Now, uint64(time.Now().UnixNano()))
 	r.Bus = notify.NewBus(notify.BusOptions{Logger: log, Relay: r.busRelay()})
 	r.Notify = notify.NewService(notify.Options{Bus: r.Bus, Store: r.DB, Desktop: o.Desktop, Logger: log,
 		Settings: func() config.Settings { return r.Config.Load().Settings }, HTTPClient: &http.Client{Transport: NewTransport()},
 		Claim: r.notificationClaims()})
+	storage.notes.Store(r.Notify)
 	if err := r.Notify.Restore(ctx); err != nil {
 		log.Warn("notifications: could not restore recent state", "err", err)
 	}
