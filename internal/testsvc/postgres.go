@@ -112,6 +112,7 @@ func startCluster() *cluster {
 	init := exec.Command(initdb, "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
 		"--locale=C", "--no-sync")
 	init.SysProcAttr = cred.attr()
+	init.Dir = c.dir // the postgres user may not reach the test's working directory
 	if out, err := init.CombinedOutput(); err != nil {
 		c.err = fmt.Errorf("initdb: %w: %s", err, lastLines(out))
 		return c
@@ -134,6 +135,7 @@ func (c *cluster) start(postgres, data string, cred *user) error {
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=32MB")
 	cmd.SysProcAttr = cred.attr()
+	cmd.Dir = c.dir
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("postgres: %w", err)
