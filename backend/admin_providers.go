@@ -12,6 +12,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/trust"
 )
 
 // providerView is a provider as the admin API shows it.
@@ -51,6 +52,16 @@ func applyProvider(types *providers.Registry, p *config.Provider, f map[string]j
 			err = boolField(name, raw, &p.ResponsesAPI)
 		case "timeout_ms":
 			err = intField(name, raw, &p.TimeoutMS, 0, 3_600_000)
+		case "ca_cert":
+			p.CACert = ""
+			if !isNull(raw) {
+				err = strField(name, raw, &p.CACert)
+			}
+			if err == nil && strings.TrimSpace(p.CACert) != "" {
+				if cerr := trust.Check(p.CACert); cerr != nil {
+					err = invalid(name, cerr.Error())
+				}
+			}
 		case "api_key":
 			key.set = true
 			if !isNull(raw) {

@@ -15,9 +15,12 @@ type Provider struct {
 	Type       string `json:"type"`
 	BaseURL    string `json:"base_url"`
 	APIVersion string `json:"api_version"`
-	Enabled    bool   `json:"enabled"`
-	TimeoutMS  int    `json:"timeout_ms"`
-	APIKeySet  bool   `json:"api_key_set"`
+	// CACert is PEM certificates the upstream's TLS is also checked against (a self-hosted
+	// upstream behind a private CA); empty: the system's roots only.
+	CACert    string `json:"ca_cert"`
+	Enabled   bool   `json:"enabled"`
+	TimeoutMS int    `json:"timeout_ms"`
+	APIKeySet bool   `json:"api_key_set"`
 	// ResponsesAPI: the upstream also serves OpenAI's Responses API (openai_compatible;
 	// openai and azure always do).
 	ResponsesAPI bool      `json:"responses_api"`

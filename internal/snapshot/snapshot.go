@@ -17,6 +17,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/keys"
 	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/trust"
 )
 
 // DefaultTimeout applies to providers whose timeout_ms is 0.
@@ -134,6 +135,8 @@ type Builder struct {
 	Logger   *slog.Logger
 	// IsNotFound tells a missing secret from a failing backend.
 	IsNotFound func(error) bool
+
+	cas trust.Clients // clients of providers with a CA bundle of their own
 }
 
 // Build reads everything and returns a new snapshot.
@@ -238,7 +241,12 @@ func (b *Builder) provider(ctx context.Context, p config.Provider) *Provider {
 		}
 		apiKey = k
 	}
-	cfg := providers.Config{Type: p.Type, BaseURL: p.BaseURL, APIKey: apiKey, APIVersion: p.APIVersion, Client: b.Client,
+	client, err := b.cas.For(b.Client, p.CACert)
+	if err != nil {
+		rp.Err = fmt.Errorf("provider %q: ca_cert: %w", p.Name, err)
+		return rp
+	}
+	cfg := providers.Config{Type: p.Type, BaseURL: p.BaseURL, APIKey: apiKey, APIVersion: p.APIVersion, Client: client,
 		ResponsesAPI: p.ResponsesAPI}
 	rp.Adapter, rp.Err = b.Registry.New(cfg)
 	return rp

@@ -8,7 +8,7 @@ import (
 )
 
 const providerCols = `id, name, type, base_url, api_version, enabled, timeout_ms, api_key_set,
-	created_at, updated_at, responses_api`
+	created_at, updated_at, responses_api, ca_cert`
 
 func scanProvider(s scanner) (config.Provider, error) {
 	var (
@@ -16,7 +16,7 @@ func scanProvider(s scanner) (config.Provider, error) {
 		created, updated int64
 	)
 	err := s.Scan(&p.ID, &p.Name, &p.Type, &p.BaseURL, &p.APIVersion, &p.Enabled, &p.TimeoutMS,
-		&p.APIKeySet, &created, &updated, &p.ResponsesAPI)
+		&p.APIKeySet, &created, &updated, &p.ResponsesAPI, &p.CACert)
 	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
 	return p, err
 }
@@ -50,9 +50,9 @@ func (d *DB) CreateProvider(ctx context.Context, p *config.Provider) error {
 	}
 	t := now()
 	_, err := d.w.ExecContext(ctx, `INSERT INTO providers (`+providerCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.Name, p.Type, p.BaseURL, p.APIVersion, p.Enabled, p.TimeoutMS, p.APIKeySet,
-		toMS(t), toMS(t), p.ResponsesAPI)
+		toMS(t), toMS(t), p.ResponsesAPI, p.CACert)
 	if err != nil {
 		return wrapErr("create provider", err)
 	}
@@ -66,10 +66,10 @@ func (d *DB) UpdateProvider(ctx context.Context, p *config.Provider) error {
 	t := now()
 	var created int64
 	err := d.w.QueryRowContext(ctx, `UPDATE providers SET name = ?, type = ?, base_url = ?,
-		api_version = ?, enabled = ?, timeout_ms = ?, api_key_set = ?, updated_at = ?, responses_api = ?
-		WHERE id = ? RETURNING created_at`,
+		api_version = ?, enabled = ?, timeout_ms = ?, api_key_set = ?, updated_at = ?, responses_api = ?,
+		ca_cert = ? WHERE id = ? RETURNING created_at`,
 		p.Name, p.Type, p.BaseURL, p.APIVersion, p.Enabled, p.TimeoutMS, p.APIKeySet, toMS(t),
-		p.ResponsesAPI, p.ID).Scan(&created)
+		p.ResponsesAPI, p.CACert, p.ID).Scan(&created)
 	if err != nil {
 		return wrapErr("update provider", err)
 	}
