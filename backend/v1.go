@@ -61,6 +61,15 @@ func (s *Server) imageGenerations(c echo.Context) error {
 	return reply(c, call, res, err)
 }
 
+func (s *Server) moderations(c echo.Context) error {
+	call, req, err := admitRequest(s, c, "moderations", parseModerationRequest)
+	if err != nil {
+		return err
+	}
+	res, err := s.o.Gateway.Moderations(c.Request().Context(), call, req.model, req.body)
+	return reply(c, call, res, err)
+}
+
 // reply finishes a /v1 answer: the headers every answer carries, then res, or err in the
 // API's error shape (returned to the route's apiErrors). A streamed answer (res nil) went out
 // through the stream writer, and a failure after it began is in the stream.

@@ -161,6 +161,29 @@ type imageRequest struct {
 	model string
 }
 
+// defaultModerationModel is the alias a moderation request without a model asks for, as
+// OpenAI's API defaults it.
+const defaultModerationModel = "omni-moderation-latest"
+
+// parseModerationRequest checks a moderation request (input required, model defaulted); the
+// body goes upstream as it is, with the model set.
+func parseModerationRequest(body []byte) (imageRequest, error) {
+	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+		return imageRequest{}, llm.InvalidRequest("", "We could not parse the JSON body of your request.")
+	}
+	if in := gjson.GetBytes(body, "input"); !in.Exists() || in.Type == gjson.Null || in.Str == "" && in.Type == gjson.String {
+		return imageRequest{}, llm.InvalidRequest("input", "you must provide an input")
+	}
+	model := gjson.GetBytes(body, "model")
+	if !model.Exists() {
+		return imageRequest{body: body, model: defaultModerationModel}, nil
+	}
+	if model.Type != gjson.String || model.Str == "" {
+		return imageRequest{}, llm.InvalidRequest("model", "model must be a model name")
+	}
+	return imageRequest{body: body, model: model.Str}, nil
+}
+
 // parseImageRequest checks an image generation request; the body goes upstream as it is.
 func parseImageRequest(body []byte) (imageRequest, error) {
 	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {

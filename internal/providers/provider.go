@@ -43,6 +43,12 @@ type ImageGenerator interface {
 	GenerateImages(ctx context.Context, body []byte, model string) (*llm.Response, error)
 }
 
+// Moderator is implemented by adapters that serve /v1/moderations. body is the client's
+// OpenAI request JSON.
+type Moderator interface {
+	Moderate(ctx context.Context, body []byte, model string) (*llm.Response, error)
+}
+
 // ResponsesAPI is implemented by adapters whose upstream serves OpenAI's Responses API
 // (POST /responses): body is the client's Responses request JSON, forwarded with only the
 // model replaced. The stream yields each event's JSON object and ends (io.EOF) after the

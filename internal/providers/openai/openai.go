@@ -232,6 +232,15 @@ func (c *Client) GenerateImages(ctx context.Context, body []byte, model string) 
 	return c.postJSON(ctx, c.endpoint("images/generations", model), body)
 }
 
+// Moderate sends a moderation request.
+func (c *Client) Moderate(ctx context.Context, body []byte, model string) (*llm.Response, error) {
+	body, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	if err != nil {
+		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+	}
+	return c.postJSON(ctx, c.endpoint("moderations", model), body)
+}
+
 func (c *Client) postJSON(ctx context.Context, u string, body []byte) (*llm.Response, error) {
 	out, err := c.http.PostJSON(ctx, u, body)
 	if err != nil {
@@ -254,5 +263,6 @@ var (
 	_ providers.Provider       = (*Client)(nil)
 	_ providers.Embedder       = (*Client)(nil)
 	_ providers.ImageGenerator = (*Client)(nil)
+	_ providers.Moderator      = (*Client)(nil)
 	_ providers.ModelLister    = (*Client)(nil)
 )
