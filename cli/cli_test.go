@@ -113,7 +113,7 @@ func golden(t *testing.T, name, got string) {
 		t.Fatalf("%v (run go test ./cli -update to create it)", err)
 	}
 	if string(want) != got {
-		t.Errorf("%s differs from %s:\n--- got\n%s--- want\n%s", name, path, got, want)
+		t.Errorf("%s differs from %s (a field added to the admin API? check the change and run go test ./cli -update):\n--- got\n%s--- want\n%s", name, path, got, want)
 	}
 }
 
