@@ -9,7 +9,7 @@ FUZZTIME=${FUZZTIME:-10s}
 n=0
 while IFS=: read -r file _ rest; do
   name=$(sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/' <<<"$rest")
-  pkg=./$(dirname "$file")
+  pkg=$(dirname "$file")
   echo "fuzz: $pkg $name ($FUZZTIME)"
   go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$pkg"
   n=$((n + 1))
