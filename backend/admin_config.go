@@ -48,26 +48,15 @@ func (s *Server) listCosts(c echo.Context) error {
 }
 
 func applyCost(r *config.Cost, f map[string]json.RawMessage) error {
-	for name, raw := range f {
-		var err error
-		switch name {
-		case "model_pattern":
-			err = strField(name, raw, &r.ModelPattern)
-		case "input_per_mtok":
-			err = floatField(name, raw, &r.InputPerMTok)
-		case "output_per_mtok":
-			err = floatField(name, raw, &r.OutputPerMTok)
-		case "cached_input_per_mtok":
-			err = optFloatField(name, raw, &r.CachedInputPerMTok)
-		case "per_image":
-			err = optFloatField(name, raw, &r.PerImage)
-		case "id", "source", "created_at", "updated_at":
-		default:
-			err = unknownField(name)
-		}
-		if err != nil {
-			return err
-		}
+	err := applyFields(f, map[string]fieldReader{
+		"model_pattern":         strField(&r.ModelPattern),
+		"input_per_mtok":        floatField(&r.InputPerMTok),
+		"output_per_mtok":       floatField(&r.OutputPerMTok),
+		"cached_input_per_mtok": optFloatField(&r.CachedInputPerMTok),
+		"per_image":             optFloatField(&r.PerImage),
+	}, "id", "source", "created_at", "updated_at")
+	if err != nil {
+		return err
 	}
 	if r.ModelPattern == "" {
 		return invalid("model_pattern", "model_pattern is required")
@@ -186,43 +175,31 @@ func (s *Server) getRouter(c echo.Context) error {
 }
 
 func applyRouter(r *config.Router, f map[string]json.RawMessage) error {
-	for name, raw := range f {
-		var err error
-		switch name {
-		case "strategy":
-			err = strField(name, raw, &r.Strategy)
+	err := applyFields(f, map[string]fieldReader{
+		"strategy": func(name string, raw json.RawMessage) error {
+			if err := readStr(name, raw, &r.Strategy); err != nil {
+				return err
+			}
 			switch r.Strategy {
 			case config.StrategySimple, config.StrategyRandom, config.StrategyRoundRobin,
 				config.StrategyWeighted, config.StrategyLeastLatency, config.StrategyLeastCost:
-			default:
-				err = invalid(name, "strategy must be one of simple, random, round_robin, weighted, least_latency, least_cost")
+				return nil
 			}
-		case "max_retries":
-			err = intField(name, raw, &r.MaxRetries, 0, 20)
-		case "retry_base_ms":
-			err = intField(name, raw, &r.RetryBaseMS, 0, 600_000)
-		case "retry_max_ms":
-			err = intField(name, raw, &r.RetryMaxMS, 0, 600_000)
-		case "cooldown_after_failures":
-			err = intField(name, raw, &r.CooldownAfterFailures, 0, 1000)
-		case "cooldown_s":
-			err = intField(name, raw, &r.CooldownS, 0, 86_400)
-		case "health_check_interval_s":
-			err = intField(name, raw, &r.HealthCheckIntervalS, 0, 86_400)
-		case "fallbacks":
-			r.Fallbacks, err = fallbacksField(name, raw)
-		case "context_window_fallbacks":
-			r.ContextWindowFallbacks, err = fallbacksField(name, raw)
-		case "first_token_timeout_ms":
-			err = intField(name, raw, &r.FirstTokenTimeoutMS, 0, 3_600_000)
-		case "stream_idle_timeout_ms":
-			err = intField(name, raw, &r.StreamIdleTimeoutMS, 0, 3_600_000)
-		default:
-			err = unknownField(name)
-		}
-		if err != nil {
-			return err
-		}
+			return invalid(name, "strategy must be one of simple, random, round_robin, weighted, least_latency, least_cost")
+		},
+		"max_retries":              intField(&r.MaxRetries, 0, 20),
+		"retry_base_ms":            intField(&r.RetryBaseMS, 0, 600_000),
+		"retry_max_ms":             intField(&r.RetryMaxMS, 0, 600_000),
+		"cooldown_after_failures":  intField(&r.CooldownAfterFailures, 0, 1000),
+		"cooldown_s":               intField(&r.CooldownS, 0, 86_400),
+		"health_check_interval_s":  intField(&r.HealthCheckIntervalS, 0, 86_400),
+		"fallbacks":                fallbacksField(&r.Fallbacks),
+		"context_window_fallbacks": fallbacksField(&r.ContextWindowFallbacks),
+		"first_token_timeout_ms":   intField(&r.FirstTokenTimeoutMS, 0, 3_600_000),
+		"stream_idle_timeout_ms":   intField(&r.StreamIdleTimeoutMS, 0, 3_600_000),
+	})
+	if err != nil {
+		return err
 	}
 	if r.RetryMaxMS < r.RetryBaseMS {
 		return invalid("retry_max_ms", "retry_max_ms must be at least retry_base_ms")
@@ -231,7 +208,14 @@ func applyRouter(r *config.Router, f map[string]json.RawMessage) error {
 }
 
 // fallbacksField reads a map from an alias to the aliases tried after it (null: none).
-func fallbacksField(name string, raw json.RawMessage) (map[string][]string, error) {
+func fallbacksField(dst *map[string][]string) fieldReader {
+	return func(name string, raw json.RawMessage) (err error) {
+		*dst, err = readFallbacks(name, raw)
+		return err
+	}
+}
+
+func readFallbacks(name string, raw json.RawMessage) (map[string][]string, error) {
 	fb := map[string][]string{}
 	if isNull(raw) {
 		return fb, nil
@@ -279,44 +263,31 @@ func (s *Server) getSettings(c echo.Context) error {
 }
 
 func applySettings(st *config.Settings, f map[string]json.RawMessage) error {
-	for name, raw := range f {
-		var err error
-		switch name {
-		case "notify_desktop":
-			err = boolField(name, raw, &st.NotifyDesktop)
-		case "notify_webhook_url":
-			err = urlField(name, raw, &st.NotifyWebhookURL)
-		case "budget_alert_percents":
+	return applyFields(f, map[string]fieldReader{
+		"notify_desktop":     boolField(&st.NotifyDesktop),
+		"notify_webhook_url": urlField(&st.NotifyWebhookURL),
+		"budget_alert_percents": func(name string, raw json.RawMessage) error {
 			var p []int
 			if json.Unmarshal(raw, &p) != nil {
-				err = invalid(name, "budget_alert_percents must be an array of integers")
-				break
+				return invalid(name, "budget_alert_percents must be an array of integers")
 			}
 			for _, v := range p {
 				if v < 1 || v > 1000 {
-					err = invalid(name, "each budget alert percent must be between 1 and 1000")
+					return invalid(name, "each budget alert percent must be between 1 and 1000")
 				}
 			}
 			sort.Ints(p)
 			st.BudgetAlertPercents = compactInts(p)
-		case "expiry_warning_days":
-			err = intField(name, raw, &st.ExpiryWarningDays, 0, 365)
-		case "log_bodies":
-			err = boolField(name, raw, &st.LogBodies)
-		case "log_retention_days":
-			err = intField(name, raw, &st.LogRetentionDays, 1, 3650)
-		case "autostart":
-			err = boolField(name, raw, &st.Autostart)
-		case "cors_origins":
-			err = corsOriginsField(name, raw, &st.CORSOrigins)
-		default:
-			err = unknownField(name)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+			return nil
+		},
+		"expiry_warning_days": intField(&st.ExpiryWarningDays, 0, 365),
+		"log_bodies":          boolField(&st.LogBodies),
+		"log_retention_days":  intField(&st.LogRetentionDays, 1, 3650),
+		"autostart":           boolField(&st.Autostart),
+		"cors_origins": func(name string, raw json.RawMessage) error {
+			return corsOriginsField(name, raw, &st.CORSOrigins)
+		},
+	})
 }
 
 func compactInts(v []int) []int {

@@ -27,44 +27,24 @@ func (s *Server) deploymentView(d config.Deployment) deploymentView {
 }
 
 func applyDeployment(d *config.Deployment, f map[string]json.RawMessage) error {
-	for name, raw := range f {
-		var err error
-		switch name {
-		case "alias":
-			err = strField(name, raw, &d.Alias)
-		case "provider_id":
-			err = strField(name, raw, &d.ProviderID)
-		case "provider_model":
-			err = strField(name, raw, &d.ProviderModel)
-		case "weight":
-			err = intField(name, raw, &d.Weight, 1, 1_000_000)
-		case "priority":
-			err = intField(name, raw, &d.Priority, 0, 1_000_000)
-		case "supports_vision":
-			err = boolField(name, raw, &d.SupportsVision)
-		case "supports_tools":
-			err = boolField(name, raw, &d.SupportsTools)
-		case "supports_streaming":
-			err = boolField(name, raw, &d.SupportsStreaming)
-		case "supports_embeddings":
-			err = boolField(name, raw, &d.SupportsEmbeddings)
-		case "context_window":
-			err = intField(name, raw, &d.ContextWindow, 0, 100_000_000)
-		case "supports_prefill":
-			err = boolField(name, raw, &d.SupportsPrefill)
-		case "first_token_timeout_ms":
-			err = optIntField(name, raw, &d.FirstTokenTimeoutMS, 0, 3_600_000)
-		case "stream_idle_timeout_ms":
-			err = optIntField(name, raw, &d.StreamIdleTimeoutMS, 0, 3_600_000)
-		case "enabled":
-			err = boolField(name, raw, &d.Enabled)
-		case "id", "created_at", "updated_at", "health":
-		default:
-			err = unknownField(name)
-		}
-		if err != nil {
-			return err
-		}
+	err := applyFields(f, map[string]fieldReader{
+		"alias":                  strField(&d.Alias),
+		"provider_id":            strField(&d.ProviderID),
+		"provider_model":         strField(&d.ProviderModel),
+		"weight":                 intField(&d.Weight, 1, 1_000_000),
+		"priority":               intField(&d.Priority, 0, 1_000_000),
+		"supports_vision":        boolField(&d.SupportsVision),
+		"supports_tools":         boolField(&d.SupportsTools),
+		"supports_streaming":     boolField(&d.SupportsStreaming),
+		"supports_embeddings":    boolField(&d.SupportsEmbeddings),
+		"context_window":         intField(&d.ContextWindow, 0, 100_000_000),
+		"supports_prefill":       boolField(&d.SupportsPrefill),
+		"first_token_timeout_ms": optIntField(&d.FirstTokenTimeoutMS, 0, 3_600_000),
+		"stream_idle_timeout_ms": optIntField(&d.StreamIdleTimeoutMS, 0, 3_600_000),
+		"enabled":                boolField(&d.Enabled),
+	}, "id", "created_at", "updated_at", "health")
+	if err != nil {
+		return err
 	}
 	switch {
 	case d.Alias == "":

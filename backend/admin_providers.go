@@ -35,46 +35,39 @@ type apiKeyChange struct {
 // applyProvider applies the fields of a create or update request to p and checks the result
 // against the provider types of the build.
 func applyProvider(types *providers.Registry, p *config.Provider, f map[string]json.RawMessage, key *apiKeyChange) error {
-	for name, raw := range f {
-		var err error
-		switch name {
-		case "name":
-			err = strField(name, raw, &p.Name)
-		case "type":
-			err = strField(name, raw, &p.Type)
-		case "base_url":
-			err = urlField(name, raw, &p.BaseURL)
-		case "api_version":
-			err = strField(name, raw, &p.APIVersion)
-		case "enabled":
-			err = boolField(name, raw, &p.Enabled)
-		case "responses_api":
-			err = boolField(name, raw, &p.ResponsesAPI)
-		case "timeout_ms":
-			err = intField(name, raw, &p.TimeoutMS, 0, 3_600_000)
-		case "ca_cert":
+	err := applyFields(f, map[string]fieldReader{
+		"name":          strField(&p.Name),
+		"type":          strField(&p.Type),
+		"base_url":      urlField(&p.BaseURL),
+		"api_version":   strField(&p.APIVersion),
+		"enabled":       boolField(&p.Enabled),
+		"responses_api": boolField(&p.ResponsesAPI),
+		"timeout_ms":    intField(&p.TimeoutMS, 0, 3_600_000),
+		"ca_cert": func(name string, raw json.RawMessage) error {
 			p.CACert = ""
-			if !isNull(raw) {
-				err = strField(name, raw, &p.CACert)
+			if isNull(raw) {
+				return nil
 			}
-			if err == nil && strings.TrimSpace(p.CACert) != "" {
-				if cerr := trust.Check(p.CACert); cerr != nil {
-					err = invalid(name, cerr.Error())
+			if err := readStr(name, raw, &p.CACert); err != nil {
+				return err
+			}
+			if strings.TrimSpace(p.CACert) != "" {
+				if err := trust.Check(p.CACert); err != nil {
+					return invalid(name, err.Error())
 				}
 			}
-		case "api_key":
+			return nil
+		},
+		"api_key": func(name string, raw json.RawMessage) error {
 			key.set = true
-			if !isNull(raw) {
-				err = strField(name, raw, &key.value)
+			if isNull(raw) {
+				return nil
 			}
-		case "id", "api_key_set", "created_at", "updated_at", "default_base_url", "status":
-			// read-only
-		default:
-			err = unknownField(name)
-		}
-		if err != nil {
-			return err
-		}
+			return readStr(name, raw, &key.value)
+		},
+	}, "id", "api_key_set", "created_at", "updated_at", "default_base_url", "status")
+	if err != nil {
+		return err
 	}
 	typ, known := types.Lookup(p.Type)
 	switch {

@@ -3,14 +3,65 @@ package backend
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
+// A field reader reads one JSON field of a create or update request into its destination;
+// name labels its error. The constructors below make one per type.
+type fieldReader func(name string, raw json.RawMessage) error
+
+// applyFields reads each field of f with its reader in readers. A field in readOnly is
+// accepted and ignored; any other field without a reader is an error.
+func applyFields(f map[string]json.RawMessage, readers map[string]fieldReader, readOnly ...string) error {
+	for name, raw := range f {
+		read, ok := readers[name]
+		if !ok {
+			if slices.Contains(readOnly, name) {
+				continue
+			}
+			return unknownField(name)
+		}
+		if err := read(name, raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func strField(dst *string) fieldReader {
+	return func(name string, raw json.RawMessage) error { return readStr(name, raw, dst) }
+}
+
+func boolField(dst *bool) fieldReader {
+	return func(name string, raw json.RawMessage) error { return readBool(name, raw, dst) }
+}
+
+func intField(dst *int, minV, maxV int) fieldReader {
+	return func(name string, raw json.RawMessage) error { return readInt(name, raw, dst, minV, maxV) }
+}
+
+func optIntField(dst **int, minV, maxV int) fieldReader {
+	return func(name string, raw json.RawMessage) error { return readOptInt(name, raw, dst, minV, maxV) }
+}
+
+func floatField(dst *float64) fieldReader {
+	return func(name string, raw json.RawMessage) error { return readFloat(name, raw, dst) }
+}
+
+func optFloatField(dst **float64) fieldReader {
+	return func(name string, raw json.RawMessage) error { return readOptFloat(name, raw, dst) }
+}
+
+func urlField(dst *string) fieldReader {
+	return func(name string, raw json.RawMessage) error { return readURL(name, raw, dst) }
+}
+
 // Typed readers of one JSON field; each names the field in its error.
 
-func strField(name string, raw json.RawMessage, dst *string) error {
+func readStr(name string, raw json.RawMessage, dst *string) error {
 	if err := json.Unmarshal(raw, dst); err != nil {
 		return invalid(name, name+" must be a string")
 	}
@@ -18,14 +69,14 @@ func strField(name string, raw json.RawMessage, dst *string) error {
 	return nil
 }
 
-func boolField(name string, raw json.RawMessage, dst *bool) error {
+func readBool(name string, raw json.RawMessage, dst *bool) error {
 	if err := json.Unmarshal(raw, dst); err != nil {
 		return invalid(name, name+" must be true or false")
 	}
 	return nil
 }
 
-func intField(name string, raw json.RawMessage, dst *int, minV, maxV int) error {
+func readInt(name string, raw json.RawMessage, dst *int, minV, maxV int) error {
 	var f float64
 	if err := json.Unmarshal(raw, &f); err != nil || f != float64(int(f)) {
 		return invalid(name, name+" must be an integer")
@@ -37,20 +88,20 @@ func intField(name string, raw json.RawMessage, dst *int, minV, maxV int) error 
 	return nil
 }
 
-func optIntField(name string, raw json.RawMessage, dst **int, minV, maxV int) error {
+func readOptInt(name string, raw json.RawMessage, dst **int, minV, maxV int) error {
 	if isNull(raw) {
 		*dst = nil
 		return nil
 	}
 	var v int
-	if err := intField(name, raw, &v, minV, maxV); err != nil {
+	if err := readInt(name, raw, &v, minV, maxV); err != nil {
 		return err
 	}
 	*dst = &v
 	return nil
 }
 
-func floatField(name string, raw json.RawMessage, dst *float64) error {
+func readFloat(name string, raw json.RawMessage, dst *float64) error {
 	if err := json.Unmarshal(raw, dst); err != nil {
 		return invalid(name, name+" must be a number")
 	}
@@ -60,20 +111,20 @@ func floatField(name string, raw json.RawMessage, dst *float64) error {
 	return nil
 }
 
-func optFloatField(name string, raw json.RawMessage, dst **float64) error {
+func readOptFloat(name string, raw json.RawMessage, dst **float64) error {
 	if isNull(raw) {
 		*dst = nil
 		return nil
 	}
 	var v float64
-	if err := floatField(name, raw, &v); err != nil {
+	if err := readFloat(name, raw, &v); err != nil {
 		return err
 	}
 	*dst = &v
 	return nil
 }
 
-func optTimeField(name string, raw json.RawMessage, dst **time.Time) error {
+func readOptTime(name string, raw json.RawMessage, dst **time.Time) error {
 	if isNull(raw) {
 		*dst = nil
 		return nil
@@ -95,7 +146,7 @@ func optTimeField(name string, raw json.RawMessage, dst **time.Time) error {
 	return nil
 }
 
-func stringsField(name string, raw json.RawMessage, dst *[]string) error {
+func readStrings(name string, raw json.RawMessage, dst *[]string) error {
 	if isNull(raw) {
 		*dst = []string{}
 		return nil
@@ -116,8 +167,8 @@ func stringsField(name string, raw json.RawMessage, dst *[]string) error {
 	return nil
 }
 
-func urlField(name string, raw json.RawMessage, dst *string) error {
-	if err := strField(name, raw, dst); err != nil {
+func readURL(name string, raw json.RawMessage, dst *string) error {
+	if err := readStr(name, raw, dst); err != nil {
 		return err
 	}
 	if *dst == "" {
