@@ -89,24 +89,31 @@ func (s *Service) Run(ctx context.Context) {
 	for {
 		select {
 		case r, ok := <-s.ch:
-			if !ok {
+			if !s.writeBatch(r, ok) {
 				return
 			}
-			s.write(batch(r, s.ch))
 		case <-ctx.Done():
 			for {
 				select {
 				case r, ok := <-s.ch:
-					if !ok {
+					if !s.writeBatch(r, ok) {
 						return
 					}
-					s.write(batch(r, s.ch))
 				default:
 					return
 				}
 			}
 		}
 	}
+}
+
+// writeBatch writes r, received with ok from the queue, and the records queued behind it;
+// false when the queue is closed.
+func (s *Service) writeBatch(r *Record, ok bool) bool {
+	if ok {
+		s.write(batch(r, s.ch))
+	}
+	return ok
 }
 
 // Close stops accepting and waits until every queued record is written; Run must have been
