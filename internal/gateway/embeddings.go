@@ -19,20 +19,15 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	rec.keepRequest(req.Raw)
 	defer g.finish(c, rec)
 	rt := route{alias: req.Model, needs: router.Needs{Embeddings: true}}
-	plan, err := g.plan(s, c, rt, len(req.Raw), 0, 0)
-	if err != nil {
-		return nil, rec.fail(err)
-	}
-	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
+	d, resp, err := g.planAndAnswer(ctx, s, c, rec, rt, len(req.Raw), 0, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		e, ok := d.Provider.Adapter.(providers.Embedder)
 		if !ok {
 			return nil, unsupported(d, "embeddings")
 		}
 		return e.Embeddings(ctx, req, d.ProviderModel)
 	})
-	rec.setDeployment(d)
 	if err != nil {
-		return nil, rec.fail(err)
+		return nil, err
 	}
 	u := resp.Usage
 	if u.PromptTokens == 0 { // some providers (Gemini) report no tokens for embeddings
@@ -54,20 +49,15 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	defer g.finish(c, rec)
 	images := max(int(gjson.GetBytes(body, "n").Int()), 1)
 	rt := route{alias: alias}
-	plan, err := g.plan(s, c, rt, len(body), 0, images)
-	if err != nil {
-		return nil, rec.fail(err)
-	}
-	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
+	d, resp, err := g.planAndAnswer(ctx, s, c, rec, rt, len(body), images, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		ig, ok := d.Provider.Adapter.(providers.ImageGenerator)
 		if !ok {
 			return nil, unsupported(d, "image generation")
 		}
 		return ig.GenerateImages(ctx, body, d.ProviderModel)
 	})
-	rec.setDeployment(d)
 	if err != nil {
-		return nil, rec.fail(err)
+		return nil, err
 	}
 	rec.charge(d, resp.Usage, int(gjson.GetBytes(resp.Body, "data.#").Int()))
 	rec.keepResponse(resp.Body)
@@ -99,4 +89,21 @@ func (g *Gateway) inputTokens(model string, input []byte) int {
 		return n
 	}
 	return g.tokens.Count(model, r.Str)
+}
+
+// planAndAnswer plans rt for a request that is answered in one piece (no stream) and calls the
+// planned deployments with call until one answers. It records the deployment that answered;
+// an error it returns is already recorded on rec.
+func (g *Gateway) planAndAnswer(ctx context.Context, s *snapshot.Snapshot, c *Call, rec *record, rt route, bodyBytes, images int,
+	call func(context.Context, *snapshot.Deployment) (*llm.Response, error)) (*snapshot.Deployment, *llm.Response, error) {
+	plan, err := g.plan(s, c, rt, bodyBytes, 0, images)
+	if err != nil {
+		return nil, nil, rec.fail(err)
+	}
+	d, resp, err := g.answer(ctx, s, c, rt, plan, call)
+	rec.setDeployment(d)
+	if err != nil {
+		return nil, nil, rec.fail(err)
+	}
+	return d, resp, nil
 }
