@@ -38,13 +38,18 @@ func (c *Client) nativeRequest(ctx context.Context, path string, body []byte, mo
 	return req, nil
 }
 
-// Messages sends a non-streamed Messages request as the client wrote it.
-func (c *Client) Messages(ctx context.Context, body []byte, model string, header http.Header) (*llm.Response, error) {
-	req, err := c.nativeRequest(ctx, "/v1/messages", body, model, header)
+// nativeJSON sends a native request that is answered in one JSON body, and returns that body.
+func (c *Client) nativeJSON(ctx context.Context, path string, body []byte, model string, header http.Header) ([]byte, error) {
+	req, err := c.nativeRequest(ctx, path, body, model, header)
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.http.ReadJSON(req)
+	return c.http.ReadJSON(req)
+}
+
+// Messages sends a non-streamed Messages request as the client wrote it.
+func (c *Client) Messages(ctx context.Context, body []byte, model string, header http.Header) (*llm.Response, error) {
+	out, err := c.nativeJSON(ctx, "/v1/messages", body, model, header)
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +58,7 @@ func (c *Client) Messages(ctx context.Context, body []byte, model string, header
 
 // CountTokens counts the input tokens of a Messages request.
 func (c *Client) CountTokens(ctx context.Context, body []byte, model string, header http.Header) (*llm.Response, error) {
-	req, err := c.nativeRequest(ctx, "/v1/messages/count_tokens", body, model, header)
-	if err != nil {
-		return nil, err
-	}
-	out, err := c.http.ReadJSON(req)
+	out, err := c.nativeJSON(ctx, "/v1/messages/count_tokens", body, model, header)
 	if err != nil {
 		return nil, err
 	}
