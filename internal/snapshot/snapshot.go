@@ -139,31 +139,31 @@ type Builder struct {
 	cas trust.Clients // clients of providers with a CA bundle of their own
 }
 
+// load reads one part of the configuration with get unless *err already holds an error, and
+// records get's error, naming what, in *err.
+func load[T any](ctx context.Context, err *error, what string, get func(context.Context) (T, error)) T {
+	var v T
+	if *err != nil {
+		return v
+	}
+	v, e := get(ctx)
+	if e != nil {
+		*err = fmt.Errorf("snapshot: %s: %w", what, e)
+	}
+	return v
+}
+
 // Build reads everything and returns a new snapshot.
 func (b *Builder) Build(ctx context.Context) (*Snapshot, error) {
-	provs, err := b.Source.ListProviders(ctx)
+	var err error
+	provs := load(ctx, &err, "providers", b.Source.ListProviders)
+	deps := load(ctx, &err, "models", b.Source.ListDeployments)
+	ks := load(ctx, &err, "keys", b.Source.ListKeys)
+	costs := load(ctx, &err, "costs", b.Source.ListCosts)
+	rc := load(ctx, &err, "router", b.Source.GetRouter)
+	st := load(ctx, &err, "settings", b.Source.GetSettings)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: providers: %w", err)
-	}
-	deps, err := b.Source.ListDeployments(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: models: %w", err)
-	}
-	ks, err := b.Source.ListKeys(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: keys: %w", err)
-	}
-	costs, err := b.Source.ListCosts(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: costs: %w", err)
-	}
-	rc, err := b.Source.GetRouter(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: router: %w", err)
-	}
-	st, err := b.Source.GetSettings(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: settings: %w", err)
+		return nil, err
 	}
 	s := &Snapshot{
 		Providers: make(map[string]*Provider, len(provs)),
