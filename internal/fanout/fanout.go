@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/wait"
 )
 
 // Resync is the topic of the message a subscriber gets when it (re)connects: messages may
@@ -60,13 +61,5 @@ func decode(self string, payload []byte) (Message, bool) {
 
 // backoff waits before a reconnection attempt (n ≥ 0), or until ctx ends.
 func backoff(ctx context.Context, n int) error {
-	d := min(100*time.Millisecond<<min(n, 5), 3*time.Second)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return wait.Sleep(ctx, min(100*time.Millisecond<<min(n, 5), 3*time.Second))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/snapshot"
 	"github.com/conduit-gw/conduit/internal/tokens"
 	"github.com/conduit-gw/conduit/internal/usage"
+	"github.com/conduit-gw/conduit/internal/wait"
 )
 
 // MasterKeyID is the key_id logged for requests made with the master key.
@@ -83,20 +84,9 @@ func New(o Options) *Gateway {
 		g.now = time.Now
 	}
 	if g.sleep == nil {
-		g.sleep = sleepCtx
+		g.sleep = wait.Sleep
 	}
 	return g
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Principal is who makes a request: a virtual key, or the master key (Key == nil).

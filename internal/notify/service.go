@@ -13,6 +13,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/ids"
+	"github.com/conduit-gw/conduit/internal/wait"
 )
 
 // Store persists notifications (the SQLite store implements it).
@@ -140,7 +141,7 @@ func NewService(opts Options) *Service {
 		s.now = time.Now
 	}
 	if s.sleep == nil {
-		s.sleep = sleepCtx
+		s.sleep = wait.Sleep
 	}
 	if s.hookTimeout <= 0 {
 		s.hookTimeout = 5 * time.Second
@@ -456,17 +457,6 @@ func (s *Service) desktopLoop() {
 		} else {
 			s.desktopFailing.Store(false)
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
