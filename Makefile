@@ -62,7 +62,7 @@ tools:
 	$(GO) build -o bin/fakeopenai ./cmd/fakeopenai
 	$(GO) build -o bin/floorproxy ./cmd/floorproxy
 
-## bench: Conduit vs a bare ReverseProxy vs direct, on loopback (about 3½ minutes)
+## bench: Conduit vs a bare ReverseProxy vs direct, on loopback (about 5 minutes)
 bench: build tools
 	$(GO) run ./bench -bin bin -out bench/results/latest.json
 

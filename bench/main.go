@@ -25,11 +25,12 @@ import (
 )
 
 const (
-	upstreamAddr = "127.0.0.1:18910"
-	floorAddr    = "127.0.0.1:18911"
-	conduitAddr  = "127.0.0.1:18912"
-	pprofAddr    = "127.0.0.1:18913"
-	masterKey    = "bench-master-key-0123456789"
+	upstreamAddr  = "127.0.0.1:18910"
+	floorAddr     = "127.0.0.1:18911"
+	conduitAddr   = "127.0.0.1:18912"
+	pprofAddr     = "127.0.0.1:18913"
+	conduitPGAddr = "127.0.0.1:18914"
+	masterKey     = "bench-master-key-0123456789"
 )
 
 // options are the command line flags.
@@ -47,7 +48,8 @@ func parseFlags() options {
 	flag.DurationVar(&o.latency, "upstream-latency", 0, "mock upstream latency")
 	quick := flag.Bool("quick", false, "shorter runs (smoke test)")
 	flag.StringVar(&o.rates, "rates", "500,1000,2000", "fixed rates (requests/s)")
-	flag.StringVar(&o.only, "only", "fixed,peak,streams,overload", "scenarios to run: fixed, peak, streams, overload")
+	flag.StringVar(&o.only, "only", "fixed,peak,streams,overload,responses,cluster",
+		"scenarios to run: fixed, peak, streams, overload, responses, cluster (PostgreSQL + Redis)")
 	flag.StringVar(&o.profile, "profile", "", "folder for Conduit CPU and heap profiles taken during its peak run")
 	flag.DurationVar(&o.soak, "soak", 0, "also hold Conduit at 1,000 req/s this long and report the RSS slope")
 	flag.Parse()
@@ -104,7 +106,7 @@ func (b *bench) startAll(o options, data string) string {
 	for _, a := range []string{upstreamAddr + "/v1/models", floorAddr + "/v1/models", conduitAddr + "/health"} {
 		waitUp("http://" + a)
 	}
-	return setupConduit()
+	return setupConduit(conduitAddr)
 }
 
 // run runs the chosen scenarios against the targets (the last is Conduit) into rep.
@@ -130,6 +132,12 @@ func (b *bench) run(o options, rates []int, targets []target, rep *report) {
 			rep.Streams = append(rep.Streams, b.streams(t))
 		}
 		rep.Runs = append(rep.Runs, b.interleaved(targets, "stream-peak-10conn", 0, o.dur, 10, true)...)
+	}
+	if o.want["responses"] {
+		b.runResponses(o, targets, rep)
+	}
+	if o.want["cluster"] {
+		b.runCluster(o, targets, rep)
 	}
 	if o.soak > 0 {
 		rep.Soak = b.soak(targets[2], o.soak)
@@ -171,6 +179,7 @@ type target struct {
 	url  string
 	key  string
 	proc *proc
+	body func(stream bool) []byte // nil: chatBody
 }
 
 func (t target) header() http.Header {
@@ -189,6 +198,7 @@ type bench struct {
 	profileDir               string
 	upstream, floor, conduit *proc
 	procs                    []*proc
+	dirs                     []string // removed once the processes have stopped
 }
 
 // measured accumulates one target's attacks of a scenario.
@@ -230,7 +240,11 @@ func (b *bench) interleaved(ts []target, scenario string, rate int, d time.Durat
 }
 
 func (b *bench) hit(t target, scenario string, rate int, d time.Duration, workers uint64, stream bool, acc *measured) {
-	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: t.url, Body: chatBody(stream), Header: t.header()})
+	body := chatBody
+	if t.body != nil {
+		body = t.body
+	}
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: "POST", URL: t.url, Body: body(stream), Header: t.header()})
 	// Open loop is bounded at maxInFlight connections and workers so that the load generator
 	// cannot run out of sockets; past that it falls behind its schedule, as a real client would.
 	ht := &http.Transport{DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
@@ -291,12 +305,15 @@ func (b *bench) result(t target, scenario string, rate int, acc *measured) run {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func setupConduit() string {
+// setupConduit configures the Conduit at addr: the mock as an OpenAI-compatible provider
+// without the Responses API (model "bench": Responses requests are translated to chat) and as
+// an OpenAI provider (model "bench-native": Responses requests pass through), and a key.
+func setupConduit(addr string) string {
 	call := func(method, path string, body any) map[string]any {
 		j, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, "http://"+conduitAddr+path, bytes.NewReader(j))
+		req, _ := http.NewRequest(method, "http://"+addr+path, bytes.NewReader(j))
 		req.Header.Set("Authorization", "Bearer "+masterKey)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -312,9 +329,13 @@ func setupConduit() string {
 	p := call("POST", "/admin/providers", map[string]any{"name": "mock", "type": "openai_compatible",
 		"base_url": "http://" + upstreamAddr + "/v1", "api_key": "sk-bench"})
 	call("POST", "/admin/models", map[string]any{"alias": "bench", "provider_id": p["id"], "provider_model": "gpt-4o-mini"})
-	// Every feature on: a key with rate limits and a budget that the run will not reach.
+	n := call("POST", "/admin/providers", map[string]any{"name": "mock-openai", "type": "openai",
+		"base_url": "http://" + upstreamAddr + "/v1", "api_key": "sk-bench"})
+	call("POST", "/admin/models", map[string]any{"alias": "bench-native", "provider_id": n["id"], "provider_model": "gpt-4o-mini"})
+	// Every feature on: a key with rate limits and a budget that the run will not reach (within
+	// PostgreSQL's int4 columns).
 	k := call("POST", "/admin/keys", map[string]any{"name": "bench", "rpm": 100_000_000, "rpd": 1_000_000_000,
-		"tpm": 1_000_000_000_000, "max_budget": 1_000_000, "budget_duration": "daily"})
+		"tpm": 2_000_000_000, "max_budget": 1_000_000, "budget_duration": "daily"})
 	return k["key"].(string)
 }
 
@@ -360,5 +381,8 @@ func (b *bench) stopAll() {
 	}
 	for _, p := range b.procs {
 		_ = p.cmd.Wait()
+	}
+	for _, d := range b.dirs {
+		_ = os.RemoveAll(d)
 	}
 }

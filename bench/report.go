@@ -50,6 +50,9 @@ type report struct {
 	Runs            []run       `json:"runs"`
 	Streams         []streamRun `json:"streams"`
 	Soak            *soakRun    `json:"soak,omitempty"`
+	// The PostgreSQL + Redis row: Redis's own CPU per 1,000 requests, or why it was skipped.
+	RedisCPUSecPer1k float64 `json:"redis_cpu_s_per_1k,omitempty"`
+	ClusterSkipped   string  `json:"cluster_skipped,omitempty"`
 }
 
 func (rep *report) find(target, scenario string, rate int) (run, bool) {
@@ -83,7 +86,7 @@ func (rep *report) print(w io.Writer) {
 			continue
 		}
 		addP50, addP99 := "", ""
-		if d, ok := rep.find("direct", r.Scenario, r.Rate); ok && r.Target != "direct" && strings.HasPrefix(r.Scenario, "fixed") {
+		if d, ok := rep.find("direct", r.Scenario, r.Rate); ok && r.Target != "direct" && (strings.HasPrefix(r.Scenario, "fixed") || r.Scenario == "cluster") {
 			addP50 = fmt.Sprintf("%+.3f", r.P50-d.P50)
 			addP99 = fmt.Sprintf("%+.3f", r.P99-d.P99)
 		}
@@ -145,6 +148,7 @@ func (rep *report) print(w io.Writer) {
 	if cs.N > 0 && fs.N > 0 {
 		fmt.Fprintf(w, "- stream time to first byte: p50 %+.3f ms vs the floor\n", cs.TTFBP50-fs.TTFBP50)
 	}
+	rep.printPaths(w)
 	if rep.Soak != nil {
 		rep.Soak.print(w)
 	}
