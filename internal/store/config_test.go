@@ -149,6 +149,9 @@ func testKeysCRUD(t *testing.T, openTest opener) {
 			RPM: new(60), RPD: new(0), TPM: new(100000), AllowedModels: []string{"gpt-*", "claude"},
 			ExpiresAt: &exp, Metadata: json.RawMessage(`{ "team": "x" }`)},
 			[]string{"gpt-*", "claude"}, `{"team":"x"}`},
+		{"limits past 32 bits", config.Key{Name: "c", KeyHash: "h3", Enabled: true,
+			RPM: new(5_000_000_000), RPD: new(6_000_000_000), TPM: new(1_000_000_000_000)},
+			[]string{}, `{}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,8 +212,8 @@ func testKeysCRUD(t *testing.T, openTest opener) {
 	if err := db.CreateKey(ctx, &config.Key{Name: "badmeta", KeyHash: "h9", Metadata: json.RawMessage(`{x`)}); err == nil {
 		t.Error("invalid metadata accepted")
 	}
-	if list, err := db.ListKeys(ctx); err != nil || len(list) != 2 {
-		t.Errorf("ListKeys = %d, %v; want 2", len(list), err)
+	if list, err := db.ListKeys(ctx); err != nil || len(list) != len(tests) {
+		t.Errorf("ListKeys = %d, %v; want %d", len(list), err, len(tests))
 	}
 }
 
