@@ -112,11 +112,6 @@ func (d *DB) ListAudit(ctx context.Context, limit int, before, resource string) 
 		args = append(args, resource)
 	}
 	args = append(args, clampLimit(limit))
-	rows, err := d.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log`+whereClause(where)+
-		` ORDER BY time DESC, id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, wrapErr("list audit", err)
-	}
-	out, err := collect(rows, scanAudit)
-	return out, wrapErr("list audit", err)
+	return queryAll(ctx, d.r, "list audit", `SELECT `+auditCols+` FROM audit_log`+whereClause(where)+
+		` ORDER BY time DESC, id DESC LIMIT ?`, scanAudit, args...)
 }

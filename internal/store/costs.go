@@ -28,23 +28,12 @@ func scanCost(s scanner) (config.Cost, error) {
 
 // ListCosts returns every model cost row, oldest first.
 func (d *DB) ListCosts(ctx context.Context) ([]config.Cost, error) {
-	rows, err := d.r.QueryContext(ctx,
-		`SELECT `+costCols+` FROM model_costs ORDER BY created_at, id`)
-	if err != nil {
-		return nil, wrapErr("list costs", err)
-	}
-	out, err := collect(rows, scanCost)
-	return out, wrapErr("list costs", err)
+	return queryAll(ctx, d.r, "list costs", `SELECT `+costCols+` FROM model_costs ORDER BY created_at, id`, scanCost)
 }
 
 // GetCost returns one cost row or ErrNotFound.
 func (d *DB) GetCost(ctx context.Context, id string) (config.Cost, error) {
-	c, err := scanCost(d.r.QueryRowContext(ctx,
-		`SELECT `+costCols+` FROM model_costs WHERE id = ?`, id))
-	if err != nil {
-		return config.Cost{}, wrapErr("get cost", err)
-	}
-	return c, nil
+	return queryOne(ctx, d.r, "get cost", `SELECT `+costCols+` FROM model_costs WHERE id = ?`, scanCost, id)
 }
 
 // CreateCost inserts c, filling in ID (when empty), CreatedAt and UpdatedAt.

@@ -29,23 +29,12 @@ func scanDeployment(s scanner) (config.Deployment, error) {
 
 // ListDeployments returns every deployment (model alias row), oldest first.
 func (d *DB) ListDeployments(ctx context.Context) ([]config.Deployment, error) {
-	rows, err := d.r.QueryContext(ctx,
-		`SELECT `+deploymentCols+` FROM deployments ORDER BY created_at, id`)
-	if err != nil {
-		return nil, wrapErr("list deployments", err)
-	}
-	out, err := collect(rows, scanDeployment)
-	return out, wrapErr("list deployments", err)
+	return queryAll(ctx, d.r, "list deployments", `SELECT `+deploymentCols+` FROM deployments ORDER BY created_at, id`, scanDeployment)
 }
 
 // GetDeployment returns one deployment or ErrNotFound.
 func (d *DB) GetDeployment(ctx context.Context, id string) (config.Deployment, error) {
-	m, err := scanDeployment(d.r.QueryRowContext(ctx,
-		`SELECT `+deploymentCols+` FROM deployments WHERE id = ?`, id))
-	if err != nil {
-		return config.Deployment{}, wrapErr("get deployment", err)
-	}
-	return m, nil
+	return queryOne(ctx, d.r, "get deployment", `SELECT `+deploymentCols+` FROM deployments WHERE id = ?`, scanDeployment, id)
 }
 
 // CreateDeployment inserts m, filling in ID (when empty), CreatedAt and UpdatedAt.

@@ -73,23 +73,12 @@ func keyArgs(k *config.Key) (allowed string, metadata sql.NullString, err error)
 
 // ListKeys returns every virtual key, oldest first.
 func (d *DB) ListKeys(ctx context.Context) ([]config.Key, error) {
-	rows, err := d.r.QueryContext(ctx,
-		`SELECT `+keyCols+` FROM virtual_keys ORDER BY created_at, id`)
-	if err != nil {
-		return nil, wrapErr("list keys", err)
-	}
-	out, err := collect(rows, scanKey)
-	return out, wrapErr("list keys", err)
+	return queryAll(ctx, d.r, "list keys", `SELECT `+keyCols+` FROM virtual_keys ORDER BY created_at, id`, scanKey)
 }
 
 // GetKey returns one virtual key or ErrNotFound.
 func (d *DB) GetKey(ctx context.Context, id string) (config.Key, error) {
-	k, err := scanKey(d.r.QueryRowContext(ctx,
-		`SELECT `+keyCols+` FROM virtual_keys WHERE id = ?`, id))
-	if err != nil {
-		return config.Key{}, wrapErr("get key", err)
-	}
-	return k, nil
+	return queryOne(ctx, d.r, "get key", `SELECT `+keyCols+` FROM virtual_keys WHERE id = ?`, scanKey, id)
 }
 
 // CreateKey inserts k, filling in ID (when empty), CreatedAt and UpdatedAt. KeyHash is

@@ -247,12 +247,7 @@ func (d *DB) ListLogs(ctx context.Context, f usage.LogFilter) ([]usage.Record, e
 	q := `SELECT ` + logCols + ` FROM request_logs` + whereClause(where) +
 		` ORDER BY time DESC, id DESC LIMIT ?`
 	args = append(args, clampLimit(f.Limit))
-	rows, err := d.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, wrapErr("list logs", err)
-	}
-	out, err := collect(rows, scanLog)
-	return out, wrapErr("list logs", err)
+	return queryAll(ctx, d.r, "list logs", q, scanLog, args...)
 }
 
 // timeRange returns the conditions for from <= time < to (a zero bound is open).

@@ -96,12 +96,7 @@ func (d *DB) ListNotifications(ctx context.Context, limit int, unreadOnly bool) 
 		q += ` WHERE read = ` + d.dia.boolean(false)
 	}
 	q += ` ORDER BY time DESC, id DESC LIMIT ?`
-	rows, err := d.r.QueryContext(ctx, q, clampLimit(limit))
-	if err != nil {
-		return nil, wrapErr("list notifications", err)
-	}
-	out, err := collect(rows, scanNotification)
-	return out, wrapErr("list notifications", err)
+	return queryAll(ctx, d.r, "list notifications", q, scanNotification, clampLimit(limit))
 }
 
 // MarkNotificationRead marks one notification read; unknown id gives ErrNotFound.

@@ -23,23 +23,12 @@ func scanProvider(s scanner) (config.Provider, error) {
 
 // ListProviders returns every provider, oldest first.
 func (d *DB) ListProviders(ctx context.Context) ([]config.Provider, error) {
-	rows, err := d.r.QueryContext(ctx,
-		`SELECT `+providerCols+` FROM providers ORDER BY created_at, id`)
-	if err != nil {
-		return nil, wrapErr("list providers", err)
-	}
-	out, err := collect(rows, scanProvider)
-	return out, wrapErr("list providers", err)
+	return queryAll(ctx, d.r, "list providers", `SELECT `+providerCols+` FROM providers ORDER BY created_at, id`, scanProvider)
 }
 
 // GetProvider returns one provider or ErrNotFound.
 func (d *DB) GetProvider(ctx context.Context, id string) (config.Provider, error) {
-	p, err := scanProvider(d.r.QueryRowContext(ctx,
-		`SELECT `+providerCols+` FROM providers WHERE id = ?`, id))
-	if err != nil {
-		return config.Provider{}, wrapErr("get provider", err)
-	}
-	return p, nil
+	return queryOne(ctx, d.r, "get provider", `SELECT `+providerCols+` FROM providers WHERE id = ?`, scanProvider, id)
 }
 
 // CreateProvider inserts p, filling in ID (when empty), CreatedAt and UpdatedAt.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -116,6 +117,26 @@ func affected(op string, res sql.Result) error {
 		return fmt.Errorf("store: %s: %w", op, ErrNotFound)
 	}
 	return nil
+}
+
+// queryAll runs q with args on c and scans every row with scan; op names the query in its error.
+func queryAll[T any](ctx context.Context, c *conn, op, q string, scan func(scanner) (T, error), args ...any) ([]T, error) {
+	rows, err := c.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	out, err := collect(rows, scan)
+	return out, wrapErr(op, err)
+}
+
+// queryOne runs q with args on c and scans its one row with scan; no row gives ErrNotFound.
+func queryOne[T any](ctx context.Context, c *conn, op, q string, scan func(scanner) (T, error), args ...any) (T, error) {
+	v, err := scan(c.QueryRowContext(ctx, q, args...))
+	if err != nil {
+		var zero T
+		return zero, wrapErr(op, err)
+	}
+	return v, nil
 }
 
 // collect scans every row with scan; it always returns a non-nil slice on success.
