@@ -10,10 +10,11 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/conduit-gw/conduit/internal/testsvc"
 )
 
 // services are a throwaway PostgreSQL cluster and Redis server on free loopback ports, for the
@@ -32,9 +33,9 @@ var errNoServices = errors.New("postgres or redis-server not installed (apt-get 
 
 // startServices starts PostgreSQL and Redis; stop them with b.stopAll and remove s.dir.
 func (b *bench) startServices() (*services, error) {
-	initdb, err1 := lookBin("initdb")
-	postgres, err2 := lookBin("postgres")
-	redis, err3 := lookBin("redis-server")
+	initdb, err1 := testsvc.LookBin("initdb")
+	postgres, err2 := testsvc.LookBin("postgres")
+	redis, err3 := testsvc.LookBin("redis-server")
 	if err1 != nil || err2 != nil || err3 != nil {
 		return nil, errNoServices
 	}
@@ -66,7 +67,7 @@ func (b *bench) startServices() (*services, error) {
 	if out, err := init.CombinedOutput(); err != nil {
 		return s, fmt.Errorf("initdb: %w: %s", err, out)
 	}
-	pgPort, err := freePort()
+	pgPort, err := testsvc.FreePort()
 	if err != nil {
 		return s, err
 	}
@@ -76,7 +77,7 @@ func (b *bench) startServices() (*services, error) {
 		return s, err
 	}
 	s.pgURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", pgPort)
-	redisPort, err := freePort()
+	redisPort, err := testsvc.FreePort()
 	if err != nil {
 		return s, err
 	}
@@ -122,31 +123,6 @@ func waitTCP(addr string, d time.Duration) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("%s did not come up within %s", addr, d)
-}
-
-// lookBin finds name on PATH or in Debian's /usr/lib/postgresql/N/bin, newest first.
-func lookBin(name string) (string, error) {
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
-	for _, d := range dirs {
-		p := filepath.Join(d, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s not found", name)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // secretKey is a fixed CONDUIT_SECRET_KEY (32 bytes, base64) for the bench's own database.

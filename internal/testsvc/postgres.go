@@ -85,12 +85,12 @@ func (c *cluster) exec(ctx context.Context, sql string) error {
 // as the postgres user when running as root (PostgreSQL refuses to run as root).
 func startCluster() *cluster {
 	c := &cluster{}
-	initdb, err := lookBin("initdb")
+	initdb, err := LookBin("initdb")
 	if err != nil {
 		c.err = &notFoundError{err}
 		return c
 	}
-	postgres, err := lookBin("postgres")
+	postgres, err := LookBin("postgres")
 	if err != nil {
 		c.err = &notFoundError{err}
 		return c
@@ -117,7 +117,7 @@ func startCluster() *cluster {
 		c.err = fmt.Errorf("initdb: %w: %s", err, lastLines(out))
 		return c
 	}
-	for range 3 { // a port taken between freePort and listen: try another
+	for range 3 { // a port taken between FreePort and listen: try another
 		if c.err = c.start(postgres, data, cred); c.err == nil {
 			return c
 		}
@@ -126,7 +126,7 @@ func startCluster() *cluster {
 }
 
 func (c *cluster) start(postgres, data string, cred *user) error {
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return err
 	}

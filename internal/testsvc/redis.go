@@ -27,13 +27,13 @@ type Redis struct {
 // StartRedis starts a redis-server of the test's own, stopped when the test ends.
 func StartRedis(tb testing.TB) *Redis {
 	tb.Helper()
-	bin, err := lookBin("redis-server")
+	bin, err := LookBin("redis-server")
 	if err != nil {
 		missing(tb, "Redis", "redis-server", err)
 	}
 	r := &Redis{bin: bin}
 	for range 3 {
-		if r.port, err = freePort(); err != nil {
+		if r.port, err = FreePort(); err != nil {
 			break
 		}
 		if err = r.Start(); err == nil {

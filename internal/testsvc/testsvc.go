@@ -42,9 +42,9 @@ func missing(tb testing.TB, what, pkg string, err error) {
 	tb.Skip(msg)
 }
 
-// lookBin finds name on PATH or in the versioned directories Debian installs PostgreSQL into
+// LookBin finds name on PATH or in the versioned directories Debian installs PostgreSQL into
 // (/usr/lib/postgresql/N/bin, newest first).
-func lookBin(name string) (string, error) {
+func LookBin(name string) (string, error) {
 	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
@@ -59,8 +59,8 @@ func lookBin(name string) (string, error) {
 	return "", fmt.Errorf("%s not found on PATH or in /usr/lib/postgresql/*/bin", name)
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (int, error) {
+// FreePort returns a loopback port that was free a moment ago.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
