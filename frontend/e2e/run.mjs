@@ -11,18 +11,8 @@
 // at 1024 px; deletes what it created and logs out. Fails on any console error, page error,
 // Content-Security-Policy violation or failed request. Without FAKE_UPSTREAM_URL the steps that need an upstream are skipped.
 
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const BASE = (process.env.CONDUIT_URL || 'http://127.0.0.1:18800').replace(/\/$/, '');
-const MASTER = process.env.CONDUIT_MASTER_KEY;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-const RUN = Date.now().toString(36);
-const UPSTREAM = process.env.FAKE_UPSTREAM_URL || '';
-const started = Date.now();
+import { BASE, MASTER, RUN, UPSTREAM, admin, log, openJourney } from './lib.mjs';
 
 const PAGES = [
   ['dashboard', '/'],
@@ -40,162 +30,7 @@ const PAGES = [
   ['settings', '/settings'],
 ];
 
-if (!MASTER) {
-  console.error('e2e: set CONDUIT_MASTER_KEY (and CONDUIT_URL, default http://127.0.0.1:18800)');
-  process.exit(2);
-}
-if (!fs.existsSync(CHROMIUM)) {
-  console.error(`e2e: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-  process.exit(2);
-}
-fs.mkdirSync(SHOTS, { recursive: true });
-for (const f of fs.readdirSync(SHOTS)) if (f.endsWith('.png')) fs.rmSync(path.join(SHOTS, f));
-
-const problems = [];
-let step = 'start';
-/** Statuses tolerated for the current step, e.g. 401 while logged out. */
-let expected = [];
-
-function pathOf(url) {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url;
-  }
-}
-
-function tolerated(url, status) {
-  const p = pathOf(url);
-  return expected.some((e) => e.status === status && (e.path === p || p.startsWith(e.path)));
-}
-
-function problem(msg) {
-  problems.push(`[${step}] ${msg}`);
-  console.error(`  ✗ ${msg}`);
-}
-
-function log(msg) {
-  console.log(`• ${msg}`);
-}
-
-/** Requests that stay open by design: the event stream and streamed chat answers. */
-const longLived = (url) => {
-  const p = pathOf(url);
-  return p === '/admin/events' || p === '/v1/chat/completions';
-};
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-const page = await context.newPage();
-page.setDefaultTimeout(20000); // generous: CI machines here have 2 busy cores
-
-// Every Content-Security-Policy violation is a problem: the UI must work under its policy.
-await page.exposeFunction('__e2eCSPViolation', (v) => problem(`CSP violation: ${v}`));
-await page.addInitScript(() => {
-  document.addEventListener('securitypolicyviolation', (e) =>
-    window.__e2eCSPViolation(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`),
-  );
-});
-
-const inflight = new Set();
-page.on('request', (req) => {
-  if (!longLived(req.url())) inflight.add(req);
-});
-page.on('requestfinished', (req) => inflight.delete(req));
-page.on('console', (msg) => {
-  if (msg.type() !== 'error') return;
-  const url = msg.location()?.url || '';
-  const m = /status of (\d{3})/.exec(msg.text());
-  if (m && tolerated(url, Number(m[1]))) return;
-  problem(`console error: ${msg.text()}${url ? ` (${url})` : ''}`);
-});
-page.on('pageerror', (err) => problem(`page error: ${err.message}`));
-page.on('response', (res) => {
-  if (res.status() >= 400 && !tolerated(res.url(), res.status())) {
-    problem(`HTTP ${res.status()} ${res.request().method()} ${pathOf(res.url())}`);
-  }
-});
-page.on('requestfailed', (req) => {
-  inflight.delete(req);
-  const err = req.failure()?.errorText || '';
-  // Long-lived streams are cut when the page reloads or the test ends: not a failure.
-  if (err.includes('ERR_ABORTED') && longLived(req.url())) return;
-  problem(`request failed: ${req.method()} ${pathOf(req.url())} ${err}`);
-});
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until no (short-lived) request has been in flight for a moment and nothing shows "loading". */
-async function settle(timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  let quietSince = 0;
-  while (Date.now() < deadline) {
-    if (inflight.size === 0) {
-      if (!quietSince) quietSince = Date.now();
-      if (Date.now() - quietSince >= 250) break;
-    } else {
-      quietSince = 0;
-    }
-    await sleep(40);
-  }
-  if (Date.now() >= deadline) problem(`requests still in flight after ${timeout / 1000} s: ${[...inflight].map((r) => pathOf(r.url())).join(', ')}`);
-  await page
-    .waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: 10000 })
-    .catch(() => problem('still loading after 10 s'));
-}
-
-/** Client-side navigation (hash change): the app and its event stream stay up. */
-async function go(route) {
-  await page.evaluate((r) => (window.location.hash = '#' + r), route);
-  const pathOnly = route.split('?')[0];
-  await page.waitForFunction((p) => document.querySelector(`nav a[aria-current="page"][href="#${p}"]`) && document.querySelector('main h1'), pathOnly);
-  await settle();
-}
-
-/** Full-page screenshot: the shell normally scrolls inside <main>, so let the page grow for it. */
-async function shot(name) {
-  // Styles are set through the CSSOM: the UI's Content-Security-Policy refuses inline <style>.
-  const tall = !(await page.locator('.chat-page').count()); // the chat page is a fixed-height layout
-  const grow = (on) => {
-    for (const [sel, prop, val] of [['.shell', 'height', 'auto'], ['.shell', 'min-height', '100vh'], ['main', 'overflow', 'visible']]) {
-      for (const el of document.querySelectorAll(sel)) {
-        if (on) el.style.setProperty(prop, val, 'important');
-        else el.style.removeProperty(prop);
-      }
-    }
-  };
-  if (tall) await page.evaluate(grow, true);
-  try {
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, timeout: 30000 });
-  } finally {
-    if (tall) await page.evaluate(grow, false);
-  }
-}
-
-async function run(name, fn) {
-  step = name;
-  const t0 = Date.now();
-  log(name);
-  try {
-    await fn();
-  } catch (e) {
-    problem(e instanceof Error ? e.message.split('\n')[0] : String(e));
-    await shot(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => {});
-  }
-  expected = [];
-  const dt = Date.now() - t0;
-  if (dt > 8000) log(`  (${(dt / 1000).toFixed(1)} s)`);
-}
-
-/** Admin API straight from Node (checks that do not belong to the browser). */
-async function admin(pathname) {
-  const res = await fetch(BASE + pathname, { headers: { Authorization: `Bearer ${MASTER}` } });
-  if (!res.ok) throw new Error(`${pathname}: HTTP ${res.status}`);
-  return res.json();
-}
+const { page, problem, run, settle, go, shot, tolerate, finish, login, createKey, chatOnce } = await openJourney('run');
 
 /** The Virtual Keys table cell naming a key (name over its prefix). */
 const keyCell = (name) => page.locator('td.kname').filter({ has: page.getByText(name, { exact: true }) });
@@ -212,38 +47,22 @@ const budgetKeyName = `e2e-budget-${RUN}`;
 let createdKey = '';
 let budgetKey = '';
 
-await run('login page', async () => {
-  expected = [{ path: '/admin/system', status: 401 }, { path: '/admin/login', status: 401 }];
-  const res = await page.goto(BASE + '/');
-  const h = res.headers();
-  for (const [name, want] of [
-    ['content-security-policy', "script-src 'self'"],
-    ['content-security-policy', "frame-ancestors 'none'"],
-    ['x-frame-options', 'DENY'],
-    ['x-content-type-options', 'nosniff'],
-    ['referrer-policy', 'same-origin'],
-  ]) {
-    if (!(h[name] || '').includes(want)) problem(`the UI is served without ${name}: ${want} (got ${h[name] || 'none'})`);
-  }
-  await page.getByLabel('Master key').waitFor();
-  await shot('login');
-  await page.getByLabel('Master key').fill('definitely-wrong-' + RUN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText('Wrong master key').waitFor();
-  await page.getByLabel('Master key').fill(MASTER);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-  await settle();
-  // The event stream is up: the bell says "Live".
-  await page.locator('button[data-live="open"]').waitFor();
+await login({
+  wrongFirst: true,
+  onLoginPage: async (res) => {
+    const h = res.headers();
+    for (const [name, want] of [
+      ['content-security-policy', "script-src 'self'"],
+      ['content-security-policy', "frame-ancestors 'none'"],
+      ['x-frame-options', 'DENY'],
+      ['x-content-type-options', 'nosniff'],
+      ['referrer-policy', 'same-origin'],
+    ]) {
+      if (!(h[name] || '').includes(want)) problem(`the UI is served without ${name}: ${want} (got ${h[name] || 'none'})`);
+    }
+    await shot('login');
+  },
 });
-
-if (problems.length) {
-  await browser.close();
-  console.error(`\ne2e FAILED: cannot log in to ${BASE}, stopping.`);
-  for (const p of problems) console.error(`  - ${p}`);
-  process.exit(1);
-}
 
 await run('create provider', async () => {
   await go('/providers');
@@ -259,7 +78,7 @@ await run('create provider', async () => {
   await dialog.waitFor({ state: 'detached' });
   await page.getByRole('cell', { name: providerName, exact: true }).waitFor();
   // A server-side validation error (duplicate name) shows next to its field.
-  expected = [{ path: '/admin/providers', status: 400 }];
+  tolerate([{ path: '/admin/providers', status: 400 }]);
   await page.getByRole('button', { name: 'Add provider' }).first().click();
   await dialog.getByLabel('Name').fill(providerName);
   await dialog.getByLabel('API key').fill('sk-e2e-not-a-real-key');
@@ -269,7 +88,7 @@ await run('create provider', async () => {
   log(`  server field error shown: "${await nameError.innerText()}"`);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await dialog.waitFor({ state: 'detached' });
-  expected = [];
+  tolerate([]);
   // Edit: the key stays set when left empty.
   await page.getByRole('button', { name: `Edit ${providerName}` }).click();
   const edit = page.getByRole('dialog', { name: `Edit ${providerName}` });
@@ -302,22 +121,6 @@ await run('create model', async () => {
   await page.getByRole('heading', { name: alias }).waitFor();
 });
 
-/** Creates a key through the UI and returns its plaintext. */
-async function createKey(name, fill) {
-  await go('/keys');
-  await page.getByRole('button', { name: 'Create key' }).first().click();
-  const dialog = page.getByRole('dialog', { name: 'Create virtual key' });
-  await dialog.getByLabel('Name').fill(name);
-  await fill(dialog);
-  await dialog.getByRole('button', { name: 'Create key' }).click();
-  const reveal = page.getByRole('dialog', { name: 'Key created' });
-  await reveal.waitFor();
-  const key = await reveal.getByLabel(`Key for “${name}”`).inputValue();
-  if (!/^condt_[A-Za-z0-9_-]{43}$/.test(key)) problem(`created key has an unexpected format: ${key.slice(0, 12)}…`);
-  await reveal.getByText('export OPENAI_API_KEY=').waitFor();
-  return { key, reveal };
-}
-
 await run('create key', async () => {
   const { key, reveal } = await createKey(keyName, async (dialog) => {
     await dialog.getByLabel('Max budget (USD)').fill('10');
@@ -332,39 +135,9 @@ await run('create key', async () => {
   await keyCell(keyName).waitFor();
 });
 
-/**
- * Chat page: use `key` (null: the playground, as the signed-in admin), send one message, wait
- * for the answer with its tokens and cost.
- */
-async function chatOnce(key, text) {
-  await go('/chat');
-  if (!(await page.getByLabel('API key').count())) await page.getByRole('button', { name: /^(Change|Use a virtual key)$/ }).click();
-  if (key === null) {
-    await page.getByRole('button', { name: 'Use the playground' }).click();
-    await page.getByText('Playground: you, signed in.').waitFor();
-  } else {
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Use key' }).click();
-  }
-  await page.locator('#chat-model option', { hasText: alias }).waitFor({ state: 'attached' });
-  await page.getByLabel('Model', { exact: true }).selectOption(alias);
-  const answers = page.locator('.msg.assistant');
-  const before = await answers.count();
-  await page.getByLabel('Message').fill(text);
-  await page.getByRole('button', { name: 'Send' }).click();
-  const answer = answers.nth(before);
-  await answer.locator('.meta').waitFor({ timeout: 30000 });
-  if (await answer.locator('.msg-error').count()) throw new Error(`chat failed: ${await answer.locator('.msg-error').innerText()}`);
-  if (!(await answer.locator('.md').innerText()).trim()) throw new Error('empty answer');
-  // Tokens from the stream's usage chunk, then the charged cost from the request's log row.
-  await answer.locator('.usage', { hasText: /\d+ in · \d+ out · \$/ }).waitFor();
-  await answer.locator('.usage:not(:has(.est))').waitFor({ timeout: 15000 });
-  return (await answer.locator('.usage').innerText()).trim();
-}
-
 if (UPSTREAM) {
   await run('chat (streaming) with the key', async () => {
-    const usage = await chatOnce(createdKey, 'Say hello');
+    const usage = await chatOnce(createdKey, alias, 'Say hello');
     log(`  answer: ${usage}`);
     await shot('chat-answer');
     await page.getByRole('button', { name: 'Copy as code' }).click();
@@ -447,7 +220,7 @@ if (UPSTREAM) {
     const loads = [];
     const onLoad = () => loads.push(Date.now());
     page.on('load', onLoad);
-    await chatOnce(budgetKey, 'Spend my budget');
+    await chatOnce(budgetKey, alias, 'Spend my budget');
     // The bell counts it without a reload, over /admin/events.
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid="bell-count"]')?.textContent?.replace('+', '') || 0) > n, unreadBefore, { timeout: 20000 });
     const title = `Key "${budgetKeyName}" reached 100% of its budget`;
@@ -526,7 +299,7 @@ await run('audit log', async () => {
 
 if (UPSTREAM) {
   await run('chat through the playground, no key pasted', async () => {
-    const usage = await chatOnce(null, 'Say hello');
+    const usage = await chatOnce(null, alias, 'Say hello');
     log(`  answer: ${usage}`);
     await shot('chat-playground');
     const logs = await admin('/admin/logs?limit=5&key_id=key_playground');
@@ -657,20 +430,11 @@ await run('system: download a backup', async () => {
 });
 
 await run('logout', async () => {
-  expected = [{ path: '/admin/system', status: 401 }];
+  tolerate([{ path: '/admin/system', status: 401 }]);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('Master key').waitFor();
   await page.reload();
   await page.getByLabel('Master key').waitFor();
 });
 
-await browser.close();
-
-const secs = ((Date.now() - started) / 1000).toFixed(0);
-if (problems.length) {
-  console.error(`\ne2e FAILED: ${problems.length} problem(s) against ${BASE} (${secs} s)`);
-  for (const p of problems) console.error(`  - ${p}`);
-  console.error(`screenshots: ${SHOTS}`);
-  process.exit(1);
-}
-console.log(`\ne2e passed against ${BASE} in ${secs} s; screenshots in ${SHOTS}`);
+await finish();
