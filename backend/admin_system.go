@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -97,7 +98,15 @@ func (s *Server) listLogs(c echo.Context) error {
 		return err
 	}
 	f := usage.LogFilter{Limit: limit, Before: c.QueryParam("before"), KeyID: c.QueryParam("key_id"),
-		Alias: c.QueryParam("model")}
+		Alias: c.QueryParam("model"), ModelContains: strings.TrimSpace(c.QueryParam("model_contains")),
+		ProviderID: c.QueryParam("provider_id"), ID: strings.TrimSpace(c.QueryParam("id"))}
+	switch c.QueryParam("errors") {
+	case "", "0", "false":
+	case "1", "true":
+		f.ErrorsOnly = true
+	default:
+		return invalid("errors", "errors must be 1 or 0")
+	}
 	if v := c.QueryParam("status"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 100 || n > 599 {

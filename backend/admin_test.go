@@ -382,3 +382,43 @@ func TestDesktopWindowIsAdmitted(t *testing.T) {
 		t.Fatalf("network request without credentials: %d", resp.StatusCode)
 	}
 }
+
+// TestLogFilters: the logs list's query parameters reach the store (the store's tests cover
+// each filter's rows); a bad errors flag is a field error.
+func TestLogFilters(t *testing.T) {
+	e := newEnv(t)
+	providerID, key := e.setup()
+	e.v1(key, "/v1/chat/completions", chat("gpt", nil))
+	e.v1(key, "/v1/chat/completions", chat("nope", nil)) // 404, logged as an error
+	rows := e.requestLogs(2)
+	count := func(q string) int {
+		t.Helper()
+		m := e.mustAdmin(200, "GET", "/admin/logs?"+q, nil)
+		return len(m["data"].([]any))
+	}
+	tests := []struct {
+		q    string
+		want int
+	}{
+		{"model=gpt", 1},
+		{"model=gp", 0}, // model stays an exact alias
+		{"model_contains=GP", 1},
+		{"model_contains=4o-MINI", 1},
+		{"model_contains=zzz", 0},
+		{"provider_id=" + providerID, 1},
+		{"provider_id=prov_other", 0},
+		{"errors=1", 1},
+		{"errors=0", 2},
+		{"id=" + rows[0]["id"].(string), 1},
+		{"id=req_unknown", 0},
+	}
+	for _, tt := range tests {
+		if got := count(tt.q); got != tt.want {
+			t.Errorf("GET /admin/logs?%s: %d rows, want %d", tt.q, got, tt.want)
+		}
+	}
+	status, m := e.admin("GET", "/admin/logs?errors=maybe", nil)
+	if status != 400 || m["error"].(map[string]any)["field"] != "errors" {
+		t.Errorf("errors=maybe: %d %v, want a 400 field error", status, m)
+	}
+}

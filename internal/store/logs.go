@@ -225,13 +225,18 @@ func (d *DB) ListLogs(ctx context.Context, f usage.LogFilter) ([]usage.Record, e
 		where = append(where, "(time, id) < (?, ?)")
 		args = append(args, ms, id)
 	}
-	if f.KeyID != "" {
-		where = append(where, "key_id = ?")
-		args = append(args, f.KeyID)
+	for _, eq := range []struct{ col, v string }{
+		{"id", f.ID}, {"key_id", f.KeyID}, {"alias", f.Alias}, {"provider_id", f.ProviderID},
+	} {
+		if eq.v != "" {
+			where = append(where, eq.col+" = ?")
+			args = append(args, eq.v)
+		}
 	}
-	if f.Alias != "" {
-		where = append(where, "alias = ?")
-		args = append(args, f.Alias)
+	if f.ModelContains != "" {
+		pat := "%" + likeEscaper.Replace(strings.ToLower(f.ModelContains)) + "%"
+		where = append(where, `(LOWER(alias) LIKE ? ESCAPE '\' OR LOWER(provider_model) LIKE ? ESCAPE '\')`)
+		args = append(args, pat, pat)
 	}
 	switch {
 	case f.Status >= 400: // spelled out so that the partial index request_logs_error_time applies
@@ -241,6 +246,9 @@ func (d *DB) ListLogs(ctx context.Context, f usage.LogFilter) ([]usage.Record, e
 		where = append(where, "status = ?")
 		args = append(args, f.Status)
 	}
+	if f.ErrorsOnly {
+		where = append(where, "status >= 400")
+	}
 	w, a := timeRange(f.From, f.To)
 	where, args = append(where, w...), append(args, a...)
 
@@ -249,6 +257,9 @@ func (d *DB) ListLogs(ctx context.Context, f usage.LogFilter) ([]usage.Record, e
 	args = append(args, clampLimit(f.Limit))
 	return queryAll(ctx, d.r, "list logs", q, scanLog, args...)
 }
+
+// likeEscaper escapes the LIKE wildcards of a literal substring (ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // timeRange returns the conditions for from <= time < to (a zero bound is open).
 func timeRange(from, to time.Time) ([]string, []any) {

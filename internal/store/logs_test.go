@@ -139,6 +139,14 @@ func testListLogsPaginationAndFilters(t *testing.T, openTest opener) {
 		{"key", usage.LogFilter{KeyID: "key_1", Limit: 1000}, func(r usage.Record) bool { return r.KeyID == "key_1" }},
 		{"alias", usage.LogFilter{Alias: "model-2", Limit: 1000}, func(r usage.Record) bool { return r.Alias == "model-2" }},
 		{"status", usage.LogFilter{Status: 429, Limit: 1000}, func(r usage.Record) bool { return r.Status == 429 }},
+		{"model substring of alias", usage.LogFilter{ModelContains: "DEL-1", Limit: 1000},
+			func(r usage.Record) bool { return r.Alias == "model-1" }},
+		{"model substring of provider model", usage.LogFilter{ModelContains: "4o", Limit: 1000},
+			func(usage.Record) bool { return true }},
+		{"provider", usage.LogFilter{ProviderID: "prov_1", Limit: 1000}, func(r usage.Record) bool { return r.ProviderID == "prov_1" }},
+		{"errors only", usage.LogFilter{ErrorsOnly: true, Limit: 1000}, func(r usage.Record) bool { return r.Status >= 400 }},
+		{"errors only + status", usage.LogFilter{ErrorsOnly: true, Status: 500, Limit: 1000}, func(r usage.Record) bool { return r.Status == 500 }},
+		{"request id", usage.LogFilter{ID: "req_000123"}, func(r usage.Record) bool { return r.ID == "req_000123" }},
 		{"from/to", usage.LogFilter{From: base.Add(10 * time.Second), To: base.Add(20 * time.Second), Limit: 1000},
 			func(r usage.Record) bool {
 				return !r.Time.Before(base.Add(10*time.Second)) && r.Time.Before(base.Add(20*time.Second))
@@ -169,6 +177,13 @@ func testListLogsPaginationAndFilters(t *testing.T, openTest opener) {
 		})
 	}
 
+	// Filters that match nothing: LIKE wildcards in the substring are literal.
+	for _, f := range []usage.LogFilter{{ModelContains: "model_"}, {ModelContains: "%"}, {ErrorsOnly: true, Status: 200}, {ID: "req_missing"}} {
+		if got, err := db.ListLogs(ctx, f); err != nil || len(got) != 0 {
+			t.Errorf("ListLogs(%+v) = %d rows, %v; want none", f, len(got), err)
+		}
+	}
+
 	if _, err := db.ListLogs(ctx, usage.LogFilter{Before: "req_missing"}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown cursor: err = %v, want ErrNotFound", err)
 	}
@@ -189,6 +204,8 @@ func TestListLogsQueryPlans(t *testing.T) {
 		{" WHERE alias = ? AND time >= ? AND time < ?", []any{"a", 1, 2}},
 		{" WHERE provider_id = ?", []any{"p"}},
 		{" WHERE status = ?", []any{500}},
+		{" WHERE status >= 400", nil},
+		{" WHERE id = ?", []any{"req_1"}},
 	}
 	for _, tt := range tests {
 		rows, err := db.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q+tt.where+

@@ -59,13 +59,18 @@ type Continuation struct {
 
 // LogFilter selects request log rows, newest first.
 type LogFilter struct {
-	Limit  int       // 1..1000
-	Before string    // cursor: a row id; rows strictly older than it
-	KeyID  string    // exact
-	Alias  string    // exact ("model" query parameter)
-	Status int       // exact HTTP status; 0 = any
-	From   time.Time // zero = unbounded
-	To     time.Time // zero = unbounded
+	Limit  int    // 1..1000
+	Before string // cursor: a row id; rows strictly older than it
+	KeyID  string // exact
+	Alias  string // exact ("model" query parameter)
+	// ModelContains matches, case-insensitively, a substring of the alias or the provider model.
+	ModelContains string
+	ProviderID    string    // exact
+	ID            string    // exact request id
+	Status        int       // exact HTTP status; 0 = any
+	ErrorsOnly    bool      // status >= 400
+	From          time.Time // zero = unbounded
+	To            time.Time // zero = unbounded
 }
 
 // Group is one row of a usage summary.
