@@ -49,11 +49,17 @@ type Deployment struct {
 	// died mid-answer may be continued on it).
 	SupportsPrefill bool `json:"supports_prefill"`
 	// FirstTokenTimeoutMS and StreamIdleTimeoutMS override the router's limits when set.
-	FirstTokenTimeoutMS *int      `json:"first_token_timeout_ms"`
-	StreamIdleTimeoutMS *int      `json:"stream_idle_timeout_ms"`
-	Enabled             bool      `json:"enabled"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	FirstTokenTimeoutMS *int `json:"first_token_timeout_ms"`
+	StreamIdleTimeoutMS *int `json:"stream_idle_timeout_ms"`
+	// CacheTTLS switches the response cache on for the alias (nil: off; docs/API.md has how
+	// it combines with the key's); CacheShared lets every key read the alias's cached answers;
+	// CacheNondeterministic also caches requests with a temperature above 0.
+	CacheTTLS             *int      `json:"cache_ttl_s"`
+	CacheShared           bool      `json:"cache_shared"`
+	CacheNondeterministic bool      `json:"cache_nondeterministic"`
+	Enabled               bool      `json:"enabled"`
+	CreatedAt             time.Time `json:"created_at"`
+	UpdatedAt             time.Time `json:"updated_at"`
 }
 
 // Router strategies (docs/API.md).
@@ -124,8 +130,10 @@ type Key struct {
 	ExpiresAt      *time.Time      `json:"expires_at"`
 	Enabled        bool            `json:"enabled"`
 	Metadata       json.RawMessage `json:"metadata"`
-	CreatedAt      time.Time       `json:"created_at"`
-	UpdatedAt      time.Time       `json:"updated_at"`
+	// CacheTTLS switches the response cache on for the key (nil: off).
+	CacheTTLS *int      `json:"cache_ttl_s"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Cost is a price row. Prices are USD; per-token prices are per million tokens.

@@ -10,19 +10,22 @@ import (
 
 const deploymentCols = `id, alias, provider_id, provider_model, weight, priority,
 	supports_vision, supports_tools, supports_streaming, supports_embeddings, context_window,
-	supports_prefill, first_token_timeout_ms, stream_idle_timeout_ms, enabled, created_at,
-	updated_at`
+	supports_prefill, first_token_timeout_ms, stream_idle_timeout_ms, cache_ttl_s, cache_shared,
+	cache_nondeterministic, enabled, created_at, updated_at`
 
 func scanDeployment(s scanner) (config.Deployment, error) {
 	var (
 		m                config.Deployment
 		firstToken, idle sql.NullInt64
+		cacheTTL         sql.NullInt64
 		created, updated int64
 	)
 	err := s.Scan(&m.ID, &m.Alias, &m.ProviderID, &m.ProviderModel, &m.Weight, &m.Priority,
 		&m.SupportsVision, &m.SupportsTools, &m.SupportsStreaming, &m.SupportsEmbeddings,
-		&m.ContextWindow, &m.SupportsPrefill, &firstToken, &idle, &m.Enabled, &created, &updated)
+		&m.ContextWindow, &m.SupportsPrefill, &firstToken, &idle, &cacheTTL, &m.CacheShared,
+		&m.CacheNondeterministic, &m.Enabled, &created, &updated)
 	m.FirstTokenTimeoutMS, m.StreamIdleTimeoutMS = ptrInt(firstToken), ptrInt(idle)
+	m.CacheTTLS = ptrInt(cacheTTL)
 	m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
 	return m, err
 }
@@ -45,11 +48,12 @@ func (d *DB) CreateDeployment(ctx context.Context, m *config.Deployment) error {
 	}
 	t := now()
 	_, err := d.w.ExecContext(ctx, `INSERT INTO deployments (`+deploymentCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.Alias, m.ProviderID, m.ProviderModel, m.Weight, m.Priority,
 		m.SupportsVision, m.SupportsTools, m.SupportsStreaming, m.SupportsEmbeddings,
 		m.ContextWindow, m.SupportsPrefill, nullInt(m.FirstTokenTimeoutMS),
-		nullInt(m.StreamIdleTimeoutMS), m.Enabled, toMS(t), toMS(t))
+		nullInt(m.StreamIdleTimeoutMS), nullInt(m.CacheTTLS), m.CacheShared,
+		m.CacheNondeterministic, m.Enabled, toMS(t), toMS(t))
 	if err != nil {
 		return wrapErr("create deployment", err)
 	}
@@ -65,12 +69,13 @@ func (d *DB) UpdateDeployment(ctx context.Context, m *config.Deployment) error {
 	err := d.w.QueryRowContext(ctx, `UPDATE deployments SET alias = ?, provider_id = ?,
 		provider_model = ?, weight = ?, priority = ?, supports_vision = ?, supports_tools = ?,
 		supports_streaming = ?, supports_embeddings = ?, context_window = ?, supports_prefill = ?,
-		first_token_timeout_ms = ?, stream_idle_timeout_ms = ?, enabled = ?, updated_at = ?
+		first_token_timeout_ms = ?, stream_idle_timeout_ms = ?, cache_ttl_s = ?, cache_shared = ?,
+		cache_nondeterministic = ?, enabled = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at`,
 		m.Alias, m.ProviderID, m.ProviderModel, m.Weight, m.Priority, m.SupportsVision,
 		m.SupportsTools, m.SupportsStreaming, m.SupportsEmbeddings, m.ContextWindow,
 		m.SupportsPrefill, nullInt(m.FirstTokenTimeoutMS), nullInt(m.StreamIdleTimeoutMS),
-		m.Enabled, toMS(t), m.ID).Scan(&created)
+		nullInt(m.CacheTTLS), m.CacheShared, m.CacheNondeterministic, m.Enabled, toMS(t), m.ID).Scan(&created)
 	if err != nil {
 		return wrapErr("update deployment", err)
 	}

@@ -13,25 +13,27 @@ import (
 )
 
 const keyCols = `id, name, key_prefix, key_hash, max_budget, budget_duration, rpm, rpd, tpm,
-	allowed_models, expires_at, enabled, metadata, created_at, updated_at`
+	allowed_models, expires_at, enabled, metadata, cache_ttl_s, created_at, updated_at`
 
 func scanKey(s scanner) (config.Key, error) {
 	var (
 		k                config.Key
 		maxBudget        sql.NullFloat64
 		rpm, rpd, tpm    sql.NullInt64
+		cacheTTL         sql.NullInt64
 		expires          sql.NullInt64
 		allowed          string
 		metadata         sql.NullString
 		created, updated int64
 	)
 	if err := s.Scan(&k.ID, &k.Name, &k.KeyPrefix, &k.KeyHash, &maxBudget, &k.BudgetDuration,
-		&rpm, &rpd, &tpm, &allowed, &expires, &k.Enabled, &metadata, &created,
+		&rpm, &rpd, &tpm, &allowed, &expires, &k.Enabled, &metadata, &cacheTTL, &created,
 		&updated); err != nil {
 		return config.Key{}, err
 	}
 	k.MaxBudget = ptrFloat(maxBudget)
 	k.RPM, k.RPD, k.TPM = ptrInt(rpm), ptrInt(rpd), ptrInt(tpm)
+	k.CacheTTLS = ptrInt(cacheTTL)
 	k.ExpiresAt = ptrMS(expires)
 	k.CreatedAt, k.UpdatedAt = fromMS(created), fromMS(updated)
 	k.AllowedModels = []string{}
@@ -99,10 +101,10 @@ func (d *DB) CreateKey(ctx context.Context, k *config.Key) error {
 	}
 	t := now()
 	_, err = d.w.ExecContext(ctx, `INSERT INTO virtual_keys (`+keyCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Name, k.KeyPrefix, k.KeyHash, nullFloat(k.MaxBudget), k.BudgetDuration,
 		nullInt(k.RPM), nullInt(k.RPD), nullInt(k.TPM), allowed, nullMS(k.ExpiresAt), k.Enabled,
-		metadata, toMS(t), toMS(t))
+		metadata, nullInt(k.CacheTTLS), toMS(t), toMS(t))
 	if err != nil {
 		return wrapErr("create key", err)
 	}
@@ -129,11 +131,11 @@ func (d *DB) UpdateKey(ctx context.Context, k *config.Key) error {
 	err = d.w.QueryRowContext(ctx, `UPDATE virtual_keys SET name = ?,
 		key_prefix = COALESCE(NULLIF(?, ''), key_prefix), key_hash = COALESCE(NULLIF(?, ''), key_hash),
 		max_budget = ?, budget_duration = ?, rpm = ?, rpd = ?, tpm = ?, allowed_models = ?,
-		expires_at = ?, enabled = ?, metadata = ?, updated_at = ?
+		expires_at = ?, enabled = ?, metadata = ?, cache_ttl_s = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at, key_prefix, key_hash`,
 		k.Name, k.KeyPrefix, k.KeyHash, nullFloat(k.MaxBudget), k.BudgetDuration,
 		nullInt(k.RPM), nullInt(k.RPD), nullInt(k.TPM), allowed, nullMS(k.ExpiresAt), k.Enabled,
-		metadata, toMS(t), k.ID).Scan(&created, &prefix, &hash)
+		metadata, nullInt(k.CacheTTLS), toMS(t), k.ID).Scan(&created, &prefix, &hash)
 	if err != nil {
 		return wrapErr("update key", err)
 	}

@@ -140,7 +140,8 @@ func (d *DB) pgFlushRollup(ctx context.Context, tx *txn, b rollupBatch) error {
 		hours                         = make([]int64, n)
 		keyIDs, aliases, provs        = make([]string, n), make([]string, n), make([]string, n)
 		requests, prompt, compl, errs = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		cost, spend                   = make([]float64, n), make([]float64, n)
+		cost, spend, saved            = make([]float64, n), make([]float64, n), make([]float64, n)
+		hits                          = make([]int64, n)
 		mine                          = make(map[rollupKey][]byte, n)
 		merged                        = make([][]byte, n)
 		index                         = make(map[rollupKey]int, n)
@@ -149,24 +150,28 @@ func (d *DB) pgFlushRollup(ctx context.Context, tx *txn, b rollupBatch) error {
 		a := b[k]
 		hours[i], keyIDs[i], aliases[i], provs[i] = k.hour, k.keyID, k.alias, k.provider
 		requests[i], prompt[i], compl[i], errs[i] = a.requests, a.prompt, a.completion, a.errors
-		cost[i], spend[i] = a.cost, a.spend
+		cost[i], spend[i], saved[i], hits[i] = a.cost, a.spend, a.saved, a.hits
 		mine[k] = appendStats(nil, &usageStats{prompt: a.prompt, completion: a.completion,
 			errors: a.errors, cost: a.cost, bins: binsOf(a.lat)})
 		index[k] = i
 	}
 	rows, err := tx.QueryContext(ctx, `INSERT INTO usage_hourly AS u (hour, key_id, alias,
-			provider_id, requests, prompt_tokens, completion_tokens, cost, spend, errors)
+			provider_id, requests, prompt_tokens, completion_tokens, cost, spend, errors,
+			cache_hits, saved)
 		SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[],
-			?::bigint[], ?::bigint[], ?::float8[], ?::float8[], ?::bigint[])
+			?::bigint[], ?::bigint[], ?::float8[], ?::float8[], ?::bigint[], ?::bigint[],
+			?::float8[])
 		ON CONFLICT (hour, key_id, alias, provider_id) DO UPDATE SET
 			requests = u.requests + excluded.requests,
 			prompt_tokens = u.prompt_tokens + excluded.prompt_tokens,
 			completion_tokens = u.completion_tokens + excluded.completion_tokens,
 			cost = u.cost + excluded.cost,
 			spend = u.spend + excluded.spend,
-			errors = u.errors + excluded.errors
+			errors = u.errors + excluded.errors,
+			cache_hits = u.cache_hits + excluded.cache_hits,
+			saved = u.saved + excluded.saved
 		RETURNING hour, key_id, alias, provider_id, stats`,
-		hours, keyIDs, aliases, provs, requests, prompt, compl, cost, spend, errs)
+		hours, keyIDs, aliases, provs, requests, prompt, compl, cost, spend, errs, hits, saved)
 	if err != nil {
 		return err
 	}
@@ -218,7 +223,7 @@ func sortedRollupKeys(b rollupBatch) []rollupKey {
 // pgRebuildRollup is rebuildRollup on PostgreSQL: the rows are aggregated in Go.
 func (d *DB) pgRebuildRollup(ctx context.Context, tx *txn, lo, hi int64) error {
 	rows, err := tx.QueryContext(ctx, `SELECT time, key_id, alias, provider_id, status,
-		latency_ms, prompt_tokens, completion_tokens, cost FROM request_logs
+		latency_ms, prompt_tokens, completion_tokens, cost, cache_hit, saved FROM request_logs
 		WHERE time >= ? AND time < ?`, lo, hi)
 	if err != nil {
 		return err
@@ -230,13 +235,15 @@ func (d *DB) pgRebuildRollup(ctx context.Context, tx *txn, lo, hi int64) error {
 			keyID, alias, prov string
 			status             int
 			latency, cost      float64
+			hit                bool
+			saved              float64
 		)
 		if err := rows.Scan(&ts, &keyID, &alias, &prov, &status, &latency, &prompt, &compl,
-			&cost); err != nil {
+			&cost, &hit, &saved); err != nil {
 			rows.Close()
 			return err
 		}
-		b.add(ts, keyID, alias, prov, status, latency, prompt, compl, cost)
+		b.add(ts, keyID, alias, prov, status, latency, prompt, compl, cost, hit, saved)
 	}
 	if err := rows.Err(); err != nil {
 		return err

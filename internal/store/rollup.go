@@ -45,9 +45,9 @@ type rollupKey struct {
 }
 
 type rollupAgg struct {
-	requests, prompt, completion, errors int64
-	cost, spend                          float64
-	lat                                  []uint16 // one bucket index per request
+	requests, prompt, completion, errors, hits int64
+	cost, spend, saved                         float64
+	lat                                        []uint16 // one bucket index per request
 }
 
 // rollupBatch aggregates log rows in Go so that a batch costs one upsert per group (and about
@@ -55,7 +55,7 @@ type rollupAgg struct {
 type rollupBatch map[rollupKey]*rollupAgg
 
 func (b rollupBatch) add(ts int64, keyID, alias, provider string, status int,
-	latencyMS float64, prompt, completion int64, cost float64) {
+	latencyMS float64, prompt, completion int64, cost float64, hit bool, saved float64) {
 	k := rollupKey{floorHour(ts), keyID, alias, provider}
 	a := b[k]
 	if a == nil {
@@ -66,6 +66,10 @@ func (b rollupBatch) add(ts int64, keyID, alias, provider string, status int,
 	a.prompt += prompt
 	a.completion += completion
 	a.cost += cost
+	a.saved += saved
+	if hit {
+		a.hits++
+	}
 	if status >= 400 {
 		a.errors++
 	} else {
@@ -76,16 +80,19 @@ func (b rollupBatch) add(ts int64, keyID, alias, provider string, status int,
 
 func (b rollupBatch) addRecord(ts int64, r *usage.Record) {
 	b.add(ts, r.KeyID, r.Alias, r.ProviderID, r.Status, r.LatencyMS,
-		int64(r.PromptTokens), int64(r.CompletionTokens), r.Cost)
+		int64(r.PromptTokens), int64(r.CompletionTokens), r.Cost, r.CacheHit, r.Saved)
 }
 
-// rollupUpsertSQL returns the statement adding n groups of a batch (11 parameters each);
-// conduit_stats_merge (udf.go) sums the packed stats.
+// rollupCols is the number of parameters of one group in rollupUpsertSQL.
+const rollupCols = 13
+
+// rollupUpsertSQL returns the statement adding n groups of a batch (rollupCols parameters
+// each); conduit_stats_merge (udf.go) sums the packed stats.
 func rollupUpsertSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO usage_hourly (hour, key_id, alias, provider_id, requests,
-		prompt_tokens, completion_tokens, cost, spend, errors, stats) VALUES `)
-	writeValues(&b, n, 11)
+		prompt_tokens, completion_tokens, cost, spend, errors, stats, cache_hits, saved) VALUES `)
+	writeValues(&b, n, rollupCols)
 	b.WriteString(`
 		ON CONFLICT (hour, key_id, alias, provider_id) DO UPDATE SET
 			requests = requests + excluded.requests,
@@ -94,7 +101,9 @@ func rollupUpsertSQL(n int) string {
 			cost = cost + excluded.cost,
 			spend = spend + excluded.spend,
 			errors = errors + excluded.errors,
-			stats = conduit_stats_merge(stats, excluded.stats)`)
+			stats = conduit_stats_merge(stats, excluded.stats),
+			cache_hits = cache_hits + excluded.cache_hits,
+			saved = saved + excluded.saved`)
 	return b.String()
 }
 
@@ -107,7 +116,7 @@ func (b rollupBatch) flush(ctx context.Context, tx *txn, upserts *chunked) error
 	keys := sortedRollupKeys(b)
 	var (
 		stmts = upserts.in(ctx, tx)
-		args  = make([]any, 0, 11*min(len(keys), chunkSizes[0]))
+		args  = make([]any, 0, rollupCols*min(len(keys), chunkSizes[0]))
 	)
 	for len(keys) > 0 {
 		stmt, n := stmts.next(len(keys))
@@ -117,7 +126,7 @@ func (b rollupBatch) flush(ctx context.Context, tx *txn, upserts *chunked) error
 			stats := appendStats(nil, &usageStats{prompt: a.prompt, completion: a.completion,
 				errors: a.errors, cost: a.cost, bins: binsOf(a.lat)})
 			args = append(args, k.hour, k.keyID, k.alias, k.provider, a.requests, a.prompt,
-				a.completion, a.cost, a.spend, a.errors, stats)
+				a.completion, a.cost, a.spend, a.errors, stats, a.hits, a.saved)
 		}
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return err
@@ -130,11 +139,12 @@ func (b rollupBatch) flush(ctx context.Context, tx *txn, upserts *chunked) error
 // rollupHourSQL rolls up the log rows of [?, ?) (whole hours) on SQLite. It is the backfill of
 // migration 00003 restricted to a time range; keep the two in step.
 const rollupHourSQL = `INSERT INTO usage_hourly (hour, key_id, alias, provider_id, requests,
-		prompt_tokens, completion_tokens, cost, spend, errors, stats)
+		prompt_tokens, completion_tokens, cost, spend, errors, stats, cache_hits, saved)
 	SELECT time - (time % 3600000 + 3600000) % 3600000, key_id, alias, provider_id, COUNT(*),
 		SUM(prompt_tokens), SUM(completion_tokens), TOTAL(cost),
 		TOTAL(CASE WHEN status < 400 THEN cost ELSE 0 END), SUM(status >= 400),
-		conduit_stats(prompt_tokens, completion_tokens, status, cost, latency_ms)
+		conduit_stats(prompt_tokens, completion_tokens, status, cost, latency_ms),
+		SUM(cache_hit), TOTAL(saved)
 	FROM request_logs WHERE time >= ? AND time < ?
 	GROUP BY 1, 2, 3, 4`
 

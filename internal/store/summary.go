@@ -82,6 +82,8 @@ func (d *DB) Summarize(ctx context.Context, from, to time.Time, groupBy string) 
 	raw := func(a, b int64) {
 		parts = append(parts, func(ctx context.Context, acc summaryAcc) error {
 			return d.summarizeLogs(ctx, rawExpr, a, b, acc)
+		}, func(ctx context.Context, acc summaryAcc) error {
+			return d.summarizeCacheLogs(ctx, rawExpr, a, b, acc)
 		})
 	}
 	if hlo >= hhi {
@@ -97,6 +99,9 @@ func (d *DB) Summarize(ctx context.Context, from, to time.Time, groupBy string) 
 		if err != nil {
 			return nil, wrapErr("summarize", err)
 		}
+		parts = append(parts, func(ctx context.Context, acc summaryAcc) error {
+			return d.summarizeCacheRollup(ctx, rollupExpr, hlo, hhi, acc)
+		})
 		for _, s := range spans {
 			parts = append(parts, func(ctx context.Context, acc summaryAcc) error {
 				return d.summarizeRollup(ctx, rollupExpr, s[0], s[1], acc)
@@ -113,6 +118,9 @@ func (d *DB) Summarize(ctx context.Context, from, to time.Time, groupBy string) 
 		g := a.g
 		g.P50MS = histPercentile(a.hist[:], uint64(g.Requests), 50)
 		g.P95MS = histPercentile(a.hist[:], uint64(g.Requests), 95)
+		if g.Requests > 0 {
+			g.HitRate = min(float64(g.CacheHits)/float64(g.Requests), 1)
+		}
 		out = append(out, g)
 	}
 	if groupBy == usage.GroupByDay {
@@ -168,6 +176,8 @@ func (s summaryAcc) merge(o summaryAcc) {
 		a.g.CompletionTokens += b.g.CompletionTokens
 		a.g.Cost += b.g.Cost
 		a.g.Errors += b.g.Errors
+		a.g.CacheHits += b.g.CacheHits
+		a.g.Saved += b.g.Saved
 		for i, n := range b.hist {
 			a.hist[i] += n
 		}

@@ -29,6 +29,10 @@ type Record struct {
 	// AttemptLog lists every upstream call of a request that did not succeed at its first
 	// (empty otherwise): which deployment, how it ended, how long it took.
 	AttemptLog []Attempt `json:"attempt_log"`
+	// CacheHit: the response cache answered; Cost is then 0 and Saved what the cached answer
+	// cost when it was made.
+	CacheHit bool    `json:"cache_hit"`
+	Saved    float64 `json:"saved"`
 
 	// Bodies, kept only when settings.log_bodies is on; stored apart from the metadata.
 	RequestBody  []byte `json:"-"`
@@ -83,6 +87,11 @@ type Group struct {
 	Errors           int64   `json:"errors"`
 	P50MS            float64 `json:"p50_ms"`
 	P95MS            float64 `json:"p95_ms"`
+	// CacheHits are the requests the response cache answered (HitRate = CacheHits/Requests);
+	// Saved is what those answers cost when they were made.
+	CacheHits int64   `json:"cache_hits"`
+	HitRate   float64 `json:"hit_rate"`
+	Saved     float64 `json:"saved"`
 }
 
 // GroupBy values accepted by usage summaries.
