@@ -1,18 +1,17 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/conduit-gw/conduit/internal/audit"
-	"github.com/conduit-gw/conduit/internal/ids"
 )
 
 const auditCols = `id, time, actor, client_ip, action, resource, resource_id, changes`
+
+var insertAuditSQL = insertSQL("audit_log", auditCols) + ` ON CONFLICT (id) DO NOTHING`
 
 func scanAudit(s scanner) (audit.Entry, error) {
 	var (
@@ -34,55 +33,23 @@ func scanAudit(s scanner) (audit.Entry, error) {
 // InsertAudit stores a batch of audit entries in one transaction. Empty IDs ("aud_…") and zero
 // Times (now, UTC) are filled in place in es. Changes must be valid JSON or empty (stored as
 // NULL, read back as a nil RawMessage). Entries whose id already exists are skipped.
-func (d *DB) InsertAudit(ctx context.Context, es []audit.Entry) (err error) {
+func (d *DB) InsertAudit(ctx context.Context, es []audit.Entry) error {
 	if len(es) == 0 {
 		return nil
 	}
 	changes := make([]sql.NullString, len(es))
 	for i, e := range es {
-		c := bytes.TrimSpace(e.Changes)
-		if len(c) == 0 || string(c) == "null" {
-			continue
-		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, c); err != nil {
+		var err error
+		if changes[i], err = compactJSON(e.Changes); err != nil {
 			return fmt.Errorf("store: insert audit: changes of entry %d is not valid JSON: %w", i, err)
 		}
-		changes[i] = sql.NullString{String: buf.String(), Valid: true}
 	}
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapErr("insert audit", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_log (`+auditCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
-	if err != nil {
-		return wrapErr("insert audit", err)
-	}
-	defer stmt.Close()
-	for i := range es {
+	return d.insertBatch(ctx, "insert audit", insertAuditSQL, len(es), func(i int) []any {
 		e := &es[i]
-		if e.ID == "" {
-			e.ID = ids.New("aud")
-		}
-		if e.Time.IsZero() {
-			e.Time = now()
-		}
-		e.Time = e.Time.UTC().Truncate(time.Millisecond)
-		if _, err = stmt.ExecContext(ctx, e.ID, toMS(e.Time), e.Actor, e.ClientIP, e.Action,
-			e.Resource, e.ResourceID, changes[i]); err != nil {
-			return wrapErr("insert audit", err)
-		}
-	}
-	if err = tx.Commit(); err != nil {
-		return wrapErr("insert audit", err)
-	}
-	return nil
+		fillIDTime(&e.ID, "aud", &e.Time)
+		return []any{e.ID, toMS(e.Time), e.Actor, e.ClientIP, e.Action, e.Resource, e.ResourceID,
+			changes[i]}
+	})
 }
 
 // ListAudit returns audit entries newest first. before is a cursor (the id of the last entry of

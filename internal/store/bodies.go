@@ -17,36 +17,14 @@ const insertBodySQL = `INSERT INTO request_bodies (id, request, response)
 
 // InsertBodies writes a batch of bodies in one transaction. A body whose id already exists is
 // replaced. Bodies are deleted with their log rows by PruneLogs.
-func (d *DB) InsertBodies(ctx context.Context, bodies []Body) (err error) {
-	if len(bodies) == 0 {
-		return nil
-	}
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapErr("insert bodies", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	stmt, err := tx.PrepareContext(ctx, insertBodySQL)
-	if err != nil {
-		return wrapErr("insert bodies", err)
-	}
-	defer stmt.Close()
-	for _, b := range bodies {
+func (d *DB) InsertBodies(ctx context.Context, bodies []Body) error {
+	return d.insertBatch(ctx, "insert bodies", insertBodySQL, len(bodies), func(i int) []any {
+		b := &bodies[i]
 		if b.ID == "" {
-			continue // a body without its log id can never be found again
+			return nil // a body without its log id can never be found again
 		}
-		if _, err = stmt.ExecContext(ctx, b.ID, b.Request, b.Response); err != nil {
-			return wrapErr("insert bodies", err)
-		}
-	}
-	if err = tx.Commit(); err != nil {
-		return wrapErr("insert bodies", err)
-	}
-	return nil
+		return []any{b.ID, b.Request, b.Response}
+	})
 }
 
 // GetBody returns the body stored for a request log id, or ErrNotFound.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 
 	"github.com/conduit-gw/conduit/internal/config"
-	"github.com/conduit-gw/conduit/internal/ids"
 )
 
 const costCols = `id, model_pattern, input_per_mtok, output_per_mtok, cached_input_per_mtok,
@@ -26,57 +25,33 @@ func scanCost(s scanner) (config.Cost, error) {
 	return c, nil
 }
 
+var costs = table[config.Cost]{name: "model_costs", noun: "cost", cols: costCols, prefix: "cost", scan: scanCost}
+
 // ListCosts returns every model cost row, oldest first.
-func (d *DB) ListCosts(ctx context.Context) ([]config.Cost, error) {
-	return queryAll(ctx, d.r, "list costs", `SELECT `+costCols+` FROM model_costs ORDER BY created_at, id`, scanCost)
-}
+func (d *DB) ListCosts(ctx context.Context) ([]config.Cost, error) { return costs.list(ctx, d) }
 
 // GetCost returns one cost row or ErrNotFound.
 func (d *DB) GetCost(ctx context.Context, id string) (config.Cost, error) {
-	return queryOne(ctx, d.r, "get cost", `SELECT `+costCols+` FROM model_costs WHERE id = ?`, scanCost, id)
+	return costs.get(ctx, d, id)
 }
 
 // CreateCost inserts c, filling in ID (when empty), CreatedAt and UpdatedAt.
 // A duplicate model_pattern gives ErrConflict.
 func (d *DB) CreateCost(ctx context.Context, c *config.Cost) error {
-	if c.ID == "" {
-		c.ID = ids.New("cost")
-	}
-	t := now()
-	_, err := d.w.ExecContext(ctx, `INSERT INTO model_costs (`+costCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.ModelPattern, c.InputPerMTok, c.OutputPerMTok, nullFloat(c.CachedInputPerMTok),
-		nullFloat(c.PerImage), toMS(t), toMS(t))
-	if err != nil {
-		return wrapErr("create cost", err)
-	}
-	c.CreatedAt, c.UpdatedAt = t, t
-	return nil
+	return costs.create(ctx, d, &c.ID, stamps{&c.CreatedAt, &c.UpdatedAt}, func(ms int64) []any {
+		return []any{c.ID, c.ModelPattern, c.InputPerMTok, c.OutputPerMTok,
+			nullFloat(c.CachedInputPerMTok), nullFloat(c.PerImage), ms, ms}
+	})
 }
 
 // UpdateCost overwrites every field of cost row c.ID and sets UpdatedAt.
 // Unknown id gives ErrNotFound, a duplicate model_pattern ErrConflict.
 func (d *DB) UpdateCost(ctx context.Context, c *config.Cost) error {
-	t := now()
-	var created int64
-	err := d.w.QueryRowContext(ctx, `UPDATE model_costs SET model_pattern = ?,
-		input_per_mtok = ?, output_per_mtok = ?, cached_input_per_mtok = ?, per_image = ?,
-		updated_at = ?
-		WHERE id = ? RETURNING created_at`,
+	return costs.update(ctx, d, c.ID, stamps{&c.CreatedAt, &c.UpdatedAt}, `model_pattern = ?, input_per_mtok = ?,
+		output_per_mtok = ?, cached_input_per_mtok = ?, per_image = ?`,
 		c.ModelPattern, c.InputPerMTok, c.OutputPerMTok, nullFloat(c.CachedInputPerMTok),
-		nullFloat(c.PerImage), toMS(t), c.ID).Scan(&created)
-	if err != nil {
-		return wrapErr("update cost", err)
-	}
-	c.CreatedAt, c.UpdatedAt = fromMS(created), t
-	return nil
+		nullFloat(c.PerImage))
 }
 
 // DeleteCost deletes one cost row.
-func (d *DB) DeleteCost(ctx context.Context, id string) error {
-	res, err := d.w.ExecContext(ctx, `DELETE FROM model_costs WHERE id = ?`, id)
-	if err != nil {
-		return wrapErr("delete cost", err)
-	}
-	return affected("delete cost", res)
-}
+func (d *DB) DeleteCost(ctx context.Context, id string) error { return costs.delete(ctx, d, id) }

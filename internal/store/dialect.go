@@ -68,56 +68,61 @@ func (d *dialect) boolean(v bool) string {
 	return "0"
 }
 
-// conn is a connection pool whose queries are rebound for its engine.
-type conn struct {
-	*sql.DB
+// querier is what *sql.DB and *sql.Tx share: the statements the store runs.
+type querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, q string) (*sql.Stmt, error)
+}
+
+// rebound runs the statements of raw with their queries rebound for its engine.
+type rebound[Q querier] struct {
+	raw Q
 	dia *dialect
 }
 
-func (c *conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return c.DB.ExecContext(ctx, c.dia.rebind(q), args...)
+func (b rebound[Q]) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return b.raw.ExecContext(ctx, b.dia.rebind(q), args...)
 }
 
-func (c *conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.DB.QueryContext(ctx, c.dia.rebind(q), args...)
+func (b rebound[Q]) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return b.raw.QueryContext(ctx, b.dia.rebind(q), args...)
 }
 
-func (c *conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return c.DB.QueryRowContext(ctx, c.dia.rebind(q), args...)
+func (b rebound[Q]) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return b.raw.QueryRowContext(ctx, b.dia.rebind(q), args...)
 }
 
-func (c *conn) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
-	return c.DB.PrepareContext(ctx, c.dia.rebind(q))
+func (b rebound[Q]) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	return b.raw.PrepareContext(ctx, b.dia.rebind(q))
 }
+
+// conn is a connection pool whose queries are rebound for its engine.
+type conn struct{ rebound[*sql.DB] }
+
+func newConn(db *sql.DB, dia *dialect) *conn { return &conn{rebound[*sql.DB]{raw: db, dia: dia}} }
+
+// Close closes the pool.
+func (c *conn) Close() error { return c.raw.Close() }
 
 func (c *conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (*txn, error) {
-	tx, err := c.DB.BeginTx(ctx, opts)
+	tx, err := c.raw.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &txn{Tx: tx, dia: c.dia}, nil
+	return &txn{rebound[*sql.Tx]{raw: tx, dia: c.dia}}, nil
 }
 
 // txn is a transaction whose queries are rebound for its engine.
-type txn struct {
-	*sql.Tx
-	dia *dialect
-}
+type txn struct{ rebound[*sql.Tx] }
 
-func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.Tx.ExecContext(ctx, t.dia.rebind(q), args...)
-}
+func (t *txn) Commit() error   { return t.raw.Commit() }
+func (t *txn) Rollback() error { return t.raw.Rollback() }
 
-func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.Tx.QueryContext(ctx, t.dia.rebind(q), args...)
-}
-
-func (t *txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.Tx.QueryRowContext(ctx, t.dia.rebind(q), args...)
-}
-
-func (t *txn) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
-	return t.Tx.PrepareContext(ctx, t.dia.rebind(q))
+// StmtContext returns stmt (prepared on the pool) for use in t.
+func (t *txn) StmtContext(ctx context.Context, stmt *sql.Stmt) *sql.Stmt {
+	return t.raw.StmtContext(ctx, stmt)
 }
 
 // rowKey is the cheapest column that identifies a request_logs row: SQLite's rowid (the

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -9,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/conduit-gw/conduit/internal/config"
-	"github.com/conduit-gw/conduit/internal/ids"
 )
 
 const keyCols = `id, name, key_prefix, key_hash, max_budget, budget_duration, rpm, rpd, tpm,
@@ -62,25 +60,21 @@ func keyArgs(k *config.Key) (allowed string, metadata sql.NullString, err error)
 	if err != nil {
 		return "", sql.NullString{}, fmt.Errorf("allowed_models: %w", err)
 	}
-	m := bytes.TrimSpace(k.Metadata)
-	if len(m) == 0 || string(m) == "null" {
-		return string(b), sql.NullString{}, nil
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, m); err != nil {
+	if metadata, err = compactJSON(k.Metadata); err != nil {
 		return "", sql.NullString{}, fmt.Errorf("metadata is not valid JSON: %w", err)
 	}
-	return string(b), sql.NullString{String: buf.String(), Valid: true}, nil
+	return string(b), metadata, nil
 }
 
+var keys = table[config.Key]{name: "virtual_keys", noun: "key", cols: keyCols, prefix: "key",
+	scan: scanKey}
+
 // ListKeys returns every virtual key, oldest first.
-func (d *DB) ListKeys(ctx context.Context) ([]config.Key, error) {
-	return queryAll(ctx, d.r, "list keys", `SELECT `+keyCols+` FROM virtual_keys ORDER BY created_at, id`, scanKey)
-}
+func (d *DB) ListKeys(ctx context.Context) ([]config.Key, error) { return keys.list(ctx, d) }
 
 // GetKey returns one virtual key or ErrNotFound.
 func (d *DB) GetKey(ctx context.Context, id string) (config.Key, error) {
-	return queryOne(ctx, d.r, "get key", `SELECT `+keyCols+` FROM virtual_keys WHERE id = ?`, scanKey, id)
+	return keys.get(ctx, d, id)
 }
 
 // CreateKey inserts k, filling in ID (when empty), CreatedAt and UpdatedAt. KeyHash is
@@ -93,23 +87,14 @@ func (d *DB) CreateKey(ctx context.Context, k *config.Key) error {
 	if err != nil {
 		return fmt.Errorf("store: create key: %w", err)
 	}
-	if k.ID == "" {
-		k.ID = ids.New("key")
-	}
 	if k.BudgetDuration == "" {
 		k.BudgetDuration = config.BudgetTotal
 	}
-	t := now()
-	_, err = d.w.ExecContext(ctx, `INSERT INTO virtual_keys (`+keyCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Name, k.KeyPrefix, k.KeyHash, nullFloat(k.MaxBudget), k.BudgetDuration,
-		nullInt(k.RPM), nullInt(k.RPD), nullInt(k.TPM), allowed, nullMS(k.ExpiresAt), k.Enabled,
-		metadata, nullInt(k.CacheTTLS), toMS(t), toMS(t))
-	if err != nil {
-		return wrapErr("create key", err)
-	}
-	k.CreatedAt, k.UpdatedAt = t, t
-	return nil
+	return keys.create(ctx, d, &k.ID, stamps{&k.CreatedAt, &k.UpdatedAt}, func(ms int64) []any {
+		return []any{k.ID, k.Name, k.KeyPrefix, k.KeyHash, nullFloat(k.MaxBudget), k.BudgetDuration,
+			nullInt(k.RPM), nullInt(k.RPD), nullInt(k.TPM), allowed, nullMS(k.ExpiresAt), k.Enabled,
+			metadata, nullInt(k.CacheTTLS), ms, ms}
+	})
 }
 
 // UpdateKey overwrites the fields of key k.ID and sets UpdatedAt. An empty KeyHash or
@@ -146,9 +131,5 @@ func (d *DB) UpdateKey(ctx context.Context, k *config.Key) error {
 
 // DeleteKey deletes one virtual key. Its request logs are kept.
 func (d *DB) DeleteKey(ctx context.Context, id string) error {
-	res, err := d.w.ExecContext(ctx, `DELETE FROM virtual_keys WHERE id = ?`, id)
-	if err != nil {
-		return wrapErr("delete key", err)
-	}
-	return affected("delete key", res)
+	return keys.delete(ctx, d, id)
 }

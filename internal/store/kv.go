@@ -19,13 +19,9 @@ const (
 // getJSON decodes the value stored under key into v, which should already hold the defaults
 // (fields missing from the stored JSON keep them); a missing key leaves v untouched.
 func (d *DB) getJSON(ctx context.Context, key string, v any) error {
-	var raw string
-	err := d.r.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = ?`, key).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return wrapErr("get "+key, err)
+	raw, ok, err := d.getKV(ctx, "get "+key, key)
+	if err != nil || !ok {
+		return err
 	}
 	if err := json.Unmarshal([]byte(raw), v); err != nil {
 		return fmt.Errorf("store: get %s: decode: %w", key, err)
@@ -33,15 +29,16 @@ func (d *DB) getJSON(ctx context.Context, key string, v any) error {
 	return nil
 }
 
+// putKVSQL stores a value under a key, replacing any.
+const putKVSQL = `INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)
+	ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
+
 func (d *DB) putJSON(ctx context.Context, key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("store: put %s: encode: %w", key, err)
 	}
-	_, err = d.w.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		key, string(b), toMS(now()))
-	return wrapErr("put "+key, err)
+	return d.exec(ctx, "put "+key, putKVSQL, key, string(b), toMS(now()))
 }
 
 // GetRouter returns the routing configuration, or config.DefaultRouter() if never saved.
@@ -87,27 +84,27 @@ const secretPrefix = "secret:"
 
 // SecretBlob returns the sealed secret stored under name; ok is false when there is none.
 func (d *DB) SecretBlob(ctx context.Context, name string) (string, bool, error) {
-	var blob string
-	err := d.r.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = ?`, secretPrefix+name).Scan(&blob)
+	return d.getKV(ctx, "get secret", secretPrefix+name)
+}
+
+// getKV returns the value stored under key; ok is false when there is none.
+func (d *DB) getKV(ctx context.Context, op, key string) (value string, ok bool, err error) {
+	err = d.r.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = ?`, key).Scan(&value)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
 	if err != nil {
-		return "", false, wrapErr("get secret", err)
+		return "", false, wrapErr(op, err)
 	}
-	return blob, true, nil
+	return value, true, nil
 }
 
 // PutSecretBlob stores a sealed secret under name, replacing any.
 func (d *DB) PutSecretBlob(ctx context.Context, name, blob string) error {
-	_, err := d.w.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		secretPrefix+name, blob, toMS(now()))
-	return wrapErr("put secret", err)
+	return d.exec(ctx, "put secret", putKVSQL, secretPrefix+name, blob, toMS(now()))
 }
 
 // DeleteSecretBlob removes the secret stored under name (none is not an error).
 func (d *DB) DeleteSecretBlob(ctx context.Context, name string) error {
-	_, err := d.w.ExecContext(ctx, `DELETE FROM kv WHERE key = ?`, secretPrefix+name)
-	return wrapErr("delete secret", err)
+	return d.exec(ctx, "delete secret", `DELETE FROM kv WHERE key = ?`, secretPrefix+name)
 }

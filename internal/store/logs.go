@@ -61,7 +61,7 @@ func insertLogsSQL(n int) string {
 // The rows actually inserted are aggregated in Go and added to the usage_hourly rollup in the
 // same transaction (one upsert per hour, key, alias and provider of the batch), so a retried
 // batch is neither stored nor counted twice.
-func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
+func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -76,23 +76,20 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 		}
 		pend[i] = p
 	}
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapErr("insert logs", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
+	return d.inTx(ctx, "insert logs", func(tx *txn) error { return d.insertLogRows(ctx, tx, pend) })
+}
+
+// insertLogRows inserts the rows of pend, their bodies and their usage rollup in tx.
+func (d *DB) insertLogRows(ctx context.Context, tx *txn, pend []usagePending) error {
 	rollup := rollupBatch{}
+	var err error
 	if d.dia.postgres {
 		err = d.pgInsertLogRows(ctx, tx, pend, rollup)
 	} else {
 		err = d.sqliteInsertLogRows(ctx, tx, pend, rollup)
 	}
 	if err != nil {
-		return wrapErr("insert logs", err)
+		return err
 	}
 	var bodyStmt *sql.Stmt
 	for _, p := range pend {
@@ -101,12 +98,12 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 		}
 		if bodyStmt == nil {
 			if bodyStmt, err = tx.PrepareContext(ctx, insertBodySQL); err != nil {
-				return wrapErr("insert logs", err)
+				return err
 			}
 			defer bodyStmt.Close()
 		}
 		if _, err = bodyStmt.ExecContext(ctx, p.id, string(p.r.RequestBody), string(p.r.ResponseBody)); err != nil {
-			return wrapErr("insert logs", err)
+			return err
 		}
 	}
 	if d.dia.postgres {
@@ -115,10 +112,7 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) (err error) {
 		err = rollup.flush(ctx, tx, &d.upserts)
 	}
 	if err != nil {
-		return wrapErr("insert logs: usage rollup", err)
-	}
-	if err = tx.Commit(); err != nil {
-		return wrapErr("insert logs", err)
+		return fmt.Errorf("usage rollup: %w", err)
 	}
 	return nil
 }
@@ -313,32 +307,24 @@ func (d *DB) PruneLogs(ctx context.Context, before time.Time) (int64, error) {
 }
 
 func (d *DB) pruneChunk(ctx context.Context, cut int64) (n int64, err error) {
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, wrapErr("prune logs", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
+	err = d.inTx(ctx, "prune logs", func(tx *txn) error {
+		// Both statements select the same oldest rows: one deterministic index order, one tx.
+		const oldest = `SELECT id FROM request_logs WHERE time < ? ORDER BY time, id LIMIT ?`
+		if _, err := tx.ExecContext(ctx,
+			`DELETE FROM request_bodies WHERE id IN (`+oldest+`)`, cut, pruneChunk); err != nil {
+			return fmt.Errorf("bodies: %w", err)
 		}
-	}()
-	// Both statements select the same oldest rows: one deterministic index order, one tx.
-	const oldest = `SELECT id FROM request_logs WHERE time < ? ORDER BY time, id LIMIT ?`
-	if _, err = tx.ExecContext(ctx,
-		`DELETE FROM request_bodies WHERE id IN (`+oldest+`)`, cut, pruneChunk); err != nil {
-		return 0, wrapErr("prune bodies", err)
-	}
-	row := d.dia.rowKey()
-	res, err := tx.ExecContext(ctx, `DELETE FROM request_logs WHERE `+row+` IN (
+		row := d.dia.rowKey()
+		res, err := tx.ExecContext(ctx, `DELETE FROM request_logs WHERE `+row+` IN (
 		SELECT `+row+` FROM request_logs WHERE time < ? ORDER BY time, id LIMIT ?)`, cut, pruneChunk)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
-		return 0, wrapErr("prune logs", err)
-	}
-	if n, err = res.RowsAffected(); err != nil {
-		return 0, wrapErr("prune logs", err)
-	}
-	if err = tx.Commit(); err != nil {
-		return 0, wrapErr("prune logs", err)
+		return 0, err
 	}
 	return n, nil
 }

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"time"
 
-	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/notify"
 )
 
@@ -22,69 +20,30 @@ func scanNotification(s scanner) (notify.Notification, error) {
 }
 
 // insertNotificationSQL skips a notification whose id, or whose dedupe key, is stored already.
-const insertNotificationSQL = `INSERT INTO notifications (` + notificationCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+var insertNotificationSQL = insertSQL("notifications", notificationCols) + ` ON CONFLICT DO NOTHING`
 
 // InsertNotifications stores a batch of notifications in one transaction. Empty IDs ("ntf_…")
 // and zero Times (now, UTC) are filled in place in ns, so the caller can publish what was
 // stored. Notifications whose id or (non-empty) dedupe key already exists are skipped.
-func (d *DB) InsertNotifications(ctx context.Context, ns []notify.Notification) (err error) {
-	if len(ns) == 0 {
-		return nil
-	}
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapErr("insert notifications", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	stmt, err := tx.PrepareContext(ctx, insertNotificationSQL)
-	if err != nil {
-		return wrapErr("insert notifications", err)
-	}
-	defer stmt.Close()
-	for i := range ns {
-		n := &ns[i]
-		fillNotification(n)
-		if _, err = stmt.ExecContext(ctx, n.ID, toMS(n.Time), n.Type, n.Severity, n.Title,
-			n.Body, n.KeyID, n.ProviderID, n.Read, n.Dedupe); err != nil {
-			return wrapErr("insert notifications", err)
-		}
-	}
-	if err = tx.Commit(); err != nil {
-		return wrapErr("insert notifications", err)
-	}
-	return nil
+func (d *DB) InsertNotifications(ctx context.Context, ns []notify.Notification) error {
+	return d.insertBatch(ctx, "insert notifications", insertNotificationSQL, len(ns), func(i int) []any {
+		return notificationArgs(&ns[i])
+	})
 }
 
-func fillNotification(n *notify.Notification) {
-	if n.ID == "" {
-		n.ID = ids.New("ntf")
-	}
-	if n.Time.IsZero() {
-		n.Time = now()
-	}
-	n.Time = n.Time.UTC().Truncate(time.Millisecond)
+// notificationArgs fills in n's id and time and returns its column values.
+func notificationArgs(n *notify.Notification) []any {
+	fillIDTime(&n.ID, "ntf", &n.Time)
+	return []any{n.ID, toMS(n.Time), n.Type, n.Severity, n.Title, n.Body, n.KeyID, n.ProviderID,
+		n.Read, n.Dedupe}
 }
 
 // ClaimNotification stores n unless a notification with its dedupe key (or id) is stored
 // already, and reports whether it did: of several instances raising the same notification,
 // the one that claims it delivers it.
 func (d *DB) ClaimNotification(ctx context.Context, n notify.Notification) (bool, error) {
-	fillNotification(&n)
-	res, err := d.w.ExecContext(ctx, insertNotificationSQL, n.ID, toMS(n.Time), n.Type, n.Severity,
-		n.Title, n.Body, n.KeyID, n.ProviderID, n.Read, n.Dedupe)
-	if err != nil {
-		return false, wrapErr("claim notification", err)
-	}
-	k, err := res.RowsAffected()
-	if err != nil {
-		return false, wrapErr("claim notification", err)
-	}
-	return k == 1, nil
+	k, err := d.execCount(ctx, "claim notification", insertNotificationSQL, notificationArgs(&n)...)
+	return k == 1, err
 }
 
 // ListNotifications returns notifications newest first. limit defaults to 50 and is capped at
@@ -101,25 +60,14 @@ func (d *DB) ListNotifications(ctx context.Context, limit int, unreadOnly bool) 
 
 // MarkNotificationRead marks one notification read; unknown id gives ErrNotFound.
 func (d *DB) MarkNotificationRead(ctx context.Context, id string) error {
-	res, err := d.w.ExecContext(ctx, `UPDATE notifications SET read = `+d.dia.boolean(true)+` WHERE id = ?`, id)
-	if err != nil {
-		return wrapErr("mark notification read", err)
-	}
-	return affected("mark notification read", res)
+	return d.execOne(ctx, "mark notification read",
+		`UPDATE notifications SET read = `+d.dia.boolean(true)+` WHERE id = ?`, id)
 }
 
 // MarkAllNotificationsRead marks every unread notification read and returns how many were.
 func (d *DB) MarkAllNotificationsRead(ctx context.Context) (int64, error) {
-	res, err := d.w.ExecContext(ctx, `UPDATE notifications SET read = `+
+	return d.execCount(ctx, "mark all notifications read", `UPDATE notifications SET read = `+
 		d.dia.boolean(true)+` WHERE read = `+d.dia.boolean(false))
-	if err != nil {
-		return 0, wrapErr("mark all notifications read", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrapErr("mark all notifications read", err)
-	}
-	return n, nil
 }
 
 // UnreadNotifications returns the number of unread notifications.

@@ -43,7 +43,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		_ = pool.Close()
 		return nil, fmt.Errorf("store: %s: %w", where, err)
 	}
-	c := &conn{DB: pool, dia: dia}
+	c := newConn(pool, dia)
 	d := &DB{dia: dia, path: where, w: c, r: c}
 	if err := d.inserts.prepare(ctx, c, "log insert", pgInsertLogsSQL); err != nil {
 		_ = pool.Close()

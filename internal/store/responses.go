@@ -23,33 +23,11 @@ const insertResponseSQL = `INSERT INTO responses (id, key_id, previous_id, model
 
 // PutResponses writes a batch of responses in one transaction; one already stored under its
 // id gets the new response object.
-func (d *DB) PutResponses(ctx context.Context, rs []StoredResponse) (err error) {
-	if len(rs) == 0 {
-		return nil
-	}
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapErr("put responses", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	stmt, err := tx.PrepareContext(ctx, insertResponseSQL)
-	if err != nil {
-		return wrapErr("put responses", err)
-	}
-	defer stmt.Close()
-	for _, r := range rs {
-		if _, err = stmt.ExecContext(ctx, r.ID, r.KeyID, r.PreviousID, r.Model, toMS(r.CreatedAt), r.Input, r.Response); err != nil {
-			return wrapErr("put responses", err)
-		}
-	}
-	if err = tx.Commit(); err != nil {
-		return wrapErr("put responses", err)
-	}
-	return nil
+func (d *DB) PutResponses(ctx context.Context, rs []StoredResponse) error {
+	return d.insertBatch(ctx, "put responses", insertResponseSQL, len(rs), func(i int) []any {
+		r := &rs[i]
+		return []any{r.ID, r.KeyID, r.PreviousID, r.Model, toMS(r.CreatedAt), r.Input, r.Response}
+	})
 }
 
 // GetResponse returns the response stored under id, or ErrNotFound.
@@ -67,22 +45,10 @@ func (d *DB) GetResponse(ctx context.Context, id string) (StoredResponse, error)
 
 // DeleteResponse deletes the response stored under id, or returns ErrNotFound.
 func (d *DB) DeleteResponse(ctx context.Context, id string) error {
-	res, err := d.w.ExecContext(ctx, `DELETE FROM responses WHERE id = ?`, id)
-	if err != nil {
-		return wrapErr("delete response", err)
-	}
-	return affected("delete response", res)
+	return d.deleteRow(ctx, "delete response", "responses", id)
 }
 
 // PruneResponses deletes responses created before before and returns how many went.
 func (d *DB) PruneResponses(ctx context.Context, before time.Time) (int64, error) {
-	res, err := d.w.ExecContext(ctx, `DELETE FROM responses WHERE created_at < ?`, toMS(before))
-	if err != nil {
-		return 0, wrapErr("prune responses", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrapErr("prune responses", err)
-	}
-	return n, nil
+	return d.execCount(ctx, "prune responses", `DELETE FROM responses WHERE created_at < ?`, toMS(before))
 }

@@ -160,36 +160,28 @@ func (d *DB) rebuildRollup(ctx context.Context, tx *txn, lo, hi int64) error {
 
 // pruneRollup deletes the usage_hourly hours that end at or before cut and, when cut falls
 // inside an hour whose rollup no longer matches its log rows, rebuilds that hour from them.
-func (d *DB) pruneRollup(ctx context.Context, cut int64) (err error) {
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapErr("prune usage rollup", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
+func (d *DB) pruneRollup(ctx context.Context, cut int64) error {
+	return d.inTx(ctx, "prune usage rollup", func(tx *txn) error {
+		h := floorHour(cut)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM usage_hourly WHERE hour < ?`, h); err != nil {
+			return err
 		}
-	}()
-	h := floorHour(cut)
-	if _, err = tx.ExecContext(ctx, `DELETE FROM usage_hourly WHERE hour < ?`, h); err != nil {
-		return wrapErr("prune usage rollup", err)
-	}
-	if h < cut {
+		if h >= cut {
+			return nil
+		}
 		var rolled, logged int64
-		if err = tx.QueryRowContext(ctx, `SELECT
+		if err := tx.QueryRowContext(ctx, `SELECT
 			(SELECT COALESCE(SUM(requests), 0) FROM usage_hourly WHERE hour = ?),
 			(SELECT COUNT(*) FROM request_logs WHERE time >= ? AND time < ?)`,
 			h, h, h+hourMS).Scan(&rolled, &logged); err != nil {
-			return wrapErr("prune usage rollup", err)
+			return err
 		}
-		if rolled != logged {
-			if _, err = tx.ExecContext(ctx, `DELETE FROM usage_hourly WHERE hour = ?`, h); err != nil {
-				return wrapErr("prune usage rollup", err)
-			}
-			if err = d.rebuildRollup(ctx, tx, h, h+hourMS); err != nil {
-				return wrapErr("prune usage rollup", err)
-			}
+		if rolled == logged {
+			return nil
 		}
-	}
-	return wrapErr("prune usage rollup", tx.Commit())
+		if _, err := tx.ExecContext(ctx, `DELETE FROM usage_hourly WHERE hour = ?`, h); err != nil {
+			return err
+		}
+		return d.rebuildRollup(ctx, tx, h, h+hourMS)
+	})
 }

@@ -34,16 +34,16 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	w := &conn{DB: wdb, dia: dia}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
-	if err := w.PingContext(ctx); err != nil {
+	w := newConn(wdb, dia)
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	if err := wdb.PingContext(ctx); err != nil {
 		_ = w.Close()
 		return nil, openError(path, err)
 	}
-	if err := migrate(ctx, w.DB, dia); err != nil {
+	if err := migrate(ctx, wdb, dia); err != nil {
 		_ = w.Close()
 		return nil, openError(path, err)
 	}
@@ -53,11 +53,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		_ = w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	r := &conn{DB: rdb, dia: dia}
-	r.SetMaxOpenConns(readPoolSize)
-	r.SetMaxIdleConns(readPoolSize)
-	r.SetConnMaxIdleTime(5 * time.Minute)
-	if err := r.PingContext(ctx); err != nil {
+	r := newConn(rdb, dia)
+	rdb.SetMaxOpenConns(readPoolSize)
+	rdb.SetMaxIdleConns(readPoolSize)
+	rdb.SetConnMaxIdleTime(5 * time.Minute)
+	if err := rdb.PingContext(ctx); err != nil {
 		_ = r.Close()
 		_ = w.Close()
 		return nil, openError(path, err)

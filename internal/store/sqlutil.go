@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -82,6 +84,19 @@ func ptrInt(n sql.NullInt64) *int {
 	}
 	i := int(n.Int64)
 	return &i
+}
+
+// compactJSON is raw compacted for a JSON column; empty or null raw is NULL.
+func compactJSON(raw []byte) (sql.NullString, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return sql.NullString{}, nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return sql.NullString{}, err
+	}
+	return sql.NullString{String: buf.String(), Valid: true}, nil
 }
 
 // wrapErr maps driver errors onto the package sentinels and prefixes the operation.

@@ -42,7 +42,7 @@ func (d *DB) Close() error {
 		_, _ = d.w.ExecContext(ctx, "PRAGMA optimize")
 	}
 	errs := []error{d.upserts.close(), d.inserts.close(), d.w.Close()}
-	if d.r.DB != d.w.DB {
+	if d.r.raw != d.w.raw {
 		errs = append(errs, d.r.Close())
 	}
 	return errors.Join(errs...)

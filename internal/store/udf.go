@@ -56,24 +56,13 @@ func init() {
 
 var errWindow = errors.New("not usable as a window function")
 
-func asInt(v driver.Value) (int64, error) {
+// asNumber reads an SQLite INTEGER or REAL argument (NULL is 0) as N.
+func asNumber[N int64 | float64](v driver.Value) (N, error) {
 	switch v := v.(type) {
 	case int64:
-		return v, nil
+		return N(v), nil
 	case float64:
-		return int64(v), nil
-	case nil:
-		return 0, nil
-	}
-	return 0, fmt.Errorf("want a number, got %T", v)
-}
-
-func asFloat(v driver.Value) (float64, error) {
-	switch v := v.(type) {
-	case float64:
-		return v, nil
-	case int64:
-		return float64(v), nil
+		return N(v), nil
 	case nil:
 		return 0, nil
 	}
@@ -92,19 +81,19 @@ func asBlob(v driver.Value) ([]byte, error) {
 
 // logArgs decodes the (prompt_tokens, completion_tokens, status, cost, latency_ms) arguments.
 func logArgs(args []driver.Value) (prompt, compl, status int64, cost, lat float64, err error) {
-	if prompt, err = asInt(args[0]); err != nil {
+	if prompt, err = asNumber[int64](args[0]); err != nil {
 		return
 	}
-	if compl, err = asInt(args[1]); err != nil {
+	if compl, err = asNumber[int64](args[1]); err != nil {
 		return
 	}
-	if status, err = asInt(args[2]); err != nil {
+	if status, err = asNumber[int64](args[2]); err != nil {
 		return
 	}
-	if cost, err = asFloat(args[3]); err != nil {
+	if cost, err = asNumber[float64](args[3]); err != nil {
 		return
 	}
-	lat, err = asFloat(args[4])
+	lat, err = asNumber[float64](args[4])
 	return
 }
 
@@ -242,14 +231,14 @@ func (a *spendAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
 	if !ok {
 		return nil
 	}
-	hour, err := asInt(args[2])
+	hour, err := asNumber[int64](args[2])
 	if err != nil {
 		return fmt.Errorf("conduit_spend: hour: %w", err)
 	}
 	if hour < from {
 		return nil
 	}
-	v, err := asFloat(args[3])
+	v, err := asNumber[float64](args[3])
 	if err != nil {
 		return fmt.Errorf("conduit_spend: spend: %w", err)
 	}
