@@ -20,55 +20,40 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 	if err != nil {
 		return nil, err
 	}
-	body, err := c.http.OpenStream(ctx, c.base+"/v1/messages", tr.body)
-	if err != nil {
-		return nil, err
-	}
-	return NewStream(body, tr.jsonTool, c.now().Unix()), nil
+	return c.http.OpenEvents(ctx, c.base+"/v1/messages", tr.body, newTranslator(tr.jsonTool, c.now().Unix()))
 }
 
-// Stream reads an Anthropic Messages event stream and yields OpenAI chat.completion.chunk
-// objects: a first chunk with the assistant role, content and tool-call deltas, a chunk with
-// the finish_reason and a final usage chunk without choices (always sent: the gateway drops
-// it when the client did not ask for usage).
-type Stream struct {
-	body io.ReadCloser
-	r    *sse.Reader
-	tr   translator
-	q    providers.Queue // ends with io.EOF after message_stop
-}
-
-// NewStream reads events from an upstream SSE body. jsonTool names the response_format tool
-// whose input is streamed as content ("" for none); created stamps every chunk.
-func NewStream(body io.ReadCloser, jsonTool string, created int64) *Stream {
-	return &Stream{body: body, r: sse.NewReader(body),
-		tr: translator{jsonTool: jsonTool, created: created, blocks: map[int64]blockState{}}}
-}
-
-// Next returns the next chunk, a one-line JSON object. It returns io.EOF after message_stop,
-// and an *llm.Error when the stream breaks, ends before message_stop, carries an error event
-// or something that is not JSON; once it has returned an error it returns it again.
+// NewStream reads an Anthropic Messages event stream from an upstream SSE body and yields
+// OpenAI chat.completion.chunk objects: a first chunk with the assistant role, content and
+// tool-call deltas, a chunk with the finish_reason and a final usage chunk without choices
+// (always sent: the gateway drops it when the client did not ask for usage). jsonTool names
+// the response_format tool whose input is streamed as content ("" for none); created stamps
+// every chunk.
 //
-// The role chunk is held back until the first content, so an error event that comes right
-// after message_start (overloaded_error) still comes before the first chunk, which the
-// gateway may retry elsewhere.
-func (s *Stream) Next() ([]byte, error) { return s.q.Next(s.fill) }
+// Next returns io.EOF after message_stop, and an *llm.Error when the stream breaks, ends
+// before message_stop, carries an error event or something that is not JSON. The role chunk
+// is held back until the first content, so an error event that comes right after
+// message_start (overloaded_error) still comes before the first chunk, which the gateway may
+// retry elsewhere.
+func NewStream(body io.ReadCloser, jsonTool string, created int64) *providers.EventStream {
+	return providers.NewEventStream(body, newTranslator(jsonTool, created))
+}
 
-// fill reads one upstream event and queues the chunks it translates to.
-func (s *Stream) fill() error {
-	if s.tr.stopped {
+func newTranslator(jsonTool string, created int64) *translator {
+	return &translator{jsonTool: jsonTool, created: created, blocks: map[int64]blockState{}}
+}
+
+// Event implements providers.EventDecoder.
+func (t *translator) Event(ev sse.Event, q *providers.Queue) error {
+	var err error
+	if q.Chunks, err = t.event(ev.Name, ev.Data, q.Chunks); err == nil && t.stopped {
 		return io.EOF
 	}
-	ev, err := s.r.Next()
-	if err != nil {
-		return providers.ReadEnd(Type, err) // the stream ended before message_stop
-	}
-	s.q.Chunks, err = s.tr.event(ev.Name, ev.Data, s.q.Chunks)
 	return err
 }
 
-// Close releases the upstream connection.
-func (s *Stream) Close() error { return s.body.Close() }
+// End implements providers.EventDecoder: the stream ended before message_stop.
+func (t *translator) End(err error, _ *providers.Queue) error { return providers.ReadEnd(Type, err) }
 
 // Kinds of content blocks.
 const (
@@ -229,5 +214,3 @@ func (t *translator) emit(out [][]byte, c *llm.ChatChunk) ([][]byte, error) {
 	}
 	return append(out, b), nil
 }
-
-var _ llm.ChunkStream = (*Stream)(nil)

@@ -20,20 +20,18 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 	if err != nil {
 		return nil, err
 	}
-	stream, err := c.http.OpenStream(ctx, c.base+"/chat", body)
-	if err != nil {
-		return nil, err
-	}
-	return newStream(stream, model, c.now().Unix(), "chatcmpl-"+c.newID()), nil
+	return c.http.OpenEvents(ctx, c.base+"/chat", body, newDecoder(model, c.now().Unix(), "chatcmpl-"+c.newID()))
 }
 
-// Stream translates Cohere's chat events into OpenAI chat.completion.chunk objects: a role
+// decoder translates Cohere's chat events into OpenAI chat.completion.chunk objects: a role
 // chunk, content deltas (the tool plan counts as content), tool-call deltas indexed in call
 // order, a finish_reason chunk and a usage-only chunk {"choices":[],"usage":{...}} at
 // message-end, the end marker. Thinking content is not relayed.
-type Stream struct {
-	body    io.ReadCloser
-	r       *sse.Reader
+//
+// Its stream returns io.EOF after message-end and the end of the body, and an *llm.Error
+// when the stream breaks, ends before message-end, or carries an error.
+type decoder struct {
+	q       *providers.Queue
 	id      string
 	model   string
 	created int64
@@ -41,32 +39,29 @@ type Stream struct {
 	started  bool
 	thinking map[int64]bool // content blocks that are thinking, by index
 	tools    map[int64]int  // Cohere tool-call index → OpenAI index
-	q        providers.Queue
-	done     bool // message-end seen
+	done     bool           // message-end seen
 }
 
-func newStream(body io.ReadCloser, model string, created int64, fallbackID string) *Stream {
-	return &Stream{body: body, r: sse.NewReader(body), id: fallbackID, model: model, created: created,
+func newDecoder(model string, created int64, fallbackID string) *decoder {
+	return &decoder{id: fallbackID, model: model, created: created,
 		thinking: map[int64]bool{}, tools: map[int64]int{}}
 }
 
-// Next returns the next chunk, a one-line JSON object valid until the following call. It
-// returns io.EOF after message-end and the end of the body, and an *llm.Error when the stream
-// breaks, ends before message-end, or carries an error; then it returns the same error again.
-func (s *Stream) Next() ([]byte, error) { return s.q.Next(s.fill) }
+func newStream(body io.ReadCloser, model string, created int64, fallbackID string) *providers.EventStream {
+	return providers.NewEventStream(body, newDecoder(model, created, fallbackID))
+}
 
-// Close releases the upstream connection.
-func (s *Stream) Close() error { return s.body.Close() }
-
-// fill reads one upstream event and queues what it translates to.
-func (s *Stream) fill() error {
-	ev, err := s.r.Next()
-	if err != nil {
-		if s.done {
-			return io.EOF // after message-end, however the body ends
-		}
-		return providers.ReadEnd(Type, err)
+// End implements providers.EventDecoder.
+func (s *decoder) End(err error, _ *providers.Queue) error {
+	if s.done {
+		return io.EOF // after message-end, however the body ends
 	}
+	return providers.ReadEnd(Type, err)
+}
+
+// Event implements providers.EventDecoder.
+func (s *decoder) Event(ev sse.Event, q *providers.Queue) error {
+	s.q = q
 	data := bytes.TrimSpace(ev.Data)
 	if string(data) == "[DONE]" {
 		if s.done {
@@ -93,7 +88,7 @@ func (s *Stream) fill() error {
 	return s.translate(typ, ev2, data)
 }
 
-func (s *Stream) translate(typ string, ev gjson.Result, data []byte) error {
+func (s *decoder) translate(typ string, ev gjson.Result, data []byte) error {
 	idx := ev.Get("index").Int()
 	msg := ev.Get("delta.message")
 	switch typ {
@@ -153,7 +148,7 @@ func (s *Stream) translate(typ string, ev gjson.Result, data []byte) error {
 }
 
 // role queues the role chunk once.
-func (s *Stream) role() {
+func (s *decoder) role() {
 	if s.started {
 		return
 	}
@@ -162,15 +157,13 @@ func (s *Stream) role() {
 	s.push(llm.ChunkChoice{Delta: llm.Delta{Role: llm.RoleAssistant, Content: &empty}})
 }
 
-func (s *Stream) push(c llm.ChunkChoice) {
+func (s *decoder) push(c llm.ChunkChoice) {
 	s.q.Push(s.encode(llm.ChatChunk{Choices: []llm.ChunkChoice{c}}))
 }
 
 // encode fills the chunk's envelope and encodes it on one line.
-func (s *Stream) encode(c llm.ChatChunk) []byte {
+func (s *decoder) encode(c llm.ChatChunk) []byte {
 	c.ID, c.Object, c.Created, c.Model = s.id, "chat.completion.chunk", s.created, s.model
 	b, _ := llm.Encode(c) // strings, ints and pointers to them: encoding cannot fail
 	return b
 }
-
-var _ llm.ChunkStream = (*Stream)(nil)

@@ -19,25 +19,23 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 	if err != nil {
 		return nil, err
 	}
-	stream, err := c.http.OpenStream(ctx, c.endpoint(model, "streamGenerateContent")+"?alt=sse", body)
-	if err != nil {
-		return nil, err
-	}
 	n := 1
 	if req.N != nil && *req.N > 1 {
 		n = *req.N
 	}
 	t := &responseTranslator{model: model, created: c.now().Unix(), newID: c.newID, nextCall: nextCallIndex(req)}
-	return newStream(stream, t, n), nil
+	return c.http.OpenEvents(ctx, c.endpoint(model, "streamGenerateContent")+"?alt=sse", body, newDecoder(t, n))
 }
 
-// Stream translates a Gemini event stream into OpenAI chat.completion.chunk objects: a role
+// decoder translates a Gemini event stream into OpenAI chat.completion.chunk objects: a role
 // chunk per choice, content and tool-call deltas, a finish_reason chunk per choice and, once
 // the upstream has ended after every candidate finished, a usage-only chunk
 // {"choices":[],"usage":{...}}.
-type Stream struct {
-	body io.ReadCloser
-	r    *sse.Reader
+//
+// Its stream returns io.EOF after the clean end and an *llm.Error when the stream breaks,
+// ends before every candidate finished, or carries an error.
+type decoder struct {
+	q    *providers.Queue
 	t    *responseTranslator
 	want int // candidates the request asked for
 
@@ -45,40 +43,32 @@ type Stream struct {
 	calls    map[int]int  // tool calls so far, per choice
 	finished map[int]bool // choices that got their finish_reason
 	usage    llm.Usage
-
-	q     providers.Queue
-	done  bool // every candidate finished: the end of the body is a clean end
-	ended bool // the usage chunk is queued; nothing follows
+	done     bool // every candidate finished: the end of the body is a clean end
 }
 
-// newStream reads a streamGenerateContent SSE body; n is the number of candidates expected.
-func newStream(body io.ReadCloser, t *responseTranslator, n int) *Stream {
-	return &Stream{body: body, r: sse.NewReader(body), t: t, want: max(n, 1),
-		started: map[int]bool{}, calls: map[int]int{}, finished: map[int]bool{}}
+// newDecoder decodes the events of a streamGenerateContent body; n is the number of
+// candidates expected.
+func newDecoder(t *responseTranslator, n int) *decoder {
+	return &decoder{t: t, want: max(n, 1), started: map[int]bool{}, calls: map[int]int{},
+		finished: map[int]bool{}}
 }
 
-// Next returns the next chunk, a one-line JSON object valid until the following call. It
-// returns io.EOF after the clean end and an *llm.Error when the stream breaks, ends before
-// every candidate finished, or carries an error; then it returns the same error again.
-func (s *Stream) Next() ([]byte, error) { return s.q.Next(s.fill) }
+func newStream(body io.ReadCloser, t *responseTranslator, n int) *providers.EventStream {
+	return providers.NewEventStream(body, newDecoder(t, n))
+}
 
-// Close releases the upstream connection.
-func (s *Stream) Close() error { return s.body.Close() }
+// End implements providers.EventDecoder.
+func (s *decoder) End(err error, q *providers.Queue) error {
+	if s.done {
+		// Every candidate finished: whatever closes the body now loses nothing.
+		return s.end(q)
+	}
+	return providers.ReadEnd(Type, err)
+}
 
-// fill reads one upstream event and queues what it translates to.
-func (s *Stream) fill() error {
-	if s.ended {
-		return io.EOF
-	}
-	ev, err := s.r.Next()
-	if err != nil {
-		if s.done {
-			// Every candidate finished: whatever closes the body now loses nothing.
-			s.end()
-			return nil
-		}
-		return providers.ReadEnd(Type, err)
-	}
+// Event implements providers.EventDecoder.
+func (s *decoder) Event(ev sse.Event, q *providers.Queue) error {
+	s.q = q
 	data := bytes.TrimSpace(ev.Data)
 	if (len(data) == 0 || string(data) == "[DONE]") && string(ev.Name) != "error" {
 		return nil
@@ -86,8 +76,7 @@ func (s *Stream) fill() error {
 	if err := checkEvent(ev.Name, data); err != nil {
 		if s.done {
 			// Every candidate finished: a broken tail loses nothing of the answer.
-			s.end()
-			return nil
+			return s.end(q)
 		}
 		return err
 	}
@@ -110,7 +99,7 @@ func checkEvent(name, data []byte) *llm.Error {
 }
 
 // translate queues the chunks of one GenerateContentResponse.
-func (s *Stream) translate(r gjson.Result) {
+func (s *decoder) translate(r gjson.Result) {
 	s.t.responseID(r)
 	if u := r.Get("usageMetadata"); u.IsObject() {
 		s.usage = usageOf(u)
@@ -161,7 +150,7 @@ func (s *Stream) translate(r gjson.Result) {
 }
 
 // role queues the first chunk of a choice.
-func (s *Stream) role(idx int) {
+func (s *decoder) role(idx int) {
 	if s.started[idx] {
 		return
 	}
@@ -170,7 +159,7 @@ func (s *Stream) role(idx int) {
 	s.push(chunkChoice{Index: idx, Delta: delta{Role: "assistant", Content: &empty}})
 }
 
-func (s *Stream) finish(idx int, reason string) {
+func (s *decoder) finish(idx int, reason string) {
 	if s.finished[idx] {
 		return
 	}
@@ -178,22 +167,20 @@ func (s *Stream) finish(idx int, reason string) {
 	s.push(chunkChoice{Index: idx, Delta: delta{}, FinishReason: &reason})
 }
 
-// end queues the usage chunk that closes every stream.
-func (s *Stream) end() {
+// end queues the usage chunk that closes every stream, and ends it.
+func (s *decoder) end(q *providers.Queue) error {
 	u := s.usage
-	s.q.Push(s.encode(chunk{Choices: []chunkChoice{}, Usage: &u}))
-	s.ended = true
+	q.Push(s.encode(chunk{Choices: []chunkChoice{}, Usage: &u}))
+	return io.EOF
 }
 
-func (s *Stream) push(c chunkChoice) {
+func (s *decoder) push(c chunkChoice) {
 	s.q.Push(s.encode(chunk{Choices: []chunkChoice{c}}))
 }
 
 // encode fills the chunk's envelope and encodes it on one line.
-func (s *Stream) encode(c chunk) []byte {
+func (s *decoder) encode(c chunk) []byte {
 	c.ID, c.Object, c.Created, c.Model = s.t.id, "chat.completion.chunk", s.t.created, s.t.model
 	b, _ := llm.Encode(c) // strings, ints and pointers to them: encoding cannot fail
 	return b
 }
-
-var _ llm.ChunkStream = (*Stream)(nil)

@@ -1,0 +1,71 @@
+package providers
+
+import (
+	"context"
+	"io"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/sse"
+)
+
+// EventDecoder translates the events of one upstream event stream into chat chunks; an
+// adapter builds one per request.
+type EventDecoder interface {
+	// Event translates one event, pushing its chunks to q. io.EOF ends the stream cleanly
+	// once the chunks pushed so far have been read; another error ends it with that error.
+	Event(ev sse.Event, q *Queue) error
+	// End is told why the body could not be read further (io.EOF at its end) and returns
+	// what ends the stream, as Event does; it may push final chunks.
+	End(err error, q *Queue) error
+}
+
+// EventStream reads an upstream event stream and yields the chunks its decoder translates the
+// events to. Once it has returned an error (io.EOF: the clean end) it returns it again.
+type EventStream struct {
+	body io.ReadCloser
+	r    *sse.Reader
+	dec  EventDecoder
+	q    Queue
+	last bool // the decoder ended the stream: what is queued is all
+}
+
+// NewEventStream reads events from an upstream SSE body with dec.
+func NewEventStream(body io.ReadCloser, dec EventDecoder) *EventStream {
+	return &EventStream{body: body, r: sse.NewReader(body), dec: dec}
+}
+
+// OpenEvents posts body to u asking for an event stream, as OpenStream does, and returns
+// the stream of what dec translates its events to.
+func (h *HTTP) OpenEvents(ctx context.Context, u string, body []byte, dec EventDecoder) (llm.ChunkStream, error) {
+	stream, err := h.OpenStream(ctx, u, body)
+	if err != nil {
+		return nil, err
+	}
+	return NewEventStream(stream, dec), nil
+}
+
+// Next returns the next chunk, a one-line JSON object valid until the following call.
+func (s *EventStream) Next() ([]byte, error) { return s.q.Next(s.fill) }
+
+// Close releases the upstream connection.
+func (s *EventStream) Close() error { return s.body.Close() }
+
+// fill reads one upstream event and queues what the decoder translates it to.
+func (s *EventStream) fill() error {
+	if s.last {
+		return io.EOF
+	}
+	ev, err := s.r.Next()
+	if err != nil {
+		err = s.dec.End(err, &s.q)
+	} else {
+		err = s.dec.Event(ev, &s.q)
+	}
+	if err == io.EOF && len(s.q.Chunks) > 0 {
+		s.last = true
+		return nil
+	}
+	return err
+}
+
+var _ llm.ChunkStream = (*EventStream)(nil)
