@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/ids"
@@ -62,4 +63,36 @@ func decode(self string, payload []byte) (Message, bool) {
 // backoff waits before a reconnection attempt (n ≥ 0), or until ctx ends.
 func backoff(ctx context.Context, n int) error {
 	return wait.Sleep(ctx, min(100*time.Millisecond<<min(n, 5), 3*time.Second))
+}
+
+// link follows a connection that reconnects: it logs the first failure of a run and the
+// recovery, and spaces the attempts out.
+type link struct {
+	log      *slog.Logger
+	what     string // "Redis subscription"
+	failures int
+}
+
+// up notes that the connection is back.
+func (l *link) up() {
+	if l.failures > 0 {
+		l.log.Info("fanout: " + l.what + " back")
+	}
+	l.failures = 0
+}
+
+// down notes that the connection was lost with err and waits before the next attempt; it
+// reports false when ctx has ended.
+func (l *link) down(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if l.failures == 0 {
+		l.log.Warn("fanout: "+l.what+" lost; reconnecting", "err", err)
+	}
+	if backoff(ctx, l.failures) != nil {
+		return false
+	}
+	l.failures++
+	return true
 }

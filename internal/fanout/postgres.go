@@ -44,20 +44,9 @@ func (p *Postgres) Publish(ctx context.Context, topic string, data any) error {
 
 // Run implements Fanout.
 func (p *Postgres) Run(ctx context.Context, on func(Message)) {
-	for failures := 0; ; failures++ {
-		err := p.listen(ctx, on, func() {
-			if failures > 0 {
-				p.log.Info("fanout: PostgreSQL listener back")
-			}
-			failures = 0
-		})
-		if ctx.Err() != nil {
-			return
-		}
-		if failures == 0 {
-			p.log.Warn("fanout: PostgreSQL listener lost; reconnecting", "err", err)
-		}
-		if backoff(ctx, failures) != nil {
+	l := link{log: p.log, what: "PostgreSQL listener"}
+	for {
+		if err := p.listen(ctx, on, l.up); !l.down(ctx, err) {
 			return
 		}
 	}

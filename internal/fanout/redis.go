@@ -41,29 +41,19 @@ func (r *Redis) Run(ctx context.Context, on func(Message)) {
 		stop()
 		_ = ps.Close()
 	}()
-	failures := 0
+	l := link{log: r.log, what: "Redis subscription"}
 	for {
 		msg, err := ps.Receive(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
+			if !l.down(ctx, err) {
 				return
 			}
-			if failures == 0 {
-				r.log.Warn("fanout: Redis subscription lost; reconnecting", "err", err)
-			}
-			if backoff(ctx, failures) != nil {
-				return
-			}
-			failures++
 			continue
 		}
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
-				if failures > 0 {
-					r.log.Info("fanout: Redis subscription back")
-				}
-				failures = 0
+				l.up()
 				on(Message{Topic: Resync})
 			}
 		case *redis.Message:

@@ -83,40 +83,38 @@ func (m *Metrics) seriesOf(r *usage.Record) *series {
 	return s
 }
 
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+func histogramVec(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
+}
+
 // New registers every collector. q may be nil until the usage writer exists.
 func New(q Queue, next UsageLog) *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry(), next: next}
-	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "conduit_requests_total", Help: "Client API requests by endpoint, alias, provider and HTTP status.",
-	}, []string{"endpoint", "alias", "provider", "status"})
-	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "conduit_request_duration_seconds", Help: "Total request latency.",
-		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
-	}, []string{"endpoint"})
-	m.ttfb = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "conduit_time_to_first_byte_seconds", Help: "Time to the first byte of the answer.",
-		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-	}, []string{"endpoint"})
+	m.requests = counterVec("conduit_requests_total",
+		"Client API requests by endpoint, alias, provider and HTTP status.",
+		"endpoint", "alias", "provider", "status")
+	m.latency = histogramVec("conduit_request_duration_seconds", "Total request latency.",
+		[]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120}, "endpoint")
+	m.ttfb = histogramVec("conduit_time_to_first_byte_seconds", "Time to the first byte of the answer.",
+		[]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}, "endpoint")
 	m.overhead = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "conduit_overhead_seconds", Help: "Time spent inside Conduit per request, upstream excluded.",
 		Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05},
 	})
-	m.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "conduit_tokens_total", Help: "Tokens by alias and kind (prompt, completion, cached).",
-	}, []string{"alias", "kind"})
-	m.cost = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "conduit_cost_usd_total", Help: "Spend in USD by alias.",
-	}, []string{"alias"})
-	m.upstreamEr = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "conduit_upstream_errors_total", Help: "Failed requests by provider and error code.",
-	}, []string{"provider", "code"})
-	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "conduit_refused_total", Help: "Requests refused before the upstream call, by reason.",
-	}, []string{"code"})
-	m.failover = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "conduit_stream_events_total",
-		Help: "Stream events of note by provider: skipped (malformed, passed over), continued (an answer cut mid-stream continued on another deployment).",
-	}, []string{"provider", "event"})
+	m.tokens = counterVec("conduit_tokens_total", "Tokens by alias and kind (prompt, completion, cached).",
+		"alias", "kind")
+	m.cost = counterVec("conduit_cost_usd_total", "Spend in USD by alias.", "alias")
+	m.upstreamEr = counterVec("conduit_upstream_errors_total",
+		"Failed requests by provider and error code.", "provider", "code")
+	m.refused = counterVec("conduit_refused_total",
+		"Requests refused before the upstream call, by reason.", "code")
+	m.failover = counterVec("conduit_stream_events_total",
+		"Stream events of note by provider: skipped (malformed, passed over), continued (an answer cut mid-stream continued on another deployment).",
+		"provider", "event")
 	m.reg.MustRegister(m.requests, m.latency, m.ttfb, m.overhead, m.tokens, m.cost, m.upstreamEr, m.refused, m.failover,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if q != nil {

@@ -79,31 +79,25 @@ func expiryDedupe(keyID string, exp time.Time, what string) string {
 
 func expiringNotification(k config.Key, exp, now time.Time) Notification {
 	name := keyName(k)
-	return Notification{
-		Time:     now,
-		Type:     TypeExpiry,
-		Severity: SeverityWarning,
-		Title:    fmt.Sprintf("Key %q expires %s", name, inDuration(exp.Sub(now))),
-		Body: fmt.Sprintf("Key %q (%s) expires at %s. Requests with it will be refused from "+
-			"then on: extend its expiry or issue a new key.", name, k.ID,
-			exp.Format(time.RFC3339)),
-		KeyID:  k.ID,
-		Dedupe: expiryDedupe(k.ID, exp, "warning"),
-	}
+	return expiryNotification(k, exp, now, SeverityWarning, "warning",
+		fmt.Sprintf("Key %q expires %s", name, inDuration(exp.Sub(now))),
+		fmt.Sprintf("Key %q (%s) expires at %s. Requests with it will be refused from "+
+			"then on: extend its expiry or issue a new key.", name, k.ID, exp.Format(time.RFC3339)))
 }
 
 func expiredNotification(k config.Key, exp, now time.Time) Notification {
 	name := keyName(k)
-	return Notification{
-		Time:     now,
-		Type:     TypeExpiry,
-		Severity: SeverityCritical,
-		Title:    fmt.Sprintf("Key %q has expired", name),
-		Body: fmt.Sprintf("Key %q (%s) expired at %s. Requests with it are refused.", name,
-			k.ID, exp.Format(time.RFC3339)),
-		KeyID:  k.ID,
-		Dedupe: expiryDedupe(k.ID, exp, "expired"),
-	}
+	return expiryNotification(k, exp, now, SeverityCritical, "expired",
+		fmt.Sprintf("Key %q has expired", name),
+		fmt.Sprintf("Key %q (%s) expired at %s. Requests with it are refused.", name, k.ID,
+			exp.Format(time.RFC3339)))
+}
+
+// expiryNotification is the notification of key k expiring at exp; what tells its dedupe key
+// apart from the other expiry notification of the same expiry.
+func expiryNotification(k config.Key, exp, now time.Time, severity, what, title, body string) Notification {
+	return Notification{Time: now, Type: TypeExpiry, Severity: severity, Title: title, Body: body,
+		KeyID: k.ID, Dedupe: expiryDedupe(k.ID, exp, what)}
 }
 
 // inDuration renders a positive duration coarsely: "in 3 days", "in 1 day", "in 5 hours",

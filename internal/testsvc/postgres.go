@@ -20,9 +20,9 @@ type cluster struct {
 	dir    string // owns the data directory and the socket
 	port   int
 	cmd    *exec.Cmd
-	exited chan struct{} // closed when cmd has exited
-	admin  string        // URL of the postgres database
-	err    error         // why it could not start (kept: every later test gets the same answer)
+	exited <-chan struct{} // closed when cmd has exited
+	admin  string          // URL of the postgres database
+	err    error           // why it could not start (kept: every later test gets the same answer)
 	dbs    int
 }
 
@@ -137,31 +137,17 @@ func (c *cluster) start(postgres, data string, cred *user) error {
 	cmd.SysProcAttr = cred.attr()
 	cmd.Dir = c.dir
 	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("postgres: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	c.port, c.cmd, c.exited = port, cmd, exited
 	c.admin = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	exited, err := launch(cmd, "postgres", &log, time.Minute, 50*time.Millisecond, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := c.exec(ctx, "SELECT 1")
-		cancel()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("postgres exited: %s", lastLines([]byte(log.String())))
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			return fmt.Errorf("postgres did not answer within a minute: %w", err)
-		}
+		defer cancel()
+		return c.exec(ctx, "SELECT 1")
+	})
+	if err != nil {
+		return err
 	}
+	c.port, c.cmd, c.exited = port, cmd, exited
+	return nil
 }
 
 // stopCluster stops the cluster (fast shutdown) and removes its directory.
@@ -183,6 +169,34 @@ func stopCluster() {
 	}
 	if c.dir != "" {
 		_ = os.RemoveAll(c.dir)
+	}
+}
+
+// launch starts cmd, whose output goes to log, and waits until ready answers nil, trying
+// every so often; it gives up when cmd exits or after within (then it kills cmd). The channel
+// it returns is closed once cmd has exited.
+func launch(cmd *exec.Cmd, name string, log *strings.Builder, within, every time.Duration, ready func() error) (<-chan struct{}, error) {
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	deadline := time.Now().Add(within)
+	for {
+		err := ready()
+		if err == nil {
+			return exited, nil
+		}
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("%s exited: %s", name, lastLines([]byte(log.String())))
+		case <-time.After(every):
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			<-exited
+			return nil, fmt.Errorf("%s did not answer within %s: %w", name, within, err)
+		}
 	}
 }
 

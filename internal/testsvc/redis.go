@@ -21,7 +21,7 @@ type Redis struct {
 	port   int
 	mu     sync.Mutex
 	cmd    *exec.Cmd
-	exited chan struct{}
+	exited <-chan struct{}
 }
 
 // StartRedis starts a redis-server of the test's own, stopped when the test ends.
@@ -61,29 +61,14 @@ func (r *Redis) Start() error {
 		"--save", "", "--appendonly", "no", "--protected-mode", "no")
 	cmd.SysProcAttr = (&user{uid: -1, gid: -1}).attr()
 	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("redis-server: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
 	addr := fmt.Sprintf("127.0.0.1:%d", r.port)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if ping(addr) == nil {
-			r.cmd, r.exited = cmd, exited
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("redis-server exited: %s", lastLines([]byte(log.String())))
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			<-exited
-			return fmt.Errorf("redis-server did not answer within 20s")
-		}
+	exited, err := launch(cmd, "redis-server", &log, 20*time.Second, 20*time.Millisecond,
+		func() error { return ping(addr) })
+	if err != nil {
+		return err
 	}
+	r.cmd, r.exited = cmd, exited
+	return nil
 }
 
 // Stop kills the server (its data is gone); Start brings an empty one back on the same port.
