@@ -30,17 +30,52 @@ func BenchmarkChatCompletions(b *testing.B) {
 		"temperature": 0.2, "max_tokens": 64,
 	})
 	streamBody, _ := sjson.SetBytes(body, "stream", true)
+	runPosts(b, e.url+"/v1/chat/completions", k, []namedBody{{"json", body}, {"stream", streamBody}})
+}
+
+// BenchmarkResponses measures POST /v1/responses in process like BenchmarkChatCompletions:
+// passed through to an openai provider (native) and translated to chat for an
+// openai_compatible one, each non-streamed and streamed.
+func BenchmarkResponses(b *testing.B) {
+	t := &testing.T{}
+	e := newEnvWith(t, nil)
+	e.t = t
+	_, _ = e.setup()
+	e.fake.KeepRequests = false
+	p := e.mustAdmin(201, "POST", "/admin/providers", map[string]any{"name": "compat", "type": "openai_compatible",
+		"base_url": e.fakeURL, "api_key": testProviderKey})
+	e.mustAdmin(201, "POST", "/admin/models", map[string]any{"alias": "compat", "provider_id": p["id"], "provider_model": "gpt-4o-mini"})
+	k := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"rpm": 1_000_000_000, "max_budget": 1e9})["key"].(string)
+	var cases []namedBody
+	for _, m := range []struct{ name, alias string }{{"native", "gpt"}, {"translated", "compat"}} {
+		body, _ := json.Marshal(map[string]any{
+			"model":             m.alias,
+			"instructions":      strings.Repeat("You are a concise assistant that answers in plain English. ", 9),
+			"input":             strings.Repeat("Summarise the benefits of a gateway. ", 10),
+			"temperature":       0.2,
+			"max_output_tokens": 64,
+		})
+		streamBody, _ := sjson.SetBytes(body, "stream", true)
+		cases = append(cases, namedBody{m.name + "/json", body}, namedBody{m.name + "/stream", streamBody})
+	}
+	runPosts(b, e.url+"/v1/responses", k, cases)
+}
+
+type namedBody struct {
+	name string
+	body []byte
+}
+
+// runPosts runs one parallel sub-benchmark per body, posting it to url with key.
+func runPosts(b *testing.B, url, key string, cases []namedBody) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	for _, bc := range []struct {
-		name string
-		body []byte
-	}{{"json", body}, {"stream", streamBody}} {
+	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					req, _ := http.NewRequest("POST", e.url+"/v1/chat/completions", bytes.NewReader(bc.body))
-					req.Header.Set("Authorization", "Bearer "+k)
+					req, _ := http.NewRequest("POST", url, bytes.NewReader(bc.body))
+					req.Header.Set("Authorization", "Bearer "+key)
 					req.Header.Set("Content-Type", "application/json")
 					resp, err := client.Do(req)
 					if err != nil {

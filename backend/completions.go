@@ -35,6 +35,6 @@ func parseCompletions(body []byte) (*gateway.NativeRequest, error) {
 	return &gateway.NativeRequest{API: gateway.APICompletions, Model: model.Str, Stream: gjson.GetBytes(body, "stream").Bool(),
 		Raw: body, WantsUsage: gjson.GetBytes(body, "stream_options.include_usage").Bool(),
 		MaxOutputTokens: int(gjson.GetBytes(body, "max_tokens").Int()),
-		ChatErr: llm.InvalidRequest("model", "legacy completions are served by OpenAI-wire deployments only; "+
-			"the deployments of "+model.Raw+" are not")}, nil
+		Translate: translated(nil, llm.InvalidRequest("model", "legacy completions are served by OpenAI-wire deployments only; "+
+			"the deployments of "+model.Raw+" are not"))}, nil
 }

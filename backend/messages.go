@@ -51,11 +51,21 @@ func parseMessages(body []byte) (*gateway.NativeRequest, error) {
 	if chatErr == nil {
 		chatErr = req.Validate()
 	}
-	if chatErr != nil {
+	out := &gateway.NativeRequest{API: gateway.APIMessages, Model: model.Str, Stream: gjson.GetBytes(body, "stream").Bool(),
+		Raw: body, Translate: translated(req, chatErr), MaxOutputTokens: int(gjson.GetBytes(body, "max_tokens").Int())}
+	if chatErr == nil {
+		out.Vision, out.Tools = req.HasImages(), req.ToolCount() > 0
+	}
+	return out, nil
+}
+
+// translated is a NativeRequest's Translate for a translation already made: req, or err
+// saying why there is none.
+func translated(req *llm.ChatRequest, err error) func() (*llm.ChatRequest, error) {
+	if err != nil {
 		req = nil
 	}
-	return &gateway.NativeRequest{API: gateway.APIMessages, Model: model.Str, Stream: gjson.GetBytes(body, "stream").Bool(),
-		Raw: body, Chat: req, ChatErr: chatErr, MaxOutputTokens: int(gjson.GetBytes(body, "max_tokens").Int())}, nil
+	return func() (*llm.ChatRequest, error) { return req, err }
 }
 
 // writeAnthropicError writes err in Anthropic's shape with its status and Retry-After.
@@ -155,12 +165,9 @@ func (s *Server) countTokens(c echo.Context) error {
 			withMax = b
 		}
 	}
-	req, chatErr := anthropicapi.ParseRequest(withMax)
-	if chatErr != nil {
-		req = nil
-	}
 	n, estimated, err := s.o.Gateway.CountTokens(c.Request().Context(), call,
-		&gateway.NativeRequest{API: gateway.APIMessages, Model: model.Str, Raw: body, Header: c.Request().Header, Chat: req, ChatErr: chatErr})
+		&gateway.NativeRequest{API: gateway.APIMessages, Model: model.Str, Raw: body, Header: c.Request().Header,
+			Translate: func() (*llm.ChatRequest, error) { return translated(anthropicapi.ParseRequest(withMax))() }})
 	c.Response().Header().Set("x-conduit-provider", call.Provider)
 	if err != nil {
 		return err

@@ -41,16 +41,19 @@ func (s *Server) responses(c echo.Context) error {
 			return s.o.Gateway.Reject(call, req.Model, err)
 		}
 	}
-	chat, chatErr := req.ToChat(history)
-	greq := &gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: req.Raw, Chat: chat, ChatErr: chatErr}
+	greq := &gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: req.Raw,
+		Translate: func() (*llm.ChatRequest, error) { return req.ToChat(history) }}
+	greq.Vision, greq.Tools = req.Needs(history)
 	if req.MaxOutputTokens != nil {
 		greq.MaxOutputTokens = *req.MaxOutputTokens
 	}
-	skel := req.Skeleton(responsesapi.NewID(), req.Model, call.Start.Unix())
-	dialect := &responsesEvents{t: responsesapi.NewStreamTranslator(skel)}
+	// The response object a translated answer is built on; a native answer is the upstream's own.
+	skeleton := func() *responsesapi.Response { return req.Skeleton(responsesapi.NewID(), req.Model, call.Start.Unix()) }
+	dialect := &responsesEvents{skeleton: skeleton}
 	res, native, err := s.o.Gateway.Native(ctx, call, greq, newStreamWriter(c, call, dialect))
 	switch {
 	case err == nil && res != nil && !native:
+		skel := skeleton()
 		if err = responsesapi.FromChatResponse(res.Body, skel); err == nil {
 			res.Body, err = skel.Marshal()
 		}
@@ -206,13 +209,19 @@ func (s *Server) storedResponse(c echo.Context) (*conversation.Record, error) {
 // responsesEvents is the dialect of the Responses API: an upstream's own events as they come
 // (native), or chat chunks translated.
 type responsesEvents struct {
-	t        *responsesapi.StreamTranslator
+	skeleton func() *responsesapi.Response  // the response object a translated stream builds
+	t        *responsesapi.StreamTranslator // translates chat chunks; nil for a native stream
 	native   bool
 	terminal []byte // the native stream's final response object
 	seq      int64  // the native stream's last sequence number
 }
 
-func (d *responsesEvents) begin(m gateway.Meta) { d.native = m.Native }
+func (d *responsesEvents) begin(m gateway.Meta) {
+	d.native = m.Native
+	if !m.Native {
+		d.t = responsesapi.NewStreamTranslator(d.skeleton())
+	}
+}
 
 func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
 	if d.native {

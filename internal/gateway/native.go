@@ -36,10 +36,22 @@ type NativeRequest struct {
 	WantsUsage bool
 	// MaxOutputTokens sizes the budget reservation (0: unknown).
 	MaxOutputTokens int
-	// Chat is the request translated to chat for every other deployment; nil when it has no
-	// translation, and ChatErr says why (a 400 naming what only native deployments serve).
-	Chat    *llm.ChatRequest
-	ChatErr error
+	// Vision and Tools: the request holds images or offers tools, which a deployment must
+	// support.
+	Vision, Tools bool
+	// Translate returns the request translated to chat for every other deployment, or why it
+	// has no translation (a 400 naming what only native deployments serve). It is called only
+	// when the chat translation is needed, so a request served natively never pays for it;
+	// nil means no translation.
+	Translate func() (*llm.ChatRequest, error)
+}
+
+// chat returns the request's chat translation.
+func (r *NativeRequest) chat() (*llm.ChatRequest, error) {
+	if r.Translate == nil {
+		return nil, llm.InvalidRequest("model", "the deployments of "+r.Model+" do not serve this API")
+	}
+	return r.Translate()
 }
 
 // Native serves a request of a client API some providers speak. When every deployment of
@@ -50,20 +62,18 @@ type NativeRequest struct {
 func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w StreamWriter) (res *Result, native bool, err error) {
 	s := g.cfg.Load()
 	if !servesNatively(s, req.API, req.Model) {
-		if req.Chat == nil {
-			return nil, false, g.Reject(c, req.Model, req.ChatErr)
+		chat, err := req.chat()
+		if err != nil {
+			return nil, false, g.Reject(c, req.Model, err)
 		}
-		res, err := g.Chat(ctx, c, req.Chat, w)
+		res, err := g.Chat(ctx, c, chat, w)
 		return res, false, err
 	}
 	rec := g.newRecord(c, req.Model, s)
 	rec.Stream = req.Stream
 	rec.keepRequest(req.Raw)
 	defer g.finish(c, rec)
-	needs := router.Needs{Streaming: req.Stream}
-	if req.Chat != nil {
-		needs.Vision, needs.Tools = req.Chat.HasImages(), req.Chat.ToolCount() > 0
-	}
+	needs := router.Needs{Streaming: req.Stream, Vision: req.Vision, Tools: req.Tools}
 	out := 256
 	if req.MaxOutputTokens > 0 {
 		out = min(req.MaxOutputTokens, 4096)
@@ -230,13 +240,14 @@ func (g *Gateway) CountTokens(ctx context.Context, c *Call, req *NativeRequest) 
 		}
 		g.log.Warn("counting tokens upstream failed; counting locally", "provider", d.Provider.Name, "err", err)
 	}
-	if req.Chat == nil {
-		return 0, false, rec.fail(req.ChatErr)
-	}
-	if err := req.Chat.Decode(); err != nil {
+	chat, err := req.chat()
+	if err != nil {
 		return 0, false, rec.fail(err)
 	}
-	n = g.tokens.Prompt(d.ProviderModel, req.Chat)
+	if err := chat.Decode(); err != nil {
+		return 0, false, rec.fail(err)
+	}
+	n = g.tokens.Prompt(d.ProviderModel, chat)
 	rec.PromptTokens, rec.Estimated = n, true
 	return n, true, nil
 }

@@ -210,6 +210,35 @@ func (r *Request) ToChat(history []json.RawMessage) (*llm.ChatRequest, error) {
 	return llm.ParseChatRequest(body)
 }
 
+// Needs reports what the request asks of a deployment without translating it: vision when a
+// message of its input or of history holds an input_image, tools when it offers a function
+// (on its own or in a namespace).
+func (r *Request) Needs(history []json.RawMessage) (vision, tools bool) {
+	vision = hasImage(history) || hasImage(r.Items)
+	if len(r.Tools) > 0 {
+		gjson.ParseBytes(r.Tools).ForEach(func(_, t gjson.Result) bool {
+			switch t.Get("type").Str {
+			case "function":
+				tools = true
+			case "namespace":
+				tools = t.Get(`tools.#(type=="function")`).Exists()
+			}
+			return !tools
+		})
+	}
+	return vision, tools
+}
+
+// hasImage reports whether a message item holds an input_image part.
+func hasImage(items []json.RawMessage) bool {
+	for _, it := range items {
+		if bytes.Contains(it, []byte("input_image")) && gjson.GetBytes(it, `content.#(type=="input_image")`).Exists() {
+			return true
+		}
+	}
+	return false
+}
+
 // NamespaceSep joins a namespace and a function name into the one chat function name a
 // namespace tool's function becomes ("multi_agent__spawn").
 const NamespaceSep = "__"

@@ -1,6 +1,7 @@
 package responsesapi
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -217,4 +218,59 @@ func TestNamespaceTools(t *testing.T) {
 	checkPaths(t, "stream", ev[len(ev)-1].Data, map[string]string{
 		"response.output.0.name": `"spawn"`, "response.output.0.namespace": `"agents"`,
 	})
+}
+
+// TestNeedsAgreesWithTheTranslation: what a native request needs of a deployment, read
+// without translating it, is what its chat translation holds.
+func TestNeedsAgreesWithTheTranslation(t *testing.T) {
+	files, _ := filepath.Glob("testdata/requests/*.json")
+	for _, f := range files {
+		if strings.HasSuffix(f, ".golden.json") {
+			continue
+		}
+		req, err := ParseRequest(readFile(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		chat, err := req.ToChat(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vision, tools := req.Needs(nil)
+		if vision != chat.HasImages() || tools != (chat.ToolCount() > 0) {
+			t.Errorf("%s: Needs vision=%v tools=%v; translation images=%v tools=%d", f, vision, tools, chat.HasImages(), chat.ToolCount())
+		}
+	}
+}
+
+func TestNeeds(t *testing.T) {
+	image := `{"type":"message","role":"user","content":[{"type":"input_text","text":"what is this"},` +
+		`{"type":"input_image","image_url":"https://example.com/a.png"}]}`
+	for _, tc := range []struct {
+		name, body, history string
+		vision, tools       bool
+	}{
+		{"text", `{"model":"m","input":"hi"}`, "", false, false},
+		{"the word in text", `{"model":"m","input":"an input_image part"}`, "", false, false},
+		{"image", `{"model":"m","input":[` + image + `]}`, "", true, false},
+		{"image in history", `{"model":"m","input":"and this?","previous_response_id":"resp_1"}`, image, true, false},
+		{"function", `{"model":"m","input":"hi","tools":[{"type":"function","name":"f"}]}`, "", false, true},
+		{"namespace", `{"model":"m","input":"hi","tools":[{"type":"namespace","name":"ns","tools":[{"type":"function","name":"f"}]}]}`, "", false, true},
+		{"built-in only", `{"model":"m","input":"hi","tools":[{"type":"web_search"}]}`, "", false, false},
+		{"built-in then function", `{"model":"m","input":"hi","tools":[{"type":"web_search"},{"type":"function","name":"f"}]}`, "", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := ParseRequest([]byte(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var history []json.RawMessage
+			if tc.history != "" {
+				history = []json.RawMessage{json.RawMessage(tc.history)}
+			}
+			if vision, tools := req.Needs(history); vision != tc.vision || tools != tc.tools {
+				t.Errorf("Needs = vision %v, tools %v; want %v, %v", vision, tools, tc.vision, tc.tools)
+			}
+		})
+	}
 }
