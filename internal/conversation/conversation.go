@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,13 @@ var ErrNotFound = errors.New("conversation: response not found")
 
 // maxHops bounds how far back a conversation is followed.
 const maxHops = 1000
+
+// Records are written in one transaction per flushInterval, or per maxBatch records when
+// more are queued, like the usage log.
+const (
+	flushInterval = 200 * time.Millisecond
+	maxBatch      = 256
+)
 
 // Record is one response to keep.
 type Record struct {
@@ -82,38 +90,48 @@ func (s *Service) Save(r Record) {
 	}
 }
 
-// Run writes queued records in batches until ctx ends or Close is called, then writes what
-// is left.
+// Run writes queued records in batches, every flushInterval or as soon as maxBatch are
+// queued, until ctx ends or Close is called, then writes what is left. A record waiting for
+// its batch is served from memory.
 func (s *Service) Run(ctx context.Context) {
 	defer close(s.done)
+	t := time.NewTicker(flushInterval)
+	defer t.Stop()
+	batch := make([]*Record, 0, maxBatch)
+	// add queues a record received with ok; false when the queue is closed.
+	add := func(r *Record, ok bool) bool {
+		if ok {
+			batch = append(batch, r)
+		}
+		if !ok || len(batch) == maxBatch {
+			s.write(batch)
+			batch = batch[:0]
+		}
+		return ok
+	}
 	for {
 		select {
 		case r, ok := <-s.ch:
-			if !s.writeBatch(r, ok) {
+			if !add(r, ok) {
 				return
 			}
+		case <-t.C:
+			s.write(batch)
+			batch = batch[:0]
 		case <-ctx.Done():
 			for {
 				select {
 				case r, ok := <-s.ch:
-					if !s.writeBatch(r, ok) {
+					if !add(r, ok) {
 						return
 					}
 				default:
+					s.write(batch)
 					return
 				}
 			}
 		}
 	}
-}
-
-// writeBatch writes r, received with ok from the queue, and the records queued behind it;
-// false when the queue is closed.
-func (s *Service) writeBatch(r *Record, ok bool) bool {
-	if ok {
-		s.write(batch(r, s.ch))
-	}
-	return ok
 }
 
 // Close stops accepting and waits until every queued record is written; Run must have been
@@ -128,23 +146,10 @@ func (s *Service) Close() {
 	<-s.done
 }
 
-func batch(first *Record, ch chan *Record) []*Record {
-	out := []*Record{first}
-	for len(out) < 64 {
-		select {
-		case r, ok := <-ch:
-			if !ok {
-				return out
-			}
-			out = append(out, r)
-		default:
-			return out
-		}
-	}
-	return out
-}
-
 func (s *Service) write(rs []*Record) {
+	if len(rs) == 0 {
+		return
+	}
 	rows := make([]store.StoredResponse, 0, len(rs))
 	s.mu.Lock()
 	for _, r := range rs {
@@ -152,12 +157,8 @@ func (s *Service) write(rs []*Record) {
 			delete(s.deleted, r.ID)
 			continue
 		}
-		in, err := json.Marshal(r.Input)
-		if err != nil {
-			in = []byte("[]")
-		}
 		rows = append(rows, store.StoredResponse{ID: r.ID, KeyID: r.KeyID, PreviousID: r.PreviousID, Model: r.Model,
-			CreatedAt: r.CreatedAt, Input: string(in), Response: string(r.Response)})
+			CreatedAt: r.CreatedAt, Input: jsonArray(r.Input), Response: string(r.Response)})
 	}
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -172,6 +173,25 @@ func (s *Service) write(rs []*Record) {
 		}
 	}
 	s.mu.Unlock()
+}
+
+// jsonArray joins JSON values into one array.
+func jsonArray(items []json.RawMessage) string {
+	n := 2
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteByte('[')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(it)
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // Get returns the record of id if keyID created it.

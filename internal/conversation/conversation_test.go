@@ -114,3 +114,25 @@ func TestService(t *testing.T) {
 		t.Errorf("deleted: %v", err)
 	}
 }
+
+// TestBatches: queued records are written maxBatch to a transaction, not one by one.
+func TestBatches(t *testing.T) {
+	st := &memStore{rows: map[string]store.StoredResponse{}}
+	s := New(st, nil)
+	const n = maxBatch + maxBatch/4
+	for i := range n {
+		s.Save(Record{ID: fmt.Sprint("r", i), KeyID: "k", Input: items("in"), Response: []byte(`{"output":[]}`)})
+	}
+	go s.Run(t.Context())
+	s.Close()
+	if len(st.rows) != n {
+		t.Fatalf("stored %d of %d", len(st.rows), n)
+	}
+	// One full batch, the rest at Close (or at a flush tick in between).
+	if st.puts > 3 {
+		t.Errorf("%d records written in %d transactions", n, st.puts)
+	}
+	if got := st.rows["r7"].Input; got != `["in"]` {
+		t.Errorf("stored input %s", got)
+	}
+}
