@@ -12,8 +12,8 @@ package responsesapi
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -22,49 +22,54 @@ import (
 )
 
 // Request is a parsed Responses request: what routing, translation and the Response object's
-// echo of the request need. Raw is the body as the client sent it.
+// echo of the request need. Raw is the body as the client sent it; the raw fields are slices
+// of it.
 type Request struct {
-	Model              string          `json:"model"`
-	Input              json.RawMessage `json:"input"`
-	Instructions       json.RawMessage `json:"instructions"`
-	Tools              json.RawMessage `json:"tools"`
-	ToolChoice         json.RawMessage `json:"tool_choice"`
-	ParallelToolCalls  *bool           `json:"parallel_tool_calls"`
-	Text               json.RawMessage `json:"text"`
-	Reasoning          json.RawMessage `json:"reasoning"`
-	MaxOutputTokens    *int            `json:"max_output_tokens"`
-	Temperature        *float64        `json:"temperature"`
-	TopP               *float64        `json:"top_p"`
-	Metadata           json.RawMessage `json:"metadata"`
-	User               string          `json:"user"`
-	Truncation         string          `json:"truncation"`
-	Store              *bool           `json:"store"`
-	Stream             bool            `json:"stream"`
-	PreviousResponseID string          `json:"previous_response_id"`
+	Model              string
+	Input              json.RawMessage
+	Instructions       json.RawMessage
+	Tools              json.RawMessage
+	ToolChoice         json.RawMessage
+	ParallelToolCalls  *bool
+	Text               json.RawMessage
+	Reasoning          json.RawMessage
+	MaxOutputTokens    *int
+	Temperature        *float64
+	TopP               *float64
+	Metadata           json.RawMessage
+	User               string
+	Truncation         string
+	Store              *bool
+	Stream             bool
+	PreviousResponseID string
 
-	Raw []byte `json:"-"`
+	Raw []byte
 	// Items is the input as a list of items (a string input becomes one user message).
-	Items []json.RawMessage `json:"-"`
+	Items []json.RawMessage
+	// untranslated is the first field a chat translation cannot honour ("" when none).
+	untranslated string
+	input        gjson.Result // the input field as found in Raw
 }
 
 // Stores reports whether the response is to be kept (store defaults to true).
 func (r *Request) Stores() bool { return r.Store == nil || *r.Store }
 
-// ParseRequest reads and validates a Responses request body. Errors are *llm.Error 400s
-// naming the parameter.
+// ParseRequest reads and validates a Responses request body in one pass over its fields.
+// Errors are *llm.Error 400s naming the parameter.
 func ParseRequest(body []byte) (*Request, error) {
-	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+	root := gjson.ParseBytes(body)
+	if !gjson.ValidBytes(body) || !root.IsObject() {
 		return nil, llm.InvalidRequest("", "We could not parse the JSON body of your request: it must be a JSON object.")
 	}
-	var r Request
-	if err := json.Unmarshal(body, &r); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, llm.InvalidRequest(te.Field, "invalid type for '"+te.Field+"': expected "+te.Type.String())
-		}
-		return nil, llm.InvalidRequest("", "invalid request body: "+err.Error())
+	r := &Request{Raw: body}
+	var err error
+	root.ForEach(func(k, v gjson.Result) bool {
+		err = r.field(k.Str, v)
+		return err == nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	r.Raw = body
 	if r.Model == "" {
 		return nil, llm.InvalidRequest("model", "you must provide a model parameter")
 	}
@@ -76,49 +81,186 @@ func ParseRequest(body []byte) (*Request, error) {
 	default:
 		return nil, llm.InvalidRequest("truncation", `truncation must be "auto" or "disabled"`)
 	}
-	items, err := inputItems(r.Input)
-	if err != nil {
+	if r.Items, err = inputItems(body, r.input); err != nil {
 		return nil, err
 	}
-	r.Items = items
-	if len(items) == 0 && r.PreviousResponseID == "" {
+	if len(r.Items) == 0 && r.PreviousResponseID == "" {
 		return nil, llm.InvalidRequest("input", "input must be a non-empty string or array of items")
 	}
 	if s := bytes.TrimSpace(r.Instructions); len(s) > 0 && s[0] != '"' && string(s) != "null" {
 		return nil, llm.InvalidRequest("instructions", "instructions must be a string")
 	}
-	return &r, nil
+	return r, nil
 }
 
-// inputItems normalises input: a string becomes one user message item; an array is kept item
-// by item, each checked to be an object.
-func inputItems(raw json.RawMessage) ([]json.RawMessage, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+// field reads one top-level field of the body. Field names match as encoding/json matches
+// them: exactly, else regardless of case.
+func (r *Request) field(k string, v gjson.Result) error {
+	var err error
+	switch k {
+	case "model":
+		err = str(k, v, &r.Model)
+	case "input":
+		r.Input, r.input = rawOf(r.Raw, v), v
+	case "instructions":
+		r.Instructions = rawOf(r.Raw, v)
+	case "tools":
+		r.Tools = rawOf(r.Raw, v)
+	case "tool_choice":
+		r.ToolChoice = rawOf(r.Raw, v)
+	case "text":
+		r.Text = rawOf(r.Raw, v)
+	case "reasoning":
+		r.Reasoning = rawOf(r.Raw, v)
+	case "metadata":
+		r.Metadata = rawOf(r.Raw, v)
+	case "parallel_tool_calls":
+		r.ParallelToolCalls, err = optBool(k, v)
+	case "store":
+		r.Store, err = optBool(k, v)
+	case "stream":
+		var b *bool
+		if b, err = optBool(k, v); b != nil {
+			r.Stream = *b
+		}
+	case "max_output_tokens":
+		r.MaxOutputTokens, err = optInt(k, v)
+	case "temperature":
+		r.Temperature, err = optFloat(k, v)
+	case "top_p":
+		r.TopP, err = optFloat(k, v)
+	case "user":
+		err = str(k, v, &r.User)
+	case "truncation":
+		err = str(k, v, &r.Truncation)
+	case "previous_response_id":
+		err = str(k, v, &r.PreviousResponseID)
+	default:
+		for _, f := range knownFields {
+			if strings.EqualFold(k, f) {
+				return r.field(f, v)
+			}
+		}
+	}
+	if r.untranslated == "" && !translates(k, v) {
+		r.untranslated = k
+	}
+	return err
+}
+
+// knownFields are the fields ParseRequest reads.
+var knownFields = [...]string{"model", "input", "instructions", "tools", "tool_choice", "text", "reasoning",
+	"metadata", "parallel_tool_calls", "store", "stream", "max_output_tokens", "temperature", "top_p", "user",
+	"truncation", "previous_response_id"}
+
+// translates reports whether the chat translation honours (or may drop) field k of value v.
+func translates(k string, v gjson.Result) bool {
+	switch {
+	case translatedFields[k] || ignoredFields[k] || v.Type == gjson.Null:
+		return true
+	case k == "background" || k == "max_tool_calls":
+		return v.Type == gjson.False || v.Type == gjson.Number
+	}
+	return false
+}
+
+// rawOf is value v of body as found by a scan of body: a slice of it, capped so that an append
+// cannot write into body.
+func rawOf(body []byte, v gjson.Result) json.RawMessage {
+	if end := v.Index + len(v.Raw); v.Index > 0 && end <= len(body) && string(body[v.Index:end]) == v.Raw {
+		return body[v.Index:end:end]
+	}
+	return json.RawMessage(v.Raw)
+}
+
+// The type errors name the Go type a field decodes into, as encoding/json's did.
+func typeError(k, want string) error {
+	return llm.InvalidRequest(k, "invalid type for '"+k+"': expected "+want)
+}
+
+// str reads a string field (null leaves it as it was).
+func str(k string, v gjson.Result, dst *string) error {
+	switch v.Type {
+	case gjson.String:
+		*dst = v.Str
+	case gjson.Null:
+	default:
+		return typeError(k, "string")
+	}
+	return nil
+}
+
+// optBool reads a boolean field: null is nil, as it was for an absent field.
+func optBool(k string, v gjson.Result) (*bool, error) {
+	switch v.Type {
+	case gjson.True, gjson.False:
+		b := v.Type == gjson.True
+		return &b, nil
+	case gjson.Null:
 		return nil, nil
 	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, llm.InvalidRequest("input", "input: "+err.Error())
+	return nil, typeError(k, "bool")
+}
+
+func optInt(k string, v gjson.Result) (*int, error) {
+	switch v.Type {
+	case gjson.Number:
+		n, err := strconv.Atoi(v.Raw)
+		if err != nil {
+			return nil, typeError(k, "int")
 		}
-		item, err := marshal(map[string]any{"type": "message", "role": llm.RoleUser,
-			"content": []map[string]string{{"type": "input_text", "text": s}}})
+		return &n, nil
+	case gjson.Null:
+		return nil, nil
+	}
+	return nil, typeError(k, "int")
+}
+
+func optFloat(k string, v gjson.Result) (*float64, error) {
+	switch v.Type {
+	case gjson.Number:
+		f, err := strconv.ParseFloat(v.Raw, 64)
+		if err != nil {
+			return nil, typeError(k, "float64")
+		}
+		return &f, nil
+	case gjson.Null:
+		return nil, nil
+	}
+	return nil, typeError(k, "float64")
+}
+
+// inputItems normalises input (v, found in body): a string becomes one user message item; an
+// array is kept item by item, each checked to be an object.
+func inputItems(body []byte, v gjson.Result) ([]json.RawMessage, error) {
+	switch {
+	case !v.Exists() || v.Type == gjson.Null:
+		return nil, nil
+	case v.Type == gjson.String:
+		text, err := marshal(v.Str)
 		if err != nil {
 			return nil, fmt.Errorf("responsesapi: encode input item: %w", err)
 		}
+		// The keys in the order encoding/json gives a map's.
+		item := make([]byte, 0, len(text)+80)
+		item = append(item, `{"content":[{"text":`...)
+		item = append(item, text...)
+		item = append(item, `,"type":"input_text"}],"role":"user","type":"message"}`...)
 		return []json.RawMessage{item}, nil
-	}
-	var items []json.RawMessage
-	if raw[0] != '[' || json.Unmarshal(raw, &items) != nil {
+	case !v.IsArray():
 		return nil, llm.InvalidRequest("input", "input must be a string or an array of input items")
 	}
-	for i, it := range items {
-		if !gjson.ParseBytes(it).IsObject() {
-			return nil, llm.InvalidRequest("input", fmt.Sprintf("input[%d] must be an object", i))
+	var items []json.RawMessage
+	var err error
+	v.ForEach(func(_, it gjson.Result) bool {
+		if !it.IsObject() {
+			err = llm.InvalidRequest("input", fmt.Sprintf("input[%d] must be an object", len(items)))
+			return false
 		}
-	}
-	return items, nil
+		items = append(items, rawOf(body, it))
+		return true
+	})
+	return items, err
 }
 
 // ignoredFields are request fields that only concern OpenAI's platform (bookkeeping, caching,
@@ -158,19 +300,8 @@ type chatBody struct {
 // previous_response_id), into a canonical chat request whose Raw is the chat JSON. Fields a
 // chat upstream cannot honour are refused by name; platform bookkeeping is dropped.
 func (r *Request) ToChat(history []json.RawMessage) (*llm.ChatRequest, error) {
-	var unknown error
-	gjson.ParseBytes(r.Raw).ForEach(func(k, v gjson.Result) bool {
-		switch {
-		case translatedFields[k.Str] || ignoredFields[k.Str] || v.Type == gjson.Null:
-		case (k.Str == "background" || k.Str == "max_tool_calls") && (v.Type == gjson.False || v.Type == gjson.Number):
-		default:
-			unknown = llm.InvalidRequest(k.Str, k.Str+" is not supported for this model: its provider does not serve the Responses API natively")
-			return false
-		}
-		return true
-	})
-	if unknown != nil {
-		return nil, unknown
+	if k := r.untranslated; k != "" {
+		return nil, llm.InvalidRequest(k, k+" is not supported for this model: its provider does not serve the Responses API natively")
 	}
 	out := chatBody{Model: r.Model, Stream: r.Stream, ParallelToolCalls: r.ParallelToolCalls,
 		MaxTokens: r.MaxOutputTokens, Temperature: r.Temperature, TopP: r.TopP, User: r.User}

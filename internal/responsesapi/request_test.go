@@ -150,8 +150,9 @@ func paramOf(err error) string {
 	return ""
 }
 
-// FuzzParseRequest feeds arbitrary bodies: ParseRequest and ToChat must not panic, refuse
-// with 400s only, and whatever they accept must be a chat request that decodes.
+// FuzzParseRequest feeds arbitrary bodies: ParseRequest must read what encoding/json decodes,
+// ParseRequest and ToChat must not panic, refuse with 400s only, and whatever they accept
+// must be a chat request that decodes.
 //
 //	go test -fuzz=FuzzParseRequest ./internal/responsesapi/
 func FuzzParseRequest(f *testing.F) {
@@ -163,7 +164,9 @@ func FuzzParseRequest(f *testing.F) {
 	}
 	f.Add([]byte(`{"model":"m","input":[{"type":"function_call","call_id":"c","name":"f"},{"role":"assistant","content":[{"type":"refusal","refusal":"no"}]}]}`))
 	f.Add([]byte(`{"model":"m","input":[{"role":"user","content":[{"type":"input_text","text":5}]}],"tools":[{"type":"function","name":"f","parameters":null}]}`))
+	f.Add([]byte(`{"Model":"m","input":"x","store":null,"top_p":"1","max_output_tokens":1.5}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		agreeWithEncodingJSON(t, body)
 		req, err := ParseRequest(body)
 		if err == nil {
 			var chat *llm.ChatRequest
