@@ -15,12 +15,7 @@ import (
 // routing, upstream call to a fake, usage logging, metrics). Profile it with
 // go test -run '^$' -bench ChatCompletions -cpuprofile cpu.out ./backend
 func BenchmarkChatCompletions(b *testing.B) {
-	t := &testing.T{}
-	e := newEnvWith(t, nil)
-	e.t = t
-	_, _ = e.setup()
-	e.fake.KeepRequests = false
-	k := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"rpm": 1_000_000_000, "max_budget": 1e9})["key"].(string)
+	e, k := benchEnv()
 	body, _ := json.Marshal(map[string]any{
 		"model": "gpt",
 		"messages": []map[string]any{
@@ -37,15 +32,10 @@ func BenchmarkChatCompletions(b *testing.B) {
 // passed through to an openai provider (native) and translated to chat for an
 // openai_compatible one, each non-streamed and streamed.
 func BenchmarkResponses(b *testing.B) {
-	t := &testing.T{}
-	e := newEnvWith(t, nil)
-	e.t = t
-	_, _ = e.setup()
-	e.fake.KeepRequests = false
+	e, k := benchEnv()
 	p := e.mustAdmin(201, "POST", "/admin/providers", map[string]any{"name": "compat", "type": "openai_compatible",
 		"base_url": e.fakeURL, "api_key": testProviderKey})
 	e.mustAdmin(201, "POST", "/admin/models", map[string]any{"alias": "compat", "provider_id": p["id"], "provider_model": "gpt-4o-mini"})
-	k := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"rpm": 1_000_000_000, "max_budget": 1e9})["key"].(string)
 	var cases []namedBody
 	for _, m := range []struct{ name, alias string }{{"native", "gpt"}, {"translated", "compat"}} {
 		body, _ := json.Marshal(map[string]any{
@@ -59,6 +49,18 @@ func BenchmarkResponses(b *testing.B) {
 		cases = append(cases, namedBody{m.name + "/json", body}, namedBody{m.name + "/stream", streamBody})
 	}
 	runPosts(b, e.url+"/v1/responses", k, cases)
+}
+
+// benchEnv is a Conduit with the test setup (alias "gpt" on an openai provider) and a key
+// whose limits a benchmark does not reach.
+func benchEnv() (*env, string) {
+	t := &testing.T{}
+	e := newEnvWith(t, nil)
+	e.t = t
+	_, _ = e.setup()
+	e.fake.KeepRequests = false
+	k := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"rpm": 1_000_000_000, "max_budget": 1e9})["key"].(string)
+	return e, k
 }
 
 type namedBody struct {

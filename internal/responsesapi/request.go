@@ -96,62 +96,53 @@ func ParseRequest(body []byte) (*Request, error) {
 // field reads one top-level field of the body. Field names match as encoding/json matches
 // them: exactly, else regardless of case.
 func (r *Request) field(k string, v gjson.Result) error {
-	var err error
-	switch k {
-	case "model":
-		err = str(k, v, &r.Model)
-	case "input":
-		r.Input, r.input = rawOf(r.Raw, v), v
-	case "instructions":
-		r.Instructions = rawOf(r.Raw, v)
-	case "tools":
-		r.Tools = rawOf(r.Raw, v)
-	case "tool_choice":
-		r.ToolChoice = rawOf(r.Raw, v)
-	case "text":
-		r.Text = rawOf(r.Raw, v)
-	case "reasoning":
-		r.Reasoning = rawOf(r.Raw, v)
-	case "metadata":
-		r.Metadata = rawOf(r.Raw, v)
-	case "parallel_tool_calls":
-		r.ParallelToolCalls, err = optBool(k, v)
-	case "store":
-		r.Store, err = optBool(k, v)
-	case "stream":
-		var b *bool
-		if b, err = optBool(k, v); b != nil {
-			r.Stream = *b
-		}
-	case "max_output_tokens":
-		r.MaxOutputTokens, err = optInt(k, v)
-	case "temperature":
-		r.Temperature, err = optFloat(k, v)
-	case "top_p":
-		r.TopP, err = optFloat(k, v)
-	case "user":
-		err = str(k, v, &r.User)
-	case "truncation":
-		err = str(k, v, &r.Truncation)
-	case "previous_response_id":
-		err = str(k, v, &r.PreviousResponseID)
-	default:
-		for _, f := range knownFields {
-			if strings.EqualFold(k, f) {
-				return r.field(f, v)
-			}
-		}
-	}
 	if r.untranslated == "" && !translates(k, v) {
 		r.untranslated = k
 	}
-	return err
+	if read, ok := requestFields[k]; ok {
+		return read(r, v)
+	}
+	for name, read := range requestFields {
+		if strings.EqualFold(k, name) {
+			return read(r, v)
+		}
+	}
+	return nil
 }
 
-// knownFields are the fields ParseRequest reads.
-var knownFields = [...]string{"model", "input", "instructions", "tools", "tool_choice", "text", "reasoning",
-	"metadata", "parallel_tool_calls", "store", "stream", "max_output_tokens", "temperature", "top_p", "user",
-	"truncation", "previous_response_id"}
+// A fieldReader reads the value of one field into the request.
+type fieldReader func(r *Request, v gjson.Result) error
+
+// requestFields are the fields ParseRequest reads, each with its reader.
+var requestFields = map[string]fieldReader{
+	"model":                str("model", func(r *Request) *string { return &r.Model }),
+	"user":                 str("user", func(r *Request) *string { return &r.User }),
+	"truncation":           str("truncation", func(r *Request) *string { return &r.Truncation }),
+	"previous_response_id": str("previous_response_id", func(r *Request) *string { return &r.PreviousResponseID }),
+	"input": func(r *Request, v gjson.Result) error {
+		r.Input, r.input = rawOf(r.Raw, v), v
+		return nil
+	},
+	"instructions":        raw(func(r *Request) *json.RawMessage { return &r.Instructions }),
+	"tools":               raw(func(r *Request) *json.RawMessage { return &r.Tools }),
+	"tool_choice":         raw(func(r *Request) *json.RawMessage { return &r.ToolChoice }),
+	"text":                raw(func(r *Request) *json.RawMessage { return &r.Text }),
+	"reasoning":           raw(func(r *Request) *json.RawMessage { return &r.Reasoning }),
+	"metadata":            raw(func(r *Request) *json.RawMessage { return &r.Metadata }),
+	"parallel_tool_calls": optBool("parallel_tool_calls", func(r *Request) **bool { return &r.ParallelToolCalls }),
+	"store":               optBool("store", func(r *Request) **bool { return &r.Store }),
+	"stream": func(r *Request, v gjson.Result) error {
+		var b *bool
+		err := optBool("stream", func(*Request) **bool { return &b })(r, v)
+		if b != nil {
+			r.Stream = *b
+		}
+		return err
+	},
+	"max_output_tokens": optNumber("max_output_tokens", "int", strconv.Atoi, func(r *Request) **int { return &r.MaxOutputTokens }),
+	"temperature":       optNumber("temperature", "float64", parseFloat, func(r *Request) **float64 { return &r.Temperature }),
+	"top_p":             optNumber("top_p", "float64", parseFloat, func(r *Request) **float64 { return &r.TopP }),
+}
 
 // translates reports whether the chat translation honours (or may drop) field k of value v.
 func translates(k string, v gjson.Result) bool {
@@ -178,57 +169,62 @@ func typeError(k, want string) error {
 	return llm.InvalidRequest(k, "invalid type for '"+k+"': expected "+want)
 }
 
-// str reads a string field (null leaves it as it was).
-func str(k string, v gjson.Result, dst *string) error {
-	switch v.Type {
-	case gjson.String:
-		*dst = v.Str
-	case gjson.Null:
-	default:
-		return typeError(k, "string")
-	}
-	return nil
-}
-
-// optBool reads a boolean field: null is nil, as it was for an absent field.
-func optBool(k string, v gjson.Result) (*bool, error) {
-	switch v.Type {
-	case gjson.True, gjson.False:
-		b := v.Type == gjson.True
-		return &b, nil
-	case gjson.Null:
-		return nil, nil
-	}
-	return nil, typeError(k, "bool")
-}
-
-func optInt(k string, v gjson.Result) (*int, error) {
-	switch v.Type {
-	case gjson.Number:
-		n, err := strconv.Atoi(v.Raw)
-		if err != nil {
-			return nil, typeError(k, "int")
+// str reads string field k into the string at: null leaves it as it was.
+func str(k string, at func(*Request) *string) fieldReader {
+	return func(r *Request, v gjson.Result) error {
+		switch v.Type {
+		case gjson.String:
+			*at(r) = v.Str
+		case gjson.Null:
+		default:
+			return typeError(k, "string")
 		}
-		return &n, nil
-	case gjson.Null:
-		return nil, nil
+		return nil
 	}
-	return nil, typeError(k, "int")
 }
 
-func optFloat(k string, v gjson.Result) (*float64, error) {
-	switch v.Type {
-	case gjson.Number:
-		f, err := strconv.ParseFloat(v.Raw, 64)
-		if err != nil {
-			return nil, typeError(k, "float64")
-		}
-		return &f, nil
-	case gjson.Null:
-		return nil, nil
+// raw keeps the value of a field as it is, at.
+func raw(at func(*Request) *json.RawMessage) fieldReader {
+	return func(r *Request, v gjson.Result) error {
+		*at(r) = rawOf(r.Raw, v)
+		return nil
 	}
-	return nil, typeError(k, "float64")
 }
+
+// optBool reads boolean field k into the pointer at: null makes it nil.
+func optBool(k string, at func(*Request) **bool) fieldReader {
+	return func(r *Request, v gjson.Result) error {
+		switch v.Type {
+		case gjson.True, gjson.False:
+			b := v.Type == gjson.True
+			*at(r) = &b
+		case gjson.Null:
+			*at(r) = nil
+		default:
+			return typeError(k, "bool")
+		}
+		return nil
+	}
+}
+
+// optNumber reads number field k into the pointer at, its literal parsed by parse (want names
+// the type in errors): null makes it nil.
+func optNumber[T any](k, want string, parse func(string) (T, error), at func(*Request) **T) fieldReader {
+	return func(r *Request, v gjson.Result) error {
+		if v.Type == gjson.Null {
+			*at(r) = nil
+			return nil
+		}
+		n, err := parse(v.Raw)
+		if v.Type != gjson.Number || err != nil {
+			return typeError(k, want)
+		}
+		*at(r) = &n
+		return nil
+	}
+}
+
+func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
 
 // inputItems normalises input (v, found in body): a string becomes one user message item; an
 // array is kept item by item, each checked to be an object.

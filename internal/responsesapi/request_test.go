@@ -11,7 +11,8 @@ import (
 )
 
 // TestToChatGoldens translates testdata/requests/<case>.json into the canonical chat request
-// pinned in <case>.golden.json.
+// pinned in <case>.golden.json; what the request needs of a deployment, read without
+// translating it (for a native one), is what the translation holds.
 func TestToChatGoldens(t *testing.T) {
 	files, _ := filepath.Glob("testdata/requests/*.json")
 	n := 0
@@ -31,6 +32,9 @@ func TestToChatGoldens(t *testing.T) {
 			}
 			if err := chat.Decode(); err != nil {
 				t.Fatalf("the canonical request does not decode: %v", err)
+			}
+			if vision, tools := req.Needs(nil); vision != chat.HasImages() || tools != (chat.ToolCount() > 0) {
+				t.Errorf("Needs vision=%v tools=%v; translation images=%v tools=%d", vision, tools, chat.HasImages(), chat.ToolCount())
 			}
 			golden(t, strings.TrimSuffix(f, ".json")+".golden.json", indent(t, chat.Raw))
 		})
@@ -221,29 +225,6 @@ func TestNamespaceTools(t *testing.T) {
 	checkPaths(t, "stream", ev[len(ev)-1].Data, map[string]string{
 		"response.output.0.name": `"spawn"`, "response.output.0.namespace": `"agents"`,
 	})
-}
-
-// TestNeedsAgreesWithTheTranslation: what a native request needs of a deployment, read
-// without translating it, is what its chat translation holds.
-func TestNeedsAgreesWithTheTranslation(t *testing.T) {
-	files, _ := filepath.Glob("testdata/requests/*.json")
-	for _, f := range files {
-		if strings.HasSuffix(f, ".golden.json") {
-			continue
-		}
-		req, err := ParseRequest(readFile(t, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		chat, err := req.ToChat(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vision, tools := req.Needs(nil)
-		if vision != chat.HasImages() || tools != (chat.ToolCount() > 0) {
-			t.Errorf("%s: Needs vision=%v tools=%v; translation images=%v tools=%d", f, vision, tools, chat.HasImages(), chat.ToolCount())
-		}
-	}
 }
 
 func TestNeeds(t *testing.T) {
