@@ -47,6 +47,7 @@ type env struct {
 	url     string
 	rt      *runtime.Runtime
 	srv     *Server
+	http    *httptest.Server // serves srv at url
 	fake    *fakeopenai.Server
 	fakeURL string
 	logs    *syncBuffer
@@ -76,7 +77,7 @@ func newEnvWith(t *testing.T, change func(*runtime.Options)) *env {
 	srv := httptest.NewServer(server.Handler())
 	fake := fakeopenai.New(testProviderKey)
 	up := httptest.NewServer(fake)
-	e := &env{t: t, url: srv.URL, rt: rt, srv: server, fake: fake, fakeURL: up.URL + "/v1", logs: logs, dataDir: dir}
+	e := &env{t: t, url: srv.URL, rt: rt, srv: server, http: srv, fake: fake, fakeURL: up.URL + "/v1", logs: logs, dataDir: dir}
 	t.Cleanup(func() {
 		srv.Close()
 		up.Close()

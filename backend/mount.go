@@ -22,6 +22,10 @@ func (w Web) Face(rt *runtime.Runtime) http.Handler { return Mount(rt, w).Handle
 // Mount builds the Server over what the composition root built.
 func Mount(rt *runtime.Runtime, w Web) *Server {
 	db := rt.DB
+	var tracer Tracer // a nil *tracing.Provider is tracing off, not a Tracer
+	if rt.Tracing != nil {
+		tracer = rt.Tracing
+	}
 	s := New(Options{
 		Gateway: rt.Gateway, Config: rt.AdminConfig(), Router: rt.Router, Registry: rt.Registry,
 		Metrics: rt.Metrics, Spend: rt.Limits, Bus: rt.Bus, Notify: rt.Notify,
@@ -38,6 +42,7 @@ func Mount(rt *runtime.Runtime, w Web) *Server {
 		DefaultPrices: rt.DefaultPrices, MasterKey: rt.MasterKey, Mode: rt.Options.Mode,
 		Version: rt.Options.Version, Logger: rt.Options.Logger, UI: w.UI, OnSettings: w.OnSettings,
 		ListenAddr: rt.Options.Addr, AllowedHosts: rt.Options.AllowedHosts, Throttle: rt.Throttle,
+		Tracing: tracer,
 	})
 	if rt.SharedLimits != nil {
 		s.o.SharedLimits = rt.SharedLimits

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/gateway"
@@ -56,6 +57,12 @@ type Metrics interface {
 // Admission limits Conduit's concurrent CPU work on /v1 requests.
 type Admission interface {
 	Acquire(ctx context.Context) (release func(), err error)
+}
+
+// Tracer starts the server span of a /v1 request, continuing the trace of the client's
+// traceparent header (tracing.Provider).
+type Tracer interface {
+	StartRequest(ctx context.Context, h http.Header, method, route string) (context.Context, trace.Span)
 }
 
 // Options wire a Server.
@@ -110,6 +117,8 @@ type Options struct {
 	// Throttle counts failed authentications per client address (default: 10 within a
 	// minute block the address for a minute).
 	Throttle *throttle.Throttle
+	// Tracing, when set, traces every /v1 request (nil: tracing is off and costs nothing).
+	Tracing Tracer
 }
 
 // Server is the HTTP handler of Conduit.
@@ -150,7 +159,11 @@ func New(o Options) *Server {
 	e.GET("/ready", s.ready)
 	e.GET("/metrics", echo.WrapHandler(o.Metrics.Handler()), s.requireMaster)
 
-	v1 := e.Group("/v1", s.v1Headers, s.usePlayground)
+	v1mw := []echo.MiddlewareFunc{s.v1Headers, s.usePlayground}
+	if o.Tracing != nil {
+		v1mw = append([]echo.MiddlewareFunc{s.traced}, v1mw...)
+	}
+	v1 := e.Group("/v1", v1mw...)
 	openAI, anthropic := s.apiErrors(writeV1Error), s.apiErrors(writeAnthropicError)
 	v1.GET("/models", s.listModels, openAI)
 	v1.POST("/chat/completions", s.chatCompletions, openAI)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/limits"
@@ -42,6 +43,28 @@ func (s *Server) v1Headers(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxStart, start)
 		c.Response().Header()[hdrRequestID] = []string{id}
 		return next(c)
+	}
+}
+
+// traced runs a /v1 request inside its server span (Options.Tracing), which the gateway
+// fills in and which ends once the answer is written.
+func (s *Server) traced(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		ctx, span := s.o.Tracing.StartRequest(r.Context(), r.Header, r.Method, c.Path())
+		defer span.End()
+		c.SetRequest(r.WithContext(ctx))
+		err := next(c)
+		status := c.Response().Status
+		if !c.Response().Committed {
+			status = http.StatusInternalServerError // the error handler answers err
+			var he *echo.HTTPError
+			if errors.As(err, &he) {
+				status = he.Code
+			}
+		}
+		span.SetAttributes(semconv.HTTPResponseStatusCode(status))
+		return err
 	}
 }
 

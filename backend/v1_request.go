@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tidwall/gjson"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -58,7 +59,11 @@ func (s *Server) call(c echo.Context, endpoint string) (*gateway.Call, error) {
 	}
 	start, _ := c.Get(ctxStart).(time.Time)
 	id, _ := c.Get(ctxRequestID).(string)
-	return &gateway.Call{RequestID: id, Principal: p, ClientIP: ip, Endpoint: endpoint, Start: start}, nil
+	call := &gateway.Call{RequestID: id, Principal: p, ClientIP: ip, Endpoint: endpoint, Start: start}
+	if s.o.Tracing != nil {
+		call.Span = trace.SpanFromContext(c.Request().Context())
+	}
+	return call, nil
 }
 
 // bearer extracts the client's key from Authorization: Bearer, api-key or x-api-key.

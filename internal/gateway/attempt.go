@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
@@ -172,12 +174,17 @@ func elapse(ps []pending, d time.Duration) {
 func (g *Gateway) attempt(ctx context.Context, s *snapshot.Snapshot, c *Call, d *snapshot.Deployment, fn attemptFn) *llm.Error {
 	c.Attempts++
 	c.Provider = d.Provider.Name
+	var span trace.Span
+	actx := ctx
+	if c.Span != nil {
+		actx, span = c.startAttemptSpan(ctx, d)
+	}
 	t0 := g.now()
 	var err error
 	if d.Provider.Err != nil {
 		err = llm.Upstream("provider "+d.Provider.Name+" is misconfigured: "+d.Provider.Err.Error(), d.Provider.Err).Retry()
 	} else {
-		err = fn(ctx, d)
+		err = fn(actx, d)
 	}
 	took := g.now().Sub(t0)
 	c.upstream += took
@@ -186,6 +193,9 @@ func (g *Gateway) attempt(ctx context.Context, s *snapshot.Snapshot, c *Call, d 
 		if len(c.attemptLog) > 0 {
 			c.logAttempt(d, nil, took)
 		}
+		if span != nil {
+			c.endAttemptSpan(span, nil)
+		}
 		return nil
 	}
 	e := llm.AsError(err)
@@ -193,6 +203,9 @@ func (g *Gateway) attempt(ctx context.Context, s *snapshot.Snapshot, c *Call, d 
 		e = clientGone(ctx.Err())
 	}
 	c.logAttempt(d, e, took)
+	if span != nil {
+		c.endAttemptSpan(span, e)
+	}
 	if e.Code == llm.CodeClientClosed {
 		return e
 	}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/keys"
 	"github.com/conduit-gw/conduit/internal/limits"
@@ -151,6 +153,12 @@ type Call struct {
 	ClientIP  string
 	Endpoint  string
 	Start     time.Time
+	// Span is the request's server span, started by the HTTP face; nil when tracing is off.
+	// The gateway adds a child span per upstream attempt and sets the outcome on it.
+	Span trace.Span
+	// Cache is the response cache's verdict on the request (hit, miss, bypass); empty when
+	// the cache had no say.
+	Cache string
 
 	// Set by the gateway as the call proceeds.
 	Provider  string          // name of the provider that answered (or was last tried)
@@ -162,6 +170,10 @@ type Call struct {
 	upstream  time.Duration // time spent waiting on providers and back-off
 	// attemptLog lists the upstream calls once one failed (nil while none did).
 	attemptLog []usage.Attempt
+	// With tracing on: the span of the attempt that answered, open until the request
+	// finishes, and why the last failed attempt failed (the next one's retry reason).
+	answerSpan  trace.Span
+	retryReason string
 }
 
 // answeredBy notes that d answered a request for alias and returns the alias to name in the

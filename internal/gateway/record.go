@@ -3,6 +3,8 @@ package gateway
 import (
 	"net/http"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/snapshot"
@@ -14,6 +16,9 @@ type record struct {
 	usage.Record
 	err        error
 	keepBodies bool
+	// With tracing on: the request's span and the finish reasons the answer reported.
+	span          trace.Span
+	finishReasons []string
 }
 
 // maxLoggedBody caps each stored body (settings.log_bodies).
@@ -31,16 +36,22 @@ func (g *Gateway) newRecord(c *Call, alias string, s *snapshot.Snapshot) *record
 	return &record{Record: usage.Record{
 		ID: c.RequestID, Time: c.Start.UTC(), KeyID: c.Principal.KeyID(), Endpoint: c.Endpoint,
 		Alias: alias, Status: http.StatusOK, ClientIP: c.ClientIP,
-	}, keepBodies: s.Settings.LogBodies}
+	}, keepBodies: s.Settings.LogBodies, span: c.Span}
 }
 
 func (r *record) keepRequest(b []byte) {
+	if r.span != nil {
+		traceRequest(r.span, b)
+	}
 	if r.keepBodies {
 		r.RequestBody = b[:min(len(b), maxLoggedBody)]
 	}
 }
 
 func (r *record) keepResponse(b []byte) {
+	if r.span != nil {
+		r.noteFinish(b)
+	}
 	if r.keepBodies {
 		r.ResponseBody = append([]byte(nil), b[:min(len(b), maxLoggedBody)]...)
 	}
@@ -48,6 +59,9 @@ func (r *record) keepResponse(b []byte) {
 
 // keepChunk appends one stream event to the logged response, as the client received it.
 func (r *record) keepChunk(chunk []byte) {
+	if r.span != nil {
+		r.noteFinish(chunk)
+	}
 	if !r.keepBodies || len(r.ResponseBody)+len(chunk) > maxLoggedBody {
 		return
 	}
@@ -83,6 +97,9 @@ func (g *Gateway) finish(c *Call, r *record) {
 	r.OverheadMS = c.OverheadMS(now)
 	r.Attempts = c.Attempts
 	r.AttemptLog = c.attemptLog
+	if c.Span != nil {
+		c.traceFinish(r)
+	}
 	if r.err != nil && r.Status >= 500 {
 		g.log.Warn("request failed", "request_id", r.ID, "alias", r.Alias, "status", r.Status, "err", r.err)
 	}

@@ -9,6 +9,9 @@ import (
 	"mime"
 	"net/http"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
@@ -44,6 +47,7 @@ type HTTP struct {
 
 // NewRequest builds a request with the adapter's credentials. A body is sent as JSON and
 // can be replayed, so a request over a connection the upstream closed can be sent again.
+// When ctx holds a span (tracing is on), the request carries its W3C traceparent.
 func (h *HTTP) NewRequest(ctx context.Context, method, u string, body []byte) (*http.Request, error) {
 	var r io.Reader
 	if body != nil {
@@ -59,6 +63,9 @@ func (h *HTTP) NewRequest(ctx context.Context, method, u string, body []byte) (*
 	}
 	if h.Auth != nil {
 		h.Auth(req.Header)
+	}
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		propagation.TraceContext{}.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	}
 	return req, nil
 }

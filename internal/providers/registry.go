@@ -25,6 +25,8 @@ const (
 type Type struct {
 	Name  string // as stored and sent: "openai"
 	Label string // as shown: "OpenAI"
+	// GenAIName is the provider as OpenTelemetry's gen_ai.provider.name names it (default Name).
+	GenAIName string
 	// DefaultBaseURL is used when a provider sets no base_url; "" means base_url is required.
 	DefaultBaseURL string
 	// BaseURLHint is an example base URL for a type without a default.
@@ -60,6 +62,9 @@ func (r *Registry) Register(t Type) {
 	}
 	if t.Label == "" {
 		t.Label = t.Name
+	}
+	if t.GenAIName == "" {
+		t.GenAIName = t.Name
 	}
 	if len(t.Capabilities) == 0 {
 		t.Capabilities = []string{CapChat}
@@ -97,6 +102,14 @@ func (r *Registry) Names() []string {
 func (r *Registry) DefaultBaseURL(name string) string {
 	t, _ := r.Lookup(name)
 	return t.DefaultBaseURL
+}
+
+// GenAIName is a type's gen_ai.provider.name (the type's name when it is unknown).
+func (r *Registry) GenAIName(name string) string {
+	if t, ok := r.Lookup(name); ok {
+		return t.GenAIName
+	}
+	return name
 }
 
 // New builds an adapter for cfg.Type.

@@ -35,6 +35,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/snapshot"
 	"github.com/conduit-gw/conduit/internal/store"
 	"github.com/conduit-gw/conduit/internal/throttle"
+	"github.com/conduit-gw/conduit/internal/tracing"
 	"github.com/conduit-gw/conduit/internal/usage"
 )
 
@@ -134,6 +135,9 @@ type Runtime struct {
 	Throttle *throttle.Throttle
 	// Conversations keeps Responses API responses; Close flushes it before the DB closes.
 	Conversations *conversation.Service
+	// Tracing exports the traces of /v1 requests; nil when the OTEL_EXPORTER_OTLP_*
+	// environment asks for none.
+	Tracing *tracing.Provider
 
 	redis  *redis.Client // nil without Options.RedisURL
 	fanout fanout.Fanout // nil for one process
@@ -252,6 +256,13 @@ func (r *Runtime) wire(ctx context.Context) error {
 	r.Admission = admission.New(16*procs, 512*procs, 250*time.Millisecond)
 	r.Metrics.Shedding(func() uint64 { return r.Pressure.Refused() + r.Admission.Shed() }, r.Pressure.Share,
 		func() float64 { return r.Pressure.Latency().Seconds() })
+	r.Tracing, err = tracing.FromEnv(ctx, tracing.Options{Version: o.Version, Logger: log})
+	if err != nil {
+		return startupErr("%v", err)
+	}
+	if r.Tracing != nil {
+		log.Info("tracing: exporting OpenTelemetry traces over OTLP")
+	}
 	r.Throttle = o.Throttle
 	if r.Throttle == nil {
 		r.Throttle = throttle.New(throttle.Options{})
@@ -271,8 +282,8 @@ func (r *Runtime) Go(loop func(ctx context.Context)) {
 }
 
 // Close takes the gateway down in order: stop the background loops and wait for them, flush
-// the stored responses, flush and stop the usage writer, stop notifications, close the
-// database. ctx bounds the waits; the database is closed in any case.
+// the stored responses, flush and stop the usage writer, export the queued spans, stop
+// notifications, close the database. ctx bounds the waits; the database is closed in any case.
 func (r *Runtime) Close(ctx context.Context) error {
 	r.Bus.Close()
 	r.stop()
@@ -281,6 +292,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 	if uerr := r.Usage.Close(ctx); uerr != nil {
 		err = errors.Join(err, fmt.Errorf("flushing usage: %w", uerr))
 	}
+	err = errors.Join(err, r.Tracing.Shutdown(ctx))
 	if nerr := r.Notify.Close(ctx); nerr != nil {
 		err = errors.Join(err, fmt.Errorf("notifications: %w", nerr))
 	}

@@ -44,6 +44,8 @@ type Provider struct {
 	Adapter providers.Provider
 	Err     error
 	Timeout time.Duration
+	// GenAIName is the provider type as traces name it (gen_ai.provider.name).
+	GenAIName string
 }
 
 // Deployment is a model row ready to call.
@@ -227,7 +229,7 @@ func limit(own *int, router int) time.Duration {
 }
 
 func (b *Builder) provider(ctx context.Context, p config.Provider) *Provider {
-	rp := &Provider{Provider: p, Timeout: DefaultTimeout}
+	rp := &Provider{Provider: p, Timeout: DefaultTimeout, GenAIName: b.Registry.GenAIName(p.Type)}
 	if p.TimeoutMS > 0 {
 		rp.Timeout = time.Duration(p.TimeoutMS) * time.Millisecond
 	}

@@ -23,7 +23,7 @@ const Type = "gemini"
 
 // Register adds the gemini adapter to r.
 func Register(r *providers.Registry) {
-	r.Register(providers.Type{Name: Type, Label: "Google Gemini", DefaultBaseURL: DefaultBaseURL,
+	r.Register(providers.Type{Name: Type, Label: "Google Gemini", GenAIName: "gcp.gemini", DefaultBaseURL: DefaultBaseURL,
 		Capabilities: []string{providers.CapChat, providers.CapEmbeddings, providers.CapModels},
 		New:          func(cfg providers.Config) (providers.Provider, error) { return New(cfg) }})
 }

@@ -23,6 +23,7 @@ import (
 type Variant struct {
 	Name           string // provider type, used in error messages
 	Label          string // as the UI shows it
+	GenAIName      string // gen_ai.provider.name, when it is not Name
 	DefaultBaseURL string // empty: base_url is required
 	BaseURLHint    string // an example base URL, for a variant without a default
 	// StreamUsage: the upstream accepts stream_options.include_usage.
@@ -40,10 +41,10 @@ type Variant struct {
 func variants() []Variant {
 	return []Variant{
 		{Name: "openai", Label: "OpenAI", DefaultBaseURL: "https://api.openai.com/v1", StreamUsage: true, Responses: true},
-		{Name: "azure", Label: "Azure OpenAI", BaseURLHint: "https://<resource>.openai.azure.com", StreamUsage: true,
+		{Name: "azure", Label: "Azure OpenAI", GenAIName: "azure.ai.openai", BaseURLHint: "https://<resource>.openai.azure.com", StreamUsage: true,
 			Azure: true, Responses: true},
 		{Name: "groq", Label: "Groq", DefaultBaseURL: "https://api.groq.com/openai/v1", StreamUsage: true},
-		{Name: "mistral", Label: "Mistral", DefaultBaseURL: "https://api.mistral.ai/v1"},
+		{Name: "mistral", Label: "Mistral", GenAIName: "mistral_ai", DefaultBaseURL: "https://api.mistral.ai/v1"},
 		{Name: "openrouter", Label: "OpenRouter", DefaultBaseURL: "https://openrouter.ai/api/v1", StreamUsage: true},
 		{Name: "ollama", Label: "Ollama", DefaultBaseURL: "http://127.0.0.1:11434/v1", StreamUsage: true, KeyOptional: true},
 		{Name: "openai_compatible", Label: "OpenAI-compatible", BaseURLHint: "https://host/v1", StreamUsage: true,
@@ -63,7 +64,7 @@ func Register(r *providers.Registry) {
 
 // Type describes the variant as a provider type.
 func (v Variant) Type() providers.Type {
-	t := providers.Type{Name: v.Name, Label: v.Label, DefaultBaseURL: v.DefaultBaseURL, BaseURLHint: v.BaseURLHint,
+	t := providers.Type{Name: v.Name, Label: v.Label, GenAIName: v.GenAIName, DefaultBaseURL: v.DefaultBaseURL, BaseURLHint: v.BaseURLHint,
 		KeyOptional: v.KeyOptional, New: v.Factory(),
 		Capabilities: []string{providers.CapChat, providers.CapEmbeddings, providers.CapImages, providers.CapModels,
 			providers.CapCompletions}}
