@@ -297,6 +297,10 @@ func TestTwoInstances(t *testing.T) {
 		}
 	})
 
+	t.Run("a provider going down and back is notified once each", func(t *testing.T) {
+		testHealthOnce(t, a, b)
+	})
+
 	t.Run("Redis stopped: fail open, /ready degraded", func(t *testing.T) {
 		k := a.admin(t, "POST", "/admin/keys", map[string]any{"name": "redis-down", "rpm": 1000})["key"].(string)
 		time.Sleep(200 * time.Millisecond)
@@ -385,4 +389,79 @@ func TestTwoInstances(t *testing.T) {
 		t.Logf("b answered %d requests (%d after a was killed); every one has its usage row",
 			len(answered), len(answered)-before)
 	})
+}
+
+// testHealthOnce: both instances health-check a provider every second; it goes down, then
+// comes back: one "down" and one "recovered" notification across the two, stored and sent.
+func testHealthOnce(t *testing.T, a, b *instance) {
+	var down atomic.Bool
+	fake := fakeopenai.New("")
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, `{"error":{"message":"down for maintenance","type":"server_error"}}`, http.StatusServiceUnavailable)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer up.Close()
+	var (
+		mu   sync.Mutex
+		sent []string // titles of the provider_health webhooks
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n struct{ Type, Title string }
+		_ = json.NewDecoder(r.Body).Decode(&n)
+		if n.Type == "provider_health" {
+			mu.Lock()
+			sent = append(sent, n.Title)
+			mu.Unlock()
+		}
+	}))
+	defer hook.Close()
+	p := a.admin(t, "POST", "/admin/providers", map[string]any{"name": "flaky", "type": "openai",
+		"base_url": up.URL + "/v1", "api_key": "sk-fake"})
+	m := a.admin(t, "POST", "/admin/models", map[string]any{"alias": "flaky", "provider_id": p["id"],
+		"provider_model": "gpt-4o-mini"})
+	a.admin(t, "PATCH", "/admin/settings", map[string]any{"notify_webhook_url": hook.URL})
+	a.admin(t, "PUT", "/admin/router", map[string]any{"health_check_interval_s": 1, "cooldown_s": 1})
+	defer func() {
+		a.admin(t, "DELETE", "/admin/models/"+m["id"].(string), nil)
+		a.admin(t, "PUT", "/admin/router", map[string]any{"health_check_interval_s": 60, "cooldown_s": 30})
+		a.admin(t, "PATCH", "/admin/settings", map[string]any{"notify_webhook_url": ""})
+	}()
+	// expect waits until the webhook got want, then a few more check rounds of both
+	// instances, and checks nothing else came.
+	expect := func(want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			mu.Lock()
+			n := len(sent)
+			mu.Unlock()
+			if n >= len(want) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(4 * time.Second) // both instances check again, several times
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Join(sent, "|") != strings.Join(want, "|") {
+			t.Fatalf("provider_health webhooks %q, want %q", sent, want)
+		}
+	}
+	expect()
+	down.Store(true)
+	expect("Provider flaky is down")
+	down.Store(false)
+	expect("Provider flaky is down", "Provider flaky recovered")
+	var stored []string
+	for _, n := range a.admin(t, "GET", "/admin/notifications?limit=100", nil)["data"].([]any) {
+		if n := n.(map[string]any); n["provider_id"] == p["id"] {
+			stored = append(stored, n["title"].(string))
+		}
+	}
+	if strings.Join(stored, "|") != "Provider flaky recovered|Provider flaky is down" {
+		t.Fatalf("stored provider_health notifications %q, want one recovered and one down", stored)
+	}
 }

@@ -55,6 +55,12 @@ type Options struct {
 	// instance that claims a notification delivers it (store, desktop, webhook, events), so
 	// each fires once across the cluster. Nil: every notification is delivered here.
 	Claim func(ctx context.Context, n Notification) (bool, error)
+	// FlipHealth, for instances sharing one database, records a provider's change of health
+	// in the shared state and reports whether this call changed it: only the instance that
+	// flips the shared state raises the provider_health notification. With minAge > 0 it
+	// brings a down state back up only once it is that old. Nil: every change observed here
+	// is notified.
+	FlipHealth func(ctx context.Context, providerID string, up bool, at time.Time, minAge time.Duration) (bool, error)
 }
 
 const (
@@ -81,6 +87,8 @@ type Service struct {
 	hookBackoff []time.Duration
 	maxPending  int
 	claim       func(context.Context, Notification) (bool, error)
+	flipHealth  func(context.Context, string, bool, time.Time, time.Duration) (bool, error)
+	flips       chan healthFlip // health changes waiting for the shared state (with flipHealth)
 
 	ctx      context.Context // cancelled when Close gives up waiting
 	cancel   context.CancelFunc
@@ -123,6 +131,7 @@ func NewService(opts Options) *Service {
 		hookBackoff:    opts.WebhookBackoff,
 		maxPending:     opts.MaxPending,
 		claim:          opts.Claim,
+		flipHealth:     opts.FlipHealth,
 		wake:           make(chan struct{}, 1),
 		stop:           make(chan struct{}),
 		restored:       make(map[string]struct{}),
@@ -168,6 +177,11 @@ func NewService(opts Options) *Service {
 	s.workers.Add(2)
 	go s.storeLoop()
 	go s.webhookLoop()
+	if s.flipHealth != nil {
+		s.flips = make(chan healthFlip, flipQueue)
+		s.workers.Add(1)
+		go s.flipLoop()
+	}
 	if s.desktop != nil {
 		s.desk = make(chan Notification, desktopQueue)
 		s.deskDone = make(chan struct{})

@@ -25,6 +25,8 @@ type Checker struct {
 	Logger *slog.Logger
 	// Tick is how often the loop looks at the configured interval (default 1s).
 	Tick time.Duration
+	// OnResult, if set, is told each provider's check result (nil error: healthy).
+	OnResult func(p *snapshot.Provider, err error)
 }
 
 // Run checks until ctx ends.
@@ -72,6 +74,9 @@ func (c *Checker) CheckAll(ctx context.Context, s *snapshot.Snapshot) {
 		}
 		for _, d := range deps {
 			c.Router.Checked(d, s.Router, err)
+		}
+		if c.OnResult != nil {
+			c.OnResult(p, err)
 		}
 		if err != nil && c.Logger != nil {
 			c.Logger.Warn("health check failed", "provider", p.Name, "err", err)

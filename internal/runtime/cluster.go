@@ -223,6 +223,15 @@ func (r *Runtime) notificationClaims() func(context.Context, notify.Notification
 	return r.DB.ClaimNotification
 }
 
+// healthFlips returns how instances sharing the database decide which of them notifies a
+// provider's change of health (nil for one process: it notifies every change it sees).
+func (r *Runtime) healthFlips() func(context.Context, string, bool, time.Time, time.Duration) (bool, error) {
+	if r.Options.DatabaseURL == "" {
+		return nil
+	}
+	return r.DB.FlipProviderHealth
+}
+
 // LiveConfig is the configuration as the admin API changes it: Reload rebuilds this
 // instance's snapshot and tells the other instances to rebuild theirs.
 type LiveConfig struct {

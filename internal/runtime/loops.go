@@ -30,7 +30,13 @@ func (r *Runtime) startLoops() {
 	// The stored responses are written until Close, after the in-flight requests.
 	go r.Conversations.Run(context.WithoutCancel(r.bg))
 	r.Go(func(ctx context.Context) { pruneLogs(ctx, r.DB, r.Config, r.Options.Logger) })
-	checker := &router.Checker{Router: r.Router, Config: r.Config, Logger: r.Options.Logger}
+	checker := &router.Checker{Router: r.Router, Config: r.Config, Logger: r.Options.Logger,
+		OnResult: func(p *snapshot.Provider, err error) {
+			if err == nil {
+				cool := time.Duration(r.Config.Load().Router.CooldownS) * time.Second
+				r.Notify.Health().Confirm(p.ID, p.Name, time.Now(), cool)
+			}
+		}}
 	r.Go(checker.Run)
 	r.Go(func(ctx context.Context) { watch(ctx, r.Config, r.Notify) })
 	if r.fanout != nil {

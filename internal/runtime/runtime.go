@@ -235,7 +235,7 @@ func (r *Runtime) wire(ctx context.Context) error {
 	r.Bus = notify.NewBus(notify.BusOptions{Logger: log, Relay: r.busRelay()})
 	r.Notify = notify.NewService(notify.Options{Bus: r.Bus, Store: r.DB, Desktop: o.Desktop, Logger: log,
 		Settings: func() config.Settings { return r.Config.Load().Settings }, HTTPClient: &http.Client{Transport: NewTransport()},
-		Claim: r.notificationClaims()})
+		Claim: r.notificationClaims(), FlipHealth: r.healthFlips()})
 	storage.notes.Store(r.Notify)
 	if err := r.Notify.Restore(ctx); err != nil {
 		log.Warn("notifications: could not restore recent state", "err", err)

@@ -112,3 +112,33 @@ func testAudit(t *testing.T, openTest opener) {
 		t.Error("invalid changes JSON accepted")
 	}
 }
+
+func TestFlipProviderHealth(t *testing.T) { eachEngine(t, testFlipProviderHealth) }
+
+func testFlipProviderHealth(t *testing.T, openTest opener) {
+	db, ctx := openTest(t), t.Context()
+	steps := []struct {
+		name     string
+		provider string
+		up       bool
+		at       time.Duration // after base
+		minAge   time.Duration
+		want     bool
+	}{
+		{"up without a row is no change", "p1", true, 0, 0, false},
+		{"first down flips", "p1", false, time.Second, 0, true},
+		{"second down (another instance) does not", "p1", false, 2 * time.Second, 0, false},
+		{"another provider is apart", "p2", false, 2 * time.Second, 0, true},
+		{"a reconciliation too early does not", "p1", true, 3 * time.Second, 5 * time.Second, false},
+		{"a reconciliation late enough does", "p1", true, 7 * time.Second, 5 * time.Second, true},
+		{"second up does not", "p1", true, 8 * time.Second, 0, false},
+		{"down again flips", "p1", false, 9 * time.Second, 0, true},
+		{"up flips", "p1", true, 10 * time.Second, 0, true},
+	}
+	for _, s := range steps {
+		got, err := db.FlipProviderHealth(ctx, s.provider, s.up, base.Add(s.at), s.minAge)
+		if err != nil || got != s.want {
+			t.Fatalf("%s: FlipProviderHealth = %v, %v; want %v", s.name, got, err, s.want)
+		}
+	}
+}
