@@ -3,6 +3,7 @@ package backend
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/anthropicapi"
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/sse"
 )
 
 // messages serves Anthropic's Messages API over any provider. Deployments whose provider
@@ -21,17 +23,16 @@ import (
 // anthropic-beta header; every other one the request translated to the canonical (OpenAI)
 // form, routed like any chat, and the answer translated back.
 func (s *Server) messages(c echo.Context) error {
-	call, req, err := admitRequest(s, c, "messages", parseMessages)
-	if err != nil {
-		return err
-	}
-	req.Header = c.Request().Header
-	sw := newStreamWriter(c, call, &anthropicEvents{t: anthropicapi.NewStreamTranslator(req.Model)})
-	res, native, err := s.o.Gateway.Native(c.Request().Context(), call, req, sw)
-	if err == nil && res != nil && !native {
-		res.Body, err = anthropicapi.FromChatResponse(res.Body, cmp.Or(call.Fallback, req.Model))
-	}
-	return reply(c, call, res, err)
+	return serveV1(s, c, "messages", parseMessages,
+		func(ctx context.Context, call *gateway.Call, req *gateway.NativeRequest) (*gateway.Result, error) {
+			req.Header = c.Request().Header
+			sw := newStreamWriter(c, call, &anthropicEvents{t: anthropicapi.NewStreamTranslator(req.Model)})
+			res, native, err := s.o.Gateway.Native(ctx, call, req, sw)
+			if err == nil && res != nil && !native {
+				res.Body, err = anthropicapi.FromChatResponse(res.Body, cmp.Or(call.Fallback, req.Model))
+			}
+			return res, err
+		})
 }
 
 // parseMessages reads a Messages request: the model it names, which it must, and its
@@ -123,24 +124,15 @@ func (d *anthropicEvents) end(out io.Writer, err *llm.Error) error {
 	return writeNamedEvents(out, []anthropicapi.Event{anthropicapi.ErrorEvent(err)})
 }
 
-// writeNamedEvents writes events as "event: <name>" and one line of "data: <json>".
+// writeNamedEvents writes events as "event: <name>" and one line of "data: <json>"; data that
+// is not JSON is sent as {}.
 func writeNamedEvents(out io.Writer, evs []anthropicapi.Event) error {
-	for _, ev := range evs {
-		if _, err := out.Write([]byte("event: " + ev.Name + "\ndata: ")); err != nil {
-			return err
-		}
-		data := ev.Data
-		if !json.Valid(data) {
-			data = []byte(`{}`)
-		}
-		if _, err := out.Write(data); err != nil {
-			return err
-		}
-		if _, err := out.Write(eventEnd); err != nil {
-			return err
+	for i := range evs {
+		if !json.Valid(evs[i].Data) {
+			evs[i].Data = []byte(`{}`)
 		}
 	}
-	return nil
+	return sse.WriteNamed(out, evs)
 }
 
 // countTokens serves POST /v1/messages/count_tokens: the provider's own count where it has

@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/responsesapi"
+	"github.com/conduit-gw/conduit/internal/sse"
 )
 
 // Conversations keeps Responses API responses for previous_response_id, scoped to the key
@@ -231,13 +231,13 @@ func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
 		case "response.completed", "response.incomplete", "response.failed":
 			d.terminal = []byte(gjson.GetBytes(data, "response").Raw)
 		}
-		return writeResponsesEvents(out, []responsesapi.Event{{Name: typ, Data: data}})
+		return sse.WriteNamed(out, []responsesapi.Event{{Name: typ, Data: data}})
 	}
 	events, err := d.t.Chunk(data)
 	if err != nil {
-		return writeResponsesEvents(out, d.t.Fail(llm.AsError(err)))
+		return sse.WriteNamed(out, d.t.Fail(llm.AsError(err)))
 	}
-	return writeResponsesEvents(out, events)
+	return sse.WriteNamed(out, events)
 }
 
 func (d *responsesEvents) end(out io.Writer, err *llm.Error) error {
@@ -250,7 +250,7 @@ func (d *responsesEvents) end(out io.Writer, err *llm.Error) error {
 	case !d.native:
 		evs = d.t.End()
 	}
-	return writeResponsesEvents(out, evs)
+	return sse.WriteNamed(out, evs)
 }
 
 // final is the response object the stream ended with (nil when there is none).
@@ -263,17 +263,4 @@ func (d *responsesEvents) final() []byte {
 		return nil
 	}
 	return b
-}
-
-func writeResponsesEvents(out io.Writer, evs []responsesapi.Event) error {
-	var b bytes.Buffer
-	for _, ev := range evs {
-		b.WriteString("event: ")
-		b.WriteString(ev.Name)
-		b.WriteString("\ndata: ")
-		b.Write(ev.Data)
-		b.WriteString("\n\n")
-	}
-	_, err := out.Write(b.Bytes())
-	return err
 }

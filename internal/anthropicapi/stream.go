@@ -9,14 +9,12 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/sse"
 )
 
 // Event is one server-sent event of a Messages stream: written as "event: Name" and
 // "data: Data" (one line of JSON).
-type Event struct {
-	Name string
-	Data []byte
-}
+type Event = sse.Named
 
 // StreamTranslator turns the OpenAI chat.completion.chunk objects of one streamed answer into
 // Anthropic's event sequence: message_start; for each text run and each tool call a

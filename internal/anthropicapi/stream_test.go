@@ -130,13 +130,13 @@ func TestStreamGoldens(t *testing.T) {
 func TestStreamTextEvents(t *testing.T) {
 	got := translate(t, lines(readFile(t, "testdata/streams/text.jsonl")))
 	want := []Event{
-		{"message_start", []byte(`{"type":"message_start","message":{"id":"msg_Az1","type":"message","role":"assistant","model":"my-alias","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}}`)},
-		{"content_block_start", []byte(`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)},
-		{"content_block_delta", []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}`)},
-		{"content_block_delta", []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" wörld 👋"}}`)},
-		{"content_block_stop", []byte(`{"type":"content_block_stop","index":0}`)},
-		{"message_delta", []byte(`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"input_tokens":18,"cache_read_input_tokens":12,"output_tokens":4}}`)},
-		{"message_stop", []byte(`{"type":"message_stop"}`)},
+		{Name: "message_start", Data: []byte(`{"type":"message_start","message":{"id":"msg_Az1","type":"message","role":"assistant","model":"my-alias","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}}`)},
+		{Name: "content_block_start", Data: []byte(`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)},
+		{Name: "content_block_delta", Data: []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}`)},
+		{Name: "content_block_delta", Data: []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" wörld 👋"}}`)},
+		{Name: "content_block_stop", Data: []byte(`{"type":"content_block_stop","index":0}`)},
+		{Name: "message_delta", Data: []byte(`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"input_tokens":18,"cache_read_input_tokens":12,"output_tokens":4}}`)},
+		{Name: "message_stop", Data: []byte(`{"type":"message_stop"}`)},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d events, want %d:\n%s", len(got), len(want), render(got))

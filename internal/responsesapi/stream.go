@@ -8,14 +8,12 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/sse"
 )
 
 // Event is one server-sent event of a Responses stream: written as "event: Name" and
 // "data: Data" (one line of JSON whose "type" is Name).
-type Event struct {
-	Name string
-	Data []byte
-}
+type Event = sse.Named
 
 // StreamTranslator turns the chat.completion.chunk objects of one streamed answer into the
 // Responses event sequence: response.created and response.in_progress; for each text run a
@@ -47,30 +45,30 @@ func NewStreamTranslator(resp *Response) *StreamTranslator {
 // Response is the response object as streamed so far (complete after End or Fail).
 func (t *StreamTranslator) Response() *Response { return t.resp }
 
-// Event payloads; field order is the order of the JSON.
+// Event payloads; field order is the order of the JSON. emit fills in their evHead.
 type (
+	evHead struct {
+		Type string `json:"type"`
+		Seq  int    `json:"sequence_number"`
+	}
 	evResponse struct {
-		Type     string    `json:"type"`
-		Seq      int       `json:"sequence_number"`
+		evHead
 		Response *Response `json:"response"`
 	}
 	evItem struct {
-		Type        string `json:"type"`
-		Seq         int    `json:"sequence_number"`
-		OutputIndex int    `json:"output_index"`
-		Item        *Item  `json:"item"`
+		evHead
+		OutputIndex int   `json:"output_index"`
+		Item        *Item `json:"item"`
 	}
 	evPart struct {
-		Type         string `json:"type"`
-		Seq          int    `json:"sequence_number"`
+		evHead
 		ItemID       string `json:"item_id"`
 		OutputIndex  int    `json:"output_index"`
 		ContentIndex int    `json:"content_index"`
 		Part         Part   `json:"part"`
 	}
 	evText struct {
-		Type         string  `json:"type"`
-		Seq          int     `json:"sequence_number"`
+		evHead
 		ItemID       string  `json:"item_id"`
 		OutputIndex  int     `json:"output_index"`
 		ContentIndex int     `json:"content_index"`
@@ -79,8 +77,7 @@ type (
 		Logprobs     []any   `json:"logprobs"`
 	}
 	evArgs struct {
-		Type        string  `json:"type"`
-		Seq         int     `json:"sequence_number"`
+		evHead
 		ItemID      string  `json:"item_id"`
 		OutputIndex int     `json:"output_index"`
 		Name        string  `json:"name,omitempty"`
@@ -95,8 +92,8 @@ func (t *StreamTranslator) Start() []Event {
 		return nil
 	}
 	t.started = true
-	out := t.emit(nil, &evResponse{Type: "response.created", Response: t.resp})
-	return t.emit(out, &evResponse{Type: "response.in_progress", Response: t.resp})
+	out := t.emit(nil, "response.created", &evResponse{Response: t.resp})
+	return t.emit(out, "response.in_progress", &evResponse{Response: t.resp})
 }
 
 // Chunk translates one chat chunk. Chunks after End or Fail are ignored.
@@ -151,7 +148,7 @@ func (t *StreamTranslator) End() []Event {
 	if t.resp.Status == StatusIncomplete {
 		name = "response.incomplete"
 	}
-	return t.emit(out, &evResponse{Type: name, Response: t.resp})
+	return t.emit(out, name, &evResponse{Response: t.resp})
 }
 
 // Fail ends a stream the upstream broke with response.failed naming e.
@@ -164,7 +161,7 @@ func (t *StreamTranslator) Fail(e *llm.Error) []Event {
 	t.resp.Fail(e)
 	t.resp.Usage = t.usage
 	t.ended = true
-	return t.emit(out, &evResponse{Type: "response.failed", Response: t.resp})
+	return t.emit(out, "response.failed", &evResponse{Response: t.resp})
 }
 
 func (t *StreamTranslator) text(out []Event, text string) []Event {
@@ -174,11 +171,11 @@ func (t *StreamTranslator) text(out []Event, text string) []Event {
 			Role: llm.RoleAssistant, Content: &[]Part{}})
 		it := &t.resp.Output[t.open]
 		empty := ""
-		out = t.emit(out, &evPart{Type: "response.content_part.added", ItemID: it.ID, OutputIndex: t.open,
+		out = t.emit(out, "response.content_part.added", &evPart{ItemID: it.ID, OutputIndex: t.open,
 			Part: Part{Type: "output_text", Text: &empty, Annotations: &[]any{}}})
 	}
 	t.bufs[t.open].WriteString(text)
-	return t.emit(out, &evText{Type: "response.output_text.delta", ItemID: t.resp.Output[t.open].ID,
+	return t.emit(out, "response.output_text.delta", &evText{ItemID: t.resp.Output[t.open].ID,
 		OutputIndex: t.open, Delta: &text, Logprobs: []any{}})
 }
 
@@ -211,7 +208,7 @@ func (t *StreamTranslator) toolCall(out []Event, tc gjson.Result, pos int64) []E
 		a := t.bufs[idx].String()
 		t.resp.Output[idx].Arguments = &a
 	}
-	return t.emit(out, &evArgs{Type: "response.function_call_arguments.delta", ItemID: t.resp.Output[idx].ID,
+	return t.emit(out, "response.function_call_arguments.delta", &evArgs{ItemID: t.resp.Output[idx].ID,
 		OutputIndex: idx, Delta: &args})
 }
 
@@ -220,7 +217,7 @@ func (t *StreamTranslator) openItem(out []Event, it Item) []Event {
 	t.bufs = append(t.bufs, &strings.Builder{})
 	t.open = len(t.resp.Output) - 1
 	added := it // the event shows the item as it was when added
-	return t.emit(out, &evItem{Type: "response.output_item.added", OutputIndex: t.open, Item: &added})
+	return t.emit(out, "response.output_item.added", &evItem{OutputIndex: t.open, Item: &added})
 }
 
 // closeItem ends the open item: its done events, with the full text or arguments.
@@ -235,35 +232,24 @@ func (t *StreamTranslator) closeItem(out []Event) []Event {
 	it.Status = StatusCompleted
 	switch it.Type {
 	case "message":
-		out = t.emit(out, &evText{Type: "response.output_text.done", ItemID: it.ID, OutputIndex: i,
+		out = t.emit(out, "response.output_text.done", &evText{ItemID: it.ID, OutputIndex: i,
 			Text: &full, Logprobs: []any{}})
 		part := textPart(full)
-		out = t.emit(out, &evPart{Type: "response.content_part.done", ItemID: it.ID, OutputIndex: i, Part: part})
+		out = t.emit(out, "response.content_part.done", &evPart{ItemID: it.ID, OutputIndex: i, Part: part})
 		it.Content = &[]Part{part}
 	case "function_call":
 		it.Arguments = &full
-		out = t.emit(out, &evArgs{Type: "response.function_call_arguments.done", ItemID: it.ID, OutputIndex: i,
+		out = t.emit(out, "response.function_call_arguments.done", &evArgs{ItemID: it.ID, OutputIndex: i,
 			Name: it.Name, Arguments: &full})
 	}
 	done := *it
-	return t.emit(out, &evItem{Type: "response.output_item.done", OutputIndex: i, Item: &done})
+	return t.emit(out, "response.output_item.done", &evItem{OutputIndex: i, Item: &done})
 }
 
-// emit encodes an event payload, setting its sequence number.
-func (t *StreamTranslator) emit(out []Event, v any) []Event {
-	var name string
-	switch e := v.(type) {
-	case *evResponse:
-		e.Seq, name = t.seq, e.Type
-	case *evItem:
-		e.Seq, name = t.seq, e.Type
-	case *evPart:
-		e.Seq, name = t.seq, e.Type
-	case *evText:
-		e.Seq, name = t.seq, e.Type
-	case *evArgs:
-		e.Seq, name = t.seq, e.Type
-	}
+// emit encodes an event payload named name, setting its type and sequence number.
+func (t *StreamTranslator) emit(out []Event, name string, v interface{ head() *evHead }) []Event {
+	h := v.head()
+	h.Type, h.Seq = name, t.seq
 	t.seq++
 	b, err := marshal(v)
 	if err != nil { // the payloads are plain structs and raw JSON checked on the way in
@@ -271,6 +257,8 @@ func (t *StreamTranslator) emit(out []Event, v any) []Event {
 	}
 	return append(out, Event{Name: name, Data: b})
 }
+
+func (h *evHead) head() *evHead { return h }
 
 // ErrorEvent is a stream's "error" event, for failures before the response was created.
 func ErrorEvent(e *llm.Error, seq int) Event {
