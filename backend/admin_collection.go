@@ -58,21 +58,31 @@ func (r collection[T, V]) listAll(c echo.Context) error {
 }
 
 func (r collection[T, V]) getOne(c echo.Context) error {
-	row, err := r.rows.Get(c.Request().Context(), c.Param("id"))
+	row, err := r.current(c)
 	if err != nil {
-		return storeErr(err, r.name)
+		return err
 	}
 	return c.JSON(http.StatusOK, r.view(row))
+}
+
+// current returns the row named by the request's :id.
+func (r collection[T, V]) current(c echo.Context) (T, error) {
+	row, err := r.rows.Get(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		var zero T
+		return zero, storeErr(err, r.name)
+	}
+	return row, nil
 }
 
 // patchOne reads the row, applies the request's fields to a copy, stores it, applies the
 // change to the live configuration and audits it.
 func (r collection[T, V]) patchOne(c echo.Context) error {
-	ctx, id := c.Request().Context(), c.Param("id")
-	before, err := r.rows.Get(ctx, id)
+	before, err := r.current(c)
 	if err != nil {
-		return storeErr(err, r.name)
+		return err
 	}
+	ctx, id := c.Request().Context(), c.Param("id")
 	f, err := readObject(c)
 	if err != nil {
 		return err
@@ -96,11 +106,11 @@ func (r collection[T, V]) patchOne(c echo.Context) error {
 }
 
 func (r collection[T, V]) deleteOne(c echo.Context) error {
-	ctx, id := c.Request().Context(), c.Param("id")
-	before, err := r.rows.Get(ctx, id)
+	before, err := r.current(c)
 	if err != nil {
-		return storeErr(err, r.name)
+		return err
 	}
+	ctx, id := c.Request().Context(), c.Param("id")
 	if err := r.rows.Delete(ctx, id); err != nil {
 		return storeErr(err, r.name)
 	}

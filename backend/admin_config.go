@@ -111,15 +111,25 @@ func defaultPriceError() error {
 	return invalid("id", "shipped default prices cannot be changed; add a custom row with the same model_pattern to override it")
 }
 
-func (s *Server) updateCost(c echo.Context) error {
+// customCost returns the custom cost row named by the request's :id; a shipped default
+// price is refused.
+func (s *Server) customCost(c echo.Context) (config.Cost, error) {
 	if strings.HasPrefix(c.Param("id"), "default:") {
-		return defaultPriceError()
+		return config.Cost{}, defaultPriceError()
+	}
+	r, err := s.o.Costs.Get(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return config.Cost{}, storeErr(err, "cost")
+	}
+	return r, nil
+}
+
+func (s *Server) updateCost(c echo.Context) error {
+	before, err := s.customCost(c)
+	if err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
-	before, err := s.o.Costs.Get(ctx, c.Param("id"))
-	if err != nil {
-		return storeErr(err, "cost")
-	}
 	f, err := readObject(c)
 	if err != nil {
 		return err
@@ -141,15 +151,11 @@ func (s *Server) updateCost(c echo.Context) error {
 }
 
 func (s *Server) deleteCost(c echo.Context) error {
-	if strings.HasPrefix(c.Param("id"), "default:") {
-		return defaultPriceError()
-	}
-	ctx := c.Request().Context()
-	before, err := s.o.Costs.Get(ctx, c.Param("id"))
+	before, err := s.customCost(c)
 	if err != nil {
-		return storeErr(err, "cost")
+		return err
 	}
-	if err := s.o.Costs.Delete(ctx, before.ID); err != nil {
+	if err := s.o.Costs.Delete(c.Request().Context(), before.ID); err != nil {
 		return storeErr(err, "cost")
 	}
 	if err := s.changed(c, "delete", "cost", before.ID, before, nil); err != nil {

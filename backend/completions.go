@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"context"
+
 	"github.com/labstack/echo/v4"
 	"github.com/tidwall/gjson"
 
@@ -12,12 +14,11 @@ import (
 // the OpenAI wire family, stream and not, the client's bytes forwarded with only the model
 // rewritten.
 func (s *Server) completions(c echo.Context) error {
-	call, req, err := admitRequest(s, c, "completions", parseCompletions)
-	if err != nil {
-		return err
-	}
-	res, _, err := s.o.Gateway.Native(c.Request().Context(), call, req, newStreamWriter(c, call, openAIEvents{}))
-	return reply(c, call, res, err)
+	return serveV1(s, c, "completions", parseCompletions,
+		func(ctx context.Context, call *gateway.Call, req *gateway.NativeRequest) (*gateway.Result, error) {
+			res, _, err := s.o.Gateway.Native(ctx, call, req, newStreamWriter(c, call, openAIEvents{}))
+			return res, err
+		})
 }
 
 // parseCompletions checks a legacy completions body: a model and a prompt.

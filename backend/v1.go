@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -35,38 +36,39 @@ func (s *Server) listModels(c echo.Context) error {
 }
 
 func (s *Server) chatCompletions(c echo.Context) error {
-	call, req, err := admitRequest(s, c, "chat/completions", llm.ParseChatRequest)
-	if err != nil {
-		return err
-	}
-	res, err := s.o.Gateway.Chat(c.Request().Context(), call, req, newStreamWriter(c, call, openAIEvents{}))
-	return reply(c, call, res, err)
+	return serveV1(s, c, "chat/completions", llm.ParseChatRequest,
+		func(ctx context.Context, call *gateway.Call, req *llm.ChatRequest) (*gateway.Result, error) {
+			return s.o.Gateway.Chat(ctx, call, req, newStreamWriter(c, call, openAIEvents{}))
+		})
 }
 
 func (s *Server) embeddings(c echo.Context) error {
-	call, req, err := admitRequest(s, c, "embeddings", parseEmbeddings)
-	if err != nil {
-		return err
-	}
-	res, err := s.o.Gateway.Embeddings(c.Request().Context(), call, req)
-	return reply(c, call, res, err)
+	return serveV1(s, c, "embeddings", parseEmbeddings, s.o.Gateway.Embeddings)
 }
 
 func (s *Server) imageGenerations(c echo.Context) error {
-	call, req, err := admitRequest(s, c, "images/generations", parseImageRequest)
-	if err != nil {
-		return err
-	}
-	res, err := s.o.Gateway.Images(c.Request().Context(), call, req.model, req.body)
-	return reply(c, call, res, err)
+	return serveV1(s, c, "images/generations", parseImageRequest,
+		func(ctx context.Context, call *gateway.Call, req imageRequest) (*gateway.Result, error) {
+			return s.o.Gateway.Images(ctx, call, req.model, req.body)
+		})
 }
 
 func (s *Server) moderations(c echo.Context) error {
-	call, req, err := admitRequest(s, c, "moderations", parseModerationRequest)
+	return serveV1(s, c, "moderations", parseModerationRequest,
+		func(ctx context.Context, call *gateway.Call, req imageRequest) (*gateway.Result, error) {
+			return s.o.Gateway.Moderations(ctx, call, req.model, req.body)
+		})
+}
+
+// serveV1 serves a /v1 request that parse reads and answer answers (whole, or streamed
+// through a stream writer of its own, then with a nil result).
+func serveV1[T any](s *Server, c echo.Context, endpoint string, parse func(body []byte) (T, error),
+	answer func(ctx context.Context, call *gateway.Call, req T) (*gateway.Result, error)) error {
+	call, req, err := admitRequest(s, c, endpoint, parse)
 	if err != nil {
 		return err
 	}
-	res, err := s.o.Gateway.Moderations(c.Request().Context(), call, req.model, req.body)
+	res, err := answer(c.Request().Context(), call, req)
 	return reply(c, call, res, err)
 }
 

@@ -225,9 +225,8 @@ type chatTurn struct {
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, body map[string]any, sc Script) {
-	model, _ := body["model"].(string)
-	if model == "" {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "you must provide a model parameter")
+	model, ok := requireModel(w, body)
+	if !ok {
 		return
 	}
 	msgs, ok := body["messages"].([]any)
@@ -387,15 +386,7 @@ func streamWords(ev events, r *http.Request, words []string, sc Script) bool {
 }
 
 func (s *Server) embeddings(w http.ResponseWriter, body map[string]any) {
-	var inputs []string
-	switch in := body["input"].(type) {
-	case string:
-		inputs = []string{in}
-	case []any:
-		for _, v := range in {
-			inputs = append(inputs, fmt.Sprint(v))
-		}
-	}
+	inputs := inputList(body["input"], func(v any) (string, bool) { return fmt.Sprint(v), true })
 	base64Format := body["encoding_format"] == "base64"
 	data := make([]map[string]any, len(inputs))
 	tokens := 0

@@ -8,22 +8,11 @@ import (
 // moderations answers like OpenAI's /moderations: one result per input; an input containing
 // "kill" is flagged for violence.
 func (s *Server) moderations(w http.ResponseWriter, body map[string]any) {
-	model, _ := body["model"].(string)
-	if model == "" {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "you must provide a model parameter")
+	model, ok := requireModel(w, body)
+	if !ok {
 		return
 	}
-	var inputs []string
-	switch in := body["input"].(type) {
-	case string:
-		inputs = []string{in}
-	case []any:
-		for _, v := range in {
-			if t, ok := v.(string); ok {
-				inputs = append(inputs, t)
-			}
-		}
-	}
+	inputs := inputList(body["input"], func(v any) (string, bool) { t, ok := v.(string); return t, ok })
 	results := make([]map[string]any, 0, len(inputs))
 	for _, in := range inputs {
 		violent := strings.Contains(strings.ToLower(in), "kill")
@@ -38,4 +27,31 @@ func (s *Server) moderations(w http.ResponseWriter, body map[string]any) {
 		})
 	}
 	writeJSON(w, map[string]any{"id": "modr-fake1", "model": model, "results": results})
+}
+
+// requireModel returns the request's model, or answers 400 when it names none.
+func requireModel(w http.ResponseWriter, body map[string]any) (string, bool) {
+	model, _ := body["model"].(string)
+	if model == "" {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "you must provide a model parameter")
+	}
+	return model, model != ""
+}
+
+// inputList is an "input" field as a list: a string is one input, and of a list the items
+// that item gives a text for.
+func inputList(in any, item func(any) (string, bool)) []string {
+	switch in := in.(type) {
+	case string:
+		return []string{in}
+	case []any:
+		var out []string
+		for _, v := range in {
+			if t, ok := item(v); ok {
+				out = append(out, t)
+			}
+		}
+		return out
+	}
+	return nil
 }

@@ -10,9 +10,8 @@ import (
 // responses answers a Responses API request: the reply text, or a get_weather function call
 // when tools are offered and the last input item is not a function's output.
 func (s *Server) responses(w http.ResponseWriter, body map[string]any) {
-	model, _ := body["model"].(string)
-	if model == "" {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "you must provide a model parameter")
+	model, ok := requireModel(w, body)
+	if !ok {
 		return
 	}
 	in, _ := json.Marshal(body["input"])

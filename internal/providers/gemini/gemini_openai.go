@@ -14,17 +14,21 @@ import (
 
 // This file translates Gemini responses into OpenAI chat completions.
 
-// completion is an OpenAI chat.completion object. The package has its own output types
-// because Gemini tool calls carry a thought signature (extra_content, as in Google's own
-// OpenAI compatibility layer), which llm.ToolCall has no room for.
-type completion struct {
+// envelope is an OpenAI chat.completion (C: choice) or chat.completion.chunk (C:
+// chunkChoice) object. The package has its own output types because Gemini tool calls carry
+// a thought signature (extra_content, as in Google's own OpenAI compatibility layer), which
+// llm.ToolCall has no room for.
+type envelope[C any] struct {
 	ID      string     `json:"id"`
 	Object  string     `json:"object"`
 	Created int64      `json:"created"`
 	Model   string     `json:"model"`
-	Choices []choice   `json:"choices"`
+	Choices []C        `json:"choices"`
 	Usage   *llm.Usage `json:"usage,omitempty"`
 }
+
+// completion is an OpenAI chat.completion object.
+type completion = envelope[choice]
 
 type choice struct {
 	Index        int     `json:"index"`
@@ -62,14 +66,7 @@ type googleExtra struct {
 }
 
 // chunk is an OpenAI chat.completion.chunk object.
-type chunk struct {
-	ID      string        `json:"id"`
-	Object  string        `json:"object"`
-	Created int64         `json:"created"`
-	Model   string        `json:"model"`
-	Choices []chunkChoice `json:"choices"`
-	Usage   *llm.Usage    `json:"usage,omitempty"`
-}
+type chunk = envelope[chunkChoice]
 
 type chunkChoice struct {
 	Index        int     `json:"index"`
