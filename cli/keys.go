@@ -114,12 +114,8 @@ func (a *app) keyEnableCmd(enable bool) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out obj
-			path := "/admin/keys/" + url.PathEscape(text(row["id"]))
-			if err := a.call(cmd.Context(), http.MethodPatch, path, obj{"enabled": enable}, &out); err != nil {
-				return err
-			}
-			return a.created(keysRes, out)
+			return a.send(cmd.Context(), keysRes, http.MethodPatch,
+				"/admin/keys/"+url.PathEscape(text(row["id"])), obj{"enabled": enable})
 		},
 	}
 }

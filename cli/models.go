@@ -54,11 +54,7 @@ func (a *app) modelAddCmd() *cobra.Command {
 			if contextWindow > 0 {
 				body["context_window"] = contextWindow
 			}
-			var row obj
-			if err := a.call(cmd.Context(), http.MethodPost, "/admin/models", body, &row); err != nil {
-				return err
-			}
-			return a.created(modelsRes, row)
+			return a.send(cmd.Context(), modelsRes, http.MethodPost, "/admin/models", body)
 		},
 	}
 	f := cmd.Flags()

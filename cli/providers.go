@@ -47,11 +47,7 @@ func (a *app) providerAddCmd() *cobra.Command {
 			if timeoutMS > 0 {
 				body["timeout_ms"] = timeoutMS
 			}
-			var row obj
-			if err := a.call(cmd.Context(), http.MethodPost, "/admin/providers", body, &row); err != nil {
-				return err
-			}
-			return a.created(providersRes, row)
+			return a.send(cmd.Context(), providersRes, http.MethodPost, "/admin/providers", body)
 		},
 	}
 	f := cmd.Flags()

@@ -95,6 +95,15 @@ func (a *app) created(r resource, row obj) error {
 	return a.show(row, func(w io.Writer) error { return table(w, r.cols, []obj{row}) })
 }
 
+// send sends body to path with method and shows the row of r it answers with.
+func (a *app) send(ctx context.Context, r resource, method, path string, body obj) error {
+	var row obj
+	if err := a.call(ctx, method, path, body, &row); err != nil {
+		return err
+	}
+	return a.created(r, row)
+}
+
 // readSecret returns v, or a line of stdin when v is "-" (keeps a secret out of `ps`).
 func readSecret(v string, stdin io.Reader) (string, error) {
 	if v != "-" {
