@@ -54,7 +54,9 @@ type instance struct {
 	done chan struct{}
 }
 
-func start(t *testing.T, bin, name, dsn, redisURL string) *instance {
+// start runs an instance on the database and Redis, with extra flags, and waits until it is
+// ready.
+func start(t *testing.T, bin, name, dsn, redisURL string, extra ...string) *instance {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -64,8 +66,8 @@ func start(t *testing.T, bin, name, dsn, redisURL string) *instance {
 	l.Close()
 	in := &instance{name: name, url: "http://" + addr, log: &bytes.Buffer{}, done: make(chan struct{})}
 	var mu sync.Mutex
-	in.cmd = exec.Command(bin, "--headless", "--addr", addr, "--data-dir", t.TempDir(),
-		"--database-url", dsn, "--redis-url", redisURL, "--log-level", "warn")
+	in.cmd = exec.Command(bin, append([]string{"--headless", "--addr", addr, "--data-dir", t.TempDir(),
+		"--database-url", dsn, "--redis-url", redisURL, "--log-level", "warn"}, extra...)...)
 	in.cmd.Env = append(os.Environ(), "CONDUIT_MASTER_KEY="+masterKey, "CONDUIT_SECRET_KEY="+secretKey)
 	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return in.log.Write(p) })
 	in.cmd.Stdout, in.cmd.Stderr = w, w
@@ -131,6 +133,7 @@ func (in *instance) admin(t *testing.T, method, path string, body any) map[strin
 type answer struct {
 	status int
 	id     string // x-request-id
+	body   []byte
 }
 
 func (in *instance) chat(key, model string) (answer, error) {
@@ -143,8 +146,8 @@ func (in *instance) chat(key, model string) (answer, error) {
 		return answer{}, err
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return answer{status: resp.StatusCode, id: resp.Header.Get("X-Request-Id")}, nil
+	raw, err := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, id: resp.Header.Get("X-Request-Id"), body: raw}, err
 }
 
 // hammer sends n chat requests, alternating between the instances, c at a time.
@@ -189,7 +192,7 @@ func count(as []answer, status int) int {
 // TestTwoInstances: two conduit processes on one PostgreSQL and one Redis behave as one
 // gateway: shared rate limits and budgets, configuration changes served by the other within
 // a second, usage rows of every answered request kept when the other instance is killed,
-// and Redis stopping handled as configured (fail open by default).
+// and Redis stopping handled as configured (fail open by default, closed on the third).
 func TestTwoInstances(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs real processes")
@@ -200,6 +203,7 @@ func TestTwoInstances(t *testing.T) {
 	defer up.Close()
 	a := start(t, bin, "a", dsn, rds.URL)
 	b := start(t, bin, "b", dsn, rds.URL)
+	c := start(t, bin, "c", dsn, rds.URL, "--redis-fail", "closed") // not behind the balancer
 	both := []*instance{a, b}
 
 	p := a.admin(t, "POST", "/admin/providers", map[string]any{"name": "fake", "type": "openai",
@@ -301,15 +305,11 @@ func TestTwoInstances(t *testing.T) {
 		testHealthOnce(t, a, b)
 	})
 
-	t.Run("Redis stopped: fail open, /ready degraded", func(t *testing.T) {
+	t.Run("Redis stopped: fail open, /ready degraded; fail closed: 503", func(t *testing.T) {
 		k := a.admin(t, "POST", "/admin/keys", map[string]any{"name": "redis-down", "rpm": 1000})["key"].(string)
 		time.Sleep(200 * time.Millisecond)
 		rds.Stop()
-		defer func() {
-			if err := rds.Start(); err != nil {
-				t.Fatal(err)
-			}
-		}()
+		defer func() { _ = rds.Start() }() // started again below; here if the test stops early
 		for _, in := range both {
 			ans, err := in.chat(k, "m")
 			if err != nil || ans.status != http.StatusOK {
@@ -325,6 +325,34 @@ func TestTwoInstances(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || r.Status != "degraded" {
 				t.Fatalf("%s /ready with Redis down: %d %q; want 200 degraded", in.name, resp.StatusCode, r.Status)
 			}
+		}
+		ans, err := c.chat(k, "m")
+		var e struct {
+			Error struct{ Message, Type, Code string }
+		}
+		if err != nil || ans.status != http.StatusServiceUnavailable || json.Unmarshal(ans.body, &e) != nil ||
+			e.Error.Code != "limits_unavailable" || e.Error.Type == "" || e.Error.Message == "" {
+			t.Fatalf("c (fail closed) with Redis down: %d %s, %v; want 503 limits_unavailable in OpenAI's error shape",
+				ans.status, ans.body, err)
+		}
+		if resp, err := http.Get(c.url + "/ready"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("c (fail closed) /ready with Redis down: %v, %v; want 503", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+		if err := rds.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			ans, err := c.chat(k, "m")
+			if err == nil && ans.status == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("c does not serve again 10s after Redis is back: %d %s, %v", ans.status, ans.body, err)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	})
 
