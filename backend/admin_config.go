@@ -54,6 +54,9 @@ func applyCost(r *config.Cost, f map[string]json.RawMessage) error {
 		"output_per_mtok":       floatField(&r.OutputPerMTok),
 		"cached_input_per_mtok": optFloatField(&r.CachedInputPerMTok),
 		"per_image":             optFloatField(&r.PerImage),
+		"per_second":            optFloatField(&r.PerSecond),
+		"per_1k_chars":          optFloatField(&r.Per1KChars),
+		"per_search_unit":       optFloatField(&r.PerSearchUnit),
 	}, "id", "source", "created_at", "updated_at")
 	if err != nil {
 		return err

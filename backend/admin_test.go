@@ -121,6 +121,8 @@ func TestAdminValidation(t *testing.T) {
 		{"POST", "/admin/costs", map[string]any{"model_pattern": "m", "input_per_mtok": -1, "output_per_mtok": 1}, "input_per_mtok"},
 		{"POST", "/admin/costs", map[string]any{"model_pattern": "m", "output_per_mtok": 1}, "input_per_mtok"},
 		{"PATCH", "/admin/costs/default:gpt-4o", map[string]any{"input_per_mtok": 1}, "id"},
+		{"POST", "/admin/costs", map[string]any{"model_pattern": "m", "input_per_mtok": 0, "output_per_mtok": 0, "per_second": -1}, "per_second"},
+		{"POST", "/admin/costs", map[string]any{"model_pattern": "m", "input_per_mtok": 0, "output_per_mtok": 0, "per_search_unit": "x"}, "per_search_unit"},
 		{"PATCH", "/admin/settings", map[string]any{"budget_alert_percents": []int{0}}, "budget_alert_percents"},
 		{"PATCH", "/admin/settings", map[string]any{"notify_webhook_url": "not a url"}, "notify_webhook_url"},
 		{"PATCH", "/admin/settings", map[string]any{"log_retention_days": 0}, "log_retention_days"},

@@ -102,6 +102,25 @@ func TestProviderTypesFromRegistry(t *testing.T) {
 	if g := byType["gemini"]["default_base_url"]; g != "https://generativelanguage.googleapis.com/v1beta" {
 		t.Errorf("gemini default %v", g)
 	}
+	// what each type serves beyond chat, as the adapters implement it
+	for typ, want := range map[string]map[string]bool{
+		"openai":            {"moderations": true, "audio": true, "rerank": false},
+		"groq":              {"audio": true, "rerank": false},
+		"mistral":           {"audio": false},
+		"openai_compatible": {"audio": true, "rerank": true},
+		"cohere":            {"rerank": true, "audio": false, "moderations": false},
+		"anthropic":         {"rerank": false, "audio": false},
+	} {
+		caps := map[string]bool{}
+		for _, c := range byType[typ]["capabilities"].([]any) {
+			caps[c.(string)] = true
+		}
+		for c, on := range want {
+			if caps[c] != on {
+				t.Errorf("%s: capability %s = %v, want %v (%v)", typ, c, caps[c], on, byType[typ]["capabilities"])
+			}
+		}
+	}
 	for _, tt := range []struct {
 		body  map[string]any
 		field string

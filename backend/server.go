@@ -170,6 +170,7 @@ func New(o Options) *Server {
 	v1.POST("/embeddings", s.embeddings, openAI)
 	v1.POST("/images/generations", s.imageGenerations, openAI)
 	v1.POST("/moderations", s.moderations, openAI)
+	v1.POST("/rerank", s.rerank, openAI)
 	v1.POST("/messages", s.messages, anthropic)
 	v1.POST("/messages/count_tokens", s.countTokens, anthropic)
 	v1.POST("/completions", s.completions, openAI)

@@ -72,6 +72,15 @@ func serveV1[T any](s *Server, c echo.Context, endpoint string, parse func(body 
 	return reply(c, call, res, err)
 }
 
+func (s *Server) rerank(c echo.Context) error {
+	call, req, err := admitRequest(s, c, "rerank", llm.ParseRerankRequest)
+	if err != nil {
+		return err
+	}
+	res, err := s.o.Gateway.Rerank(c.Request().Context(), call, req)
+	return reply(c, call, res, err)
+}
+
 // reply finishes a /v1 answer: the headers every answer carries, then res, or err in the
 // API's error shape (returned to the route's apiErrors). A streamed answer (res nil) went out
 // through the stream writer, and a failure after it began is in the stream.

@@ -138,14 +138,20 @@ type Key struct {
 
 // Cost is a price row. Prices are USD; per-token prices are per million tokens.
 type Cost struct {
-	ID                 string    `json:"id"`
-	ModelPattern       string    `json:"model_pattern"`
-	InputPerMTok       float64   `json:"input_per_mtok"`
-	OutputPerMTok      float64   `json:"output_per_mtok"`
-	CachedInputPerMTok *float64  `json:"cached_input_per_mtok"`
-	PerImage           *float64  `json:"per_image"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	ID                 string   `json:"id"`
+	ModelPattern       string   `json:"model_pattern"`
+	InputPerMTok       float64  `json:"input_per_mtok"`
+	OutputPerMTok      float64  `json:"output_per_mtok"`
+	CachedInputPerMTok *float64 `json:"cached_input_per_mtok"`
+	PerImage           *float64 `json:"per_image"`
+	// PerSecond prices audio transcription and translation, per second of audio.
+	PerSecond *float64 `json:"per_second"`
+	// Per1KChars prices speech, per thousand characters of input text.
+	Per1KChars *float64 `json:"per_1k_chars"`
+	// PerSearchUnit prices reranking, per search unit (a query over up to 100 documents).
+	PerSearchUnit *float64  `json:"per_search_unit"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // Settings are the global product settings.

@@ -187,6 +187,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.embeddings(w, body)
 	case strings.HasSuffix(r.URL.Path, "/moderations"):
 		s.moderations(w, body)
+	case strings.HasSuffix(r.URL.Path, "/rerank"):
+		s.rerank(w, body)
 	case strings.HasSuffix(r.URL.Path, "/images/generations"):
 		writeJSON(w, map[string]any{"created": 1700000000, "data": []map[string]any{{"url": "https://example.invalid/image.png", "revised_prompt": "a cat"}}})
 	default:

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
@@ -19,7 +20,7 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 	defer g.finish(c, rec)
 
 	rt := route{alias: req.Model, needs: router.Needs{Vision: req.HasImages(), Tools: req.ToolCount() > 0, Streaming: req.Stream}}
-	plan, err := g.plan(s, c, rt, len(req.Raw), expectedOutput(req), 0)
+	plan, err := g.plan(s, c, rt, len(req.Raw), expectedOutput(req), pricing.Units{})
 	if err != nil {
 		return nil, rec.fail(err)
 	}
@@ -35,14 +36,14 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 	}
 	body := setModel(resp.Body, c.answeredBy(d, req.Model))
 	rec.keepResponse(body)
-	rec.charge(d, resp.Usage, 0)
+	rec.charge(d, resp.Usage, pricing.Units{})
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, nil
 }
 
 // plan checks that the principal may use alias, plans its deployments for the request's needs
 // and admits the request against the key's limits (see admit).
-func (g *Gateway) plan(s *snapshot.Snapshot, c *Call, rt route, bodyBytes, outTokens, images int) ([]*snapshot.Deployment, error) {
+func (g *Gateway) plan(s *snapshot.Snapshot, c *Call, rt route, bodyBytes, outTokens int, n pricing.Units) ([]*snapshot.Deployment, error) {
 	if !c.Principal.Allows(rt.alias) {
 		return nil, notAllowed(rt.alias)
 	}
@@ -50,7 +51,7 @@ func (g *Gateway) plan(s *snapshot.Snapshot, c *Call, rt route, bodyBytes, outTo
 	if err != nil {
 		return nil, err
 	}
-	if err := g.admit(c, bodyBytes, plan[0], outTokens, images); err != nil {
+	if err := g.admit(c, bodyBytes, plan[0], outTokens, n); err != nil {
 		return nil, err
 	}
 	return plan, nil

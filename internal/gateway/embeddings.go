@@ -2,11 +2,11 @@ package gateway
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/providers"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
@@ -19,7 +19,7 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	rec.keepRequest(req.Raw)
 	defer g.finish(c, rec)
 	rt := route{alias: req.Model, needs: router.Needs{Embeddings: true}}
-	d, resp, err := g.planAndAnswer(ctx, s, c, rec, rt, len(req.Raw), 0, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
+	d, resp, err := g.planAndAnswer(ctx, s, c, rec, rt, len(req.Raw), pricing.Units{}, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		e, ok := d.Provider.Adapter.(providers.Embedder)
 		if !ok {
 			return nil, unsupported(d, "embeddings")
@@ -35,7 +35,7 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 		u.TotalTokens = u.PromptTokens
 		rec.Estimated = true
 	}
-	rec.charge(d, u, 0)
+	rec.charge(d, u, pricing.Units{})
 	body := setModel(resp.Body, c.answeredBy(d, req.Model))
 	rec.keepResponse(body)
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, nil
@@ -47,7 +47,7 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	rec := g.newRecord(c, alias, s)
 	rec.keepRequest(body)
 	defer g.finish(c, rec)
-	images := max(int(gjson.GetBytes(body, "n").Int()), 1)
+	images := pricing.Units{Images: max(int(gjson.GetBytes(body, "n").Int()), 1)}
 	rt := route{alias: alias}
 	d, resp, err := g.planAndAnswer(ctx, s, c, rec, rt, len(body), images, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		ig, ok := d.Provider.Adapter.(providers.ImageGenerator)
@@ -59,15 +59,13 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	if err != nil {
 		return nil, err
 	}
-	rec.charge(d, resp.Usage, int(gjson.GetBytes(resp.Body, "data.#").Int()))
+	rec.charge(d, resp.Usage, pricing.Units{Images: int(gjson.GetBytes(resp.Body, "data.#").Int())})
 	rec.keepResponse(resp.Body)
 	return &Result{Body: resp.Body, OverheadMS: c.OverheadMS(g.now())}, nil
 }
 
 func unsupported(d *snapshot.Deployment, what string) *llm.Error {
-	return &llm.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: llm.CodeInvalidRequest,
-		Message: "provider " + d.Provider.Name + " (" + d.Provider.Type + ") does not support " + what,
-		Param:   "model", Retryable: true}
+	return providers.Unsupported(d.Provider.Name+" ("+d.Provider.Type+")", what)
 }
 
 // inputTokens counts the tokens of an embeddings input: a string or an array of strings.
@@ -94,9 +92,9 @@ func (g *Gateway) inputTokens(model string, input []byte) int {
 // planAndAnswer plans rt for a request that is answered in one piece (no stream) and calls the
 // planned deployments with call until one answers. It records the deployment that answered;
 // an error it returns is already recorded on rec.
-func (g *Gateway) planAndAnswer(ctx context.Context, s *snapshot.Snapshot, c *Call, rec *record, rt route, bodyBytes, images int,
+func (g *Gateway) planAndAnswer(ctx context.Context, s *snapshot.Snapshot, c *Call, rec *record, rt route, bodyBytes int, n pricing.Units,
 	call func(context.Context, *snapshot.Deployment) (*llm.Response, error)) (*snapshot.Deployment, *llm.Response, error) {
-	plan, err := g.plan(s, c, rt, bodyBytes, 0, images)
+	plan, err := g.plan(s, c, rt, bodyBytes, 0, n)
 	if err != nil {
 		return nil, nil, rec.fail(err)
 	}

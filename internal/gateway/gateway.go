@@ -227,14 +227,14 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // admit runs the key's budget and rate limit checks (virtual keys only). The expected cost,
 // reserved against the budget while the request runs, is priced at the first planned
 // deployment from the body size and the expected output tokens.
-func (g *Gateway) admit(c *Call, bodyBytes int, d *snapshot.Deployment, outTokens, images int) error {
+func (g *Gateway) admit(c *Call, bodyBytes int, d *snapshot.Deployment, outTokens int, n pricing.Units) error {
 	if c.Principal.Key == nil || g.limits == nil {
 		return nil
 	}
 	c.estimate = bodyBytes/4 + 1
 	var cost float64
 	if d.Priced {
-		cost = pricing.Cost(d.Price.Cost, llm.Usage{PromptTokens: c.estimate, CompletionTokens: outTokens}, images)
+		cost = pricing.Cost(d.Price.Cost, llm.Usage{PromptTokens: c.estimate, CompletionTokens: outTokens}, n)
 	}
 	dec, err := g.limits.Admit(c.Principal.Key.Key, c.estimate, cost)
 	c.RateLimit = dec

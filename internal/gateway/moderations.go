@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/providers"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
@@ -16,23 +17,17 @@ func (g *Gateway) Moderations(ctx context.Context, c *Call, alias string, body [
 	rec := g.newRecord(c, alias, s)
 	rec.keepRequest(body)
 	defer g.finish(c, rec)
-	rt := route{alias: alias}
-	plan, err := g.plan(s, c, rt, len(body), 0, 0)
-	if err != nil {
-		return nil, rec.fail(err)
-	}
-	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
+	d, resp, err := g.planAndAnswer(ctx, s, c, rec, route{alias: alias}, len(body), pricing.Units{}, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		m, ok := d.Provider.Adapter.(providers.Moderator)
 		if !ok {
 			return nil, unsupported(d, "moderations")
 		}
 		return m.Moderate(ctx, body, d.ProviderModel)
 	})
-	rec.setDeployment(d)
 	if err != nil {
-		return nil, rec.fail(err)
+		return nil, err
 	}
-	rec.charge(d, resp.Usage, 0)
+	rec.charge(d, resp.Usage, pricing.Units{})
 	out := setModel(resp.Body, c.answeredBy(d, alias))
 	rec.keepResponse(out)
 	return &Result{Body: out, OverheadMS: c.OverheadMS(g.now())}, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/providers"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
@@ -79,7 +80,7 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 		out = min(req.MaxOutputTokens, 4096)
 	}
 	rt := route{alias: req.Model, needs: needs}
-	plan, err := g.plan(s, c, rt, len(req.Raw), out, 0)
+	plan, err := g.plan(s, c, rt, len(req.Raw), out, pricing.Units{})
 	if err != nil {
 		return nil, true, rec.fail(err)
 	}
@@ -96,7 +97,7 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 	}
 	body := setModel(resp.Body, c.answeredBy(d, req.Model))
 	rec.keepResponse(body)
-	rec.charge(d, resp.Usage, 0)
+	rec.charge(d, resp.Usage, pricing.Units{})
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, true, nil
 }

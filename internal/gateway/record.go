@@ -83,10 +83,10 @@ func (r *record) fail(err error) *llm.Error {
 	return e
 }
 
-func (r *record) charge(d *snapshot.Deployment, u llm.Usage, images int) {
+func (r *record) charge(d *snapshot.Deployment, u llm.Usage, n pricing.Units) {
 	r.PromptTokens, r.CompletionTokens, r.CachedTokens = u.PromptTokens, u.CompletionTokens, u.CachedTokens()
 	if d != nil && d.Priced {
-		r.Cost = pricing.Cost(d.Price.Cost, u, images)
+		r.Cost = pricing.Cost(d.Price.Cost, u, n)
 	}
 }
 

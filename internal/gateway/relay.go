@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
 
@@ -30,7 +31,8 @@ type relay struct {
 	w      StreamWriter
 	rec    *record
 	format streamFormat
-	native bool // the chunks are a native API's events (Meta.Native)
+	native bool          // the chunks are a native API's events (Meta.Native)
+	units  pricing.Units // what the answer is priced by besides tokens
 	s      *snapshot.Snapshot
 	rt     route
 
@@ -248,7 +250,7 @@ func (r *relay) failure(ctx context.Context, err error, stalled bool, idle time.
 // client cannot take it as complete. A client that went away is charged for what it
 // received, and nothing more is written.
 func (r *relay) settle(err error) error {
-	r.rec.charge(r.up.d, r.usage(), 0)
+	r.rec.charge(r.up.d, r.usage(), r.units)
 	if err == nil {
 		return r.w.End(nil)
 	}

@@ -127,9 +127,18 @@ func Match(pattern, s string) bool {
 	return strings.HasSuffix(s, last)
 }
 
+// Units are what a request is priced by besides tokens.
+type Units struct {
+	Images       int     // generated images (per_image)
+	AudioSeconds float64 // seconds of transcribed or translated audio (per_second)
+	Chars        int     // characters of text turned into speech (per_1k_chars)
+	SearchUnits  int     // rerank search units (per_search_unit)
+}
+
 // Cost prices a usage: uncached prompt tokens at the input price, cached ones at the cached
-// price (the input price when none is set), completion tokens at the output price.
-func Cost(c config.Cost, u llm.Usage, images int) float64 {
+// price (the input price when none is set), completion tokens at the output price, plus the
+// units at their prices (a unit without a price costs nothing).
+func Cost(c config.Cost, u llm.Usage, n Units) float64 {
 	cached := u.CachedTokens()
 	if cached > u.PromptTokens {
 		cached = u.PromptTokens
@@ -141,8 +150,18 @@ func Cost(c config.Cost, u llm.Usage, images int) float64 {
 	cost := (float64(u.PromptTokens-cached)*c.InputPerMTok +
 		float64(cached)*cachedPrice +
 		float64(u.CompletionTokens)*c.OutputPerMTok) / 1e6
-	if c.PerImage != nil && images > 0 {
-		cost += float64(images) * *c.PerImage
+	for _, p := range []struct {
+		price *float64
+		n     float64
+	}{
+		{c.PerImage, float64(n.Images)},
+		{c.PerSecond, n.AudioSeconds},
+		{c.Per1KChars, float64(n.Chars) / 1000},
+		{c.PerSearchUnit, float64(n.SearchUnits)},
+	} {
+		if p.price != nil && p.n > 0 {
+			cost += p.n * *p.price
+		}
 	}
 	return cost
 }

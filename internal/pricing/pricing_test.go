@@ -65,13 +65,36 @@ func TestCost(t *testing.T) {
 	c := config.Cost{InputPerMTok: 2, OutputPerMTok: 8, CachedInputPerMTok: new(0.5), PerImage: new(0.04)}
 	u := llm.Usage{PromptTokens: 1_000_000, CompletionTokens: 500_000,
 		PromptTokensDetails: &llm.PromptTokensDetails{CachedTokens: 200_000}}
-	got := Cost(c, u, 2)
+	got := Cost(c, u, Units{Images: 2})
 	want := 0.8*2 + 0.2*0.5 + 0.5*8 + 2*0.04
 	if math.Abs(got-want) > 1e-9 {
 		t.Fatalf("Cost = %v, want %v", got, want)
 	}
 	noCached := config.Cost{InputPerMTok: 2, OutputPerMTok: 8}
-	if got := Cost(noCached, u, 0); math.Abs(got-(2+4)) > 1e-9 {
+	if got := Cost(noCached, u, Units{}); math.Abs(got-(2+4)) > 1e-9 {
 		t.Fatalf("Cost without cached price = %v, want 6", got)
+	}
+}
+
+func TestCostUnits(t *testing.T) {
+	audio := config.Cost{PerSecond: new(0.0001), Per1KChars: new(0.015), PerSearchUnit: new(0.002)}
+	for _, tt := range []struct {
+		name string
+		c    config.Cost
+		u    llm.Usage
+		n    Units
+		want float64
+	}{
+		{"seconds", audio, llm.Usage{}, Units{AudioSeconds: 90.5}, 90.5 * 0.0001},
+		{"characters", audio, llm.Usage{}, Units{Chars: 2500}, 2.5 * 0.015},
+		{"search units", audio, llm.Usage{}, Units{SearchUnits: 3}, 3 * 0.002},
+		{"units and tokens", config.Cost{InputPerMTok: 1, PerSearchUnit: new(0.002)}, llm.Usage{PromptTokens: 1000}, Units{SearchUnits: 1}, 0.001 + 0.002},
+		{"unpriced units cost nothing", config.Cost{InputPerMTok: 1}, llm.Usage{}, Units{AudioSeconds: 60, Chars: 100, SearchUnits: 2, Images: 1}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Cost(tt.c, tt.u, tt.n); math.Abs(got-tt.want) > 1e-12 {
+				t.Fatalf("Cost = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

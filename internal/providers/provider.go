@@ -49,6 +49,13 @@ type Moderator interface {
 	Moderate(ctx context.Context, body []byte, model string) (*llm.Response, error)
 }
 
+// Reranker is implemented by adapters that serve /v1/rerank. The answer is in Cohere's
+// shape: {"results":[{"index","relevance_score","document":{"text"}}],"meta":{"billed_units":
+// {"search_units"}}}, with each result's document when req.ReturnDocuments.
+type Reranker interface {
+	Rerank(ctx context.Context, req *llm.RerankRequest, model string) (*llm.Response, error)
+}
+
 // ResponsesAPI is implemented by adapters whose upstream serves OpenAI's Responses API
 // (POST /responses): body is the client's Responses request JSON, forwarded with only the
 // model replaced. The stream yields each event's JSON object and ends (io.EOF) after the
@@ -82,6 +89,13 @@ type MessagesAPI interface {
 // connection test and the UI's quick-add).
 type ModelLister interface {
 	ListModels(ctx context.Context) ([]string, error)
+}
+
+// Unsupported is the error of a request for something the provider does not serve; it is
+// retryable, as another deployment of the alias may serve it.
+func Unsupported(provider, what string) *llm.Error {
+	return &llm.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: llm.CodeInvalidRequest,
+		Message: "provider " + provider + " does not support " + what, Param: "model", Retryable: true}
 }
 
 // Check validates cfg for the adapter name and resolves its defaults: the base URL (trailing

@@ -18,6 +18,9 @@ const (
 	CapResponses   = "responses"   // ResponsesAPI: Responses requests reach the upstream natively
 	CapMessages    = "messages"    // MessagesAPI: Anthropic Messages requests reach the upstream natively
 	CapCompletions = "completions" // Completer: legacy text completions
+	CapModerations = "moderations" // Moderator
+	CapRerank      = "rerank"      // Reranker
+	CapAudio       = "audio"       // AudioAPI: transcriptions, translations and speech
 )
 
 // Type is one provider type: everything the admin API, the UI and the gateway know of it.

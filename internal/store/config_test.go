@@ -230,6 +230,7 @@ func testCostsCRUD(t *testing.T, openTest opener) {
 		t.Fatalf("GetCost = %+v, %v; want %+v", got, err, c)
 	}
 	c.CachedInputPerMTok, c.PerImage = nil, new(0.04)
+	c.PerSecond, c.Per1KChars, c.PerSearchUnit = new(0.0001), new(0.015), new(0.002)
 	if err := db.UpdateCost(ctx, &c); err != nil {
 		t.Fatal(err)
 	}

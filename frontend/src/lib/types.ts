@@ -128,6 +128,12 @@ export interface Cost {
   output_per_mtok: number;
   cached_input_per_mtok: number | null;
   per_image: number | null;
+  /** Audio transcription and translation, per second of audio. */
+  per_second?: number | null;
+  /** Speech, per 1,000 characters of input. */
+  per_1k_chars?: number | null;
+  /** Rerank, per search unit (a query over up to 100 documents). */
+  per_search_unit?: number | null;
   source: 'default' | 'custom';
   created_at?: string;
   updated_at?: string;
@@ -139,6 +145,9 @@ export interface CostInput {
   output_per_mtok?: number;
   cached_input_per_mtok?: number | null;
   per_image?: number | null;
+  per_second?: number | null;
+  per_1k_chars?: number | null;
+  per_search_unit?: number | null;
 }
 
 export interface Settings {

@@ -1,5 +1,5 @@
 // Package cohere is the adapter for Cohere's v2 API: it translates OpenAI chat completions and
-// embeddings to /v2/chat and /v2/embed and back.
+// embeddings to /v2/chat and /v2/embed and back, and reranks with /v2/rerank.
 package cohere
 
 import (
@@ -30,7 +30,7 @@ func errorPaths() []string { return []string{"message", "error.message", "error"
 // Register adds the cohere adapter to r.
 func Register(r *providers.Registry) {
 	r.Register(providers.Type{Name: Type, Label: "Cohere", DefaultBaseURL: DefaultBaseURL,
-		Capabilities: []string{providers.CapChat, providers.CapEmbeddings, providers.CapModels},
+		Capabilities: []string{providers.CapChat, providers.CapEmbeddings, providers.CapModels, providers.CapRerank},
 		New:          func(cfg providers.Config) (providers.Provider, error) { return New(cfg) }})
 }
 
@@ -104,4 +104,5 @@ var (
 	_ providers.Provider    = (*Client)(nil)
 	_ providers.Embedder    = (*Client)(nil)
 	_ providers.ModelLister = (*Client)(nil)
+	_ providers.Reranker    = (*Client)(nil)
 )

@@ -35,20 +35,24 @@ type Variant struct {
 	// Responses: the upstream serves the Responses API, which Responses requests reach
 	// natively. ResponsesOptional: it may, as the provider's responses_api setting says.
 	Responses, ResponsesOptional bool
+	// Audio: the upstream serves /audio/transcriptions, /audio/translations and /audio/speech.
+	Audio bool
+	// Rerank: the upstream serves a Cohere-shaped /rerank (Jina, vLLM, Infinity).
+	Rerank bool
 }
 
 // Variants of the family, by provider type.
 func variants() []Variant {
 	return []Variant{
-		{Name: "openai", Label: "OpenAI", DefaultBaseURL: "https://api.openai.com/v1", StreamUsage: true, Responses: true},
+		{Name: "openai", Label: "OpenAI", DefaultBaseURL: "https://api.openai.com/v1", StreamUsage: true, Responses: true, Audio: true},
 		{Name: "azure", Label: "Azure OpenAI", GenAIName: "azure.ai.openai", BaseURLHint: "https://<resource>.openai.azure.com", StreamUsage: true,
-			Azure: true, Responses: true},
-		{Name: "groq", Label: "Groq", DefaultBaseURL: "https://api.groq.com/openai/v1", StreamUsage: true},
+			Azure: true, Responses: true, Audio: true},
+		{Name: "groq", Label: "Groq", DefaultBaseURL: "https://api.groq.com/openai/v1", StreamUsage: true, Audio: true},
 		{Name: "mistral", Label: "Mistral", GenAIName: "mistral_ai", DefaultBaseURL: "https://api.mistral.ai/v1"},
 		{Name: "openrouter", Label: "OpenRouter", DefaultBaseURL: "https://openrouter.ai/api/v1", StreamUsage: true},
 		{Name: "ollama", Label: "Ollama", DefaultBaseURL: "http://127.0.0.1:11434/v1", StreamUsage: true, KeyOptional: true},
 		{Name: "openai_compatible", Label: "OpenAI-compatible", BaseURLHint: "https://host/v1", StreamUsage: true,
-			KeyOptional: true, ResponsesOptional: true},
+			KeyOptional: true, ResponsesOptional: true, Audio: true, Rerank: true},
 	}
 }
 
@@ -67,12 +71,17 @@ func (v Variant) Type() providers.Type {
 	t := providers.Type{Name: v.Name, Label: v.Label, GenAIName: v.GenAIName, DefaultBaseURL: v.DefaultBaseURL, BaseURLHint: v.BaseURLHint,
 		KeyOptional: v.KeyOptional, New: v.Factory(),
 		Capabilities: []string{providers.CapChat, providers.CapEmbeddings, providers.CapImages, providers.CapModels,
-			providers.CapCompletions}}
+			providers.CapCompletions, providers.CapModerations}}
 	if v.Azure {
 		t.APIVersion, t.DefaultAPIVersion = true, DefaultAzureAPIVersion
 	}
-	if v.Responses {
-		t.Capabilities = append(t.Capabilities, providers.CapResponses)
+	for _, c := range []struct {
+		on  bool
+		cap string
+	}{{v.Responses, providers.CapResponses}, {v.Audio, providers.CapAudio}, {v.Rerank, providers.CapRerank}} {
+		if c.on {
+			t.Capabilities = append(t.Capabilities, c.cap)
+		}
 	}
 	return t
 }
