@@ -13,22 +13,53 @@ import (
 // logged and charged like chat (moderation models report no tokens, so it costs what the price
 // table says of none: nothing, unless a provider reports usage).
 func (g *Gateway) Moderations(ctx context.Context, c *Call, alias string, body []byte) (*Result, error) {
+	return g.oneShot(ctx, c, oneShot{alias: alias, body: body, what: "moderations",
+		call: adapterCall(func(ctx context.Context, m providers.Moderator, model string) (*llm.Response, error) {
+			return m.Moderate(ctx, body, model)
+		})})
+}
+
+// oneShot is a request answered in one JSON piece that names the alias as its model.
+type oneShot struct {
+	alias string
+	body  []byte        // the client's request, as logged
+	units pricing.Units // priced units, as known before the call
+	what  string        // what the request asks of a provider, as errors name it
+	call  func(ctx context.Context, d *snapshot.Deployment, what string) (*llm.Response, error)
+	// settle, when set, corrects the units from the answer.
+	settle func(resp *llm.Response, n *pricing.Units)
+}
+
+// oneShot serves r: plan, answer with failover, charge, name the alias.
+func (g *Gateway) oneShot(ctx context.Context, c *Call, r oneShot) (*Result, error) {
 	s := g.cfg.Load()
-	rec := g.newRecord(c, alias, s)
-	rec.keepRequest(body)
+	rec := g.newRecord(c, r.alias, s)
+	rec.keepRequest(r.body)
 	defer g.finish(c, rec)
-	d, resp, err := g.planAndAnswer(ctx, s, c, rec, route{alias: alias}, len(body), pricing.Units{}, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
-		m, ok := d.Provider.Adapter.(providers.Moderator)
-		if !ok {
-			return nil, unsupported(d, "moderations")
-		}
-		return m.Moderate(ctx, body, d.ProviderModel)
+	d, resp, err := g.planAndAnswer(ctx, s, c, rec, route{alias: r.alias}, len(r.body), r.units, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
+		return r.call(ctx, d, r.what)
 	})
 	if err != nil {
 		return nil, err
 	}
-	rec.charge(d, resp.Usage, pricing.Units{})
-	out := setModel(resp.Body, c.answeredBy(d, alias))
+	n := r.units
+	if r.settle != nil {
+		r.settle(resp, &n)
+	}
+	rec.charge(d, resp.Usage, n)
+	out := setModel(resp.Body, c.answeredBy(d, r.alias))
 	rec.keepResponse(out)
 	return &Result{Body: out, OverheadMS: c.OverheadMS(g.now())}, nil
+}
+
+// adapterCall calls a deployment's adapter through its optional interface I; an adapter
+// without it does not serve the request (another deployment may).
+func adapterCall[I any](call func(ctx context.Context, a I, model string) (*llm.Response, error)) func(context.Context, *snapshot.Deployment, string) (*llm.Response, error) {
+	return func(ctx context.Context, d *snapshot.Deployment, what string) (*llm.Response, error) {
+		a, ok := d.Provider.Adapter.(I)
+		if !ok {
+			return nil, unsupported(d, what)
+		}
+		return call(ctx, a, d.ProviderModel)
+	}
 }
