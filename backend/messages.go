@@ -142,7 +142,7 @@ func (s *Server) countTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := s.readBody(c)
+	body, err := s.readBody(c, s.o.MaxBodyBytes)
 	if err != nil {
 		return s.reject(call, body, err)
 	}

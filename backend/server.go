@@ -100,6 +100,9 @@ type Options struct {
 	Logger     *slog.Logger
 	// MaxBodyBytes bounds /v1 request bodies (default 32 MiB).
 	MaxBodyBytes int64
+	// MaxAudioBytes bounds the multipart uploads of /v1/audio/transcriptions and
+	// /v1/audio/translations (default 25 MiB, OpenAI's own limit).
+	MaxAudioBytes int64
 	// Bus carries live events to /admin/events; Notify is the notification service.
 	Bus    *notify.Bus
 	Notify *notify.Service
@@ -143,6 +146,9 @@ func New(o Options) *Server {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 32 << 20
 	}
+	if o.MaxAudioBytes <= 0 {
+		o.MaxAudioBytes = 25 << 20
+	}
 	if o.Throttle == nil {
 		o.Throttle = throttle.New(throttle.Options{})
 	}
@@ -171,6 +177,9 @@ func New(o Options) *Server {
 	v1.POST("/images/generations", s.imageGenerations, openAI)
 	v1.POST("/moderations", s.moderations, openAI)
 	v1.POST("/rerank", s.rerank, openAI)
+	v1.POST("/audio/transcriptions", s.transcriptions, openAI)
+	v1.POST("/audio/translations", s.translations, openAI)
+	v1.POST("/audio/speech", s.speech, openAI)
 	v1.POST("/messages", s.messages, anthropic)
 	v1.POST("/messages/count_tokens", s.countTokens, anthropic)
 	v1.POST("/completions", s.completions, openAI)

@@ -44,12 +44,17 @@ func newStreamWriter(c echo.Context, call *gateway.Call, d streamDialect) *strea
 	return &streamWriter{c: c, call: call, dialect: d}
 }
 
-// Begin sends the status line and headers.
+// Begin sends the status line and headers: those of an event stream, or of a body of
+// m.ContentType.
 func (w *streamWriter) Begin(m gateway.Meta) error {
 	h := w.c.Response().Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("Connection", "keep-alive")
+	if m.ContentType != "" {
+		h.Set("Content-Type", m.ContentType)
+	} else {
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Connection", "keep-alive")
+	}
 	h.Set("X-Accel-Buffering", "no")
 	h[hdrProvider] = []string{m.Provider}
 	if m.Fallback != "" {

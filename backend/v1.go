@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"time"
@@ -64,7 +65,13 @@ func (s *Server) moderations(c echo.Context) error {
 // through a stream writer of its own, then with a nil result).
 func serveV1[T any](s *Server, c echo.Context, endpoint string, parse func(body []byte) (T, error),
 	answer func(ctx context.Context, call *gateway.Call, req T) (*gateway.Result, error)) error {
-	call, req, err := admitRequest(s, c, endpoint, parse)
+	return serveWithin(s, c, endpoint, s.o.MaxBodyBytes, parse, answer)
+}
+
+// serveWithin is serveV1 with a body limit of its own.
+func serveWithin[T any](s *Server, c echo.Context, endpoint string, limit int64, parse func(body []byte) (T, error),
+	answer func(ctx context.Context, call *gateway.Call, req T) (*gateway.Result, error)) error {
+	call, req, err := admitWithin(s, c, endpoint, limit, parse)
 	if err != nil {
 		return err
 	}
@@ -73,12 +80,7 @@ func serveV1[T any](s *Server, c echo.Context, endpoint string, parse func(body 
 }
 
 func (s *Server) rerank(c echo.Context) error {
-	call, req, err := admitRequest(s, c, "rerank", llm.ParseRerankRequest)
-	if err != nil {
-		return err
-	}
-	res, err := s.o.Gateway.Rerank(c.Request().Context(), call, req)
-	return reply(c, call, res, err)
+	return serveV1(s, c, "rerank", llm.ParseRerankRequest, s.o.Gateway.Rerank)
 }
 
 // reply finishes a /v1 answer: the headers every answer carries, then res, or err in the
@@ -102,5 +104,5 @@ func reply(c echo.Context, call *gateway.Call, res *gateway.Result, err error) e
 		return nil
 	}
 	h[hdrOverhead] = []string{formatMS(res.OverheadMS)}
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, res.Body)
+	return c.Blob(http.StatusOK, cmp.Or(res.ContentType, echo.MIMEApplicationJSON), res.Body)
 }

@@ -22,12 +22,17 @@ import (
 // upstreams. A request refused for its body is logged like any other (Gateway.Reject) under
 // the model its body names.
 func admitRequest[T any](s *Server, c echo.Context, endpoint string, parse func(body []byte) (T, error)) (*gateway.Call, T, error) {
+	return admitWithin(s, c, endpoint, s.o.MaxBodyBytes, parse)
+}
+
+// admitWithin is admitRequest with a body limit of its own.
+func admitWithin[T any](s *Server, c echo.Context, endpoint string, limit int64, parse func(body []byte) (T, error)) (*gateway.Call, T, error) {
 	var zero T
 	call, err := s.call(c, endpoint)
 	if err != nil {
 		return nil, zero, err
 	}
-	body, err := s.readBody(c)
+	body, err := s.readBody(c, limit)
 	if err != nil {
 		return nil, zero, s.reject(call, body, err)
 	}
@@ -99,11 +104,11 @@ func (s *Server) reject(call *gateway.Call, body []byte, err error) error {
 	return s.o.Gateway.Reject(call, gjson.GetBytes(body, "model").String(), err)
 }
 
-// readBody reads a JSON body within the size limit.
-func (s *Server) readBody(c echo.Context) ([]byte, error) {
+// readBody reads a body within the size limit.
+func (s *Server) readBody(c echo.Context, limit int64) ([]byte, error) {
 	r := c.Request()
-	if r.ContentLength > s.o.MaxBodyBytes {
-		return nil, tooLarge(s.o.MaxBodyBytes)
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
 	}
 	// One buffer of the announced size, trusted up to 1 MiB so that a header alone cannot
 	// reserve memory.
@@ -111,11 +116,11 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 	if n > 1<<20 {
 		n = -1
 	}
-	body, err := providers.ReadSized(http.MaxBytesReader(c.Response(), r.Body, s.o.MaxBodyBytes), n)
+	body, err := providers.ReadSized(http.MaxBytesReader(c.Response(), r.Body, limit), n)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, tooLarge(s.o.MaxBodyBytes)
+			return nil, tooLarge(limit)
 		}
 		return nil, llm.InvalidRequest("", "could not read the request body")
 	}

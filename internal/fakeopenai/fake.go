@@ -189,6 +189,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.moderations(w, body)
 	case strings.HasSuffix(r.URL.Path, "/rerank"):
 		s.rerank(w, body)
+	case strings.HasSuffix(r.URL.Path, "/audio/transcriptions"), strings.HasSuffix(r.URL.Path, "/audio/translations"):
+		s.transcribe(w, r, raw, strings.HasSuffix(r.URL.Path, "/translations"))
+	case strings.HasSuffix(r.URL.Path, "/audio/speech"):
+		s.speech(w, body)
 	case strings.HasSuffix(r.URL.Path, "/images/generations"):
 		writeJSON(w, map[string]any{"created": 1700000000, "data": []map[string]any{{"url": "https://example.invalid/image.png", "revised_prompt": "a cat"}}})
 	default:

@@ -197,8 +197,10 @@ func (c *Call) OverheadMS(now time.Time) float64 {
 
 // Result is a complete answer ready for the client.
 type Result struct {
-	Body       []byte
-	OverheadMS float64
+	Body []byte
+	// ContentType is the body's media type when it is not JSON.
+	ContentType string
+	OverheadMS  float64
 }
 
 // Meta is sent to a StreamWriter before the first chunk.
@@ -208,6 +210,9 @@ type Meta struct {
 	OverheadMS float64
 	// Native: the chunks are the upstream's own Responses API events, not chat chunks.
 	Native bool
+	// ContentType, when set, says the chunks are the bytes of a body of that type (audio),
+	// not events.
+	ContentType string
 }
 
 // StreamWriter receives a streamed answer. Begin is called once before the first chunk; End

@@ -26,8 +26,9 @@ type oneShot struct {
 	units pricing.Units // priced units, as known before the call
 	what  string        // what the request asks of a provider, as errors name it
 	call  func(ctx context.Context, d *snapshot.Deployment, what string) (*llm.Response, error)
-	// settle, when set, corrects the units from the answer.
-	settle func(resp *llm.Response, n *pricing.Units)
+	// settle, when set, corrects the units from the answer and says whether they are an
+	// estimate.
+	settle func(resp *llm.Response, n *pricing.Units) (estimated bool)
 }
 
 // oneShot serves r: plan, answer with failover, charge, name the alias.
@@ -43,23 +44,32 @@ func (g *Gateway) oneShot(ctx context.Context, c *Call, r oneShot) (*Result, err
 		return nil, err
 	}
 	n := r.units
-	if r.settle != nil {
-		r.settle(resp, &n)
+	if r.settle != nil && r.settle(resp, &n) {
+		rec.Estimated = true
 	}
 	rec.charge(d, resp.Usage, n)
-	out := setModel(resp.Body, c.answeredBy(d, r.alias))
+	out, alias := resp.Body, c.answeredBy(d, r.alias)
+	if resp.ContentType == "" { // JSON
+		out = setModel(out, alias)
+	}
 	rec.keepResponse(out)
-	return &Result{Body: out, OverheadMS: c.OverheadMS(g.now())}, nil
+	return &Result{Body: out, ContentType: resp.ContentType, OverheadMS: c.OverheadMS(g.now())}, nil
 }
 
-// adapterCall calls a deployment's adapter through its optional interface I; an adapter
-// without it does not serve the request (another deployment may).
+// adapterCall is the oneShot call of a deployment through its adapter's optional interface I.
 func adapterCall[I any](call func(ctx context.Context, a I, model string) (*llm.Response, error)) func(context.Context, *snapshot.Deployment, string) (*llm.Response, error) {
 	return func(ctx context.Context, d *snapshot.Deployment, what string) (*llm.Response, error) {
-		a, ok := d.Provider.Adapter.(I)
-		if !ok {
-			return nil, unsupported(d, what)
-		}
-		return call(ctx, a, d.ProviderModel)
+		return via(ctx, d, what, call)
 	}
+}
+
+// via calls d's adapter through its optional interface I; an adapter without it does not
+// serve what was asked (another deployment may).
+func via[I, R any](ctx context.Context, d *snapshot.Deployment, what string, call func(context.Context, I, string) (R, error)) (R, error) {
+	a, ok := d.Provider.Adapter.(I)
+	if !ok {
+		var zero R
+		return zero, unsupported(d, what)
+	}
+	return call(ctx, a, d.ProviderModel)
 }

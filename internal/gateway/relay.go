@@ -58,6 +58,11 @@ type streamFormat interface {
 	name(alias string)
 }
 
+// typedFormat is a streamFormat whose chunks are the bytes of a body of a media type.
+type typedFormat interface {
+	contentType() string
+}
+
 // attempt is one deployment's open stream.
 type attempt struct {
 	d      *snapshot.Deployment
@@ -94,7 +99,11 @@ func (r *relay) run(ctx context.Context, s *snapshot.Snapshot, rt route, plan []
 	if cf, ok := r.format.(continuer); ok {
 		cf.plan(prefillAfter(plan, d))
 	}
-	if err := r.w.Begin(Meta{Provider: c.Provider, Fallback: c.Fallback, OverheadMS: c.OverheadMS(g.now()), Native: r.native}); err != nil {
+	m := Meta{Provider: c.Provider, Fallback: c.Fallback, OverheadMS: c.OverheadMS(g.now()), Native: r.native}
+	if t, ok := r.format.(typedFormat); ok {
+		m.ContentType = t.contentType()
+	}
+	if err := r.w.Begin(m); err != nil {
 		return rec.fail(clientGone(err)) // nothing delivered, nothing charged
 	}
 	rec.TTFBMS = ms(g.now().Sub(c.Start))

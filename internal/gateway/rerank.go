@@ -19,9 +19,10 @@ func (g *Gateway) Rerank(ctx context.Context, c *Call, req *llm.RerankRequest) (
 		call: adapterCall(func(ctx context.Context, r providers.Reranker, model string) (*llm.Response, error) {
 			return r.Rerank(ctx, req, model)
 		}),
-		settle: func(resp *llm.Response, n *pricing.Units) {
+		settle: func(resp *llm.Response, n *pricing.Units) bool {
 			if su := gjson.GetBytes(resp.Body, "meta.billed_units.search_units"); su.Exists() {
 				n.SearchUnits = int(su.Int())
 			}
+			return false
 		}})
 }

@@ -124,6 +124,8 @@ func (r *EmbeddingsRequest) Validate() error {
 type Response struct {
 	Body  []byte
 	Usage Usage
+	// ContentType is the body's media type when it is not JSON (a transcript as text).
+	ContentType string
 }
 
 // ChunkStream yields the events of a streamed answer, each an OpenAI chat.completion.chunk

@@ -56,6 +56,20 @@ type Reranker interface {
 	Rerank(ctx context.Context, req *llm.RerankRequest, model string) (*llm.Response, error)
 }
 
+// AudioAPI is implemented by adapters whose upstream serves OpenAI's audio endpoints.
+type AudioAPI interface {
+	// Transcribe uploads req to /audio/transcriptions (/audio/translations when
+	// req.Translate). The answer is the upstream's, in the response_format asked for: JSON,
+	// or text with its ContentType.
+	Transcribe(ctx context.Context, req *AudioRequest, model string) (*llm.Response, error)
+	// Speech sends a text-to-speech request; the audio is returned as it arrives, once the
+	// upstream answered with a success status.
+	Speech(ctx context.Context, req *llm.SpeechRequest, model string) (*llm.Binary, error)
+}
+
+// AudioRequest is an upload to transcribe, as adapters get it.
+type AudioRequest = llm.AudioRequest
+
 // ResponsesAPI is implemented by adapters whose upstream serves OpenAI's Responses API
 // (POST /responses): body is the client's Responses request JSON, forwarded with only the
 // model replaced. The stream yields each event's JSON object and ends (io.EOF) after the
