@@ -123,7 +123,11 @@ func TestTracingSpanTreeOfRetriedRequest(t *testing.T) {
 			if resp.StatusCode != 200 {
 				t.Fatalf("%d %s", resp.StatusCode, body)
 			}
-			keyID := e.requestLogs(1)[0]["key_id"].(string)
+			row := e.requestLogs(1)[0]
+			keyID := row["key_id"].(string)
+			if row["trace_id"] != clientTraceID {
+				t.Errorf("log row trace_id %v, want the client's trace", row["trace_id"])
+			}
 			e.flushTraces()
 			spans, services := rcv.received()
 			if len(spans) != 3 || !slices.Contains(services, "conduit-test") {
@@ -262,6 +266,9 @@ func TestTracingOff(t *testing.T) {
 				map[string]string{"Authorization": "Bearer " + key, "traceparent": "00-" + clientTraceID + "-" + clientSpanID + "-01"})
 			if resp.StatusCode != 200 {
 				t.Fatalf("%d %s", resp.StatusCode, body)
+			}
+			if id := e.requestLogs(1)[0]["trace_id"]; id != "" {
+				t.Errorf("log row trace_id %v with tracing off", id)
 			}
 			reqs := e.fake.Requests()
 			if len(reqs) != 1 || reqs[0].Header.Get("traceparent") != "" {

@@ -15,14 +15,15 @@ import (
 
 const logCols = `id, time, key_id, endpoint, alias, provider_id, provider_model, status,
 	error_code, error_message, latency_ms, ttfb_ms, overhead_ms, prompt_tokens,
-	completion_tokens, cached_tokens, cost, stream, estimated, attempts, client_ip, attempt_log, cache_hit, saved`
+	completion_tokens, cached_tokens, cost, stream, estimated, attempts, client_ip, attempt_log, cache_hit, saved,
+	trace_id`
 
 // logColCount is the number of columns in logCols.
-const logColCount = 24
+const logColCount = 25
 
 // insertLogSQL skips rows whose id already exists, so a retried batch is harmless.
 const insertLogSQL = `INSERT INTO request_logs (` + logCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (id) DO NOTHING`
 
 func scanLog(s scanner) (usage.Record, error) {
@@ -34,7 +35,7 @@ func scanLog(s scanner) (usage.Record, error) {
 	err := s.Scan(&r.ID, &ms, &r.KeyID, &r.Endpoint, &r.Alias, &r.ProviderID, &r.ProviderModel,
 		&r.Status, &r.ErrorCode, &r.ErrorMessage, &r.LatencyMS, &r.TTFBMS, &r.OverheadMS,
 		&r.PromptTokens, &r.CompletionTokens, &r.CachedTokens, &r.Cost, &r.Stream, &r.Estimated,
-		&r.Attempts, &r.ClientIP, &attemptLog, &r.CacheHit, &r.Saved)
+		&r.Attempts, &r.ClientIP, &attemptLog, &r.CacheHit, &r.Saved, &r.TraceID)
 	r.Time = fromMS(ms)
 	if err == nil && attemptLog != "" {
 		if jerr := json.Unmarshal([]byte(attemptLog), &r.AttemptLog); jerr != nil {
@@ -183,7 +184,7 @@ func appendLogArgs(args []any, id string, ts int64, r *usage.Record) []any {
 	return append(args, id, ts, r.KeyID, r.Endpoint, r.Alias, r.ProviderID, r.ProviderModel,
 		r.Status, r.ErrorCode, r.ErrorMessage, r.LatencyMS, r.TTFBMS, r.OverheadMS,
 		r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.Cost, r.Stream, r.Estimated,
-		r.Attempts, r.ClientIP, attemptLog, r.CacheHit, r.Saved)
+		r.Attempts, r.ClientIP, attemptLog, r.CacheHit, r.Saved, r.TraceID)
 }
 
 // GetLog returns one request log row or ErrNotFound.

@@ -33,6 +33,8 @@ type Record struct {
 	// cost when it was made.
 	CacheHit bool    `json:"cache_hit"`
 	Saved    float64 `json:"saved"`
+	// TraceID is the request's OpenTelemetry trace (32 hex digits), empty when tracing is off.
+	TraceID string `json:"trace_id"`
 
 	// Bodies, kept only when settings.log_bodies is on; stored apart from the metadata.
 	RequestBody  []byte `json:"-"`

@@ -213,6 +213,8 @@ export interface RequestLog {
   stream: boolean;
   attempts: number;
   client_ip: string;
+  /** The request's OpenTelemetry trace id; empty when tracing was off. */
+  trace_id?: string;
   /** Every upstream call when the first did not answer (empty otherwise). */
   attempt_log?: LogAttempt[] | null;
 }
