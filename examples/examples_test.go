@@ -153,7 +153,8 @@ func copyDir(t *testing.T, src string) string {
 	return dst
 }
 
-// npmInstall installs an example's dependencies or skips when npm cannot reach its registry.
+// npmInstall installs an example's dependencies (the versions its package-lock.json pins,
+// when it has one) or skips when npm cannot reach its registry.
 func npmInstall(t *testing.T, dir string) {
 	t.Helper()
 	npm, err := exec.LookPath("npm")
@@ -162,7 +163,11 @@ func npmInstall(t *testing.T, dir string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--no-package-lock")
+	args := []string{"install", "--no-audit", "--no-fund", "--no-package-lock"}
+	if _, err := os.Stat(filepath.Join(dir, "package-lock.json")); err == nil {
+		args = []string{"ci", "--no-audit", "--no-fund"}
+	}
+	cmd := exec.CommandContext(ctx, npm, args...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Skipf("npm could not install the example's dependencies (registry unreachable?): %v\n%s", err, out)
@@ -187,12 +192,24 @@ func TestExamples(t *testing.T) {
 		npmInstall(t, dir)
 		g.run(t, dir, sdk, "node", "index.mjs")
 	})
+	messages := []string{"message: " + reply, "stream: " + reply, "tool use: get_weather"}
 	t.Run("node-anthropic", func(t *testing.T) {
 		dir := copyDir(t, "node-anthropic")
 		npmInstall(t, dir)
-		g.run(t, dir, []string{"message: " + reply, "stream: " + reply, "tool use: get_weather"}, "node", "index.mjs")
+		g.run(t, dir, messages, "node", "index.mjs")
 	})
-	for _, py := range []struct{ dir, module string }{{"python-openai", "openai"}, {"python-anthropic", "anthropic"}} {
+	t.Run("go-anthropic", func(t *testing.T) {
+		g.run(t, "..", messages, "go", "run", "./examples/go-anthropic")
+	})
+	// frameworks: chat, stream, tool call and embedding (no vision step)
+	for _, dir := range []string{"node-langchain", "node-vercel-ai"} {
+		t.Run(dir, func(t *testing.T) {
+			tmp := copyDir(t, dir)
+			npmInstall(t, tmp)
+			g.run(t, tmp, []string{sdk[0], sdk[1], sdk[2], sdk[4]}, "node", "index.mjs")
+		})
+	}
+	for _, py := range []struct{ dir, module string }{{"python-openai", "openai"}, {"python-anthropic", "anthropic"}, {"python-langchain", "langchain_openai"}} {
 		t.Run(py.dir, func(t *testing.T) {
 			if err := exec.Command("python3", "-c", "import "+py.module).Run(); err != nil {
 				t.Skipf("python3 has no %q package (PyPI is unreachable here; pip install -r requirements.txt elsewhere)", py.module)
