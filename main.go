@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -45,6 +46,7 @@ type options struct {
 	allowedHosts string
 	tlsCert      string
 	tlsKey       string
+	traceURL     string
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -75,6 +77,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 		"comma-separated Host names served besides localhost, 127.0.0.1, [::1] and the listen address; *.domain or * (env CONDUIT_ALLOWED_HOSTS)")
 	fs.StringVar(&o.tlsCert, "tls-cert", getenv("CONDUIT_TLS_CERT"), "PEM certificate (chain) to serve HTTPS with; needs --tls-key (env CONDUIT_TLS_CERT)")
 	fs.StringVar(&o.tlsKey, "tls-key", getenv("CONDUIT_TLS_KEY"), "PEM private key of --tls-cert (env CONDUIT_TLS_KEY)")
+	fs.StringVar(&o.traceURL, "trace-url", getenv("CONDUIT_TRACE_URL"),
+		"link from a request log to its trace in your tracing UI: a URL with {trace_id}, e.g. http://jaeger:16686/trace/{trace_id} (env CONDUIT_TRACE_URL)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&o.startHidden, "start-hidden", false, "desktop: start with the window hidden (used by start at login)")
 	if err := fs.Parse(args); err != nil {
@@ -86,6 +90,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	if o.redisFail != "open" && o.redisFail != "closed" {
 		return o, fmt.Errorf("--redis-fail must be open or closed, not %q", o.redisFail)
 	}
+	if o.traceURL != "" && !validTraceURL(o.traceURL) {
+		return o, fmt.Errorf("--trace-url must be an http(s) URL containing {trace_id}, not %q", o.traceURL)
+	}
 	switch o.secrets {
 	case "auto", "keyring", "file":
 	default:
@@ -94,6 +101,12 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	o.masterKey = getenv("CONDUIT_MASTER_KEY")
 	o.secretKey = getenv("CONDUIT_SECRET_KEY")
 	return o, nil
+}
+
+// validTraceURL reports whether u is an http(s) URL template naming {trace_id}.
+func validTraceURL(u string) bool {
+	p, err := url.Parse(strings.ReplaceAll(u, "{trace_id}", "0"))
+	return err == nil && strings.Contains(u, "{trace_id}") && (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
 }
 
 // subcommand is `conduit NAME …`: its arguments after NAME, the environment, and where its
@@ -172,7 +185,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		Addr: o.addr, DataDir: o.dataDir, SecretsMode: o.secrets, MasterKey: o.masterKey,
 		SecretKey: o.secretKey, Mode: "headless", Version: version, Logger: log, Stderr: stderr,
 		DatabaseURL: o.databaseURL, RedisURL: o.redisURL, RedisFailClosed: o.redisFail == "closed",
-		AllowedHosts: splitList(o.allowedHosts), TLSCert: o.tlsCert, TLSKey: o.tlsKey,
+		AllowedHosts: splitList(o.allowedHosts), TLSCert: o.tlsCert, TLSKey: o.tlsKey, TraceURL: o.traceURL,
 	}
 	web := backend.Web{UI: ui}
 	if addr := getenv("CONDUIT_PPROF_ADDR"); addr != "" {

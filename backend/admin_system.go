@@ -144,7 +144,11 @@ func (s *Server) getLog(c echo.Context) error {
 		usage.Record
 		RequestBody  *string `json:"request_body"`
 		ResponseBody *string `json:"response_body"`
+		TraceURL     string  `json:"trace_url,omitempty"`
 	}{Record: r}
+	if r.TraceID != "" && s.o.TraceURL != "" {
+		out.TraceURL = strings.ReplaceAll(s.o.TraceURL, "{trace_id}", r.TraceID)
+	}
 	if b, err := s.o.Logs.GetBody(ctx, r.ID); err == nil {
 		out.RequestBody, out.ResponseBody = &b.Request, &b.Response
 	} else if storeErr(err, "") == err {

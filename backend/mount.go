@@ -42,7 +42,7 @@ func Mount(rt *runtime.Runtime, w Web) *Server {
 		DefaultPrices: rt.DefaultPrices, MasterKey: rt.MasterKey, Mode: rt.Options.Mode,
 		Version: rt.Options.Version, Logger: rt.Options.Logger, UI: w.UI, OnSettings: w.OnSettings,
 		ListenAddr: rt.Options.Addr, AllowedHosts: rt.Options.AllowedHosts, Throttle: rt.Throttle,
-		Tracing: tracer,
+		Tracing: tracer, TraceURL: rt.Options.TraceURL,
 	})
 	if rt.SharedLimits != nil {
 		s.o.SharedLimits = rt.SharedLimits

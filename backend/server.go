@@ -122,6 +122,9 @@ type Options struct {
 	Throttle *throttle.Throttle
 	// Tracing, when set, traces every /v1 request (nil: tracing is off and costs nothing).
 	Tracing Tracer
+	// TraceURL is a URL in which {trace_id} stands for a trace id: a request log's detail
+	// links to its trace with it. Empty: no link.
+	TraceURL string
 }
 
 // Server is the HTTP handler of Conduit.

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/conduit-gw/conduit/internal/fakeopenai"
+	"github.com/conduit-gw/conduit/internal/runtime"
 )
 
 // otlpReceiver is an OTLP/HTTP trace collector: it decodes each ExportTraceServiceRequest
@@ -95,7 +96,7 @@ func tracedEnv(t *testing.T) (*env, *otlpReceiver) {
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "")
 	t.Setenv("OTEL_SDK_DISABLED", "")
 	t.Setenv("OTEL_SERVICE_NAME", "conduit-test")
-	e := newEnv(t)
+	e := newEnvWith(t, func(o *runtime.Options) { o.TraceURL = "https://jaeger.example/trace/{trace_id}?x=1" })
 	if e.rt.Tracing == nil {
 		t.Fatal("tracing is off with OTEL_EXPORTER_OTLP_ENDPOINT set")
 	}
@@ -127,6 +128,9 @@ func TestTracingSpanTreeOfRetriedRequest(t *testing.T) {
 			keyID := row["key_id"].(string)
 			if row["trace_id"] != clientTraceID {
 				t.Errorf("log row trace_id %v, want the client's trace", row["trace_id"])
+			}
+			if got := e.mustAdmin(200, "GET", "/admin/logs/"+row["id"].(string), nil)["trace_url"]; got != "https://jaeger.example/trace/"+clientTraceID+"?x=1" {
+				t.Errorf("log detail trace_url %v", got)
 			}
 			e.flushTraces()
 			spans, services := rcv.received()

@@ -81,6 +81,9 @@ type Options struct {
 	// TLSCert and TLSKey, when both set, are the PEM certificate (chain) and key the listener
 	// serves HTTPS with (--tls-cert, --tls-key); otherwise it serves plain HTTP.
 	TLSCert, TLSKey string
+	// TraceURL links a request log to its trace in a tracing UI: a URL in which {trace_id}
+	// stands for the trace id (--trace-url); empty: no link.
+	TraceURL string
 }
 
 func (o *Options) defaults() {

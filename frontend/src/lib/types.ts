@@ -234,6 +234,8 @@ export interface LogAttempt {
 export interface RequestLogDetail extends RequestLog {
   request_body?: string | null;
   response_body?: string | null;
+  /** The request's trace in the tracing UI (--trace-url), when both are known. */
+  trace_url?: string;
 }
 
 /** A provider type as GET /admin/provider-types describes it. */
