@@ -20,11 +20,9 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	defer g.finish(c, rec)
 	rt := route{alias: req.Model, needs: router.Needs{Embeddings: true}}
 	d, resp, err := g.planAndAnswer(ctx, s, c, rec, rt, len(req.Raw), pricing.Units{}, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
-		e, ok := d.Provider.Adapter.(providers.Embedder)
-		if !ok {
-			return nil, unsupported(d, "embeddings")
-		}
-		return e.Embeddings(ctx, req, d.ProviderModel)
+		return via(ctx, d, "embeddings", func(ctx context.Context, e providers.Embedder, model string) (*llm.Response, error) {
+			return e.Embeddings(ctx, req, model)
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -50,11 +48,9 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	images := pricing.Units{Images: max(int(gjson.GetBytes(body, "n").Int()), 1)}
 	rt := route{alias: alias}
 	d, resp, err := g.planAndAnswer(ctx, s, c, rec, rt, len(body), images, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
-		ig, ok := d.Provider.Adapter.(providers.ImageGenerator)
-		if !ok {
-			return nil, unsupported(d, "image generation")
-		}
-		return ig.GenerateImages(ctx, body, d.ProviderModel)
+		return via(ctx, d, "image generation", func(ctx context.Context, ig providers.ImageGenerator, model string) (*llm.Response, error) {
+			return ig.GenerateImages(ctx, body, model)
+		})
 	})
 	if err != nil {
 		return nil, err

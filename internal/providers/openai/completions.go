@@ -42,11 +42,7 @@ func (c *Client) CompletionsStream(ctx context.Context, body []byte, model strin
 	if err != nil {
 		return nil, err
 	}
-	stream, err := c.http.OpenStream(ctx, c.endpoint("completions", model), b)
-	if err != nil {
-		return nil, err
-	}
-	return c.newStream(stream), nil
+	return chunks(c.openStream(ctx, c.endpoint("completions", model), b))
 }
 
 var _ providers.Completer = (*Client)(nil)

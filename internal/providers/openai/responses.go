@@ -56,11 +56,11 @@ func (c *ResponsesClient) ResponsesStream(ctx context.Context, body []byte, mode
 	if err != nil {
 		return nil, err
 	}
-	stream, err := c.http.OpenStream(ctx, c.responsesURL(), body)
+	stream, err := c.openStream(ctx, c.responsesURL(), body)
 	if err != nil {
 		return nil, err
 	}
-	return &responsesStream{Stream: c.newStream(stream)}, nil
+	return &responsesStream{Stream: stream}, nil
 }
 
 // responsesStream reads a Responses event stream: it has no [DONE] and ends after its

@@ -20,11 +20,24 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 	if err != nil {
 		return nil, err
 	}
-	stream, err := c.http.OpenStream(ctx, c.endpoint("chat/completions", model), body)
+	return chunks(c.openStream(ctx, c.endpoint("chat/completions", model), body))
+}
+
+// openStream posts body to u asking for an event stream and returns its chunk stream.
+func (c *Client) openStream(ctx context.Context, u string, body []byte) (*Stream, error) {
+	stream, err := c.http.OpenStream(ctx, u, body)
 	if err != nil {
 		return nil, err
 	}
 	return c.newStream(stream), nil
+}
+
+// chunks is s as an llm.ChunkStream: nil when err is not.
+func chunks(s *Stream, err error) (llm.ChunkStream, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // errorMessagePaths locate the message of an OpenAI-family error object.
