@@ -96,30 +96,17 @@ func (b *bench) soak(t target, d time.Duration) *soakRun {
 	atk := vegeta.NewAttacker(vegeta.Timeout(10*time.Second), vegeta.KeepAlive(true), vegeta.HTTP2(false),
 		vegeta.MaxConnections(maxInFlight), vegeta.MaxWorkers(maxInFlight))
 	s := &soakRun{Rate: rate, Duration: d.String()}
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		tick := time.NewTicker(10 * time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				mb := float64(t.proc.rssKB()) / 1024
-				s.RSSMB = append(s.RSSMB, mb)
-				log.Printf("soak: %3d s rss=%.1f MB", len(s.RSSMB)*10, mb)
-			}
-		}
-	}()
+	stop := every(10*time.Second, func() {
+		mb := float64(t.proc.rssKB()) / 1024
+		s.RSSMB = append(s.RSSMB, mb)
+		log.Printf("soak: %3d s rss=%.1f MB", len(s.RSSMB)*10, mb)
+	})
 	var m vegeta.Metrics
 	for res := range atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, "soak") {
 		m.Add(res)
 	}
 	m.Close()
-	close(stop)
-	<-sampled
+	stop()
 	s.Requests, s.Success, s.P50, s.P99 = m.Requests, m.Success, ms(m.Latencies.P50), ms(m.Latencies.P99)
 	if n := len(s.RSSMB); n > 0 {
 		s.StartMB, s.EndMB = s.RSSMB[0], s.RSSMB[n-1]

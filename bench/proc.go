@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -52,29 +51,37 @@ func (p *proc) rssKB() int64 {
 
 // sampleRSS samples RSS every 100 ms until the returned func is called; that returns the peak.
 func (p *proc) sampleRSS() func() int64 {
-	var mu sync.Mutex
 	peak := p.rssKB()
-	done := make(chan struct{})
+	stop := every(100*time.Millisecond, func() {
+		if v := p.rssKB(); v > 0 {
+			peak = max(peak, v)
+		}
+	})
+	return func() int64 {
+		stop() // the sampler has ended: peak is ours
+		return max(peak, p.rssKB())
+	}
+}
+
+// every calls f every d, in a goroutine, until the returned stop is called; stop returns once
+// f is no longer running.
+func every(d time.Duration, f func()) (stop func()) {
+	done, ended := make(chan struct{}), make(chan struct{})
 	go func() {
-		t := time.NewTicker(100 * time.Millisecond)
+		defer close(ended)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				if v := p.rssKB(); v > 0 {
-					mu.Lock()
-					peak = max(peak, v)
-					mu.Unlock()
-				}
+				f()
 			}
 		}
 	}()
-	return func() int64 {
+	return func() {
 		close(done)
-		mu.Lock()
-		defer mu.Unlock()
-		return max(peak, p.rssKB())
+		<-ended
 	}
 }
