@@ -33,35 +33,27 @@ func (d *DB) LoadCache(ctx context.Context, now time.Time, limit int) ([]CacheRo
 
 // WriteCache stores put (replacing entries of the same keys) and deletes the keys of del, in
 // one transaction.
-func (d *DB) WriteCache(ctx context.Context, put []CacheRow, del []string) (err error) {
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapErr("write response cache", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
+func (d *DB) WriteCache(ctx context.Context, put []CacheRow, del []string) error {
+	return d.inTx(ctx, "write response cache", func(tx *txn) error {
+		for _, k := range del {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM response_cache WHERE key = ?`, k); err != nil {
+				return err
+			}
 		}
-	}()
-	for _, k := range del {
-		if _, err = tx.ExecContext(ctx, `DELETE FROM response_cache WHERE key = ?`, k); err != nil {
-			return wrapErr("write response cache", err)
-		}
-	}
-	for _, r := range put {
-		if _, err = tx.ExecContext(ctx, `INSERT INTO response_cache (key, value, expires_at, used_at)
+		for _, r := range put {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO response_cache (key, value, expires_at, used_at)
 			VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value,
 			expires_at = excluded.expires_at, used_at = excluded.used_at`,
-			r.Key, r.Value, toMS(r.Expires), toMS(r.Used)); err != nil {
-			return wrapErr("write response cache", err)
+				r.Key, r.Value, toMS(r.Expires), toMS(r.Used)); err != nil {
+				return err
+			}
 		}
-	}
-	return wrapErr("write response cache", tx.Commit())
+		return nil
+	})
 }
 
 // PruneCache deletes the entries expired at now and all but the keep most recently used.
 func (d *DB) PruneCache(ctx context.Context, now time.Time, keep int) error {
-	_, err := d.w.ExecContext(ctx, `DELETE FROM response_cache WHERE expires_at <= ? OR key NOT IN
+	return d.exec(ctx, "prune response cache", `DELETE FROM response_cache WHERE expires_at <= ? OR key NOT IN
 		(SELECT key FROM response_cache ORDER BY used_at DESC LIMIT ?)`, toMS(now), keep)
-	return wrapErr("prune response cache", err)
 }
