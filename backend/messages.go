@@ -144,11 +144,11 @@ func (s *Server) countTokens(c echo.Context) error {
 	}
 	body, err := s.readBody(c, s.o.MaxBodyBytes)
 	if err != nil {
-		return s.reject(call, body, err)
+		return s.reject(c, call, body, err)
 	}
 	model := gjson.GetBytes(body, "model")
 	if !gjson.ValidBytes(body) || model.Type != gjson.String || model.Str == "" {
-		return s.reject(call, body, llm.InvalidRequest("model", "model: Field required"))
+		return s.reject(c, call, body, llm.InvalidRequest("model", "model: Field required"))
 	}
 	// count_tokens bodies carry no max_tokens; the translation wants one.
 	withMax := body

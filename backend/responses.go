@@ -38,7 +38,7 @@ func (s *Server) responses(c echo.Context) error {
 	var history []json.RawMessage
 	if req.PreviousResponseID != "" {
 		if history, err = s.history(ctx, call, req.PreviousResponseID); err != nil {
-			return s.o.Gateway.Reject(call, req.Model, err)
+			return s.o.Gateway.Reject(c.Request().Context(), call, req.Model, err)
 		}
 	}
 	greq := &gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: req.Raw,

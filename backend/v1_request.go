@@ -34,7 +34,7 @@ func admitWithin[T any](s *Server, c echo.Context, endpoint string, limit int64,
 	}
 	body, err := s.readBody(c, limit)
 	if err != nil {
-		return nil, zero, s.reject(call, body, err)
+		return nil, zero, s.reject(c, call, body, err)
 	}
 	release, err := s.enter(c)
 	if err != nil {
@@ -43,7 +43,7 @@ func admitWithin[T any](s *Server, c echo.Context, endpoint string, limit int64,
 	defer release()
 	v, err := parse(body)
 	if err != nil {
-		return nil, zero, s.reject(call, body, err)
+		return nil, zero, s.reject(c, call, body, err)
 	}
 	return call, v, nil
 }
@@ -100,8 +100,8 @@ func (s *Server) enter(c echo.Context) (release func(), err error) {
 
 // reject logs a request whose body was refused (the model named in it, if any) and returns
 // the error to write.
-func (s *Server) reject(call *gateway.Call, body []byte, err error) error {
-	return s.o.Gateway.Reject(call, gjson.GetBytes(body, "model").String(), err)
+func (s *Server) reject(c echo.Context, call *gateway.Call, body []byte, err error) error {
+	return s.o.Gateway.Reject(c.Request().Context(), call, gjson.GetBytes(body, "model").String(), err)
 }
 
 // readBody reads a body within the size limit.

@@ -86,10 +86,10 @@ func (g *Gateway) Speech(ctx context.Context, c *Call, req *llm.SpeechRequest, w
 	rec.Stream = true
 	rec.keepRequest(req.Raw)
 	rec.keepBodies = false // the answer is audio
-	defer g.finish(c, rec)
+	defer g.finish(ctx, c, rec)
 	rt := route{alias: req.Model}
 	units := pricing.Units{Chars: req.Chars()}
-	plan, err := g.plan(s, c, rt, len(req.Raw), 0, units)
+	plan, err := g.plan(ctx, s, c, rt, len(req.Raw), 0, units)
 	if err != nil {
 		return rec.fail(err)
 	}

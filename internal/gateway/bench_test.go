@@ -112,10 +112,10 @@ func BenchmarkLimitsAdmitFinish(b *testing.B) {
 	k := config.Key{ID: "k", RPM: &rpm, MaxBudget: &budget, BudgetDuration: config.BudgetDaily}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := t.Admit(k, 256, 0.0001); err != nil {
+		if _, err := t.Admit(b.Context(), k, 256, 0.0001); err != nil {
 			b.Fatal(err)
 		}
-		t.Finish(k, 256, 300, 0.0001)
+		t.Finish(b.Context(), k, 256, 300, 0.0001)
 	}
 }
 

@@ -17,10 +17,10 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 	rec := g.newRecord(c, req.Model, s)
 	rec.Stream = req.Stream
 	rec.keepRequest(req.Raw)
-	defer g.finish(c, rec)
+	defer g.finish(ctx, c, rec)
 
 	rt := route{alias: req.Model, needs: router.Needs{Vision: req.HasImages(), Tools: req.ToolCount() > 0, Streaming: req.Stream}}
-	plan, err := g.plan(s, c, rt, len(req.Raw), expectedOutput(req), pricing.Units{})
+	plan, err := g.plan(ctx, s, c, rt, len(req.Raw), expectedOutput(req), pricing.Units{})
 	if err != nil {
 		return nil, rec.fail(err)
 	}
@@ -43,7 +43,7 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 
 // plan checks that the principal may use alias, plans its deployments for the request's needs
 // and admits the request against the key's limits (see admit).
-func (g *Gateway) plan(s *snapshot.Snapshot, c *Call, rt route, bodyBytes, outTokens int, n pricing.Units) ([]*snapshot.Deployment, error) {
+func (g *Gateway) plan(ctx context.Context, s *snapshot.Snapshot, c *Call, rt route, bodyBytes, outTokens int, n pricing.Units) ([]*snapshot.Deployment, error) {
 	if !c.Principal.Allows(rt.alias) {
 		return nil, notAllowed(rt.alias)
 	}
@@ -51,7 +51,7 @@ func (g *Gateway) plan(s *snapshot.Snapshot, c *Call, rt route, bodyBytes, outTo
 	if err != nil {
 		return nil, err
 	}
-	if err := g.admit(c, bodyBytes, plan[0], outTokens, n); err != nil {
+	if err := g.admit(ctx, c, bodyBytes, plan[0], outTokens, n); err != nil {
 		return nil, err
 	}
 	return plan, nil

@@ -17,7 +17,7 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	s := g.cfg.Load()
 	rec := g.newRecord(c, req.Model, s)
 	rec.keepRequest(req.Raw)
-	defer g.finish(c, rec)
+	defer g.finish(ctx, c, rec)
 	rt := route{alias: req.Model, needs: router.Needs{Embeddings: true}}
 	d, resp, err := g.planAndAnswer(ctx, s, c, rec, rt, len(req.Raw), pricing.Units{}, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		return via(ctx, d, "embeddings", func(ctx context.Context, e providers.Embedder, model string) (*llm.Response, error) {
@@ -44,7 +44,7 @@ func (g *Gateway) Images(ctx context.Context, c *Call, alias string, body []byte
 	s := g.cfg.Load()
 	rec := g.newRecord(c, alias, s)
 	rec.keepRequest(body)
-	defer g.finish(c, rec)
+	defer g.finish(ctx, c, rec)
 	images := pricing.Units{Images: max(int(gjson.GetBytes(body, "n").Int()), 1)}
 	rt := route{alias: alias}
 	d, resp, err := g.planAndAnswer(ctx, s, c, rec, rt, len(body), images, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
@@ -90,7 +90,7 @@ func (g *Gateway) inputTokens(model string, input []byte) int {
 // an error it returns is already recorded on rec.
 func (g *Gateway) planAndAnswer(ctx context.Context, s *snapshot.Snapshot, c *Call, rec *record, rt route, bodyBytes int, n pricing.Units,
 	call func(context.Context, *snapshot.Deployment) (*llm.Response, error)) (*snapshot.Deployment, *llm.Response, error) {
-	plan, err := g.plan(s, c, rt, bodyBytes, 0, n)
+	plan, err := g.plan(ctx, s, c, rt, bodyBytes, 0, n)
 	if err != nil {
 		return nil, nil, rec.fail(err)
 	}

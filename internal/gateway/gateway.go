@@ -33,8 +33,8 @@ type Snapshots interface {
 
 // Limits admits requests against a key's budget and rate limits and accounts them after.
 type Limits interface {
-	Admit(k config.Key, promptEstimate int, estCost float64) (limits.Decision, error)
-	Finish(k config.Key, estimate, tokens int, cost float64)
+	Admit(ctx context.Context, k config.Key, promptEstimate int, estCost float64) (limits.Decision, error)
+	Finish(ctx context.Context, k config.Key, estimate, tokens int, cost float64)
 }
 
 // SpendObserver is told of every charge to a virtual key (budget alerts, anomaly detection).
@@ -232,7 +232,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // admit runs the key's budget and rate limit checks (virtual keys only). The expected cost,
 // reserved against the budget while the request runs, is priced at the first planned
 // deployment from the body size and the expected output tokens.
-func (g *Gateway) admit(c *Call, bodyBytes int, d *snapshot.Deployment, outTokens int, n pricing.Units) error {
+func (g *Gateway) admit(ctx context.Context, c *Call, bodyBytes int, d *snapshot.Deployment, outTokens int, n pricing.Units) error {
 	if c.Principal.Key == nil || g.limits == nil {
 		return nil
 	}
@@ -241,7 +241,7 @@ func (g *Gateway) admit(c *Call, bodyBytes int, d *snapshot.Deployment, outToken
 	if d.Priced {
 		cost = pricing.Cost(d.Price.Cost, llm.Usage{PromptTokens: c.estimate, CompletionTokens: outTokens}, n)
 	}
-	dec, err := g.limits.Admit(c.Principal.Key.Key, c.estimate, cost)
+	dec, err := g.limits.Admit(ctx, c.Principal.Key.Key, c.estimate, cost)
 	c.RateLimit = dec
 	if err != nil {
 		return err

@@ -36,7 +36,7 @@ func (g *Gateway) oneShot(ctx context.Context, c *Call, r oneShot) (*Result, err
 	s := g.cfg.Load()
 	rec := g.newRecord(c, r.alias, s)
 	rec.keepRequest(r.body)
-	defer g.finish(c, rec)
+	defer g.finish(ctx, c, rec)
 	d, resp, err := g.planAndAnswer(ctx, s, c, rec, route{alias: r.alias}, len(r.body), r.units, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		return r.call(ctx, d, r.what)
 	})

@@ -65,7 +65,7 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 	if !servesNatively(s, req.API, req.Model) {
 		chat, err := req.chat()
 		if err != nil {
-			return nil, false, g.Reject(c, req.Model, err)
+			return nil, false, g.Reject(ctx, c, req.Model, err)
 		}
 		res, err := g.Chat(ctx, c, chat, w)
 		return res, false, err
@@ -73,14 +73,14 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 	rec := g.newRecord(c, req.Model, s)
 	rec.Stream = req.Stream
 	rec.keepRequest(req.Raw)
-	defer g.finish(c, rec)
+	defer g.finish(ctx, c, rec)
 	needs := router.Needs{Streaming: req.Stream, Vision: req.Vision, Tools: req.Tools}
 	out := 256
 	if req.MaxOutputTokens > 0 {
 		out = min(req.MaxOutputTokens, 4096)
 	}
 	rt := route{alias: req.Model, needs: needs}
-	plan, err := g.plan(s, c, rt, len(req.Raw), out, pricing.Units{})
+	plan, err := g.plan(ctx, s, c, rt, len(req.Raw), out, pricing.Units{})
 	if err != nil {
 		return nil, true, rec.fail(err)
 	}
@@ -220,7 +220,7 @@ func (f *nativeStream) estimate(_ *snapshot.Deployment, sent *delivered) (llm.Us
 func (g *Gateway) CountTokens(ctx context.Context, c *Call, req *NativeRequest) (n int, estimated bool, err error) {
 	s := g.cfg.Load()
 	rec := g.newRecord(c, req.Model, s)
-	defer g.finish(c, rec)
+	defer g.finish(ctx, c, rec)
 	if !c.Principal.Allows(req.Model) {
 		return 0, false, rec.fail(notAllowed(req.Model))
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
 
 	"go.opentelemetry.io/otel/trace"
@@ -26,9 +27,9 @@ const maxLoggedBody = 1 << 20
 
 // Reject logs a request refused before it reached the gateway (a body that cannot be read or
 // is not a valid request) like every other /v1 request, and returns err as an *llm.Error.
-func (g *Gateway) Reject(c *Call, alias string, err error) error {
+func (g *Gateway) Reject(ctx context.Context, c *Call, alias string, err error) error {
 	rec := g.newRecord(c, alias, g.cfg.Load())
-	defer g.finish(c, rec)
+	defer g.finish(ctx, c, rec)
 	return rec.fail(err)
 }
 
@@ -90,8 +91,9 @@ func (r *record) charge(d *snapshot.Deployment, u llm.Usage, n pricing.Units) {
 	}
 }
 
-// finish completes the record and hands it to the usage log.
-func (g *Gateway) finish(c *Call, r *record) {
+// finish completes the record and hands it to the usage log. ctx is the request's: the
+// limits are settled even when it was cancelled (the client went away).
+func (g *Gateway) finish(ctx context.Context, c *Call, r *record) {
 	now := g.now()
 	r.LatencyMS = ms(now.Sub(c.Start))
 	r.OverheadMS = c.OverheadMS(now)
@@ -104,7 +106,7 @@ func (g *Gateway) finish(c *Call, r *record) {
 		g.log.Warn("request failed", "request_id", r.ID, "alias", r.Alias, "status", r.Status, "err", r.err)
 	}
 	if c.admitted {
-		g.limits.Finish(c.Principal.Key.Key, c.estimate, r.PromptTokens+r.CompletionTokens, r.Cost)
+		g.limits.Finish(context.WithoutCancel(ctx), c.Principal.Key.Key, c.estimate, r.PromptTokens+r.CompletionTokens, r.Cost)
 		if g.spend != nil {
 			g.spend.Charged(c.Principal.Key.Key, r.Cost, now)
 		}

@@ -1,6 +1,7 @@
 package limits
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -104,8 +105,9 @@ func (t *Tracker) Spend(k config.Key) (float64, *time.Time) {
 // estCost is the request's expected cost, reserved against the budget (together with the
 // key's typical cost) while it is in flight.
 // The Decision describes the key's tightest request limit after the call (this request
-// counted only when admitted).
-func (t *Tracker) Admit(k config.Key, promptTokens int, estCost float64) (Decision, error) {
+// counted only when admitted). The Tracker never waits: ctx is for the interface Shared
+// shares with it.
+func (t *Tracker) Admit(_ context.Context, k config.Key, promptTokens int, estCost float64) (Decision, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -209,7 +211,7 @@ func (s *keyState) rollDay(now time.Time) {
 
 // Finish accounts a finished request: its cost (0 for failures) and its actual tokens, which
 // replace the prompt estimate Admit counted.
-func (t *Tracker) Finish(k config.Key, estimate, tokens int, cost float64) {
+func (t *Tracker) Finish(_ context.Context, k config.Key, estimate, tokens int, cost float64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()

@@ -38,7 +38,7 @@ func wantErr(t *testing.T, err error, code string) *llm.Error {
 
 func admitOK(t *testing.T, tr *Tracker, k config.Key, tokens int) Decision {
 	t.Helper()
-	d, err := tr.Admit(k, tokens, 0)
+	d, err := tr.Admit(t.Context(), k, tokens, 0)
 	if err != nil {
 		t.Fatalf("Admit refused: %v", err)
 	}
@@ -69,7 +69,7 @@ func TestRPM(t *testing.T) {
 	}
 	for i, st := range steps {
 		clk.Advance(st.advance)
-		d, err := tr.Admit(k, 10, 0)
+		d, err := tr.Admit(t.Context(), k, 10, 0)
 		if st.ok != (err == nil) {
 			t.Fatalf("step %d: err = %v, want ok=%v", i, err, st.ok)
 		}
@@ -100,7 +100,7 @@ func TestRPMBurstThenSteady(t *testing.T) {
 				t.Fatalf("rpm %d, request %d: %+v", rpm, i, d)
 			}
 		}
-		_, err := tr.Admit(k, 1, 0)
+		_, err := tr.Admit(t.Context(), k, 1, 0)
 		e := wantErr(t, err, llm.CodeRateLimitExceeded)
 		interval := time.Minute / time.Duration(rpm)
 		if want := max(interval, time.Second); e.RetryAfter < want-time.Millisecond || e.RetryAfter > want+time.Millisecond {
@@ -109,7 +109,7 @@ func TestRPMBurstThenSteady(t *testing.T) {
 		// Afterwards exactly one request per interval.
 		clk.Advance(interval)
 		admitOK(t, tr, k, 1)
-		if _, err := tr.Admit(k, 1, 0); err == nil {
+		if _, err := tr.Admit(t.Context(), k, 1, 0); err == nil {
 			t.Fatalf("rpm %d: two requests admitted in one interval", rpm)
 		}
 	}
@@ -117,7 +117,7 @@ func TestRPMBurstThenSteady(t *testing.T) {
 
 func TestRPMZeroDoesNotPanic(t *testing.T) {
 	tr := NewTracker(fakeclock.New(utc(2025, 3, 14, 12, 0, 0)).Now)
-	_, err := tr.Admit(rpmKey("k", 0), 1, 0)
+	_, err := tr.Admit(t.Context(), rpmKey("k", 0), 1, 0)
 	wantErr(t, err, llm.CodeRateLimitExceeded)
 }
 
@@ -142,7 +142,7 @@ func TestRPD(t *testing.T) {
 			t.Fatalf("request %d: %+v, want %+v", i, d, want)
 		}
 	}
-	d, err := tr.Admit(k, 1, 0)
+	d, err := tr.Admit(t.Context(), k, 1, 0)
 	e := wantErr(t, err, llm.CodeRateLimitExceeded)
 	if e.RetryAfter != time.Minute || d != (Decision{Limited: true, Limit: 3, Remaining: 0, Reset: time.Minute}) {
 		t.Fatalf("refused: RetryAfter %v, decision %+v", e.RetryAfter, d)
@@ -151,7 +151,7 @@ func TestRPD(t *testing.T) {
 		t.Errorf("message %q", e.Message)
 	}
 	clk.Advance(59 * time.Second)
-	_, err = tr.Admit(k, 1, 0)
+	_, err = tr.Admit(t.Context(), k, 1, 0)
 	if e := wantErr(t, err, llm.CodeRateLimitExceeded); e.RetryAfter != time.Second {
 		t.Fatalf("RetryAfter = %v, want 1s", e.RetryAfter)
 	}
@@ -188,7 +188,7 @@ func TestTightestRequestLimit(t *testing.T) {
 		k.RPD = new(1)
 		admitOK(t, tr, k, 1)
 		for range 10 {
-			if _, err := tr.Admit(k, 1, 0); err == nil {
+			if _, err := tr.Admit(t.Context(), k, 1, 0); err == nil {
 				t.Fatal("rpd 1 admitted a second request")
 			}
 		}
@@ -209,7 +209,7 @@ func TestTPM(t *testing.T) {
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 600)
 		admitOK(t, tr, k, 300)
-		d, err := tr.Admit(k, 200, 0)
+		d, err := tr.Admit(t.Context(), k, 200, 0)
 		e := wantErr(t, err, llm.CodeRateLimitExceeded)
 		if d.Limited {
 			t.Errorf("TPM-only key reported request limits: %+v", d)
@@ -223,7 +223,7 @@ func TestTPM(t *testing.T) {
 			t.Fatalf("RetryAfter = %v, want ~66.667s", e.RetryAfter)
 		}
 		clk.Advance(e.RetryAfter - time.Second)
-		if _, err := tr.Admit(k, 200, 0); err == nil {
+		if _, err := tr.Admit(t.Context(), k, 200, 0); err == nil {
 			t.Fatal("admitted a second before Retry-After")
 		}
 		clk.Advance(time.Second)
@@ -234,13 +234,13 @@ func TestTPM(t *testing.T) {
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 1000)
 		clk.Advance(time.Minute)
-		_, err := tr.Admit(k, 500, 0)
+		_, err := tr.Admit(t.Context(), k, 500, 0)
 		e := wantErr(t, err, llm.CodeRateLimitExceeded)
 		if e.RetryAfter != 30*time.Second {
 			t.Fatalf("RetryAfter = %v, want 30s", e.RetryAfter)
 		}
 		clk.Advance(29 * time.Second)
-		if _, err := tr.Admit(k, 500, 0); err == nil {
+		if _, err := tr.Admit(t.Context(), k, 500, 0); err == nil {
 			t.Fatal("admitted before Retry-After")
 		}
 		clk.Advance(time.Second)
@@ -257,7 +257,7 @@ func TestTPM(t *testing.T) {
 		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 5000)
-		_, err := tr.Admit(k, 1, 0)
+		_, err := tr.Admit(t.Context(), k, 1, 0)
 		e := wantErr(t, err, llm.CodeRateLimitExceeded)
 		clk.Advance(e.RetryAfter)
 		admitOK(t, tr, k, 1)
@@ -266,9 +266,9 @@ func TestTPM(t *testing.T) {
 		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 500)
-		tr.Finish(k, 500, 100, 0) // actually 100
-		admitOK(t, tr, k, 900)    // 100 + 900 = 1000 fits
-		if _, err := tr.Admit(k, 1, 0); err == nil {
+		tr.Finish(t.Context(), k, 500, 100, 0) // actually 100
+		admitOK(t, tr, k, 900)                 // 100 + 900 = 1000 fits
+		if _, err := tr.Admit(t.Context(), k, 1, 0); err == nil {
 			t.Fatal("admitted past 1000")
 		}
 	})
@@ -276,8 +276,8 @@ func TestTPM(t *testing.T) {
 		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 100)
-		tr.Finish(k, 100, 950, 0)
-		if _, err := tr.Admit(k, 100, 0); err == nil {
+		tr.Finish(t.Context(), k, 100, 950, 0)
+		if _, err := tr.Admit(t.Context(), k, 100, 0); err == nil {
 			t.Fatal("admitted 950 + 100")
 		}
 		admitOK(t, tr, k, 50)
@@ -286,7 +286,7 @@ func TestTPM(t *testing.T) {
 		clk := fakeclock.New(start)
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 800)
-		tr.Finish(k, 800, 0, 0)
+		tr.Finish(t.Context(), k, 800, 0, 0)
 		admitOK(t, tr, k, 1000)
 	})
 	t.Run("a refused request counts nothing", func(t *testing.T) {
@@ -294,7 +294,7 @@ func TestTPM(t *testing.T) {
 		tr := NewTracker(clk.Now)
 		admitOK(t, tr, k, 900)
 		for range 5 {
-			if _, err := tr.Admit(k, 500, 0); err == nil {
+			if _, err := tr.Admit(t.Context(), k, 500, 0); err == nil {
 				t.Fatal("admitted past the limit")
 			}
 		}
@@ -329,9 +329,9 @@ func TestBudget(t *testing.T) {
 			k := budgetKey("k", tc.duration, 1.0)
 
 			admitOK(t, tr, k, 1)
-			tr.Finish(k, 1, 1, 0.6)
+			tr.Finish(t.Context(), k, 1, 1, 0.6)
 			admitOK(t, tr, k, 1) // 0.6 < 1.0
-			tr.Finish(k, 1, 1, 0.4)
+			tr.Finish(t.Context(), k, 1, 1, 0.4)
 			spend, reset := tr.Spend(k)
 			if spend != 1.0 {
 				t.Fatalf("spend = %v, want 1.0", spend)
@@ -340,7 +340,7 @@ func TestBudget(t *testing.T) {
 				t.Fatalf("Spend reset = %v, want %v", reset, tc.reset)
 			}
 
-			_, err := tr.Admit(k, 1, 0)
+			_, err := tr.Admit(t.Context(), k, 1, 0)
 			e := wantErr(t, err, llm.CodeInsufficientQuota)
 			if e.Type != "insufficient_quota" || !strings.Contains(e.Message, "$1.00") {
 				t.Errorf("error = %q %q", e.Type, e.Message)
@@ -350,7 +350,7 @@ func TestBudget(t *testing.T) {
 					t.Errorf("total budget: RetryAfter = %v, want none", e.RetryAfter)
 				}
 				clk.Advance(5 * 365 * 24 * time.Hour)
-				if _, err := tr.Admit(k, 1, 0); err == nil {
+				if _, err := tr.Admit(t.Context(), k, 1, 0); err == nil {
 					t.Fatal("a total budget reset")
 				}
 				if spend, _ := tr.Spend(k); spend != 1.0 {
@@ -362,7 +362,7 @@ func TestBudget(t *testing.T) {
 				t.Errorf("RetryAfter = %v (message %q), want %v", e.RetryAfter, e.Message, tc.reset.Sub(tc.now))
 			}
 			clk.Set(tc.reset.Add(-time.Nanosecond))
-			if _, err := tr.Admit(k, 1, 0); err == nil {
+			if _, err := tr.Admit(t.Context(), k, 1, 0); err == nil {
 				t.Fatal("admitted just before the reset")
 			}
 			clk.Set(tc.reset)
@@ -382,9 +382,9 @@ func TestBudgetIsCheckedBeforeCounting(t *testing.T) {
 	k := budgetKey("k", config.BudgetDaily, 1)
 	k.RPM, k.RPD = new(2), new(2)
 	admitOK(t, tr, k, 1)
-	tr.Finish(k, 1, 1, 5)
+	tr.Finish(t.Context(), k, 1, 1, 5)
 	for range 5 {
-		d, err := tr.Admit(k, 1, 0)
+		d, err := tr.Admit(t.Context(), k, 1, 0)
 		wantErr(t, err, llm.CodeInsufficientQuota)
 		if d.Remaining != 1 {
 			t.Fatalf("decision = %+v, want 1 request left", d)
@@ -392,7 +392,7 @@ func TestBudgetIsCheckedBeforeCounting(t *testing.T) {
 	}
 	clk.Set(utc(2025, 3, 15, 0, 0, 0))
 	admitOK(t, tr, k, 1)
-	tr.Finish(k, 1, 1, 0)
+	tr.Finish(t.Context(), k, 1, 1, 0)
 	admitOK(t, tr, k, 1)
 }
 
@@ -404,7 +404,7 @@ func TestBudgetReservesInFlightCost(t *testing.T) {
 	k := budgetKey("k", config.BudgetTotal, 3.5*cost)
 	admitted := 0
 	for range 200 {
-		if _, err := tr.Admit(k, 1, cost); err == nil {
+		if _, err := tr.Admit(t.Context(), k, 1, cost); err == nil {
 			admitted++
 		} else {
 			wantErr(t, err, llm.CodeInsufficientQuota)
@@ -414,24 +414,24 @@ func TestBudgetReservesInFlightCost(t *testing.T) {
 		t.Fatalf("admitted %d of 200 in flight, want 3 (budget 3.5 requests)", admitted)
 	}
 	for range admitted {
-		tr.Finish(k, 1, 1, cost)
+		tr.Finish(t.Context(), k, 1, 1, cost)
 	}
 	if spend, _ := tr.Spend(k); spend > 3.5*cost {
 		t.Fatalf("spend %v past budget %v", spend, 3.5*cost)
 	}
 	// Serially the key spends its last cents: one more request fits under the budget...
-	if _, err := tr.Admit(k, 1, cost); err != nil {
+	if _, err := tr.Admit(t.Context(), k, 1, cost); err != nil {
 		t.Fatalf("serial request refused with budget left: %v", err)
 	}
-	tr.Finish(k, 1, 1, cost)
+	tr.Finish(t.Context(), k, 1, 1, cost)
 	// ...and then it is spent.
-	_, err := tr.Admit(k, 1, cost)
+	_, err := tr.Admit(t.Context(), k, 1, cost)
 	wantErr(t, err, llm.CodeInsufficientQuota)
 }
 
 func TestZeroBudgetRefusesEverything(t *testing.T) {
 	tr := NewTracker(fakeclock.New(utc(2025, 3, 14, 10, 0, 0)).Now)
-	_, err := tr.Admit(budgetKey("k", config.BudgetMonthly, 0), 1, 0)
+	_, err := tr.Admit(t.Context(), budgetKey("k", config.BudgetMonthly, 0), 1, 0)
 	wantErr(t, err, llm.CodeInsufficientQuota)
 }
 
@@ -448,11 +448,11 @@ func TestSeedAndSpend(t *testing.T) {
 		t.Fatalf("seeded spend = %v", spend)
 	}
 	admitOK(t, tr, k, 1)
-	tr.Finish(k, 1, 1, 0.5)
+	tr.Finish(t.Context(), k, 1, 1, 0.5)
 	if spend, _ := tr.Spend(k); spend != 10 {
 		t.Fatalf("spend = %v, want 10", spend)
 	}
-	_, err := tr.Admit(k, 1, 0)
+	_, err := tr.Admit(t.Context(), k, 1, 0)
 	wantErr(t, err, llm.CodeInsufficientQuota)
 
 	// Seeding replaces, never adds.
@@ -472,7 +472,7 @@ func TestSeedAndSpend(t *testing.T) {
 	}
 	// Failures cost nothing.
 	admitOK(t, tr, total, 1)
-	tr.Finish(total, 1, 0, 0)
+	tr.Finish(t.Context(), total, 1, 0, 0)
 	if spend, _ := tr.Spend(total); spend != 3 {
 		t.Fatalf("spend = %v after a failure", spend)
 	}
@@ -495,7 +495,7 @@ func TestForget(t *testing.T) {
 	k := rpmKey("k", 1)
 	k.MaxBudget = new(1.0)
 	admitOK(t, tr, k, 1)
-	tr.Finish(k, 1, 1, 2)
+	tr.Finish(t.Context(), k, 1, 1, 2)
 	tr.Forget("k")
 	if spend, _ := tr.Spend(k); spend != 0 {
 		t.Fatalf("spend = %v after Forget", spend)
@@ -508,7 +508,7 @@ func TestKeysAreIndependent(t *testing.T) {
 	a, b := rpmKey("a", 1), rpmKey("b", 1)
 	admitOK(t, tr, a, 1)
 	admitOK(t, tr, b, 1)
-	if _, err := tr.Admit(a, 1, 0); err == nil {
+	if _, err := tr.Admit(t.Context(), a, 1, 0); err == nil {
 		t.Fatal("a admitted twice")
 	}
 }
@@ -530,7 +530,7 @@ func TestBudgetConcurrentHeldFinish(t *testing.T) {
 	admits.Add(n)
 	for range n {
 		finishes.Go(func() {
-			_, err := tr.Admit(k, 1, 0)
+			_, err := tr.Admit(t.Context(), k, 1, 0)
 			ok := err == nil
 			if ok {
 				admitted.Add(1)
@@ -540,7 +540,7 @@ func TestBudgetConcurrentHeldFinish(t *testing.T) {
 			admits.Done()
 			<-release
 			if ok {
-				tr.Finish(k, 1, 1, cost)
+				tr.Finish(t.Context(), k, 1, 1, cost)
 			}
 		})
 	}
@@ -557,7 +557,7 @@ func TestBudgetConcurrentHeldFinish(t *testing.T) {
 		t.Fatalf("spend = %v, want %v (budget %v + %v in flight)", spend, n*cost, 3*cost, inFlightAtLimit)
 	}
 	for range 10 {
-		_, err := tr.Admit(k, 1, 0)
+		_, err := tr.Admit(t.Context(), k, 1, 0)
 		wantErr(t, err, llm.CodeInsufficientQuota)
 	}
 }
@@ -586,11 +586,11 @@ func TestBudgetConcurrentInterleaved(t *testing.T) {
 						break
 					}
 				}
-				_, err := tr.Admit(k, 1, 0)
+				_, err := tr.Admit(t.Context(), k, 1, 0)
 				if err == nil {
 					admitted.Add(1)
 					runtime.Gosched()
-					tr.Finish(k, 1, 1, cost)
+					tr.Finish(t.Context(), k, 1, 1, cost)
 				} else if e := (*llm.Error)(nil); !errors.As(err, &e) || e.Code != llm.CodeInsufficientQuota {
 					t.Errorf("unexpected refusal %v", err)
 				}
@@ -611,7 +611,7 @@ func TestBudgetConcurrentInterleaved(t *testing.T) {
 		if limit := 3*cost + float64(maxInFlight.Load())*cost; spend > limit {
 			t.Fatalf("round %d: spend %v > budget + in-flight·cost = %v", round, spend, limit)
 		}
-		if _, err := tr.Admit(k, 1, 0); err == nil {
+		if _, err := tr.Admit(t.Context(), k, 1, 0); err == nil {
 			t.Fatalf("round %d: admitted after the budget was spent", round)
 		}
 	}
@@ -639,7 +639,7 @@ func TestRequestLimitsUnderConcurrency(t *testing.T) {
 				for range 200 {
 					wg.Go(func() {
 						<-start
-						if _, err := tr.Admit(tc.key, 100, 0); err == nil {
+						if _, err := tr.Admit(t.Context(), tc.key, 100, 0); err == nil {
 							admitted.Add(1)
 						}
 					})
@@ -680,8 +680,8 @@ func TestTrackerConcurrentMixedUse(t *testing.T) {
 				case 3:
 					tr.Forget("other")
 				default:
-					if _, err := tr.Admit(k, 10, 0); err == nil {
-						tr.Finish(k, 10, 20, 0.01)
+					if _, err := tr.Admit(t.Context(), k, 10, 0); err == nil {
+						tr.Finish(t.Context(), k, 10, 20, 0.01)
 					}
 				}
 			}

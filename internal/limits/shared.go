@@ -93,18 +93,19 @@ func NewShared(o SharedOptions) *Shared {
 
 func (s *Shared) key(id string) string { return s.prefix + "limits:" + id }
 
-// call runs f against Redis unless it failed less than retryRedis ago; the error says why
-// Redis was not used.
-func (s *Shared) call(f func(ctx context.Context) error) error {
+// call runs f against Redis, within ctx and the call timeout, unless Redis failed less than
+// retryRedis ago; the error says why Redis was not used. A call given up because ctx ended
+// (the client went away) says nothing of Redis.
+func (s *Shared) call(ctx context.Context, f func(ctx context.Context) error) error {
 	if time.Now().UnixNano() < s.downUntil.Load() {
 		if p := s.lastErr.Load(); p != nil {
 			return *p
 		}
 		return errors.New("redis unavailable")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := f(ctx)
+	err := f(cctx)
 	if err == nil || errors.Is(err, redis.Nil) {
 		if s.lastErr.Swap(nil) != nil {
 			s.log.Info("limits: Redis answers again; limits are shared across instances")
@@ -112,6 +113,9 @@ func (s *Shared) call(f func(ctx context.Context) error) error {
 		return nil
 	}
 	err = fmt.Errorf("redis: %w", err)
+	if ctx.Err() != nil {
+		return err
+	}
 	s.downUntil.Store(time.Now().Add(retryRedis).UnixNano())
 	if s.lastErr.Swap(&err) == nil {
 		mode := "failing open: limits of this instance alone until it answers"
@@ -137,7 +141,7 @@ func (s *Shared) FailClosed() bool { return s.failClosed }
 // Ping checks that Redis answers (and updates Health).
 func (s *Shared) Ping(ctx context.Context) error {
 	s.downUntil.Store(0)
-	return s.call(func(c context.Context) error { return s.rdb.Ping(c).Err() })
+	return s.call(ctx, func(c context.Context) error { return s.rdb.Ping(c).Err() })
 }
 
 func unavailable() *llm.Error {
@@ -154,15 +158,16 @@ func optInt(p *int) int {
 	return *p
 }
 
-// Admit is Tracker.Admit on the shared counters.
-func (s *Shared) Admit(k config.Key, promptTokens int, estCost float64) (Decision, error) {
+// Admit is Tracker.Admit on the shared counters. It waits for Redis within ctx (and the call
+// timeout); a request whose ctx ended meanwhile is refused as gone.
+func (s *Shared) Admit(ctx context.Context, k config.Key, promptTokens int, estCost float64) (Decision, error) {
 	now := s.now()
 	maxBudget := -1.0
 	if k.MaxBudget != nil {
 		maxBudget = *k.MaxBudget
 	}
 	var res []any
-	err := s.call(func(ctx context.Context) error {
+	err := s.call(ctx, func(ctx context.Context) error {
 		v, err := admitScript.Run(ctx, s.rdb, []string{s.key(k.ID)},
 			now.UnixMilli(), k.BudgetDuration, PeriodStart(k.BudgetDuration, now).UnixMilli(),
 			ftoa(maxBudget), ftoa(estCost), optInt(k.RPM), optInt(k.RPD), optInt(k.TPM),
@@ -171,16 +176,18 @@ func (s *Shared) Admit(k config.Key, promptTokens int, estCost float64) (Decisio
 		res = v
 		return err
 	})
-	if err != nil {
-		if s.failClosed {
-			return Decision{}, unavailable()
-		}
-		return s.local.Admit(k, promptTokens, estCost)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return Decision{}, llm.ClientClosed(err)
+	case err != nil && s.failClosed:
+		return Decision{}, unavailable()
+	case err != nil:
+		return s.local.Admit(ctx, k, promptTokens, estCost)
 	}
 	code, st, err := parseAdmit(res)
 	if err != nil {
 		s.log.Error("limits: unexpected answer from the admit script", "err", err)
-		return s.local.Admit(k, promptTokens, estCost)
+		return s.local.Admit(ctx, k, promptTokens, estCost)
 	}
 	return st.verdict(k, now, code, promptTokens)
 }
@@ -271,21 +278,22 @@ func (st *admitState) verdict(k config.Key, now time.Time, code, promptTokens in
 	return d, fmt.Errorf("limits: unknown verdict %d", code)
 }
 
-// Finish is Tracker.Finish on the shared counters.
-func (s *Shared) Finish(k config.Key, estimate, tokens int, cost float64) {
+// Finish is Tracker.Finish on the shared counters. It waits for Redis within ctx (and the
+// call timeout); callers settling a finished request pass a ctx that is not cancelled with it.
+func (s *Shared) Finish(ctx context.Context, k config.Key, estimate, tokens int, cost float64) {
 	now := s.now()
-	err := s.call(func(ctx context.Context) error {
+	err := s.call(ctx, func(ctx context.Context) error {
 		return finishScript.Run(ctx, s.rdb, []string{s.key(k.ID)},
 			now.UnixMilli(), k.BudgetDuration, PeriodStart(k.BudgetDuration, now).UnixMilli(),
 			ftoa(cost), tokens-estimate, optInt(k.TPM),
 			now.UTC().Truncate(time.Minute).UnixMilli()).Err()
 	})
 	if err != nil {
-		s.local.Finish(k, estimate, tokens, cost)
+		s.local.Finish(ctx, k, estimate, tokens, cost)
 		return
 	}
 	if cost > 0 { // the local fallback knows this instance's spend at least
-		s.local.Finish(k, 0, 0, cost)
+		s.local.Finish(ctx, k, 0, 0, cost)
 	}
 }
 
@@ -295,7 +303,7 @@ func (s *Shared) Seed(k config.Key, spend float64) {
 	s.local.Seed(k, spend)
 	now := s.now()
 	pstart := strconv.FormatInt(PeriodStart(k.BudgetDuration, now).UnixMilli(), 10)
-	_ = s.call(func(ctx context.Context) error {
+	_ = s.call(context.Background(), func(ctx context.Context) error {
 		cur, err := s.rdb.HMGet(ctx, s.key(k.ID), "dur", "pstart").Result()
 		if err != nil {
 			return err
@@ -313,7 +321,7 @@ func (s *Shared) Spend(k config.Key) (float64, *time.Time) {
 	now := s.now()
 	pstart := strconv.FormatInt(PeriodStart(k.BudgetDuration, now).UnixMilli(), 10)
 	var spend float64
-	err := s.call(func(ctx context.Context) error {
+	err := s.call(context.Background(), func(ctx context.Context) error {
 		cur, err := s.rdb.HMGet(ctx, s.key(k.ID), "dur", "pstart", "spend").Result()
 		if err != nil {
 			return err
@@ -339,5 +347,5 @@ func (s *Shared) Spend(k config.Key) (float64, *time.Time) {
 // Forget drops a deleted key's counters.
 func (s *Shared) Forget(id string) {
 	s.local.Forget(id)
-	_ = s.call(func(ctx context.Context) error { return s.rdb.Del(ctx, s.key(id)).Err() })
+	_ = s.call(context.Background(), func(ctx context.Context) error { return s.rdb.Del(ctx, s.key(id)).Err() })
 }

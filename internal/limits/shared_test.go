@@ -1,6 +1,7 @@
 package limits
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -90,8 +91,8 @@ func TestSharedMatchesTracker(t *testing.T) {
 		case op < 5:
 			est := rng.IntN(400)
 			cost := float64(rng.IntN(5)) / 1000
-			a := outcomeOf(tr.Admit(k, est, cost))
-			b := outcomeOf(sh.Admit(k, est, cost))
+			a := outcomeOf(tr.Admit(t.Context(), k, est, cost))
+			b := outcomeOf(sh.Admit(t.Context(), k, est, cost))
 			if !sameOutcome(a, b) {
 				t.Fatalf("step %d Admit(%s): tracker %+v, shared %+v", i, k.ID, a, b)
 			}
@@ -103,8 +104,8 @@ func TestSharedMatchesTracker(t *testing.T) {
 			h := inflight[j]
 			inflight = append(inflight[:j], inflight[j+1:]...)
 			tokens, cost := rng.IntN(600), float64(rng.IntN(20))/1000
-			tr.Finish(h.k, h.est, tokens, cost)
-			sh.Finish(h.k, h.est, tokens, cost)
+			tr.Finish(t.Context(), h.k, h.est, tokens, cost)
+			sh.Finish(t.Context(), h.k, h.est, tokens, cost)
 		default:
 			clk.Advance(time.Duration(rng.IntN(20000)) * time.Millisecond)
 		}
@@ -136,7 +137,7 @@ func TestSharedRPMAcrossInstances(t *testing.T) {
 			inst = b
 		}
 		wg.Go(func() {
-			_, err := inst.Admit(k, 1, 0)
+			_, err := inst.Admit(t.Context(), k, 1, 0)
 			if err == nil {
 				ok.Add(1)
 				return
@@ -171,14 +172,14 @@ func TestSharedBudgetAcrossInstances(t *testing.T) {
 		}
 		wg.Go(func() {
 			for range 100 {
-				if _, err := inst.Admit(k, 1, cost); err != nil {
+				if _, err := inst.Admit(t.Context(), k, 1, cost); err != nil {
 					continue
 				}
 				n := inflight.Add(1)
 				for m := maxInflight.Load(); n > m && !maxInflight.CompareAndSwap(m, n); m = maxInflight.Load() {
 				}
 				inflight.Add(-1)
-				inst.Finish(k, 1, 1, cost)
+				inst.Finish(t.Context(), k, 1, 1, cost)
 			}
 		})
 	}
@@ -198,10 +199,10 @@ func TestSharedSeedKeepsCountedPeriod(t *testing.T) {
 	k := key("k")
 	k.BudgetDuration = config.BudgetDaily
 	a.Seed(k, 0.5)
-	if _, err := a.Admit(k, 1, 0); err != nil {
+	if _, err := a.Admit(t.Context(), k, 1, 0); err != nil {
 		t.Fatal(err)
 	}
-	a.Finish(k, 1, 1, 0.25)
+	a.Finish(t.Context(), k, 1, 1, 0.25)
 	b := sharedOn(t, srv, clk.Now, false)
 	b.Seed(k, 0.5) // its database has not seen the last charge yet
 	if s, _ := b.Spend(k); math.Abs(s-0.75) > 1e-9 {
@@ -225,11 +226,11 @@ func TestSharedRedisDown(t *testing.T) {
 			clk := fakeclock.New(utc(2025, 3, 14, 12, 0, 0))
 			sh, srv := newShared(t, clk.Now, failClosed)
 			k := rpmKey("k", 2)
-			if _, err := sh.Admit(k, 1, 0); err != nil {
+			if _, err := sh.Admit(t.Context(), k, 1, 0); err != nil {
 				t.Fatal(err)
 			}
 			srv.Stop()
-			_, err := sh.Admit(k, 1, 0)
+			_, err := sh.Admit(t.Context(), k, 1, 0)
 			switch {
 			case failClosed:
 				var e *llm.Error
@@ -239,8 +240,8 @@ func TestSharedRedisDown(t *testing.T) {
 			case err != nil:
 				t.Fatalf("fail-open Admit with Redis down = %v, want admitted", err)
 			default: // local limits hold: 2 per minute on this instance
-				sh.Admit(k, 1, 0)
-				if _, err := sh.Admit(k, 1, 0); err == nil {
+				sh.Admit(t.Context(), k, 1, 0)
+				if _, err := sh.Admit(t.Context(), k, 1, 0); err == nil {
 					t.Fatal("local limits admitted a third request in the minute")
 				}
 			}
@@ -253,8 +254,37 @@ func TestSharedRedisDown(t *testing.T) {
 			if err := sh.Ping(t.Context()); err != nil || sh.Health() != nil {
 				t.Fatalf("after restart: Ping %v, Health %v", err, sh.Health())
 			}
-			if _, err := sh.Admit(k, 1, 0); err != nil {
+			if _, err := sh.Admit(t.Context(), k, 1, 0); err != nil {
 				t.Fatalf("Admit after restart: %v", err)
+			}
+		})
+	}
+}
+
+// TestSharedAdmitGivesUpWithItsRequest: Admit waits for Redis within the request's context;
+// a request whose client went away is refused as closed, counts nothing, and says nothing of
+// Redis (no failure recorded, the next request is served from Redis).
+func TestSharedAdmitGivesUpWithItsRequest(t *testing.T) {
+	for _, failClosed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("failClosed=%v", failClosed), func(t *testing.T) {
+			clk := fakeclock.New(utc(2025, 3, 14, 12, 0, 0))
+			sh, _ := newShared(t, clk.Now, failClosed)
+			k := rpmKey("k", 1)
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			_, err := sh.Admit(ctx, k, 1, 0)
+			var e *llm.Error
+			if !errors.As(err, &e) || e.Code != llm.CodeClientClosed {
+				t.Fatalf("Admit with its request gone = %v, want client closed", err)
+			}
+			if sh.Health() != nil {
+				t.Fatalf("Health() = %v after a request went away, want nil", sh.Health())
+			}
+			if _, err := sh.Admit(t.Context(), k, 1, 0); err != nil {
+				t.Fatalf("the next request: %v, want admitted (the gone one counted nothing)", err)
+			}
+			if _, err := sh.Admit(t.Context(), k, 1, 0); err == nil {
+				t.Fatal("a second request in the minute admitted: the counters are not Redis's")
 			}
 		})
 	}

@@ -28,8 +28,8 @@ import (
 // Limiter is what the gateway, the admin API and the notification triggers ask of the limits:
 // limits.Tracker in one process, limits.Shared across instances.
 type Limiter interface {
-	Admit(k config.Key, promptEstimate int, estCost float64) (limits.Decision, error)
-	Finish(k config.Key, estimate, tokens int, cost float64)
+	Admit(ctx context.Context, k config.Key, promptEstimate int, estCost float64) (limits.Decision, error)
+	Finish(ctx context.Context, k config.Key, estimate, tokens int, cost float64)
 	Seed(k config.Key, spend float64)
 	Spend(k config.Key) (float64, *time.Time)
 	Forget(keyID string)

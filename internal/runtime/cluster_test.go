@@ -95,10 +95,10 @@ func TestClusterSharesStoreLimitsAndConfig(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, err := a.Limits.Admit(k, 1, 0); err != nil {
+	if _, err := a.Limits.Admit(t.Context(), k, 1, 0); err != nil {
 		t.Fatalf("first request: %v", err)
 	}
-	if _, err := b.Limits.Admit(k, 1, 0); err == nil {
+	if _, err := b.Limits.Admit(t.Context(), k, 1, 0); err == nil {
 		t.Fatal("rpm 1: the other instance admitted a second request in the minute")
 	}
 }
