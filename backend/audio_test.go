@@ -3,6 +3,7 @@ package backend
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -184,6 +185,41 @@ func lastUpstream(t *testing.T, e *env, path string) upstreamAudio {
 		}
 	}
 	return out
+}
+
+// TestSpeechFailures: a failure before the first audio byte is retried out of the client's
+// sight; a cut after it breaks the client's connection (never a clean, short file), is logged
+// as an error and costs nothing.
+func TestSpeechFailures(t *testing.T) {
+	e := newEnv(t)
+	pid, key := e.setup()
+	e.mustAdmin(201, "POST", "/admin/models", map[string]any{"alias": "tts", "provider_id": pid, "provider_model": "tts-1"})
+	req := map[string]any{"model": "tts", "input": "hello", "voice": "alloy"}
+
+	e.fake.Set(fakeopenai.Script{FailStatus: 500, FailTimes: 1})
+	r, out := e.v1(key, "/v1/audio/speech", req)
+	if r.StatusCode != 200 || !bytes.Equal(out, fakeopenai.SpeechAudio("hello")) {
+		t.Fatalf("after a retried 500: %d, %d bytes", r.StatusCode, len(out))
+	}
+
+	e.fake.Set(fakeopenai.Script{CutAfter: 2})
+	body, _ := json.Marshal(req)
+	hreq, _ := http.NewRequest("POST", e.url+"/v1/audio/speech", bytes.NewReader(body))
+	hreq.Header.Set("Authorization", "Bearer "+key)
+	hreq.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || err == nil || len(got) >= len(fakeopenai.SpeechAudio("hello")) {
+		t.Fatalf("cut stream: status %d, %d bytes, read error %v (want an error)", resp.StatusCode, len(got), err)
+	}
+	logs := e.requestLogs(2)
+	if cut := logs[0]; cut["endpoint"] != "audio/speech" || cut["status"] == float64(200) || cut["cost"] != float64(0) {
+		t.Fatalf("cut speech logged as %v", cut)
+	}
 }
 
 // TestAudioRefused: bad uploads, disallowed models, providers without audio and the key's

@@ -93,8 +93,9 @@ func speechType(format string) string {
 	return "audio/mpeg"
 }
 
-// speech answers /audio/speech with SpeechAudio, written in pieces and flushed.
-func (s *Server) speech(w http.ResponseWriter, body map[string]any) {
+// speech answers /audio/speech with SpeechAudio, written in pieces of 16 KiB and flushed; a
+// script's CutAfter hangs up after that many pieces.
+func (s *Server) speech(w http.ResponseWriter, body map[string]any, sc Script) {
 	model, _ := body["model"].(string)
 	input, _ := body["input"].(string)
 	voice, _ := body["voice"].(string)
@@ -106,7 +107,13 @@ func (s *Server) speech(w http.ResponseWriter, body map[string]any) {
 	w.Header().Set("Content-Type", speechType(format))
 	audio := SpeechAudio(input)
 	rc := http.NewResponseController(w)
+	i := 0
 	for piece := range slices.Chunk(audio, 16<<10) {
+		if sc.CutAfter > 0 && i == sc.CutAfter {
+			hangUp(w, false)
+			return
+		}
+		i++
 		if _, err := w.Write(piece); err != nil {
 			return
 		}

@@ -192,7 +192,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(r.URL.Path, "/audio/transcriptions"), strings.HasSuffix(r.URL.Path, "/audio/translations"):
 		s.transcribe(w, r, raw, strings.HasSuffix(r.URL.Path, "/translations"))
 	case strings.HasSuffix(r.URL.Path, "/audio/speech"):
-		s.speech(w, body)
+		s.speech(w, body, sc)
 	case strings.HasSuffix(r.URL.Path, "/images/generations"):
 		writeJSON(w, map[string]any{"created": 1700000000, "data": []map[string]any{{"url": "https://example.invalid/image.png", "revised_prompt": "a cat"}}})
 	default:
