@@ -162,7 +162,7 @@ if (UPSTREAM) {
     await answers.nth(n).locator('.usage').waitFor({ timeout: 30000 });
     if (await answers.nth(n).locator('.msg-error').count()) throw new Error(`vision chat failed: ${await answers.nth(n).locator('.msg-error').innerText()}`);
     // The answer links to its request log.
-    await page.locator('.msg.assistant .meta').first().getByRole('link', { name: 'log', exact: true }).click();
+    await page.locator('.msg.assistant .meta').first().getByRole('button', { name: 'log', exact: true }).click();
     const detail = page.getByRole('dialog', { name: 'Request detail' });
     await detail.getByText('Conduit overhead', { exact: true }).waitFor();
     await settle();

@@ -259,9 +259,17 @@ export interface LogQuery {
   limit?: number;
   before?: string;
   key_id?: string;
+  /** The exact alias. */
   model?: string;
+  /** A case-insensitive part of the alias or provider model. */
+  model_contains?: string;
+  provider_id?: string;
   status?: string;
-  /** RFC 3339; optional (rows are filtered client-side too). */
+  /** '1': only failed requests. */
+  errors?: string;
+  /** One request id. */
+  id?: string;
+  /** RFC 3339. */
   from?: string;
   to?: string;
 }
