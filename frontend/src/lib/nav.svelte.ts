@@ -25,6 +25,9 @@ export const ROUTES: RouteDef[] = [
   { path: '/settings', label: 'Settings', group: 'System', icon: 'settings' },
 ];
 
+/** Other paths of a page. */
+const ALIASES: Record<string, string> = { '/dashboard': '/' };
+
 function parse(hash: string): { path: string; params: URLSearchParams } {
   const h = hash.replace(/^#/, '') || '/';
   const i = h.indexOf('?');
@@ -36,17 +39,33 @@ function parse(hash: string): { path: string; params: URLSearchParams } {
 class Nav {
   path = $state('/');
   params = $state(new URLSearchParams());
+  /** Asked before the path changes (not the query); false keeps the current page. */
+  beforeLeave: (() => Promise<boolean>) | null = null;
+  /** The hash of the page shown. */
+  private hash = '';
 
   constructor() {
     if (typeof window !== 'undefined') {
       this.sync();
-      window.addEventListener('hashchange', () => this.sync());
+      window.addEventListener('hashchange', () => void this.onHashChange());
     }
+  }
+
+  private async onHashChange() {
+    const to = window.location.hash;
+    if (this.beforeLeave && parse(to).path !== this.path) {
+      // Stay on the page while asking; on yes, go where the link pointed.
+      history.replaceState(null, '', this.hash || '#/');
+      if (!(await this.beforeLeave())) return;
+      history.pushState(null, '', to);
+    }
+    this.sync();
   }
 
   private sync() {
     const { path, params } = parse(window.location.hash);
-    this.path = path;
+    this.hash = window.location.hash;
+    this.path = ALIASES[path] ?? path;
     this.params = params;
   }
 

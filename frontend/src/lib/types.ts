@@ -158,6 +158,8 @@ export interface Settings {
   log_bodies: boolean;
   log_retention_days: number;
   autostart: boolean;
+  /** Browser origins allowed to call /v1 (CORS); ["*"] for any; empty: none. */
+  cors_origins: string[];
 }
 
 export type ProviderStatus = 'up' | 'down' | 'unknown';
