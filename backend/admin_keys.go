@@ -60,9 +60,9 @@ func applyKey(k *config.Key, f map[string]json.RawMessage, now time.Time, creati
 			}
 			return nil
 		},
-		"rpm": optIntField(&k.RPM, 1, 1_000_000_000),
-		"rpd": optIntField(&k.RPD, 1, 1_000_000_000),
-		"tpm": optIntField(&k.TPM, 1, 1_000_000_000_000),
+		"rpm": limitField(&k.RPM, 1_000_000_000, "requests per minute"),
+		"rpd": limitField(&k.RPD, 1_000_000_000, "requests per day"),
+		"tpm": limitField(&k.TPM, 1_000_000_000_000, "tokens per minute"),
 		"allowed_models": func(name string, raw json.RawMessage) error {
 			if err := readStrings(name, raw, &k.AllowedModels); err != nil {
 				return err

@@ -424,3 +424,15 @@ func TestLogFilters(t *testing.T) {
 		t.Errorf("errors=maybe: %d %v, want a 400 field error", status, m)
 	}
 }
+
+// TestKeyLimitErrorsSayWhatTheyCount: a bad rate limit is refused in the words the UI labels use.
+func TestKeyLimitErrorsSayWhatTheyCount(t *testing.T) {
+	e := newEnv(t)
+	for field, words := range map[string]string{"rpm": "requests per minute", "rpd": "requests per day", "tpm": "tokens per minute"} {
+		status, m := e.admin("POST", "/admin/keys", map[string]any{"name": "k", field: 0})
+		msg, _ := m["error"].(map[string]any)["message"].(string)
+		if status != 400 || !strings.HasPrefix(msg, words+" ("+field+") must be") {
+			t.Errorf("%s: 0 → %d %q, want a 400 naming %q", field, status, msg, words)
+		}
+	}
+}

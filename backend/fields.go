@@ -47,6 +47,18 @@ func optIntField(dst **int, minV, maxV int) fieldReader {
 	return func(name string, raw json.RawMessage) error { return readOptInt(name, raw, dst, minV, maxV) }
 }
 
+// limitField reads an optional rate limit of a key; its error names what the limit counts, in
+// the words the admin UI uses ("requests per minute").
+func limitField(dst **int, maxV int, what string) fieldReader {
+	return func(name string, raw json.RawMessage) error {
+		if readOptInt(name, raw, dst, 1, maxV) != nil {
+			return invalid(name, what+" ("+name+") must be a whole number from 1 to "+
+				strconv.Itoa(maxV)+", or null for no limit")
+		}
+		return nil
+	}
+}
+
 func floatField(dst *float64) fieldReader {
 	return func(name string, raw json.RawMessage) error { return readFloat(name, raw, dst) }
 }

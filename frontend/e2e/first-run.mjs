@@ -70,4 +70,40 @@ await run('first chat', async () => {
   await shot('chat');
 });
 
+await run('the chat survives a trip to Request Logs', async () => {
+  const answers = page.locator('.msg.assistant');
+  const n = await answers.count();
+  if (n === 0) throw new Error('no answer on the Chat page to keep');
+  await page.getByLabel('System prompt').fill('Answer briefly.');
+  await page.getByLabel('Message').fill('a draft kept across pages');
+  // The answer's log opens beside the conversation, on the Chat page.
+  await answers.last().getByRole('button', { name: 'log', exact: true }).click();
+  const detail = page.getByRole('dialog', { name: 'Request detail' });
+  await detail.getByText(alias).first().waitFor();
+  if (!page.url().includes('#/chat')) throw new Error(`the log link left the Chat page: ${page.url()}`);
+  await page.keyboard.press('Escape');
+  await detail.waitFor({ state: 'detached' });
+  await go('/logs');
+  await go('/chat');
+  if ((await answers.count()) !== n) throw new Error(`${await answers.count()} answers after the trip, want ${n}`);
+  if ((await page.getByLabel('System prompt').inputValue()) !== 'Answer briefly.') throw new Error('the system prompt was lost');
+  if ((await page.getByLabel('Message').inputValue()) !== 'a draft kept across pages') throw new Error('the message being typed was lost');
+  if ((await page.getByLabel('Model', { exact: true }).inputValue()) !== alias) throw new Error('the model was lost');
+  await shot('chat-after-trip');
+});
+
+await run('a log found by part of the model name', async () => {
+  await go('/logs');
+  const part = alias.slice(2, -2).toUpperCase(); // any case, neither end
+  await page.getByLabel('Model', { exact: true }).fill(part);
+  await page.waitForFunction((p) => new URLSearchParams(location.hash.split('?')[1] ?? '').get('model') === p, part);
+  await settle();
+  await page.locator('tbody tr.clickable', { hasText: alias }).first().waitFor();
+  await page.getByLabel('Model', { exact: true }).fill('no-such-model-' + RUN);
+  await page.getByText('No matching requests').waitFor();
+  await page.getByLabel('Model', { exact: true }).fill(part);
+  await page.locator('tbody tr.clickable', { hasText: alias }).first().waitFor();
+  await shot('logs-partial-model');
+});
+
 await finish();

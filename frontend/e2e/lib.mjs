@@ -226,6 +226,8 @@ export async function openJourney(name, { prefix = '' } = {}) {
     const key = await reveal.getByLabel(`Key for “${keyName}”`).inputValue();
     if (!/^condt_[A-Za-z0-9_-]{43}$/.test(key)) problem(`created key has an unexpected format: ${key.slice(0, 12)}…`);
     await reveal.getByText('export OPENAI_API_KEY=').waitFor();
+    // Copied, as a user would: closing the show-once dialog without a copy asks first.
+    await reveal.getByRole('button', { name: 'Copy key' }).click();
     return { key, reveal };
   }
 

@@ -125,7 +125,7 @@ await run('create key', async () => {
   const { key, reveal } = await createKey(keyName, async (dialog) => {
     await dialog.getByLabel('Max budget (USD)').fill('10');
     await dialog.getByLabel('Budget period').selectOption('monthly');
-    await dialog.getByLabel('Requests / min').fill('60');
+    await dialog.getByLabel('Requests per minute').fill('60');
     await dialog.getByLabel('Allowed models').fill(`${alias}, e2e-*`);
     await dialog.getByLabel('Metadata (JSON object)').fill('{"owner": "e2e"}');
   });
@@ -353,6 +353,11 @@ await run('layout at 1024px', async () => {
     const tables = await page.evaluate(() => [...document.querySelectorAll('.table-wrap')].map((t) => t.scrollWidth - t.clientWidth).filter((x) => x > 1));
     if (tables.length) problem(`${name}: a table scrolls sideways at 1024px (by ${tables.join(', ')}px)`);
     if (['dashboard', 'logs', 'keys', 'chat'].includes(name)) await shot(`${name}-1024`);
+    if (name === 'keys') {
+      for (const col of ['Limits', 'Expires']) {
+        if (!(await page.getByRole('columnheader', { name: col, exact: true }).isVisible())) problem(`keys: the ${col} column is hidden at 1024px`);
+      }
+    }
   }
   await page.setViewportSize({ width: 1280, height: 800 });
 });
@@ -383,10 +388,51 @@ await run('usage and logs filters', async () => {
   await settle();
 });
 
-await run('routing save', async () => {
+await run('routing: unsaved changes guard, field errors, save', async () => {
   await go('/routing');
+  await page.getByRole('radio', { name: /Round robin/ }).check();
+  await page.getByText('Unsaved changes').waitFor();
+  // Leaving asks; Cancel stays on the page with the edit.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+  const ask = page.getByRole('dialog', { name: 'Leave without saving?' });
+  await ask.waitFor();
+  await shot('routing-leave-guard');
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  await ask.waitFor({ state: 'detached' });
+  if (!page.url().includes('#/routing')) throw new Error(`left Routing after Cancel: ${page.url()}`);
+  if (!(await page.getByRole('radio', { name: /Round robin/ }).isChecked())) throw new Error('the unsaved edit was lost');
+  // A field error goes once its value is edited.
+  await page.getByLabel('Max retries').fill('-1');
+  await page.getByRole('button', { name: 'Save routing' }).click();
+  const err = page.getByText('Max retries must be at least 0');
+  await err.waitFor();
+  await page.getByLabel('Max retries').fill('0');
+  await err.waitFor({ state: 'detached' });
+  await page.getByLabel('Max retries').fill('3');
+  await page.getByRole('button', { name: 'Discard changes' }).click();
   await page.getByRole('button', { name: 'Save routing' }).click();
   await page.getByText('Routing saved').waitFor();
+  // Nothing unsaved: no question. #/dashboard is the Dashboard.
+  await page.evaluate(() => (location.hash = '#/dashboard'));
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+  await settle();
+});
+
+await run('logs filters live in the URL', async () => {
+  await go('/logs');
+  await page.getByLabel('Errors only').check();
+  await page.getByLabel('Status').selectOption('200');
+  await page.getByText('No matching requests').waitFor();
+  await page.waitForFunction(() => location.hash.includes('errors=1') && location.hash.includes('status=200'));
+  await page.reload();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await settle();
+  if (!(await page.getByLabel('Errors only').isChecked()) || (await page.getByLabel('Status').inputValue()) !== '200') {
+    throw new Error('the filters did not survive a reload');
+  }
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.waitForFunction(() => !location.hash.includes('?'));
+  await settle();
 });
 
 await run('settings save', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditDiff, flatten } from './diff';
+import { auditDiff, auditSubject, auditValue, flatten } from './diff';
 
 describe('flatten', () => {
   it('turns nested objects into dotted paths, arrays stay whole', () => {
@@ -32,5 +32,24 @@ describe('auditDiff', () => {
     expect(auditDiff(null)).toBeNull();
     expect(auditDiff({ note: 'x' })).toBeNull();
     expect(auditDiff([1])).toBeNull();
+  });
+});
+
+describe('audit names', () => {
+  const names = { keys: { key_1: 'search' }, providers: { prov_1: 'openai' }, models: { dep_1: 'gpt' } };
+  it('names a resource by its id, or by what the entry recorded once it is gone', () => {
+    expect(auditSubject({ resource: 'key', resource_id: 'key_1', changes: null }, names)).toBe('search');
+    expect(auditSubject({ resource: 'model', resource_id: 'dep_1', changes: null }, names)).toBe('gpt');
+    expect(auditSubject({ resource: 'provider', resource_id: 'prov_gone', changes: { before: { name: 'old' }, after: null } }, names)).toBe('old');
+    expect(auditSubject({ resource: 'model', resource_id: 'dep_gone', changes: { before: { alias: 'fast' } } }, names)).toBe('fast');
+    expect(auditSubject({ resource: 'key', resource_id: 'key_gone', changes: null }, names)).toBeNull();
+    expect(auditSubject({ resource: 'router', resource_id: 'router', changes: null }, names)).toBeNull();
+  });
+  it('shows ids with their names and strategies by name', () => {
+    const s = (x: string) => (x === 'round_robin' ? 'Round robin' : x);
+    expect(auditValue('provider_id', 'prov_1', names, s)).toBe('openai · prov_1');
+    expect(auditValue('provider_id', 'prov_gone', names, s)).toBe('prov_gone');
+    expect(auditValue('strategy', 'round_robin', names, s)).toBe('Round robin');
+    expect(auditValue('name', 'prov_1', names, s)).toBe('prov_1');
   });
 });

@@ -48,3 +48,36 @@ export function auditDiff(changes: unknown): FieldDiff[] | null {
   }
   return out;
 }
+
+/** The names of ids, by resource (see names.ts). */
+export interface IdNames {
+  keys: Record<string, string>;
+  providers: Record<string, string>;
+  models: Record<string, string>;
+}
+
+const NAME_FIELDS = ['name', 'alias', 'model_pattern'];
+
+/**
+ * The name of an audit entry's resource: today's name of the id, else (deleted) the name the
+ * entry's own before/after recorded, else null.
+ */
+export function auditSubject(e: { resource: string; resource_id: string; changes: unknown }, names: IdNames): string | null {
+  const table = e.resource === 'key' ? names.keys : e.resource === 'provider' ? names.providers : e.resource === 'model' ? names.models : null;
+  if (!table || !e.resource_id) return null;
+  if (table[e.resource_id]) return table[e.resource_id];
+  const c = (e.changes ?? {}) as { before?: Record<string, unknown>; after?: Record<string, unknown> };
+  for (const side of [c.after, c.before]) {
+    if (!side || typeof side !== 'object') continue;
+    for (const f of NAME_FIELDS) if (typeof side[f] === 'string' && side[f]) return side[f] as string;
+  }
+  return null;
+}
+
+/** A changed value for people: ids named (name · id), strategies by their names. */
+export function auditValue(field: string, v: string, names: IdNames, strategyName: (s: string) => string): string {
+  if (!v) return v;
+  if (field === 'strategy') return strategyName(v);
+  const table = field === 'provider_id' ? names.providers : field === 'key_id' ? names.keys : null;
+  return table?.[v] ? `${table[v]} · ${v}` : v;
+}

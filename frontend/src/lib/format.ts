@@ -131,3 +131,10 @@ export function fmtClock(iso: string | null | undefined, now = new Date()): stri
     ? dateTimeFormat({ hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(d)
     : dateTimeFormat({ month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
 }
+
+/** A key's rate limits with the words every label, table and error uses for them. */
+export const LIMITS = [
+  ['rpm', 'requests per minute'],
+  ['rpd', 'requests per day'],
+  ['tpm', 'tokens per minute'],
+] as const;

@@ -1,14 +1,11 @@
 // Names for the ids the admin API returns (keys, providers, model deployments), for pages that
 // show a name beside an id. A list that fails to load leaves its ids unnamed.
 
+import type { IdNames } from './diff';
 import { keys as keysApi, models as modelsApi, providers as providersApi } from './api';
 
-export interface Names {
-  keys: Record<string, string>;
-  providers: Record<string, string>;
-  /** Deployment id → its alias. */
-  models: Record<string, string>;
-}
+/** keys and providers by id; models: deployment id → its alias. */
+export type Names = IdNames;
 
 export const NO_NAMES: Names = { keys: {}, providers: {}, models: {} };
 

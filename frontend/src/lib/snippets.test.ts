@@ -25,7 +25,7 @@ describe('curl', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     const s = curlSnippet(req);
     expect(s).toContain("curl -N 'http://127.0.0.1:8800/v1/chat/completions'");
-    expect(s).toContain('-H "Authorization: Bearer $CONDUIT_API_KEY"');
+    expect(s).toContain('-H "Authorization: Bearer $OPENAI_API_KEY"');
     expect(s).toContain(`Don'\\''t ramble`);
     // What the shell passes to curl is exactly the JSON body.
     const quoted = s.slice(s.indexOf("-d '") + 3);
@@ -44,7 +44,7 @@ describe('python', () => {
   it('uses the OpenAI SDK against the gateway, key from the environment', () => {
     const s = pythonSnippet(req);
     expect(s).toContain('from openai import OpenAI');
-    expect(s).toContain('client = OpenAI(\n    base_url="http://127.0.0.1:8800/v1",\n    api_key=os.environ["CONDUIT_API_KEY"],\n)');
+    expect(s).toContain('client = OpenAI(\n    base_url="http://127.0.0.1:8800/v1",\n    api_key=os.environ["OPENAI_API_KEY"],\n)');
     expect(s).toContain('    model="gpt-4o",');
     expect(s).toContain('    stream=True,');
     expect(s).toContain('stream_options={\n        "include_usage": True,\n    },');
@@ -63,7 +63,7 @@ describe('javascript', () => {
   it('uses the OpenAI SDK and evaluates to the same body', () => {
     const s = jsSnippet(req);
     expect(s).toContain('import OpenAI from "openai";');
-    expect(s).toContain('new OpenAI({\n  baseURL: "http://127.0.0.1:8800/v1",\n  apiKey: process.env.CONDUIT_API_KEY,\n});');
+    expect(s).toContain('new OpenAI({\n  baseURL: "http://127.0.0.1:8800/v1",\n  apiKey: process.env.OPENAI_API_KEY,\n});');
     expect(s).toContain('for await (const chunk of stream)');
     const literal = s.slice(s.indexOf('create(') + 7, s.lastIndexOf(');\nfor await'));
     expect(new Function(`return (${literal});`)()).toEqual(requestBody(req));

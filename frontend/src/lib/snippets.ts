@@ -1,6 +1,6 @@
 // "Copy as code" for the Chat page: the same request as cURL, Python and JavaScript using the
-// official OpenAI SDKs pointed at the gateway. The key is read from CONDUIT_API_KEY, never
-// pasted into the snippet.
+// official OpenAI SDKs pointed at the gateway. The key is read from OPENAI_API_KEY (the name the
+// SDKs read by default, also in the new-key dialog), never pasted into the snippet.
 
 import type { ChatMessage } from './types';
 
@@ -14,7 +14,9 @@ export interface SnippetRequest {
   stream?: boolean;
 }
 
-export const KEY_ENV = 'CONDUIT_API_KEY';
+/** The environment variables every snippet and the new-key dialog use, as the OpenAI SDKs read them. */
+export const KEY_ENV = 'OPENAI_API_KEY';
+export const BASE_URL_ENV = 'OPENAI_BASE_URL';
 
 /** The JSON body the playground sends. */
 export function requestBody(r: SnippetRequest): Record<string, unknown> {
