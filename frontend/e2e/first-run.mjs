@@ -14,7 +14,7 @@ if (!UPSTREAM) {
   process.exit(2);
 }
 
-const { page, run, go, shot, finish, login, createKey, chatOnce } = await openJourney('first-run', { prefix: 'first-run-' });
+const { page, run, go, settle, shot, finish, login, createKey, chatOnce } = await openJourney('first-run', { prefix: 'first-run-' });
 
 const providerName = `first-provider-${RUN}`;
 const model = 'gpt-4o-mini';

@@ -355,8 +355,9 @@ await run('layout at 1024px', async () => {
     if (['dashboard', 'logs', 'keys', 'chat'].includes(name)) await shot(`${name}-1024`);
     if (name === 'keys') {
       for (const col of ['Limits', 'Expires']) {
-        if (!(await page.getByRole('columnheader', { name: col, exact: true }).isVisible())) problem(`keys: the ${col} column is hidden at 1024px`);
+        if (!(await page.getByRole('columnheader', { name: col }).isVisible())) problem(`keys: the ${col} column is hidden at 1024px`);
       }
+      if (!(await page.getByText('60 requests per minute').isVisible())) problem('keys: a key\'s limits are not shown at 1024px');
     }
   }
   await page.setViewportSize({ width: 1280, height: 800 });
