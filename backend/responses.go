@@ -214,6 +214,7 @@ type responsesEvents struct {
 	native   bool
 	terminal []byte // the native stream's final response object
 	seq      int64  // the native stream's last sequence number
+	buf      []byte // the events of one chunk, reused
 }
 
 func (d *responsesEvents) begin(m gateway.Meta) {
@@ -224,20 +225,32 @@ func (d *responsesEvents) begin(m gateway.Meta) {
 }
 
 func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
-	if d.native {
-		typ := gjson.GetBytes(data, "type").Str
-		d.seq = gjson.GetBytes(data, "sequence_number").Int()
-		switch typ {
-		case "response.completed", "response.incomplete", "response.failed":
-			d.terminal = []byte(gjson.GetBytes(data, "response").Raw)
+	if !d.native {
+		events, err := d.t.Chunk(data)
+		if err != nil {
+			return d.write(out, d.t.Fail(llm.AsError(err))...)
 		}
-		return sse.WriteNamed(out, []responsesapi.Event{{Name: typ, Data: data}})
+		return d.write(out, events...)
 	}
-	events, err := d.t.Chunk(data)
-	if err != nil {
-		return sse.WriteNamed(out, d.t.Fail(llm.AsError(err)))
+	// One pass over the event's keys, in place: data is the stream's buffer.
+	var typ string
+	var response gjson.Result
+	llm.InPlace(data).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			typ = v.Str
+		case "sequence_number":
+			d.seq = v.Int()
+		case "response":
+			response = v
+		}
+		return true
+	})
+	switch typ {
+	case "response.completed", "response.incomplete", "response.failed":
+		d.terminal = []byte(response.Raw) // a copy: data is reused
 	}
-	return sse.WriteNamed(out, events)
+	return d.write(out, responsesapi.Event{Name: typ, Data: data})
 }
 
 func (d *responsesEvents) end(out io.Writer, err *llm.Error) error {
@@ -250,7 +263,7 @@ func (d *responsesEvents) end(out io.Writer, err *llm.Error) error {
 	case !d.native:
 		evs = d.t.End()
 	}
-	return sse.WriteNamed(out, evs)
+	return d.write(out, evs...)
 }
 
 // final is the response object the stream ended with (nil when there is none).
@@ -263,4 +276,11 @@ func (d *responsesEvents) final() []byte {
 		return nil
 	}
 	return b
+}
+
+// write writes events to out in one write (buffered by the server until it flushes).
+func (d *responsesEvents) write(out io.Writer, evs ...responsesapi.Event) error {
+	d.buf = sse.AppendNamed(d.buf[:0], evs...)
+	_, err := out.Write(d.buf)
+	return err
 }

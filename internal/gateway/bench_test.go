@@ -144,3 +144,29 @@ func BenchmarkChatStreamTake(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkNativeStreamTake(b *testing.B) {
+	// Per relayed event of a native Responses stream: a delta, and the terminal event whose
+	// response names the upstream's model and carries the usage.
+	delta := []byte(`{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hello ","logprobs":[],"sequence_number":5}`)
+	done := []byte(`{"type":"response.completed","response":{"id":"resp_1","object":"response","created_at":1,"status":"completed","model":"gpt-4o-mini",` +
+		`"output":[],"usage":{"input_tokens":10,"output_tokens":5,"total_tokens":15}},"sequence_number":9}`)
+	for _, ev := range []struct {
+		name string
+		data []byte
+	}{{"delta", delta}, {"completed", done}} {
+		b.Run(ev.name, func(b *testing.B) {
+			f := &nativeStream{req: &NativeRequest{API: APIResponses}}
+			f.name("bench")
+			buf := make([]byte, len(ev.data))
+			b.ReportAllocs()
+			for b.Loop() {
+				var sent delivered
+				copy(buf, ev.data)
+				if _, ok := f.take(buf, &sent); !ok {
+					b.Fatal("event not taken")
+				}
+			}
+		})
+	}
+}

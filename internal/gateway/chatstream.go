@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"strings"
-	"unsafe"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -108,10 +107,7 @@ type chunkInfo struct {
 // only until the chunk's buffer is reused (the next stream read); text is copied out.
 func inspectChunk(chunk []byte, withText bool, text *strings.Builder) chunkInfo {
 	var ci chunkInfo
-	if len(chunk) == 0 {
-		return ci
-	}
-	gjson.Parse(unsafe.String(&chunk[0], len(chunk))).ForEach(func(k, v gjson.Result) bool {
+	llm.InPlace(chunk).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "model":
 			ci.model = v

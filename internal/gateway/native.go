@@ -159,8 +159,9 @@ func openNative(ctx context.Context, req *NativeRequest, d *snapshot.Deployment)
 // event carries the whole usage; a Messages stream's message_start the input tokens, its
 // message_delta the output tokens.
 type nativeStream struct {
-	req   *NativeRequest
-	alias string // the alias the events name: the one that answers
+	req      *NativeRequest
+	alias    string // the alias the events name: the one that answers
+	modelBuf []byte // events with the model rewritten, one buffer for the whole answer
 }
 
 func (f *nativeStream) name(alias string) { f.alias = alias }
@@ -169,44 +170,95 @@ func (f *nativeStream) open(ctx context.Context, d *snapshot.Deployment) (llm.Ch
 	return openNative(ctx, f.req, d)
 }
 
+// nativeEvent is what the relay needs from one event of a native stream, read in one pass
+// over its top-level keys, in place (valid until the stream's next read).
+type nativeEvent struct {
+	typ     string
+	object  gjson.Result // the "response" (Responses) or "message" (Messages) object
+	model   gjson.Result // the event's own "model" (completions)
+	usage   gjson.Result // the event's own "usage" (Messages, completions)
+	choices bool         // a non-empty "choices" array (completions)
+}
+
+func (f *nativeStream) inspect(ev []byte) nativeEvent {
+	objKey := obj(f.req.API)
+	var e nativeEvent
+	llm.InPlace(ev).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			e.typ = v.Str
+		case objKey:
+			e.object = v
+		case "model":
+			e.model = v
+		case "usage":
+			e.usage = v
+		case "choices":
+			e.choices = v.IsArray() && v.Get("0").Exists()
+		}
+		return true
+	})
+	return e
+}
+
 func (f *nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
+	e := f.inspect(ev)
 	if f.req.API == APICompletions {
-		if usage := gjson.GetBytes(ev, "usage"); usage.IsObject() {
-			if pu := llm.ParseUsageResult(usage); pu.PromptTokens+pu.CompletionTokens > 0 {
+		if e.usage.IsObject() {
+			if pu := llm.ParseUsageResult(e.usage); pu.PromptTokens+pu.CompletionTokens > 0 {
 				sent.usage, sent.gotUsage = pu, true
 			}
 		}
 		// The usage chunk Conduit asked for reaches the client only if it asked too.
-		return setModel(ev, f.alias), f.req.WantsUsage || gjson.GetBytes(ev, "choices.0").Exists()
-	}
-	obj := "response"
-	if f.req.API == APIMessages {
-		obj = "message"
-	}
-	if m := gjson.GetBytes(ev, obj+".model"); m.Exists() && m.Str != f.alias {
-		if out, err := sjson.SetBytes(ev, obj+".model", f.alias); err == nil {
-			ev = out
-		}
+		return f.aliased(ev, e.model, "model"), f.req.WantsUsage || e.choices
 	}
 	// Whatever the events report is the usage: nothing is counted.
 	sent.gotUsage = true
 	u := &sent.usage
-	if f.req.API == APIResponses {
-		if usage := gjson.GetBytes(ev, "response.usage"); usage.IsObject() {
+	switch {
+	case f.req.API == APIResponses:
+		if usage := e.object.Get("usage"); usage.IsObject() {
 			*u = llm.ParseResponsesUsage(usage)
 		}
-		return ev, true
-	}
-	switch gjson.GetBytes(ev, "type").Str {
-	case "message_start":
-		*u = llm.ParseMessagesUsage(gjson.GetBytes(ev, "message.usage"))
-	case "message_delta":
-		if out := gjson.GetBytes(ev, "usage.output_tokens"); out.Exists() {
+	case e.typ == "message_start":
+		*u = llm.ParseMessagesUsage(e.object.Get("usage"))
+	case e.typ == "message_delta":
+		if out := e.usage.Get("output_tokens"); out.Exists() {
 			u.CompletionTokens = int(out.Int())
 			u.TotalTokens = u.PromptTokens + u.CompletionTokens
 		}
 	}
+	if m := e.object.Get("model"); m.Exists() {
+		return f.aliased(ev, m, obj(f.req.API)+".model"), true
+	}
 	return ev, true
+}
+
+// aliased returns ev naming the alias that answers as its model: model, found in ev at
+// path, is replaced where it names another (and set at path where it is missing).
+func (f *nativeStream) aliased(ev []byte, model gjson.Result, path string) []byte {
+	if model.Exists() {
+		if model.Str == f.alias {
+			return ev
+		}
+		if out, ok := llm.AppendSplice(f.modelBuf[:0], ev, model, f.alias); ok {
+			f.modelBuf = out
+			return out
+		}
+	}
+	if out, err := sjson.SetBytes(ev, path, f.alias); err == nil {
+		return out
+	}
+	return ev
+}
+
+// obj is the key of the object a native API's events carry: "message" in the Messages
+// API, "response" in the Responses API.
+func obj(api string) string {
+	if api == APIMessages {
+		return "message"
+	}
+	return "response"
 }
 
 // estimate is not needed: take marks the usage reported from the first event on.

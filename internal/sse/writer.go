@@ -1,7 +1,6 @@
 package sse
 
 import (
-	"bytes"
 	"io"
 )
 
@@ -14,14 +13,19 @@ type Named struct {
 
 // WriteNamed writes evs to w in one write.
 func WriteNamed(w io.Writer, evs []Named) error {
-	var b bytes.Buffer
-	for _, ev := range evs {
-		b.WriteString("event: ")
-		b.WriteString(ev.Name)
-		b.WriteString("\ndata: ")
-		b.Write(ev.Data)
-		b.WriteString("\n\n")
-	}
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(AppendNamed(nil, evs...))
 	return err
+}
+
+// AppendNamed appends evs to dst as they are written: a writer of many chunks reuses one
+// buffer.
+func AppendNamed(dst []byte, evs ...Named) []byte {
+	for _, ev := range evs {
+		dst = append(dst, "event: "...)
+		dst = append(dst, ev.Name...)
+		dst = append(dst, "\ndata: "...)
+		dst = append(dst, ev.Data...)
+		dst = append(dst, "\n\n"...)
+	}
+	return dst
 }

@@ -78,7 +78,7 @@ func (s *responsesStream) Next() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch gjson.GetBytes(data, "type").Str {
+	switch llm.InPlace(data).Get("type").Str {
 	case "response.completed", "response.incomplete", "response.failed":
 		s.ended = true
 	}
