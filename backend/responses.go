@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tidwall/gjson"
@@ -107,12 +108,12 @@ func (s *Server) keep(call *gateway.Call, req *responsesapi.Request, response []
 	if s.o.Conversations == nil || !req.Stores() || len(response) == 0 {
 		return
 	}
-	r := gjson.ParseBytes(response)
+	r := llm.InPlace(response)
 	id := r.Get("id").Str
 	if id == "" || r.Get("status").Str == responsesapi.StatusFailed {
 		return
 	}
-	s.o.Conversations.Save(conversation.Record{ID: id, KeyID: call.Principal.KeyID(), PreviousID: req.PreviousResponseID,
+	s.o.Conversations.Save(conversation.Record{ID: strings.Clone(id), KeyID: call.Principal.KeyID(), PreviousID: req.PreviousResponseID,
 		Model: req.Model, CreatedAt: call.Start, Input: responsesapi.WithIDs(req.Items), Response: response})
 }
 

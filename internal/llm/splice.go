@@ -1,10 +1,12 @@
 package llm
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 )
 
 // SpliceString returns a copy of b with the value v (found by gjson in b, so v.Index is its
@@ -72,4 +74,20 @@ func (r *ChatRequest) WithUsageOption(body []byte) (out []byte, ok bool) {
 	out = append(out, body[:i+1]...)
 	out = append(out, usageOption...)
 	return append(out, body[i+1:]...), true
+}
+
+// WithModel returns a copy of body (a client's JSON object, forwarded as it is) with "model"
+// set to model: spliced in where the body names one, added where it names none. The error is
+// a 400 naming model.
+func WithModel(body []byte, model string) ([]byte, error) {
+	if m := InPlace(body).Get("model"); m.Exists() {
+		if out, ok := SpliceString(body, m, model); ok {
+			return out, nil
+		}
+	}
+	out, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	if err != nil {
+		return nil, InvalidRequest("model", "cannot set model: "+err.Error())
+	}
+	return out, nil
 }

@@ -105,3 +105,32 @@ func TestWithUsageOption(t *testing.T) {
 		t.Error("a request built in code was edited in place")
 	}
 }
+
+// TestWithModel: the same bytes as sjson.SetBytes gives, and the client's body left alone.
+func TestWithModel(t *testing.T) {
+	for _, body := range []string{
+		`{"model":"gpt","input":"hi"}`,
+		`{"input":[{"role":"user","content":"model"}] , "model" : "a" ,"n":1}`,
+		`{"model":"g\"p\\t","input":"x"}`,
+		`{"input":[{"model":"inner"}],"model":"outer"}`,
+		`{"model":"a","model":"b"}`,
+		`{"model":5,"input":"x"}`,
+		`{"input":"no model"}`,
+		`{}`,
+	} {
+		for _, model := range []string{"gpt-4o-mini", "we\"ird\\m\u00e9\n"} {
+			in := []byte(body)
+			got, err := WithModel(in, model)
+			if err != nil {
+				t.Fatalf("%s: %v", body, err)
+			}
+			want, _ := sjson.SetBytes([]byte(body), "model", model)
+			if string(got) != string(want) {
+				t.Errorf("%s with %q:\n got %s\nwant %s", body, model, got, want)
+			}
+			if string(in) != body {
+				t.Errorf("the body was changed: %s", in)
+			}
+		}
+	}
+}

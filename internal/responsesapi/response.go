@@ -289,16 +289,46 @@ func WithIDs(items []json.RawMessage) []json.RawMessage {
 	out := make([]json.RawMessage, len(items))
 	for i, it := range items {
 		out[i] = it
-		if gjson.GetBytes(it, "id").Str != "" {
+		var id, typ gjson.Result
+		llm.InPlace(it).ForEach(func(k, v gjson.Result) bool {
+			switch {
+			case k.Str == "id" && !id.Exists():
+				id = v
+			case k.Str == "type" && !typ.Exists():
+				typ = v
+			}
+			return true
+		})
+		if id.Str != "" {
 			continue
 		}
 		prefix := "item"
-		if t := gjson.GetBytes(it, "type").Str; t == "message" || t == "" {
+		if typ.Str == "message" || typ.Str == "" {
 			prefix = "msg"
 		}
-		if b, err := sjson.SetBytes(bytes.Clone(it), "id", ids.New(prefix)); err == nil {
+		if b, ok := appendKey(it, "id", ids.New(prefix)); ok && !id.Exists() {
+			out[i] = b
+		} else if b, err := sjson.SetBytes(bytes.Clone(it), "id", ids.New(prefix)); err == nil {
 			out[i] = b
 		}
 	}
 	return out
+}
+
+// appendKey returns a copy of obj, a JSON object without key, with key set to the string v as
+// its last member; ok is false when obj is no object.
+func appendKey(obj []byte, key, v string) (out []byte, ok bool) {
+	obj = bytes.TrimSpace(obj)
+	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
+		return nil, false
+	}
+	out = make([]byte, 0, len(obj)+len(key)+len(v)+8)
+	out = append(out, obj[:len(obj)-1]...)
+	if len(bytes.TrimSpace(out)) > 1 { // members before: "{" and more
+		out = append(out, ',')
+	}
+	out = llm.AppendJSONString(out, key)
+	out = append(out, ':')
+	out = llm.AppendJSONString(out, v)
+	return append(out, '}'), true
 }

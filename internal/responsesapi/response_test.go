@@ -1,9 +1,14 @@
 package responsesapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 )
 
 func skeleton(t testing.TB) *Response {
@@ -79,6 +84,42 @@ func TestFromChatResponseSemantics(t *testing.T) {
 	for _, bad := range []string{`not json`, `[]`, `{"choices":[]}`} {
 		if err := FromChatResponse([]byte(bad), skeleton(t)); err == nil {
 			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+// TestWithIDs: items without an id get one, as sjson would add it; items with one keep it.
+func TestWithIDs(t *testing.T) {
+	items := []json.RawMessage{
+		json.RawMessage(`{"type":"message","role":"user","content":"hi"}`),
+		json.RawMessage(` { "type" : "function_call_output", "call_id":"c","output":"x" } `),
+		json.RawMessage(`{"role":"user","content":"no type"}`),
+		json.RawMessage(`{"type":"message","id":"msg_mine","content":"kept"}`),
+		json.RawMessage(`{"type":"reasoning","id":"","summary":[]}`),
+		json.RawMessage(`{}`),
+	}
+	out := WithIDs(items)
+	for i, it := range out {
+		id := gjson.GetBytes(it, "id").Str
+		switch {
+		case i == 3:
+			if string(it) != string(items[3]) {
+				t.Errorf("item with an id changed: %s", it)
+			}
+			continue
+		case !gjson.ValidBytes(it) || gjson.GetBytes(it, "id").Type != gjson.String:
+			t.Errorf("item %d: %s", i, it)
+		}
+		prefix := "item_"
+		if typ := gjson.GetBytes(items[i], "type").Str; typ == "message" || typ == "" {
+			prefix = "msg_"
+		}
+		if !strings.HasPrefix(id, prefix) {
+			t.Errorf("item %d: id %q, want prefix %s", i, id, prefix)
+		}
+		want, _ := sjson.SetBytes(bytes.Clone(items[i]), "id", id)
+		if string(it) != string(want) {
+			t.Errorf("item %d:\n got %s\nwant %s", i, it, want)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
@@ -22,9 +21,9 @@ import (
 var forwardedHeaders = []string{"anthropic-beta"}
 
 func (c *Client) nativeRequest(ctx context.Context, path string, body []byte, model string, header http.Header) (*http.Request, error) {
-	out, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	out, err := llm.WithModel(body, model)
 	if err != nil {
-		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+		return nil, err
 	}
 	req, err := c.http.NewRequest(ctx, http.MethodPost, c.base+path, out)
 	if err != nil {

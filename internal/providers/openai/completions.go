@@ -1,7 +1,6 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 
 	"github.com/tidwall/gjson"
@@ -14,9 +13,9 @@ import (
 // completionsBody is the client's legacy completions request with the model replaced and,
 // for streams on upstreams that take it, usage asked for so that spend is exact.
 func (c *Client) completionsBody(body []byte, model string, stream bool) ([]byte, error) {
-	out, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	out, err := llm.WithModel(body, model)
 	if err != nil {
-		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+		return nil, err
 	}
 	if stream && c.v.StreamUsage && !gjson.GetBytes(out, "stream_options.include_usage").Bool() {
 		if out, err = sjson.SetBytes(out, "stream_options.include_usage", true); err != nil {

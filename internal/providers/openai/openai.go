@@ -218,7 +218,7 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 
 // Embeddings sends an embeddings request; base64 and float encodings pass through untouched.
 func (c *Client) Embeddings(ctx context.Context, req *llm.EmbeddingsRequest, model string) (*llm.Response, error) {
-	body := bytes.Clone(req.Raw)
+	body := req.Raw
 	if body == nil {
 		b, err := json.Marshal(req)
 		if err != nil {
@@ -226,27 +226,27 @@ func (c *Client) Embeddings(ctx context.Context, req *llm.EmbeddingsRequest, mod
 		}
 		body = b
 	}
-	body, err := sjson.SetBytes(body, "model", model)
+	body, err := llm.WithModel(body, model)
 	if err != nil {
-		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+		return nil, err
 	}
 	return c.postJSON(ctx, c.endpoint("embeddings", model), body)
 }
 
 // GenerateImages sends an image generation request.
 func (c *Client) GenerateImages(ctx context.Context, body []byte, model string) (*llm.Response, error) {
-	body, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	body, err := llm.WithModel(body, model)
 	if err != nil {
-		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+		return nil, err
 	}
 	return c.postJSON(ctx, c.endpoint("images/generations", model), body)
 }
 
 // Moderate sends a moderation request.
 func (c *Client) Moderate(ctx context.Context, body []byte, model string) (*llm.Response, error) {
-	body, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	body, err := llm.WithModel(body, model)
 	if err != nil {
-		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+		return nil, err
 	}
 	return c.postJSON(ctx, c.endpoint("moderations", model), body)
 }

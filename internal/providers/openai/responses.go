@@ -1,13 +1,9 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"strings"
-
-	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
@@ -29,9 +25,9 @@ func (c *ResponsesClient) responsesURL() string {
 }
 
 func (c *ResponsesClient) responsesBody(body []byte, model string) ([]byte, error) {
-	out, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	out, err := llm.WithModel(body, model)
 	if err != nil {
-		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+		return nil, err
 	}
 	return out, nil
 }
@@ -42,12 +38,11 @@ func (c *ResponsesClient) Responses(ctx context.Context, body []byte, model stri
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.postJSON(ctx, c.responsesURL(), body)
+	out, err := c.http.PostJSON(ctx, c.responsesURL(), body)
 	if err != nil {
 		return nil, err
 	}
-	resp.Usage = llm.ParseResponsesUsage(gjson.GetBytes(resp.Body, "usage"))
-	return resp, nil
+	return &llm.Response{Body: out, Usage: llm.ParseResponsesUsage(llm.InPlace(out).Get("usage"))}, nil
 }
 
 // ResponsesStream starts a streamed Responses request.
