@@ -5,6 +5,7 @@ package examples_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -183,6 +184,20 @@ func TestExamples(t *testing.T) {
 			t.Skip("curl is not installed")
 		}
 		g.run(t, "curl", []string{`"content":"` + reply, `data: [DONE]`, `"name":"get_weather"`, `"embedding"`}, "bash", "run.sh")
+	})
+	t.Run("curl-audio-rerank", func(t *testing.T) {
+		if _, err := exec.LookPath("curl"); err != nil {
+			t.Skip("curl is not installed")
+		}
+		for _, m := range []string{"whisper-1", "tts-1", "rerank-v3.5"} {
+			g.conduit(t, "models", "add", m, "--provider", "fake")
+		}
+		out := g.conduit(t, "keys", "create", "audio", "--models", "whisper*,tts*,rerank*")
+		ga := g
+		ga.key = regexp.MustCompile(`(?m)^export OPENAI_API_KEY=(\S+)$`).FindStringSubmatch(out)[1]
+		ga.run(t, "curl-audio-rerank", []string{`"duration":0.5`, fakeopenai.Transcript, fakeopenai.Translation,
+			fmt.Sprintf("speech.mp3: %d bytes", len(fakeopenai.SpeechAudio("Hello from Conduit."))),
+			`"document":{"text":"Paris is the capital of France"}`}, "bash", "run.sh")
 	})
 	t.Run("go-openai", func(t *testing.T) {
 		g.run(t, "..", sdk, "go", "run", "./examples/go-openai")
