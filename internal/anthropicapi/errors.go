@@ -53,9 +53,5 @@ func errorType(status int) string {
 	return "api_error"
 }
 
-func malformed(cause error) *llm.Error {
-	return llm.Upstream("the upstream returned a malformed response", cause)
-}
-
 // marshal is llm.Encode: JSON without HTML escaping, on one line.
 func marshal(v any) ([]byte, error) { return llm.Encode(v) }

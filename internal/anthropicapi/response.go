@@ -51,13 +51,9 @@ type usage struct {
 // its model. Only the first choice is used. Tool-call arguments that are not a JSON object
 // become an empty input object (Anthropic's input must be one).
 func FromChatResponse(openaiJSON []byte, alias string) ([]byte, error) {
-	r := gjson.ParseBytes(openaiJSON)
-	if !gjson.ValidBytes(openaiJSON) || !r.IsObject() {
-		return nil, malformed(fmt.Errorf("chat completion is not a JSON object: %.200s", openaiJSON))
-	}
-	choice := r.Get("choices.0")
-	if !choice.IsObject() {
-		return nil, malformed(fmt.Errorf("chat completion has no choices: %.200s", openaiJSON))
+	r, choice, err := llm.ParseCompletion(openaiJSON)
+	if err != nil {
+		return nil, err
 	}
 	m := choice.Get("message")
 	content := []contentBlock{}

@@ -93,9 +93,9 @@ func (t *StreamTranslator) Chunk(openaiChunk []byte) ([]Event, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
-	r := gjson.ParseBytes(openaiChunk)
-	if !gjson.ValidBytes(openaiChunk) || !r.IsObject() {
-		return nil, malformed(fmt.Errorf("stream chunk is not a JSON object: %.200s", openaiChunk))
+	r, err := llm.ParseChunk(openaiChunk)
+	if err != nil {
+		return nil, err
 	}
 	var out []Event
 	out = t.start(out, r.Get("id").Str)
@@ -114,12 +114,7 @@ func (t *StreamTranslator) Chunk(openaiChunk []byte) ([]Event, error) {
 	if text != "" {
 		out = t.text(out, text)
 	}
-	pos := int64(0)
-	d.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
-		out = t.toolCall(out, tc, pos)
-		pos++
-		return true
-	})
+	llm.EachToolCall(d, func(key int64, tc gjson.Result) { out = t.toolCall(out, tc, key) })
 	if f := choice.Get("finish_reason"); f.Type == gjson.String && f.Str != "" {
 		t.finish = f.Str
 		out = t.stopBlock(out)
@@ -181,11 +176,7 @@ func (t *StreamTranslator) text(out []Event, text string) []Event {
 		Delta: &blockDelta{Type: "text_delta", Text: &text}})
 }
 
-func (t *StreamTranslator) toolCall(out []Event, tc gjson.Result, pos int64) []Event {
-	n := pos
-	if v := tc.Get("index"); v.Type == gjson.Number {
-		n = v.Int()
-	}
+func (t *StreamTranslator) toolCall(out []Event, tc gjson.Result, n int64) []Event {
 	id := tc.Get("id").Str
 	b, known := t.tools[n]
 	if !known || (id != "" && id != b.id) {

@@ -213,13 +213,9 @@ func (r *Response) Fail(e *llm.Error) {
 // FromChatResponse fills resp (a Skeleton) from an OpenAI chat.completion: the first
 // choice's text and refusal become a message item, its tool calls function_call items.
 func FromChatResponse(chatJSON []byte, resp *Response) error {
-	r := gjson.ParseBytes(chatJSON)
-	if !gjson.ValidBytes(chatJSON) || !r.IsObject() {
-		return malformed(fmt.Errorf("chat completion is not a JSON object: %.200s", chatJSON))
-	}
-	choice := r.Get("choices.0")
-	if !choice.IsObject() {
-		return malformed(fmt.Errorf("chat completion has no choices: %.200s", chatJSON))
+	r, choice, err := llm.ParseCompletion(chatJSON)
+	if err != nil {
+		return err
 	}
 	m := choice.Get("message")
 	var parts []Part
@@ -250,10 +246,6 @@ func FromChatResponse(chatJSON []byte, resp *Response) error {
 
 func textPart(text string) Part {
 	return Part{Type: "output_text", Text: &text, Annotations: &[]any{}}
-}
-
-func malformed(cause error) *llm.Error {
-	return llm.Upstream("the upstream returned a malformed response", cause)
 }
 
 // OutputItems returns the response's output items as JSON, for the history of a later turn.

@@ -1,7 +1,6 @@
 package responsesapi
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -101,9 +100,9 @@ func (t *StreamTranslator) Chunk(chatChunk []byte) ([]Event, error) {
 	if t.ended {
 		return nil, nil
 	}
-	r := gjson.ParseBytes(chatChunk)
-	if !gjson.ValidBytes(chatChunk) || !r.IsObject() {
-		return nil, malformed(fmt.Errorf("stream chunk is not a JSON object: %.200s", chatChunk))
+	r, err := llm.ParseChunk(chatChunk)
+	if err != nil {
+		return nil, err
 	}
 	out := t.Start()
 	if u := r.Get("usage"); u.IsObject() {
@@ -119,12 +118,7 @@ func (t *StreamTranslator) Chunk(chatChunk []byte) ([]Event, error) {
 	if text := d.Get("content").Str; text != "" {
 		out = t.text(out, text)
 	}
-	pos := int64(0)
-	d.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
-		out = t.toolCall(out, tc, pos)
-		pos++
-		return true
-	})
+	llm.EachToolCall(d, func(key int64, tc gjson.Result) { out = t.toolCall(out, tc, key) })
 	if ref := d.Get("refusal").Str; ref != "" {
 		out = t.text(out, ref) // relayed as text: a refusal part has no delta event of its own here
 	}
@@ -179,11 +173,7 @@ func (t *StreamTranslator) text(out []Event, text string) []Event {
 		OutputIndex: t.open, Delta: &text, Logprobs: []any{}})
 }
 
-func (t *StreamTranslator) toolCall(out []Event, tc gjson.Result, pos int64) []Event {
-	n := pos
-	if v := tc.Get("index"); v.Type == gjson.Number {
-		n = v.Int()
-	}
+func (t *StreamTranslator) toolCall(out []Event, tc gjson.Result, n int64) []Event {
 	id := tc.Get("id").Str
 	idx, known := t.calls[n]
 	if !known || (id != "" && id != t.resp.Output[idx].CallID) {
