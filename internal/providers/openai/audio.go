@@ -1,13 +1,11 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 	"mime"
 	"net/http"
 
 	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
@@ -57,9 +55,9 @@ func (c *Client) Speech(ctx context.Context, req *llm.SpeechRequest, model strin
 	if !c.v.Audio {
 		return nil, providers.Unsupported(c.v.Name, "audio/speech")
 	}
-	body, err := sjson.SetBytes(bytes.Clone(req.Raw), "model", model)
+	body, err := withModel(req.Raw, model)
 	if err != nil {
-		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+		return nil, err
 	}
 	hreq, err := c.http.NewRequest(ctx, http.MethodPost, c.endpoint("audio/speech", model), body)
 	if err != nil {

@@ -18,9 +18,9 @@ func (c *Client) Rerank(ctx context.Context, req *llm.RerankRequest, model strin
 	if !c.v.Rerank {
 		return nil, providers.Unsupported(c.v.Name, "rerank")
 	}
-	body, err := sjson.SetBytes(bytes.Clone(req.Raw), "model", model)
+	body, err := withModel(req.Raw, model)
 	if err != nil {
-		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+		return nil, err
 	}
 	out, err := c.http.PostJSON(ctx, c.base+"/rerank", body)
 	if err != nil {
@@ -38,3 +38,12 @@ func (c *Client) Rerank(ctx context.Context, req *llm.RerankRequest, model strin
 }
 
 var _ providers.Reranker = (*Client)(nil)
+
+// withModel is a copy of the client's JSON body with its model replaced by the upstream's.
+func withModel(body []byte, model string) ([]byte, error) {
+	b, err := sjson.SetBytes(bytes.Clone(body), "model", model)
+	if err != nil {
+		return nil, llm.InvalidRequest("model", "cannot set model: "+err.Error())
+	}
+	return b, nil
+}
