@@ -191,6 +191,30 @@ func TestTracingSpanTreeOfRetriedRequest(t *testing.T) {
 	}
 }
 
+// A client's traceparent that says "not sampled" is honoured: nothing is exported, the log
+// row names no trace, and the upstream is told the trace is not sampled.
+func TestTracingUnsampledClientTrace(t *testing.T) {
+	e, rcv := tracedEnv(t)
+	_, key := e.setup()
+	resp, body := e.do("POST", "/v1/chat/completions", map[string]any{"model": "gpt",
+		"messages": []map[string]any{{"role": "user", "content": "hi"}}},
+		map[string]string{"Authorization": "Bearer " + key, "traceparent": "00-" + clientTraceID + "-" + clientSpanID + "-00"})
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if id := e.requestLogs(1)[0]["trace_id"]; id != "" {
+		t.Errorf("log row trace_id %v for an unsampled trace", id)
+	}
+	e.flushTraces()
+	if spans, _ := rcv.received(); len(spans) != 0 {
+		t.Fatalf("%d spans exported", len(spans))
+	}
+	reqs := e.fake.Requests()
+	if tp := reqs[0].Header.Get("traceparent"); !strings.HasPrefix(tp, "00-"+clientTraceID+"-") || !strings.HasSuffix(tp, "-00") {
+		t.Fatalf("upstream traceparent %q", tp)
+	}
+}
+
 // wantAttrs checks a span's attributes (strings, int64s, float64s and string slices).
 func wantAttrs(t *testing.T, s *tracepb.Span, want map[string]any) {
 	t.Helper()

@@ -69,7 +69,9 @@ func (c *Call) endAttemptSpan(sp trace.Span, e *llm.Error) {
 // answered, and ends the latter (the HTTP face ends the request's span once the answer is
 // written).
 func (c *Call) traceFinish(r *record) {
-	r.TraceID = c.Span.SpanContext().TraceID().String()
+	if sc := c.Span.SpanContext(); sc.IsSampled() { // an unsampled trace is exported nowhere
+		r.TraceID = sc.TraceID().String()
+	}
 	out := []attribute.KeyValue{tracing.RequestID.String(r.ID), tracing.KeyID.String(r.KeyID),
 		tracing.Attempt.Int(r.Attempts), tracing.CostUSD.Float64(r.Cost)}
 	if r.Alias != "" { // a request refused for its body may name none
