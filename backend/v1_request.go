@@ -55,7 +55,7 @@ func (s *Server) call(c echo.Context, endpoint string) (*gateway.Call, error) {
 		return nil, e
 	}
 	tok := bearer(c.Request())
-	p, err := s.o.Gateway.Authenticate(tok)
+	p, err := s.o.Gateway.Authenticate(c.Request().Context(), tok)
 	if err != nil {
 		if tok != "" && llm.AsError(err).Code == llm.CodeInvalidAPIKey {
 			s.authFailed(c, ip, actorVirtualKey, "virtual key")

@@ -48,7 +48,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	g := New(Options{Config: fixed{s}, Usage: nopLog{}, MasterKey: "master"})
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := g.Authenticate(token); err != nil {
+		if _, err := g.Authenticate(b.Context(), token); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -42,6 +42,12 @@ type SpendObserver interface {
 	Charged(k config.Key, cost float64, at time.Time)
 }
 
+// KeyLookup finds a key this instance does not know in the store, reporting whether the
+// configuration holds it afterwards (keys.Recheck: bounded, shared by concurrent callers).
+type KeyLookup interface {
+	Lookup(ctx context.Context, hash [32]byte) bool
+}
+
 // UsageLog receives one record per request without blocking.
 type UsageLog interface {
 	Enqueue(usage.Record) bool
@@ -54,6 +60,7 @@ type Options struct {
 	Usage     UsageLog
 	Limits    Limits
 	Spend     SpendObserver // optional
+	KeyLookup KeyLookup     // optional: unknown keys are refused without one
 	MasterKey string
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -68,6 +75,7 @@ type Gateway struct {
 	usage      UsageLog
 	limits     Limits
 	spend      SpendObserver
+	keyLookup  KeyLookup
 	tokens     tokens.Counter
 	masterHash [32]byte
 	log        *slog.Logger
@@ -77,7 +85,7 @@ type Gateway struct {
 
 // New returns a Gateway.
 func New(o Options) *Gateway {
-	g := &Gateway{cfg: o.Config, router: o.Router, usage: o.Usage, limits: o.Limits, spend: o.Spend, log: o.Logger, now: o.Now, sleep: o.Sleep}
+	g := &Gateway{cfg: o.Config, router: o.Router, usage: o.Usage, limits: o.Limits, spend: o.Spend, keyLookup: o.KeyLookup, log: o.Logger, now: o.Now, sleep: o.Sleep}
 	g.masterHash = keys.Hash(o.MasterKey)
 	if g.log == nil {
 		g.log = slog.Default()
@@ -108,8 +116,10 @@ func (p Principal) KeyID() string {
 func (p Principal) Allows(alias string) bool { return p.Key == nil || p.Key.Allows(alias) }
 
 // Authenticate resolves a bearer token from memory. Master and virtual keys are both looked
-// up by their SHA-256, so no comparison depends on a secret's bytes.
-func (g *Gateway) Authenticate(token string) (Principal, error) {
+// up by their SHA-256, so no comparison depends on a secret's bytes. A key not in memory is
+// looked up in the store (KeyLookup) before it is refused: it may have been created on
+// another instance a moment ago.
+func (g *Gateway) Authenticate(ctx context.Context, token string) (Principal, error) {
 	if token == "" {
 		return Principal{}, llm.Errorf(http.StatusUnauthorized, "invalid_request_error", llm.CodeInvalidAPIKey,
 			"You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.")
@@ -119,6 +129,9 @@ func (g *Gateway) Authenticate(token string) (Principal, error) {
 		return Principal{}, nil
 	}
 	k := g.cfg.Load().Keys[h]
+	if k == nil && g.keyLookup != nil && g.keyLookup.Lookup(ctx, h) {
+		k = g.cfg.Load().Keys[h]
+	}
 	if k == nil {
 		return Principal{}, llm.Errorf(http.StatusUnauthorized, "invalid_request_error", llm.CodeInvalidAPIKey,
 			"Incorrect API key provided.")

@@ -13,6 +13,8 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/fanout"
+	"github.com/conduit-gw/conduit/internal/gateway"
+	"github.com/conduit-gw/conduit/internal/keys"
 	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/notify"
 	"github.com/conduit-gw/conduit/internal/router"
@@ -230,6 +232,16 @@ func (r *Runtime) healthFlips() func(context.Context, string, bool, time.Time, t
 		return nil
 	}
 	return r.DB.FlipProviderHealth
+}
+
+// keyLookup returns how an instance sharing the database finds a key created on another one
+// before the change reached it (nil for one process: every key is created through it).
+func (r *Runtime) keyLookup() gateway.KeyLookup {
+	if r.Options.DatabaseURL == "" {
+		return nil
+	}
+	return &keys.Recheck{Known: r.DB.KeyHashKnown, Reload: r.Config.Reload, Logger: r.Options.Logger,
+		Has: func(h [32]byte) bool { return r.Config.Load().Keys[h] != nil }}
 }
 
 // LiveConfig is the configuration as the admin API changes it: Reload rebuilds this

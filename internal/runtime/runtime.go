@@ -252,7 +252,7 @@ func (r *Runtime) wire(ctx context.Context) error {
 		r.Notify.Health().Observe(c.ProviderID, c.ProviderName, c.Up, c.Err, time.Now(), cool)
 	})
 	r.Gateway = gateway.New(gateway.Options{Config: r.Config, Router: r.Router, Usage: r.Metrics, Limits: r.Limits,
-		MasterKey: r.MasterKey, Logger: log, Spend: spendWatch{tracker: r.Limits, notes: r.Notify}, Sleep: o.Sleep})
+		MasterKey: r.MasterKey, KeyLookup: r.keyLookup(), Logger: log, Spend: spendWatch{tracker: r.Limits, notes: r.Notify}, Sleep: o.Sleep})
 	r.Conversations = conversation.New(r.DB, log)
 	r.Pressure = admission.NewPressure(pressureTarget, pressureQuantile)
 	procs := goruntime.GOMAXPROCS(0)

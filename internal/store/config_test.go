@@ -160,6 +160,12 @@ func testKeysCRUD(t *testing.T, openTest opener) {
 				t.Fatal(err)
 			}
 			checkTimes(t, "create", k.CreatedAt, k.UpdatedAt)
+			if known, err := db.KeyHashKnown(ctx, k.KeyHash); err != nil || !known {
+				t.Fatalf("KeyHashKnown(%q) = %v, %v; want true", k.KeyHash, known, err)
+			}
+			if known, err := db.KeyHashKnown(ctx, k.KeyHash+"x"); err != nil || known {
+				t.Fatalf("KeyHashKnown of an unknown hash = %v, %v; want false", known, err)
+			}
 			got, err := db.GetKey(ctx, k.ID)
 			if err != nil {
 				t.Fatal(err)

@@ -77,6 +77,15 @@ func (d *DB) GetKey(ctx context.Context, id string) (config.Key, error) {
 	return keys.get(ctx, d, id)
 }
 
+// KeyHashKnown reports whether a virtual key with this hash (KeyHash's form) is stored.
+func (d *DB) KeyHashKnown(ctx context.Context, hash string) (bool, error) {
+	var n int
+	if err := d.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM virtual_keys WHERE key_hash = ?`, hash).Scan(&n); err != nil {
+		return false, wrapErr("look up key hash", err)
+	}
+	return n > 0, nil
+}
+
 // CreateKey inserts k, filling in ID (when empty), CreatedAt and UpdatedAt. KeyHash is
 // required; a duplicate hash gives ErrConflict.
 func (d *DB) CreateKey(ctx context.Context, k *config.Key) error {
