@@ -46,17 +46,11 @@ func (k keyFlags) body(name string, now time.Time) (obj, error) {
 	if len(k.models) > 0 {
 		body["allowed_models"] = k.models
 	}
-	if k.budget > 0 {
-		body["max_budget"] = k.budget
-	}
-	if k.budgetDuration != "" {
-		body["budget_duration"] = k.budgetDuration
-	}
-	for n, v := range map[string]int{"rpm": k.rpm, "rpd": k.rpd, "tpm": k.tpm} {
-		if v > 0 {
-			body[n] = v
-		}
-	}
+	setIf(body, "max_budget", max(k.budget, 0))
+	setIf(body, "budget_duration", k.budgetDuration)
+	setIf(body, "rpm", max(k.rpm, 0))
+	setIf(body, "rpd", max(k.rpd, 0))
+	setIf(body, "tpm", max(k.tpm, 0))
 	if k.expires != "" {
 		t, err := parseWhen(k.expires, now, 1)
 		if err != nil {

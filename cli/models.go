@@ -43,17 +43,10 @@ func (a *app) modelAddCmd() *cobra.Command {
 			}
 			body := obj{"alias": args[0], "provider_id": p["id"], "provider_model": model, "weight": weight,
 				"priority": priority, "enabled": !disabled}
-			set := func(name string, on bool) {
-				if on {
-					body[name] = true
-				}
-			}
-			set("supports_vision", vision)
-			set("supports_tools", tools)
-			set("supports_embeddings", embeddings)
-			if contextWindow > 0 {
-				body["context_window"] = contextWindow
-			}
+			setIf(body, "supports_vision", vision)
+			setIf(body, "supports_tools", tools)
+			setIf(body, "supports_embeddings", embeddings)
+			setIf(body, "context_window", max(contextWindow, 0))
 			return a.send(cmd.Context(), modelsRes, http.MethodPost, "/admin/models", body)
 		},
 	}

@@ -13,6 +13,14 @@ import (
 // obj is one JSON object of an answer, numbers kept as json.Number.
 type obj = map[string]any
 
+// setIf sets o[key] to v unless v is its type's zero value (a flag left unset).
+func setIf[V comparable](o obj, key string, v V) {
+	var zero V
+	if v != zero {
+		o[key] = v
+	}
+}
+
 // listAnswer is a {"data":[…]} answer (plus whatever else the route adds).
 type listAnswer struct {
 	Data []obj `json:"data"`

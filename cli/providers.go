@@ -38,15 +38,9 @@ func (a *app) providerAddCmd() *cobra.Command {
 				return err
 			}
 			body := obj{"name": args[0], "type": typ, "base_url": baseURL, "enabled": !disabled}
-			if key != "" {
-				body["api_key"] = key
-			}
-			if apiVersion != "" {
-				body["api_version"] = apiVersion
-			}
-			if timeoutMS > 0 {
-				body["timeout_ms"] = timeoutMS
-			}
+			setIf(body, "api_key", key)
+			setIf(body, "api_version", apiVersion)
+			setIf(body, "timeout_ms", max(timeoutMS, 0))
 			return a.send(cmd.Context(), providersRes, http.MethodPost, "/admin/providers", body)
 		},
 	}
