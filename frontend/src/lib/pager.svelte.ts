@@ -21,6 +21,11 @@ export class Pager<T> {
     this.loading = loading;
   }
 
+  /** Loading with nothing shown yet (the first load, or after the filters changed). */
+  get initial(): boolean {
+    return this.loading && this.rows.length === 0;
+  }
+
   /** Counts loads; a result read under an older generation is stale. */
   get generation(): number {
     return this.seq;
