@@ -1,8 +1,11 @@
 package providers
 
 import (
+	"bytes"
 	"context"
 	"io"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/sse"
@@ -20,13 +23,17 @@ type EventDecoder interface {
 }
 
 // EventStream reads an upstream event stream and yields the chunks its decoder translates the
-// events to. Once it has returned an error (io.EOF: the clean end) it returns it again.
+// events to. Once it has returned an error (io.EOF: the clean end) it returns it again. An
+// event whose data is not one JSON object (other than an error event or a "[DONE]" marker) is
+// skipped and counted (Skipped) rather than end the stream: one bad event does not spoil the
+// answer around it.
 type EventStream struct {
-	body io.ReadCloser
-	r    *sse.Reader
-	dec  EventDecoder
-	q    Queue
-	last bool // the decoder ended the stream: what is queued is all
+	body    io.ReadCloser
+	r       *sse.Reader
+	dec     EventDecoder
+	q       Queue
+	last    bool // the decoder ended the stream: what is queued is all
+	skipped int  // malformed events passed over
 }
 
 // NewEventStream reads events from an upstream SSE body with dec.
@@ -56,9 +63,13 @@ func (s *EventStream) fill() error {
 		return io.EOF
 	}
 	ev, err := s.r.Next()
-	if err != nil {
+	switch {
+	case err != nil:
 		err = s.dec.End(err, &s.q)
-	} else {
+	case malformed(ev):
+		s.skipped++
+		return nil
+	default:
 		err = s.dec.Event(ev, &s.q)
 	}
 	if err == io.EOF && len(s.q.Chunks) > 0 {
@@ -66,6 +77,19 @@ func (s *EventStream) fill() error {
 		return nil
 	}
 	return err
+}
+
+// Skipped is the number of malformed events passed over so far.
+func (s *EventStream) Skipped() int { return s.skipped }
+
+// malformed reports whether an event carries data that is not one JSON object, where every
+// event of the streams read here carries one (error events and end markers aside).
+func malformed(ev sse.Event) bool {
+	d := bytes.TrimSpace(ev.Data)
+	if len(d) == 0 || string(ev.Name) == "error" || string(d) == "[DONE]" {
+		return false
+	}
+	return d[0] != '{' || !gjson.ValidBytes(d)
 }
 
 var _ llm.ChunkStream = (*EventStream)(nil)

@@ -52,8 +52,20 @@ func (t *translator) Event(ev sse.Event, q *providers.Queue) error {
 	return err
 }
 
-// End implements providers.EventDecoder: the stream ended before message_stop.
-func (t *translator) End(err error, _ *providers.Queue) error { return providers.ReadEnd(Type, err) }
+// End implements providers.EventDecoder: the stream ended before message_stop. After the
+// message's stop reason it lacks only the end marker: the answer is complete, with its usage.
+func (t *translator) End(err error, q *providers.Queue) error {
+	if !t.finished {
+		return providers.ReadEnd(Type, err)
+	}
+	u := t.usage.openai()
+	var eerr error
+	if q.Chunks, eerr = t.emit(q.Chunks, &llm.ChatChunk{Choices: []llm.ChunkChoice{}, Usage: &u}); eerr != nil {
+		return eerr
+	}
+	t.stopped = true
+	return io.EOF
+}
 
 // Kinds of content blocks.
 const (

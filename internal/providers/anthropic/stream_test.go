@@ -101,10 +101,11 @@ func TestStreamSemantics(t *testing.T) {
 		return s
 	}
 	for _, tt := range []struct {
-		name  string
-		end   string // providertest.Describe() prefix
-		first bool   // the error comes before any chunk (the gateway may retry it elsewhere)
-		check func(t *testing.T, s summary)
+		name    string
+		end     string // providertest.Describe() prefix
+		first   bool   // the error comes before any chunk (the gateway may retry it elsewhere)
+		skipped int    // malformed events passed over
+		check   func(t *testing.T, s summary)
 	}{
 		{name: "text", end: "io.EOF", check: func(t *testing.T, s summary) {
 			if s.content != "Hello, wörld! 👋\nBye." || len(s.finish) != 1 || s.finish[0] != "stop" ||
@@ -147,13 +148,28 @@ func TestStreamSemantics(t *testing.T) {
 		}},
 		{name: "error_midstream", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=false retry_after=0s message="anthropic: Overloaded"`},
 		{name: "error_first", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=false retry_after=0s message="anthropic: Overloaded"`, first: true},
-		{name: "cut_before_stop", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=false retry_after=0s message="anthropic stream ended unexpectedly"`},
-		{name: "cut_mid_event", end: `*llm.Error status=502`},
+		// The stop reason came, message_stop did not: complete, with its usage.
+		{name: "no_message_stop", end: "io.EOF", check: func(t *testing.T, s summary) {
+			if s.content != "Half a" || len(s.finish) != 1 || s.finish[0] != "stop" ||
+				s.usage != `{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":0}}` {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{name: "cut_mid_event", end: `*llm.Error status=502`, skipped: 1}, // the cut event counts as malformed
 		{name: "empty", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=false retry_after=0s message="anthropic stream ended unexpectedly"`, first: true},
-		{name: "malformed", end: `*llm.Error status=502 type=upstream_error code=upstream_error retryable=false retry_after=0s message="anthropic sent a malformed stream event"`, first: true},
+		// One event whose JSON is cut short, in an otherwise complete stream: skipped.
+		{name: "malformed", end: "io.EOF", skipped: 1, check: func(t *testing.T, s summary) {
+			if s.content != "Hello, wörld! 👋\nBye." || len(s.finish) != 1 || s.usage == "" {
+				t.Errorf("%+v", s)
+			}
+		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			chunks, _, end := providertest.Drain(t, streamCase(t, tt.name, 1<<20))
+			st := streamCase(t, tt.name, 1<<20)
+			chunks, _, end := providertest.Drain(t, st)
+			if n := st.(interface{ Skipped() int }).Skipped(); n != tt.skipped {
+				t.Errorf("%d malformed events skipped, want %d", n, tt.skipped)
+			}
 			if !strings.HasPrefix(providertest.Describe(end), tt.end) {
 				t.Errorf("end = %s, want %s", providertest.Describe(end), tt.end)
 			}

@@ -128,7 +128,7 @@ func TestStreamSemantics(t *testing.T) {
 			usage(t, c, 37, 28, 0)
 		}},
 		{Name: "citations", Chunks: 4, End: "io.EOF"},
-		{Name: "error_after_end", Chunks: 3, End: "io.EOF"},
+		{Name: "error_after_end", Chunks: 3, End: "io.EOF", Skipped: 1},
 		{Name: "error_event_nodata", Chunks: 1, End: "*llm.Error status=502", Msg: "error event in stream"},
 		{Name: "thinking", Chunks: 4, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if s := text(c); s != "42" {
@@ -154,9 +154,15 @@ func TestStreamSemantics(t *testing.T) {
 		{Name: "timeout", Chunks: 1, End: "*llm.Error status=504 type=upstream_error code=upstream_timeout", Msg: "TIMEOUT"},
 		{Name: "cut", Chunks: 3, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
 		{Name: "done_before_end", Chunks: 2, End: "*llm.Error status=502", Msg: "ended unexpectedly"},
-		{Name: "cut_mid_event", Chunks: 2, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "cut_mid_event", Chunks: 2, End: "*llm.Error status=502", Msg: "ended unexpectedly", Skipped: 1},
 		{Name: "empty", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
-		{Name: "malformed", Chunks: 1, End: "*llm.Error status=502", Msg: "malformed"},
+		// One event that is not JSON in an otherwise complete stream: skipped and counted.
+		{Name: "malformed", Chunks: 6, End: "io.EOF", Skipped: 1, Check: func(t *testing.T, c [][]byte) {
+			if s := text(c); s != "Functions call themselves,\nloops within loops unfold." || finish(c) != "stop" {
+				t.Errorf("text %q, finish %q", s, finish(c))
+			}
+			usage(t, c, 3, 9, 0)
+		}},
 		{Name: "orphan_tool_delta", Chunks: 1, End: "*llm.Error status=502", Msg: "without its tool-call-start"},
 	}
 	providertest.RunStreamCases(t, tests, func(_ string, body io.ReadCloser) llm.ChunkStream {

@@ -135,9 +135,14 @@ func TestStreamSemantics(t *testing.T) {
 		{Name: "error_first", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false",
 			Msg: "Resource has been exhausted"},
 		{Name: "cut", Chunks: 3, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
-		{Name: "cut_mid_event", Chunks: 2, End: "*llm.Error status=502", Msg: "malformed"},
+		{Name: "cut_mid_event", Chunks: 2, End: "*llm.Error status=502", Msg: "ended unexpectedly", Skipped: 1},
 		{Name: "empty", Chunks: 0, End: "*llm.Error status=502 type=upstream_error code=upstream_error retryable=false", Msg: "ended unexpectedly"},
-		{Name: "malformed", Chunks: 2, End: "*llm.Error status=502", Msg: "malformed"},
+		// One event that is not JSON in an otherwise complete stream: skipped and counted.
+		{Name: "malformed", Chunks: 6, End: "io.EOF", Skipped: 1, Check: func(t *testing.T, c [][]byte) {
+			if s := text(c, 0); s != "Functions call themselves,\nloops within loops unfold." || finish(c, 0) != "stop" {
+				t.Errorf("text %q, finish %q", s, finish(c, 0))
+			}
+		}},
 		{Name: "prompt_blocked", Chunks: 3, End: "io.EOF", Check: func(t *testing.T, c [][]byte) {
 			if f := finish(c, 0); f != "content_filter" {
 				t.Errorf("finish %q", f)

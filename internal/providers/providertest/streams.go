@@ -19,6 +19,8 @@ type StreamCase struct {
 	End    string // prefix of Describe(end)
 	Msg    string // in Describe(end)
 	Check  func(t *testing.T, chunks [][]byte)
+	// Skipped is how many malformed events the stream passed over (checked when it counts them).
+	Skipped int
 }
 
 // RunStreamCases drains, for each case, the stream open makes of its transcript, and checks
@@ -40,6 +42,9 @@ func RunStreamCases(t *testing.T, cases []StreamCase, open func(name string, bod
 			}
 			if tt.Check != nil && len(chunks) == tt.Chunks {
 				tt.Check(t, chunks)
+			}
+			if sc, ok := st.(interface{ Skipped() int }); ok && sc.Skipped() != tt.Skipped {
+				t.Errorf("%d malformed events skipped, want %d", sc.Skipped(), tt.Skipped)
 			}
 		})
 	}
