@@ -30,9 +30,11 @@ func FuzzParseChatRequest(f *testing.F) {
 			}
 			return
 		}
-		if out, ok := r.RawWithModel("deployment-model"); ok && !json.Valid(out) {
+		out, ok := r.RawWithModel("deployment-model")
+		if ok && !json.Valid(out) {
 			t.Fatalf("model splice made invalid JSON: %s", out)
 		}
+		checkModelAndUsage(t, r, "deployment-model")
 		if err := r.Decode(); err != nil {
 			if e := AsError(err); e.Status != http.StatusBadRequest {
 				t.Fatalf("Decode refused with %d, want 400: %v", e.Status, err)

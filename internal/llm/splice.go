@@ -60,20 +60,47 @@ var usageOption = []byte(`"stream_options":{"include_usage":true},`)
 // is false when the client's body has a stream_options key already (to be edited with a
 // JSON library) or was built in code.
 func (r *ChatRequest) WithUsageOption(body []byte) (out []byte, ok bool) {
+	at := r.usageAt(body)
+	if at < 0 {
+		return nil, false
+	}
+	out = make([]byte, 0, len(body)+len(usageOption))
+	out = append(out, body[:at]...)
+	out = append(out, usageOption...)
+	return append(out, body[at:]...), true
+}
+
+// RawWithModelAndUsage is WithUsageOption(RawWithModel(model)) in one copy of the body.
+func (r *ChatRequest) RawWithModelAndUsage(model string) (body []byte, ok bool) {
+	if r.Raw == nil || r.modelDup {
+		return nil, false
+	}
+	at := r.usageAt(r.Raw)
+	if at < 0 || r.model.Index < at {
+		return nil, false
+	}
+	m := r.model
+	m.Index -= at // its offset in what follows the usage option
+	out := make([]byte, 0, len(r.Raw)+len(usageOption)+len(model)+2)
+	out = append(out, r.Raw[:at]...)
+	out = append(out, usageOption...)
+	return AppendSplice(out, r.Raw[at:], m, model)
+}
+
+// usageAt is where the usage option goes in body: just after its opening brace; -1 when the
+// client's body has a stream_options key already or was built in code.
+func (r *ChatRequest) usageAt(body []byte) int {
 	if !r.scanned || r.streamOptsKey || r.Model == "" {
-		return nil, false // without a model key the object could be empty: no comma then
+		return -1 // without a model key the object could be empty: no comma then
 	}
 	i := 0
 	for i < len(body) && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r') {
 		i++
 	}
 	if i == len(body) || body[i] != '{' {
-		return nil, false
+		return -1
 	}
-	out = make([]byte, 0, len(body)+len(usageOption))
-	out = append(out, body[:i+1]...)
-	out = append(out, usageOption...)
-	return append(out, body[i+1:]...), true
+	return i + 1
 }
 
 // WithModel returns a copy of body (a client's JSON object, forwarded as it is) with "model"

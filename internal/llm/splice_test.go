@@ -106,6 +106,44 @@ func TestWithUsageOption(t *testing.T) {
 	}
 }
 
+// checkModelAndUsage: RawWithModelAndUsage gives what RawWithModel then WithUsageOption give,
+// whenever both can.
+func checkModelAndUsage(t *testing.T, r *ChatRequest, model string) {
+	t.Helper()
+	got, ok := r.RawWithModelAndUsage(model)
+	var want []byte
+	withModel, wantOK := r.RawWithModel(model)
+	if wantOK {
+		want, wantOK = r.WithUsageOption(withModel)
+	}
+	if ok != wantOK || string(got) != string(want) {
+		t.Fatalf("%s: RawWithModelAndUsage = %s, %v; want %s, %v", r.Raw, got, ok, want, wantOK)
+	}
+}
+
+func TestRawWithModelAndUsage(t *testing.T) {
+	for _, body := range []string{
+		`{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}`,
+		" \n{\"messages\":[{\"role\":\"user\",\"content\":\"model\"}] , \"model\" : \"a\" ,\"stream\":true}",
+		`{"model":"a","stream_options":{"include_usage":false},"messages":[{"role":"user","content":"x"}]}`,
+		`{"model":"a","model":"b","messages":[{"role":"user","content":"x"}]}`,
+	} {
+		req, err := ParseChatRequest([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, model := range []string{"gpt-4o-mini", "we\"ird\\m\u00e9\n"} {
+			checkModelAndUsage(t, req, model)
+		}
+		if string(req.Raw) != body {
+			t.Fatalf("Raw changed: %s", req.Raw)
+		}
+	}
+	if _, ok := (&ChatRequest{Model: "x"}).RawWithModelAndUsage("y"); ok {
+		t.Error("a request built in code has no raw body to splice")
+	}
+}
+
 // TestWithModel: the same bytes as sjson.SetBytes gives, and the client's body left alone.
 func TestWithModel(t *testing.T) {
 	for _, body := range []string{

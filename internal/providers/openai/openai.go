@@ -169,7 +169,13 @@ func (c *Client) endpoint(op, model string) string {
 // for streams, usage requested. Upstreams without stream_options (Mistral rejects the field
 // with a 422) get it removed: they report usage in their last chunk anyway.
 func (c *Client) chatBody(req *llm.ChatRequest, model string, stream bool) ([]byte, error) {
+	addUsage := c.v.StreamUsage && stream && !req.WantsUsage()
 	// A new body each time: the router may replay req on another deployment.
+	if addUsage {
+		if body, ok := req.RawWithModelAndUsage(model); ok {
+			return body, nil
+		}
+	}
 	body, ok := req.RawWithModel(model)
 	if !ok {
 		body = req.Raw
@@ -197,7 +203,7 @@ func (c *Client) chatBody(req *llm.ChatRequest, model string, stream bool) ([]by
 				return nil, llm.InvalidRequest("stream_options", "cannot remove stream_options: "+err.Error())
 			}
 		}
-	case stream && !req.WantsUsage():
+	case addUsage:
 		if out, ok := req.WithUsageOption(body); ok {
 			body = out
 		} else if body, err = sjson.SetBytes(body, "stream_options.include_usage", true); err != nil {
