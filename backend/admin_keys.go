@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/keys"
 )
@@ -60,9 +61,10 @@ func applyKey(k *config.Key, f map[string]json.RawMessage, now time.Time, creati
 			}
 			return nil
 		},
-		"rpm": limitField(&k.RPM, 1_000_000_000, "requests per minute"),
-		"rpd": limitField(&k.RPD, 1_000_000_000, "requests per day"),
-		"tpm": limitField(&k.TPM, 1_000_000_000_000, "tokens per minute"),
+		"rpm":         limitField(&k.RPM, 1_000_000_000, "requests per minute"),
+		"rpd":         limitField(&k.RPD, 1_000_000_000, "requests per day"),
+		"tpm":         limitField(&k.TPM, 1_000_000_000_000, "tokens per minute"),
+		"cache_ttl_s": optIntField(&k.CacheTTLS, 1, gateway.MaxCacheTTLS),
 		"allowed_models": func(name string, raw json.RawMessage) error {
 			if err := readStrings(name, raw, &k.AllowedModels); err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/gateway"
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/router"
@@ -41,6 +42,9 @@ func applyDeployment(d *config.Deployment, f map[string]json.RawMessage) error {
 		"supports_prefill":       boolField(&d.SupportsPrefill),
 		"first_token_timeout_ms": optIntField(&d.FirstTokenTimeoutMS, 0, 3_600_000),
 		"stream_idle_timeout_ms": optIntField(&d.StreamIdleTimeoutMS, 0, 3_600_000),
+		"cache_ttl_s":            optIntField(&d.CacheTTLS, 1, gateway.MaxCacheTTLS),
+		"cache_shared":           boolField(&d.CacheShared),
+		"cache_nondeterministic": boolField(&d.CacheNondeterministic),
 		"enabled":                boolField(&d.Enabled),
 	}, "id", "created_at", "updated_at", "health")
 	if err != nil {

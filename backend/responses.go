@@ -43,7 +43,7 @@ func (s *Server) responses(c echo.Context) error {
 		}
 	}
 	greq := &gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: req.Raw,
-		Translate: func() (*llm.ChatRequest, error) { return req.ToChat(history) }}
+		Translate: func() (*llm.ChatRequest, error) { return req.ToChat(history) }, Stateful: req.PreviousResponseID != ""}
 	greq.Vision, greq.Tools = req.Needs(history)
 	if req.MaxOutputTokens != nil {
 		greq.MaxOutputTokens = *req.MaxOutputTokens

@@ -61,6 +61,7 @@ func (w *streamWriter) Begin(m gateway.Meta) error {
 		h[hdrFallback] = []string{m.Fallback}
 	}
 	h[hdrOverhead] = []string{formatMS(m.OverheadMS)}
+	setCacheHeader(h, w.call)
 	setRateLimitHeaders(h, w.call.RateLimit)
 	w.c.Response().WriteHeader(http.StatusOK)
 	w.rc = http.NewResponseController(w.c.Response().Writer)

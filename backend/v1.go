@@ -95,6 +95,7 @@ func reply(c echo.Context, call *gateway.Call, res *gateway.Result, err error) e
 	if call.Fallback != "" {
 		h[hdrFallback] = []string{call.Fallback}
 	}
+	setCacheHeader(h, call)
 	setRateLimitHeaders(h, call.RateLimit)
 	if err != nil {
 		h[hdrOverhead] = []string{formatMS(call.OverheadMS(time.Now()))}
@@ -105,4 +106,11 @@ func reply(c echo.Context, call *gateway.Call, res *gateway.Result, err error) e
 	}
 	h[hdrOverhead] = []string{formatMS(res.OverheadMS)}
 	return c.Blob(http.StatusOK, cmp.Or(res.ContentType, echo.MIMEApplicationJSON), res.Body)
+}
+
+// setCacheHeader says what the response cache did, when it is on for the request.
+func setCacheHeader(h http.Header, call *gateway.Call) {
+	if call.Cache != "" {
+		h[hdrCache] = []string{call.Cache}
+	}
 }

@@ -23,6 +23,8 @@ const (
 	hdrProvider  = "X-Conduit-Provider"
 	hdrOverhead  = "X-Conduit-Overhead-Ms"
 	hdrFallback  = "X-Conduit-Fallback"
+	hdrCache     = "X-Conduit-Cache"
+	hdrCacheTTL  = "X-Conduit-Cache-Ttl"
 
 	hdrLimitRequests     = "X-Ratelimit-Limit-Requests"
 	hdrRemainingRequests = "X-Ratelimit-Remaining-Requests"

@@ -64,11 +64,21 @@ func (s *Server) call(c echo.Context, endpoint string) (*gateway.Call, error) {
 	}
 	start, _ := c.Get(ctxStart).(time.Time)
 	id, _ := c.Get(ctxRequestID).(string)
-	call := &gateway.Call{RequestID: id, Principal: p, ClientIP: ip, Endpoint: endpoint, Start: start}
+	h := c.Request().Header
+	call := &gateway.Call{RequestID: id, Principal: p, ClientIP: ip, Endpoint: endpoint, Start: start,
+		CacheControlHeader: firstValue(h, "Cache-Control"), CacheTTLHeader: firstValue(h, hdrCacheTTL)}
 	if s.o.Tracing != nil {
 		call.Span = trace.SpanFromContext(c.Request().Context())
 	}
 	return call, nil
+}
+
+// firstValue is h.Get(key) for a key already in canonical form (no canonicalising).
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // bearer extracts the client's key from Authorization: Bearer, api-key or x-api-key.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/pricing"
+	"github.com/conduit-gw/conduit/internal/respcache"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
@@ -13,19 +14,32 @@ import (
 // Chat serves a chat completion. For req.Stream the answer goes to w and the Result is nil;
 // an error returned before w.Begin was called has not been written anywhere.
 func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w StreamWriter) (*Result, error) {
+	return g.chat(ctx, c, req, w, cacheSource{api: "chat", raw: req.Raw, stream: req.Stream})
+}
+
+// chat serves a chat completion whose cached answer is keyed by src (the client's request,
+// which may be of another API translated to chat).
+func (g *Gateway) chat(ctx context.Context, c *Call, req *llm.ChatRequest, w StreamWriter, src cacheSource) (*Result, error) {
 	s := g.cfg.Load()
 	rec := g.newRecord(c, req.Model, s)
 	rec.Stream = req.Stream
 	rec.keepRequest(req.Raw)
 	defer g.finish(ctx, c, rec)
 
+	cp, err := g.cacheFor(s, c, req.Model, src)
+	if err != nil {
+		return nil, rec.fail(err)
+	}
+	if e := g.lookup(ctx, c, cp); e != nil {
+		return g.serveHit(ctx, c, rec, req.Model, e, len(req.Raw), w)
+	}
 	rt := route{alias: req.Model, needs: router.Needs{Vision: req.HasImages(), Tools: req.ToolCount() > 0, Streaming: req.Stream}}
 	plan, err := g.plan(ctx, s, c, rt, len(req.Raw), expectedOutput(req), pricing.Units{})
 	if err != nil {
 		return nil, rec.fail(err)
 	}
 	if req.Stream {
-		return nil, g.streamChat(ctx, s, c, req, w, rt, plan, rec)
+		return nil, g.streamChat(ctx, s, c, req, w, rt, plan, rec, cp)
 	}
 	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		return d.Provider.Adapter.Chat(ctx, req, d.ProviderModel)
@@ -38,6 +52,9 @@ func (g *Gateway) Chat(ctx context.Context, c *Call, req *llm.ChatRequest, w Str
 	rec.keepResponse(body)
 	rec.charge(d, resp.Usage, pricing.Units{})
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
+	if cp != nil {
+		g.remember(ctx, c, rec, cp, &respcache.Entry{Body: body})
+	}
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, nil
 }
 

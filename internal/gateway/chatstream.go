@@ -28,8 +28,8 @@ type chatStream struct {
 
 // streamChat relays a streamed chat answer (see relay).
 func (g *Gateway) streamChat(ctx context.Context, s *snapshot.Snapshot, c *Call, req *llm.ChatRequest,
-	w StreamWriter, rt route, plan []*snapshot.Deployment, rec *record) error {
-	r := &relay{g: g, c: c, w: w, rec: rec, format: &chatStream{g: g, req: req, cur: req, alias: req.Model}}
+	w StreamWriter, rt route, plan []*snapshot.Deployment, rec *record, cp *cachePlan) error {
+	r := &relay{g: g, c: c, w: w, rec: rec, format: &chatStream{g: g, req: req, cur: req, alias: req.Model}, cache: cp}
 	return r.run(ctx, s, rt, plan)
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/respcache"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
@@ -18,6 +19,13 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	rec := g.newRecord(c, req.Model, s)
 	rec.keepRequest(req.Raw)
 	defer g.finish(ctx, c, rec)
+	cp, err := g.cacheFor(s, c, req.Model, cacheSource{api: "embeddings", raw: req.Raw, always: true})
+	if err != nil {
+		return nil, rec.fail(err)
+	}
+	if e := g.lookup(ctx, c, cp); e != nil {
+		return g.serveHit(ctx, c, rec, req.Model, e, len(req.Raw), nil)
+	}
 	rt := route{alias: req.Model, needs: router.Needs{Embeddings: true}}
 	d, resp, err := g.planAndAnswer(ctx, s, c, rec, rt, len(req.Raw), pricing.Units{}, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		return via(ctx, d, "embeddings", func(ctx context.Context, e providers.Embedder, model string) (*llm.Response, error) {
@@ -36,6 +44,9 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Call, req *llm.EmbeddingsRe
 	rec.charge(d, u, pricing.Units{})
 	body := setModel(resp.Body, c.answeredBy(d, req.Model))
 	rec.keepResponse(body)
+	if cp != nil {
+		g.remember(ctx, c, rec, cp, &respcache.Entry{Body: body})
+	}
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, nil
 }
 

@@ -61,6 +61,7 @@ type Options struct {
 	Limits    Limits
 	Spend     SpendObserver // optional
 	KeyLookup KeyLookup     // optional: unknown keys are refused without one
+	Cache     ResponseCache // optional: without it the response cache is off
 	MasterKey string
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -76,6 +77,7 @@ type Gateway struct {
 	limits     Limits
 	spend      SpendObserver
 	keyLookup  KeyLookup
+	cache      ResponseCache
 	tokens     tokens.Counter
 	masterHash [32]byte
 	log        *slog.Logger
@@ -85,7 +87,7 @@ type Gateway struct {
 
 // New returns a Gateway.
 func New(o Options) *Gateway {
-	g := &Gateway{cfg: o.Config, router: o.Router, usage: o.Usage, limits: o.Limits, spend: o.Spend, keyLookup: o.KeyLookup, log: o.Logger, now: o.Now, sleep: o.Sleep}
+	g := &Gateway{cfg: o.Config, router: o.Router, usage: o.Usage, limits: o.Limits, spend: o.Spend, keyLookup: o.KeyLookup, cache: o.Cache, log: o.Logger, now: o.Now, sleep: o.Sleep}
 	g.masterHash = keys.Hash(o.MasterKey)
 	if g.log == nil {
 		g.log = slog.Default()
@@ -169,9 +171,12 @@ type Call struct {
 	// Span is the request's server span, started by the HTTP face; nil when tracing is off.
 	// The gateway adds a child span per upstream attempt and sets the outcome on it.
 	Span trace.Span
-	// Cache is the response cache's verdict on the request (hit, miss, bypass); empty when
-	// the cache had no say.
+	// Cache is the response cache's verdict on the request (CacheHit, CacheMiss,
+	// CacheBypass); empty when it is off for the request.
 	Cache string
+	// The client's Cache-Control and x-conduit-cache-ttl headers (empty: not sent), read
+	// when the response cache is on for the request.
+	CacheControlHeader, CacheTTLHeader string
 
 	// Set by the gateway as the call proceeds.
 	Provider  string          // name of the provider that answered (or was last tried)
@@ -249,11 +254,20 @@ func (g *Gateway) admit(ctx context.Context, c *Call, bodyBytes int, d *snapshot
 	if c.Principal.Key == nil || g.limits == nil {
 		return nil
 	}
-	c.estimate = bodyBytes/4 + 1
 	var cost float64
 	if d.Priced {
-		cost = pricing.Cost(d.Price.Cost, llm.Usage{PromptTokens: c.estimate, CompletionTokens: outTokens}, n)
+		cost = pricing.Cost(d.Price.Cost, llm.Usage{PromptTokens: bodyBytes/4 + 1, CompletionTokens: outTokens}, n)
 	}
+	return g.reserve(ctx, c, bodyBytes, cost)
+}
+
+// reserve admits the request against the key's budget (reserving cost while it runs) and
+// rate limits; the prompt counted against TPM is estimated from the body size.
+func (g *Gateway) reserve(ctx context.Context, c *Call, bodyBytes int, cost float64) error {
+	if c.Principal.Key == nil || g.limits == nil {
+		return nil
+	}
+	c.estimate = bodyBytes/4 + 1
 	dec, err := g.limits.Admit(ctx, c.Principal.Key.Key, c.estimate, cost)
 	c.RateLimit = dec
 	if err != nil {

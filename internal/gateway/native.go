@@ -10,6 +10,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/respcache"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
@@ -45,6 +46,9 @@ type NativeRequest struct {
 	// when the chat translation is needed, so a request served natively never pays for it;
 	// nil means no translation.
 	Translate func() (*llm.ChatRequest, error)
+	// Stateful: the answer depends on state kept between requests (previous_response_id),
+	// so the response cache never serves or keeps it.
+	Stateful bool
 }
 
 // chat returns the request's chat translation.
@@ -62,18 +66,27 @@ func (r *NativeRequest) chat() (*llm.ChatRequest, error) {
 // are chat JSON.
 func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w StreamWriter) (res *Result, native bool, err error) {
 	s := g.cfg.Load()
+	src := cacheSource{api: req.API, raw: req.Raw, stream: req.Stream, stateful: req.Stateful}
 	if !servesNatively(s, req.API, req.Model) {
 		chat, err := req.chat()
 		if err != nil {
 			return nil, false, g.Reject(ctx, c, req.Model, err)
 		}
-		res, err := g.Chat(ctx, c, chat, w)
+		res, err := g.chat(ctx, c, chat, w, src)
 		return res, false, err
 	}
 	rec := g.newRecord(c, req.Model, s)
 	rec.Stream = req.Stream
 	rec.keepRequest(req.Raw)
 	defer g.finish(ctx, c, rec)
+	cp, err := g.cacheFor(s, c, req.Model, src)
+	if err != nil {
+		return nil, true, rec.fail(err)
+	}
+	if e := g.lookup(ctx, c, cp); e != nil {
+		res, err := g.serveHit(ctx, c, rec, req.Model, e, len(req.Raw), w)
+		return res, e.Native, err
+	}
 	needs := router.Needs{Streaming: req.Stream, Vision: req.Vision, Tools: req.Tools}
 	out := 256
 	if req.MaxOutputTokens > 0 {
@@ -85,7 +98,7 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 		return nil, true, rec.fail(err)
 	}
 	if req.Stream {
-		r := &relay{g: g, c: c, w: w, rec: rec, format: &nativeStream{req: req, alias: req.Model}, native: true}
+		r := &relay{g: g, c: c, w: w, rec: rec, format: &nativeStream{req: req, alias: req.Model}, native: true, cache: cp}
 		return nil, true, r.run(ctx, s, rt, plan)
 	}
 	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
@@ -99,6 +112,9 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 	rec.keepResponse(body)
 	rec.charge(d, resp.Usage, pricing.Units{})
 	rec.TTFBMS = ms(g.now().Sub(c.Start))
+	if cp != nil {
+		g.remember(ctx, c, rec, cp, &respcache.Entry{Native: true, Body: body})
+	}
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, true, nil
 }
 

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/pricing"
+	"github.com/conduit-gw/conduit/internal/respcache"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
 
@@ -41,6 +43,9 @@ type relay struct {
 
 	waits    bool  // up announces its waits (llm.WaitHook): chunks are flushed before them
 	flushErr error // the client went away: seen when flushing before an upstream wait
+
+	cache *cachePlan // set when a complete answer is kept in the response cache
+	kept  [][]byte   // the chunks delivered, kept for the cache
 }
 
 // A streamFormat is what the relay knows of one kind of upstream stream.
@@ -233,6 +238,9 @@ func (r *relay) deliver(chunk []byte) error {
 		return nil
 	}
 	r.rec.keepChunk(chunk)
+	if r.cache != nil {
+		r.kept = append(r.kept, bytes.Clone(chunk))
+	}
 	err := r.w.Chunk(chunk)
 	if err == nil && !r.waits {
 		err = r.w.Flush()
@@ -261,6 +269,9 @@ func (r *relay) failure(ctx context.Context, err error, stalled bool, idle time.
 func (r *relay) settle(err error) error {
 	r.rec.charge(r.up.d, r.usage(), r.units)
 	if err == nil {
+		if r.cache != nil {
+			r.g.remember(context.Background(), r.c, r.rec, r.cache, &respcache.Entry{Stream: true, Native: r.native, Chunks: r.kept})
+		}
 		return r.w.End(nil)
 	}
 	e := r.rec.fail(err)

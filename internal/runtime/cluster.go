@@ -17,6 +17,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/keys"
 	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/notify"
+	"github.com/conduit-gw/conduit/internal/respcache"
 	"github.com/conduit-gw/conduit/internal/router"
 	"github.com/conduit-gw/conduit/internal/secrets"
 	"github.com/conduit-gw/conduit/internal/snapshot"
@@ -173,6 +174,20 @@ func (r *Runtime) newLimits() Limiter {
 	r.SharedLimits = limits.NewShared(limits.SharedOptions{Client: r.redis,
 		FailClosed: r.Options.RedisFailClosed, Logger: r.Options.Logger})
 	return r.SharedLimits
+}
+
+// newCache returns the response cache: in Redis when there is one, else in memory with the
+// database behind it; run writes its entries in the background (a startLoops loop).
+func (r *Runtime) newCache(ctx context.Context) (c gateway.ResponseCache, run func(context.Context), err error) {
+	if r.redis != nil {
+		rc := respcache.NewRedis(r.redis, respcache.RedisOptions{Logger: r.Options.Logger})
+		return rc, rc.Run, nil
+	}
+	lc, err := respcache.OpenLocal(ctx, r.DB, respcache.LocalOptions{Logger: r.Options.Logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	return lc, lc.Run, nil
 }
 
 // newFanout returns how configuration changes reach the other instances: Redis pub/sub,

@@ -30,6 +30,7 @@ func (r *Runtime) startLoops() {
 	// The stored responses are written until Close, after the in-flight requests.
 	go r.Conversations.Run(context.WithoutCancel(r.bg))
 	r.Go(func(ctx context.Context) { pruneLogs(ctx, r.DB, r.Config, r.Options.Logger) })
+	r.Go(r.cacheRun)
 	checker := &router.Checker{Router: r.Router, Config: r.Config, Logger: r.Options.Logger,
 		OnResult: func(p *snapshot.Provider, err error) {
 			if err == nil {

@@ -143,6 +143,8 @@ type Runtime struct {
 	Tracing *tracing.Provider
 
 	redis  *redis.Client // nil without Options.RedisURL
+	// cacheRun writes the response cache's entries (a background loop).
+	cacheRun func(context.Context)
 	fanout fanout.Fanout // nil for one process
 	relays chan outgoing // messages for the other instances (with fanout)
 
@@ -251,8 +253,13 @@ func (r *Runtime) wire(ctx context.Context) error {
 		cool := time.Duration(r.Config.Load().Router.CooldownS) * time.Second
 		r.Notify.Health().Observe(c.ProviderID, c.ProviderName, c.Up, c.Err, time.Now(), cool)
 	})
+	cache, cacheRun, err := r.newCache(ctx)
+	if err != nil {
+		return startupErr("response cache: %v", err)
+	}
+	r.cacheRun = cacheRun
 	r.Gateway = gateway.New(gateway.Options{Config: r.Config, Router: r.Router, Usage: r.Metrics, Limits: r.Limits,
-		MasterKey: r.MasterKey, KeyLookup: r.keyLookup(), Logger: log, Spend: spendWatch{tracker: r.Limits, notes: r.Notify}, Sleep: o.Sleep})
+		Cache: cache, MasterKey: r.MasterKey, KeyLookup: r.keyLookup(), Logger: log, Spend: spendWatch{tracker: r.Limits, notes: r.Notify}, Sleep: o.Sleep})
 	r.Conversations = conversation.New(r.DB, log)
 	r.Pressure = admission.NewPressure(pressureTarget, pressureQuantile)
 	procs := goruntime.GOMAXPROCS(0)

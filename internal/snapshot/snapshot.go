@@ -67,11 +67,40 @@ type Alias struct {
 	// Any* report whether at least one deployment declares the capability; the router only
 	// filters on a capability that some deployment of the alias declares.
 	AnyVision, AnyTools, AnyEmbeddings, AnyStreaming bool
+	// Cache is the alias's response cache setting, from its rows (see cacheOf).
+	Cache AliasCache
+}
+
+// AliasCache is an alias's response cache setting. TTL is the smallest cache_ttl_s among its
+// rows (0: no row sets one, the alias leaves the cache to the key). Shared and
+// Nondeterministic hold only when every row of the alias says so.
+type AliasCache struct {
+	TTL              time.Duration
+	Shared           bool
+	Nondeterministic bool
+}
+
+// cacheOf returns the cache setting of an alias's rows.
+func cacheOf(ds []*Deployment) AliasCache {
+	c := AliasCache{Shared: len(ds) > 0, Nondeterministic: len(ds) > 0}
+	for _, d := range ds {
+		if d.CacheTTLS != nil && *d.CacheTTLS > 0 {
+			ttl := time.Duration(*d.CacheTTLS) * time.Second
+			if c.TTL == 0 || ttl < c.TTL {
+				c.TTL = ttl
+			}
+		}
+		c.Shared = c.Shared && d.CacheShared
+		c.Nondeterministic = c.Nondeterministic && d.CacheNondeterministic
+	}
+	return c
 }
 
 // Key is a virtual key with its model allow-list compiled.
 type Key struct {
 	config.Key
+	// CacheTTL is the key's response cache TTL (0: the key leaves the cache to the alias).
+	CacheTTL time.Duration
 	allowAll bool
 	exact    map[string]struct{}
 	prefixes []string
@@ -96,6 +125,9 @@ func (k *Key) Allows(alias string) bool {
 // NewKey compiles a key's allow-list.
 func NewKey(c config.Key) *Key {
 	k := &Key{Key: c, exact: map[string]struct{}{}}
+	if c.CacheTTLS != nil && *c.CacheTTLS > 0 {
+		k.CacheTTL = time.Duration(*c.CacheTTLS) * time.Second
+	}
 	for _, m := range c.AllowedModels {
 		switch {
 		case m == "*":
@@ -204,6 +236,7 @@ func (b *Builder) Build(ctx context.Context) (*Snapshot, error) {
 		sort.SliceStable(a.Deployments, func(i, j int) bool {
 			return a.Deployments[i].Priority < a.Deployments[j].Priority
 		})
+		a.Cache = cacheOf(a.Deployments)
 		s.AliasNames = append(s.AliasNames, name)
 	}
 	sort.Strings(s.AliasNames)
