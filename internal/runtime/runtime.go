@@ -142,11 +142,11 @@ type Runtime struct {
 	// environment asks for none.
 	Tracing *tracing.Provider
 
-	redis  *redis.Client // nil without Options.RedisURL
+	redis *redis.Client // nil without Options.RedisURL
 	// cacheRun writes the response cache's entries (a background loop).
 	cacheRun func(context.Context)
-	fanout fanout.Fanout // nil for one process
-	relays chan outgoing // messages for the other instances (with fanout)
+	fanout   fanout.Fanout // nil for one process
+	relays   chan outgoing // messages for the other instances (with fanout)
 
 	keyGeneratedIn string // where a master key generated on this start was stored
 	stop           context.CancelFunc
