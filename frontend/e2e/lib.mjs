@@ -226,7 +226,13 @@ export async function openJourney(name, { prefix = '' } = {}) {
     const key = await reveal.getByLabel(`Key for “${keyName}”`).inputValue();
     if (!/^condt_[A-Za-z0-9_-]{43}$/.test(key)) problem(`created key has an unexpected format: ${key.slice(0, 12)}…`);
     await reveal.getByText('export OPENAI_API_KEY=').waitFor();
-    // Copied, as a user would: closing the show-once dialog without a copy asks first.
+    // Closing the show-once dialog before the key was copied asks first; Cancel keeps it open.
+    await reveal.getByLabel(`Key for “${keyName}”`).focus();
+    await page.keyboard.press('Escape');
+    const ask = page.getByRole('dialog', { name: 'Did you copy the key?' });
+    await ask.waitFor();
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'detached' });
     await reveal.getByRole('button', { name: 'Copy key' }).click();
     return { key, reveal };
   }
