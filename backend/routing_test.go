@@ -11,6 +11,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
+	"github.com/conduit-gw/conduit/internal/fakeclock"
 	"github.com/conduit-gw/conduit/internal/fakeopenai"
 	"github.com/conduit-gw/conduit/internal/runtime"
 )
@@ -95,7 +96,8 @@ func TestAllDeploymentsFailFastWithoutRetryStorm(t *testing.T) {
 }
 
 func TestRecoveredDeploymentIsUsedAfterCooldown(t *testing.T) {
-	e := newEnv(t)
+	clk := fakeclock.New(time.Now())
+	e := newEnvWith(t, func(o *runtime.Options) { o.RouterClock = clk.Now })
 	primary, _, client := twoDeployments(t, e)
 	e.mustAdmin(200, "PUT", "/admin/router", map[string]any{"cooldown_after_failures": 2, "cooldown_s": 1, "max_retries": 1})
 	primary.Set(fakeopenai.Script{FailStatus: 500, FailTimes: 2})
@@ -109,7 +111,11 @@ func TestRecoveredDeploymentIsUsedAfterCooldown(t *testing.T) {
 	if resp, err := ask(client); err != nil || resp.Choices[0].Message.Content != "from secondary" || primary.Served() != before {
 		t.Fatalf("during cooldown: %v, primary called %d times", err, primary.Served()-before)
 	}
-	time.Sleep(1100 * time.Millisecond)
+	clk.Advance(999 * time.Millisecond)
+	if resp, err := ask(client); err != nil || resp.Choices[0].Message.Content != "from secondary" || primary.Served() != before {
+		t.Fatalf("just before the cooldown ends: %v, primary called %d times", err, primary.Served()-before)
+	}
+	clk.Advance(time.Millisecond)
 	if resp, err := ask(client); err != nil || resp.Choices[0].Message.Content != "from primary" {
 		t.Fatalf("after cooldown: %v %+v", err, resp)
 	}

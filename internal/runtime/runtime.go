@@ -73,6 +73,9 @@ type Options struct {
 	Providers *providers.Registry
 	// Sleep, if set, replaces the gateway's wait between retries (tests record the waits).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// RouterClock, if set, is the router's clock: cooldowns and probes (tests advance a
+	// fake one; default time.Now).
+	RouterClock func() time.Time
 	// AllowedHosts are Host names served besides localhost, loopback addresses and Addr's
 	// host (--allowed-hosts): DNS-rebinding protection, applied by the HTTP face.
 	AllowedHosts []string
@@ -236,7 +239,11 @@ func (r *Runtime) wire(ctx context.Context) error {
 	r.Usage = usage.NewWriter(r.DB, usage.WriterOptions{Logger: log, OnFlush: storage.flushed})
 	r.Metrics = metrics.New(r.Usage, r.Usage)
 	r.Metrics.UsageFailed(r.Usage.Failed)
-	r.Router = router.New(time.Now, uint64(time.Now().UnixNano()))
+	clock := o.RouterClock
+	if clock == nil {
+		clock = time.Now
+	}
+	r.Router = router.New(clock, uint64(time.Now().UnixNano()))
 	r.Bus = notify.NewBus(notify.BusOptions{Logger: log, Relay: r.busRelay()})
 	r.Notify = notify.NewService(notify.Options{Bus: r.Bus, Store: r.DB, Desktop: o.Desktop, Logger: log,
 		Settings: func() config.Settings { return r.Config.Load().Settings }, HTTPClient: &http.Client{Transport: NewTransport()},
