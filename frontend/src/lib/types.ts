@@ -51,6 +51,10 @@ export interface Deployment {
   supports_prefill: boolean;
   first_token_timeout_ms: number | null;
   stream_idle_timeout_ms: number | null;
+  /** Response cache TTL in seconds; null: the alias leaves the cache to the key. */
+  cache_ttl_s?: number | null;
+  cache_shared?: boolean;
+  cache_nondeterministic?: boolean;
   enabled: boolean;
   created_at: string;
   updated_at: string;
@@ -100,6 +104,8 @@ export interface VirtualKey {
   metadata: Record<string, unknown> | null;
   spend: number;
   budget_reset_at: string | null;
+  /** Response cache TTL in seconds; null: off for the key. */
+  cache_ttl_s?: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -115,6 +121,7 @@ export interface KeyInput {
   expires_at?: string | null;
   enabled?: boolean;
   metadata?: Record<string, unknown>;
+  cache_ttl_s?: number | null;
 }
 
 export interface CreatedKey extends VirtualKey {
@@ -215,6 +222,9 @@ export interface RequestLog {
   stream: boolean;
   attempts: number;
   client_ip: string;
+  /** Answered by the response cache: cost 0, saved what the answer cost when it was made. */
+  cache_hit?: boolean;
+  saved?: number;
   /** The request's OpenTelemetry trace id; empty when tracing was off. */
   trace_id?: string;
   /** Every upstream call when the first did not answer (empty otherwise). */
@@ -293,6 +303,10 @@ export interface UsageRow {
   errors: number;
   p50_ms: number;
   p95_ms: number;
+  /** Requests the response cache answered, their share, and what they would have cost. */
+  cache_hits?: number;
+  hit_rate?: number;
+  saved?: number;
 }
 
 export interface UsageQuery {
