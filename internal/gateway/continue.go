@@ -54,7 +54,8 @@ func (g *Gateway) continueAnswer(ctx context.Context, s *snapshot.Snapshot, c *C
 	if len(rest) == 0 || !so.continuable() {
 		return nil
 	}
-	creq, err := so.continuation(req)
+	before := g.tokens.Count(d.ProviderModel, so.content.String()+so.toolText())
+	creq, err := so.continuation(req, before)
 	if err != nil {
 		g.log.Warn("cannot build a continuation request", "err", err)
 		return nil
@@ -77,7 +78,6 @@ func (g *Gateway) continueAnswer(ctx context.Context, s *snapshot.Snapshot, c *C
 	if req.Decode() == nil {
 		prompt = g.tokens.Prompt(d.ProviderModel, req)
 	}
-	before := g.tokens.Count(d.ProviderModel, so.content.String()+so.toolText())
 	return &continuation{d: nd, splice: newSplicer(so, prompt, before)}
 }
 

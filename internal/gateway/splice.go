@@ -90,8 +90,13 @@ func (a *soFar) continuable() bool {
 	return true
 }
 
-// continuation returns req with the answer so far as a trailing assistant message.
-func (a *soFar) continuation(req *llm.ChatRequest) (*llm.ChatRequest, error) {
+// outputLimits are the request fields that bound the answer's length in tokens.
+var outputLimits = []string{"max_tokens", "max_completion_tokens"}
+
+// continuation returns req with the answer so far as a trailing assistant message, and its
+// output limits lowered by the delivered tokens, so that the whole answer keeps within the
+// length the client asked for (a limit already spent leaves one token to finish with).
+func (a *soFar) continuation(req *llm.ChatRequest, delivered int) (*llm.ChatRequest, error) {
 	raw := req.Raw
 	if raw == nil {
 		var err error
@@ -116,6 +121,13 @@ func (a *soFar) continuation(req *llm.ChatRequest) (*llm.ChatRequest, error) {
 	out, err := sjson.SetRawBytes(raw, "messages.-1", b)
 	if err != nil {
 		return nil, err
+	}
+	for _, f := range outputLimits {
+		if v := gjson.GetBytes(out, f); v.Type == gjson.Number {
+			if out, err = sjson.SetBytes(out, f, max(v.Int()-int64(delivered), 1)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return llm.ParseChatRequest(out)
 }

@@ -175,7 +175,7 @@ func TestSoFarToolCalls(t *testing.T) {
 	if !so.continuable() {
 		t.Fatal("a cut between tool calls is not continuable")
 	}
-	req, err := so.continuation(&llm.ChatRequest{Raw: []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}],"stream":true}`)})
+	req, err := so.continuation(&llm.ChatRequest{Raw: []byte(`{"model":"a","messages":[{"role":"user","content":"hi"}],"stream":true}`)}, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,12 +195,32 @@ func TestContinuationRequest(t *testing.T) {
 	var so soFar
 	so.note([]byte(textChunk("x", "Hello, ")))
 	so.note([]byte(textChunk("x", "wor")))
-	req, err := so.continuation(&llm.ChatRequest{Raw: []byte(`{"model":"a","messages":[{"role":"system","content":"s"},{"role":"user","content":"hi"}],"stream":true,"temperature":0}`)})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name      string
+		limits    string // output limit fields of the request
+		delivered int
+		want      string // those fields in the continuation ("" = none)
+	}{
+		{"no limit", ``, 3, ``},
+		{"max_tokens lowered by what was delivered", `,"max_tokens":100`, 3, `97`},
+		{"max_completion_tokens too", `,"max_completion_tokens":50`, 20, `30`},
+		{"a spent limit leaves one token", `,"max_tokens":3`, 3, `1`},
 	}
-	if m := gjson.GetBytes(req.Raw, "messages.2"); m.Get("role").Str != "assistant" || m.Get("content").Str != "Hello, wor" ||
-		gjson.GetBytes(req.Raw, "temperature").Raw != "0" || !req.Stream {
-		t.Fatalf("continuation request %s", req.Raw)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := `{"model":"a","messages":[{"role":"system","content":"s"},{"role":"user","content":"hi"}],"stream":true,"temperature":0` + tt.limits + `}`
+			req, err := so.continuation(&llm.ChatRequest{Raw: []byte(raw)}, tt.delivered)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := gjson.GetBytes(req.Raw, "messages.2"); m.Get("role").Str != "assistant" || m.Get("content").Str != "Hello, wor" ||
+				gjson.GetBytes(req.Raw, "temperature").Raw != "0" || !req.Stream {
+				t.Fatalf("continuation request %s", req.Raw)
+			}
+			got := gjson.GetBytes(req.Raw, "max_tokens").Raw + gjson.GetBytes(req.Raw, "max_completion_tokens").Raw
+			if got != tt.want {
+				t.Fatalf("output limit %q, want %q: %s", got, tt.want, req.Raw)
+			}
+		})
 	}
 }
