@@ -48,8 +48,8 @@ func parseFlags() options {
 	flag.DurationVar(&o.latency, "upstream-latency", 0, "mock upstream latency")
 	quick := flag.Bool("quick", false, "shorter runs (smoke test)")
 	flag.StringVar(&o.rates, "rates", "500,1000,2000", "fixed rates (requests/s)")
-	flag.StringVar(&o.only, "only", "fixed,peak,streams,overload,responses,cluster",
-		"scenarios to run: fixed, peak, streams, overload, responses, cluster (PostgreSQL + Redis)")
+	flag.StringVar(&o.only, "only", "fixed,peak,streams,overload,responses,cache,cluster",
+		"scenarios to run: fixed, peak, streams, overload, responses, cache (response cache hits), cluster (PostgreSQL + Redis)")
 	flag.StringVar(&o.profile, "profile", "", "folder for Conduit CPU and heap profiles taken during its peak run")
 	flag.DurationVar(&o.soak, "soak", 0, "also hold Conduit at 1,000 req/s this long and report the RSS slope")
 	flag.Parse()
@@ -136,6 +136,9 @@ func (b *bench) run(o options, rates []int, targets []target, rep *report) {
 	if o.want["responses"] {
 		b.runResponses(o, targets, rep)
 	}
+	if o.want["cache"] {
+		b.runCache(o, targets, rep)
+	}
 	if o.want["cluster"] {
 		b.runCluster(o, targets, rep)
 	}
@@ -155,11 +158,14 @@ func (b *bench) run(o options, rates []int, targets []target, rep *report) {
 	}
 }
 
-// chatBody is a non-streamed ~1 KB chat request.
-func chatBody(stream bool) []byte {
+// chatBody is a ~1 KB chat request for the alias "bench".
+func chatBody(stream bool) []byte { return chatBodyOf("bench", stream) }
+
+// chatBodyOf is a ~1 KB chat request for model.
+func chatBodyOf(model string, stream bool) []byte {
 	sys := strings.Repeat("You are a concise assistant that answers in plain English. ", 9)
 	body := map[string]any{
-		"model": "bench",
+		"model": model,
 		"messages": []map[string]any{
 			{"role": "system", "content": sys},
 			{"role": "user", "content": strings.Repeat("Summarise the benefits of a gateway. ", 10)},
@@ -332,6 +338,9 @@ func setupConduit(addr string) string {
 	n := call("POST", "/admin/providers", map[string]any{"name": "mock-openai", "type": "openai",
 		"base_url": "http://" + upstreamAddr + "/v1", "api_key": "sk-bench"})
 	call("POST", "/admin/models", map[string]any{"alias": "bench-native", "provider_id": n["id"], "provider_model": "gpt-4o-mini"})
+	// The cache rows: every answer of this alias is kept (temperature 0.2 included).
+	call("POST", "/admin/models", map[string]any{"alias": "bench-cached", "provider_id": p["id"], "provider_model": "gpt-4o-mini",
+		"cache_ttl_s": 86400, "cache_nondeterministic": true})
 	// Every feature on: a key with rate limits and a budget that the run will not reach (within
 	// PostgreSQL's int4 columns).
 	k := call("POST", "/admin/keys", map[string]any{"name": "bench", "rpm": 100_000_000, "rpd": 1_000_000_000,

@@ -20,6 +20,7 @@ const (
 	nameNative     = "conduit resp native"
 	nameTranslated = "conduit resp translated"
 	namePG         = "conduit pg+redis"
+	nameCacheHit   = "conduit cache hit"
 )
 
 // responsesBody returns a Responses request of the same text as chatBody, for model.
@@ -58,6 +59,24 @@ func (b *bench) runResponses(o options, targets []target, rep *report) {
 	d := o.dur * 3 / 4
 	rep.Runs = append(rep.Runs, b.interleaved(ts, "responses", pathRate, d, 0, false)...)
 	rep.Runs = append(rep.Runs, b.interleaved(ts, "responses-stream", pathRate, d, 0, true)...)
+}
+
+// runCache measures chat at pathRate passed through next to the same request answered by the
+// response cache: the alias bench-cached keeps every answer, and the body never changes, so
+// all its requests but the first (per shape: JSON, stream) are hits.
+func (b *bench) runCache(o options, targets []target, rep *report) {
+	conduit := targets[len(targets)-1]
+	ts := []target{
+		{name: nameChat, url: conduit.url, proc: conduit.proc, key: conduit.key},
+		{name: nameCacheHit, url: conduit.url, proc: conduit.proc, key: conduit.key,
+			body: func(stream bool) []byte { return chatBodyOf("bench-cached", stream) }},
+	}
+	for _, t := range ts {
+		b.attack(t, "warmup", 500, time.Second, 0, false)
+	}
+	d := o.dur * 3 / 4
+	rep.Runs = append(rep.Runs, b.interleaved(ts, "cache", pathRate, d, 0, false)...)
+	rep.Runs = append(rep.Runs, b.interleaved(ts, "cache-stream", pathRate, d, 0, true)...)
 }
 
 // runCluster starts a second Conduit on a throwaway PostgreSQL and Redis and measures it at
