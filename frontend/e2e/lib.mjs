@@ -227,7 +227,6 @@ export async function openJourney(name, { prefix = '' } = {}) {
     if (!/^condt_[A-Za-z0-9_-]{43}$/.test(key)) problem(`created key has an unexpected format: ${key.slice(0, 12)}…`);
     await reveal.getByText('export OPENAI_API_KEY=').waitFor();
     // Closing the show-once dialog before the key was copied asks first; Cancel keeps it open.
-    await reveal.getByLabel(`Key for “${keyName}”`).focus();
     await page.keyboard.press('Escape');
     const ask = page.getByRole('dialog', { name: 'Did you copy the key?' });
     await ask.waitFor();
