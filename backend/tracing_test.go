@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -212,6 +213,34 @@ func TestTracingUnsampledClientTrace(t *testing.T) {
 	reqs := e.fake.Requests()
 	if tp := reqs[0].Header.Get("traceparent"); !strings.HasPrefix(tp, "00-"+clientTraceID+"-") || !strings.HasSuffix(tp, "-00") {
 		t.Fatalf("upstream traceparent %q", tp)
+	}
+}
+
+// A request answered from the response cache is a server span with conduit.cache=hit and no
+// attempt under it; the request that filled the cache says miss.
+func TestTracingCacheVerdict(t *testing.T) {
+	e, rcv := tracedEnv(t)
+	e.setup()
+	key := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"name": "cached", "cache_ttl_s": 60})["key"].(string)
+	body := chat("gpt", map[string]any{"temperature": 0})
+	for i := range 2 {
+		if resp, out := e.v1(key, "/v1/chat/completions", body); resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d %s", i+1, resp.StatusCode, out)
+		}
+	}
+	e.flushTraces()
+	spans, _ := rcv.received()
+	verdicts := map[string]int{}
+	traces := map[string]int{} // spans per trace
+	for _, s := range spans {
+		traces[hex.EncodeToString(s.TraceId)]++
+		if s.Kind == tracepb.Span_SPAN_KIND_SERVER {
+			verdicts[attr(s.Attributes, "conduit.cache").GetStringValue()+" "+
+				strconv.Itoa(int(attr(s.Attributes, "conduit.attempt").GetIntValue()))]++
+		}
+	}
+	if verdicts["miss 1"] != 1 || verdicts["hit 0"] != 1 || len(spans) != 3 || len(traces) != 2 {
+		t.Fatalf("server spans by verdict and attempts %v; %d spans in %d traces", verdicts, len(spans), len(traces))
 	}
 }
 
