@@ -14,6 +14,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/conversation"
 	"github.com/conduit-gw/conduit/internal/gateway"
+	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/responsesapi"
 	"github.com/conduit-gw/conduit/internal/sse"
@@ -39,11 +40,18 @@ func (s *Server) responses(c echo.Context) error {
 	var history []json.RawMessage
 	if req.PreviousResponseID != "" {
 		if history, err = s.history(ctx, call, req.PreviousResponseID); err != nil {
-			return s.o.Gateway.Reject(c.Request().Context(), call, req.Model, err)
+			return s.o.Gateway.Reject(ctx, call, req.Model, err)
 		}
 	}
 	greq := &gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: req.Raw,
 		Translate: func() (*llm.ChatRequest, error) { return req.ToChat(history) }, Stateful: req.PreviousResponseID != ""}
+	if ids.Minted(req.PreviousResponseID) {
+		// Conduit answered the previous response (translated): an upstream serving this one
+		// natively has never seen it, so it gets the whole conversation.
+		if greq.Raw, err = req.Inline(history); err != nil {
+			return s.o.Gateway.Reject(ctx, call, req.Model, err)
+		}
+	}
 	greq.Vision, greq.Tools = req.Needs(history)
 	if req.MaxOutputTokens != nil {
 		greq.MaxOutputTokens = *req.MaxOutputTokens

@@ -75,12 +75,13 @@ type Server struct {
 	mu       sync.Mutex
 	script   Script
 	requests []Request
+	minted   map[string]bool // the ids of the responses made
 	served   atomic.Int64
 }
 
 // New returns a fake upstream that requires apiKey (none when empty).
 func New(apiKey string) *Server {
-	return &Server{APIKey: apiKey, Reply: "Hello from the fake upstream!", KeepRequests: true}
+	return &Server{APIKey: apiKey, Reply: "Hello from the fake upstream!", KeepRequests: true, minted: map[string]bool{}}
 }
 
 // Set replaces the script.

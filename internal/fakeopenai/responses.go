@@ -14,6 +14,10 @@ func (s *Server) responses(w http.ResponseWriter, body map[string]any) {
 	if !ok {
 		return
 	}
+	if msg := s.unknownRef(body); msg != "" {
+		writeError(w, http.StatusNotFound, "invalid_request_error", "not_found", msg)
+		return
+	}
 	in, _ := json.Marshal(body["input"])
 	pt := len(in)/4 + 1
 	words := strings.SplitAfter(s.Reply, " ")
@@ -31,6 +35,9 @@ func (s *Server) responses(w http.ResponseWriter, body map[string]any) {
 			"name": "get_weather", "arguments": `{"city":"Paris"}`}
 	}
 	id := fmt.Sprintf("resp_fake%d", s.served.Load())
+	s.mu.Lock()
+	s.minted[id] = true
+	s.mu.Unlock()
 	resp := func(status string, output []any, usage any) map[string]any {
 		return map[string]any{"id": id, "object": "response", "created_at": 1700000000, "status": status,
 			"error": nil, "incomplete_details": nil, "model": model, "output": output, "usage": usage,
@@ -110,4 +117,23 @@ func (s *Server) completions(w http.ResponseWriter, body map[string]any) {
 		fmt.Fprintf(w, "data: %s\n\n", b)
 	}
 	fmt.Fprint(w, "data: [DONE]\n\n")
+}
+
+// unknownRef is OpenAI's answer to a request naming a response or an item this server did not
+// make ("" when it names none): it knows only its own.
+func (s *Server) unknownRef(body map[string]any) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev, _ := body["previous_response_id"].(string); prev != "" && !s.minted[prev] {
+		return fmt.Sprintf("Previous response with id '%s' not found.", prev)
+	}
+	items, _ := body["input"].([]any)
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		id, _ := m["id"].(string)
+		if id != "" && id != "msg_fake1" && id != "fc_fake1" {
+			return fmt.Sprintf("Item with id '%s' not found.", id)
+		}
+	}
+	return ""
 }

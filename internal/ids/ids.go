@@ -14,3 +14,27 @@ func New(prefix string) string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	return prefix + "_" + enc.EncodeToString(b[:])
 }
+
+// randLen is how many characters New puts after the prefix.
+const randLen = 16
+
+// Minted reports whether id has the form New gives: a lowercase prefix, "_", then 16
+// characters of New's alphabet. Ids made by other systems (OpenAI's are longer, hexadecimal)
+// do not have it.
+func Minted(id string) bool {
+	cut := len(id) - randLen - 1
+	if cut < 1 || id[cut] != '_' {
+		return false
+	}
+	for i := range len(id) {
+		c := id[i]
+		switch {
+		case i == cut:
+		case c >= 'a' && c <= 'z':
+		case c >= '2' && c <= '7' && i > cut:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -41,3 +41,25 @@ func TestNewTimedSortsByTime(t *testing.T) {
 		t.Fatalf("%q >= %q", a, b)
 	}
 }
+
+func TestMinted(t *testing.T) {
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{
+		{New("resp"), true},
+		{New("msg"), true},
+		{"resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b", false}, // OpenAI's
+		{"resp_fake3", false},
+		{"resp_abcdefghijklmnop", true},
+		{"resp_abcdefghijklmno1", false}, // 1 is not in the alphabet
+		{"resp-abcdefghijklmnop", false},
+		{"_abcdefghijklmnop", false},
+		{"Resp_abcdefghijklmnop", false},
+		{"", false},
+	} {
+		if got := Minted(tc.id); got != tc.want {
+			t.Errorf("Minted(%q) = %v, want %v", tc.id, got, tc.want)
+		}
+	}
+}

@@ -1,14 +1,46 @@
 package responsesapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
+	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/llm"
 )
+
+// Inline returns the request's body continuing the conversation of history on its own, for an
+// upstream that does not know previous_response_id (Conduit answered it): the field dropped,
+// the history's items then the request's own as the input. The ids Conduit gave items are
+// dropped too, as an upstream refuses ids it does not know.
+func (r *Request) Inline(history []json.RawMessage) ([]byte, error) {
+	items := make([]json.RawMessage, 0, len(history)+len(r.Items))
+	for _, it := range append(history[:len(history):len(history)], r.Items...) {
+		if id := gjson.GetBytes(it, "id"); ids.Minted(id.Str) {
+			var err error
+			if it, err = sjson.DeleteBytes(it, "id"); err != nil {
+				return nil, fmt.Errorf("responsesapi: drop an item id: %w", err)
+			}
+		}
+		items = append(items, it)
+	}
+	input, err := json.Marshal(items)
+	if err != nil {
+		return nil, fmt.Errorf("responsesapi: encode input: %w", err)
+	}
+	body, err := sjson.SetRawBytes(bytes.Clone(r.Raw), "input", input)
+	if err == nil {
+		body, err = sjson.DeleteBytes(body, "previous_response_id")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("responsesapi: inline the conversation: %w", err)
+	}
+	return body, nil
+}
 
 // appendItems translates Responses items into chat messages: message items by role (a
 // developer message becomes a system message, which every chat server knows),

@@ -258,3 +258,32 @@ func TestNeeds(t *testing.T) {
 		})
 	}
 }
+
+// TestInline: a continuation for an upstream that does not know the previous response carries
+// the whole conversation, without previous_response_id and without the ids Conduit minted.
+func TestInline(t *testing.T) {
+	body := `{"model":"gpt","previous_response_id":"resp_abcdefghijklmnop","input":[{"type":"function_call_output","call_id":"call_1","output":"18C"}],"store":true}`
+	req, err := ParseRequest([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	history := []json.RawMessage{
+		json.RawMessage(`{"id":"msg_abcdefghijklmnop","type":"message","role":"user","content":"Weather?"}`),
+		json.RawMessage(`{"id":"rs_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b","type":"reasoning","summary":[]}`),
+		json.RawMessage(`{"id":"fc_qrstuvwxyz234567","type":"function_call","call_id":"call_1","name":"get_weather","arguments":"{}"}`),
+	}
+	got, err := req.Inline(history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"model":"gpt","input":[{"type":"message","role":"user","content":"Weather?"},` +
+		`{"id":"rs_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b","type":"reasoning","summary":[]},` +
+		`{"type":"function_call","call_id":"call_1","name":"get_weather","arguments":"{}"},` +
+		`{"type":"function_call_output","call_id":"call_1","output":"18C"}],"store":true}`
+	if string(got) != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if string(req.Raw) != body {
+		t.Fatalf("the client's body changed: %s", req.Raw)
+	}
+}
