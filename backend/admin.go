@@ -31,15 +31,23 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	a := g.Group("", s.requireAdmin)
 
 	providers := collection[config.Provider, providerView]{s: s, name: "provider",
-		rows: s.o.Providers, view: s.providerView, removed: s.providerRemoved, create: s.createProvider, edit: s.editProvider}
+		rows: s.o.Providers, view: s.providerView, removed: s.providerRemoved, create: s.createProvider, edit: s.editProvider,
+		cascade: func(ctx context.Context, p config.Provider) (dependents, error) {
+			return s.dependentsOf(ctx, func(d config.Deployment) bool { return d.ProviderID == p.ID })
+		}}
 	providers.mount(a, "/providers")
 	a.POST("/providers/:id/test", s.testProvider)
+	a.GET("/providers/:id/dependents", s.providerDependents)
 	a.GET("/provider-types", s.providerTypes)
 
 	models := collection[config.Deployment, deploymentView]{s: s, name: "model",
 		rows: s.o.Deployments, view: s.deploymentView,
-		create: s.createDeployment, edit: s.editDeployment}
+		create: s.createDeployment, edit: s.editDeployment,
+		cascade: func(ctx context.Context, m config.Deployment) (dependents, error) {
+			return s.dependentsOf(ctx, func(d config.Deployment) bool { return d.ID == m.ID })
+		}}
 	models.mount(a, "/models")
+	a.GET("/models/:id/dependents", s.modelDependents)
 
 	a.GET("/router", s.getRouter)
 	a.PUT("/router", s.putRouter)
@@ -47,7 +55,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	keys := collection[config.Key, keyView]{s: s, name: "key",
 		rows: s.o.Keys, view: s.keyView,
 		removed: func(_ context.Context, k config.Key) { s.o.Spend.Forget(k.ID) },
-		create:  s.createKey, edit: editKey}
+		create:  s.createKey, edit: s.editKey}
 	keys.mount(a, "/keys")
 
 	a.GET("/costs", s.listCosts)

@@ -28,6 +28,9 @@ type collection[T, V any] struct {
 	view func(T) V
 	// removed, if set, runs once a delete is stored, before it is applied and audited.
 	removed func(ctx context.Context, before T)
+	// cascade, if set, says what deleting row takes with it; the fallbacks it names are
+	// pruned from the router once the row is gone.
+	cascade func(ctx context.Context, row T) (dependents, error)
 	// create is the collection's own POST handler.
 	create echo.HandlerFunc
 	// edit applies a PATCH's fields to row, a copy of before (and may do more: a provider's
@@ -111,8 +114,17 @@ func (r collection[T, V]) deleteOne(c echo.Context) error {
 		return err
 	}
 	ctx, id := c.Request().Context(), c.Param("id")
+	var deps dependents
+	if r.cascade != nil {
+		if deps, err = r.cascade(ctx, before); err != nil {
+			return err
+		}
+	}
 	if err := r.rows.Delete(ctx, id); err != nil {
 		return storeErr(err, r.name)
+	}
+	if err := r.s.pruneFallbacks(c, deps.Fallbacks); err != nil {
+		return err
 	}
 	if r.removed != nil {
 		r.removed(ctx, before)

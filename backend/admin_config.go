@@ -246,8 +246,15 @@ func readFallbacks(name string, raw json.RawMessage) (map[string][]string, error
 }
 
 func (s *Server) putRouter(c echo.Context) error {
+	apply := func(r *config.Router, f map[string]json.RawMessage) error {
+		before := copyFallbacks(*r)
+		if err := applyRouter(r, f); err != nil {
+			return err
+		}
+		return s.checkFallbacks(c.Request().Context(), before, *r)
+	}
 	r, err := singleton[config.Router]{s: s, name: "router", get: s.o.Settings.GetRouter, put: s.o.Settings.PutRouter,
-		apply: applyRouter, copy: copyFallbacks}.patch(c)
+		apply: apply, copy: copyFallbacks}.patch(c)
 	if err != nil {
 		return err
 	}

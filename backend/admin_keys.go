@@ -114,6 +114,9 @@ func (s *Server) createKey(c echo.Context) error {
 	if err := applyKey(&k, f, now, true); err != nil {
 		return err
 	}
+	if err := s.checkAllowedModels(c.Request().Context(), k.AllowedModels, nil); err != nil {
+		return err
+	}
 	plain := keys.Generate()
 	k.KeyHash = keys.HashHex(plain)
 	k.KeyPrefix = keys.DisplayPrefix(plain)
@@ -130,6 +133,9 @@ func (s *Server) createKey(c echo.Context) error {
 }
 
 // editKey applies a PATCH to a virtual key.
-func editKey(_ context.Context, _ config.Key, k *config.Key, f map[string]json.RawMessage) (func(config.Key) any, error) {
-	return nil, applyKey(k, f, time.Now().UTC(), false)
+func (s *Server) editKey(ctx context.Context, before config.Key, k *config.Key, f map[string]json.RawMessage) (func(config.Key) any, error) {
+	if err := applyKey(k, f, time.Now().UTC(), false); err != nil {
+		return nil, err
+	}
+	return nil, s.checkAllowedModels(ctx, k.AllowedModels, before.AllowedModels)
 }

@@ -17,14 +17,16 @@ import (
 
 var aliasPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$`)
 
-// deploymentView is a model row with its live health.
+// deploymentView is a model row with its live health and whether a price row matches its
+// provider model (without one its requests are charged nothing).
 type deploymentView struct {
 	config.Deployment
 	Health router.Health `json:"health"`
+	Priced bool          `json:"priced"`
 }
 
 func (s *Server) deploymentView(d config.Deployment) deploymentView {
-	return deploymentView{Deployment: d, Health: s.o.Router.Health(d.ID)}
+	return deploymentView{Deployment: d, Health: s.o.Router.Health(d.ID), Priced: s.priced(d.ProviderModel)}
 }
 
 func applyDeployment(d *config.Deployment, f map[string]json.RawMessage) error {
@@ -46,7 +48,7 @@ func applyDeployment(d *config.Deployment, f map[string]json.RawMessage) error {
 		"cache_shared":           boolField(&d.CacheShared),
 		"cache_nondeterministic": boolField(&d.CacheNondeterministic),
 		"enabled":                boolField(&d.Enabled),
-	}, "id", "created_at", "updated_at", "health")
+	}, "id", "created_at", "updated_at", "health", "priced")
 	if err != nil {
 		return err
 	}
@@ -116,6 +118,9 @@ func (s *Server) providerStatus(id string) string {
 				status = "up"
 			}
 		}
+	}
+	if status == "unknown" { // no deployment has a state yet: the latest connection test's
+		status = s.o.Router.TestedHealth(id).Status
 	}
 	return status
 }

@@ -175,12 +175,15 @@ func (s *Server) providerRemoved(ctx context.Context, before config.Provider) {
 	}
 }
 
-// testResult is the outcome of a provider connection test.
+// testResult is the outcome of a provider connection test; a failed one says why.
 type testResult struct {
 	OK        bool     `json:"ok"`
 	Message   string   `json:"message"`
 	LatencyMS float64  `json:"latency_ms"`
 	Models    []string `json:"models"`
+	*diagnosis
+	// Health is the provider's health once the result is recorded (up or down).
+	Health string `json:"health"`
 }
 
 // testProvider makes a real round trip: list the provider's models.
@@ -196,6 +199,9 @@ func (s *Server) testProvider(c echo.Context) error {
 	res := testResult{Models: []string{}}
 	if rp.Err != nil {
 		res.Message = rp.Err.Error()
+		res.diagnosis = &diagnosis{Cause: rp.Err.Error()}
+		s.recordTest(id, rp.Err)
+		res.Health = s.providerStatus(id)
 		return c.JSON(http.StatusOK, res)
 	}
 	lister, ok := rp.Adapter.(providers.ModelLister)
@@ -208,14 +214,40 @@ func (s *Server) testProvider(c echo.Context) error {
 	start := time.Now()
 	models, err := lister.ListModels(ctx)
 	res.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
+	s.recordTest(id, err)
+	res.Health = s.providerStatus(id)
 	if err != nil {
 		res.Message = errorMessage(err)
+		d := diagnose(err)
+		res.diagnosis = &d
 		return c.JSON(http.StatusOK, res)
 	}
 	res.OK = true
 	res.Models = append(res.Models, models...)
-	res.Message = "connected: " + itoa(len(models)) + " models available"
+	res.Message = "connected: " + plural(len(models), "model") + " available"
 	return c.JSON(http.StatusOK, res)
+}
+
+// recordTest marks the provider and its deployments up or down at once, as a background
+// health check would.
+func (s *Server) recordTest(id string, err error) {
+	s.o.Router.Tested(id, err)
+	snap := s.o.Config.Load()
+	for _, a := range snap.Aliases {
+		for _, d := range a.Deployments {
+			if d.ProviderID == id {
+				s.o.Router.Checked(d, snap.Router, err)
+			}
+		}
+	}
+}
+
+// plural is "1 model", "2 models".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return itoa(n) + " " + noun + "s"
 }
 
 // providerType is a provider type as GET /admin/provider-types shows it: everything the UI

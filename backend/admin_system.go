@@ -128,7 +128,7 @@ func (s *Server) listLogs(c echo.Context) error {
 	if len(rows) == limit {
 		next = rows[len(rows)-1].ID
 	}
-	out := list(rows)
+	out := list(s.logViews(rows))
 	out["next"] = next
 	return c.JSON(http.StatusOK, out)
 }
@@ -141,11 +141,11 @@ func (s *Server) getLog(c echo.Context) error {
 		return storeErr(err, "request log")
 	}
 	out := struct {
-		usage.Record
+		logView
 		RequestBody  *string `json:"request_body"`
 		ResponseBody *string `json:"response_body"`
 		TraceURL     string  `json:"trace_url,omitempty"`
-	}{Record: r}
+	}{logView: s.logViews([]usage.Record{r})[0]}
 	if r.TraceID != "" && s.o.TraceURL != "" {
 		out.TraceURL = strings.ReplaceAll(s.o.TraceURL, "{trace_id}", r.TraceID)
 	}
@@ -203,7 +203,9 @@ func (s *Server) usageSummary(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := list(rows)
+	unpriced := s.unpricedModels()
+	out := list(groupViews(groupBy, rows, unpriced))
 	out["from"], out["to"], out["group_by"] = from, to, groupBy
+	out["unpriced"] = unpriced
 	return c.JSON(http.StatusOK, out)
 }

@@ -225,6 +225,9 @@ func TestAdminCRUDRoundTrip(t *testing.T) {
 		jsonString(r["context_window_fallbacks"]) != "{}" {
 		t.Fatalf("router defaults: %v", r)
 	}
+	for _, a := range []string{"backup", "gpt-long"} {
+		e.mustAdmin(201, "POST", "/admin/models", map[string]any{"alias": a, "provider_id": pid, "provider_model": "gpt-4o"})
+	}
 	r = e.mustAdmin(200, "PUT", "/admin/router", map[string]any{"strategy": "weighted", "fallbacks": map[string]any{"gpt": []string{"backup"}},
 		"context_window_fallbacks": map[string]any{"gpt": []string{"gpt-long"}}, "first_token_timeout_ms": 8000, "stream_idle_timeout_ms": 30000})
 	if r["strategy"] != "weighted" || r["max_retries"] != float64(3) || jsonString(r["context_window_fallbacks"]) != `{"gpt":["gpt-long"]}` ||

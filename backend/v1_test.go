@@ -262,10 +262,10 @@ func TestClientErrors(t *testing.T) {
 	disabled := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"name": "off", "enabled": false})["key"].(string)
 	expiring := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"name": "soon",
 		"expires_at": time.Now().Add(1500 * time.Millisecond).UTC().Format(time.RFC3339Nano)})
+	e.mustAdmin(201, "POST", "/admin/models", map[string]any{"alias": "other", "provider_id": pid, "provider_model": "x"})
 	restricted := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"allowed_models": []string{"other"}})["key"].(string)
 	revoked := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"name": "gone"})
 	e.mustAdmin(204, "DELETE", "/admin/keys/"+revoked["id"].(string), nil)
-	e.mustAdmin(201, "POST", "/admin/models", map[string]any{"alias": "other", "provider_id": pid, "provider_model": "x"})
 	// Wait until the expiring key has expired.
 	exp, _ := time.Parse(time.RFC3339Nano, expiring["expires_at"].(string))
 	time.Sleep(time.Until(exp) + 50*time.Millisecond)

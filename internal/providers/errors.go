@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -31,7 +32,11 @@ func StatusError(provider string, resp *http.Response, body []byte, msgPaths ...
 	if msg == "" {
 		msg = "no error message"
 	}
-	cause := fmt.Errorf("%s returned %d: %s", provider, resp.StatusCode, truncate(body, 2000))
+	var cause error = fmt.Errorf("%s returned %d: %s", provider, resp.StatusCode, truncate(body, 2000))
+	if req := resp.Request; req != nil && req.URL != nil {
+		// The address asked, as a transport error names it: a connection test shows it.
+		cause = &url.Error{Op: urlOp(req.Method), URL: req.URL.Redacted(), Err: cause}
+	}
 	e := &llm.Error{Cause: cause, UpstreamStatus: resp.StatusCode}
 	switch code := resp.StatusCode; {
 	case code == http.StatusBadRequest || code == http.StatusUnprocessableEntity ||
@@ -58,6 +63,14 @@ func StatusError(provider string, resp *http.Response, body []byte, msgPaths ...
 		e.RetryAfter = retryAfter(resp.Header)
 	}
 	return e
+}
+
+// urlOp names a method as net/http's url.Error does ("Get", "Post").
+func urlOp(method string) string {
+	if method == "" {
+		return "Get"
+	}
+	return method[:1] + strings.ToLower(method[1:])
 }
 
 // contextMarkers are how providers say a request is longer than the model's context window:

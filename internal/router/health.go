@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/config"
+	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
@@ -120,3 +121,25 @@ func (r *Router) Checked(d *snapshot.Deployment, cfg config.Router, err error) {
 		st.cooldownUntil = until
 	}
 }
+
+// Tested records the outcome of a provider's connection test under the provider's own id, so
+// that a provider with no deployments yet shows it (TestedHealth) until its deployments have
+// a state of their own. Its deployments are recorded with Checked.
+func (r *Router) Tested(providerID string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.st(testedKey(providerID))
+	if err == nil {
+		st.fails, st.lastErr = 0, ""
+		return
+	}
+	st.fails, st.lastErr, st.lastErrAt = 1, llm.AsError(err).Message, r.now()
+}
+
+// TestedHealth is the outcome of the provider's latest connection test (status unknown if
+// none ran).
+func (r *Router) TestedHealth(providerID string) Health {
+	return r.Health(testedKey(providerID))
+}
+
+func testedKey(providerID string) string { return "tested:" + providerID }
