@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: start a fake OpenAI upstream and bin/conduit on loopback, then drive the web UI
 # in Chromium: frontend/e2e/first-run.mjs (what a new admin does on an empty server), then
-# frontend/e2e/run.mjs, each against a fresh data dir. Screenshots land in frontend/e2e/screenshots/.
+# frontend/e2e/run.mjs, each against a fresh data dir (E2E_ONLY_FIRST_RUN=1: the first only).
+# Screenshots land in frontend/e2e/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,4 +53,4 @@ journey() {
 
 rm -f frontend/e2e/screenshots/*.png
 journey first-run.mjs first-run
-journey run.mjs conduit
+[ -n "${E2E_ONLY_FIRST_RUN:-}" ] || journey run.mjs conduit

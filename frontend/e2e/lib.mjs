@@ -236,6 +236,15 @@ export async function openJourney(name, { prefix = '' } = {}) {
     return { key, reveal };
   }
 
+  /** Picks each name in an alias picker (a combobox with chips): type it, press Enter, see its chip. */
+  async function pickAliases(input, names) {
+    for (const n of names) {
+      await input.fill(n);
+      await input.press('Enter');
+      await input.locator('xpath=..').getByRole('button', { name: new RegExp(`^Remove .* ${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).waitFor();
+    }
+  }
+
   /**
    * Chat page: use `key` (null: the playground, as the signed-in admin), send one message to
    * `alias`, wait for the answer with its tokens and cost; returns the usage line.
@@ -266,7 +275,7 @@ export async function openJourney(name, { prefix = '' } = {}) {
     return (await answer.locator('.usage').innerText()).trim();
   }
 
-  return { page, problem, run, settle, go, shot, tolerate, finish, login, createKey, chatOnce };
+  return { page, problem, run, settle, go, shot, tolerate, finish, login, createKey, chatOnce, pickAliases };
 }
 
 /** Admin API straight from Node (checks that do not belong to the browser). */

@@ -30,7 +30,7 @@ const PAGES = [
   ['settings', '/settings'],
 ];
 
-const { page, problem, run, settle, go, shot, tolerate, finish, login, createKey, chatOnce } = await openJourney('run');
+const { page, problem, run, settle, go, shot, tolerate, finish, login, createKey, chatOnce, pickAliases } = await openJourney('run');
 
 /** The Virtual Keys table cell naming a key (name over its prefix). */
 const keyCell = (name) => page.locator('td.kname').filter({ has: page.getByText(name, { exact: true }) });
@@ -76,6 +76,11 @@ await run('create provider', async () => {
   await dialog.getByLabel('API key').fill('sk-e2e-not-a-real-key');
   await dialog.getByRole('button', { name: 'Create provider' }).click();
   await dialog.waitFor({ state: 'detached' });
+  // A new provider is tested at once and its models offered (first-run.mjs picks some).
+  const picker = page.getByRole('dialog', { name: `Add models · ${providerName}` });
+  await picker.getByText(UPSTREAM ? 'Connected' : 'Failed', { exact: true }).waitFor();
+  await picker.getByRole('button', { name: 'Close' }).last().click();
+  await picker.waitFor({ state: 'detached' });
   await page.getByRole('cell', { name: providerName, exact: true }).waitFor();
   // A server-side validation error (duplicate name) shows next to its field.
   tolerate([{ path: '/admin/providers', status: 400 }]);
@@ -109,14 +114,14 @@ await run('create provider', async () => {
 await run('create model', async () => {
   await go('/models');
   await page.getByRole('button', { name: 'Add model' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Add model deployment' });
+  const dialog = page.getByRole('dialog', { name: 'Add model' });
   await dialog.getByLabel('Alias').fill(alias);
   await dialog.getByLabel('Provider', { exact: true }).selectOption({ label: providerName });
   await dialog.getByLabel('Provider model').fill('gpt-4o-mini');
   await dialog.getByLabel('Context window').fill('128000');
   await dialog.getByLabel('Vision').check();
   await shot('model-form');
-  await dialog.getByRole('button', { name: 'Add deployment' }).click();
+  await dialog.getByRole('button', { name: 'Add model' }).click();
   await dialog.waitFor({ state: 'detached' });
   await page.getByRole('heading', { name: alias }).waitFor();
 });
@@ -126,7 +131,7 @@ await run('create key', async () => {
     await dialog.getByLabel('Max budget (USD)').fill('10');
     await dialog.getByLabel('Budget period').selectOption('monthly');
     await dialog.getByLabel('Requests per minute').fill('60');
-    await dialog.getByLabel('Allowed models').fill(`${alias}, e2e-*`);
+    await pickAliases(dialog.getByLabel('Allowed models'), [alias, 'e2e-*']);
     await dialog.getByLabel('Metadata (JSON object)').fill('{"owner": "e2e"}');
   });
   createdKey = key;
@@ -211,7 +216,7 @@ if (UPSTREAM) {
   await run('budget notification arrives live', async () => {
     const { key, reveal } = await createKey(budgetKeyName, async (dialog) => {
       await dialog.getByLabel('Max budget (USD)').fill('0.000001');
-      await dialog.getByLabel('Allowed models').fill(alias);
+      await pickAliases(dialog.getByLabel('Allowed models'), [alias]);
     });
     budgetKey = key;
     await reveal.getByRole('button', { name: 'Done' }).click();
@@ -456,7 +461,7 @@ await run('delete keys, model, provider', async () => {
 
   await go('/models');
   await page.getByRole('button', { name: `Delete ${alias} → gpt-4o-mini` }).click();
-  await page.getByRole('dialog', { name: 'Delete deployment' }).getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog', { name: 'Delete model' }).getByRole('button', { name: 'Delete' }).click();
   await page.getByRole('heading', { name: alias }).waitFor({ state: 'detached' });
 
   await go('/providers');

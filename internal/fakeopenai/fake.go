@@ -177,6 +177,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"object": "list", "data": []map[string]any{
 			{"id": "gpt-4o-mini", "object": "model", "created": 1721172741, "owned_by": "system"},
 			{"id": "text-embedding-3-small", "object": "model", "created": 1705948997, "owned_by": "system"},
+			// A model no shipped price row matches, as a self-hosted one would be.
+			{"id": "fake-local-7b", "object": "model", "created": 1721172741, "owned_by": "local"},
 		}})
 	case strings.HasSuffix(r.URL.Path, "/chat/completions"):
 		s.chat(w, r, body, sc)

@@ -12,6 +12,7 @@ import type {
   CreatedKey,
   Deployment,
   DeploymentInput,
+  Dependents,
   KeyInput,
   LogQuery,
   Notification,
@@ -196,6 +197,7 @@ export const providers = {
   update: (id: string, p: ProviderInput) => request<Provider>('PATCH', `/admin/providers/${enc(id)}`, p),
   remove: (id: string) => request<void>('DELETE', `/admin/providers/${enc(id)}`),
   test: (id: string) => request<ProviderTestResult>('POST', `/admin/providers/${enc(id)}/test`),
+  dependents: (id: string) => request<Dependents>('GET', `/admin/providers/${enc(id)}/dependents`),
 };
 
 // ---- models (deployments) ----
@@ -206,6 +208,7 @@ export const models = {
   create: (m: DeploymentInput) => request<Deployment>('POST', '/admin/models', m),
   update: (id: string, m: DeploymentInput) => request<Deployment>('PATCH', `/admin/models/${enc(id)}`, m),
   remove: (id: string) => request<void>('DELETE', `/admin/models/${enc(id)}`),
+  dependents: (id: string) => request<Dependents>('GET', `/admin/models/${enc(id)}/dependents`),
 };
 
 // ---- router ----

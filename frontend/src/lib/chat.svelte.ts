@@ -17,6 +17,8 @@ export interface Turn {
   cost?: number;
   /** true once the cost comes from the request's log row (what the key was charged). */
   costExact?: boolean;
+  /** The provider model that answered, when no price row matches it (charged $0). */
+  unpriced?: string;
 }
 
 export interface ChatSnapshot {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmtClock, fmtMs, fmtUsd, severityClass } from './format';
+import { fmtClock, fmtMs, fmtUsd, plural, severityClass } from './format';
 
 describe('fmtMs', () => {
   it('keeps decimals for small timings', () => {
@@ -34,4 +34,12 @@ describe('fmtClock', () => {
     expect(fmtClock(new Date(2026, 10, 25, 14, 3, 7).toISOString(), now)).toMatch(/25/);
     expect(fmtClock('')).toBe('—');
   });
+});
+
+describe('plural', () => {
+  it.each([
+    [0, '0 models'],
+    [1, '1 model'],
+    [2, '2 models'],
+  ])('%d', (n, want) => expect(plural(n, 'model')).toBe(want));
 });

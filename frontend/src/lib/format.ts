@@ -138,3 +138,8 @@ export const LIMITS = [
   ['rpd', 'requests per day'],
   ['tpm', 'tokens per minute'],
 ] as const;
+
+/** "1 model", "2 models", "0 models" (nouns that take an s). */
+export function plural(n: number, noun: string): string {
+  return `${fmtInt(n)} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -2,7 +2,7 @@
 // exact pattern first (custom over default), then wildcards, most specific first; a model
 // named "vendor/model" also matches by its part after the last slash.
 
-import type { Cost } from './types';
+import type { Cost, Deployment } from './types';
 
 export function matchPattern(pattern: string, s: string): boolean {
   const parts = pattern.split('*');
@@ -48,4 +48,32 @@ export function costOf(c: Cost, usage: { prompt_tokens: number; completion_token
   let cost = ((usage.prompt_tokens - cached) * c.input_per_mtok + cached * cachedPrice + usage.completion_tokens * c.output_per_mtok) / 1e6;
   if (c.per_image != null && images > 0) cost += images * c.per_image;
   return cost;
+}
+
+/**
+ * Where "Set price" for a provider model leads: Model Costs with a new row for the model, and
+ * back to the current page once it is saved.
+ */
+export function priceHref(model: string, back: string = typeof window === 'undefined' ? '' : window.location.hash): string {
+  const q = new URLSearchParams({ price: model });
+  if (back && !back.startsWith('#/costs')) q.set('back', back);
+  return '#/costs?' + q.toString();
+}
+
+/** The page to return to after pricing (only a hash route of this app), or null. */
+export function priceReturn(params: URLSearchParams): string | null {
+  const back = params.get('back');
+  return back && /^#\/[a-z]*/.test(back) ? back : null;
+}
+
+/** The provider models of enabled model rows that no price row matches, with their aliases. */
+export function unpricedModels(deployments: readonly Deployment[]): { model: string; aliases: string[] }[] {
+  const by = new Map<string, Set<string>>();
+  for (const d of deployments) {
+    if (d.priced !== false || !d.enabled) continue;
+    const s = by.get(d.provider_model) ?? new Set<string>();
+    s.add(d.alias);
+    by.set(d.provider_model, s);
+  }
+  return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([model, aliases]) => ({ model, aliases: [...aliases].sort() }));
 }

@@ -17,6 +17,8 @@ export interface Provider {
   /** Optional: not every server build sends it. */
   default_base_url?: string;
   status?: ProviderStatus;
+  /** PEM of a private CA the provider's TLS certificate chains to ("" = system roots). */
+  ca_cert?: string;
 }
 
 export interface ProviderInput {
@@ -27,6 +29,7 @@ export interface ProviderInput {
   api_version?: string;
   enabled?: boolean;
   timeout_ms?: number;
+  ca_cert?: string | null;
 }
 
 export interface ProviderTestResult {
@@ -34,7 +37,25 @@ export interface ProviderTestResult {
   message: string;
   latency_ms: number;
   models: string[] | null;
+  /** A failed test: what went wrong, at which address, and the usual fix. */
+  cause?: string;
+  url?: string;
+  hint?: string;
+  /** The provider's health once the result is recorded. */
+  health?: ProviderStatus;
 }
+
+/** What deleting a provider or a model takes with it (GET …/dependents). */
+export interface Dependents {
+  models: { id: string; alias: string; provider_model: string }[];
+  /** Aliases left with no model row. */
+  aliases: string[];
+  /** Router entries removed with them. */
+  fallbacks: { field: 'fallbacks' | 'context_window_fallbacks'; alias: string; to: string }[];
+  /** Keys whose allowed models name one of the aliases (they keep the name). */
+  keys: { id: string; name: string }[];
+}
+
 
 export interface Deployment {
   id: string;
@@ -58,9 +79,11 @@ export interface Deployment {
   enabled: boolean;
   created_at: string;
   updated_at: string;
+  /** False when no price row matches provider_model (charged $0). */
+  priced?: boolean;
 }
 
-export type DeploymentInput = Partial<Omit<Deployment, 'id' | 'created_at' | 'updated_at'>>;
+export type DeploymentInput = Partial<Omit<Deployment, 'id' | 'created_at' | 'updated_at' | 'priced'>>;
 
 export const STRATEGIES = [
   'simple',
@@ -227,6 +250,8 @@ export interface RequestLog {
   saved?: number;
   /** The request's OpenTelemetry trace id; empty when tracing was off. */
   trace_id?: string;
+  /** False when no price row matches provider_model: the cost shows $0. */
+  priced?: boolean;
   /** Every upstream call when the first did not answer (empty otherwise). */
   attempt_log?: LogAttempt[] | null;
 }
@@ -307,6 +332,8 @@ export interface UsageRow {
   cache_hits?: number;
   hit_rate?: number;
   saved?: number;
+  /** False for a model or provider group with an unpriced model row. */
+  priced?: boolean;
 }
 
 export interface UsageQuery {
