@@ -37,7 +37,6 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		}}
 	providers.mount(a, "/providers")
 	a.POST("/providers/:id/test", s.testProvider)
-	a.GET("/providers/:id/dependents", s.providerDependents)
 	a.GET("/provider-types", s.providerTypes)
 
 	models := collection[config.Deployment, deploymentView]{s: s, name: "model",
@@ -47,7 +46,6 @@ func (s *Server) adminRoutes(g *echo.Group) {
 			return s.dependentsOf(ctx, func(d config.Deployment) bool { return d.ID == m.ID })
 		}}
 	models.mount(a, "/models")
-	a.GET("/models/:id/dependents", s.modelDependents)
 
 	a.GET("/router", s.getRouter)
 	a.PUT("/router", s.putRouter)

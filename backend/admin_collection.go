@@ -39,13 +39,30 @@ type collection[T, V any] struct {
 	edit func(ctx context.Context, before T, row *T, fields map[string]json.RawMessage) (audit func(T) any, err error)
 }
 
-// mount routes the collection at path: list, create, get, update and delete.
+// mount routes the collection at path: list, create, get, update and delete (and what a
+// delete takes with it, for a collection that cascades).
 func (r collection[T, V]) mount(g *echo.Group, path string) {
 	g.GET(path, r.listAll)
 	g.POST(path, r.create)
 	g.GET(path+"/:id", r.getOne)
 	g.PATCH(path+"/:id", r.patchOne)
 	g.DELETE(path+"/:id", r.deleteOne)
+	if r.cascade != nil {
+		g.GET(path+"/:id/dependents", r.dependents)
+	}
+}
+
+// dependents says what deleting the row would take with it.
+func (r collection[T, V]) dependents(c echo.Context) error {
+	row, err := r.current(c)
+	if err != nil {
+		return err
+	}
+	d, err := r.cascade(c.Request().Context(), row)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
 }
 
 func (r collection[T, V]) listAll(c echo.Context) error {

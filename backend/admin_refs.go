@@ -2,7 +2,6 @@ package backend
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -47,22 +46,38 @@ func unknownAlias(field, name string, known map[string]bool) error {
 	return invalid(field, msg)
 }
 
+// aliasChecker checks names against the aliases, read once on the first name it checks.
+type aliasChecker struct {
+	s     *Server
+	ctx   context.Context
+	known map[string]bool
+}
+
+// check is the field error for a name that is no alias, nil for one that is.
+func (a *aliasChecker) check(field, name string) error {
+	if a.known == nil {
+		known, err := a.s.knownAliases(a.ctx)
+		if err != nil {
+			return err
+		}
+		a.known = known
+	}
+	if a.known[name] {
+		return nil
+	}
+	return unknownAlias(field, name, a.known)
+}
+
 // checkAllowedModels refuses an allowed_models entry that names no alias, unless it is a
 // wildcard or the key already had it (an alias deleted since stays until removed).
 func (s *Server) checkAllowedModels(ctx context.Context, names, had []string) error {
-	var known map[string]bool
+	aliases := aliasChecker{s: s, ctx: ctx}
 	for _, m := range names {
 		if strings.HasSuffix(m, "*") || slices.Contains(had, m) {
 			continue
 		}
-		if known == nil {
-			var err error
-			if known, err = s.knownAliases(ctx); err != nil {
-				return err
-			}
-		}
-		if !known[m] {
-			return unknownAlias("allowed_models", m, known)
+		if err := aliases.check("allowed_models", m); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -71,7 +86,7 @@ func (s *Server) checkAllowedModels(ctx context.Context, names, had []string) er
 // checkFallbacks refuses a fallback naming no alias, on either side, unless the stored router
 // already had that entry.
 func (s *Server) checkFallbacks(ctx context.Context, before, after config.Router) error {
-	var known map[string]bool
+	aliases := aliasChecker{s: s, ctx: ctx}
 	old := fallbackFields(&before)
 	for i, f := range fallbackFields(&after) {
 		had := *old[i].m
@@ -80,14 +95,8 @@ func (s *Server) checkFallbacks(ctx context.Context, before, after config.Router
 				if _, ok := had[alias]; ok && (name == alias || slices.Contains(had[alias], name)) {
 					continue
 				}
-				if known == nil {
-					var err error
-					if known, err = s.knownAliases(ctx); err != nil {
-						return err
-					}
-				}
-				if !known[name] {
-					return unknownAlias(f.name, name, known)
+				if err := aliases.check(f.name, name); err != nil {
+					return err
 				}
 			}
 		}
@@ -221,32 +230,6 @@ func (s *Server) pruneFallbacks(c echo.Context, refs []fallbackRef) error {
 	}
 	s.audit(c, "update", "router", "router", before, r)
 	return nil
-}
-
-// providerDependents answers GET /admin/providers/:id/dependents.
-func (s *Server) providerDependents(c echo.Context) error {
-	ctx, id := c.Request().Context(), c.Param("id")
-	if _, err := s.o.Providers.Get(ctx, id); err != nil {
-		return storeErr(err, "provider")
-	}
-	d, err := s.dependentsOf(ctx, func(d config.Deployment) bool { return d.ProviderID == id })
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, d)
-}
-
-// modelDependents answers GET /admin/models/:id/dependents.
-func (s *Server) modelDependents(c echo.Context) error {
-	ctx, id := c.Request().Context(), c.Param("id")
-	if _, err := s.o.Deployments.Get(ctx, id); err != nil {
-		return storeErr(err, "model")
-	}
-	d, err := s.dependentsOf(ctx, func(d config.Deployment) bool { return d.ID == id })
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, d)
 }
 
 // editDistance is the optimal-string-alignment distance between a and b: insertions,
