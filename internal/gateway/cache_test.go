@@ -12,6 +12,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/fakeclock"
+	"github.com/conduit-gw/conduit/internal/limits"
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/pricing"
 	"github.com/conduit-gw/conduit/internal/respcache"
@@ -270,5 +271,27 @@ func TestCacheBrokenStoreStillAnswers(t *testing.T) {
 	}
 	if e.up.calls.Load() != 2 || bc.sets.Load() != 2 {
 		t.Errorf("%d upstream calls and %d writes, want 2 and 2", e.up.calls.Load(), bc.sets.Load())
+	}
+}
+
+// A hit counts against the key's rate limits but is not charged to its budget.
+func TestCacheHitsCountAgainstRateLimits(t *testing.T) {
+	e := newCacheEnv(t, ptr(60), nil, nil)
+	lim := limits.NewTracker(e.clock.Now)
+	e.g.limits = lim
+	k := snapshot.NewKey(config.Key{ID: "key_l", Enabled: true, CacheTTLS: ptr(60), RPM: ptr(2), MaxBudget: ptr(100.0),
+		BudgetDuration: config.BudgetTotal})
+	if r := e.chat(t, k, cacheChat, false); r.err != nil || r.cache != CacheMiss {
+		t.Fatalf("first: %v %q", r.err, r.cache)
+	}
+	spent, _ := lim.Spend(k.Key)
+	if r := e.chat(t, k, cacheChat, false); r.err != nil || r.cache != CacheHit {
+		t.Fatalf("second: %v %q", r.err, r.cache)
+	}
+	if after, _ := lim.Spend(k.Key); after != spent || spent <= 0 {
+		t.Errorf("spend %v after the miss, %v after the hit; want the hit free", spent, after)
+	}
+	if r := e.chat(t, k, cacheChat, false); statusOf(r.err) != 429 || codeOf(r.err) != llm.CodeRateLimitExceeded {
+		t.Errorf("third request within the minute (rpm 2): %v, want a 429 rate limit", r.err)
 	}
 }
