@@ -88,8 +88,8 @@ func (g *Gateway) cacheFor(s *snapshot.Snapshot, c *Call, alias string, src cach
 		scope = ""
 	}
 	key, err := respcache.Key(respcache.Request{API: src.api, Alias: alias, Scope: scope, Stream: src.stream, Body: src.raw})
-	if err != nil {
-		return nil, nil //nolint:nilerr // a body the cache cannot key is answered uncached
+	if err != nil { // a body the cache cannot key is answered uncached
+		return nil, nil
 	}
 	return &cachePlan{key: key, ttl: ttl, lookup: !noCache}, nil
 }

@@ -82,10 +82,9 @@ func newCacheEnv(t *testing.T, keyTTL, aliasTTL *int, cache ResponseCache) *cach
 }
 
 type cacheReply struct {
-	body   string // the JSON answer, or the streamed chunks joined by newlines
-	cache  string // Call.Cache
-	err    error
-	native bool
+	body  string // the JSON answer, or the streamed chunks joined by newlines
+	cache string // Call.Cache
+	err   error
 }
 
 // chat sends a chat request as key (nil: the master key).
