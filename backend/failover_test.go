@@ -15,6 +15,7 @@ import (
 	anthropicoption "github.com/anthropics/anthropic-sdk-go/v2/option"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
 
 	"github.com/conduit-gw/conduit/internal/fakeopenai"
 	"github.com/conduit-gw/conduit/internal/runtime"
@@ -330,6 +331,32 @@ func TestFailoverNonStreamNamesFallback(t *testing.T) {
 		t.Fatalf("%v %+v", err, out)
 	}
 	f.expect(t, []string{"primary", "primary", "primary", "backup"}, backoff(1), backoff(2))
+}
+
+// TestFailoverResponsesNamesFallback: a /v1/responses request translated to chat for its
+// deployments, answered by the fallback, names the fallback alias, whole and streamed.
+func TestFailoverResponsesNamesFallback(t *testing.T) {
+	f := newFailoverEnv(t)
+	f.primary.Set(fakeopenai.Script{FailStatus: 503, FailTimes: 1000})
+	params := responses.ResponseNewParams{Model: "gpt", Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")}}
+	var resp *http.Response
+	out, err := f.client.Responses.New(context.Background(), params, option.WithResponseInto(&resp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Model != "backup" || out.OutputText() != knownReply || resp.Header.Get("x-conduit-fallback") != "backup" {
+		t.Fatalf("x-conduit-fallback %q, response %s", resp.Header.Get("x-conduit-fallback"), out.RawJSON())
+	}
+	st := f.client.Responses.NewStreaming(context.Background(), params)
+	models := map[string]bool{}
+	for st.Next() {
+		if ev := st.Current(); ev.Response.Model != "" {
+			models[ev.Response.Model] = true
+		}
+	}
+	if err := st.Err(); err != nil || len(models) != 1 || !models["backup"] {
+		t.Fatalf("streamed response models %v, %v; want only backup", models, err)
+	}
 }
 
 // prefill marks the backup deployment as one that continues a trailing assistant message.

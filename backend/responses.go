@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -56,8 +57,11 @@ func (s *Server) responses(c echo.Context) error {
 	if req.MaxOutputTokens != nil {
 		greq.MaxOutputTokens = *req.MaxOutputTokens
 	}
-	// The response object a translated answer is built on; a native answer is the upstream's own.
-	skeleton := func() *responsesapi.Response { return req.Skeleton(responsesapi.NewID(), req.Model, call.Start.Unix()) }
+	// The response object a translated answer is built on, naming the alias that answered (the
+	// one asked for, or the fallback); a native answer is the upstream's own.
+	skeleton := func() *responsesapi.Response {
+		return req.Skeleton(responsesapi.NewID(), cmp.Or(call.Fallback, req.Model), call.Start.Unix())
+	}
 	dialect := &responsesEvents{skeleton: skeleton}
 	res, native, err := s.o.Gateway.Native(ctx, call, greq, newStreamWriter(c, call, dialect))
 	switch {
