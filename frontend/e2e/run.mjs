@@ -101,6 +101,16 @@ await run('create provider', async () => {
   await edit.getByLabel('Timeout (ms)').fill('30000');
   await edit.getByRole('button', { name: 'Save' }).click();
   await edit.waitFor({ state: 'detached' });
+  // An openai_compatible provider may speak the Responses API: the checkbox is saved.
+  const responsesBox = () => edit.getByLabel(/Serves the Responses API/);
+  for (const want of [true, false]) {
+    await page.getByRole('button', { name: `Edit ${providerName}` }).click();
+    const shown = await responsesBox().isChecked();
+    if (shown !== !want) problem(`the Responses API checkbox shows ${shown}, the saved value is ${!want}`);
+    await responsesBox().setChecked(want);
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+  }
   await page.getByRole('row', { name: new RegExp(providerName) }).getByText('set', { exact: true }).waitFor();
   if (UPSTREAM) {
     await page.getByRole('row', { name: new RegExp(providerName) }).getByRole('button', { name: 'Test' }).click();

@@ -12,6 +12,8 @@ export interface Provider {
   api_version: string;
   enabled: boolean;
   timeout_ms: number;
+  /** openai_compatible: the server also speaks the Responses API. */
+  responses_api?: boolean;
   created_at: string;
   updated_at: string;
   /** Optional: not every server build sends it. */
@@ -30,6 +32,7 @@ export interface ProviderInput {
   enabled?: boolean;
   timeout_ms?: number;
   ca_cert?: string | null;
+  responses_api?: boolean;
 }
 
 export interface ProviderTestResult {
