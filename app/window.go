@@ -75,6 +75,9 @@ func runWindow(ctx context.Context, srv *conduit.Running, web backend.Web, ao Op
 		AssetServer: &assetserver.Options{
 			Assets:  web.UI,
 			Handler: logRequests(log, backend.DesktopHandler(srv.Handler)),
+			// index.html comes from Assets, past the server's handler: it gets the same
+			// security headers here.
+			Middleware: backend.UISecurityHeaders(web.UI),
 		},
 		// On Linux claimInstance has already made sure this is the only instance; elsewhere
 		// Wails' lock brings a second launch here.

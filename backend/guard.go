@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/netip"
@@ -159,12 +160,30 @@ var (
 	hdrValSameOrigin = []string{"same-origin"}
 )
 
-func (s *Server) securityHeaders(h http.Header) {
-	h["Content-Security-Policy"] = s.csp
+func (s *Server) securityHeaders(h http.Header) { setSecurityHeaders(h, s.csp) }
+
+func setSecurityHeaders(h http.Header, csp []string) {
+	h["Content-Security-Policy"] = csp
 	h["X-Content-Type-Options"] = hdrValNoSniff
 	h["X-Frame-Options"] = hdrValDeny
 	h["Referrer-Policy"] = hdrValReferrer
 	h["Cross-Origin-Opener-Policy"] = hdrValSameOrigin
+}
+
+// UISecurityHeaders returns middleware giving every response of a handler but /v1's the
+// security headers the server gives its own (the policy's script hashes are those of ui's
+// index.html): for the desktop window, whose asset server serves ui itself.
+func UISecurityHeaders(ui fs.FS) func(http.Handler) http.Handler {
+	index, _ := fs.ReadFile(orEmpty(ui), "index.html")
+	csp := []string{contentSecurityPolicy(index)}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !isV1(r.URL.Path) {
+				setSecurityHeaders(w.Header(), csp)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // guard is the outermost handler: it refuses hosts the server is not meant to be reached by,

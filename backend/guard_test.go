@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/conduit-gw/conduit/internal/runtime"
 )
@@ -290,6 +291,26 @@ func TestInlineScriptHashes(t *testing.T) {
 	}
 	if csp := contentSecurityPolicy(nil); !strings.Contains(csp, "script-src 'self';") {
 		t.Errorf("CSP without inline scripts: %s", csp)
+	}
+}
+
+// TestUISecurityHeaders: a handler serving the UI outside the server (the desktop window's
+// asset server) gets the server's headers, its policy hashing that UI's inline scripts; /v1
+// gets none.
+func TestUISecurityHeaders(t *testing.T) {
+	ui := fstest.MapFS{"index.html": {Data: []byte(`<html><head><script>boot()</script></head></html>`)}}
+	h := UISecurityHeaders(ui)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusOK)
+	}))
+	for path, want := range map[string]bool{"/": true, "/index.html": true, "/admin/system": true, "/v1/models": false} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		csp := rec.Header().Get("Content-Security-Policy")
+		got := strings.Contains(csp, "script-src 'self' '"+sha256CSP("boot()")+"';") &&
+			rec.Header().Get("X-Frame-Options") == "DENY" && rec.Header().Get("X-Content-Type-Options") == "nosniff"
+		if got != want || !want && csp != "" {
+			t.Errorf("%s: headers %v", path, rec.Header())
+		}
 	}
 }
 
