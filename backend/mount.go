@@ -29,7 +29,7 @@ func Mount(rt *runtime.Runtime, w Web) *Server {
 	s := New(Options{
 		Gateway: rt.Gateway, Config: rt.AdminConfig(), Router: rt.Router, Registry: rt.Registry,
 		Metrics: rt.Metrics, Spend: rt.Limits, Bus: rt.Bus, Notify: rt.Notify,
-		Admission: rt.Admission, Shedder: rt.Pressure, Conversations: rt.Conversations,
+		Admission: rt.Admission, Shedder: rt.Door, Conversations: rt.Conversations,
 
 		Providers: storeRows[config.Provider]{db.ListProviders, db.GetProvider, db.CreateProvider,
 			db.UpdateProvider, db.DeleteProvider},

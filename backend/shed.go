@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -11,10 +12,11 @@ import (
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
-// Shedder says, per request, whether Conduit is past capacity and should turn it away
-// (internal/admission.Pressure).
+// Shedder lets a /v1 request in, or says Conduit is past capacity and it is turned away
+// (internal/admission.Door). An admitted request calls Leave with Admit's time when done.
 type Shedder interface {
-	Refuse() bool
+	Admit(ctx context.Context) (entered time.Time, ok bool)
+	Leave(entered time.Time)
 }
 
 // overloaded is the error of a shed request.
@@ -25,7 +27,7 @@ func overloaded() *llm.Error {
 	return e
 }
 
-// shedding answers /v1 requests with a 503 while the Shedder says so, before anything else
+// shedding answers /v1 requests with a 503 when the Shedder refuses them, before anything else
 // is spent on them: no body read, no key lookup, no routing, a body encoded once. Past
 // capacity a refusal must cost far less than the work it saves. Admin and UI requests are
 // never shed.
@@ -37,7 +39,12 @@ func shedding(sh Shedder, next http.Handler) http.Handler {
 	jsonType := []string{"application/json"}
 	zero := []string{"0"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/v1/") || !sh.Refuse() {
+		if !strings.HasPrefix(r.URL.Path, "/v1/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if entered, ok := sh.Admit(r.Context()); ok {
+			defer sh.Leave(entered)
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -1,16 +1,19 @@
 package backend
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 type shedAll bool
 
-func (s shedAll) Refuse() bool { return bool(s) }
+func (s shedAll) Admit(context.Context) (time.Time, bool) { return time.Time{}, !bool(s) }
+func (s shedAll) Leave(time.Time)                         {}
 
 func TestSheddingAtTheDoor(t *testing.T) {
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -179,6 +179,9 @@ func (p *Pressure) Refuse() bool {
 	return false
 }
 
+// Overloaded reports whether the process is past capacity now.
+func (p *Pressure) Overloaded() bool { return p.drop.Load() > 0 }
+
 // Refused is the number of requests turned away so far.
 func (p *Pressure) Refused() uint64 { return p.refused.Load() }
 

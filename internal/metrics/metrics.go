@@ -130,14 +130,14 @@ func New(q Queue, next UsageLog) *Metrics {
 	return m
 }
 
-// Shedding registers the load shedding gauges: requests refused for overload so far, the share
-// being refused now, and the scheduling latency that drives it.
+// Shedding registers the load shedding gauges: requests refused for overload so far, the
+// overload level now, and the scheduling latency that drives it.
 func (m *Metrics) Shedding(refused func() uint64, share, schedLatency func() float64) {
 	m.reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "conduit_overload_refused_total",
 			Help: "Client API requests refused with 503 server_overloaded."}, func() float64 { return float64(refused()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "conduit_overload_shed_ratio",
-			Help: "Share of new client API requests being refused for overload (0 to 1)."}, share),
+			Help: "Overload level (0 to 1); above 0 client API requests past the concurrency limit are refused."}, share),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "conduit_scheduler_latency_seconds",
 			Help: "90th percentile of Go scheduling latency over the last 100 ms (the overload signal)."}, schedLatency),
 	)

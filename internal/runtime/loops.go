@@ -12,13 +12,15 @@ import (
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
 
-// Load shedding (admission.Pressure): while the 90th percentile of the Go scheduler's latency
-// over pressureInterval stays above pressureTarget, a growing share of new /v1 requests is
-// refused with a fast 503.
+// Load shedding: while the 90th percentile of the Go scheduler's latency over
+// pressureInterval stays above pressureTarget (admission.Pressure), new /v1 requests past an
+// adaptive concurrency limit wait at most doorWait for a slot and are then refused with a 503
+// (admission.Door).
 const (
 	pressureTarget   = 5 * time.Millisecond
 	pressureQuantile = 0.9
 	pressureInterval = 100 * time.Millisecond
+	doorWait         = 300 * time.Millisecond
 )
 
 // startLoops starts the background work: load pressure sampling, log pruning, provider health

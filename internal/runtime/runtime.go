@@ -137,6 +137,7 @@ type Runtime struct {
 	Gateway      *gateway.Gateway
 	Admission    *admission.Gate
 	Pressure     *admission.Pressure
+	Door         *admission.Door
 	// Throttle counts failed authentications per client address.
 	Throttle *throttle.Throttle
 	// Conversations keeps Responses API responses; Close flushes it before the DB closes.
@@ -271,7 +272,8 @@ func (r *Runtime) wire(ctx context.Context) error {
 	r.Pressure = admission.NewPressure(pressureTarget, pressureQuantile)
 	procs := goruntime.GOMAXPROCS(0)
 	r.Admission = admission.New(16*procs, 512*procs, 250*time.Millisecond)
-	r.Metrics.Shedding(func() uint64 { return r.Pressure.Refused() + r.Admission.Shed() }, r.Pressure.Share,
+	r.Door = admission.NewDoor(r.Pressure.Overloaded, time.Now, doorWait)
+	r.Metrics.Shedding(func() uint64 { return r.Door.Refused() + r.Admission.Shed() }, r.Pressure.Share,
 		func() float64 { return r.Pressure.Latency().Seconds() })
 	r.Tracing, err = tracing.FromEnv(ctx, tracing.Options{Version: o.Version, Logger: log})
 	if err != nil {
