@@ -8,6 +8,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/pricing"
 )
 
 // Decision is the outcome of an admission check: the key's tightest request limit, as the
@@ -119,20 +120,11 @@ func (t *Tracker) Admit(_ context.Context, k config.Key, promptTokens int, estCo
 	}
 
 	if k.MaxBudget != nil && s.spend >= *k.MaxBudget {
-		e := llm.Errorf(http.StatusTooManyRequests, "insufficient_quota", llm.CodeInsufficientQuota,
-			"This key has spent its budget of $%.2f", *k.MaxBudget)
-		if r := NextReset(k.BudgetDuration, now); r != nil {
-			e.Message += " for this " + periodName(k.BudgetDuration) + "; it resets at " + r.Format(time.RFC3339)
-			e.RetryAfter = r.Sub(now)
-		}
-		return s.decision(k, now), e
+		return s.decision(k, now), budgetSpentError(k, now)
 	}
 	reserve := max(estCost, s.avgCost)
 	if k.MaxBudget != nil && s.inflight > 0 && s.spend+s.reserved+reserve > *k.MaxBudget {
-		e := llm.Errorf(http.StatusTooManyRequests, "insufficient_quota", llm.CodeInsufficientQuota,
-			"This key's remaining budget of $%.4f is committed to %d requests in flight", *k.MaxBudget-s.spend, s.inflight)
-		e.RetryAfter = time.Second
-		return s.decision(k, now), e
+		return s.decision(k, now), budgetCommittedError(*k.MaxBudget-s.spend, s.inflight)
 	}
 
 	// RPM with GCRA: up to RPM requests at once, then one per 60s/RPM.
@@ -307,4 +299,24 @@ func (t *Tracker) Forget(id string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.keys, id)
+}
+
+// budgetSpentError is the refusal of a key whose spend has reached its max_budget.
+func budgetSpentError(k config.Key, now time.Time) *llm.Error {
+	e := llm.Errorf(http.StatusTooManyRequests, "insufficient_quota", llm.CodeInsufficientQuota,
+		"This key has spent its budget of %s", pricing.USD(*k.MaxBudget))
+	if r := NextReset(k.BudgetDuration, now); r != nil {
+		e.Message += " for this " + periodName(k.BudgetDuration) + "; it resets at " + r.Format(time.RFC3339)
+		e.RetryAfter = r.Sub(now)
+	}
+	return e
+}
+
+// budgetCommittedError is the refusal of a key whose remaining budget is reserved by requests in
+// flight; it may pass again within a second.
+func budgetCommittedError(remaining float64, inflight int) *llm.Error {
+	e := llm.Errorf(http.StatusTooManyRequests, "insufficient_quota", llm.CodeInsufficientQuota,
+		"This key's remaining budget of %s is committed to %d requests in flight", pricing.USD(remaining), inflight)
+	e.RetryAfter = time.Second
+	return e
 }

@@ -689,3 +689,16 @@ func TestTrackerConcurrentMixedUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A budget smaller than a cent is named as it is set, not rounded to $0.00.
+func TestBudgetErrorNamesSubCentBudget(t *testing.T) {
+	tr := NewTracker(fakeclock.New(utc(2025, 3, 14, 10, 0, 0)).Now)
+	k := budgetKey("k", config.BudgetTotal, 0.0001)
+	admitOK(t, tr, k, 1)
+	tr.Finish(t.Context(), k, 1, 1, 0.0002)
+	_, err := tr.Admit(t.Context(), k, 1, 0)
+	e := wantErr(t, err, llm.CodeInsufficientQuota)
+	if !strings.Contains(e.Message, "budget of $0.0001") {
+		t.Errorf("message = %q, want the budget as $0.0001", e.Message)
+	}
+}

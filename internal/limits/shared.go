@@ -251,19 +251,9 @@ func (st *admitState) verdict(k config.Key, now time.Time, code, promptTokens in
 	case admitted:
 		return d, nil
 	case budgetSpent:
-		e := llm.Errorf(http.StatusTooManyRequests, "insufficient_quota", llm.CodeInsufficientQuota,
-			"This key has spent its budget of $%.2f", *k.MaxBudget)
-		if r := NextReset(k.BudgetDuration, now); r != nil {
-			e.Message += " for this " + periodName(k.BudgetDuration) + "; it resets at " + r.Format(time.RFC3339)
-			e.RetryAfter = r.Sub(now)
-		}
-		return d, e
+		return d, budgetSpentError(k, now)
 	case budgetCommitted:
-		e := llm.Errorf(http.StatusTooManyRequests, "insufficient_quota", llm.CodeInsufficientQuota,
-			"This key's remaining budget of $%.4f is committed to %d requests in flight",
-			*k.MaxBudget-st.spend, st.inflight)
-		e.RetryAfter = time.Second
-		return d, e
+		return d, budgetCommittedError(*k.MaxBudget-st.spend, st.inflight)
 	case rpmExceeded:
 		wait := time.Minute
 		if *k.RPM > 0 {

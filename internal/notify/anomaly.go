@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/conduit-gw/conduit/internal/pricing"
 )
 
 // Anomaly detection parameters.
@@ -201,7 +203,7 @@ func anomalyNotification(keyID, name string, f anomalyFigures, now time.Time) No
 		Body: fmt.Sprintf("Key %q (%s) made %d requests costing %s in the last hour, against "+
 			"an hourly average of %.1f requests and %s over its %d active hours of the "+
 			"previous 7 days (busiest two hours: %d requests, %s).", name, keyID, f.requests,
-			usd(f.cost), f.meanReq, usd(f.meanCost), f.hours, f.peakReq, usd(f.peakCost)),
+			pricing.USD(f.cost), f.meanReq, pricing.USD(f.meanCost), f.hours, f.peakReq, pricing.USD(f.peakCost)),
 		KeyID:  keyID,
 		Dedupe: "anomaly:" + keyID + ":" + now.UTC().Format("2006-01-02"),
 	}

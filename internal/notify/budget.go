@@ -8,6 +8,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/limits"
+	"github.com/conduit-gw/conduit/internal/pricing"
 )
 
 const budgetDedupePrefix = "budget:"
@@ -157,7 +158,7 @@ func budgetNotification(key config.Key, spend, budget float64, pct int, period,
 		Severity: sev,
 		Title:    fmt.Sprintf("Key %q reached %d%% of its budget", name, pct),
 		Body: fmt.Sprintf("Key %q (%s) has spent %s of its %s %s budget (%.0f%%). %s",
-			name, key.ID, usd(spend), usd(budget), kind, spend/budget*100, reset),
+			name, key.ID, pricing.USD(spend), pricing.USD(budget), kind, spend/budget*100, reset),
 		KeyID:  key.ID,
 		Dedupe: budgetDedupeBase(key.ID, period, budget) + ":" + strconv.Itoa(pct),
 	}
@@ -168,13 +169,4 @@ func keyName(k config.Key) string {
 		return k.Name
 	}
 	return k.ID
-}
-
-// usd formats dollars with cents, or with three significant digits for sub-cent amounts
-// ($0.000123), so tiny budgets stay readable.
-func usd(v float64) string {
-	if v != 0 && v < 0.01 && v > -0.01 {
-		return "$" + strconv.FormatFloat(v, 'g', 3, 64)
-	}
-	return "$" + strconv.FormatFloat(v, 'f', 2, 64)
 }

@@ -6,7 +6,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/conduit-gw/conduit/internal/config"
@@ -164,4 +166,17 @@ func Cost(c config.Cost, u llm.Usage, n Units) float64 {
 		}
 	}
 	return cost
+}
+
+// USD formats dollars for messages: cents for amounts of a cent or more, and as many decimals
+// as three significant digits need below that ($0.0001, $0.000123), so a small budget
+// never reads as $0.00.
+func USD(v float64) string {
+	a := math.Abs(v)
+	if a == 0 || a >= 0.01 {
+		return "$" + strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	decimals := min(int(math.Floor(-math.Log10(a)))+3, 12)
+	s := strings.TrimRight(strconv.FormatFloat(v, 'f', decimals, 64), "0")
+	return "$" + s
 }

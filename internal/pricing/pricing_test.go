@@ -98,3 +98,25 @@ func TestCostUnits(t *testing.T) {
 		})
 	}
 }
+
+func TestUSD(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{
+		{0, "$0.00"},
+		{10, "$10.00"},
+		{0.01, "$0.01"},
+		{1234.5, "$1234.50"},
+		{0.005, "$0.005"},
+		{0.0001, "$0.0001"},
+		{0.000123, "$0.000123"},
+		{0.0001234, "$0.000123"},
+		{0.00001, "$0.00001"},
+		{-0.0002, "$-0.0002"},
+	} {
+		if got := USD(c.v); got != c.want {
+			t.Errorf("USD(%v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}

@@ -8,6 +8,8 @@ export interface Turn {
   text: string;
   images: string[];
   error?: string;
+  /** false when sending the same request again cannot help (a spent budget, a refused model). */
+  retryable?: boolean;
   streaming?: boolean;
   meta?: string;
   /** Assistant turns: the alias asked, the request id, tokens and cost. */

@@ -18,3 +18,14 @@ export function gatewayBaseURL(
   if (loc && /^https?:$/.test(loc.protocol)) return loc.origin + '/v1';
   return DEFAULT_BASE_URL;
 }
+
+/**
+ * worthRetrying says whether sending the same request again can give another answer: a network
+ * failure (no status), a rate limit, a timeout or an upstream/server error can; a spent budget,
+ * a refused key or model and a malformed request cannot until something is changed.
+ */
+export function worthRetrying(status: number | null, code: string | null): boolean {
+  if (code === 'insufficient_quota') return false;
+  if (status === null || status === 0) return true;
+  return status === 408 || status === 429 || status >= 500;
+}
