@@ -3,7 +3,6 @@ package admission
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -11,21 +10,19 @@ import (
 	"time"
 )
 
-// Pressure sheds a share of new requests while the process is past capacity. Its signal is
-// the Go scheduler's latency (how long runnable goroutines wait for a CPU), read from
-// runtime/metrics: past capacity every connection's goroutine queues for the CPU before a
+// Pressure says whether the process is past capacity, as a level from 0 to 1 (Door limits
+// requests while it is above 0). Its signal is the Go scheduler's latency (how long runnable
+// goroutines wait for a CPU), read from runtime/metrics: past capacity every connection's goroutine queues for the CPU before a
 // request is even parsed, which no semaphore inside the handler can see. While the chosen
 // quantile of that latency stays above the target and the process itself uses at least
-// minBusy of its CPUs, the share of requests refused rises; otherwise it falls back to zero.
-// Admitted requests so keep a short queue, and the refused ones cost only a fast 503. A
-// machine busy with other work (a build on a laptop) also delays the scheduler, but then
-// Conduit's own CPU use is low and nothing is refused.
+// minBusy of its CPUs, the level rises; otherwise it falls back to zero. A machine busy with
+// other work (a build on a laptop) also delays the scheduler, but then Conduit's own CPU use
+// is low and nothing is refused.
 type Pressure struct {
 	target   time.Duration
 	quantile float64
-	drop     atomic.Uint32 // probability of refusing a request, in 1/dropScale
+	drop     atomic.Uint32 // the overload level, in 1/dropScale
 	lastQ    atomic.Int64  // the last interval's latency quantile, in ns
-	refused  atomic.Uint64
 
 	sample  []metrics.Sample
 	prev    []uint64
@@ -42,7 +39,7 @@ const minBusy = 0.25
 
 const (
 	dropScale = 1 << 16
-	// maxDrop leaves a trickle of requests through at the worst of an overload.
+	// maxDrop caps the level, so that it falls back quickly once the overload ends.
 	maxDrop = dropScale * 95 / 100
 	// dropUp is the step up of one interval over the target (times how far over, up to
 	// maxUpFactor). Under half the target the share steps down by dropDown, under a quarter
@@ -169,23 +166,10 @@ func (p *Pressure) step(q time.Duration) {
 	p.drop.Store(d)
 }
 
-// Refuse reports whether to turn the next request away.
-func (p *Pressure) Refuse() bool {
-	d := p.drop.Load()
-	if d > 0 && rand.Uint32N(dropScale) < d {
-		p.refused.Add(1)
-		return true
-	}
-	return false
-}
-
 // Overloaded reports whether the process is past capacity now.
 func (p *Pressure) Overloaded() bool { return p.drop.Load() > 0 }
 
-// Refused is the number of requests turned away so far.
-func (p *Pressure) Refused() uint64 { return p.refused.Load() }
-
-// Share is the fraction of requests being refused now (0..1).
+// Share is the overload level now (0..1).
 func (p *Pressure) Share() float64 { return float64(p.drop.Load()) / dropScale }
 
 // Latency is the last interval's scheduling latency quantile.
