@@ -226,3 +226,7 @@ func TestStreamClose(t *testing.T) {
 		t.Error("Next after Close returned no error")
 	}
 }
+
+func BenchmarkStream(b *testing.B) {
+	providertest.BenchStream(b, "parallel_tools", func(body io.ReadCloser) llm.ChunkStream { return NewStream(body, "", 1) })
+}

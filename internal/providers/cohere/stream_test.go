@@ -235,3 +235,7 @@ func TestStreamJSONAnswer(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkStream(b *testing.B) {
+	providertest.BenchStream(b, "tool_calls_parallel", func(body io.ReadCloser) llm.ChunkStream { return newStream(body, "m", 1, "chatcmpl-x") })
+}

@@ -255,3 +255,9 @@ func TestStreamJSONAnswer(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkStream(b *testing.B) {
+	providertest.BenchStream(b, "tool_calls_parallel", func(body io.ReadCloser) llm.ChunkStream {
+		return newStream(body, &responseTranslator{model: "m", created: 1, newID: func() string { return "x" }}, 1)
+	})
+}

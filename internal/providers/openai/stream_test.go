@@ -331,3 +331,7 @@ func TestStreamSkipsMalformedEvents(t *testing.T) {
 		t.Errorf("%d chunks, end %v, %d skipped", len(chunks), end, st.Skipped())
 	}
 }
+
+func BenchmarkStream(b *testing.B) {
+	providertest.BenchStream(b, "tool_calls_parallel", func(body io.ReadCloser) llm.ChunkStream { return NewStream("openai", body) })
+}

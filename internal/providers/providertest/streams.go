@@ -65,3 +65,19 @@ func CutStream(t testing.TB, body string) http.HandlerFunc {
 		_ = buf.Flush()
 	}
 }
+
+// BenchStream drains, b.N times, the stream open makes of the recorded transcript
+// testdata/streams/<name>.sse, reporting allocations: the per-chunk cost of an adapter's
+// translation.
+func BenchStream(b *testing.B, name string, open func(body io.ReadCloser) llm.ChunkStream) {
+	data := ReadFile(b, "testdata/streams/"+name+".sse")
+	b.ReportAllocs()
+	for b.Loop() {
+		st := open(io.NopCloser(bytes.NewReader(data)))
+		for {
+			if _, err := st.Next(); err != nil {
+				break
+			}
+		}
+	}
+}
