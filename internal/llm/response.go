@@ -7,16 +7,21 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// ChatResponse is an OpenAI chat.completion object.
-type ChatResponse struct {
-	ID                string   `json:"id"`
-	Object            string   `json:"object"`
-	Created           int64    `json:"created"`
-	Model             string   `json:"model"`
-	Choices           []Choice `json:"choices"`
-	Usage             *Usage   `json:"usage,omitempty"`
-	SystemFingerprint string   `json:"system_fingerprint,omitempty"`
+// Envelope is the frame of OpenAI's chat.completion (C: Choice) and chat.completion.chunk
+// (C: ChunkChoice) objects. An adapter whose choices carry more than the canonical ones
+// (Gemini's tool calls) frames its own choices in it.
+type Envelope[C any] struct {
+	ID                string `json:"id"`
+	Object            string `json:"object"`
+	Created           int64  `json:"created"`
+	Model             string `json:"model"`
+	Choices           []C    `json:"choices"`
+	Usage             *Usage `json:"usage,omitempty"`
+	SystemFingerprint string `json:"system_fingerprint,omitempty"`
 }
+
+// ChatResponse is an OpenAI chat.completion object.
+type ChatResponse = Envelope[Choice]
 
 // Choice is one completion choice.
 type Choice struct {
@@ -27,29 +32,28 @@ type Choice struct {
 }
 
 // ChatChunk is an OpenAI chat.completion.chunk object (one SSE event of a stream).
-type ChatChunk struct {
-	ID                string        `json:"id"`
-	Object            string        `json:"object"`
-	Created           int64         `json:"created"`
-	Model             string        `json:"model"`
-	Choices           []ChunkChoice `json:"choices"`
-	Usage             *Usage        `json:"usage,omitempty"`
-	SystemFingerprint string        `json:"system_fingerprint,omitempty"`
-}
+type ChatChunk = Envelope[ChunkChoice]
 
 // ChunkChoice is one choice's delta in a stream chunk.
-type ChunkChoice struct {
-	Index        int     `json:"index"`
-	Delta        Delta   `json:"delta"`
-	FinishReason *string `json:"finish_reason"`
+type ChunkChoice = ChunkChoiceOf[ToolCall]
+
+// ChunkChoiceOf is a ChunkChoice whose tool calls are T: an adapter's own tool-call type
+// that carries more than ToolCall.
+type ChunkChoiceOf[T any] struct {
+	Index        int        `json:"index"`
+	Delta        DeltaOf[T] `json:"delta"`
+	FinishReason *string    `json:"finish_reason"`
 }
 
 // Delta is the incremental part of a message in a stream.
-type Delta struct {
-	Role      string     `json:"role,omitempty"`
-	Content   *string    `json:"content,omitempty"`
-	Refusal   *string    `json:"refusal,omitempty"`
-	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
+type Delta = DeltaOf[ToolCall]
+
+// DeltaOf is a Delta whose tool calls are T.
+type DeltaOf[T any] struct {
+	Role      string  `json:"role,omitempty"`
+	Content   *string `json:"content,omitempty"`
+	Refusal   *string `json:"refusal,omitempty"`
+	ToolCalls []T     `json:"tool_calls,omitempty"`
 }
 
 // Finish reasons.

@@ -14,9 +14,11 @@ import (
 // EventDecoder translates the events of one upstream event stream into chat chunks; an
 // adapter builds one per request.
 type EventDecoder interface {
-	// Event translates one event, pushing its chunks to q. io.EOF ends the stream cleanly
-	// once the chunks pushed so far have been read; another error ends it with that error.
-	Event(ev sse.Event, q *Queue) error
+	// Event translates one event, given its name (empty when the stream names none) and its
+	// data with surrounding white space trimmed, pushing its chunks to q. io.EOF ends the
+	// stream cleanly once the chunks pushed so far have been read; another error ends it with
+	// that error.
+	Event(name, data []byte, q *Queue) error
 	// End is told why the body could not be read further (io.EOF at its end) and returns
 	// what ends the stream, as Event does; it may push final chunks.
 	End(err error, q *Queue) error
@@ -63,14 +65,15 @@ func (s *EventStream) fill() error {
 		return io.EOF
 	}
 	ev, err := s.r.Next()
+	data := bytes.TrimSpace(ev.Data)
 	switch {
 	case err != nil:
 		err = s.dec.End(err, &s.q)
-	case malformed(ev):
+	case malformed(ev.Name, data):
 		s.skipped++
 		return nil
 	default:
-		err = s.dec.Event(ev, &s.q)
+		err = s.dec.Event(ev.Name, data, &s.q)
 	}
 	if err == io.EOF && len(s.q.Chunks) > 0 {
 		s.last = true
@@ -84,12 +87,11 @@ func (s *EventStream) Skipped() int { return s.skipped }
 
 // malformed reports whether an event carries data that is not one JSON object, where every
 // event of the streams read here carries one (error events and end markers aside).
-func malformed(ev sse.Event) bool {
-	d := bytes.TrimSpace(ev.Data)
-	if len(d) == 0 || string(ev.Name) == "error" || string(d) == "[DONE]" {
+func malformed(name, data []byte) bool {
+	if len(data) == 0 || string(name) == "error" || string(data) == "[DONE]" {
 		return false
 	}
-	return d[0] != '{' || !gjson.ValidBytes(d)
+	return data[0] != '{' || !gjson.ValidBytes(data)
 }
 
 var _ llm.ChunkStream = (*EventStream)(nil)

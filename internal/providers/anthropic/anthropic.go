@@ -102,6 +102,16 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 	return &llm.Response{Body: body, Usage: usage}, nil
 }
 
+// ChatStream starts a streamed message request. It returns once the upstream has answered
+// with a success status; Next yields the answer as OpenAI chat.completion.chunk objects.
+func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error) {
+	tr, err := translateRequest(req, model, true)
+	if err != nil {
+		return nil, err
+	}
+	return c.http.OpenEvents(ctx, c.base+"/v1/messages", tr.body, newTranslator(tr.jsonTool, c.now().Unix()))
+}
+
 func malformed(cause error) *llm.Error { return providers.Malformed(Type, cause) }
 
 // ListModels lists the account's model ids (GET /v1/models, following its pages).

@@ -1,27 +1,13 @@
 package anthropic
 
 import (
-	"bytes"
-	"context"
-	"fmt"
 	"io"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
-	"github.com/conduit-gw/conduit/internal/sse"
 )
-
-// ChatStream starts a streamed message request. It returns once the upstream has answered
-// with a success status; Next yields the answer as OpenAI chat.completion.chunk objects.
-func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error) {
-	tr, err := translateRequest(req, model, true)
-	if err != nil {
-		return nil, err
-	}
-	return c.http.OpenEvents(ctx, c.base+"/v1/messages", tr.body, newTranslator(tr.jsonTool, c.now().Unix()))
-}
 
 // NewStream reads an Anthropic Messages event stream from an upstream SSE body and yields
 // OpenAI chat.completion.chunk objects: a first chunk with the assistant role, content and
@@ -40,16 +26,16 @@ func NewStream(body io.ReadCloser, jsonTool string, created int64) *providers.Ev
 }
 
 func newTranslator(jsonTool string, created int64) *translator {
-	return &translator{jsonTool: jsonTool, created: created, blocks: map[int64]blockState{}}
+	return &translator{jsonTool: jsonTool, out: providers.Chunks{Created: created}, blocks: map[int64]blockState{}}
 }
 
 // Event implements providers.EventDecoder.
-func (t *translator) Event(ev sse.Event, q *providers.Queue) error {
-	var err error
-	if q.Chunks, err = t.event(ev.Name, ev.Data, q.Chunks); err == nil && t.stopped {
-		return io.EOF
+func (t *translator) Event(name, data []byte, q *providers.Queue) error {
+	t.q = q
+	if err := t.event(name, data); err != nil || !t.stopped {
+		return err
 	}
-	return err
+	return io.EOF
 }
 
 // End implements providers.EventDecoder: the stream ended before message_stop. After the
@@ -58,11 +44,7 @@ func (t *translator) End(err error, q *providers.Queue) error {
 	if !t.finished {
 		return providers.ReadEnd(Type, err)
 	}
-	u := t.usage.openai()
-	var eerr error
-	if q.Chunks, eerr = t.emit(q.Chunks, &llm.ChatChunk{Choices: []llm.ChunkChoice{}, Usage: &u}); eerr != nil {
-		return eerr
-	}
+	t.out.Usage(q, t.usage.openai())
 	t.stopped = true
 	return io.EOF
 }
@@ -83,92 +65,80 @@ type blockState struct {
 // translator turns the events of one stream into chunks. It is built per request.
 type translator struct {
 	jsonTool string
-	created  int64
-	id       string
-	model    string
+	q        *providers.Queue
+	out      providers.Chunks
 	blocks   map[int64]blockState // by Anthropic content block index
 	tools    int                  // tool calls so far
 	usage    tokens
-	started  bool // the role chunk was sent
 	finished bool // the finish_reason chunk was sent
 	stopped  bool // message_stop was seen
 }
 
-// event translates one SSE event, appending its chunks to out.
-func (t *translator) event(name, data []byte, out [][]byte) ([][]byte, error) {
-	data = bytes.TrimSpace(data)
-	typ := string(name)
-	if len(data) > 0 {
-		if _, err := providers.EventObject(Type, data); err != nil {
-			return out, err
-		}
-		if v := gjson.GetBytes(data, "type"); v.Type == gjson.String {
-			typ = v.Str
-		}
+// event translates one SSE event, queueing its chunks. The role chunk is held back until
+// the first content (or the finish), so an error event right after message_start still
+// comes before the first chunk.
+func (t *translator) event(name, data []byte) error {
+	typ, ev, err := providers.TypedEvent(Type, name, data)
+	if err != nil {
+		return err
 	}
-	ev := gjson.ParseBytes(data)
-	var err error
 	switch typ {
 	case "message_start":
 		msg := ev.Get("message")
-		t.id, t.model = msg.Get("id").Str, msg.Get("model").Str
+		t.out.ID, t.out.Model = msg.Get("id").Str, msg.Get("model").Str
 		t.usage.update(msg.Get("usage"))
 	case "content_block_start":
-		out, err = t.blockStart(ev.Get("index").Int(), ev.Get("content_block"), out)
+		t.blockStart(ev.Get("index").Int(), ev.Get("content_block"))
 	case "content_block_delta":
-		out, err = t.blockDelta(ev.Get("index").Int(), ev.Get("delta"), out)
+		t.blockDelta(ev.Get("index").Int(), ev.Get("delta"))
 	case "message_delta":
 		t.usage.update(ev.Get("usage"))
 		if stop := ev.Get("delta.stop_reason"); stop.Type == gjson.String && !t.finished {
-			out, err = t.finish(stop.Str, out)
+			t.finish(stop.Str)
 		}
 	case "message_stop":
 		if !t.finished {
-			out, err = t.finish("", out)
+			t.finish("")
 		}
-		if err == nil {
-			u := t.usage.openai()
-			out, err = t.emit(out, &llm.ChatChunk{Choices: []llm.ChunkChoice{}, Usage: &u})
-		}
+		t.out.Usage(t.q, t.usage.openai())
 		t.stopped = true
 	case "error":
-		return out, providers.StreamError(Type, data, errorMessagePaths...)
+		return providers.StreamError(Type, data, errorMessagePaths...)
 	}
 	// content_block_stop, ping and event types added in later API versions need nothing.
-	return out, err
+	return nil
 }
 
-func (t *translator) blockStart(index int64, cb gjson.Result, out [][]byte) ([][]byte, error) {
+func (t *translator) blockStart(index int64, cb gjson.Result) {
 	switch cb.Get("type").Str {
 	case blockText:
 		t.blocks[index] = blockState{kind: kindText}
 		if text := cb.Get("text").Str; text != "" {
-			return t.content(text, out)
+			t.out.Content(t.q, text)
 		}
 	case blockToolUse:
 		name := cb.Get("name").Str
 		if t.jsonTool != "" && name == t.jsonTool {
 			t.blocks[index] = blockState{kind: kindJSON}
-			return out, nil
+			return
 		}
 		n := t.tools
 		t.tools++
 		t.blocks[index] = blockState{kind: kindTool, tool: n}
-		return t.delta(out, llm.Delta{ToolCalls: []llm.ToolCall{{Index: &n, ID: cb.Get("id").Str, Type: "function",
+		t.out.Delta(t.q, llm.Delta{ToolCalls: []llm.ToolCall{{Index: &n, ID: cb.Get("id").Str, Type: "function",
 			Function: llm.FunctionCall{Name: name}}}})
 	default:
 		t.blocks[index] = blockState{kind: kindOther}
 	}
-	return out, nil
 }
 
-func (t *translator) blockDelta(index int64, d gjson.Result, out [][]byte) ([][]byte, error) {
+func (t *translator) blockDelta(index int64, d gjson.Result) {
 	b, ok := t.blocks[index]
 	switch d.Get("type").Str {
 	case "text_delta":
 		if (!ok || b.kind == kindText) && t.jsonTool == "" {
 			if text := d.Get("text").Str; text != "" {
-				return t.content(text, out)
+				t.out.Content(t.q, text)
 			}
 		}
 	case "input_json_delta":
@@ -176,53 +146,16 @@ func (t *translator) blockDelta(index int64, d gjson.Result, out [][]byte) ([][]
 		switch {
 		case part == "" || !ok:
 		case b.kind == kindJSON:
-			return t.content(part, out)
+			t.out.Content(t.q, part)
 		case b.kind == kindTool:
 			n := b.tool
-			return t.delta(out, llm.Delta{ToolCalls: []llm.ToolCall{{Index: &n, Function: llm.FunctionCall{Arguments: part}}}})
+			t.out.Delta(t.q, llm.Delta{ToolCalls: []llm.ToolCall{{Index: &n, Function: llm.FunctionCall{Arguments: part}}}})
 		}
 	}
 	// thinking_delta, signature_delta, citations_delta: not relayed.
-	return out, nil
 }
 
-func (t *translator) content(text string, out [][]byte) ([][]byte, error) {
-	return t.delta(out, llm.Delta{Content: &text})
-}
-
-func (t *translator) finish(stop string, out [][]byte) ([][]byte, error) {
+func (t *translator) finish(stop string) {
 	t.finished = true
-	reason := finishReason(stop, t.jsonTool != "")
-	out, err := t.start(out)
-	if err != nil {
-		return out, err
-	}
-	return t.emit(out, &llm.ChatChunk{Choices: []llm.ChunkChoice{{Delta: llm.Delta{}, FinishReason: &reason}}})
-}
-
-// delta appends a chunk with one choice delta, after the role chunk if that is still due.
-func (t *translator) delta(out [][]byte, d llm.Delta) ([][]byte, error) {
-	out, err := t.start(out)
-	if err != nil {
-		return out, err
-	}
-	return t.emit(out, &llm.ChatChunk{Choices: []llm.ChunkChoice{{Delta: d}}})
-}
-
-func (t *translator) start(out [][]byte) ([][]byte, error) {
-	if t.started {
-		return out, nil
-	}
-	t.started = true
-	empty := ""
-	return t.emit(out, &llm.ChatChunk{Choices: []llm.ChunkChoice{{Delta: llm.Delta{Role: llm.RoleAssistant, Content: &empty}}}})
-}
-
-func (t *translator) emit(out [][]byte, c *llm.ChatChunk) ([][]byte, error) {
-	c.ID, c.Object, c.Created, c.Model = t.id, "chat.completion.chunk", t.created, t.model
-	b, err := llm.Encode(c)
-	if err != nil {
-		return out, fmt.Errorf("%s: encode chunk: %w", Type, err)
-	}
-	return append(out, b), nil
+	t.out.Finish(t.q, finishReason(stop, t.jsonTool != ""))
 }

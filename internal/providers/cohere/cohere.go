@@ -70,6 +70,16 @@ func statusError(resp *http.Response, body []byte) *llm.Error {
 	return e
 }
 
+// ChatStream starts a streamed chat completion. It returns once the upstream has answered
+// with a success status; chunks are read by Next.
+func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error) {
+	body, err := chatBody(req, model, true)
+	if err != nil {
+		return nil, err
+	}
+	return c.http.OpenEvents(ctx, c.base+"/chat", body, newDecoder(model, c.now().Unix(), "chatcmpl-"+c.newID()))
+}
+
 func malformed(cause error) *llm.Error { return providers.Malformed(Type, cause) }
 
 // Chat sends a non-streamed chat completion.

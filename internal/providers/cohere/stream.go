@@ -1,8 +1,6 @@
 package cohere
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"io"
 
@@ -10,18 +8,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
-	"github.com/conduit-gw/conduit/internal/sse"
 )
-
-// ChatStream starts a streamed chat completion. It returns once the upstream has answered
-// with a success status; chunks are read by Next.
-func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error) {
-	body, err := chatBody(req, model, true)
-	if err != nil {
-		return nil, err
-	}
-	return c.http.OpenEvents(ctx, c.base+"/chat", body, newDecoder(model, c.now().Unix(), "chatcmpl-"+c.newID()))
-}
 
 // decoder translates Cohere's chat events into OpenAI chat.completion.chunk objects: a role
 // chunk, content deltas (the tool plan counts as content), tool-call deltas indexed in call
@@ -31,19 +18,16 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 // Its stream returns io.EOF after message-end and the end of the body, and an *llm.Error
 // when the stream breaks, ends before message-end, or carries an error.
 type decoder struct {
-	q       *providers.Queue
-	id      string
-	model   string
-	created int64
+	q   *providers.Queue
+	out providers.Chunks
 
-	started  bool
 	thinking map[int64]bool // content blocks that are thinking, by index
 	tools    map[int64]int  // Cohere tool-call index → OpenAI index
 	done     bool           // message-end seen
 }
 
 func newDecoder(model string, created int64, fallbackID string) *decoder {
-	return &decoder{id: fallbackID, model: model, created: created,
+	return &decoder{out: providers.Chunks{ID: fallbackID, Model: model, Created: created},
 		thinking: map[int64]bool{}, tools: map[int64]int{}}
 }
 
@@ -60,9 +44,8 @@ func (s *decoder) End(err error, _ *providers.Queue) error {
 }
 
 // Event implements providers.EventDecoder.
-func (s *decoder) Event(ev sse.Event, q *providers.Queue) error {
+func (s *decoder) Event(name, data []byte, q *providers.Queue) error {
 	s.q = q
-	data := bytes.TrimSpace(ev.Data)
 	if string(data) == "[DONE]" {
 		if s.done {
 			return io.EOF
@@ -72,20 +55,16 @@ func (s *decoder) Event(ev sse.Event, q *providers.Queue) error {
 	switch {
 	case s.done:
 		return nil // nothing counts after message-end
-	case string(ev.Name) == "error":
+	case string(name) == "error":
 		return providers.StreamError(Type, data, errorPaths()...)
 	case len(data) == 0:
 		return nil
 	}
-	if _, err := providers.EventObject(Type, data); err != nil {
+	typ, obj, err := providers.TypedEvent(Type, name, data)
+	if err != nil {
 		return err
 	}
-	ev2 := gjson.ParseBytes(data)
-	typ := ev2.Get("type").Str
-	if typ == "" {
-		typ = string(ev.Name)
-	}
-	return s.translate(typ, ev2, data)
+	return s.translate(typ, obj, data)
 }
 
 func (s *decoder) translate(typ string, ev gjson.Result, data []byte) error {
@@ -93,30 +72,27 @@ func (s *decoder) translate(typ string, ev gjson.Result, data []byte) error {
 	msg := ev.Get("delta.message")
 	switch typ {
 	case "message-start":
-		if id := ev.Get("id").Str; id != "" && !s.started {
-			s.id = id
+		if id := ev.Get("id").Str; id != "" && !s.out.Started() {
+			s.out.ID = id
 		}
-		s.role()
+		s.out.Start(s.q)
 	case "content-start":
-		s.role()
+		s.out.Start(s.q)
 		s.thinking[idx] = msg.Get("content.type").Str == "thinking"
 	case "content-delta":
 		if t := msg.Get("content.text"); !s.thinking[idx] && t.Type == gjson.String && t.Str != "" {
-			s.role()
-			s.push(llm.ChunkChoice{Delta: llm.Delta{Content: &t.Str}})
+			s.out.Content(s.q, t.Str)
 		}
 	case "tool-plan-delta":
 		if t := msg.Get("tool_plan"); t.Type == gjson.String && t.Str != "" {
-			s.role()
-			s.push(llm.ChunkChoice{Delta: llm.Delta{Content: &t.Str}})
+			s.out.Content(s.q, t.Str)
 		}
 	case "tool-call-start":
-		s.role()
 		k := len(s.tools)
 		s.tools[idx] = k
 		tc := msg.Get("tool_calls")
-		s.push(llm.ChunkChoice{Delta: llm.Delta{ToolCalls: []llm.ToolCall{{Index: &k, ID: tc.Get("id").Str, Type: "function",
-			Function: llm.FunctionCall{Name: tc.Get("function.name").Str, Arguments: tc.Get("function.arguments").Str}}}}})
+		s.out.Delta(s.q, llm.Delta{ToolCalls: []llm.ToolCall{{Index: &k, ID: tc.Get("id").Str, Type: "function",
+			Function: llm.FunctionCall{Name: tc.Get("function.name").Str, Arguments: tc.Get("function.arguments").Str}}}})
 	case "tool-call-delta":
 		k, ok := s.tools[idx]
 		if !ok {
@@ -125,7 +101,7 @@ func (s *decoder) translate(typ string, ev gjson.Result, data []byte) error {
 			return e
 		}
 		if a := msg.Get("tool_calls.function.arguments").Str; a != "" {
-			s.push(llm.ChunkChoice{Delta: llm.Delta{ToolCalls: []llm.ToolCall{{Index: &k, Function: llm.FunctionCall{Arguments: a}}}}})
+			s.out.Delta(s.q, llm.Delta{ToolCalls: []llm.ToolCall{{Index: &k, Function: llm.FunctionCall{Arguments: a}}}})
 		}
 	case "message-end":
 		d := ev.Get("delta")
@@ -133,11 +109,8 @@ func (s *decoder) translate(typ string, ev gjson.Result, data []byte) error {
 		if err := finishError(reason, d.Get("error").Str, data); err != nil {
 			return err
 		}
-		s.role()
-		fr := finishReason(reason, len(s.tools) > 0)
-		s.push(llm.ChunkChoice{FinishReason: &fr})
-		u := usageOf(d.Get("usage"))
-		s.q.Push(s.encode(llm.ChatChunk{Choices: []llm.ChunkChoice{}, Usage: &u}))
+		s.out.Finish(s.q, finishReason(reason, len(s.tools) > 0))
+		s.out.Usage(s.q, usageOf(d.Get("usage")))
 		s.done = true
 	case "error":
 		return providers.StreamError(Type, data, "message", "error.message", "delta.error", "error")
@@ -145,25 +118,4 @@ func (s *decoder) translate(typ string, ev gjson.Result, data []byte) error {
 	// content-end, tool-call-end, citation-start/end, debug and unknown events carry nothing
 	// an OpenAI client reads.
 	return nil
-}
-
-// role queues the role chunk once.
-func (s *decoder) role() {
-	if s.started {
-		return
-	}
-	s.started = true
-	empty := ""
-	s.push(llm.ChunkChoice{Delta: llm.Delta{Role: llm.RoleAssistant, Content: &empty}})
-}
-
-func (s *decoder) push(c llm.ChunkChoice) {
-	s.q.Push(s.encode(llm.ChatChunk{Choices: []llm.ChunkChoice{c}}))
-}
-
-// encode fills the chunk's envelope and encodes it on one line.
-func (s *decoder) encode(c llm.ChatChunk) []byte {
-	c.ID, c.Object, c.Created, c.Model = s.id, "chat.completion.chunk", s.created, s.model
-	b, _ := llm.Encode(c) // strings, ints and pointers to them: encoding cannot fail
-	return b
 }

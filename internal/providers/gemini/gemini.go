@@ -153,6 +153,21 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, model string) (
 	return &llm.Response{Body: b, Usage: usage}, nil
 }
 
+// ChatStream starts a streamed chat completion (streamGenerateContent?alt=sse). It returns
+// once the upstream has answered with a success status; chunks are read by Next.
+func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error) {
+	body, err := c.chatBody(ctx, req, model)
+	if err != nil {
+		return nil, err
+	}
+	n := 1
+	if req.N != nil && *req.N > 1 {
+		n = *req.N
+	}
+	t := &responseTranslator{model: model, created: c.now().Unix(), newID: c.newID, nextCall: nextCallIndex(req)}
+	return c.http.OpenEvents(ctx, c.endpoint(model, "streamGenerateContent")+"?alt=sse", body, newDecoder(t, n))
+}
+
 // ListModels lists the account's model ids, without the "models/" prefix.
 func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 	ids, err := c.http.ListModels(ctx, providers.ModelPages{URL: c.base + "/models?pageSize=1000", List: "models", ID: "name",

@@ -14,21 +14,12 @@ import (
 
 // This file translates Gemini responses into OpenAI chat completions.
 
-// envelope is an OpenAI chat.completion (C: choice) or chat.completion.chunk (C:
-// chunkChoice) object. The package has its own output types because Gemini tool calls carry
-// a thought signature (extra_content, as in Google's own OpenAI compatibility layer), which
+// The package frames its own choices in llm.Envelope because Gemini tool calls carry a
+// thought signature (extra_content, as in Google's own OpenAI compatibility layer), which
 // llm.ToolCall has no room for.
-type envelope[C any] struct {
-	ID      string     `json:"id"`
-	Object  string     `json:"object"`
-	Created int64      `json:"created"`
-	Model   string     `json:"model"`
-	Choices []C        `json:"choices"`
-	Usage   *llm.Usage `json:"usage,omitempty"`
-}
 
 // completion is an OpenAI chat.completion object.
-type completion = envelope[choice]
+type completion = llm.Envelope[choice]
 
 type choice struct {
 	Index        int     `json:"index"`
@@ -42,17 +33,10 @@ type message struct {
 	ToolCalls []toolCall `json:"tool_calls,omitempty"`
 }
 
+// toolCall is an OpenAI tool call with Gemini's thought signature.
 type toolCall struct {
-	Index        *int          `json:"index,omitempty"`
-	ID           string        `json:"id,omitempty"`
-	Type         string        `json:"type,omitempty"`
-	Function     callFunction  `json:"function"`
+	llm.ToolCall
 	ExtraContent *extraContent `json:"extra_content,omitempty"`
-}
-
-type callFunction struct {
-	Name      string `json:"name,omitempty"`
-	Arguments string `json:"arguments"`
 }
 
 // extraContent carries Gemini's thought signature; clients that send it back with the tool
@@ -66,19 +50,12 @@ type googleExtra struct {
 }
 
 // chunk is an OpenAI chat.completion.chunk object.
-type chunk = envelope[chunkChoice]
+type chunk = llm.Envelope[chunkChoice]
 
-type chunkChoice struct {
-	Index        int     `json:"index"`
-	Delta        delta   `json:"delta"`
-	FinishReason *string `json:"finish_reason"`
-}
-
-type delta struct {
-	Role      string     `json:"role,omitempty"`
-	Content   *string    `json:"content,omitempty"`
-	ToolCalls []toolCall `json:"tool_calls,omitempty"`
-}
+type (
+	chunkChoice = llm.ChunkChoiceOf[toolCall]
+	delta       = llm.DeltaOf[toolCall]
+)
 
 // responseTranslator turns one response (whole or streamed) into OpenAI objects.
 type responseTranslator struct {
@@ -175,8 +152,8 @@ func (t *responseTranslator) call(p gjson.Result) toolCall {
 			args = b.String()
 		}
 	}
-	tc := toolCall{ID: "call_" + strconv.Itoa(t.nextCall), Type: "function",
-		Function: callFunction{Name: fc.Get("name").String(), Arguments: args}}
+	tc := toolCall{ToolCall: llm.ToolCall{ID: "call_" + strconv.Itoa(t.nextCall), Type: "function",
+		Function: llm.FunctionCall{Name: fc.Get("name").String(), Arguments: args}}}
 	t.nextCall++
 	if sig := p.Get("thoughtSignature").Str; sig != "" {
 		tc.ExtraContent = &extraContent{Google: googleExtra{ThoughtSignature: sig}}

@@ -1,31 +1,13 @@
 package gemini
 
 import (
-	"bytes"
-	"context"
 	"io"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
-	"github.com/conduit-gw/conduit/internal/sse"
 )
-
-// ChatStream starts a streamed chat completion (streamGenerateContent?alt=sse). It returns
-// once the upstream has answered with a success status; chunks are read by Next.
-func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model string) (llm.ChunkStream, error) {
-	body, err := c.chatBody(ctx, req, model)
-	if err != nil {
-		return nil, err
-	}
-	n := 1
-	if req.N != nil && *req.N > 1 {
-		n = *req.N
-	}
-	t := &responseTranslator{model: model, created: c.now().Unix(), newID: c.newID, nextCall: nextCallIndex(req)}
-	return c.http.OpenEvents(ctx, c.endpoint(model, "streamGenerateContent")+"?alt=sse", body, newDecoder(t, n))
-}
 
 // decoder translates a Gemini event stream into OpenAI chat.completion.chunk objects: a role
 // chunk per choice, content and tool-call deltas, a finish_reason chunk per choice and, once
@@ -35,7 +17,6 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, model str
 // Its stream returns io.EOF after the clean end and an *llm.Error when the stream breaks,
 // ends before every candidate finished, or carries an error.
 type decoder struct {
-	q    *providers.Queue
 	t    *responseTranslator
 	want int // candidates the request asked for
 
@@ -67,20 +48,18 @@ func (s *decoder) End(err error, q *providers.Queue) error {
 }
 
 // Event implements providers.EventDecoder.
-func (s *decoder) Event(ev sse.Event, q *providers.Queue) error {
-	s.q = q
-	data := bytes.TrimSpace(ev.Data)
-	if (len(data) == 0 || string(data) == "[DONE]") && string(ev.Name) != "error" {
+func (s *decoder) Event(name, data []byte, q *providers.Queue) error {
+	if (len(data) == 0 || string(data) == "[DONE]") && string(name) != "error" {
 		return nil
 	}
-	if err := checkEvent(ev.Name, data); err != nil {
+	if err := checkEvent(name, data); err != nil {
 		if s.done {
 			// Every candidate finished: a broken tail loses nothing of the answer.
 			return s.end(q)
 		}
 		return err
 	}
-	s.translate(gjson.ParseBytes(data))
+	s.translate(q, gjson.ParseBytes(data))
 	return nil
 }
 
@@ -99,7 +78,7 @@ func checkEvent(name, data []byte) *llm.Error {
 }
 
 // translate queues the chunks of one GenerateContentResponse.
-func (s *decoder) translate(r gjson.Result) {
+func (s *decoder) translate(q *providers.Queue, r gjson.Result) {
 	s.t.responseID(r)
 	if u := r.Get("usageMetadata"); u.IsObject() {
 		s.usage = usageOf(u)
@@ -108,8 +87,8 @@ func (s *decoder) translate(r gjson.Result) {
 	if len(cands) == 0 && r.Get("promptFeedback.blockReason").Exists() {
 		// The prompt was blocked: every choice ends at once.
 		for i := range s.want {
-			s.role(i)
-			s.finish(i, llm.FinishContentFilter)
+			s.role(q, i)
+			s.finish(q, i, llm.FinishContentFilter)
 		}
 	}
 	for i, c := range cands {
@@ -117,7 +96,7 @@ func (s *decoder) translate(r gjson.Result) {
 		if v := c.Get("index"); v.Type == gjson.Number {
 			idx = int(v.Int())
 		}
-		s.role(idx)
+		s.role(q, idx)
 		text := ""
 		var calls []toolCall
 		c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
@@ -135,13 +114,13 @@ func (s *decoder) translate(r gjson.Result) {
 			return true
 		})
 		if text != "" {
-			s.push(chunkChoice{Index: idx, Delta: delta{Content: &text}})
+			s.choice(q, chunkChoice{Index: idx, Delta: delta{Content: &text}})
 		}
 		if len(calls) > 0 {
-			s.push(chunkChoice{Index: idx, Delta: delta{ToolCalls: calls}})
+			s.choice(q, chunkChoice{Index: idx, Delta: delta{ToolCalls: calls}})
 		}
 		if fr := c.Get("finishReason").Str; fr != "" && fr != "FINISH_REASON_UNSPECIFIED" {
-			s.finish(idx, finishReason(fr, s.calls[idx] > 0))
+			s.finish(q, idx, finishReason(fr, s.calls[idx] > 0))
 		}
 	}
 	if len(s.finished) >= s.want {
@@ -150,37 +129,34 @@ func (s *decoder) translate(r gjson.Result) {
 }
 
 // role queues the first chunk of a choice.
-func (s *decoder) role(idx int) {
+func (s *decoder) role(q *providers.Queue, idx int) {
 	if s.started[idx] {
 		return
 	}
 	s.started[idx] = true
 	empty := ""
-	s.push(chunkChoice{Index: idx, Delta: delta{Role: "assistant", Content: &empty}})
+	s.choice(q, chunkChoice{Index: idx, Delta: delta{Role: "assistant", Content: &empty}})
 }
 
-func (s *decoder) finish(idx int, reason string) {
+func (s *decoder) finish(q *providers.Queue, idx int, reason string) {
 	if s.finished[idx] {
 		return
 	}
 	s.finished[idx] = true
-	s.push(chunkChoice{Index: idx, Delta: delta{}, FinishReason: &reason})
+	s.choice(q, chunkChoice{Index: idx, Delta: delta{}, FinishReason: &reason})
 }
 
 // end queues the usage chunk that closes every stream, and ends it.
 func (s *decoder) end(q *providers.Queue) error {
 	u := s.usage
-	q.Push(s.encode(chunk{Choices: []chunkChoice{}, Usage: &u}))
+	s.push(q, &chunk{Choices: []chunkChoice{}, Usage: &u})
 	return io.EOF
 }
 
-func (s *decoder) push(c chunkChoice) {
-	s.q.Push(s.encode(chunk{Choices: []chunkChoice{c}}))
+func (s *decoder) choice(q *providers.Queue, c chunkChoice) {
+	s.push(q, &chunk{Choices: []chunkChoice{c}})
 }
 
-// encode fills the chunk's envelope and encodes it on one line.
-func (s *decoder) encode(c chunk) []byte {
-	c.ID, c.Object, c.Created, c.Model = s.t.id, "chat.completion.chunk", s.t.created, s.t.model
-	b, _ := llm.Encode(c) // strings, ints and pointers to them: encoding cannot fail
-	return b
+func (s *decoder) push(q *providers.Queue, c *chunk) {
+	q.Push(providers.EncodeChunk(c, s.t.id, s.t.model, s.t.created))
 }
