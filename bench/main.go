@@ -163,16 +163,26 @@ func chatBody(stream bool) []byte { return chatBodyOf("bench", stream) }
 
 // chatBodyOf is a ~1 KB chat request for model.
 func chatBodyOf(model string, stream bool) []byte {
-	sys := strings.Repeat("You are a concise assistant that answers in plain English. ", 9)
-	body := map[string]any{
+	return encodeBody(map[string]any{
 		"model": model,
 		"messages": []map[string]any{
-			{"role": "system", "content": sys},
-			{"role": "user", "content": strings.Repeat("Summarise the benefits of a gateway. ", 10)},
+			{"role": "system", "content": systemPrompt()},
+			{"role": "user", "content": userPrompt()},
 		},
 		"temperature": 0.2,
 		"max_tokens":  64,
-	}
+	}, stream)
+}
+
+// systemPrompt and userPrompt are the texts of every benchmark request (~1 KB together).
+func systemPrompt() string {
+	return strings.Repeat("You are a concise assistant that answers in plain English. ", 9)
+}
+
+func userPrompt() string { return strings.Repeat("Summarise the benefits of a gateway. ", 10) }
+
+// encodeBody encodes a request body, asking for a stream when stream is set.
+func encodeBody(body map[string]any, stream bool) []byte {
 	if stream {
 		body["stream"] = true
 	}

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
 	"log"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -26,18 +22,13 @@ const (
 // responsesBody returns a Responses request of the same text as chatBody, for model.
 func responsesBody(model string) func(stream bool) []byte {
 	return func(stream bool) []byte {
-		body := map[string]any{
+		return encodeBody(map[string]any{
 			"model":             model,
-			"instructions":      strings.Repeat("You are a concise assistant that answers in plain English. ", 9),
-			"input":             strings.Repeat("Summarise the benefits of a gateway. ", 10),
+			"instructions":      systemPrompt(),
+			"input":             userPrompt(),
 			"temperature":       0.2,
 			"max_output_tokens": 64,
-		}
-		if stream {
-			body["stream"] = true
-		}
-		b, _ := json.Marshal(body)
-		return b
+		}, stream)
 	}
 }
 
@@ -53,12 +44,18 @@ func (b *bench) runResponses(o options, targets []target, rep *report) {
 		{name: nameNative, url: url, proc: conduit.proc, key: conduit.key, body: responsesBody("bench-native")},
 		{name: nameTranslated, url: url, proc: conduit.proc, key: conduit.key, body: responsesBody("bench")},
 	}
+	b.pathRows(o, ts, "responses", rep)
+}
+
+// pathRows warms the targets up and measures them interleaved at pathRate, non-streamed
+// (scenario) and streamed (scenario-stream).
+func (b *bench) pathRows(o options, ts []target, scenario string, rep *report) {
 	for _, t := range ts {
 		b.attack(t, "warmup", 500, time.Second, 0, false)
 	}
 	d := o.dur * 3 / 4
-	rep.Runs = append(rep.Runs, b.interleaved(ts, "responses", pathRate, d, 0, false)...)
-	rep.Runs = append(rep.Runs, b.interleaved(ts, "responses-stream", pathRate, d, 0, true)...)
+	rep.Runs = append(rep.Runs, b.interleaved(ts, scenario, pathRate, d, 0, false)...)
+	rep.Runs = append(rep.Runs, b.interleaved(ts, scenario+"-stream", pathRate, d, 0, true)...)
 }
 
 // runCache measures chat at pathRate passed through next to the same request answered by the
@@ -71,12 +68,7 @@ func (b *bench) runCache(o options, targets []target, rep *report) {
 		{name: nameCacheHit, url: conduit.url, proc: conduit.proc, key: conduit.key,
 			body: func(stream bool) []byte { return chatBodyOf("bench-cached", stream) }},
 	}
-	for _, t := range ts {
-		b.attack(t, "warmup", 500, time.Second, 0, false)
-	}
-	d := o.dur * 3 / 4
-	rep.Runs = append(rep.Runs, b.interleaved(ts, "cache", pathRate, d, 0, false)...)
-	rep.Runs = append(rep.Runs, b.interleaved(ts, "cache-stream", pathRate, d, 0, true)...)
+	b.pathRows(o, ts, "cache", rep)
 }
 
 // runCluster starts a second Conduit on a throwaway PostgreSQL and Redis and measures it at
@@ -110,35 +102,4 @@ func (b *bench) runCluster(o options, targets []target, rep *report) {
 		rep.RedisCPUSecPer1k = (s.redis.cpu() - redis0).Seconds() / float64(r.Requests) * 1000
 	}
 	rep.Runs = append(rep.Runs, runs...)
-}
-
-// printPaths prints the Responses and PostgreSQL + Redis summaries.
-func (rep *report) printPaths(w io.Writer) {
-	for _, sc := range []string{"responses", "responses-stream"} {
-		chat, ok := rep.find(nameChat, sc, pathRate)
-		if !ok || chat.CPUSecPer1k == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "- %s at 1,000 req/s, CPU per request vs chat on the same Conduit (%.3f s/1k):", sc, chat.CPUSecPer1k)
-		for _, name := range []string{nameNative, nameTranslated} {
-			if r, ok := rep.find(name, sc, pathRate); ok {
-				fmt.Fprintf(w, " %s %.3f s/1k = %.2f× (p50 %+.3f ms);", strings.TrimPrefix(name, "conduit resp "),
-					r.CPUSecPer1k, r.CPUSecPer1k/chat.CPUSecPer1k, r.P50-chat.P50)
-			}
-		}
-		fmt.Fprintln(w)
-	}
-	if rep.ClusterSkipped != "" {
-		fmt.Fprintf(w, "- PostgreSQL + Redis: skipped (%s)\n", rep.ClusterSkipped)
-		return
-	}
-	pg, ok1 := rep.find(namePG, "cluster", pathRate)
-	lite, ok2 := rep.find("conduit", "cluster", pathRate)
-	direct, ok3 := rep.find("direct", "cluster", pathRate)
-	if !ok1 || !ok2 || !ok3 || lite.CPUSecPer1k == 0 {
-		return
-	}
-	fmt.Fprintf(w, "- PostgreSQL + Redis vs SQLite/in-memory at 1,000 req/s: CPU %.3f vs %.3f s/1k = %.2f× (Redis itself %.3f s/1k); "+
-		"p50 added over direct %+.3f vs %+.3f ms (%+.3f ms)\n", pg.CPUSecPer1k, lite.CPUSecPer1k,
-		pg.CPUSecPer1k/lite.CPUSecPer1k, rep.RedisCPUSecPer1k, pg.P50-direct.P50, lite.P50-direct.P50, pg.P50-lite.P50)
 }

@@ -154,6 +154,37 @@ func (rep *report) print(w io.Writer) {
 	}
 }
 
+// printPaths prints the Responses and PostgreSQL + Redis summaries.
+func (rep *report) printPaths(w io.Writer) {
+	for _, sc := range []string{"responses", "responses-stream"} {
+		chat, ok := rep.find(nameChat, sc, pathRate)
+		if !ok || chat.CPUSecPer1k == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "- %s at 1,000 req/s, CPU per request vs chat on the same Conduit (%.3f s/1k):", sc, chat.CPUSecPer1k)
+		for _, name := range []string{nameNative, nameTranslated} {
+			if r, ok := rep.find(name, sc, pathRate); ok {
+				fmt.Fprintf(w, " %s %.3f s/1k = %.2f× (p50 %+.3f ms);", strings.TrimPrefix(name, "conduit resp "),
+					r.CPUSecPer1k, r.CPUSecPer1k/chat.CPUSecPer1k, r.P50-chat.P50)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	if rep.ClusterSkipped != "" {
+		fmt.Fprintf(w, "- PostgreSQL + Redis: skipped (%s)\n", rep.ClusterSkipped)
+		return
+	}
+	pg, ok1 := rep.find(namePG, "cluster", pathRate)
+	lite, ok2 := rep.find("conduit", "cluster", pathRate)
+	direct, ok3 := rep.find("direct", "cluster", pathRate)
+	if !ok1 || !ok2 || !ok3 || lite.CPUSecPer1k == 0 {
+		return
+	}
+	fmt.Fprintf(w, "- PostgreSQL + Redis vs SQLite/in-memory at 1,000 req/s: CPU %.3f vs %.3f s/1k = %.2f× (Redis itself %.3f s/1k); "+
+		"p50 added over direct %+.3f vs %+.3f ms (%+.3f ms)\n", pg.CPUSecPer1k, lite.CPUSecPer1k,
+		pg.CPUSecPer1k/lite.CPUSecPer1k, rep.RedisCPUSecPer1k, pg.P50-direct.P50, lite.P50-direct.P50, pg.P50-lite.P50)
+}
+
 func (s *soakRun) print(w io.Writer) {
 	fmt.Fprintf(w, "\nsoak at %d req/s for %s: %d requests, %.2f%% ok, p50 %.3f ms, p99 %.3f ms; RSS %.1f → %.1f MB, slope after the first %d s %+.2f MB/hour\n",
 		s.Rate, s.Duration, s.Requests, s.Success*100, s.P50, s.P99, s.StartMB, s.EndMB, s.WarmupS, s.SlopeMBPerH)
