@@ -1,10 +1,6 @@
 package cli
 
-import (
-	"net/http"
-
-	"github.com/spf13/cobra"
-)
+import "github.com/spf13/cobra"
 
 var modelsRes = resource{
 	path: "models", noun: "model", names: []string{"alias"},
@@ -24,32 +20,30 @@ func (a *app) modelsCmd() *cobra.Command {
 func (a *app) modelAddCmd() *cobra.Command {
 	var provider, model string
 	var weight, priority, contextWindow int
-	var vision, tools, embeddings, disabled bool
-	cmd := &cobra.Command{
+	var vision, tools, embeddings bool
+	cmd := a.addCmd(modelsRes, &cobra.Command{
 		Use:     "add ALIAS --provider ID|NAME [--model PROVIDER_MODEL]",
 		Short:   "Add a deployment: the alias clients ask for, served by a provider's model",
 		Example: "  conduit models add gpt-4o --provider openai\n  conduit models add fast --provider groq --model llama-3.1-8b-instant",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if provider == "" {
-				return invalid("provider_id", "--provider is required")
-			}
-			p, err := a.resolve(cmd.Context(), providersRes, provider)
-			if err != nil {
-				return err
-			}
-			if model == "" {
-				model = args[0]
-			}
-			body := obj{"alias": args[0], "provider_id": p["id"], "provider_model": model, "weight": weight,
-				"priority": priority, "enabled": !disabled}
-			setIf(body, "supports_vision", vision)
-			setIf(body, "supports_tools", tools)
-			setIf(body, "supports_embeddings", embeddings)
-			setIf(body, "context_window", max(contextWindow, 0))
-			return a.send(cmd.Context(), modelsRes, http.MethodPost, "/admin/models", body)
-		},
-	}
+	}, func(cmd *cobra.Command, args []string) (obj, error) {
+		if provider == "" {
+			return nil, invalid("provider_id", "--provider is required")
+		}
+		p, err := a.resolve(cmd.Context(), providersRes, provider)
+		if err != nil {
+			return nil, err
+		}
+		if model == "" {
+			model = args[0]
+		}
+		body := obj{"alias": args[0], "provider_id": p["id"], "provider_model": model, "weight": weight, "priority": priority}
+		setIf(body, "supports_vision", vision)
+		setIf(body, "supports_tools", tools)
+		setIf(body, "supports_embeddings", embeddings)
+		setIf(body, "context_window", max(contextWindow, 0))
+		return body, nil
+	})
 	f := cmd.Flags()
 	f.StringVar(&provider, "provider", "", "the provider serving it (id or name)")
 	f.StringVar(&model, "model", "", "the provider's model name (default: the alias)")
@@ -59,6 +53,5 @@ func (a *app) modelAddCmd() *cobra.Command {
 	f.BoolVar(&vision, "vision", false, "the model accepts images")
 	f.BoolVar(&tools, "tools", false, "the model calls tools")
 	f.BoolVar(&embeddings, "embeddings", false, "the model makes embeddings")
-	f.BoolVar(&disabled, "disabled", false, "add it disabled")
 	return cmd
 }

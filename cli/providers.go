@@ -25,32 +25,29 @@ func (a *app) providersCmd() *cobra.Command {
 func (a *app) providerAddCmd() *cobra.Command {
 	var typ, baseURL, apiKey, apiVersion string
 	var timeoutMS int
-	var disabled bool
-	cmd := &cobra.Command{
+	cmd := a.addCmd(providersRes, &cobra.Command{
 		Use:   "add NAME --type TYPE [--base-url URL] [--api-key KEY|-]",
 		Short: "Add a provider (--api-key - reads the key from stdin)",
 		Example: "  conduit providers add openai --type openai --api-key - <<<\"$OPENAI_API_KEY\"\n" +
 			"  conduit providers add local --type openai_compatible --base-url http://127.0.0.1:11434/v1",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := readSecret(apiKey, cmd.InOrStdin())
-			if err != nil {
-				return err
-			}
-			body := obj{"name": args[0], "type": typ, "base_url": baseURL, "enabled": !disabled}
-			setIf(body, "api_key", key)
-			setIf(body, "api_version", apiVersion)
-			setIf(body, "timeout_ms", max(timeoutMS, 0))
-			return a.send(cmd.Context(), providersRes, http.MethodPost, "/admin/providers", body)
-		},
-	}
+	}, func(cmd *cobra.Command, args []string) (obj, error) {
+		key, err := readSecret(apiKey, cmd.InOrStdin())
+		if err != nil {
+			return nil, err
+		}
+		body := obj{"name": args[0], "type": typ, "base_url": baseURL}
+		setIf(body, "api_key", key)
+		setIf(body, "api_version", apiVersion)
+		setIf(body, "timeout_ms", max(timeoutMS, 0))
+		return body, nil
+	})
 	f := cmd.Flags()
 	f.StringVar(&typ, "type", "", "openai, azure, anthropic, gemini, cohere, mistral, groq, openrouter, ollama or openai_compatible")
 	f.StringVar(&baseURL, "base-url", "", "the provider's API base URL (default: the type's)")
 	f.StringVar(&apiKey, "api-key", "", "the provider's API key; - reads it from stdin")
 	f.StringVar(&apiVersion, "api-version", "", "API version (azure)")
 	f.IntVar(&timeoutMS, "timeout-ms", 0, "request timeout in milliseconds (default: the server's)")
-	f.BoolVar(&disabled, "disabled", false, "add it disabled")
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"openai", "azure", "anthropic",
 		"gemini", "cohere", "mistral", "groq", "openrouter", "ollama", "openai_compatible"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

@@ -90,6 +90,23 @@ func (a *app) rmCmd(r resource) *cobra.Command {
 	}
 }
 
+// addCmd is `<resource> add`: build turns the arguments and cmd's flags into the new row's
+// fields, which are POSTed to /admin/<path> with "enabled" (--disabled adds it disabled); the
+// created row is shown.
+func (a *app) addCmd(r resource, cmd *cobra.Command, build func(cmd *cobra.Command, args []string) (obj, error)) *cobra.Command {
+	var disabled bool
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		body, err := build(cmd, args)
+		if err != nil {
+			return err
+		}
+		body["enabled"] = !disabled
+		return a.send(cmd.Context(), r, http.MethodPost, "/admin/"+r.path, body)
+	}
+	cmd.Flags().BoolVar(&disabled, "disabled", false, "add it disabled")
+	return cmd
+}
+
 // created prints a created or updated row: its JSON, or a one-row table.
 func (a *app) created(r resource, row obj) error {
 	return a.show(row, func(w io.Writer) error { return table(w, r.cols, []obj{row}) })
