@@ -172,6 +172,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, sc.FailStatus, typ, sc.FailCode, fmt.Sprintf("scripted failure %d", sc.FailStatus))
 		return
 	}
+	model, _ := body["model"].(string)
+	if model == "" && needsModel(r.URL.Path) {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "you must provide a model parameter")
+		return
+	}
 	switch {
 	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/models"):
 		writeJSON(w, map[string]any{"object": "list", "data": []map[string]any{
@@ -181,15 +186,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			{"id": "fake-local-7b", "object": "model", "created": 1721172741, "owned_by": "local"},
 		}})
 	case strings.HasSuffix(r.URL.Path, "/chat/completions"):
-		s.chat(w, r, body, sc)
+		s.chat(w, r, model, body, sc)
 	case strings.HasSuffix(r.URL.Path, "/completions") && !strings.HasSuffix(r.URL.Path, "/chat/completions"):
 		s.completions(w, body)
 	case strings.HasSuffix(r.URL.Path, "/responses"):
-		s.responses(w, body)
+		s.responses(w, model, body)
 	case strings.HasSuffix(r.URL.Path, "/embeddings"):
 		s.embeddings(w, body)
 	case strings.HasSuffix(r.URL.Path, "/moderations"):
-		s.moderations(w, body)
+		s.moderations(w, model, body)
 	case strings.HasSuffix(r.URL.Path, "/rerank"):
 		s.rerank(w, body)
 	case strings.HasSuffix(r.URL.Path, "/audio/transcriptions"), strings.HasSuffix(r.URL.Path, "/audio/translations"):
@@ -233,11 +238,7 @@ type chatTurn struct {
 	wantTools bool     // answer with a get_weather tool call
 }
 
-func (s *Server) chat(w http.ResponseWriter, r *http.Request, body map[string]any, sc Script) {
-	model, ok := requireModel(w, body)
-	if !ok {
-		return
-	}
+func (s *Server) chat(w http.ResponseWriter, r *http.Request, model string, body map[string]any, sc Script) {
 	msgs, ok := body["messages"].([]any)
 	if !ok {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "'messages' is a required property")

@@ -7,11 +7,7 @@ import (
 
 // moderations answers like OpenAI's /moderations: one result per input; an input containing
 // "kill" is flagged for violence.
-func (s *Server) moderations(w http.ResponseWriter, body map[string]any) {
-	model, ok := requireModel(w, body)
-	if !ok {
-		return
-	}
+func (s *Server) moderations(w http.ResponseWriter, model string, body map[string]any) {
 	inputs := inputList(body["input"], func(v any) (string, bool) { t, ok := v.(string); return t, ok })
 	results := make([]map[string]any, 0, len(inputs))
 	for _, in := range inputs {
@@ -29,13 +25,14 @@ func (s *Server) moderations(w http.ResponseWriter, body map[string]any) {
 	writeJSON(w, map[string]any{"id": "modr-fake1", "model": model, "results": results})
 }
 
-// requireModel returns the request's model, or answers 400 when it names none.
-func requireModel(w http.ResponseWriter, body map[string]any) (string, bool) {
-	model, _ := body["model"].(string)
-	if model == "" {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "you must provide a model parameter")
+// needsModel reports whether a request to path is refused (400) when it names no model.
+func needsModel(path string) bool {
+	for _, p := range []string{"/chat/completions", "/responses", "/moderations"} {
+		if strings.HasSuffix(path, p) {
+			return true
+		}
 	}
-	return model, model != ""
+	return false
 }
 
 // inputList is an "input" field as a list: a string is one input, and of a list the items

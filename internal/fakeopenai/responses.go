@@ -9,11 +9,7 @@ import (
 
 // responses answers a Responses API request: the reply text, or a get_weather function call
 // when tools are offered and the last input item is not a function's output.
-func (s *Server) responses(w http.ResponseWriter, body map[string]any) {
-	model, ok := requireModel(w, body)
-	if !ok {
-		return
-	}
+func (s *Server) responses(w http.ResponseWriter, model string, body map[string]any) {
 	if msg := s.unknownRef(body); msg != "" {
 		writeError(w, http.StatusNotFound, "invalid_request_error", "not_found", msg)
 		return
