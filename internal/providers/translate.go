@@ -82,3 +82,52 @@ func ParseToolChoice(provider string, raw json.RawMessage) (mode, name string, e
 	}
 	return "", "", llm.InvalidRequest("tool_choice", `tool_choice must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`)
 }
+
+// ToolParameters is a function tool's parameters schema, trimmed: nil when the tool gives
+// none (absent or null).
+func ToolParameters(t llm.Tool) json.RawMessage {
+	p := bytes.TrimSpace(t.Function.Parameters)
+	if len(p) == 0 || string(p) == "null" {
+		return nil
+	}
+	return p
+}
+
+// Response formats ResponseFormat returns (besides "" for plain text).
+const (
+	FormatJSONObject = "json_object"
+	FormatJSONSchema = "json_schema"
+)
+
+// ResponseFormat reads OpenAI's response_format: "" when it is absent, null or "text",
+// FormatJSONObject, or FormatJSONSchema with its json_schema object ({"name", "schema", ...}).
+// Another type is refused as not supported by provider.
+func ResponseFormat(provider string, raw json.RawMessage) (format string, jsonSchema gjson.Result, err error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", jsonSchema, nil
+	}
+	rf := gjson.ParseBytes(raw)
+	switch t := rf.Get("type").Str; t {
+	case "text":
+		return "", jsonSchema, nil
+	case FormatJSONObject:
+		return t, jsonSchema, nil
+	case FormatJSONSchema:
+		return t, rf.Get("json_schema"), nil
+	}
+	return "", jsonSchema, llm.InvalidRequest("response_format", fmt.Sprintf("response_format type %q is not supported by %s", rf.Get("type").String(), provider))
+}
+
+// ToolArguments is a tool call's input object as OpenAI's arguments string: compact JSON,
+// "{}" when the call gives no object.
+func ToolArguments(v gjson.Result) string {
+	if !v.IsObject() {
+		return "{}"
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, []byte(v.Raw)) != nil {
+		return "{}"
+	}
+	return b.String()
+}

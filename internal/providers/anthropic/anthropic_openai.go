@@ -3,14 +3,13 @@ package anthropic
 // Response translation: Anthropic message → OpenAI chat.completion.
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
 )
 
 // translateResponse turns an Anthropic message into an OpenAI chat.completion stamped with
@@ -33,7 +32,7 @@ func translateResponse(body []byte, jsonTool string, created int64) ([]byte, llm
 				text.WriteString(b.Get("text").Str)
 			}
 		case blockToolUse:
-			args := compactJSON(b.Get("input"))
+			args := providers.ToolArguments(b.Get("input"))
 			if jsonTool != "" && b.Get("name").Str == jsonTool {
 				text.WriteString(args)
 				continue
@@ -117,16 +116,4 @@ func (t tokens) openai() llm.Usage {
 	}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	return u
-}
-
-// compactJSON returns a tool input as a compact JSON string ("{}" when absent).
-func compactJSON(v gjson.Result) string {
-	if !v.Exists() || v.Type == gjson.Null {
-		return "{}"
-	}
-	var b bytes.Buffer
-	if json.Compact(&b, []byte(v.Raw)) != nil {
-		return "{}"
-	}
-	return b.String()
 }

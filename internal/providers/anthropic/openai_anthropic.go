@@ -3,7 +3,6 @@ package anthropic
 // Request translation: canonical OpenAI Chat Completions request → Anthropic Messages request.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -388,9 +387,9 @@ func toolID(id string) string {
 // translateTools maps tools, tool_choice and parallel_tool_calls.
 func translateTools(req *llm.ChatRequest, out *request) error {
 	for _, t := range req.Tools {
-		schema := json.RawMessage(defaultInputSchema)
-		if p := bytes.TrimSpace(t.Function.Parameters); len(p) > 0 && string(p) != "null" {
-			schema = p
+		schema := providers.ToolParameters(t)
+		if schema == nil {
+			schema = json.RawMessage(defaultInputSchema)
 		}
 		out.Tools = append(out.Tools, tool{Name: t.Function.Name, Description: t.Function.Description, InputSchema: schema})
 	}
@@ -429,19 +428,15 @@ func parseToolChoice(raw json.RawMessage) (*toolChoice, error) {
 // Claude model. The tool's input comes back as the message content. It returns that tool's
 // name ("" when no JSON format was asked for).
 func translateResponseFormat(req *llm.ChatRequest, out *request) (string, error) {
-	rf := gjson.ParseBytes(req.ResponseFormat)
-	if len(bytes.TrimSpace(req.ResponseFormat)) == 0 || rf.Type == gjson.Null {
-		return "", nil
-	}
+	format, js, err := providers.ResponseFormat(Type, req.ResponseFormat)
 	var t tool
-	switch rf.Get("type").Str {
-	case "text":
-		return "", nil
-	case "json_object":
+	switch format {
+	case "":
+		return "", err
+	case providers.FormatJSONObject:
 		t = tool{Name: jsonToolName, Description: "Give your answer as a JSON object.",
 			InputSchema: json.RawMessage(`{"type":"object"}`)}
-	case "json_schema":
-		js := rf.Get("json_schema")
+	case providers.FormatJSONSchema:
 		t = tool{Name: js.Get("name").Str, Description: js.Get("description").Str, InputSchema: json.RawMessage(`{"type":"object"}`)}
 		if t.Name == "" {
 			t.Name = jsonToolName
@@ -456,12 +451,10 @@ func translateResponseFormat(req *llm.ChatRequest, out *request) (string, error)
 			}
 			t.InputSchema = json.RawMessage(s.Raw)
 		}
-	default:
-		return "", llm.InvalidRequest("response_format", "response_format type "+quote(rf.Get("type").Str)+" is not supported by anthropic")
 	}
 	if len(out.Tools) > 0 {
 		return "", llm.InvalidRequest("response_format",
-			"response_format "+rf.Get("type").Str+" together with tools is not supported by anthropic")
+			"response_format "+format+" together with tools is not supported by anthropic")
 	}
 	out.Tools = []tool{t}
 	out.ToolChoice = &toolChoice{Type: "tool", Name: t.Name}

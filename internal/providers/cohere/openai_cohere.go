@@ -1,7 +1,6 @@
 package cohere
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -255,10 +254,7 @@ func tools(req *llm.ChatRequest, cr *chatRequest) error {
 		if choice == "function" && t.Function.Name != name {
 			continue
 		}
-		d := functionDef{Name: t.Function.Name, Description: t.Function.Description}
-		if p := bytes.TrimSpace(t.Function.Parameters); len(p) > 0 && string(p) != "null" {
-			d.Parameters = p
-		}
+		d := functionDef{Name: t.Function.Name, Description: t.Function.Description, Parameters: providers.ToolParameters(t)}
 		cr.Tools = append(cr.Tools, tool{Type: "function", Function: d})
 		// Cohere's strictness is per request: one strict tool makes them all strict.
 		cr.StrictTools = cr.StrictTools || (t.Function.Strict != nil && *t.Function.Strict)
@@ -279,22 +275,13 @@ func tools(req *llm.ChatRequest, cr *chatRequest) error {
 
 // format maps response_format: JSON mode, with the schema when one is given.
 func format(raw json.RawMessage) (*responseFormat, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+	format, js, err := providers.ResponseFormat(Type, raw)
+	if format == "" {
+		return nil, err
 	}
-	rf := gjson.ParseBytes(raw)
-	switch rf.Get("type").Str {
-	case "text":
-		return nil, nil
-	case "json_object":
-		return &responseFormat{Type: "json_object"}, nil
-	case "json_schema":
-		f := &responseFormat{Type: "json_object"}
-		if s := rf.Get("json_schema.schema"); s.IsObject() {
-			f.JSONSchema = json.RawMessage(s.Raw)
-		}
-		return f, nil
+	f := &responseFormat{Type: "json_object"}
+	if s := js.Get("schema"); s.IsObject() {
+		f.JSONSchema = json.RawMessage(s.Raw)
 	}
-	return nil, llm.InvalidRequest("response_format", fmt.Sprintf("response_format type %q is not supported by cohere", rf.Get("type").String()))
+	return f, nil
 }

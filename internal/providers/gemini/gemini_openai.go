@@ -1,7 +1,6 @@
 package gemini
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/conduit-gw/conduit/internal/llm"
+	"github.com/conduit-gw/conduit/internal/providers"
 )
 
 // This file translates Gemini responses into OpenAI chat completions.
@@ -145,13 +145,7 @@ func (t *responseTranslator) translate(body []byte) ([]byte, llm.Usage, error) {
 // call translates a functionCall part and numbers it.
 func (t *responseTranslator) call(p gjson.Result) toolCall {
 	fc := p.Get("functionCall")
-	args := "{}"
-	if a := fc.Get("args"); a.IsObject() {
-		var b bytes.Buffer
-		if json.Compact(&b, []byte(a.Raw)) == nil {
-			args = b.String()
-		}
-	}
+	args := providers.ToolArguments(fc.Get("args"))
 	tc := toolCall{ToolCall: llm.ToolCall{ID: "call_" + strconv.Itoa(t.nextCall), Type: "function",
 		Function: llm.FunctionCall{Name: fc.Get("name").String(), Arguments: args}}}
 	t.nextCall++

@@ -1,7 +1,6 @@
 package gemini
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -407,10 +406,8 @@ func (t *requestTranslator) tools(g *genRequest) error {
 	decls := make([]functionDeclaration, 0, len(t.req.Tools))
 	known := false
 	for _, tl := range t.req.Tools {
-		d := functionDeclaration{Name: tl.Function.Name, Description: tl.Function.Description}
-		if p := bytes.TrimSpace(tl.Function.Parameters); len(p) > 0 && string(p) != "null" {
-			d.ParametersJSONSchema = p
-		}
+		d := functionDeclaration{Name: tl.Function.Name, Description: tl.Function.Description,
+			ParametersJSONSchema: providers.ToolParameters(tl)}
 		decls = append(decls, d)
 		known = known || tl.Function.Name == name
 	}
@@ -467,22 +464,13 @@ func (t *requestTranslator) generationConfig() (*generationConfig, error) {
 
 // responseFormat maps JSON mode to responseMimeType and a json_schema to responseJsonSchema.
 func (t *requestTranslator) responseFormat(cfg *generationConfig) error {
-	raw := bytes.TrimSpace(t.req.ResponseFormat)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
+	format, js, err := providers.ResponseFormat(Type, t.req.ResponseFormat)
+	if format == "" {
+		return err
 	}
-	rf := gjson.ParseBytes(raw)
-	switch rf.Get("type").Str {
-	case "text":
-	case "json_object":
-		cfg.ResponseMimeType = "application/json"
-	case "json_schema":
-		cfg.ResponseMimeType = "application/json"
-		if s := rf.Get("json_schema.schema"); s.IsObject() {
-			cfg.ResponseJSONSchema = json.RawMessage(s.Raw)
-		}
-	default:
-		return llm.InvalidRequest("response_format", fmt.Sprintf("response_format type %q is not supported by gemini", rf.Get("type").String()))
+	cfg.ResponseMimeType = "application/json"
+	if s := js.Get("schema"); s.IsObject() {
+		cfg.ResponseJSONSchema = json.RawMessage(s.Raw)
 	}
 	return nil
 }
