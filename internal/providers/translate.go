@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -130,4 +131,37 @@ func ToolArguments(v gjson.Result) string {
 		return "{}"
 	}
 	return b.String()
+}
+
+// CheckParams refuses the chat request field provider cannot honour instead of dropping it:
+// the first top-level field of raw that is set (not null; logprobs not false) and is none
+// of those every translating adapter maps (model, messages, sampling, tools,
+// response_format…), OpenAI's platform bookkeeping, which never changes the answer (user,
+// metadata, store…), or also.
+func CheckParams(provider string, raw gjson.Result, also ...string) error {
+	var err error
+	raw.ForEach(func(k, v gjson.Result) bool {
+		switch {
+		case v.Type == gjson.Null, k.Str == "logprobs" && v.Type == gjson.False, translatedParam(k.Str), slices.Contains(also, k.Str):
+			return true
+		}
+		err = llm.InvalidRequest(k.Str, k.Str+" is not supported by "+provider)
+		return false
+	})
+	return err
+}
+
+// translatedParam reports whether a top-level chat request field is translated by every
+// translating adapter or deliberately ignored.
+func translatedParam(key string) bool {
+	switch key {
+	case "model", "messages", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls",
+		"response_format", "stop", "seed", "n", "max_tokens", "max_completion_tokens", "temperature",
+		"top_p", "top_k", "frequency_penalty", "presence_penalty":
+		return true
+	case "user", "metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier":
+		// Bookkeeping for OpenAI's platform: no effect on the generated answer.
+		return true
+	}
+	return false
 }

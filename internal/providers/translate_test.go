@@ -68,3 +68,18 @@ func TestToolArguments(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckParams(t *testing.T) {
+	tests := []struct{ in, err string }{
+		{in: `{"model":"m","messages":[],"temperature":1,"user":"u","logprobs":false,"logit_bias":null}`},
+		{in: `{"model":"m","reasoning_effort":"low"}`},
+		{in: `{"model":"m","logprobs":true}`, err: "logprobs is not supported by p"},
+		{in: `{"model":"m","logit_bias":{"1":2},"audio":{}}`, err: "logit_bias is not supported by p"},
+	}
+	for _, tt := range tests {
+		err := CheckParams("p", gjson.Parse(tt.in), "reasoning_effort")
+		if (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("CheckParams(%s) = %v, want %q", tt.in, err, tt.err)
+		}
+	}
+}

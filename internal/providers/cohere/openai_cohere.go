@@ -115,32 +115,9 @@ func chatBody(req *llm.ChatRequest, model string, stream bool) ([]byte, error) {
 	return llm.Encode(cr)
 }
 
-// translated reports whether a top-level request field is translated or deliberately ignored.
-func translated(key string) bool {
-	switch key {
-	case "model", "messages", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls",
-		"response_format", "stop", "seed", "n", "max_tokens", "max_completion_tokens", "temperature",
-		"top_p", "top_k", "frequency_penalty", "presence_penalty":
-		return true
-	case "user", "metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier":
-		// Bookkeeping for OpenAI's platform: no effect on the generated answer.
-		return true
-	}
-	return false
-}
-
 // checkParams refuses the parameters Cohere cannot honour instead of dropping them.
 func checkParams(req *llm.ChatRequest, raw gjson.Result) error {
-	var err error
-	raw.ForEach(func(k, v gjson.Result) bool {
-		switch {
-		case v.Type == gjson.Null, k.Str == "logprobs" && v.Type == gjson.False, translated(k.Str):
-			return true
-		}
-		err = llm.InvalidRequest(k.Str, k.Str+" is not supported by cohere")
-		return false
-	})
-	switch {
+	switch err := providers.CheckParams(Type, raw); {
 	case err != nil:
 		return err
 	case req.N != nil && *req.N > 1:

@@ -153,32 +153,9 @@ func (t *requestTranslator) translate(ctx context.Context) (*genRequest, error) 
 	return g, nil
 }
 
-// translated reports whether a top-level request field is translated or deliberately ignored.
-func translated(key string) bool {
-	switch key {
-	case "model", "messages", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls",
-		"response_format", "stop", "seed", "n", "max_tokens", "max_completion_tokens", "temperature",
-		"top_p", "top_k", "frequency_penalty", "presence_penalty", "reasoning_effort":
-		return true
-	case "user", "metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier":
-		// Bookkeeping for OpenAI's platform: no effect on the generated answer.
-		return true
-	}
-	return false
-}
-
 // checkParams refuses the parameters Gemini cannot honour instead of dropping them.
 func (t *requestTranslator) checkParams() error {
-	var err error
-	t.raw.ForEach(func(k, v gjson.Result) bool {
-		switch {
-		case v.Type == gjson.Null, k.Str == "logprobs" && v.Type == gjson.False, translated(k.Str):
-			return true
-		}
-		err = llm.InvalidRequest(k.Str, k.Str+" is not supported by gemini")
-		return false
-	})
-	if err != nil {
+	if err := providers.CheckParams(Type, t.raw, "reasoning_effort"); err != nil {
 		return err
 	}
 	if p := t.req.ParallelToolCalls; p != nil && !*p && len(t.req.Tools) > 0 {
