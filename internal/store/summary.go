@@ -112,7 +112,12 @@ func (d *DB) Summarize(ctx context.Context, from, to time.Time, groupBy string) 
 	if err != nil {
 		return nil, wrapErr("summarize", err)
 	}
+	return summaryGroups(acc, groupBy)
+}
 
+// summaryGroups turns the accumulated groups into a summary's rows: percentiles and hit rate
+// computed, day keys formatted, in the summary's order.
+func summaryGroups(acc summaryAcc, groupBy string) ([]usage.Group, error) {
 	out := make([]usage.Group, 0, len(acc))
 	for _, a := range acc {
 		g := a.g
