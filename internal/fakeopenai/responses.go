@@ -8,7 +8,9 @@ import (
 )
 
 // responses answers a Responses API request: the reply text, or a get_weather function call
-// when tools are offered and the last input item is not a function's output.
+// when tools are offered and the last input item is not a function's output. Objects keep
+// the key order OpenAI sends ("type" and "sequence_number" first), and a stream is OpenAI's
+// event sequence for one output item, flushed event by event.
 func (s *Server) responses(w http.ResponseWriter, model string, body map[string]any) {
 	if msg := s.unknownRef(body); msg != "" {
 		writeError(w, http.StatusNotFound, "invalid_request_error", "not_found", msg)
@@ -24,23 +26,31 @@ func (s *Server) responses(w http.ResponseWriter, model string, body map[string]
 			call = false
 		}
 	}
-	item := map[string]any{"id": "msg_fake1", "type": "message", "status": "completed", "role": "assistant",
-		"content": []any{map[string]any{"type": "output_text", "text": s.Reply, "annotations": []any{}}}}
+	textPart := func(text string) obj {
+		return obj{{"type", "output_text"}, {"annotations", []any{}}, {"logprobs", []any{}}, {"text", text}}
+	}
+	message := func(status string, content []any) obj {
+		return obj{{"id", "msg_fake1"}, {"type", "message"}, {"status", status}, {"content", content}, {"role", "assistant"}}
+	}
+	function := func(status, args string) obj {
+		return obj{{"id", "fc_fake1"}, {"type", "function_call"}, {"status", status}, {"arguments", args},
+			{"call_id", "call_abc123"}, {"name", "get_weather"}}
+	}
+	item := message("completed", []any{textPart(s.Reply)})
 	if call {
-		item = map[string]any{"id": "fc_fake1", "type": "function_call", "status": "completed", "call_id": "call_abc123",
-			"name": "get_weather", "arguments": `{"city":"Paris"}`}
+		item = function("completed", `{"city":"Paris"}`)
 	}
 	id := fmt.Sprintf("resp_fake%d", s.served.Load())
 	s.mu.Lock()
 	s.minted[id] = true
 	s.mu.Unlock()
-	resp := func(status string, output []any, usage any) map[string]any {
-		return map[string]any{"id": id, "object": "response", "created_at": 1700000000, "status": status,
-			"error": nil, "incomplete_details": nil, "model": model, "output": output, "usage": usage,
-			"parallel_tool_calls": true, "tool_choice": "auto", "tools": []any{}, "store": true}
+	resp := func(status string, output []any, usage any) obj {
+		return obj{{"id", id}, {"object", "response"}, {"created_at", 1700000000}, {"status", status},
+			{"error", nil}, {"incomplete_details", nil}, {"model", model}, {"output", output},
+			{"parallel_tool_calls", true}, {"store", true}, {"tool_choice", "auto"}, {"tools", []any{}}, {"usage", usage}}
 	}
-	usage := map[string]any{"input_tokens": pt, "input_tokens_details": map[string]any{"cached_tokens": 0},
-		"output_tokens": ct, "output_tokens_details": map[string]any{"reasoning_tokens": 0}, "total_tokens": pt + ct}
+	usage := obj{{"input_tokens", pt}, {"input_tokens_details", obj{{"cached_tokens", 0}}},
+		{"output_tokens", ct}, {"output_tokens_details", obj{{"reasoning_tokens", 0}}}, {"total_tokens", pt + ct}}
 	if stream, _ := body["stream"].(bool); !stream {
 		writeJSON(w, resp("completed", []any{item}, usage))
 		return
@@ -48,38 +58,60 @@ func (s *Server) responses(w http.ResponseWriter, model string, body map[string]
 	w.Header().Set("Content-Type", "text/event-stream")
 	fl, _ := w.(http.Flusher)
 	seq := 0
-	send := func(v map[string]any) {
-		v["sequence_number"] = seq
+	send := func(typ string, fields ...field) {
+		b, _ := json.Marshal(append(obj{{"type", typ}, {"sequence_number", seq}}, fields...))
 		seq++
-		b, _ := json.Marshal(v)
-		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", v["type"], b)
+		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", typ, b)
 		if fl != nil {
 			fl.Flush()
 		}
 	}
-	send(map[string]any{"type": "response.created", "response": resp("in_progress", []any{}, nil)})
-	send(map[string]any{"type": "response.in_progress", "response": resp("in_progress", []any{}, nil)})
-	if call {
-		send(map[string]any{"type": "response.output_item.added", "output_index": 0, "item": map[string]any{
-			"id": "fc_fake1", "type": "function_call", "status": "in_progress", "call_id": "call_abc123", "name": "get_weather", "arguments": ""}})
-		for _, part := range []string{`{"city"`, `:"Paris"}`} {
-			send(map[string]any{"type": "response.function_call_arguments.delta", "item_id": "fc_fake1", "output_index": 0, "delta": part})
-		}
-		send(map[string]any{"type": "response.function_call_arguments.done", "item_id": "fc_fake1", "output_index": 0, "arguments": `{"city":"Paris"}`})
-	} else {
-		send(map[string]any{"type": "response.output_item.added", "output_index": 0, "item": map[string]any{
-			"id": "msg_fake1", "type": "message", "status": "in_progress", "role": "assistant", "content": []any{}}})
-		send(map[string]any{"type": "response.content_part.added", "item_id": "msg_fake1", "output_index": 0, "content_index": 0,
-			"part": map[string]any{"type": "output_text", "text": "", "annotations": []any{}}})
-		for _, word := range words {
-			send(map[string]any{"type": "response.output_text.delta", "item_id": "msg_fake1", "output_index": 0, "content_index": 0, "delta": word, "logprobs": []any{}})
-		}
-		send(map[string]any{"type": "response.output_text.done", "item_id": "msg_fake1", "output_index": 0, "content_index": 0, "text": s.Reply, "logprobs": []any{}})
-		send(map[string]any{"type": "response.content_part.done", "item_id": "msg_fake1", "output_index": 0, "content_index": 0,
-			"part": map[string]any{"type": "output_text", "text": s.Reply, "annotations": []any{}}})
+	send("response.created", field{"response", resp("in_progress", []any{}, nil)})
+	send("response.in_progress", field{"response", resp("in_progress", []any{}, nil)})
+	at := func(more ...field) []field {
+		return append([]field{{"item_id", item[0].v}, {"output_index", 0}}, more...)
 	}
-	send(map[string]any{"type": "response.output_item.done", "output_index": 0, "item": item})
-	send(map[string]any{"type": "response.completed", "response": resp("completed", []any{item}, usage)})
+	if call {
+		send("response.output_item.added", field{"output_index", 0}, field{"item", function("in_progress", "")})
+		for _, part := range []string{`{"city"`, `:"Paris"}`} {
+			send("response.function_call_arguments.delta", at(field{"delta", part})...)
+		}
+		send("response.function_call_arguments.done", at(field{"arguments", `{"city":"Paris"}`})...)
+	} else {
+		send("response.output_item.added", field{"output_index", 0}, field{"item", message("in_progress", []any{})})
+		send("response.content_part.added", at(field{"content_index", 0}, field{"part", textPart("")})...)
+		for _, word := range words {
+			send("response.output_text.delta", at(field{"content_index", 0}, field{"delta", word}, field{"logprobs", []any{}})...)
+		}
+		send("response.output_text.done", at(field{"content_index", 0}, field{"text", s.Reply}, field{"logprobs", []any{}})...)
+		send("response.content_part.done", at(field{"content_index", 0}, field{"part", textPart(s.Reply)})...)
+	}
+	send("response.output_item.done", field{"output_index", 0}, field{"item", item})
+	send("response.completed", field{"response", resp("completed", []any{item}, usage)})
+}
+
+// obj is a JSON object that keeps its keys in order.
+type obj []field
+
+type field struct {
+	k string
+	v any
+}
+
+func (o obj) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, f := range o {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, _ := json.Marshal(f.k)
+		v, err := json.Marshal(f.v)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, k...), ':'), v...)
+	}
+	return append(b, '}'), nil
 }
 
 // completions answers a legacy text completion with the reply, whole or one chunk per word.
