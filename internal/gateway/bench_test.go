@@ -95,7 +95,8 @@ func BenchmarkStreamChunk(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf := append([]byte(nil), chunk...)
-		ci := inspectChunk(buf, true, &text)
+		ci := inspectChunk(buf)
+		appendText(buf, &text)
 		if !ci.choices {
 			b.Fatal("no choices")
 		}
@@ -130,18 +131,72 @@ func BenchmarkUsageEnqueue(b *testing.B) {
 }
 
 func BenchmarkChatStreamTake(b *testing.B) {
-	// Per relayed chunk through the chat format: inspection, usage, model naming.
+	// Per relayed chunk through the chat format: inspection, usage, model naming, keeping it.
 	chunk := []byte(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hello "},"finish_reason":null}]}`)
-	f := &chatStream{req: &llm.ChatRequest{Model: "bench"}}
+	f := (&Gateway{}).newChatStream(&llm.ChatRequest{Model: "bench"})
 	f.name("bench")
 	buf := make([]byte, len(chunk))
 	b.ReportAllocs()
-	for b.Loop() {
+	for i := 0; b.Loop(); i++ {
 		var sent delivered
 		copy(buf, chunk)
 		if _, ok := f.take(buf, &sent); !ok {
 			b.Fatal("chunk not taken")
 		}
+		if i%64 == 63 { // a new answer: the kept chunks go
+			f.release()
+		}
+	}
+}
+
+// benchAnswer is a streamed answer of five words as an upstream sends it: role, content,
+// finish reason and usage chunks. sorted has the keys in alphabetical order (the fake
+// upstream's), otherwise they are in OpenAI's.
+func benchAnswer(sorted bool) [][]byte {
+	chunk := func(choices, usage string) []byte {
+		if sorted {
+			return []byte(`{"choices":[` + choices + `],"created":1700000000,"id":"chatcmpl-fake1","model":"gpt-4o-mini","object":"chat.completion.chunk","system_fingerprint":"fp_fake"` + usage + `}`)
+		}
+		return []byte(`{"id":"chatcmpl-fake1","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","system_fingerprint":"fp_fake","choices":[` + choices + `]` + usage + `}`)
+	}
+	delta := func(d, finish string) string {
+		return `{"delta":` + d + `,"finish_reason":` + finish + `,"index":0,"logprobs":null}`
+	}
+	out := [][]byte{chunk(delta(`{"content":"","refusal":null,"role":"assistant"}`, "null"), "")}
+	for _, w := range strings.SplitAfter("Hello from the fake upstream!", " ") {
+		out = append(out, chunk(delta(`{"content":"`+w+`"}`, "null"), ""))
+	}
+	out = append(out, chunk(delta(`{}`, `"stop"`), ""),
+		chunk("", `,"usage":{"completion_tokens":5,"prompt_tokens":180,"total_tokens":185}`))
+	return out
+}
+
+func BenchmarkChatStreamAnswer(b *testing.B) {
+	// Per streamed answer through the chat format, as the load benchmark's upstream sends it.
+	for _, sorted := range []bool{false, true} {
+		b.Run(fmt.Sprintf("sorted=%v", sorted), func(b *testing.B) {
+			chunks := benchAnswer(sorted)
+			bufs := make([][]byte, len(chunks))
+			for i := range chunks {
+				bufs[i] = make([]byte, len(chunks[i]))
+			}
+			g := &Gateway{}
+			req := &llm.ChatRequest{Model: "bench"}
+			b.ReportAllocs()
+			for b.Loop() {
+				f := g.newChatStream(req)
+				f.name("bench")
+				var sent delivered
+				for i, c := range chunks {
+					copy(bufs[i], c)
+					f.take(bufs[i], &sent)
+				}
+				if !sent.gotUsage || !f.finished {
+					b.Fatal("the answer did not end")
+				}
+				f.release()
+			}
+		})
 	}
 }
 

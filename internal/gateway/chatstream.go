@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"strings"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -18,10 +17,11 @@ type chatStream struct {
 	cur      *llm.ChatRequest // what open sends: req, or a continuation of it
 	alias    string           // the alias every chunk names
 	modelBuf []byte           // chunks with the model rewritten, one buffer for the whole answer
+	head     chunkHead        // how the stream's chunks begin, learnt from the last one read in full
+	seen     seenChunks       // the chunks the client received, read back when needed
 
 	// An answer cut mid-stream may be continued (continue.go).
 	rest     []*snapshot.Deployment // where: the plan's deployments that take a prefill
-	so       *soFar                 // what the client received, kept while rest is not empty
 	spl      *splicer               // set while a continuation is relayed
 	finished bool                   // a finish reason reached the client
 }
@@ -29,7 +29,7 @@ type chatStream struct {
 // streamChat relays a streamed chat answer (see relay).
 func (g *Gateway) streamChat(ctx context.Context, s *snapshot.Snapshot, c *Call, req *llm.ChatRequest,
 	w StreamWriter, rt route, plan []*snapshot.Deployment, rec *record, cp *cachePlan) error {
-	r := &relay{g: g, c: c, w: w, rec: rec, format: &chatStream{g: g, req: req, cur: req, alias: req.Model}, cache: cp}
+	r := &relay{g: g, c: c, w: w, rec: rec, format: g.newChatStream(req), cache: cp}
 	return r.run(ctx, s, rt, plan)
 }
 
@@ -37,11 +37,18 @@ func (f *chatStream) open(ctx context.Context, d *snapshot.Deployment) (llm.Chun
 	return d.Provider.Adapter.ChatStream(ctx, f.cur, d.ProviderModel)
 }
 
-func (f *chatStream) name(alias string) { f.alias = alias }
+func (f *chatStream) name(alias string) {
+	f.alias = alias
+	f.head = chunkHead{} // it names the alias
+}
 
-// take notes a chunk's usage and, until the upstream reports usage, its text. Chunks without
-// choices (the usage chunk, Azure's prompt-filter chunk) reach the client only as the usage
-// chunk it asked for.
+func (g *Gateway) newChatStream(req *llm.ChatRequest) *chatStream {
+	return &chatStream{g: g, req: req, cur: req, alias: req.Model, seen: seenChunks{pool: &g.seenBufs}}
+}
+
+// take notes a chunk's usage and keeps it (its text is read back only if needed). Chunks
+// without choices (the usage chunk, Azure's prompt-filter chunk) reach the client only as the
+// usage chunk it asked for.
 func (f *chatStream) take(chunk []byte, sent *delivered) ([]byte, bool) {
 	if f.spl != nil {
 		var keep bool
@@ -49,7 +56,12 @@ func (f *chatStream) take(chunk []byte, sent *delivered) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	ci := inspectChunk(chunk, !sent.gotUsage, &sent.text)
+	ci, fast := f.head.read(chunk)
+	from := ci.choicesAt // the head holds no finish reason
+	if !fast {
+		ci, from = inspectChunk(chunk), 0
+		f.head.learn(chunk, ci, f.alias)
+	}
 	if ci.usage.IsObject() {
 		if u := llm.ParseUsageResult(ci.usage); u.PromptTokens+u.CompletionTokens > 0 {
 			sent.usage, sent.gotUsage = u, true
@@ -58,9 +70,10 @@ func (f *chatStream) take(chunk []byte, sent *delivered) ([]byte, bool) {
 	if !ci.choices && !(f.req.WantsUsage() && ci.usage.IsObject()) {
 		return nil, false
 	}
-	f.finished = f.finished || hasFinish(chunk)
-	if f.so != nil {
-		f.so.note(chunk)
+	f.finished = f.finished || hasFinish(chunk[from:])
+	f.seen.add(chunk, !sent.gotUsage)
+	if fast {
+		return f.head.named(chunk, ci, &f.modelBuf), true
 	}
 	return f.aliased(chunk, ci.model), true
 }
@@ -79,8 +92,12 @@ func (f *chatStream) aliased(chunk []byte, model gjson.Result) []byte {
 
 // estimate counts the tokens of the request and of the text streamed.
 func (f *chatStream) estimate(d *snapshot.Deployment, sent *delivered) (llm.Usage, bool) {
-	return f.g.countUsage(d, f.req, sent.text.String()), true
+	f.seen.fold(!sent.gotUsage)
+	return f.g.countUsage(d, f.req, f.seen.text.String()), true
 }
+
+// release gives back what the stream held for the answer, once it is settled.
+func (f *chatStream) release() { f.seen.release() }
 
 // countUsage counts the tokens of a streamed answer whose upstream reported no usage.
 func (g *Gateway) countUsage(d *snapshot.Deployment, req *llm.ChatRequest, text string) llm.Usage {
@@ -94,18 +111,19 @@ func (g *Gateway) countUsage(d *snapshot.Deployment, req *llm.ChatRequest, text 
 
 // chunkInfo is what the relay needs from one stream chunk.
 type chunkInfo struct {
-	model   gjson.Result // "model", with its offset in the chunk
-	usage   gjson.Result
-	choices bool // a non-empty "choices" array
+	model     gjson.Result // "model", with its offset in the chunk
+	usage     gjson.Result
+	choices   bool // a non-empty "choices" array
+	choicesAt int  // the offset of the value of "choices" (0 without one)
+	// Where chunkHead.read found a model after the choices: chunk[modelAt:modelEnd].
+	modelAt, modelEnd int
 }
 
-// inspectChunk reads a chunk's top-level keys in one pass. With withText it also appends the
-// streamed content and tool-call arguments to text (counted when the upstream reports no
-// usage).
+// inspectChunk reads a chunk's top-level keys in one pass.
 //
 // The chunk is read in place, without a string copy: the results point into it and are used
-// only until the chunk's buffer is reused (the next stream read); text is copied out.
-func inspectChunk(chunk []byte, withText bool, text *strings.Builder) chunkInfo {
+// only until the chunk's buffer is reused (the next stream read).
+func inspectChunk(chunk []byte) chunkInfo {
 	var ci chunkInfo
 	llm.InPlace(chunk).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
@@ -114,21 +132,15 @@ func inspectChunk(chunk []byte, withText bool, text *strings.Builder) chunkInfo 
 		case "usage":
 			ci.usage = v
 		case "choices":
+			if ci.choicesAt == 0 {
+				ci.choicesAt = v.Index
+			}
 			if !v.IsArray() { // null or anything else: no choices
 				break
 			}
-			v.ForEach(func(_, c gjson.Result) bool {
+			v.ForEach(func(_, _ gjson.Result) bool {
 				ci.choices = true
-				if !withText {
-					return false
-				}
-				text.WriteString(c.Get("delta.content").Str)
-				c.Get("delta.tool_calls").ForEach(func(_, t gjson.Result) bool {
-					text.WriteString(t.Get("function.name").Str)
-					text.WriteString(t.Get("function.arguments").Str)
-					return true
-				})
-				return true
+				return false
 			})
 		}
 		return true

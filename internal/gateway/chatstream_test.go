@@ -31,14 +31,11 @@ func TestInspectChunk(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var text strings.Builder
-			ci := inspectChunk([]byte(tt.chunk), true, &text)
+			ci := inspectChunk([]byte(tt.chunk))
+			appendText([]byte(tt.chunk), &text)
 			if ci.choices != tt.choices || ci.usage.IsObject() != tt.usage || ci.model.Str != tt.model ||
 				text.String() != tt.text {
 				t.Fatalf("choices %v usage %v model %q text %q", ci.choices, ci.usage.IsObject(), ci.model.Str, text.String())
-			}
-			var none strings.Builder
-			if inspectChunk([]byte(tt.chunk), false, &none); none.Len() != 0 {
-				t.Fatalf("text collected without withText: %q", none.String())
 			}
 		})
 	}
@@ -51,7 +48,7 @@ func TestSetModelAt(t *testing.T) {
 		`{"model" : "x\"y","choices":[]}`,
 	} {
 		b := []byte(chunk)
-		ci := inspectChunk(b, false, nil)
+		ci := inspectChunk(b)
 		out := setModelAt(b, ci.model, "alias")
 		if got := gjson.GetBytes(out, "model").Str; got != "alias" || !gjson.ValidBytes(out) {
 			t.Errorf("%s → %s", chunk, out)

@@ -11,10 +11,26 @@ import (
 
 // finishMarker is how a chunk with a finish reason reads: a JSON string value (null while the
 // answer goes on). Inside a content string the quotes would be escaped, so a match is a key.
+// It is looked for from its rare '_' (a search from its '"' would stop at every string).
 var finishMarker = []byte(`"finish_reason":"`)
 
+const finishFrom = len(`"finish`)
+
 // hasFinish reports whether a chunk carries a finish reason.
-func hasFinish(chunk []byte) bool { return bytes.Contains(chunk, finishMarker) }
+func hasFinish(chunk []byte) bool {
+	tail := finishMarker[finishFrom:]
+	for i := finishFrom; i < len(chunk); {
+		j := bytes.Index(chunk[i:], tail)
+		if j < 0 {
+			return false
+		}
+		if i += j; string(chunk[i-finishFrom:i]) == string(finishMarker[:finishFrom]) {
+			return true
+		}
+		i++
+	}
+	return false
+}
 
 // skipCounter is a stream that passes over malformed events and counts them.
 type skipCounter interface{ Skipped() int }
@@ -116,19 +132,20 @@ type continuer interface {
 func (f *chatStream) plan(rest []*snapshot.Deployment) {
 	f.rest = rest
 	if len(rest) > 0 && (f.req.N == nil || *f.req.N <= 1) { // one choice: one answer to go on with
-		f.so = &soFar{}
+		f.seen.so = &soFar{}
 	}
 }
 
 func (f *chatStream) complete() bool { return f.finished }
 
 func (f *chatStream) continueAfter(ctx context.Context, r *relay, cause *llm.Error) bool {
-	if f.so == nil {
+	if f.seen.so == nil {
 		return false
 	}
+	f.seen.fold(!r.sent.gotUsage) // the answer so far, from the chunks delivered
 	broken := r.up
 	broken.close()
-	next := r.g.continueAnswer(ctx, r.s, r.c, r.rt, f.req, broken.d, f.rest, f.so, cause,
+	next := r.g.continueAnswer(ctx, r.s, r.c, r.rt, f.req, broken.d, f.rest, f.seen.so, cause,
 		func(creq *llm.ChatRequest) attemptFn { f.cur = creq; return r.open })
 	if next == nil {
 		return false

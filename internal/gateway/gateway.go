@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -83,6 +84,7 @@ type Gateway struct {
 	log        *slog.Logger
 	now        func() time.Time
 	sleep      func(ctx context.Context, d time.Duration) error
+	seenBufs   sync.Pool // *[]byte: buffers of the chunks streamed chat answers keep (chatseen.go)
 }
 
 // New returns a Gateway.

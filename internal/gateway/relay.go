@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -81,12 +80,15 @@ func (a *attempt) close() {
 	a.cancel()
 }
 
-// delivered is what the client has received.
+// delivered is what the client has received, as far as the relay needs to know: the usage.
+// What the answer said is its format's to keep.
 type delivered struct {
 	usage    llm.Usage // as the upstream reported it
 	gotUsage bool
-	text     strings.Builder // streamed text, counted when the upstream reports no usage
 }
+
+// A releaser is a format that holds buffers for the answer until it is settled.
+type releaser interface{ release() }
 
 // run opens a stream on the planned deployments with failover until one yields a first
 // chunk, then relays that stream to the end. An error returned before w.Begin was called has
@@ -268,6 +270,9 @@ func (r *relay) failure(ctx context.Context, err error, stalled bool, idle time.
 // received, and nothing more is written.
 func (r *relay) settle(err error) error {
 	r.rec.charge(r.up.d, r.usage(), r.units)
+	if rl, ok := r.format.(releaser); ok {
+		rl.release()
+	}
 	if err == nil {
 		if r.cache != nil {
 			r.g.remember(context.Background(), r.c, r.rec, r.cache, &respcache.Entry{Stream: true, Native: r.native, Chunks: r.kept})

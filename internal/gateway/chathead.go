@@ -1,0 +1,227 @@
+package gateway
+
+import (
+	"bytes"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/conduit-gw/conduit/internal/llm"
+)
+
+// chunkHead is how the chunks of a stream begin. An upstream sends every chunk of an answer
+// with the same keys ahead of its choices (OpenAI: id, object, created, model,
+// system_fingerprint); once one chunk has been read in full, a chunk that begins with the same
+// bytes up to its choices is read from there on only: the choices array is skipped, and the
+// keys after it are looked at for a model and a usage.
+type chunkHead struct {
+	raw     []byte // a chunk's bytes up to the value of its "choices"; empty: nothing learnt
+	inHead  bool   // raw holds the model
+	aliased []byte // raw naming the alias as its model (when inHead)
+	renamed bool   // aliased differs from raw
+	alias   string // the alias named
+}
+
+var usageKey = []byte(`"usage"`)
+
+// learn keeps how chunk begins, read in full as ci, for the chunks after it. A head that holds
+// a usage or a finish reason, or a model that cannot be spliced, is not kept.
+func (h *chunkHead) learn(chunk []byte, ci chunkInfo, alias string) {
+	h.raw = h.raw[:0]
+	at := ci.choicesAt
+	if at <= 0 || at >= len(chunk) || chunk[at] != '[' {
+		return
+	}
+	head := chunk[:at]
+	if bytes.Contains(head, usageKey) || hasFinish(head) {
+		return
+	}
+	m := ci.model
+	h.inHead = m.Exists() && m.Index > 0 && m.Index < at
+	h.alias = alias
+	if h.inHead {
+		if m.Type != gjson.String || m.Index+len(m.Raw) > at {
+			return
+		}
+		h.renamed = m.Str != alias
+		h.aliased = h.aliased[:0]
+		if h.renamed {
+			var ok bool
+			if h.aliased, ok = llm.AppendSplice(h.aliased, head, m, alias); !ok {
+				return
+			}
+		}
+	}
+	h.raw = append(h.raw, head...)
+}
+
+// read reads a chunk that begins as the learnt one. ok is false when it does not, or when
+// what follows its choices is more than plain keys, a usage and a model (see plainTail): then
+// the chunk is read in full. A model after the choices is at chunk[ci.modelAt:ci.modelEnd].
+func (h *chunkHead) read(chunk []byte) (ci chunkInfo, ok bool) {
+	n := len(h.raw)
+	if n == 0 || len(chunk) <= n || chunk[n] != '[' || !bytes.Equal(chunk[:n], h.raw) {
+		return ci, false
+	}
+	end := skipValue(chunk, n)
+	if end < 0 {
+		return ci, false
+	}
+	first := skipSpace(chunk, n+1)
+	ci.choices = first < end-1 // something before the closing bracket
+	ci.choicesAt = n
+	t, ok := plainTail(chunk, end)
+	if !ok || (t.modelAt < 0) == !h.inHead { // one model, in the head or after the choices
+		return ci, false
+	}
+	ci.modelAt, ci.modelEnd = t.modelAt, t.modelEnd
+	if t.usageAt >= 0 {
+		ci.usage = llm.InPlace(chunk[t.usageAt:t.usageEnd])
+	}
+	return ci, true
+}
+
+// named returns a chunk read by read naming the alias, in buf when it has to be rewritten.
+func (h *chunkHead) named(chunk []byte, ci chunkInfo, buf *[]byte) []byte {
+	if h.inHead {
+		if !h.renamed {
+			return chunk
+		}
+		*buf = append(append((*buf)[:0], h.aliased...), chunk[len(h.raw):]...)
+		return *buf
+	}
+	at, end := ci.modelAt, ci.modelEnd
+	if string(chunk[at+1:end-1]) == h.alias {
+		return chunk
+	}
+	out := append((*buf)[:0], chunk[:at]...)
+	out = llm.AppendJSONString(out, h.alias)
+	*buf = append(out, chunk[end:]...)
+	return *buf
+}
+
+// tailKeys is where plainTail found a model and a usage (-1: none).
+type tailKeys struct {
+	modelAt, modelEnd int
+	usageAt, usageEnd int
+}
+
+// plainTail reads the keys of the object chunk after offset i (past a value): where a "model"
+// string without escapes is and where a "usage" object is. It reports false for anything a
+// full read must see: a second choices, model or usage, a usage neither null nor an object,
+// escaped keys, bad syntax.
+func plainTail(b []byte, i int) (t tailKeys, ok bool) {
+	t = tailKeys{-1, -1, -1, -1}
+	for {
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return t, false
+		}
+		switch b[i] {
+		case '}':
+			return t, skipSpace(b, i+1) == len(b)
+		case ',':
+		default:
+			return t, false
+		}
+		ks := skipSpace(b, i+1)
+		ke := skipString(b, ks)
+		if ke < 0 {
+			return t, false
+		}
+		key := b[ks+1 : ke-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return t, false
+		}
+		i = skipSpace(b, ke)
+		if i >= len(b) || b[i] != ':' {
+			return t, false
+		}
+		vs := skipSpace(b, i+1)
+		ve := skipValue(b, vs)
+		if ve < 0 {
+			return t, false
+		}
+		switch string(key) {
+		case "choices":
+			return t, false
+		case "usage":
+			switch {
+			case string(b[vs:ve]) == "null":
+			case b[vs] == '{' && t.usageAt < 0:
+				t.usageAt, t.usageEnd = vs, ve
+			default:
+				return t, false
+			}
+		case "model":
+			if t.modelAt >= 0 || b[vs] != '"' || bytes.IndexByte(b[vs:ve], '\\') >= 0 {
+				return t, false
+			}
+			t.modelAt, t.modelEnd = vs, ve
+		}
+		i = ve
+	}
+}
+
+// skipSpace returns the offset of the first byte at or after i that is not JSON whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the offset just past the JSON string at b[i], or -1. (A plain loop: the
+// strings of a chunk are short, shorter than IndexByte pays off for.)
+func skipString(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return -1
+	}
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++ // the escaped byte
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the offset just past the JSON value at b[i], or -1. It finds where the
+// value ends without checking the value (the stream reader has checked the chunk).
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				if i = skipString(b, i); i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	}
+	s := i // a number, true, false or null
+	for i < len(b) && (b[i] == '-' || b[i] == '+' || b[i] == '.' || b[i] >= '0' && b[i] <= '9' || b[i] >= 'a' && b[i] <= 'z' || b[i] == 'E') {
+		i++
+	}
+	if i == s {
+		return -1
+	}
+	return i
+}
