@@ -15,22 +15,23 @@ import (
 	"fmt"
 	"strings"
 
+	wire "github.com/conduit-gw/conduit/internal/anthropicwire"
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
 // messagesRequest is the part of a Messages request Conduit reads.
 type messagesRequest struct {
-	Model         string          `json:"model"`
-	Messages      []inMessage     `json:"messages"`
-	System        json.RawMessage `json:"system"`
-	MaxTokens     *int            `json:"max_tokens"`
-	StopSequences []string        `json:"stop_sequences"`
-	Temperature   *float64        `json:"temperature"`
-	TopP          *float64        `json:"top_p"`
-	TopK          *int            `json:"top_k"`
-	Stream        bool            `json:"stream"`
-	Tools         []inTool        `json:"tools"`
-	ToolChoice    *inToolChoice   `json:"tool_choice"`
+	Model         string           `json:"model"`
+	Messages      []inMessage      `json:"messages"`
+	System        json.RawMessage  `json:"system"`
+	MaxTokens     *int             `json:"max_tokens"`
+	StopSequences []string         `json:"stop_sequences"`
+	Temperature   *float64         `json:"temperature"`
+	TopP          *float64         `json:"top_p"`
+	TopK          *int             `json:"top_k"`
+	Stream        bool             `json:"stream"`
+	Tools         []wire.Tool      `json:"tools"`
+	ToolChoice    *wire.ToolChoice `json:"tool_choice"`
 	Metadata      *struct {
 		UserID string `json:"user_id"`
 	} `json:"metadata"`
@@ -45,40 +46,6 @@ type messagesRequest struct {
 type inMessage struct {
 	Role    string          `json:"role"`
 	Content json.RawMessage `json:"content"`
-}
-
-// inBlock is any content block; the fields used depend on Type.
-type inBlock struct {
-	Type      string          `json:"type"`
-	Text      string          `json:"text"`
-	Source    *inSource       `json:"source"`
-	Title     string          `json:"title"`
-	ID        string          `json:"id"`
-	Name      string          `json:"name"`
-	Input     json.RawMessage `json:"input"`
-	ToolUseID string          `json:"tool_use_id"`
-	Content   json.RawMessage `json:"content"`
-	IsError   bool            `json:"is_error"`
-}
-
-type inSource struct {
-	Type      string `json:"type"`
-	MediaType string `json:"media_type"`
-	Data      string `json:"data"`
-	URL       string `json:"url"`
-}
-
-type inTool struct {
-	Type        string          `json:"type"`
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	InputSchema json.RawMessage `json:"input_schema"`
-}
-
-type inToolChoice struct {
-	Type                   string `json:"type"`
-	Name                   string `json:"name"`
-	DisableParallelToolUse bool   `json:"disable_parallel_tool_use"`
 }
 
 // ParseRequest turns a Messages request body into a canonical chat request with Raw nil, so
@@ -191,7 +158,7 @@ func systemText(raw json.RawMessage) (string, error) {
 		}
 		return s, nil
 	}
-	var blocks []inBlock
+	var blocks []wire.Block
 	if err := json.Unmarshal(raw, &blocks); err != nil {
 		return "", llm.InvalidRequest("system", "system must be a string or an array of text blocks")
 	}
@@ -208,16 +175,16 @@ func systemText(raw json.RawMessage) (string, error) {
 }
 
 // blocks reads a message's content: a string (one text block) or an array of blocks.
-func blocks(raw json.RawMessage, i int) ([]inBlock, error) {
+func blocks(raw json.RawMessage, i int) ([]wire.Block, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, msgError(i, err.Error())
 		}
-		return []inBlock{{Type: "text", Text: s}}, nil
+		return []wire.Block{{Type: "text", Text: s}}, nil
 	}
-	var out []inBlock
+	var out []wire.Block
 	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &out) != nil {
 		return nil, msgError(i, "content must be a string or an array of content blocks")
 	}
@@ -260,7 +227,7 @@ func translateMessage(m *inMessage, i int) ([]llm.Message, error) {
 	}
 }
 
-func userMessages(bs []inBlock, i int) ([]llm.Message, error) {
+func userMessages(bs []wire.Block, i int) ([]llm.Message, error) {
 	var (
 		out   []llm.Message
 		parts []llm.ContentPart
@@ -296,7 +263,7 @@ func userMessages(bs []inBlock, i int) ([]llm.Message, error) {
 }
 
 // contentPart translates a user content block; ok is false for blocks that are dropped.
-func contentPart(b inBlock, i int) (llm.ContentPart, bool, error) {
+func contentPart(b wire.Block, i int) (llm.ContentPart, bool, error) {
 	switch b.Type {
 	case "text":
 		return llm.ContentPart{Type: llm.PartText, Text: b.Text}, b.Text != "", nil
@@ -315,7 +282,7 @@ func contentPart(b inBlock, i int) (llm.ContentPart, bool, error) {
 	}
 }
 
-func imageURL(s *inSource, i int) (string, error) {
+func imageURL(s *wire.Source, i int) (string, error) {
 	switch {
 	case s == nil:
 		return "", msgError(i, "image blocks need a source")
@@ -329,7 +296,7 @@ func imageURL(s *inSource, i int) (string, error) {
 }
 
 // documentPart turns a PDF into an OpenAI file part and a plain-text document into text.
-func documentPart(b inBlock, i int) (llm.ContentPart, bool, error) {
+func documentPart(b wire.Block, i int) (llm.ContentPart, bool, error) {
 	s := b.Source
 	switch {
 	case s != nil && s.Type == "base64" && s.MediaType == "application/pdf" && s.Data != "":
@@ -351,7 +318,7 @@ func documentPart(b inBlock, i int) (llm.ContentPart, bool, error) {
 }
 
 // toolMessage turns a tool_result into a tool message; images in it are returned apart.
-func toolMessage(b inBlock, i int) (llm.Message, []llm.ContentPart, error) {
+func toolMessage(b wire.Block, i int) (llm.Message, []llm.ContentPart, error) {
 	if b.ToolUseID == "" {
 		return llm.Message{}, nil, msgError(i, "tool_result blocks need a tool_use_id")
 	}
@@ -387,7 +354,7 @@ func toolMessage(b inBlock, i int) (llm.Message, []llm.ContentPart, error) {
 
 // assistantMessage joins text blocks and turns tool_use blocks into tool calls; nil when
 // nothing is left (a turn of thinking blocks only).
-func assistantMessage(bs []inBlock, i int) (*llm.Message, error) {
+func assistantMessage(bs []wire.Block, i int) (*llm.Message, error) {
 	var (
 		text  strings.Builder
 		calls []llm.ToolCall

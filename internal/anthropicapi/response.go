@@ -8,16 +8,9 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	wire "github.com/conduit-gw/conduit/internal/anthropicwire"
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/llm"
-)
-
-// Anthropic's stop_reason values.
-const (
-	stopEndTurn   = "end_turn"
-	stopMaxTokens = "max_tokens"
-	stopToolUse   = "tool_use"
-	stopRefusal   = "refusal"
 )
 
 // message is an Anthropic message object. Field order is the order of the JSON.
@@ -105,16 +98,16 @@ func inputObject(args string) json.RawMessage {
 func stopReason(finish string, tools bool) string {
 	switch finish {
 	case llm.FinishLength:
-		return stopMaxTokens
+		return wire.StopMaxTokens
 	case llm.FinishContentFilter:
-		return stopRefusal
+		return wire.StopRefusal
 	case llm.FinishToolCalls, "function_call":
-		return stopToolUse
+		return wire.StopToolUse
 	}
 	if tools {
-		return stopToolUse
+		return wire.StopToolUse
 	}
-	return stopEndTurn
+	return wire.StopEndTurn
 }
 
 // messageID makes an Anthropic-looking id: msg_ ids pass, others get the prefix.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	wire "github.com/conduit-gw/conduit/internal/anthropicwire"
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
 )
@@ -27,11 +28,11 @@ func translateResponse(body []byte, jsonTool string, created int64) ([]byte, llm
 	)
 	for _, b := range content.Array() {
 		switch b.Get("type").Str {
-		case blockText:
+		case wire.BlockText:
 			if jsonTool == "" {
 				text.WriteString(b.Get("text").Str)
 			}
-		case blockToolUse:
+		case wire.BlockToolUse:
 			args := providers.ToolArguments(b.Get("input"))
 			if jsonTool != "" && b.Get("name").Str == jsonTool {
 				text.WriteString(args)
@@ -70,16 +71,16 @@ func translateResponse(body []byte, jsonTool string, created int64) ([]byte, llm
 // tool (jsonMode) the forced tool_use is the answer itself, so it ends as "stop".
 func finishReason(stop string, jsonMode bool) string {
 	switch stop {
-	case stopMaxTokens, stopContextWindow:
+	case wire.StopMaxTokens, wire.StopContextWindow:
 		return llm.FinishLength
-	case stopToolUse:
+	case wire.StopToolUse:
 		if jsonMode {
 			return llm.FinishStop
 		}
 		return llm.FinishToolCalls
-	case stopRefusal:
+	case wire.StopRefusal:
 		return llm.FinishContentFilter
-	case stopEndTurn, stopSequence, stopPauseTurn:
+	case wire.StopEndTurn, wire.StopSequence, wire.StopPauseTurn:
 		return llm.FinishStop
 	default: // and whatever later API versions add
 		return llm.FinishStop

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	wire "github.com/conduit-gw/conduit/internal/anthropicwire"
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
 )
@@ -154,7 +155,7 @@ func translateMessages(msgs []llm.Message, out *request) error {
 		m := &msgs[i]
 		var (
 			role   string
-			blocks []block
+			blocks []wire.Block
 			err    error
 		)
 		switch m.Role {
@@ -171,9 +172,9 @@ func translateMessages(msgs []llm.Message, out *request) error {
 			blocks, err = assistantBlocks(m, i)
 		case llm.RoleTool:
 			role = llm.RoleUser
-			var b block
+			var b wire.Block
 			b, err = toolResultBlock(m, i)
-			blocks = []block{b}
+			blocks = []wire.Block{b}
 		default:
 			return msgError(i, "role "+quote(m.Role)+" is not supported by anthropic")
 		}
@@ -198,7 +199,7 @@ func translateMessages(msgs []llm.Message, out *request) error {
 func systemBlocks(m *llm.Message, i int, out *request) error {
 	if !m.Content.IsParts {
 		if m.Content.Text != "" {
-			out.System = append(out.System, block{Type: blockText, Text: m.Content.Text})
+			out.System = append(out.System, wire.Block{Type: wire.BlockText, Text: m.Content.Text})
 		}
 		return nil
 	}
@@ -207,20 +208,20 @@ func systemBlocks(m *llm.Message, i int, out *request) error {
 			return msgError(i, m.Role+" messages may only hold text for anthropic, not "+quote(p.Type))
 		}
 		if p.Text != "" {
-			out.System = append(out.System, block{Type: blockText, Text: p.Text})
+			out.System = append(out.System, wire.Block{Type: wire.BlockText, Text: p.Text})
 		}
 	}
 	return nil
 }
 
-func userBlocks(c llm.Content, i int) ([]block, error) {
+func userBlocks(c llm.Content, i int) ([]wire.Block, error) {
 	if !c.IsParts {
 		if c.Text == "" {
 			return nil, nil
 		}
-		return []block{{Type: blockText, Text: c.Text}}, nil
+		return []wire.Block{{Type: wire.BlockText, Text: c.Text}}, nil
 	}
-	var out []block
+	var out []wire.Block
 	for _, p := range c.Parts {
 		b, ok, err := partBlock(p, i)
 		if err != nil {
@@ -234,21 +235,21 @@ func userBlocks(c llm.Content, i int) ([]block, error) {
 }
 
 // partBlock translates one content part; ok is false for an empty text part.
-func partBlock(p llm.ContentPart, i int) (block, bool, error) {
+func partBlock(p llm.ContentPart, i int) (wire.Block, bool, error) {
 	switch p.Type {
 	case llm.PartText:
-		return block{Type: blockText, Text: p.Text}, p.Text != "", nil
+		return wire.Block{Type: wire.BlockText, Text: p.Text}, p.Text != "", nil
 	case llm.PartImageURL:
 		if p.ImageURL == nil {
-			return block{}, false, msgError(i, "image_url content parts need an image_url.url")
+			return wire.Block{}, false, msgError(i, "image_url content parts need an image_url.url")
 		}
 		src, err := imageSource(p.ImageURL.URL, i)
-		return block{Type: blockImage, Source: src}, err == nil, err
+		return wire.Block{Type: wire.BlockImage, Source: src}, err == nil, err
 	case llm.PartFile:
 		src, err := fileSource(p.Extra, i)
-		return block{Type: blockDocument, Source: src}, err == nil, err
+		return wire.Block{Type: wire.BlockDocument, Source: src}, err == nil, err
 	default:
-		return block{}, false, msgError(i, "content parts of type "+quote(p.Type)+" are not supported by anthropic")
+		return wire.Block{}, false, msgError(i, "content parts of type "+quote(p.Type)+" are not supported by anthropic")
 	}
 }
 
@@ -256,7 +257,7 @@ func partBlock(p llm.ContentPart, i int) (block, bool, error) {
 var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}
 
 // imageSource turns an image_url into a base64 source (data: URL) or a url source (http/https).
-func imageSource(u string, i int) (*source, error) {
+func imageSource(u string, i int) (*wire.Source, error) {
 	if strings.HasPrefix(u, "data:") {
 		mt, data, err := parseDataURL(u)
 		if err != nil {
@@ -265,16 +266,16 @@ func imageSource(u string, i int) (*source, error) {
 		if !imageTypes[mt] {
 			return nil, msgError(i, "image_url: media type "+quote(mt)+" is not supported by anthropic (jpeg, png, gif, webp)")
 		}
-		return &source{Type: "base64", MediaType: mt, Data: data}, nil
+		return &wire.Source{Type: "base64", MediaType: mt, Data: data}, nil
 	}
 	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
-		return &source{Type: "url", URL: u}, nil
+		return &wire.Source{Type: "url", URL: u}, nil
 	}
 	return nil, msgError(i, "image_url.url must be an https or data: URL")
 }
 
 // fileSource turns an OpenAI file part with inline PDF data into a document source.
-func fileSource(raw json.RawMessage, i int) (*source, error) {
+func fileSource(raw json.RawMessage, i int) (*wire.Source, error) {
 	f := gjson.GetBytes(raw, "file")
 	data := f.Get("file_data").Str
 	if data == "" {
@@ -290,7 +291,7 @@ func fileSource(raw json.RawMessage, i int) (*source, error) {
 	if mt != "application/pdf" {
 		return nil, msgError(i, "file parts of type "+quote(mt)+" are not supported by anthropic (only application/pdf)")
 	}
-	return &source{Type: "base64", MediaType: mt, Data: b64}, nil
+	return &wire.Source{Type: "base64", MediaType: mt, Data: b64}, nil
 }
 
 // parseDataURL splits data:<media type>[;params];base64,<data>.
@@ -306,19 +307,19 @@ func parseDataURL(u string) (mediaType, data string, err error) {
 	return strings.ToLower(strings.TrimSpace(params[0])), data, nil
 }
 
-func assistantBlocks(m *llm.Message, i int) ([]block, error) {
-	var out []block
+func assistantBlocks(m *llm.Message, i int) ([]wire.Block, error) {
+	var out []wire.Block
 	if m.Content.IsParts {
 		for _, p := range m.Content.Parts {
 			if p.Type != llm.PartText {
 				return nil, msgError(i, "assistant messages may only hold text for anthropic, not "+quote(p.Type))
 			}
 			if p.Text != "" {
-				out = append(out, block{Type: blockText, Text: p.Text})
+				out = append(out, wire.Block{Type: wire.BlockText, Text: p.Text})
 			}
 		}
 	} else if m.Content.Text != "" {
-		out = append(out, block{Type: blockText, Text: m.Content.Text})
+		out = append(out, wire.Block{Type: wire.BlockText, Text: m.Content.Text})
 	}
 	for j, tc := range m.ToolCalls {
 		id := toolID(tc.ID)
@@ -332,17 +333,17 @@ func assistantBlocks(m *llm.Message, i int) ([]block, error) {
 			}
 			input = json.RawMessage(args)
 		}
-		out = append(out, block{Type: blockToolUse, ID: id, Name: tc.Function.Name, Input: input})
+		out = append(out, wire.Block{Type: wire.BlockToolUse, ID: id, Name: tc.Function.Name, Input: input})
 	}
 	return out, nil
 }
 
-func toolResultBlock(m *llm.Message, i int) (block, error) {
+func toolResultBlock(m *llm.Message, i int) (wire.Block, error) {
 	id := toolID(m.ToolCallID)
 	if id == "" {
-		return block{}, msgError(i, "tool messages need a tool_call_id")
+		return wire.Block{}, msgError(i, "tool messages need a tool_call_id")
 	}
-	b := block{Type: blockToolResult, ToolUseID: id}
+	b := wire.Block{Type: wire.BlockToolResult, ToolUseID: id}
 	c := m.Content
 	if !c.IsParts {
 		if c.Text != "" {
@@ -350,15 +351,15 @@ func toolResultBlock(m *llm.Message, i int) (block, error) {
 		}
 		return b, nil
 	}
-	var parts []block
+	var parts []wire.Block
 	images := false
 	for _, p := range c.Parts {
 		pb, ok, err := partBlock(p, i)
 		if err != nil {
-			return block{}, err
+			return wire.Block{}, err
 		}
 		if ok {
-			images = images || pb.Type != blockText
+			images = images || pb.Type != wire.BlockText
 			parts = append(parts, pb)
 		}
 	}
@@ -391,7 +392,7 @@ func translateTools(req *llm.ChatRequest, out *request) error {
 		if schema == nil {
 			schema = json.RawMessage(defaultInputSchema)
 		}
-		out.Tools = append(out.Tools, tool{Name: t.Function.Name, Description: t.Function.Description, InputSchema: schema})
+		out.Tools = append(out.Tools, wire.Tool{Name: t.Function.Name, Description: t.Function.Description, InputSchema: schema})
 	}
 	choice, err := parseToolChoice(req.ToolChoice)
 	if err != nil {
@@ -402,7 +403,7 @@ func translateTools(req *llm.ChatRequest, out *request) error {
 	}
 	if req.ParallelToolCalls != nil && !*req.ParallelToolCalls {
 		if choice == nil {
-			choice = &toolChoice{Type: "auto"}
+			choice = &wire.ToolChoice{Type: "auto"}
 		}
 		choice.DisableParallelToolUse = choice.Type != "none"
 	}
@@ -410,17 +411,17 @@ func translateTools(req *llm.ChatRequest, out *request) error {
 	return nil
 }
 
-func parseToolChoice(raw json.RawMessage) (*toolChoice, error) {
+func parseToolChoice(raw json.RawMessage) (*wire.ToolChoice, error) {
 	mode, name, err := providers.ParseToolChoice(Type, raw)
 	switch mode {
 	case "":
 		return nil, err
 	case providers.ToolChoiceRequired:
-		return &toolChoice{Type: "any"}, nil
+		return &wire.ToolChoice{Type: "any"}, nil
 	case providers.ToolChoiceFunction:
-		return &toolChoice{Type: "tool", Name: name}, nil
+		return &wire.ToolChoice{Type: "tool", Name: name}, nil
 	}
-	return &toolChoice{Type: mode}, nil // auto, none
+	return &wire.ToolChoice{Type: mode}, nil // auto, none
 }
 
 // translateResponseFormat implements json_object and json_schema with a forced tool whose
@@ -429,15 +430,15 @@ func parseToolChoice(raw json.RawMessage) (*toolChoice, error) {
 // name ("" when no JSON format was asked for).
 func translateResponseFormat(req *llm.ChatRequest, out *request) (string, error) {
 	format, js, err := providers.ResponseFormat(Type, req.ResponseFormat)
-	var t tool
+	var t wire.Tool
 	switch format {
 	case "":
 		return "", err
 	case providers.FormatJSONObject:
-		t = tool{Name: jsonToolName, Description: "Give your answer as a JSON object.",
+		t = wire.Tool{Name: jsonToolName, Description: "Give your answer as a JSON object.",
 			InputSchema: json.RawMessage(`{"type":"object"}`)}
 	case providers.FormatJSONSchema:
-		t = tool{Name: js.Get("name").Str, Description: js.Get("description").Str, InputSchema: json.RawMessage(`{"type":"object"}`)}
+		t = wire.Tool{Name: js.Get("name").Str, Description: js.Get("description").Str, InputSchema: json.RawMessage(`{"type":"object"}`)}
 		if t.Name == "" {
 			t.Name = jsonToolName
 		}
@@ -456,8 +457,8 @@ func translateResponseFormat(req *llm.ChatRequest, out *request) (string, error)
 		return "", llm.InvalidRequest("response_format",
 			"response_format "+format+" together with tools is not supported by anthropic")
 	}
-	out.Tools = []tool{t}
-	out.ToolChoice = &toolChoice{Type: "tool", Name: t.Name}
+	out.Tools = []wire.Tool{t}
+	out.ToolChoice = &wire.ToolChoice{Type: "tool", Name: t.Name}
 	return t.Name, nil
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	wire "github.com/conduit-gw/conduit/internal/anthropicwire"
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
 )
@@ -111,12 +112,12 @@ func (t *translator) event(name, data []byte) error {
 
 func (t *translator) blockStart(index int64, cb gjson.Result) {
 	switch cb.Get("type").Str {
-	case blockText:
+	case wire.BlockText:
 		t.blocks[index] = blockState{kind: kindText}
 		if text := cb.Get("text").Str; text != "" {
 			t.out.Content(t.q, text)
 		}
-	case blockToolUse:
+	case wire.BlockToolUse:
 		name := cb.Get("name").Str
 		if t.jsonTool != "" && name == t.jsonTool {
 			t.blocks[index] = blockState{kind: kindJSON}
