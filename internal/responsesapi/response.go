@@ -91,17 +91,14 @@ type Part struct {
 	Annotations *[]any  `json:"annotations,omitempty"`
 }
 
-// Usage is a response's token accounting.
+// Usage is a response's token accounting: the canonical counts under the Responses API's
+// names, with the same details.
 type Usage struct {
-	InputTokens        int `json:"input_tokens"`
-	InputTokensDetails struct {
-		CachedTokens int `json:"cached_tokens"`
-	} `json:"input_tokens_details"`
-	OutputTokens        int `json:"output_tokens"`
-	OutputTokensDetails struct {
-		ReasoningTokens int `json:"reasoning_tokens"`
-	} `json:"output_tokens_details"`
-	TotalTokens int `json:"total_tokens"`
+	InputTokens         int                         `json:"input_tokens"`
+	InputTokensDetails  llm.PromptTokensDetails     `json:"input_tokens_details"`
+	OutputTokens        int                         `json:"output_tokens"`
+	OutputTokensDetails llm.CompletionTokensDetails `json:"output_tokens_details"`
+	TotalTokens         int                         `json:"total_tokens"`
 }
 
 // UsageOf converts canonical usage.
