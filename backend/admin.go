@@ -32,9 +32,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 
 	providers := collection[config.Provider, providerView]{s: s, name: "provider",
 		rows: s.o.Providers, view: s.providerView, removed: s.providerRemoved, create: s.createProvider, edit: s.editProvider,
-		cascade: func(ctx context.Context, p config.Provider) (dependents, error) {
-			return s.dependentsOf(ctx, func(d config.Deployment) bool { return d.ProviderID == p.ID })
-		}}
+		cascade: deploymentsOf(s, func(p config.Provider, d config.Deployment) bool { return d.ProviderID == p.ID })}
 	providers.mount(a, "/providers")
 	a.POST("/providers/:id/test", s.testProvider)
 	a.GET("/provider-types", s.providerTypes)
@@ -42,9 +40,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	models := collection[config.Deployment, deploymentView]{s: s, name: "model",
 		rows: s.o.Deployments, view: s.deploymentView,
 		create: s.createDeployment, edit: s.editDeployment,
-		cascade: func(ctx context.Context, m config.Deployment) (dependents, error) {
-			return s.dependentsOf(ctx, func(d config.Deployment) bool { return d.ID == m.ID })
-		}}
+		cascade: deploymentsOf(s, func(m, d config.Deployment) bool { return d.ID == m.ID })}
 	models.mount(a, "/models")
 
 	a.GET("/router", s.getRouter)

@@ -144,6 +144,14 @@ type keyRef struct {
 	Name string `json:"name"`
 }
 
+// deploymentsOf is a collection's cascade: deleting a row takes the deployments hang says
+// hang on it.
+func deploymentsOf[T any](s *Server, hang func(row T, d config.Deployment) bool) func(context.Context, T) (dependents, error) {
+	return func(ctx context.Context, row T) (dependents, error) {
+		return s.dependentsOf(ctx, func(d config.Deployment) bool { return hang(row, d) })
+	}
+}
+
 // dependentsOf works out what deleting the model rows for which gone is true takes with it.
 func (s *Server) dependentsOf(ctx context.Context, gone func(config.Deployment) bool) (dependents, error) {
 	out := dependents{Models: []modelRef{}, Aliases: []string{}, Fallbacks: []fallbackRef{}, Keys: []keyRef{}}
