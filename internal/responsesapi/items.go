@@ -228,3 +228,67 @@ func appendOutput(msgs []llm.Message, it gjson.Result, param string, i int) ([]l
 	}
 	return append(msgs, llm.Message{Role: llm.RoleTool, ToolCallID: id, Content: llm.Content{Text: text}}), nil
 }
+
+// OutputItemsOf reads the output items of a response object (ours or an upstream's).
+func OutputItemsOf(response []byte) ([]json.RawMessage, error) {
+	out := gjson.GetBytes(response, "output")
+	if !out.IsArray() {
+		return nil, fmt.Errorf("responsesapi: response has no output array: %.200s", response)
+	}
+	var items []json.RawMessage
+	out.ForEach(func(_, it gjson.Result) bool {
+		items = append(items, json.RawMessage(it.Raw))
+		return true
+	})
+	return items, nil
+}
+
+// WithIDs gives every item without an id one (msg_ for messages, item_ for others), as the
+// input items list shows them.
+func WithIDs(items []json.RawMessage) []json.RawMessage {
+	out := make([]json.RawMessage, len(items))
+	for i, it := range items {
+		out[i] = it
+		var id, typ gjson.Result
+		llm.InPlace(it).ForEach(func(k, v gjson.Result) bool {
+			switch {
+			case k.Str == "id" && !id.Exists():
+				id = v
+			case k.Str == "type" && !typ.Exists():
+				typ = v
+			}
+			return true
+		})
+		if id.Str != "" {
+			continue
+		}
+		prefix := "item"
+		if typ.Str == "message" || typ.Str == "" {
+			prefix = "msg"
+		}
+		if b, ok := appendKey(it, "id", ids.New(prefix)); ok && !id.Exists() {
+			out[i] = b
+		} else if b, err := sjson.SetBytes(bytes.Clone(it), "id", ids.New(prefix)); err == nil {
+			out[i] = b
+		}
+	}
+	return out
+}
+
+// appendKey returns a copy of obj, a JSON object without key, with key set to the string v as
+// its last member; ok is false when obj is no object.
+func appendKey(obj []byte, key, v string) (out []byte, ok bool) {
+	obj = bytes.TrimSpace(obj)
+	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
+		return nil, false
+	}
+	out = make([]byte, 0, len(obj)+len(key)+len(v)+8)
+	out = append(out, obj[:len(obj)-1]...)
+	if len(bytes.TrimSpace(out)) > 1 { // members before: "{" and more
+		out = append(out, ',')
+	}
+	out = llm.AppendJSONString(out, key)
+	out = append(out, ':')
+	out = llm.AppendJSONString(out, v)
+	return append(out, '}'), true
+}
