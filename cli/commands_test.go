@@ -21,12 +21,12 @@ func TestCommands(t *testing.T) {
 	one := func(name string, args ...string) { golden(t, name, normalise(s.must(t, args...), s.dataDir)) }
 
 	one("providers_add", "providers", "add", "up", "--type", "openai_compatible", "--base-url", s.upstream, "--api-key", upstreamKey)
-	one("providers_add.json", "providers", "add", "spare", "--type", "openai_compatible", "--base-url", s.upstream, "--disabled", "--json")
+	one("providers_add.json", "providers", "add", "spare", "--type", "openai_compatible", "--base-url", s.upstream, "--disabled", "--timeout-ms", "5000", "--json")
 	s.both(t, "providers_list", "providers", "list")
 	s.both(t, "providers_test", "providers", "test", "up")
 
 	one("models_add", "models", "add", "gpt-4o-mini", "--provider", "up")
-	one("models_add.json", "models", "add", "claude-haiku", "--provider", "up", "--model", "gpt-4o-mini", "--json")
+	one("models_add.json", "models", "add", "claude-haiku", "--provider", "up", "--model", "gpt-4o-mini", "--vision", "--context-window", "8192", "--json")
 	s.both(t, "models_list", "models", "list")
 
 	out := s.must(t, "keys", "create", "laptop", "--models", "gpt*")

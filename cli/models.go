@@ -19,9 +19,8 @@ func (a *app) modelsCmd() *cobra.Command {
 
 func (a *app) modelAddCmd() *cobra.Command {
 	var provider, model string
-	var weight, priority, contextWindow int
-	var vision, tools, embeddings bool
-	cmd := a.addCmd(modelsRes, &cobra.Command{
+	var weight, priority int
+	cmd, opt := a.addCmd(modelsRes, &cobra.Command{
 		Use:     "add ALIAS --provider ID|NAME [--model PROVIDER_MODEL]",
 		Short:   "Add a deployment: the alias clients ask for, served by a provider's model",
 		Example: "  conduit models add gpt-4o --provider openai\n  conduit models add fast --provider groq --model llama-3.1-8b-instant",
@@ -37,21 +36,16 @@ func (a *app) modelAddCmd() *cobra.Command {
 		if model == "" {
 			model = args[0]
 		}
-		body := obj{"alias": args[0], "provider_id": p["id"], "provider_model": model, "weight": weight, "priority": priority}
-		setIf(body, "supports_vision", vision)
-		setIf(body, "supports_tools", tools)
-		setIf(body, "supports_embeddings", embeddings)
-		setIf(body, "context_window", max(contextWindow, 0))
-		return body, nil
+		return obj{"alias": args[0], "provider_id": p["id"], "provider_model": model, "weight": weight, "priority": priority}, nil
 	})
+	opt.number("context_window", "context-window", "context window in tokens")
+	opt.flag("supports_vision", "vision", "the model accepts images")
+	opt.flag("supports_tools", "tools", "the model calls tools")
+	opt.flag("supports_embeddings", "embeddings", "the model makes embeddings")
 	f := cmd.Flags()
 	f.StringVar(&provider, "provider", "", "the provider serving it (id or name)")
 	f.StringVar(&model, "model", "", "the provider's model name (default: the alias)")
 	f.IntVar(&weight, "weight", 1, "weight among the alias's deployments")
 	f.IntVar(&priority, "priority", 0, "priority (lower is tried first)")
-	f.IntVar(&contextWindow, "context-window", 0, "context window in tokens")
-	f.BoolVar(&vision, "vision", false, "the model accepts images")
-	f.BoolVar(&tools, "tools", false, "the model calls tools")
-	f.BoolVar(&embeddings, "embeddings", false, "the model makes embeddings")
 	return cmd
 }

@@ -23,9 +23,8 @@ func (a *app) providersCmd() *cobra.Command {
 }
 
 func (a *app) providerAddCmd() *cobra.Command {
-	var typ, baseURL, apiKey, apiVersion string
-	var timeoutMS int
-	cmd := a.addCmd(providersRes, &cobra.Command{
+	var typ, baseURL, apiKey string
+	cmd, opt := a.addCmd(providersRes, &cobra.Command{
 		Use:   "add NAME --type TYPE [--base-url URL] [--api-key KEY|-]",
 		Short: "Add a provider (--api-key - reads the key from stdin)",
 		Example: "  conduit providers add openai --type openai --api-key - <<<\"$OPENAI_API_KEY\"\n" +
@@ -38,16 +37,14 @@ func (a *app) providerAddCmd() *cobra.Command {
 		}
 		body := obj{"name": args[0], "type": typ, "base_url": baseURL}
 		setIf(body, "api_key", key)
-		setIf(body, "api_version", apiVersion)
-		setIf(body, "timeout_ms", max(timeoutMS, 0))
 		return body, nil
 	})
+	opt.text("api_version", "api-version", "API version (azure)")
+	opt.number("timeout_ms", "timeout-ms", "request timeout in milliseconds (default: the server's)")
 	f := cmd.Flags()
 	f.StringVar(&typ, "type", "", "openai, azure, anthropic, gemini, cohere, mistral, groq, openrouter, ollama or openai_compatible")
 	f.StringVar(&baseURL, "base-url", "", "the provider's API base URL (default: the type's)")
 	f.StringVar(&apiKey, "api-key", "", "the provider's API key; - reads it from stdin")
-	f.StringVar(&apiVersion, "api-version", "", "API version (azure)")
-	f.IntVar(&timeoutMS, "timeout-ms", 0, "request timeout in milliseconds (default: the server's)")
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"openai", "azure", "anthropic",
 		"gemini", "cohere", "mistral", "groq", "openrouter", "ollama", "openai_compatible"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

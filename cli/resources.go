@@ -91,20 +91,52 @@ func (a *app) rmCmd(r resource) *cobra.Command {
 }
 
 // addCmd is `<resource> add`: build turns the arguments and cmd's flags into the new row's
-// fields, which are POSTed to /admin/<path> with "enabled" (--disabled adds it disabled); the
-// created row is shown.
-func (a *app) addCmd(r resource, cmd *cobra.Command, build func(cmd *cobra.Command, args []string) (obj, error)) *cobra.Command {
+// fields, which are POSTed to /admin/<path> with the optional fields given and "enabled"
+// (--disabled adds it disabled); the created row is shown. The command's optional fields
+// are declared on the optionalFields returned.
+func (a *app) addCmd(r resource, cmd *cobra.Command, build func(cmd *cobra.Command, args []string) (obj, error)) (*cobra.Command, *optionalFields) {
 	var disabled bool
+	opt := &optionalFields{cmd: cmd}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		body, err := build(cmd, args)
 		if err != nil {
 			return err
 		}
+		opt.fill(body)
 		body["enabled"] = !disabled
 		return a.send(cmd.Context(), r, http.MethodPost, "/admin/"+r.path, body)
 	}
 	cmd.Flags().BoolVar(&disabled, "disabled", false, "add it disabled")
-	return cmd
+	return cmd, opt
+}
+
+// optionalFields declares the flags of a command's optional fields: each is sent under its
+// key only when given a value other than its zero (a negative number counts as none).
+type optionalFields struct {
+	cmd  *cobra.Command
+	sets []func(obj)
+}
+
+func (o *optionalFields) flag(key, name, usage string) {
+	v := o.cmd.Flags().Bool(name, false, usage)
+	o.sets = append(o.sets, func(body obj) { setIf(body, key, *v) })
+}
+
+func (o *optionalFields) number(key, name, usage string) {
+	v := o.cmd.Flags().Int(name, 0, usage)
+	o.sets = append(o.sets, func(body obj) { setIf(body, key, max(*v, 0)) })
+}
+
+func (o *optionalFields) text(key, name, usage string) {
+	v := o.cmd.Flags().String(name, "", usage)
+	o.sets = append(o.sets, func(body obj) { setIf(body, key, *v) })
+}
+
+// fill sets the fields given in body.
+func (o *optionalFields) fill(body obj) {
+	for _, set := range o.sets {
+		set(body)
+	}
 }
 
 // created prints a created or updated row: its JSON, or a one-row table.
