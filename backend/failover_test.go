@@ -34,7 +34,8 @@ type journal struct {
 
 func (j *journal) wrap(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/chat/completions") {
+		if strings.HasSuffix(r.URL.Path, "/chat/completions") || strings.HasSuffix(r.URL.Path, "/v1/messages") ||
+			strings.HasSuffix(r.URL.Path, "/responses") {
 			j.mu.Lock()
 			j.seen = append(j.seen, name)
 			j.mu.Unlock()
@@ -84,6 +85,13 @@ var knownReply = strings.TrimSpace(strings.Repeat("one two three four five six s
 // back-off capped at 10 s, one deployment per alias.
 func newFailoverEnv(t *testing.T) *failoverEnv {
 	t.Helper()
+	return newFailoverEnvOf(t, "openai_compatible")
+}
+
+// newFailoverEnvOf is newFailoverEnv with providers of type typ: "openai_compatible" (chat),
+// "anthropic" (Messages served natively) or "openai" (Responses served natively).
+func newFailoverEnvOf(t *testing.T, typ string) *failoverEnv {
+	t.Helper()
 	sl := &sleeps{}
 	e := newEnvWith(t, func(o *runtime.Options) { o.Sleep = sl.sleep })
 	f := &failoverEnv{env: e, primary: fakeopenai.New(""), backup: fakeopenai.New(""), journal: &journal{},
@@ -95,8 +103,12 @@ func newFailoverEnv(t *testing.T) *failoverEnv {
 	}{{"primary", f.primary}, {"backup", f.backup}} {
 		srv := httptest.NewServer(f.journal.wrap(u.name, u.fake))
 		t.Cleanup(srv.Close)
+		base := srv.URL + "/v1"
+		if typ == "anthropic" {
+			base = srv.URL
+		}
 		p := e.mustAdmin(201, "POST", "/admin/providers", map[string]any{"name": u.name,
-			"type": "openai_compatible", "base_url": srv.URL + "/v1", "timeout_ms": 30000})
+			"type": typ, "base_url": base, "api_key": "upstream-key", "timeout_ms": 30000})
 		alias := map[string]string{"primary": "gpt", "backup": "backup"}[u.name]
 		m := e.mustAdmin(201, "POST", "/admin/models", map[string]any{"alias": alias, "provider_id": p["id"],
 			"provider_model": "m-" + u.name})
@@ -441,30 +453,39 @@ func TestFailoverNoDoneAfterFinishIsComplete(t *testing.T) {
 // A cut with no deployment that takes a prefill, or one that refuses it: the stream ends
 // with an error event naming the original failure, never [DONE].
 func TestFailoverStreamCutNotContinued(t *testing.T) {
+	notContinued(t, "openai_compatible", func(t *testing.T, f *failoverEnv, calls []string) {
+		r := f.stream()
+		var apiErr *openai.Error
+		if r.err == nil || strings.Contains(r.err.Error(), "prefill") || !strings.Contains(r.err.Error(), "stream ended unexpectedly") {
+			t.Fatalf("stream error %v (%T %v), text %q", r.err, r.err, errors.As(r.err, &apiErr), r.text)
+		}
+		if want := strings.Join(strings.SplitAfter(knownReply, " ")[:40], ""); r.text != want || r.finish != "" {
+			t.Fatalf("text %q, finish %q", r.text, r.finish)
+		}
+		f.expect(t, calls)
+		if row := f.requestLogs(1)[0]; row["status"] != float64(502) || row["cost"] != float64(0) {
+			t.Fatalf("log row %v", row)
+		}
+	})
+}
+
+// notContinued runs check on a stream cut after 40 words that cannot be continued, with
+// providers of type typ: with no deployment that takes a prefill (calls: the primary), and
+// with a backup that refuses it (calls: the primary, the backup).
+func notContinued(t *testing.T, typ string, check func(t *testing.T, f *failoverEnv, calls []string)) {
 	for _, tt := range []struct {
 		name    string
 		prefill bool
 		calls   []string
 	}{{"no prefill deployment", false, []string{"primary"}}, {"prefill refused", true, []string{"primary", "backup"}}} {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFailoverEnv(t)
+			f := newFailoverEnvOf(t, typ)
 			if tt.prefill {
 				f.prefill(t)
 			}
 			f.primary.Set(fakeopenai.Script{CutAfter: 40})
 			f.backup.Set(fakeopenai.Script{RejectPrefill: true})
-			r := f.stream()
-			var apiErr *openai.Error
-			if r.err == nil || strings.Contains(r.err.Error(), "prefill") || !strings.Contains(r.err.Error(), "stream ended unexpectedly") {
-				t.Fatalf("stream error %v (%T %v), text %q", r.err, r.err, errors.As(r.err, &apiErr), r.text)
-			}
-			if want := strings.Join(strings.SplitAfter(knownReply, " ")[:40], ""); r.text != want || r.finish != "" {
-				t.Fatalf("text %q, finish %q", r.text, r.finish)
-			}
-			f.expect(t, tt.calls)
-			if row := f.requestLogs(1)[0]; row["status"] != float64(502) || row["cost"] != float64(0) {
-				t.Fatalf("log row %v", row)
-			}
+			check(t, f, tt.calls)
 		})
 	}
 }

@@ -226,6 +226,7 @@ type responsesEvents struct {
 	t        *responsesapi.StreamTranslator // translates chat chunks; nil for a native stream
 	native   bool
 	terminal []byte // the native stream's final response object
+	created  []byte // the native stream's first response object, which a failure ends
 	seq      int64  // the native stream's last sequence number
 	buf      []byte // the events of one chunk, reused
 }
@@ -260,8 +261,10 @@ func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
 		return true
 	})
 	switch typ {
+	case "response.created":
+		d.created = []byte(response.Raw) // a copy: data is reused
 	case "response.completed", "response.incomplete", "response.failed":
-		d.terminal = []byte(response.Raw) // a copy: data is reused
+		d.terminal = []byte(response.Raw)
 	}
 	return d.write(out, responsesapi.Event{Name: typ, Data: data})
 }
@@ -270,7 +273,7 @@ func (d *responsesEvents) end(out io.Writer, err *llm.Error) error {
 	var evs []responsesapi.Event
 	switch {
 	case d.native && err != nil:
-		evs = []responsesapi.Event{responsesapi.ErrorEvent(err, int(d.seq)+1)}
+		evs = []responsesapi.Event{responsesapi.FailedEvent(d.created, err, int(d.seq)+1)}
 	case err != nil:
 		evs = d.t.Fail(err)
 	case !d.native:

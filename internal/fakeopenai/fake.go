@@ -1,6 +1,8 @@
 // Package fakeopenai is a scriptable upstream that speaks OpenAI's wire format, for tests,
 // end-to-end runs and benchmarks. It answers chat completions (whole and streamed), embeddings,
-// image generations and the model list, and can be told to fail, stall or cut streams.
+// image generations and the model list, and can be told to fail, stall or cut streams. It also
+// answers Anthropic's Messages API (/v1/messages) in Anthropic's wire format, with the same
+// scripts.
 package fakeopenai
 
 import (
@@ -53,6 +55,11 @@ type Script struct {
 	StallFor   time.Duration
 	// NoStreamUsage leaves out the usage chunk even when asked for.
 	NoStreamUsage bool
+	// ToolCalls is how many get_weather calls an answer to a request offering tools makes
+	// (default one). Streamed, each call is three parts for CutAfter, StallAfter and
+	// ErrorEventAfter: its opening with the name, then two pieces of its arguments; so
+	// CutAfter 3 cuts between the first and the second call, 4 or 5 inside the second.
+	ToolCalls int
 }
 
 // Request is what the fake saw of one request.
@@ -142,7 +149,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
-	if s.APIKey != "" && r.Header.Get("Authorization") != "Bearer "+s.APIKey && r.Header.Get("api-key") != s.APIKey {
+	if s.APIKey != "" && r.Header.Get("Authorization") != "Bearer "+s.APIKey && r.Header.Get("api-key") != s.APIKey &&
+		r.Header.Get("x-api-key") != s.APIKey {
 		writeError(w, http.StatusUnauthorized, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.")
 		return
 	}
@@ -187,10 +195,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}})
 	case strings.HasSuffix(r.URL.Path, "/chat/completions"):
 		s.chat(w, r, model, body, sc)
+	case strings.HasSuffix(r.URL.Path, "/v1/messages"):
+		s.messages(w, r, model, body, sc)
 	case strings.HasSuffix(r.URL.Path, "/completions") && !strings.HasSuffix(r.URL.Path, "/chat/completions"):
 		s.completions(w, body)
 	case strings.HasSuffix(r.URL.Path, "/responses"):
-		s.responses(w, model, body)
+		s.responses(w, r, model, body, sc)
 	case strings.HasSuffix(r.URL.Path, "/embeddings"):
 		s.embeddings(w, body)
 	case strings.HasSuffix(r.URL.Path, "/moderations"):
@@ -235,7 +245,8 @@ type chatTurn struct {
 	reply     string
 	pt, ct    int      // prompt and completion tokens
 	words     []string // the reply, a word per content chunk
-	wantTools bool     // answer with a get_weather tool call
+	wantTools bool     // answer with get_weather tool calls
+	calls     []toolCall
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, model string, body map[string]any, sc Script) {
@@ -250,13 +261,15 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, model string, body
 			fmt.Sprintf("This model's maximum context length is %d tokens. However, your messages resulted in %d tokens.", sc.ContextWindow, t.pt))
 		return
 	}
-	if prefix, ok := prefill(msgs); ok {
+	done := 0 // tool calls the prefill holds
+	if prefix, calls, ok := prefill(msgs); ok {
 		if sc.RejectPrefill {
 			writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_prefill",
 				"This model does not support assistant message prefill.")
 			return
 		}
 		t.reply = strings.TrimPrefix(t.reply, prefix) // the rest of the known answer
+		done = calls
 	}
 	t.words = strings.SplitAfter(t.reply, " ")
 	t.ct = len(t.words)
@@ -266,6 +279,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, model string, body
 			t.wantTools = false // the tool answered: the model replies in text
 		}
 	}
+	t.calls = toolCalls(sc.ToolCalls, done)
 	if stream, _ := body["stream"].(bool); stream {
 		includeUsage := false
 		if so, ok := body["stream_options"].(map[string]any); ok {
@@ -277,10 +291,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, model string, body
 	msg := map[string]any{"role": "assistant", "content": t.reply, "refusal": nil}
 	finish := "stop"
 	if t.wantTools {
-		msg = map[string]any{"role": "assistant", "content": nil, "tool_calls": []map[string]any{{
-			"id": "call_abc123", "type": "function",
-			"function": map[string]any{"name": "get_weather", "arguments": `{"city":"Paris"}`},
-		}}}
+		var calls []map[string]any
+		for _, c := range t.calls {
+			calls = append(calls, map[string]any{"id": c.id, "type": "function",
+				"function": map[string]any{"name": "get_weather", "arguments": c.arguments()}})
+		}
+		msg = map[string]any{"role": "assistant", "content": nil, "tool_calls": calls}
 		finish = "tool_calls"
 	}
 	writeJSON(w, map[string]any{
@@ -332,10 +348,18 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, t chatTurn, 
 	finish := "stop"
 	if t.wantTools {
 		finish = "tool_calls"
-		ev.chunk(map[string]any{"tool_calls": []map[string]any{{"index": 0, "id": "call_abc123", "type": "function",
-			"function": map[string]any{"name": "get_weather", "arguments": ""}}}}, nil)
-		for _, part := range []string{`{"city"`, `:"Paris"}`} {
-			ev.chunk(map[string]any{"tool_calls": []map[string]any{{"index": 0, "function": map[string]any{"arguments": part}}}}, nil)
+		send := func(i int) {
+			c, part := t.calls[i/3], i%3
+			tc := map[string]any{"index": i / 3, "function": map[string]any{"arguments": ""}}
+			if part == 0 {
+				tc["id"], tc["type"], tc["function"] = c.id, "function", map[string]any{"name": "get_weather", "arguments": ""}
+			} else {
+				tc["function"] = map[string]any{"arguments": c.argParts()[part-1]}
+			}
+			ev.chunk(map[string]any{"tool_calls": []map[string]any{tc}}, nil)
+		}
+		if !streamParts(w, r, 3*len(t.calls), sc, send, ev.failEvent) {
+			return
 		}
 	} else if !streamWords(ev, r, t.words, sc) {
 		return
@@ -354,30 +378,69 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, t chatTurn, 
 	}
 }
 
-// prefill returns the text of a trailing assistant message: the request asks for the answer
-// to be continued from it.
-func prefill(msgs []any) (string, bool) {
+// prefill returns the text and the number of tool calls of a trailing assistant message:
+// the request asks for the answer to be continued from it.
+func prefill(msgs []any) (text string, calls int, ok bool) {
 	if len(msgs) == 0 {
-		return "", false
+		return "", 0, false
 	}
 	last, _ := msgs[len(msgs)-1].(map[string]any)
 	if last["role"] != "assistant" {
-		return "", false
+		return "", 0, false
 	}
-	text, _ := last["content"].(string)
-	return text, true
+	text, _ = last["content"].(string)
+	tc, _ := last["tool_calls"].([]any)
+	return text, len(tc), true
+}
+
+// weatherCities are the cities an answer's get_weather calls ask about, in order.
+var weatherCities = []string{"Paris", "Tokyo", "Lima", "Oslo"}
+
+// toolCall is one get_weather call of an answer.
+type toolCall struct{ id, city string }
+
+func (c toolCall) arguments() string { return `{"city":"` + c.city + `"}` }
+
+// argParts are the two pieces a call's arguments stream in.
+func (c toolCall) argParts() [2]string { return [2]string{`{"city"`, `:"` + c.city + `"}`} }
+
+// toolCalls returns the calls of an answer of n calls (at least one, at most one per city)
+// after the first done, which the request's prefill holds already.
+func toolCalls(n, done int) []toolCall {
+	n = min(max(n, 1), len(weatherCities))
+	var out []toolCall
+	for i := done; i < n; i++ {
+		id := "call_abc123"
+		if i > 0 {
+			id = fmt.Sprintf("call_abc123_%d", i)
+		}
+		out = append(out, toolCall{id: id, city: weatherCities[i]})
+	}
+	return out
 }
 
 // streamWords sends a content chunk per word, cutting, stalling or failing where the script
 // says. It reports whether the stream goes on to its end.
 func streamWords(ev events, r *http.Request, words []string, sc Script) bool {
-	for i, word := range words {
+	return streamParts(ev.w, r, len(words), sc, func(i int) { ev.chunk(map[string]any{"content": words[i]}, nil) }, ev.failEvent)
+}
+
+// failEvent sends OpenAI's mid-stream error event.
+func (e events) failEvent() {
+	e.send(map[string]any{"error": map[string]any{"message": "The server had an error while processing your request.", "type": "server_error"}})
+}
+
+// streamParts sends the n parts of an answer (words, or tool-call pieces) with send, cutting,
+// stalling or sending the error event (fail) before the part the script names. It reports
+// whether the stream goes on to its end.
+func streamParts(w http.ResponseWriter, r *http.Request, n int, sc Script, send func(i int), fail func()) bool {
+	for i := range n {
 		if sc.CutAfter > 0 && i == sc.CutAfter {
-			hangUp(ev.w, false)
+			hangUp(w, false)
 			return false
 		}
 		if sc.MalformedAfter > 0 && i == sc.MalformedAfter {
-			fmt.Fprint(ev.w, "data: {\"id\":\"chatcmpl-fake1\",\"choices\":[{\"delta\":\n\n")
+			fmt.Fprint(w, "data: {\"id\":\"chatcmpl-fake1\",\"choices\":[{\"delta\":\n\n")
 		}
 		if sc.StallAfter > 0 && i == sc.StallAfter {
 			select {
@@ -387,10 +450,10 @@ func streamWords(ev events, r *http.Request, words []string, sc Script) bool {
 			}
 		}
 		if sc.ErrorEventAfter > 0 && i == sc.ErrorEventAfter {
-			ev.send(map[string]any{"error": map[string]any{"message": "The server had an error while processing your request.", "type": "server_error"}})
+			fail()
 			return false
 		}
-		ev.chunk(map[string]any{"content": word}, nil)
+		send(i)
 	}
 	return true
 }

@@ -10,8 +10,9 @@ import (
 // responses answers a Responses API request: the reply text, or a get_weather function call
 // when tools are offered and the last input item is not a function's output. Objects keep
 // the key order OpenAI sends ("type" and "sequence_number" first), and a stream is OpenAI's
-// event sequence for one output item, flushed event by event.
-func (s *Server) responses(w http.ResponseWriter, model string, body map[string]any) {
+// event sequence for one output item, flushed event by event. A streamed text is cut, stalled
+// or failed where the script says (a part per word).
+func (s *Server) responses(w http.ResponseWriter, r *http.Request, model string, body map[string]any, sc Script) {
 	if msg := s.unknownRef(body); msg != "" {
 		writeError(w, http.StatusNotFound, "invalid_request_error", "not_found", msg)
 		return
@@ -80,8 +81,12 @@ func (s *Server) responses(w http.ResponseWriter, model string, body map[string]
 	} else {
 		send("response.output_item.added", field{"output_index", 0}, field{"item", message("in_progress", []any{})})
 		send("response.content_part.added", at(field{"content_index", 0}, field{"part", textPart("")})...)
-		for _, word := range words {
-			send("response.output_text.delta", at(field{"content_index", 0}, field{"delta", word}, field{"logprobs", []any{}})...)
+		if !streamParts(w, r, len(words), sc, func(i int) {
+			send("response.output_text.delta", at(field{"content_index", 0}, field{"delta", words[i]}, field{"logprobs", []any{}})...)
+		}, func() {
+			send("error", field{"code", "server_error"}, field{"message", "The server had an error while processing your request."}, field{"param", nil})
+		}) {
+			return
 		}
 		send("response.output_text.done", at(field{"content_index", 0}, field{"text", s.Reply}, field{"logprobs", []any{}})...)
 		send("response.content_part.done", at(field{"content_index", 0}, field{"part", textPart(s.Reply)})...)

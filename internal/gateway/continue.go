@@ -66,17 +66,44 @@ type continuation struct {
 func (g *Gateway) continueAnswer(ctx context.Context, s *snapshot.Snapshot, c *Call, rt route, req *llm.ChatRequest,
 	d *snapshot.Deployment, rest []*snapshot.Deployment, so *soFar, cause *llm.Error,
 	open func(*llm.ChatRequest) attemptFn) *continuation {
+	var before int
+	cut := usage.Continuation{DeliveredBytes: so.content.Len(), Blocks: len(so.tools)}
+	nd := g.resume(ctx, s, c, rt, d, rest, cause, cut, func() attemptFn {
+		if !so.continuable() {
+			return nil
+		}
+		before = g.tokens.Count(d.ProviderModel, so.content.String()+so.toolText())
+		creq, err := so.continuation(req, before)
+		if err != nil {
+			g.log.Warn("cannot build a continuation request", "err", err)
+			return nil
+		}
+		return open(creq)
+	})
+	if nd == nil {
+		return nil
+	}
+	prompt := 0
+	if req.Decode() == nil {
+		prompt = g.tokens.Prompt(d.ProviderModel, req)
+	}
+	return &continuation{d: nd, splice: newSplicer(so, prompt, before)}
+}
+
+// resume carries an answer whose stream on d broke with cause on to the first of rest that
+// takes the continuation build makes (nil: the answer cannot be continued), with the usual
+// retries. It logs the broken attempt and, on the one that continues, where the cut fell; it
+// returns the deployment that continues, or nil.
+func (g *Gateway) resume(ctx context.Context, s *snapshot.Snapshot, c *Call, rt route, d *snapshot.Deployment,
+	rest []*snapshot.Deployment, cause *llm.Error, cut usage.Continuation, build func() attemptFn) *snapshot.Deployment {
 	c.cutAttempt(d, cause)
-	if len(rest) == 0 || !so.continuable() {
+	if len(rest) == 0 {
 		return nil
 	}
-	before := g.tokens.Count(d.ProviderModel, so.content.String()+so.toolText())
-	creq, err := so.continuation(req, before)
-	if err != nil {
-		g.log.Warn("cannot build a continuation request", "err", err)
+	cont := build()
+	if cont == nil {
 		return nil
 	}
-	cont := open(creq)
 	nd, err := g.try(ctx, s, c, rt, rest, func(ctx context.Context, d *snapshot.Deployment) error {
 		if !d.SupportsPrefill { // a context-window fallback planned on the way may not
 			// Not the deployment's failure (no 5xx that would count against its health).
@@ -88,13 +115,9 @@ func (g *Gateway) continueAnswer(ctx context.Context, s *snapshot.Snapshot, c *C
 		return nil
 	}
 	if n := len(c.attemptLog); n > 0 {
-		c.attemptLog[n-1].Continuation = &usage.Continuation{DeliveredBytes: so.content.Len()}
+		c.attemptLog[n-1].Continuation = &cut
 	}
-	prompt := 0
-	if req.Decode() == nil {
-		prompt = g.tokens.Prompt(d.ProviderModel, req)
-	}
-	return &continuation{d: nd, splice: newSplicer(so, prompt, before)}
+	return nd
 }
 
 // cutAttempt records that the attempt of d, which had answered, broke mid-answer.
@@ -140,6 +163,7 @@ func (f *chatStream) complete() bool { return f.finished }
 
 func (f *chatStream) continueAfter(ctx context.Context, r *relay, cause *llm.Error) bool {
 	if f.seen.so == nil {
+		r.c.cutAttempt(r.up.d, cause)
 		return false
 	}
 	f.seen.fold(!r.sent.gotUsage) // the answer so far, from the chunks delivered

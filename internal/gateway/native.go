@@ -98,7 +98,7 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 		return nil, true, rec.fail(err)
 	}
 	if req.Stream {
-		r := &relay{g: g, c: c, w: w, rec: rec, format: &nativeStream{req: req, alias: req.Model}, native: true, cache: cp}
+		r := &relay{g: g, c: c, w: w, rec: rec, format: nativeFormat(g, req), native: true, cache: cp}
 		return nil, true, r.run(ctx, s, rt, plan)
 	}
 	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {

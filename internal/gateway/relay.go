@@ -194,7 +194,10 @@ func (r *relay) pump(ctx context.Context) error {
 		e := r.failure(ctx, err, stalled.Load(), limit)
 		cf, ok := r.format.(continuer)
 		switch {
-		case e.Code == llm.CodeClientClosed || !ok:
+		case e.Code == llm.CodeClientClosed:
+			return e
+		case !ok:
+			r.c.cutAttempt(r.up.d, e) // not continued: logged where it broke
 			return e
 		case cf.complete():
 			return nil // ended without its end marker, but after its finish reason

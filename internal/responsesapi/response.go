@@ -199,11 +199,15 @@ func (r *Response) Finish(finish string, u *Usage) {
 
 // Fail marks the response failed with e's code and public message.
 func (r *Response) Fail(e *llm.Error) {
-	code := e.Code
-	if code == "" {
-		code = "server_error"
+	r.Status, r.Error = StatusFailed, &ResponseError{Code: failCode(e), Message: e.Message}
+}
+
+// failCode is the code a failed response names for e.
+func failCode(e *llm.Error) string {
+	if e.Code == "" {
+		return "server_error"
 	}
-	r.Status, r.Error = StatusFailed, &ResponseError{Code: code, Message: e.Message}
+	return e.Code
 }
 
 // FromChatResponse fills resp (a Skeleton) from an OpenAI chat.completion: the first

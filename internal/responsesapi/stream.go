@@ -1,9 +1,11 @@
 package responsesapi
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
 	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -249,6 +251,27 @@ func (t *StreamTranslator) emit(out []Event, name string, v interface{ head() *e
 }
 
 func (h *evHead) head() *evHead { return h }
+
+// FailedEvent is the response.failed event that ends a stream the upstream broke: response,
+// the response object the stream began with (its response.created), marked failed with e.
+// Without one it is the error event.
+func FailedEvent(response []byte, e *llm.Error, seq int) Event {
+	if len(response) == 0 {
+		return ErrorEvent(e, seq)
+	}
+	out, err := sjson.SetBytes(response, "status", StatusFailed)
+	if err == nil {
+		out, err = sjson.SetBytes(out, "error", ResponseError{Code: failCode(e), Message: e.Message})
+	}
+	var b []byte
+	if err == nil {
+		b, err = marshal(map[string]any{"type": "response.failed", "sequence_number": seq, "response": json.RawMessage(out)})
+	}
+	if err != nil {
+		return ErrorEvent(e, seq)
+	}
+	return Event{Name: "response.failed", Data: b}
+}
 
 // ErrorEvent is a stream's "error" event, for failures before the response was created.
 func ErrorEvent(e *llm.Error, seq int) Event {

@@ -61,6 +61,9 @@ type Attempt struct {
 // Continuation describes a stream continued after a cut.
 type Continuation struct {
 	DeliveredBytes int `json:"delivered_bytes"`
+	// Blocks is how many content blocks (tool calls, in a chat answer) the client had seen
+	// begin; a cut inside one that is not text is not continued.
+	Blocks int `json:"blocks,omitempty"`
 }
 
 // LogFilter selects request log rows, newest first.
