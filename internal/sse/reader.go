@@ -40,6 +40,23 @@ func NewBufferedReader(br *bufio.Reader) *Reader {
 	return &Reader{r: br}
 }
 
+// Reset makes s read events from r, keeping its buffers: a caller that pools readers across
+// streams allocates nothing per stream. Buffers grown past a typical event are let go.
+func (s *Reader) Reset(r io.Reader) {
+	s.r.Reset(r)
+	s.data, s.name, s.id, s.line = keep(s.data), keep(s.name), keep(s.id), keep(s.line)
+}
+
+// keepMax bounds a buffer Reset keeps.
+const keepMax = 64 << 10
+
+func keep(b []byte) []byte {
+	if cap(b) > keepMax {
+		return nil
+	}
+	return b[:0]
+}
+
 // ErrTooLarge is returned when an event exceeds MaxEventBytes.
 var ErrTooLarge = errors.New("sse: event too large")
 

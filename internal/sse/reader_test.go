@@ -55,6 +55,38 @@ func TestReader(t *testing.T) {
 	}
 }
 
+// TestReaderReset: a reader reset onto another stream, even mid-event, reads that stream
+// alone, and allocates nothing for it.
+func TestReaderReset(t *testing.T) {
+	r := NewReader(strings.NewReader("event: a\ndata: first\n\ndata: cut mid-ev"))
+	for {
+		if _, err := r.Next(); err != nil {
+			break
+		}
+	}
+	stream := "data: {\"b\":2}\n\ndata: [DONE]\n\n"
+	r.Reset(strings.NewReader(stream))
+	for _, want := range []string{`{"b":2}`, "[DONE]"} {
+		e, err := r.Next()
+		if err != nil || string(e.Data) != want || len(e.Name) != 0 {
+			t.Fatalf("event %q %q, %v; want %q", e.Name, e.Data, err, want)
+		}
+	}
+	var sr strings.Reader
+	allocs := testing.AllocsPerRun(100, func() {
+		sr.Reset(stream)
+		r.Reset(&sr)
+		for {
+			if _, err := r.Next(); err != nil {
+				break
+			}
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per stream", allocs)
+	}
+}
+
 func TestReaderTooLarge(t *testing.T) {
 	in := "data: " + strings.Repeat("z", MaxEventBytes+10) + "\n\n"
 	_, err := NewReader(strings.NewReader(in)).Next()

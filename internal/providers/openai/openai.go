@@ -106,7 +106,7 @@ type Client struct {
 	base       string
 	apiVersion string
 	http       providers.HTTP
-	readers    sync.Pool // *bufio.Reader of finished streams
+	readers    sync.Pool // *sse.Reader of finished streams
 }
 
 // New builds a client; it fails on a missing base URL or API key.

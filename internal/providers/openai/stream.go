@@ -1,7 +1,6 @@
 package openai
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -52,8 +51,7 @@ type Stream struct {
 	err      error // sticky: io.EOF after [DONE], or the error that ended the stream
 	skipped  int   // malformed events passed over
 	buf      bytes.Buffer
-	br       *bufio.Reader // from pool, given back once Next has ended the stream
-	pool     *sync.Pool
+	pool     *sync.Pool // where r came from, given back once Next has ended the stream
 }
 
 // NewStream reads chunks from an upstream SSE body.
@@ -62,16 +60,16 @@ func NewStream(provider string, body io.ReadCloser) *Stream {
 	return &Stream{provider: provider, body: body, wait: w, r: sse.NewReader(w)}
 }
 
-// newStream is NewStream with a read buffer from the client's pool.
+// newStream is NewStream with an event reader (and its buffers) from the client's pool.
 func (c *Client) newStream(body io.ReadCloser) *Stream {
 	w := &waitReader{r: body}
-	br, _ := c.readers.Get().(*bufio.Reader)
-	if br == nil {
-		br = bufio.NewReaderSize(w, 4<<10)
+	r, _ := c.readers.Get().(*sse.Reader)
+	if r == nil {
+		r = sse.NewReader(w)
 	} else {
-		br.Reset(w)
+		r.Reset(w)
 	}
-	return &Stream{provider: c.v.Name, body: body, wait: w, r: sse.NewBufferedReader(br), br: br, pool: &c.readers}
+	return &Stream{provider: c.v.Name, body: body, wait: w, r: r, pool: &c.readers}
 }
 
 // BeforeWait implements llm.WaitHook.
@@ -152,15 +150,14 @@ func (s *Stream) Skipped() int { return s.skipped }
 // Close closes the upstream body; it may be called while Next waits, to unblock it.
 func (s *Stream) Close() error { return s.body.Close() }
 
-// release gives the read buffer back to the client's pool. Only Next calls it, once the
-// stream has ended (its error is sticky, so nothing reads the buffer again); a stream closed
-// before its end leaves its buffer to the garbage collector, as Close may run while Next
-// reads.
+// release gives the event reader back to the client's pool. Only Next calls it, once the
+// stream has ended (its error is sticky, so nothing reads again); a stream closed before its
+// end leaves its reader to the garbage collector, as Close may run while Next reads.
 func (s *Stream) release() {
-	if s.pool != nil && s.br != nil {
-		s.br.Reset(nil)
-		s.pool.Put(s.br)
-		s.br = nil
+	if s.pool != nil && s.r != nil {
+		s.r.Reset(nil)
+		s.pool.Put(s.r)
+		s.r = nil
 	}
 }
 
