@@ -246,27 +246,19 @@ func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
 		}
 		return d.write(out, events...)
 	}
-	// One pass over the event's keys, in place: data is the stream's buffer.
-	var typ string
-	var response gjson.Result
-	llm.InPlace(data).ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "type":
-			typ = v.Str
-		case "sequence_number":
-			d.seq = v.Int()
-		case "response":
-			response = v
-		}
-		return true
-	})
-	switch typ {
-	case "response.created":
-		d.created = []byte(response.Raw) // a copy: data is reused
-	case "response.completed", "response.incomplete", "response.failed":
-		d.terminal = []byte(response.Raw)
+	// The event's head names it; only the first and the terminal events are read further, for
+	// the response they carry (a copy: data is the stream's buffer).
+	h := responsesapi.EventHead(data)
+	if h.Seq >= 0 {
+		d.seq = h.Seq
 	}
-	return d.write(out, responsesapi.Event{Name: typ, Data: data})
+	switch {
+	case h.Type == "response.created":
+		d.created = []byte(llm.InPlace(data).Get("response").Raw)
+	case responsesapi.Terminal(h.Type):
+		d.terminal = []byte(llm.InPlace(data).Get("response").Raw)
+	}
+	return d.write(out, responsesapi.Event{Name: h.Type, Data: data})
 }
 
 func (d *responsesEvents) end(out io.Writer, err *llm.Error) error {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 
@@ -218,6 +219,9 @@ func (f *nativeStream) inspect(ev []byte) nativeEvent {
 }
 
 func (f *nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
+	if f.req.API == APIResponses {
+		return f.takeResponses(ev, sent), true
+	}
 	e := f.inspect(ev)
 	if f.req.API == APICompletions {
 		if e.usage.IsObject() {
@@ -231,14 +235,10 @@ func (f *nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
 	// Whatever the events report is the usage: nothing is counted.
 	sent.gotUsage = true
 	u := &sent.usage
-	switch {
-	case f.req.API == APIResponses:
-		if usage := e.object.Get("usage"); usage.IsObject() {
-			*u = llm.ParseResponsesUsage(usage)
-		}
-	case e.typ == "message_start":
+	switch e.typ {
+	case "message_start":
 		*u = llm.ParseMessagesUsage(e.object.Get("usage"))
-	case e.typ == "message_delta":
+	case "message_delta":
 		if out := e.usage.Get("output_tokens"); out.Exists() {
 			u.CompletionTokens = int(out.Int())
 			u.TotalTokens = u.PromptTokens + u.CompletionTokens
@@ -248,6 +248,38 @@ func (f *nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
 		return f.aliased(ev, m, obj(f.req.API)+".model"), true
 	}
 	return ev, true
+}
+
+// responseKey is in every Responses event that carries the response object: the
+// response-level events (response.created, .in_progress, .completed…), the only ones that
+// name the model, and the terminal one the usage.
+var responseKey = []byte(`"response"`)
+
+// takeResponses passes a Responses event on. An event without the response object (every
+// item, part and delta event) passes as it is, without being read; the others name the
+// alias, and the terminal one reports the usage.
+func (f *nativeStream) takeResponses(ev []byte, sent *delivered) []byte {
+	sent.gotUsage = true // whatever the events report is the usage: nothing is counted
+	if !bytes.Contains(ev, responseKey) {
+		return ev
+	}
+	var model, usage gjson.Result
+	llm.InPlace(ev).Get("response").ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "model":
+			model = v
+		case "usage":
+			usage = v
+		}
+		return true
+	})
+	if usage.IsObject() {
+		sent.usage = llm.ParseResponsesUsage(usage)
+	}
+	if !model.Exists() {
+		return ev
+	}
+	return f.aliased(ev, model, "response.model")
 }
 
 // aliased returns ev naming the alias that answers as its model: model, found in ev at
