@@ -2,6 +2,7 @@ package admission
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -9,42 +10,68 @@ import (
 	"github.com/conduit-gw/conduit/internal/fakeclock"
 )
 
-// window admits and releases one window of requests, each taking lat on the fake clock.
-func window(t *testing.T, d *Door, clock *fakeclock.Clock, lat time.Duration) {
+// testMin is the test doors' lowest limit.
+const testMin = 8
+
+// testDoor is a door on a fake clock whose overload the test sets.
+type testDoor struct {
+	*Door
+	clock *fakeclock.Clock
+	over  *atomic.Bool
+}
+
+func newTestDoor(admitWait, holdWait, target time.Duration) testDoor {
+	clock := fakeclock.New(time.Unix(0, 0))
+	var over atomic.Bool
+	return testDoor{NewDoor(DoorOptions{Overloaded: over.Load, Now: clock.Now, AdmitWait: admitWait, HoldWait: holdWait,
+		Target: target, MinLimit: testMin}), clock, &over}
+}
+
+// window lets one window of requests through, testMin at a time, each spending lat
+// inside (lat ≤ 3 ms keeps the window under doorWindowTime, so it ends on its count).
+func (d testDoor) window(t *testing.T, lat time.Duration) {
 	t.Helper()
-	for range doorWindow {
-		entered, ok := d.Admit(context.Background())
-		if !ok {
-			t.Fatal("refused with nothing inside")
+	for range doorWindow / testMin {
+		var entered []time.Time
+		for range testMin {
+			e, ok := d.Admit(context.Background())
+			if !ok {
+				t.Fatal("refused under the limit")
+			}
+			entered = append(entered, e)
 		}
-		clock.Advance(lat)
-		d.Leave(entered)
+		d.clock.Advance(lat)
+		for _, e := range entered {
+			d.Leave(e)
+		}
 	}
 }
 
-func TestDoorLimitFollowsLatency(t *testing.T) {
-	clock := fakeclock.New(time.Unix(0, 0))
-	var over atomic.Bool
-	d := NewDoor(over.Load, clock.Now, time.Hour)
+func TestDoorLimitFollowsLittlesLaw(t *testing.T) {
+	d := newTestDoor(time.Hour, time.Hour, time.Millisecond)
 	steps := []struct {
 		over bool
 		lat  time.Duration
 		want int64 // limit after the window
 	}{
-		{false, time.Millisecond, doorMinLimit}, // calm: the limit follows what is inside (nothing)
-		{true, time.Millisecond, doorMinLimit + doorStep},
-		{true, time.Millisecond, doorMinLimit + 2*doorStep},
-		{true, 3 * time.Millisecond, (doorMinLimit + 2*doorStep) * 9 / 10}, // latency tripled: shrink
-		{true, 3 * time.Millisecond, (doorMinLimit + 2*doorStep) * 9 / 10 * 9 / 10},
-		{true, 3 * time.Millisecond, 10},
-		{true, 3 * time.Millisecond, 9},
-		{true, 3 * time.Millisecond, doorMinLimit},
-		{true, 3 * time.Millisecond, doorMinLimit}, // never under the floor
-		{true, 1500 * time.Microsecond, doorMinLimit + doorStep},
+		{false, time.Millisecond, testMin}, // calm: the limit follows what is inside; baseline 1 ms
+		// Armed, target 1 ms: the limit aims at limit×(1+1)/lat, at most a quarter up a window.
+		{true, time.Millisecond, 10},
+		{true, time.Millisecond, 12},
+		{true, time.Millisecond, 15},
+		{true, time.Millisecond, 18},
+		{true, 2 * time.Millisecond, 18},      // at the baseline plus the target: hold
+		{true, 3 * time.Millisecond, 12},      // over it: down in proportion
+		{true, 3 * time.Millisecond, 8},       //
+		{true, 3 * time.Millisecond, 8},       // never under the floor
+		{false, 3 * time.Millisecond, 8},      // calm again, but still armed for calmHold
+		{false, 1500 * time.Microsecond, 10},  // and still learning nothing: 1.5 ms is under 2
+		{true, 4 * time.Millisecond / 3, 12},  // the baseline stayed at 1 ms while armed
+		{false, 3 * time.Millisecond / 2, 15}, //
 	}
 	for i, s := range steps {
-		over.Store(s.over)
-		window(t, d, clock, s.lat)
+		d.over.Store(s.over)
+		d.window(t, s.lat)
 		if got := d.Limit(); got != s.want {
 			t.Fatalf("step %d: limit %d, want %d", i, got, s.want)
 		}
@@ -52,30 +79,45 @@ func TestDoorLimitFollowsLatency(t *testing.T) {
 	if d.Refused() != 0 {
 		t.Fatalf("refused %d", d.Refused())
 	}
-}
-
-func TestDoorCalmAdmitsEverything(t *testing.T) {
-	clock := fakeclock.New(time.Unix(0, 0))
-	d := NewDoor(func() bool { return false }, clock.Now, 0)
-	window(t, d, clock, time.Millisecond) // limit down to the floor
-	for i := range 10 * doorMinLimit {
-		if _, ok := d.Admit(context.Background()); !ok {
-			t.Fatalf("request %d refused while calm", i)
-		}
+	// calmHold after the overload the door is on the ramp while it holds requests back: the
+	// limit grows by its size per rampTime, whatever the time inside.
+	d.clock.Advance(calmHold)
+	d.queuedInWindow()
+	// The window ends on its time after ten requests, calmHold + 6 ms after it began.
+	d.window(t, 3*time.Millisecond)
+	if got, want := d.Limit(), int64(15+15*1006/1000); got != want {
+		t.Fatalf("ramp: limit %d, want %d", got, want)
+	}
+	// Still on the ramp with nobody held back: the limit holds.
+	d.window(t, 500*time.Microsecond) // ends the window the ramp's requests began
+	if got := d.Limit(); got != 30 {
+		t.Fatalf("ramp, nobody held back: limit %d", got)
+	}
+	// calmHold with nobody held back opens the door: the limit follows what is inside again
+	// and the baseline is learnt anew.
+	d.clock.Advance(calmHold)
+	d.window(t, 500*time.Microsecond)
+	if got := d.Limit(); got > 2*testMin || d.baseline != 500*time.Microsecond {
+		t.Fatalf("open: limit %d baseline %v", got, d.baseline)
 	}
 }
 
-// full returns an overloaded door with its limit at the floor and that many requests inside,
-// and their releases.
-func full(t *testing.T, maxWait time.Duration) (*Door, []func()) {
+// queuedInWindow marks the current window as one in which the limit held a request back.
+func (d testDoor) queuedInWindow() {
+	d.wmu.Lock()
+	d.queued = true
+	d.wmu.Unlock()
+}
+
+// full returns a door armed with its limit at the floor and that many requests inside, and
+// their releases.
+func full(t *testing.T, admitWait, holdWait time.Duration) (testDoor, []func()) {
 	t.Helper()
-	clock := fakeclock.New(time.Unix(0, 0))
-	var over atomic.Bool
-	d := NewDoor(over.Load, clock.Now, maxWait)
-	window(t, d, clock, time.Millisecond)
-	defer over.Store(true)
+	d := newTestDoor(admitWait, holdWait, time.Millisecond)
+	d.window(t, time.Millisecond)
+	d.over.Store(true)
 	var inside []func()
-	for range doorMinLimit {
+	for range testMin {
 		entered, ok := d.Admit(context.Background())
 		if !ok {
 			t.Fatal("refused under the limit")
@@ -91,50 +133,170 @@ func (d *Door) waiting() int {
 	return len(d.waiters)
 }
 
-func TestDoorLetsTheNewestWaiterInFirst(t *testing.T) {
-	d, inside := full(t, time.Hour)
-	admitted := make(chan string, 2)
-	for i, name := range []string{"older", "newer"} {
-		go func() {
-			if _, ok := d.Admit(context.Background()); ok {
-				admitted <- name
-			}
-		}()
-		for d.waiting() != i+1 {
-			time.Sleep(time.Millisecond)
+// queue starts a request that waits at the door and returns where its outcome arrives.
+func queue(t *testing.T, d testDoor, ctx context.Context) <-chan bool {
+	t.Helper()
+	n := d.waiting()
+	got := make(chan bool, 1)
+	go func() {
+		_, ok := d.Admit(ctx)
+		got <- ok
+	}()
+	for d.waiting() != n+1 {
+		time.Sleep(time.Millisecond)
+	}
+	return got
+}
+
+func TestDoorCalmAdmitsEverything(t *testing.T) {
+	d := newTestDoor(0, 0, time.Millisecond)
+	d.window(t, time.Millisecond) // limit down to the floor
+	for i := range 10 * testMin {
+		if _, ok := d.Admit(context.Background()); !ok {
+			t.Fatalf("request %d refused while calm", i)
 		}
-	}
-	inside[0]()
-	if got := <-admitted; got != "newer" {
-		t.Fatalf("first in: %s", got)
-	}
-	inside[1]()
-	if got := <-admitted; got != "older" {
-		t.Fatalf("second in: %s", got)
-	}
-	if n := d.inflight.Load(); n != doorMinLimit {
-		t.Fatalf("inside %d, want %d", n, doorMinLimit)
 	}
 }
 
-func TestDoorRefusesWhenTheWaitRunsOut(t *testing.T) {
-	d, inside := full(t, time.Nanosecond)
+func TestDoorLetsTheNewestWaiterInFirst(t *testing.T) {
+	d, inside := full(t, time.Hour, time.Hour)
+	older := queue(t, d, context.Background())
+	newer := queue(t, d, context.Background())
+	inside[0]()
+	if !<-newer {
+		t.Fatal("newer waiter refused")
+	}
+	select {
+	case <-older:
+		t.Fatal("older waiter let in before the newer one")
+	default:
+	}
+	inside[1]()
+	if !<-older {
+		t.Fatal("older waiter refused")
+	}
+	if n := d.inflight.Load(); n != testMin {
+		t.Fatalf("inside %d, want %d", n, testMin)
+	}
+}
+
+// A waiter that has waited longer than admitWait is not let in: the slot stays free for a
+// request that arrives now, and the waiter is refused when its hold ends.
+func TestDoorLetsNoStaleWaiterIn(t *testing.T) {
+	d, inside := full(t, 20*time.Millisecond, time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	stale := queue(t, d, ctx)
+	d.clock.Advance(21 * time.Millisecond)
+	inside[0]()
+	if n := d.inflight.Load(); n != testMin-1 {
+		t.Fatalf("inside %d: the slot went to the stale waiter", n)
+	}
+	if _, ok := d.Admit(context.Background()); !ok {
+		t.Fatal("a new request was refused with a slot free")
+	}
+	cancel() // stands for the end of its hold
+	if <-stale {
+		t.Fatal("stale waiter let in")
+	}
+	if d.Refused() != 1 || d.waiting() != 0 {
+		t.Fatalf("refused %d, waiting %d", d.Refused(), d.waiting())
+	}
+}
+
+func TestDoorRefusesWhenTheHoldEnds(t *testing.T) {
+	d, inside := full(t, time.Nanosecond, time.Nanosecond)
 	if _, ok := d.Admit(context.Background()); ok {
 		t.Fatal("admitted over the limit with nobody leaving")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	d.maxWait = time.Hour
-	if _, ok := d.Admit(ctx); ok {
-		t.Fatal("admitted a canceled request over the limit")
+	d.held.Store(maxHeld) // the door's waiting room is full: refused without waiting
+	d.holdWait = time.Hour
+	if _, ok := d.Admit(context.Background()); ok {
+		t.Fatal("admitted with the waiting room full")
 	}
-	if d.Refused() != 2 || d.waiting() != 0 {
-		t.Fatalf("refused %d, waiting %d", d.Refused(), d.waiting())
+	d.held.Store(0)
+	if d.Refused() != 2 {
+		t.Fatalf("refused %d", d.Refused())
 	}
 	for _, release := range inside {
 		release()
 	}
 	if _, ok := d.Admit(context.Background()); !ok || d.inflight.Load() != 1 {
 		t.Fatalf("after all left: ok=%v inside %d", ok, d.inflight.Load())
+	}
+}
+
+// fill admits requests until the door is at its limit and returns their entry times.
+func (d testDoor) fill(t *testing.T) []time.Time {
+	t.Helper()
+	var entered []time.Time
+	for d.inflight.Load() < d.Limit() {
+		e, ok := d.Admit(context.Background())
+		if !ok {
+			t.Fatal("refused under the limit")
+		}
+		entered = append(entered, e)
+	}
+	return entered
+}
+
+// The limit stays in force calmHold after the overload, and then for calmHold after it last
+// held a request back (the ramp); then the door is open.
+func TestDoorStaysArmedForCalmHold(t *testing.T) {
+	d, inside := full(t, time.Nanosecond, time.Nanosecond)
+	for _, over := range []bool{true, false} {
+		d.over.Store(over)
+		if _, ok := d.Admit(context.Background()); ok {
+			t.Fatalf("over=%v: admitted over the limit", over)
+		}
+	}
+	d.clock.Advance(calmHold * 9 / 10)
+	for _, release := range inside {
+		release()
+	}
+	d.queuedInWindow()
+	d.window(t, time.Millisecond) // armed still: the window that held a request back ends
+	d.clock.Advance(calmHold / 5)
+	entered := d.fill(t)
+	if _, ok := d.Admit(context.Background()); ok {
+		t.Fatal("admitted over the limit on the ramp")
+	}
+	d.clock.Advance(calmHold)
+	if _, ok := d.Admit(context.Background()); !ok {
+		t.Fatal("refused over the limit with the door open")
+	}
+	for _, e := range entered {
+		d.Leave(e)
+	}
+}
+
+// Many requests at once on the real clock: every one is admitted or refused, and the door
+// ends empty (run with -race).
+func TestDoorConcurrent(t *testing.T) {
+	var over atomic.Bool
+	over.Store(true)
+	d := NewDoor(DoorOptions{Overloaded: over.Load, Now: time.Now, AdmitWait: time.Millisecond, HoldWait: 2 * time.Millisecond,
+		Target: time.Millisecond, MinLimit: testMin})
+	d.limit.Store(testMin)
+	var wg sync.WaitGroup
+	var in, out atomic.Int64
+	for range 400 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if e, ok := d.Admit(context.Background()); ok {
+				in.Add(1)
+				time.Sleep(100 * time.Microsecond)
+				d.Leave(e)
+			} else {
+				out.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if in.Load()+out.Load() != 400 || uint64(out.Load()) != d.Refused() {
+		t.Fatalf("admitted %d refused %d (door says %d)", in.Load(), out.Load(), d.Refused())
+	}
+	if d.inflight.Load() != 0 || d.held.Load() != 0 {
+		t.Fatalf("inside %d, held %d after all left", d.inflight.Load(), d.held.Load())
 	}
 }

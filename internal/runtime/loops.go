@@ -13,14 +13,18 @@ import (
 )
 
 // Load shedding: while the 90th percentile of the Go scheduler's latency over
-// pressureInterval stays above pressureTarget (admission.Pressure), new /v1 requests past an
-// adaptive concurrency limit wait at most doorWait for a slot and are then refused with a 503
-// (admission.Door).
+// pressureInterval stays above pressureTarget (admission.Pressure), at most a limit of /v1
+// requests are inside, chosen so that they spend at most doorTarget longer inside than when
+// calm and never under doorMinPerCPU per CPU; one over the limit gets a slot only within
+// doorAdmitWait of arriving, else a 503 about doorHoldWait after arriving (admission.Door).
 const (
 	pressureTarget   = 5 * time.Millisecond
 	pressureQuantile = 0.9
-	pressureInterval = 100 * time.Millisecond
-	doorWait         = 300 * time.Millisecond
+	pressureInterval = 25 * time.Millisecond
+	doorAdmitWait    = 50 * time.Millisecond
+	doorTarget       = 10 * time.Millisecond
+	doorHoldWait     = 300 * time.Millisecond
+	doorMinPerCPU    = 32
 )
 
 // startLoops starts the background work: load pressure sampling, log pruning, provider health

@@ -272,7 +272,8 @@ func (r *Runtime) wire(ctx context.Context) error {
 	r.Pressure = admission.NewPressure(pressureTarget, pressureQuantile)
 	procs := goruntime.GOMAXPROCS(0)
 	r.Admission = admission.New(16*procs, 512*procs, 250*time.Millisecond)
-	r.Door = admission.NewDoor(r.Pressure.Overloaded, time.Now, doorWait)
+	r.Door = admission.NewDoor(admission.DoorOptions{Overloaded: r.Pressure.Overloaded, Now: time.Now,
+		AdmitWait: doorAdmitWait, HoldWait: doorHoldWait, Target: doorTarget, MinLimit: doorMinPerCPU * procs})
 	r.Metrics.Shedding(func() uint64 { return r.Door.Refused() + r.Admission.Shed() }, r.Pressure.Share,
 		func() float64 { return r.Pressure.Latency().Seconds() })
 	r.Tracing, err = tracing.FromEnv(ctx, tracing.Options{Version: o.Version, Logger: log})
