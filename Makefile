@@ -3,7 +3,8 @@ GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-ADDR      ?= 127.0.0.1:8800
+# `make run ADDR=127.0.0.1:9000` (or CONDUIT_ADDR in the environment) serves on another port.
+ADDR      ?= $(or $(CONDUIT_ADDR),127.0.0.1:8800)
 NFPM      := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
 ARCH      ?= $(shell $(GO) env GOARCH)
 # Package version from git: 1.2.3 for tag v1.2.3, 1.2.3+4.gabc1234 after it, else

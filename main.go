@@ -49,38 +49,17 @@ type options struct {
 	traceURL     string
 }
 
+// envOnly are the settings read from the environment alone, for --help (README, "Running it").
+const envOnly = `
+Environment only:
+  CONDUIT_MASTER_KEY           the admin key (default: generated on first run, stored, printed once)
+  CONDUIT_SECRET_KEY           base64 32-byte AES-GCM key of the file secrets backend (default: generated secret.key)
+  OTEL_EXPORTER_OTLP_ENDPOINT  an OTLP collector: every /v1 request becomes a trace (default: off)
+  CONDUIT_PPROF_ADDR           serve Go's profiler (/debug/pprof/) on this address (default: off)`
+
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	var o options
-	fs := flag.NewFlagSet("conduit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: conduit [flags]   (serve the gateway and web UI)")
-		fs.PrintDefaults()
-		commandUsage(stderr)
-	}
-	fs.BoolVar(&o.headless, "headless", envBool(getenv("CONDUIT_HEADLESS")) || defaultHeadless,
-		"run the gateway and web UI without a window (env CONDUIT_HEADLESS=1)")
-	fs.StringVar(&o.addr, "addr", envOr(getenv("CONDUIT_ADDR"), "127.0.0.1:8800"),
-		"listen address for the client API, admin API and web UI (env CONDUIT_ADDR)")
-	fs.StringVar(&o.dataDir, "data-dir", envOr(getenv("CONDUIT_DATA_DIR"), defaultDataDir()),
-		"directory for the SQLite database, key files and logs (env CONDUIT_DATA_DIR)")
-	fs.StringVar(&o.secrets, "secrets", envOr(getenv("CONDUIT_SECRETS"), "auto"),
-		"where provider secrets live: keyring, file or auto (env CONDUIT_SECRETS)")
-	fs.StringVar(&o.databaseURL, "database-url", getenv("CONDUIT_DATABASE_URL"),
-		"postgres://… : the store on PostgreSQL, shared by several instances (env CONDUIT_DATABASE_URL; default SQLite in the data dir)")
-	fs.StringVar(&o.redisURL, "redis-url", getenv("CONDUIT_REDIS_URL"),
-		"redis://… : limits, budgets and config changes shared across instances (env CONDUIT_REDIS_URL)")
-	fs.StringVar(&o.redisFail, "redis-fail", envOr(getenv("CONDUIT_REDIS_FAIL"), "open"),
-		"while Redis is unreachable: open (limits of this instance alone, /ready degraded) or closed (503) (env CONDUIT_REDIS_FAIL)")
-	fs.StringVar(&o.logLevel, "log-level", envOr(getenv("CONDUIT_LOG_LEVEL"), "info"), "debug, info, warn or error")
-	fs.StringVar(&o.allowedHosts, "allowed-hosts", getenv("CONDUIT_ALLOWED_HOSTS"),
-		"comma-separated Host names served besides localhost, 127.0.0.1, [::1] and the listen address; *.domain or * (env CONDUIT_ALLOWED_HOSTS)")
-	fs.StringVar(&o.tlsCert, "tls-cert", getenv("CONDUIT_TLS_CERT"), "PEM certificate (chain) to serve HTTPS with; needs --tls-key (env CONDUIT_TLS_CERT)")
-	fs.StringVar(&o.tlsKey, "tls-key", getenv("CONDUIT_TLS_KEY"), "PEM private key of --tls-cert (env CONDUIT_TLS_KEY)")
-	fs.StringVar(&o.traceURL, "trace-url", getenv("CONDUIT_TRACE_URL"),
-		"link from a request log to its trace in your tracing UI: a URL with {trace_id}, e.g. http://jaeger:16686/trace/{trace_id} (env CONDUIT_TRACE_URL)")
-	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
-	fs.BoolVar(&o.startHidden, "start-hidden", false, "desktop: start with the window hidden (used by start at login)")
+	fs := serverFlags(&o, getenv, stderr)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -101,6 +80,43 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	o.masterKey = getenv("CONDUIT_MASTER_KEY")
 	o.secretKey = getenv("CONDUIT_SECRET_KEY")
 	return o, nil
+}
+
+// serverFlags defines the server's flags on a new FlagSet, each defaulting to its environment
+// variable; parsing fills o.
+func serverFlags(o *options, getenv func(string) string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("conduit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: conduit [flags]   (serve the gateway and web UI)")
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, envOnly)
+		commandUsage(stderr)
+	}
+	fs.BoolVar(&o.headless, "headless", envBool(getenv("CONDUIT_HEADLESS")) || defaultHeadless,
+		"run the gateway and web UI without a window (env CONDUIT_HEADLESS=1)")
+	fs.StringVar(&o.addr, "addr", envOr(getenv("CONDUIT_ADDR"), "127.0.0.1:8800"),
+		"listen address for the client API, admin API and web UI (env CONDUIT_ADDR)")
+	fs.StringVar(&o.dataDir, "data-dir", envOr(getenv("CONDUIT_DATA_DIR"), defaultDataDir()),
+		"directory for the SQLite database, key files and logs (env CONDUIT_DATA_DIR)")
+	fs.StringVar(&o.secrets, "secrets", envOr(getenv("CONDUIT_SECRETS"), "auto"),
+		"where provider secrets live: keyring, file or auto (env CONDUIT_SECRETS)")
+	fs.StringVar(&o.databaseURL, "database-url", getenv("CONDUIT_DATABASE_URL"),
+		"postgres://… : the store on PostgreSQL, shared by several instances (env CONDUIT_DATABASE_URL; default SQLite in the data dir)")
+	fs.StringVar(&o.redisURL, "redis-url", getenv("CONDUIT_REDIS_URL"),
+		"redis://… : limits, budgets and config changes shared across instances (env CONDUIT_REDIS_URL)")
+	fs.StringVar(&o.redisFail, "redis-fail", envOr(getenv("CONDUIT_REDIS_FAIL"), "open"),
+		"while Redis is unreachable: open (limits of this instance alone, /ready degraded) or closed (503) (env CONDUIT_REDIS_FAIL)")
+	fs.StringVar(&o.logLevel, "log-level", envOr(getenv("CONDUIT_LOG_LEVEL"), "info"), "debug, info, warn or error (env CONDUIT_LOG_LEVEL)")
+	fs.StringVar(&o.allowedHosts, "allowed-hosts", getenv("CONDUIT_ALLOWED_HOSTS"),
+		"comma-separated Host names served besides localhost, 127.0.0.1, [::1] and the listen address; *.domain or * (env CONDUIT_ALLOWED_HOSTS)")
+	fs.StringVar(&o.tlsCert, "tls-cert", getenv("CONDUIT_TLS_CERT"), "PEM certificate (chain) to serve HTTPS with; needs --tls-key (env CONDUIT_TLS_CERT)")
+	fs.StringVar(&o.tlsKey, "tls-key", getenv("CONDUIT_TLS_KEY"), "PEM private key of --tls-cert (env CONDUIT_TLS_KEY)")
+	fs.StringVar(&o.traceURL, "trace-url", getenv("CONDUIT_TRACE_URL"),
+		"link from a request log to its trace in your tracing UI: a URL with {trace_id}, e.g. http://jaeger:16686/trace/{trace_id} (env CONDUIT_TRACE_URL)")
+	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	fs.BoolVar(&o.startHidden, "start-hidden", false, "desktop: start with the window hidden (used by start at login)")
+	return fs
 }
 
 // validTraceURL reports whether u is an http(s) URL template naming {trace_id}.

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -116,6 +118,66 @@ func TestFindSubcommand(t *testing.T) {
 		name, rest, ok := findSubcommand(c.args)
 		if name != c.name || ok != (c.name != "") || strings.Join(rest, " ") != strings.Join(c.rest, " ") {
 			t.Errorf("findSubcommand(%q) = %q %q %v, want %q %q", c.args, name, rest, ok, c.name, c.rest)
+		}
+	}
+}
+
+// TestReadmeRunningIt: the README's "Running it" table names every server flag with the
+// environment variable its --help names, no flag the server lacks, and every variable read
+// from the environment alone is in --help.
+func TestReadmeRunningIt(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "\n## Running it\n")
+	section, _, _ = strings.Cut(section, "\n\n")
+	code := regexp.MustCompile("`([^`]+)`")
+	envOf := func(s string) []string { // the CONDUIT_/OTEL_ names in s, without "=1"
+		return regexp.MustCompile(`\b(?:CONDUIT|OTEL)_[A-Z_]+[A-Z]\b`).FindAllString(s, -1)
+	}
+	documented := map[string]string{} // flag → env ("" for none)
+	var envOnlyRows []string
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || !strings.Contains(cells[1]+cells[2], "`") {
+			continue
+		}
+		flags, envs := code.FindAllStringSubmatch(cells[1], -1), envOf(cells[2])
+		if len(flags) == 0 {
+			envOnlyRows = append(envOnlyRows, envs...)
+		}
+		for i, f := range flags {
+			documented[strings.TrimPrefix(f[1], "--")] = ""
+			if i < len(envs) {
+				documented[strings.TrimPrefix(f[1], "--")] = envs[i]
+			}
+		}
+	}
+	if len(documented) == 0 {
+		t.Fatal(`no flags found in the README's "Running it" table`)
+	}
+	var o options
+	var help bytes.Buffer
+	fs := serverFlags(&o, env(nil), &help)
+	fs.VisitAll(func(f *flag.Flag) {
+		want, ok := documented[f.Name]
+		if !ok {
+			t.Errorf("--%s is not in the README's \"Running it\" table", f.Name)
+			return
+		}
+		delete(documented, f.Name)
+		if got := strings.Join(envOf(f.Usage), " "); got != want {
+			t.Errorf("--%s: --help names env %q, the README %q", f.Name, got, want)
+		}
+	})
+	for name := range documented {
+		t.Errorf("the README's \"Running it\" table lists --%s, which the server does not have", name)
+	}
+	fs.Usage()
+	for _, e := range envOnlyRows {
+		if !strings.Contains(help.String(), e) {
+			t.Errorf("%s (README: environment only) is not in --help", e)
 		}
 	}
 }
