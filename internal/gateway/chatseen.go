@@ -18,7 +18,7 @@ import (
 // long answer holds its text rather than its chunks.
 
 // seenFoldAt bounds the chunks kept unread per stream.
-const seenFoldAt = 64 << 10
+const seenFoldAt = 32 << 10
 
 // seenChunks is the chunks a client received, kept to be read back (see above).
 type seenChunks struct {
