@@ -22,8 +22,9 @@ const seenFoldAt = 32 << 10
 
 // seenChunks is the chunks a client received, kept to be read back (see above).
 type seenChunks struct {
-	pool *sync.Pool // where buf comes from and goes back to; nil: not pooled
+	pool *sync.Pool // where buf comes from and goes back to (in pooled); nil: not pooled
 	buf  []byte     // chunks not yet read back, each after its length as a uvarint
+	held *[]byte    // what buf goes back to the pool in
 	// What the chunks read back so far said.
 	// The streamed text (content, tool names and arguments of every choice), read only while
 	// the upstream has reported no usage: once it has, the text is never counted.
@@ -36,7 +37,7 @@ type seenChunks struct {
 func (s *seenChunks) add(chunk []byte, withText bool) {
 	if s.buf == nil && s.pool != nil {
 		if b, ok := s.pool.Get().(*[]byte); ok {
-			s.buf = (*b)[:0]
+			s.buf, s.held = (*b)[:0], b
 		}
 	}
 	s.buf = binary.AppendUvarint(s.buf, uint64(len(chunk)))
@@ -64,13 +65,17 @@ func (s *seenChunks) fold(withText bool) {
 
 // release gives the buffer back to its pool; what was read back stays.
 func (s *seenChunks) release() {
-	if s.pool == nil || s.buf == nil || cap(s.buf) > 2*seenFoldAt {
-		s.buf = nil
+	b := s.buf
+	s.buf = nil
+	if s.pool == nil || b == nil || cap(b) > 2*seenFoldAt {
 		return
 	}
-	b := s.buf[:0]
-	s.buf = nil
-	s.pool.Put(&b)
+	if s.held == nil {
+		s.held = new([]byte)
+	}
+	*s.held = b[:0]
+	s.pool.Put(s.held)
+	s.held = nil
 }
 
 // appendText appends the streamed text of a chunk to text: the content, tool names and
