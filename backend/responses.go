@@ -279,6 +279,9 @@ func (d *responsesEvents) final() []byte {
 	if d.native {
 		return d.terminal
 	}
+	if b := d.t.Final(); b != nil {
+		return b
+	}
 	b, err := d.t.Response().Marshal()
 	if err != nil {
 		return nil

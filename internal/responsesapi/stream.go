@@ -1,7 +1,7 @@
 package responsesapi
 
 import (
-	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -36,6 +36,7 @@ type StreamTranslator struct {
 	calls   map[int64]int // chat tool-call index → output index
 	finish  string
 	usage   *Usage
+	final   []byte // the response object as the terminal event carried it
 }
 
 // NewStreamTranslator returns a translator filling resp (a Skeleton).
@@ -46,15 +47,15 @@ func NewStreamTranslator(resp *Response) *StreamTranslator {
 // Response is the response object as streamed so far (complete after End or Fail).
 func (t *StreamTranslator) Response() *Response { return t.resp }
 
+// Final is the response object the stream ended with, encoded as its terminal event carried
+// it; nil before End or Fail.
+func (t *StreamTranslator) Final() []byte { return t.final }
+
 // Event payloads; field order is the order of the JSON. emit fills in their evHead.
 type (
 	evHead struct {
 		Type string `json:"type"`
 		Seq  int    `json:"sequence_number"`
-	}
-	evResponse struct {
-		evHead
-		Response *Response `json:"response"`
 	}
 	evItem struct {
 		evHead
@@ -93,8 +94,9 @@ func (t *StreamTranslator) Start() []Event {
 		return nil
 	}
 	t.started = true
-	out := t.emit(nil, "response.created", &evResponse{Response: t.resp})
-	return t.emit(out, "response.in_progress", &evResponse{Response: t.resp})
+	resp := t.encodeResponse() // the same object in both events: encoded once
+	out := t.emitResponse(nil, "response.created", resp)
+	return t.emitResponse(out, "response.in_progress", resp)
 }
 
 // Chunk translates one chat chunk. Chunks after End or Fail are ignored.
@@ -144,7 +146,8 @@ func (t *StreamTranslator) End() []Event {
 	if t.resp.Status == StatusIncomplete {
 		name = "response.incomplete"
 	}
-	return t.emit(out, name, &evResponse{Response: t.resp})
+	t.final = t.encodeResponse()
+	return t.emitResponse(out, name, t.final)
 }
 
 // Fail ends a stream the upstream broke with response.failed naming e.
@@ -157,7 +160,8 @@ func (t *StreamTranslator) Fail(e *llm.Error) []Event {
 	t.resp.Fail(e)
 	t.resp.Usage = t.usage
 	t.ended = true
-	return t.emit(out, "response.failed", &evResponse{Response: t.resp})
+	t.final = t.encodeResponse()
+	return t.emitResponse(out, "response.failed", t.final)
 }
 
 func (t *StreamTranslator) text(out []Event, text string) []Event {
@@ -252,6 +256,35 @@ func (t *StreamTranslator) emit(out []Event, name string, v interface{ head() *e
 
 func (h *evHead) head() *evHead { return h }
 
+// encodeResponse encodes the response object as it stands.
+func (t *StreamTranslator) encodeResponse() []byte {
+	b, err := t.resp.Marshal()
+	if err != nil { // plain structs and raw JSON checked on the way in
+		panic(err.Error())
+	}
+	return b
+}
+
+// emitResponse appends an event named name that carries the response object resp (encoded).
+func (t *StreamTranslator) emitResponse(out []Event, name string, resp []byte) []Event {
+	ev := responseEvent(name, t.seq, resp)
+	t.seq++
+	return append(out, ev)
+}
+
+// responseEvent is an event named name that carries the response object resp (encoded):
+// {"type":name,"sequence_number":seq,"response":resp}, the order OpenAI sends.
+func responseEvent(name string, seq int, resp []byte) Event {
+	b := make([]byte, 0, len(resp)+len(name)+48)
+	b = append(b, `{"type":`...)
+	b = llm.AppendJSONString(b, name)
+	b = append(b, `,"sequence_number":`...)
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, `,"response":`...)
+	b = append(append(b, resp...), '}')
+	return Event{Name: name, Data: b}
+}
+
 // FailedEvent is the response.failed event that ends a stream the upstream broke: response,
 // the response object the stream began with (its response.created), marked failed with e.
 // Without one it is the error event.
@@ -263,14 +296,10 @@ func FailedEvent(response []byte, e *llm.Error, seq int) Event {
 	if err == nil {
 		out, err = sjson.SetBytes(out, "error", ResponseError{Code: failCode(e), Message: e.Message})
 	}
-	var b []byte
-	if err == nil {
-		b, err = marshal(map[string]any{"type": "response.failed", "sequence_number": seq, "response": json.RawMessage(out)})
-	}
 	if err != nil {
 		return ErrorEvent(e, seq)
 	}
-	return Event{Name: "response.failed", Data: b}
+	return responseEvent("response.failed", seq, out)
 }
 
 // ErrorEvent is a stream's "error" event, for failures before the response was created.

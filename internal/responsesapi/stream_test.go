@@ -2,10 +2,12 @@ package responsesapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -234,4 +236,36 @@ func FuzzStreamTranslator(f *testing.F) {
 			t.Fatalf("%v\n%s", err, render(events))
 		}
 	})
+}
+
+// BenchmarkTranslateStream translates a streamed chat answer into the Responses events, for a
+// request with long instructions (echoed in every event that carries the response object).
+func BenchmarkTranslateStream(b *testing.B) {
+	f, err := os.Open("testdata/streams/text.sse")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cs := chunks(b, f)
+	f.Close()
+	body, _ := json.Marshal(map[string]any{"model": "bench", "input": strings.Repeat("Summarise the benefits of a gateway. ", 10),
+		"instructions": strings.Repeat("You are a concise assistant that answers in plain English. ", 9), "max_output_tokens": 64})
+	req, err := ParseRequest(body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		tr := NewStreamTranslator(req.Skeleton("resp_1", "bench", 1700000000))
+		n := len(tr.Start())
+		for _, c := range cs {
+			evs, err := tr.Chunk(c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(evs)
+		}
+		if n += len(tr.End()); n < 5 || tr.Final() == nil {
+			b.Fatalf("%d events", n)
+		}
+	}
 }
