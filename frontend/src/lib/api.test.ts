@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, errorFromResponse, getLogs, keys, login, notifications, onUnauthorized, providers, query, streamChat, listClientModels } from './api';
+import { ApiError, costs, errorFromResponse, getLogs, keys, login, models, notifications, onUnauthorized, providers, query, streamChat, listClientModels } from './api';
 import type { ChatStreamItem } from './sse';
 
 function json(status: number, body: unknown): Response {
@@ -43,6 +43,22 @@ describe('request basics', () => {
     expect(init.method).toBe('PATCH');
     expect(JSON.parse(init.body as string)).toEqual({ enabled: false });
     expect((init.headers as Record<string, string>)['Content-Type']).toBe('application/json');
+  });
+
+  it.each([
+    ['providers.create', () => providers.create({ name: 'p' }), 'POST', '/admin/providers'],
+    ['providers.test', () => providers.test('p 1'), 'POST', '/admin/providers/p%201/test'],
+    ['providers.dependents', () => providers.dependents('p1'), 'GET', '/admin/providers/p1/dependents'],
+    ['models.update', () => models.update('m1', { weight: 2 }), 'PATCH', '/admin/models/m1'],
+    ['models.dependents', () => models.dependents('m/1'), 'GET', '/admin/models/m%2F1/dependents'],
+    ['keys.create', () => keys.create({ name: 'k' }), 'POST', '/admin/keys'],
+    ['costs.list', () => costs.list(), 'GET', '/admin/costs'],
+    ['costs.remove', () => costs.remove('c1'), 'DELETE', '/admin/costs/c1'],
+  ])('%s calls %s %s', async (_name, call, method, path) => {
+    fetchMock.mockResolvedValue(json(200, { data: [] }));
+    await call();
+    const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
+    expect([init.method, url]).toEqual([method, path]);
   });
 
   it('accepts 204 No Content', async () => {

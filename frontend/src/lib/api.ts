@@ -188,53 +188,47 @@ export async function logout(): Promise<void> {
 
 export const getSystem = (opts?: RequestOptions) => request<SystemInfo>('GET', '/admin/system', undefined, opts);
 
-// ---- providers ----
+// ---- collections: providers, models (deployments), virtual keys, model costs ----
 
+/**
+ * The calls of one admin collection at /admin/{name}: list, create (answering Created), update
+ * (PATCH: only the fields given change) and remove; `at(id, action)` is the path of a row's
+ * sub-resource, for the calls only some collections have.
+ */
+function collection<T, Input, Created = T>(name: string) {
+  const base = `/admin/${name}`;
+  const at = (id: string, action = '') => `${base}/${enc(id)}${action && '/' + action}`;
+  return {
+    at,
+    list: () => list<T>(base),
+    create: (body: Input) => request<Created>('POST', base, body),
+    update: (id: string, body: Input) => request<T>('PATCH', at(id), body),
+    remove: (id: string) => request<void>('DELETE', at(id)),
+  };
+}
+
+/** A collection whose rows others depend on: what deleting one would take with it. */
+function withDependents<C extends { at: (id: string, action?: string) => string }>(c: C) {
+  return { ...c, dependents: (id: string) => request<Dependents>('GET', c.at(id, 'dependents')) };
+}
+
+const providerCalls = collection<Provider, ProviderInput>('providers');
 export const providers = {
-  list: () => list<Provider>('/admin/providers'),
-  get: (id: string) => request<Provider>('GET', `/admin/providers/${enc(id)}`),
-  create: (p: ProviderInput) => request<Provider>('POST', '/admin/providers', p),
-  update: (id: string, p: ProviderInput) => request<Provider>('PATCH', `/admin/providers/${enc(id)}`, p),
-  remove: (id: string) => request<void>('DELETE', `/admin/providers/${enc(id)}`),
-  test: (id: string) => request<ProviderTestResult>('POST', `/admin/providers/${enc(id)}/test`),
-  dependents: (id: string) => request<Dependents>('GET', `/admin/providers/${enc(id)}/dependents`),
+  ...withDependents(providerCalls),
+  test: (id: string) => request<ProviderTestResult>('POST', providerCalls.at(id, 'test')),
 };
 
-// ---- models (deployments) ----
+export const models = withDependents(collection<Deployment, DeploymentInput>('models'));
 
-export const models = {
-  list: () => list<Deployment>('/admin/models'),
-  get: (id: string) => request<Deployment>('GET', `/admin/models/${enc(id)}`),
-  create: (m: DeploymentInput) => request<Deployment>('POST', '/admin/models', m),
-  update: (id: string, m: DeploymentInput) => request<Deployment>('PATCH', `/admin/models/${enc(id)}`, m),
-  remove: (id: string) => request<void>('DELETE', `/admin/models/${enc(id)}`),
-  dependents: (id: string) => request<Dependents>('GET', `/admin/models/${enc(id)}/dependents`),
-};
+export const keys = collection<VirtualKey, KeyInput, CreatedKey>('keys');
+
+export const costs = collection<Cost, CostInput>('costs');
 
 // ---- router ----
 
 export const router = {
   get: () => request<RouterConfig>('GET', '/admin/router'),
   put: (r: RouterConfig) => request<RouterConfig>('PUT', '/admin/router', r),
-};
-
-// ---- virtual keys ----
-
-export const keys = {
-  list: () => list<VirtualKey>('/admin/keys'),
-  get: (id: string) => request<VirtualKey>('GET', `/admin/keys/${enc(id)}`),
-  create: (k: KeyInput) => request<CreatedKey>('POST', '/admin/keys', k),
-  update: (id: string, k: KeyInput) => request<VirtualKey>('PATCH', `/admin/keys/${enc(id)}`, k),
-  remove: (id: string) => request<void>('DELETE', `/admin/keys/${enc(id)}`),
-};
-
-// ---- model costs ----
-
-export const costs = {
-  list: () => list<Cost>('/admin/costs'),
-  create: (c: CostInput) => request<Cost>('POST', '/admin/costs', c),
-  update: (id: string, c: CostInput) => request<Cost>('PATCH', `/admin/costs/${enc(id)}`, c),
-  remove: (id: string) => request<void>('DELETE', `/admin/costs/${enc(id)}`),
 };
 
 // ---- settings ----

@@ -16,6 +16,15 @@ export function serverErrors(e: unknown, knownFields: string[]): { fields: Error
   return { fields: {}, form: msg };
 }
 
+/**
+ * A form's values for item: each of blank's fields taken from item, or blank's value where
+ * item has none (null or undefined). Fields the form holds differently are set after.
+ */
+export function formValues<F extends object>(blank: F, item: { [K in keyof F]?: F[K] | null }): F {
+  const from = item as Partial<Record<keyof F, unknown>>;
+  return Object.fromEntries(Object.entries(blank).map(([k, v]) => [k, from[k as keyof F] ?? v])) as F;
+}
+
 /** Attributes wiring an input to its Field error/hint. */
 export function describe(id: string, error: string | null | undefined): { 'aria-invalid': 'true' | undefined; 'aria-describedby': string } {
   return { 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': error ? `${id}-error` : `${id}-hint` };

@@ -95,3 +95,22 @@ class Live {
 }
 
 export const live = new Live();
+
+/**
+ * For a component's script: reload after traffic (request or key_spend events) seen while the
+ * component is shown, ms after the first event of a burst and so at most once per ms.
+ */
+export function afterTraffic(ms: number, reload: () => void): void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const atMount = live.traffic;
+  $effect(() => {
+    if (live.traffic === atMount || timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      reload();
+    }, ms);
+  });
+  $effect(() => () => {
+    if (timer) clearTimeout(timer);
+  });
+}

@@ -1,30 +1,5 @@
 // Tiny hash router: #/path?query. `nav.path` and `nav.params` are reactive.
 
-export interface RouteDef {
-  path: string;
-  label: string;
-  group: string;
-  icon: string;
-}
-
-export const GROUPS = ['Core', 'Configuration', 'Keys & Costs', 'System'] as const;
-
-export const ROUTES: RouteDef[] = [
-  { path: '/', label: 'Dashboard', group: 'Core', icon: 'dashboard' },
-  { path: '/chat', label: 'Chat', group: 'Core', icon: 'chat' },
-  { path: '/providers', label: 'Providers', group: 'Configuration', icon: 'providers' },
-  { path: '/models', label: 'Models', group: 'Configuration', icon: 'models' },
-  { path: '/routing', label: 'Routing', group: 'Configuration', icon: 'routing' },
-  { path: '/keys', label: 'Virtual Keys', group: 'Keys & Costs', icon: 'keys' },
-  { path: '/costs', label: 'Model Costs', group: 'Keys & Costs', icon: 'costs' },
-  { path: '/usage', label: 'Usage', group: 'Keys & Costs', icon: 'usage' },
-  { path: '/logs', label: 'Request Logs', group: 'Keys & Costs', icon: 'logs' },
-  { path: '/notifications', label: 'Notifications', group: 'System', icon: 'bell' },
-  { path: '/system', label: 'System', group: 'System', icon: 'system' },
-  { path: '/audit', label: 'Audit Log', group: 'System', icon: 'audit' },
-  { path: '/settings', label: 'Settings', group: 'System', icon: 'settings' },
-];
-
 /** Other paths of a page. */
 const ALIASES: Record<string, string> = { '/dashboard': '/' };
 

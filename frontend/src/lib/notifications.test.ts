@@ -74,30 +74,21 @@ describe('NotificationStore', () => {
     expect(seen.map((c) => c.kind)).toEqual(['added', 'added']);
   });
 
-  it('keeps a notification pushed while a refresh was in flight', async () => {
+  // A notification pushed live while a refresh is in flight, then the refresh's answer.
+  it.each([
+    { name: 'keeps the live one next to an older page', page: ['old'], ids: ['live', 'old'], unread: 2 },
+    { name: 'does not count the live one twice when the page already has it', page: ['live'], ids: ['live'], unread: 1 },
+  ])('$name', async ({ page, ids, unread }) => {
     let resolve!: (v: { data: Notification[]; unread: number }) => void;
     const api = fakeApi([]);
     api.list = () => new Promise((r) => (resolve = r));
     const s = new NotificationStore(api, 10);
     const p = s.refresh();
     s.add(n('live', '2026-01-09T00:00:00Z'));
-    resolve({ data: [n('old', '2026-01-01T00:00:00Z')], unread: 1 });
+    resolve({ data: page.map((id) => n(id, id === 'live' ? '2026-01-09T00:00:00Z' : '2026-01-01T00:00:00Z')), unread: 1 });
     await p;
-    expect(s.items.map((x) => x.id)).toEqual(['live', 'old']);
-    expect(s.unread).toBe(2);
-  });
-
-  it('does not count a live notification twice when the refresh already has it', async () => {
-    let resolve!: (v: { data: Notification[]; unread: number }) => void;
-    const api = fakeApi([]);
-    api.list = () => new Promise((r) => (resolve = r));
-    const s = new NotificationStore(api, 10);
-    const p = s.refresh();
-    s.add(n('live', '2026-01-09T00:00:00Z'));
-    resolve({ data: [n('live', '2026-01-09T00:00:00Z')], unread: 1 });
-    await p;
-    expect(s.unread).toBe(1);
-    expect(s.items).toHaveLength(1);
+    expect(s.items.map((x) => x.id)).toEqual(ids);
+    expect(s.unread).toBe(unread);
   });
 
   it('marks one read, optimistically, and rolls back on failure', async () => {

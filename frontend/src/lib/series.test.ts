@@ -83,6 +83,7 @@ describe('totals and top', () => {
   it('sums rows and ranks by requests', () => {
     const rows = [row('a', 1), row('b', 5), row('c', 5, { cost: 9 }), row('d', 2)];
     expect(sumRows(rows)).toMatchObject({ requests: 13, prompt: 130, completion: 65 });
+    expect(sumRows([{ ...rows[0], cache_hits: 2, saved: 0.5 }, rows[1]])).toMatchObject({ hits: 2, saved: 0.5 });
     expect(top(rows, 3).map((r) => r.key)).toEqual(['c', 'b', 'd']);
   });
 });

@@ -21,6 +21,9 @@ export interface Totals {
   cost: number;
   prompt: number;
   completion: number;
+  /** Requests the response cache answered, and what they would have cost. */
+  hits: number;
+  saved: number;
 }
 
 export const DAY_MS = 86400e3;
@@ -42,8 +45,10 @@ export function sumRows(rows: UsageRow[]): Totals {
       cost: t.cost + r.cost,
       prompt: t.prompt + r.prompt_tokens,
       completion: t.completion + r.completion_tokens,
+      hits: t.hits + (r.cache_hits ?? 0),
+      saved: t.saved + (r.saved ?? 0),
     }),
-    { requests: 0, errors: 0, cost: 0, prompt: 0, completion: 0 },
+    { requests: 0, errors: 0, cost: 0, prompt: 0, completion: 0, hits: 0, saved: 0 },
   );
 }
 
