@@ -18,6 +18,9 @@ func healthcheck(args []string, getenv func(string) string, stderr io.Writer) in
 		addr = args[1]
 	} else if len(args) != 0 {
 		fmt.Fprintln(stderr, "usage: conduit healthcheck [--addr host:port]")
+		if len(args) == 1 && (args[0] == "--help" || args[0] == "-h") {
+			return 0
+		}
 		return 2
 	}
 	host, port, err := net.SplitHostPort(addr)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,7 +38,7 @@ func parseCommand(name string, args []string, getenv func(string) string, stderr
 	fs := flag.NewFlagSet("conduit "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.addr, "addr", envOr(getenv("CONDUIT_ADDR"), "127.0.0.1:8800"), "the running server's listen address (env CONDUIT_ADDR)")
-	fs.StringVar(&f.url, "url", "", "the running server's base URL, when not http://ADDR (e.g. https://conduit.example.com)")
+	fs.StringVar(&f.url, "url", "", "the running server: a URL (https://conduit.example.com) or host:port; env CONDUIT_URL, as for the admin commands, beats CONDUIT_ADDR")
 	fs.StringVar(&f.dataDir, "data-dir", envOr(getenv("CONDUIT_DATA_DIR"), defaultDataDir()), "the data directory (env CONDUIT_DATA_DIR)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: conduit %s FILE [flags]\n", name)
@@ -55,8 +56,18 @@ func parseCommand(name string, args []string, getenv func(string) string, stderr
 		rest = fs.Args()
 	}
 	if f.file == "" || len(rest) > 0 {
+		err := fmt.Errorf("conduit %s takes one FILE", name)
+		fmt.Fprintln(stderr, err)
 		fs.Usage()
-		return f, fmt.Errorf("conduit %s takes one FILE", name)
+		return f, err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	if !given["url"] && !given["addr"] {
+		f.url = getenv("CONDUIT_URL")
+	}
+	if f.url != "" && !strings.Contains(f.url, "://") {
+		f.addr, f.url = f.url, ""
 	}
 	if f.url == "" {
 		host, port, err := net.SplitHostPort(f.addr)
@@ -66,6 +77,15 @@ func parseCommand(name string, args []string, getenv func(string) string, stderr
 		f.url = "http://" + f.addr
 	}
 	return f, nil
+}
+
+// usageExit is the exit code of a command line parseCommand refused (it said why): 0 when it
+// asked for --help, else 2.
+func usageExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }
 
 // runBackup is `conduit backup FILE`: a consistent copy of the database, online through the
@@ -84,7 +104,7 @@ func backupTo(args []string, getenv func(string) string, stdout, stderr io.Write
 	defer stop()
 	f, err := parseCommand("backup", args, getenv, stderr)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	rows, how, err := backup.Backup(ctx, backup.BackupOptions{URL: f.url, MasterKey: getenv("CONDUIT_MASTER_KEY"), DataDir: f.dataDir}, f.file)
 	if err != nil {
@@ -100,7 +120,7 @@ func restoreTo(args []string, getenv func(string) string, stdout, stderr io.Writ
 	defer stop()
 	f, err := parseCommand("restore", args, getenv, stderr)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	rows, kept, err := backup.Restore(ctx, f.dataDir, f.file)
 	if err != nil {

@@ -175,3 +175,33 @@ func run2(args []string, e map[string]string, stdout, stderr io.Writer) int {
 	}
 	return -1
 }
+
+// TestCommandURL: backup finds the server the admin commands use: --url (a URL or host:port),
+// else --addr, else CONDUIT_URL, else CONDUIT_ADDR; a wildcard listen host means this machine.
+func TestCommandURL(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"default", nil, nil, "http://127.0.0.1:8800"},
+		{"CONDUIT_ADDR", nil, map[string]string{"CONDUIT_ADDR": "0.0.0.0:9000"}, "http://127.0.0.1:9000"},
+		{"CONDUIT_URL host:port", nil, map[string]string{"CONDUIT_URL": "127.0.0.1:8871", "CONDUIT_ADDR": ":9000"}, "http://127.0.0.1:8871"},
+		{"CONDUIT_URL URL", nil, map[string]string{"CONDUIT_URL": "https://gw.example.com"}, "https://gw.example.com"},
+		{"--addr beats CONDUIT_URL", []string{"--addr", "127.0.0.1:7000"}, map[string]string{"CONDUIT_URL": "https://gw.example.com"}, "http://127.0.0.1:7000"},
+		{"--url host:port", []string{"--url", "localhost:7001"}, nil, "http://localhost:7001"},
+		{"--url URL", []string{"--url", "https://other.example.com"}, map[string]string{"CONDUIT_URL": "https://gw.example.com"}, "https://other.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := parseCommand("backup", append([]string{"out.db"}, tt.args...), env(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.url != tt.want {
+				t.Errorf("url %q, want %q", f.url, tt.want)
+			}
+		})
+	}
+}

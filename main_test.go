@@ -181,3 +181,17 @@ func TestReadmeRunningIt(t *testing.T) {
 		}
 	}
 }
+
+// TestSubcommandHelp: `conduit NAME --help` prints NAME's usage and exits 0, like the server's
+// own --help and the admin commands'.
+func TestSubcommandHelp(t *testing.T) {
+	for _, name := range []string{"backup", "restore", "healthcheck"} {
+		for _, help := range []string{"--help", "-h"} {
+			var stderr bytes.Buffer
+			code := run([]string{name, help}, env(nil), &stderr)
+			if code != 0 || !strings.Contains(stderr.String(), "usage: conduit "+name) {
+				t.Errorf("conduit %s %s: exit %d, stderr %q", name, help, code, stderr.String())
+			}
+		}
+	}
+}

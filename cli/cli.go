@@ -59,9 +59,11 @@ func Run(ctx context.Context, args []string, env Env) int {
 func (a *app) root() *cobra.Command {
 	getenv := a.env.Getenv
 	root := &cobra.Command{
-		Use:           "conduit",
-		Short:         "Conduit's command line: manage a running gateway over its admin API",
-		Long:          "Conduit's command line: manage a running gateway over its admin API.\nStart the server itself with `conduit --headless [--addr host:port]`.",
+		Use:   "conduit",
+		Short: "Conduit's command line: manage a running gateway over its admin API",
+		Long: "Conduit's command line: manage a running gateway over its admin API.\n" +
+			"Start the server itself with `conduit --headless [--addr host:port]`.\n" +
+			"Also: conduit backup FILE, conduit restore FILE, conduit healthcheck (each with --help).",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

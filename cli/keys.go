@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,9 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 )
-
-// errFailed ends a command whose answer it already printed as a failure (exit 1).
-var errFailed = errors.New("failed")
 
 var keysRes = resource{
 	path: "keys", noun: "key", names: []string{"name"},

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 )
 
 // obj is one JSON object of an answer, numbers kept as json.Number.
@@ -37,26 +38,65 @@ func field(head, name string) column {
 	return column{head, func(o obj) string { return text(o[name]) }}
 }
 
+// ms is a column showing a duration field in milliseconds.
+func ms(head, name string) column {
+	return column{head, func(o obj) string { return millis(o[name]) }}
+}
+
 // when is a column showing a time field as "2006-01-02 15:04:05" UTC ("-" when empty).
 func when(head, name string) column {
 	return column{head, func(o obj) string { return shortTime(o[name]) }}
 }
 
 func table(w io.Writer, cols []column, rows []obj) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	heads := make([]string, len(cols))
-	for i, c := range cols {
-		heads[i] = c.head
-	}
-	fmt.Fprintln(tw, strings.Join(heads, "\t"))
-	for _, r := range rows {
-		cells := make([]string, len(cols))
+	_, err := aligned(w, nil, cells(cols, rows, true))
+	return err
+}
+
+// cells are rows' table cells, after a line of the column heads when head is set.
+func cells(cols []column, rows []obj, head bool) [][]string {
+	lines := make([][]string, 0, len(rows)+1)
+	if head {
+		heads := make([]string, len(cols))
 		for i, c := range cols {
-			cells[i] = c.cell(r)
+			heads[i] = c.head
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		lines = append(lines, heads)
 	}
-	return tw.Flush()
+	for _, r := range rows {
+		line := make([]string, len(cols))
+		for i, c := range cols {
+			line[i] = c.cell(r)
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// aligned writes lines with each cell padded to its column's width plus two spaces (the last
+// cell unpadded). widths are the columns' widths so far, grown to fit lines and returned, so
+// that lines written later line up under earlier ones.
+func aligned(w io.Writer, widths []int, lines [][]string) ([]int, error) {
+	for _, line := range lines {
+		for i, c := range line {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	for _, line := range lines {
+		for i, c := range line {
+			b.WriteString(c)
+			if i < len(line)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return widths, err
 }
 
 // pairs prints "name: value" lines aligned, for one object.
@@ -111,17 +151,36 @@ func shortTime(v any) string {
 	return t.UTC().Format(time.DateTime)
 }
 
-// money renders a USD amount with 6 decimals ("-" for null).
+// money renders a USD amount with up to 6 decimals, at least 2 ($5.00, $0.00001; "-" for null).
 func money(v any) string {
-	n, ok := v.(json.Number)
+	f, ok := number(v)
 	if !ok {
 		return text(v)
 	}
-	f, err := n.Float64()
-	if err != nil {
-		return n.String()
+	s := strings.TrimRight(strconv.FormatFloat(f, 'f', 6, 64), "0")
+	if dot := strings.IndexByte(s, '.'); len(s)-dot < 3 {
+		s += strings.Repeat("0", 3-(len(s)-dot))
 	}
-	return "$" + strconv.FormatFloat(f, 'f', 6, 64)
+	return "$" + s
+}
+
+// millis renders a duration in milliseconds with 2 decimals ("-" for null).
+func millis(v any) string {
+	f, ok := number(v)
+	if !ok {
+		return text(v)
+	}
+	return strconv.FormatFloat(f, 'f', 2, 64)
+}
+
+// number is v as a float when it is a JSON number.
+func number(v any) (float64, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	f, err := n.Float64()
+	return f, err == nil
 }
 
 // jsonLine is v as one line of JSON.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -70,7 +71,7 @@ func (a *app) providerTestCmd() *cobra.Command {
 				return err
 			}
 			if res["ok"] != true {
-				return errFailed
+				return fmt.Errorf("provider %s failed the test", text(row["name"]))
 			}
 			return nil
 		},

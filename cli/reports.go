@@ -46,7 +46,7 @@ func (a *app) usageCmd() *cobra.Command {
 				field(strings.ToUpper(ans.GroupBy), "key"), field("REQUESTS", "requests"),
 				field("PROMPT_TOKENS", "prompt_tokens"), field("COMPLETION_TOKENS", "completion_tokens"),
 				{"COST", func(o obj) string { return money(o["cost"]) }}, field("ERRORS", "errors"),
-				field("P50_MS", "p50_ms"), field("P95_MS", "p95_ms"),
+				ms("P50_MS", "p50_ms"), ms("P95_MS", "p95_ms"),
 			}
 			return a.show(ans, func(w io.Writer) error { return table(w, cols, ans.Data) })
 		},
@@ -62,7 +62,7 @@ var logCols = []column{
 	when("TIME", "time"), field("ID", "id"), field("KEY", "key_id"), field("MODEL", "alias"),
 	field("PROVIDER_MODEL", "provider_model"), field("STATUS", "status"), field("ERROR", "error_code"),
 	{"TOKENS", func(o obj) string { return text(o["prompt_tokens"]) + "/" + text(o["completion_tokens"]) }},
-	{"COST", func(o obj) string { return money(o["cost"]) }}, field("LATENCY_MS", "latency_ms"),
+	{"COST", func(o obj) string { return money(o["cost"]) }}, ms("LATENCY_MS", "latency_ms"),
 }
 
 func (a *app) logsCmd() *cobra.Command {
@@ -115,6 +115,7 @@ func (a *app) logs(ctx context.Context, q url.Values) ([]obj, error) {
 // are remembered (a page is the newest requests, so a row is new when it is not among them).
 func (a *app) follow(ctx context.Context, q url.Values, rows []obj, every time.Duration) error {
 	seen := map[string]bool{}
+	var tab followTable
 	print := func(rows []obj, head bool) error {
 		var fresh []obj
 		for _, r := range rows {
@@ -134,7 +135,7 @@ func (a *app) follow(ctx context.Context, q url.Values, rows []obj, every time.D
 		if !head && len(fresh) == 0 {
 			return nil
 		}
-		return followTable(a.env.Stdout, fresh, head)
+		return tab.print(a.env.Stdout, fresh)
 	}
 	if err := print(rows, true); err != nil {
 		return err
@@ -160,17 +161,15 @@ func (a *app) follow(ctx context.Context, q url.Values, rows []obj, every time.D
 	}
 }
 
-// followTable prints rows as table lines; the header only the first time.
-func followTable(w io.Writer, rows []obj, head bool) error {
-	var b strings.Builder
-	if err := table(&b, logCols, rows); err != nil {
-		return err
-	}
-	out := b.String()
-	if !head {
-		_, out, _ = strings.Cut(out, "\n")
-	}
-	_, err := io.WriteString(w, out)
+// followTable prints `logs --follow` rows as they come: the header with the first batch, and
+// later batches lined up under it.
+type followTable struct {
+	widths []int
+}
+
+func (f *followTable) print(w io.Writer, rows []obj) error {
+	var err error
+	f.widths, err = aligned(w, f.widths, cells(logCols, rows, f.widths == nil))
 	return err
 }
 

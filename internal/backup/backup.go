@@ -53,7 +53,7 @@ func Backup(ctx context.Context, o BackupOptions, file string) (rows int64, how 
 		case lerr != nil:
 			return 0, "", fmt.Errorf("no server answers at %s, and the data directory: %w", o.URL, lerr)
 		case inUse:
-			return 0, "", fmt.Errorf("a Conduit holds %s but does not answer at %s: give its address with --addr", o.DataDir, o.URL)
+			return 0, "", fmt.Errorf("a Conduit holds %s but does not answer at %s: give its address with --url (or CONDUIT_URL)", o.DataDir, o.URL)
 		}
 		_ = os.Remove(tmp)
 		err = store.BackupFile(ctx, filepath.Join(o.DataDir, DBName), tmp)
