@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmtClock, fmtMs, fmtUsd, plural, severityClass } from './format';
+import { fmtClock, fmtMs, fmtPct, fmtUsd, plural, severityClass } from './format';
 
 describe('fmtMs', () => {
   it('keeps decimals for small timings', () => {
@@ -42,4 +42,19 @@ describe('plural', () => {
     [1, '1 model'],
     [2, '2 models'],
   ])('%d', (n, want) => expect(plural(n, 'model')).toBe(want));
+});
+
+describe('fmtPct', () => {
+  it.each([
+    [0, '0%'],
+    [0.04, '0.04%'],
+    [0.5, '0.5%'],
+    [5.26, '5.3%'],
+    [42.4, '42%'],
+    [100, '100%'],
+    [Number.NaN, '—'],
+    [null, '—'],
+  ])('%s → %s', (p, want) => {
+    expect(fmtPct(p)).toBe(want);
+  });
 });

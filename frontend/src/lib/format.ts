@@ -31,6 +31,14 @@ export function fmtMs(n: number | null | undefined): string {
   return intFmt.format(Math.round(n)) + ' ms';
 }
 
+/** A percentage (0–100): more decimals the smaller it is, so a rare error rate never shows as 0%. */
+export function fmtPct(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '—';
+  const a = Math.abs(p);
+  const digits = a === 0 || a >= 10 ? 0 : a < 0.1 ? 2 : 1;
+  return numberFormat({ minimumFractionDigits: digits, maximumFractionDigits: digits }, 'en-US').format(p) + '%';
+}
+
 export function fmtBytes(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
