@@ -23,9 +23,10 @@ import (
 
 // messagesResult is what an Anthropic SDK client saw of one streamed message.
 type messagesResult struct {
-	msg   anthropic.Message
-	types []string // the event types, in order
-	err   error
+	msg    anthropic.Message
+	types  []string // the event types, in order
+	events []anthropic.MessageStreamEventUnion
+	err    error
 }
 
 // count is how many events of typ the client got.
@@ -61,6 +62,7 @@ func (f *failoverEnv) messagesStream(t *testing.T, p anthropic.MessageNewParams)
 	for stream.Next() {
 		ev := stream.Current()
 		r.types = append(r.types, ev.Type)
+		r.events = append(r.events, ev)
 		if err := r.msg.Accumulate(ev); err != nil {
 			t.Fatal(err)
 		}

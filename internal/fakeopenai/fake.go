@@ -35,8 +35,15 @@ type Script struct {
 	FirstChunkDelay time.Duration
 	// MalformedAfter sends one event that is not JSON after this many content chunks.
 	MalformedAfter int
-	// NoDone ends an otherwise complete stream without "data: [DONE]".
+	// NoDone ends an otherwise complete stream without its end marker: "data: [DONE]" (chat),
+	// message_stop (Anthropic Messages); a Responses stream, which ends with its terminal
+	// event, has its connection closed right after that, its chunked body unfinished.
 	NoDone bool
+	// CacheRead is the prompt tokens an Anthropic Messages answer reads from the prompt cache
+	// (cache_read_input_tokens, in message_start and message_delta).
+	CacheRead int
+	// TextWithTools answers in text even when the request offers tools.
+	TextWithTools bool
 	// ContextWindow refuses a request whose prompt is longer than this many tokens with 400
 	// context_length_exceeded.
 	ContextWindow int

@@ -30,6 +30,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, model string, 
 		t.reply, done = strings.TrimPrefix(t.reply, prefix), calls
 	}
 	_, t.wantTools = body["tools"].([]any)
+	t.wantTools = t.wantTools && !sc.TextWithTools
 	if last, _ := msgs[len(msgs)-1].(map[string]any); strings.Contains(fmt.Sprint(last["content"]), "tool_result") {
 		t.wantTools = false // the tool answered: the model replies in text
 	}
@@ -48,7 +49,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, model string, 
 		blocks = []map[string]any{{"type": "text", "text": t.reply}}
 	}
 	msg := map[string]any{"id": "msg_fake1", "type": "message", "role": "assistant", "model": model, "content": blocks,
-		"stop_reason": stop, "stop_sequence": nil, "usage": map[string]any{"input_tokens": t.pt, "output_tokens": t.ct}}
+		"stop_reason": stop, "stop_sequence": nil, "usage": messagesUsage(t.pt, sc.CacheRead, t.ct)}
 	if stream, _ := body["stream"].(bool); stream {
 		s.messagesStream(w, r, t, msg, sc)
 		return
@@ -120,7 +121,7 @@ func (s *Server) messagesStream(w http.ResponseWriter, r *http.Request, t chatTu
 		start[k] = v
 	}
 	start["content"], start["stop_reason"] = []any{}, nil
-	start["usage"] = map[string]any{"input_tokens": t.pt, "output_tokens": 1}
+	start["usage"] = messagesUsage(t.pt, sc.CacheRead, 1)
 	ev.send(map[string]any{"type": "message_start", "message": start})
 	ev.send(map[string]any{"type": "ping"})
 	var send func(i int)
@@ -151,9 +152,19 @@ func (s *Server) messagesStream(w http.ResponseWriter, r *http.Request, t chatTu
 	if !t.wantTools {
 		ev.block("content_block_stop", 0, nil)
 	}
+	// Like Anthropic's, message_delta's usage is cumulative: the prompt's counts too.
 	ev.send(map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": msg["stop_reason"], "stop_sequence": nil},
-		"usage": map[string]any{"output_tokens": t.ct}})
-	ev.send(map[string]any{"type": "message_stop"})
+		"usage": messagesUsage(t.pt, sc.CacheRead, t.ct)})
+	if !sc.NoDone {
+		ev.send(map[string]any{"type": "message_stop"})
+	}
+}
+
+// messagesUsage is Anthropic's usage object: input_tokens are the prompt tokens not read from
+// the cache.
+func messagesUsage(pt, cacheRead, out int) map[string]any {
+	return map[string]any{"input_tokens": pt - min(cacheRead, pt), "cache_read_input_tokens": min(cacheRead, pt),
+		"cache_creation_input_tokens": 0, "output_tokens": out}
 }
 
 // anthropicError writes an error in Anthropic's shape.

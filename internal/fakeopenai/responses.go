@@ -93,6 +93,9 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, model string,
 	}
 	send("response.output_item.done", field{"output_index", 0}, field{"item", item})
 	send("response.completed", field{"response", resp("completed", []any{item}, usage)})
+	if sc.NoDone {
+		hangUp(w, false) // no reset: that would drop the events still unread
+	}
 }
 
 // obj is a JSON object that keeps its keys in order.

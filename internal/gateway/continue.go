@@ -145,8 +145,12 @@ func (c *Call) noteSkipped(d *snapshot.Deployment, st llm.ChunkStream) {
 type continuer interface {
 	// plan names the deployments a continuation may go to (supports_prefill).
 	plan(rest []*snapshot.Deployment)
-	// complete reports whether the answer delivered so far ended with a finish reason.
+	// complete reports whether the answer delivered so far ended with a finish reason: its
+	// stream is then complete even though it broke before its end marker.
 	complete() bool
+	// closing is what a complete answer whose end marker was cut off still owes the client
+	// before the clean end the StreamWriter writes (a chat stream's [DONE] is that end).
+	closing() [][]byte
 	// continueAfter opens a continuation after the relay's attempt broke with cause and
 	// reports whether r now relays it.
 	continueAfter(ctx context.Context, r *relay, cause *llm.Error) bool
@@ -160,6 +164,8 @@ func (f *chatStream) plan(rest []*snapshot.Deployment) {
 }
 
 func (f *chatStream) complete() bool { return f.finished }
+
+func (f *chatStream) closing() [][]byte { return nil }
 
 func (f *chatStream) continueAfter(ctx context.Context, r *relay, cause *llm.Error) bool {
 	if f.seen.so == nil {

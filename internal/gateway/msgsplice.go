@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -38,6 +39,8 @@ type messagesStream struct {
 	log  []byte                 // the events delivered, each ended by eventSep, kept while rest is not empty
 	keep bool
 	spl  *messagesSplicer // set while a continuation is relayed
+	// write writes an event the splicer adds to the client's message (set with spl).
+	write func([]byte) error
 }
 
 // nativeFormat is the stream format of a native request: a Messages stream may be continued.
@@ -59,23 +62,50 @@ func (f *messagesStream) take(ev []byte, sent *delivered) ([]byte, bool) {
 		if ev, keep = f.spl.splice(ev); !keep {
 			return nil, false
 		}
+		if stop := f.spl.closeOpen; stop != nil {
+			// The continuation opens another kind of block after the text it went on with:
+			// that block is closed first. A failed write fails the event's own write too.
+			f.spl.closeOpen = nil
+			f.kept(stop)
+			_ = f.write(stop)
+		}
 	}
+	f.kept(ev)
+	return f.nativeStream.take(ev, sent)
+}
+
+// kept keeps an event delivered while the answer may be continued.
+func (f *messagesStream) kept(ev []byte) {
 	if f.keep {
 		f.log = append(append(f.log, ev...), eventSep)
 	}
-	return f.nativeStream.take(ev, sent)
 }
 
 func (f *messagesStream) plan(rest []*snapshot.Deployment) {
 	f.rest, f.keep = rest, len(rest) > 0
 }
 
-// messageDeltaMarker is how the event carrying the stop reason reads (inside a string the
-// quotes would be escaped, so a match is the event's type).
-var messageDeltaMarker = []byte(`"type":"message_delta"`)
-
 // complete: the stop reason reached the client (only message_stop is missing).
-func (f *messagesStream) complete() bool { return bytes.Contains(f.log, messageDeltaMarker) }
+func (f *messagesStream) complete() bool { return f.stopped }
+
+// messageStop is the event that ends a message.
+var messageStop = []byte(`{"type":"message_stop"}`)
+
+// closing ends a message whose message_stop was cut off: the block still open, if any, is
+// closed, then the message. An open block is known from the events kept; where none are
+// (no deployment to continue on), the events are the upstream's own, and Anthropic's wire
+// closes every block before message_delta.
+func (f *messagesStream) closing() [][]byte {
+	if k := readMessage(f.log).open(); k >= 0 {
+		return [][]byte{blockStop(k), messageStop}
+	}
+	return [][]byte{messageStop}
+}
+
+// blockStop is the content_block_stop of the block at index i.
+func blockStop(i int) []byte {
+	return fmt.Appendf(nil, `{"type":"content_block_stop","index":%d}`, i)
+}
 
 func (f *messagesStream) continueAfter(ctx context.Context, r *relay, cause *llm.Error) bool {
 	if !f.keep {
@@ -100,13 +130,13 @@ func (f *messagesStream) continueAfter(ctx context.Context, r *relay, cause *llm
 		cur := *f.req
 		cur.Raw = raw
 		f.cur = &cur
-		spl = so.splicer(trimmed, before, r.sent.usage.PromptTokens)
+		spl = so.splicer(trimmed, before)
 		return r.open
 	})
 	if nd == nil {
 		return false
 	}
-	f.spl = spl
+	f.spl, f.write = spl, r.write
 	r.rec.setDeployment(nd)
 	f.rest = prefillAfter(f.rest, nd)
 	return true
@@ -114,7 +144,8 @@ func (f *messagesStream) continueAfter(ctx context.Context, r *relay, cause *llm
 
 // msgSoFar is the message the client received, read back from the events kept.
 type msgSoFar struct {
-	blocks []msgBlock // by index
+	blocks []msgBlock   // by index
+	prompt gjson.Result // the usage message_start reported: the client's prompt
 }
 
 // msgBlock is one content block as delivered.
@@ -145,6 +176,10 @@ func readMessage(log []byte) *msgSoFar {
 func (m *msgSoFar) note(ev []byte) {
 	e := gjson.ParseBytes(ev)
 	typ := e.Get("type").Str
+	if typ == "message_start" {
+		m.prompt = e.Get("message.usage")
+		return
+	}
 	if typ != "content_block_start" && typ != "content_block_delta" && typ != "content_block_stop" {
 		return
 	}
@@ -277,8 +312,8 @@ func (m *msgSoFar) continuation(raw []byte, delivered int) (out []byte, trimmed 
 }
 
 // splicer returns the splicer of a continuation of the message so far.
-func (m *msgSoFar) splicer(trimmed string, before, prompt int) *messagesSplicer {
-	s := &messagesSplicer{base: len(m.blocks), trim: trimmed, before: before, prompt: prompt}
+func (m *msgSoFar) splicer(trimmed string, before int) *messagesSplicer {
+	s := &messagesSplicer{base: len(m.blocks), trim: trimmed, before: before, prompt: m.prompt}
 	if k := m.open(); k >= 0 {
 		s.base, s.join = k, true
 	}
@@ -292,8 +327,18 @@ type messagesSplicer struct {
 	join   bool   // the continuation's block 0 goes on with the client's open text block
 	trim   string // whitespace trimmed off the prefill, not to be delivered twice
 	before int    // output tokens delivered before the cut
-	prompt int    // the client's request's input tokens
+	// prompt is the usage of the client's prompt, as the message_start it got reported it.
+	prompt gjson.Result
+	// closeOpen is the content_block_stop of the client's open text block, due before the
+	// continuation's first block when that is not text.
+	closeOpen []byte
 }
+
+// promptUsage are the usage fields that count the prompt. A continuation reports them for its
+// own prompt (the client's plus the prefill, cached otherwise); the client's message_delta
+// gets those its message_start reported instead, so that its usage is the whole answer's: the
+// prompt it sent and every output token of the message, as the log row counts them.
+var promptUsage = [...]string{"input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"}
 
 // splice returns ev as part of the client's message, or false when it adds nothing (the
 // continuation's message_start, the start of the block it goes on with).
@@ -307,7 +352,9 @@ func (s *messagesSplicer) splice(ev []byte) ([]byte, bool) {
 			if e.Get("content_block.type").Str == "text" {
 				return nil, false
 			}
-			// The continuation opens with another kind of block: it follows the open one.
+			// The continuation opens with another kind of block: it follows the open one,
+			// which is closed first.
+			s.closeOpen = blockStop(s.base)
 			s.join, s.base = false, s.base+1
 		}
 		return s.index(ev, e), true
@@ -324,8 +371,10 @@ func (s *messagesSplicer) splice(ev []byte) ([]byte, bool) {
 			return ev, true
 		}
 		ev, _ = sjson.SetBytes(ev, "usage.output_tokens", s.before+int(u.Get("output_tokens").Int()))
-		if u.Get("input_tokens").Exists() {
-			ev, _ = sjson.SetBytes(ev, "usage.input_tokens", s.prompt)
+		for _, k := range promptUsage {
+			if u.Get(k).Exists() {
+				ev, _ = sjson.SetBytes(ev, "usage."+k, s.prompt.Get(k).Int())
+			}
 		}
 		return ev, true
 	}

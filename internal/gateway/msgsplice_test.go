@@ -96,7 +96,8 @@ func messagesClientSees(t *testing.T, cut, cont []byte, cutAt, contAt []int, raw
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.spl = so.splicer(trimmed, before, sent.usage.PromptTokens)
+	f.spl = so.splicer(trimmed, before)
+	f.write = func(ev []byte) error { got = append(got, bytes.Clone(ev)); return nil }
 	readEvents(t, cont, contAt, deliver)
 	return got, creq
 }
@@ -170,7 +171,6 @@ func FuzzMessagesSplice(f *testing.F) {
 const (
 	toolStart = `{"type":"content_block_start","index":%d,"content_block":{"type":"tool_use","id":"toolu_%d","name":"get_weather","input":{}}}`
 	toolDelta = `{"type":"content_block_delta","index":%d,"delta":{"type":"input_json_delta","partial_json":%q}}`
-	blockStop = `{"type":"content_block_stop","index":%d}`
 )
 
 // TestMessagesSoFar: which cuts a prefill can carry on, and what the continuation asks.
@@ -186,16 +186,16 @@ func TestMessagesSoFar(t *testing.T) {
 		{"nothing yet", []string{messageStart("m", 1)}, true, "", 0, false},
 		{"inside text", []string{textStart, textDelta(0, "Hello "), textDelta(0, "world\n")}, true,
 			`{"role":"assistant","content":[{"type":"text","text":"Hello world"}]}`, 0, true},
-		{"between text and a tool", []string{textStart, textDelta(0, "Let me look."), fmt.Sprintf(blockStop, 0)}, true,
+		{"between text and a tool", []string{textStart, textDelta(0, "Let me look."), string(blockStop(0))}, true,
 			`{"role":"assistant","content":[{"type":"text","text":"Let me look."}]}`, 1, false},
-		{"between tools", []string{fmt.Sprintf(toolStart, 0, 0), fmt.Sprintf(toolDelta, 0, `{"city"`), fmt.Sprintf(toolDelta, 0, `:"Paris"}`), fmt.Sprintf(blockStop, 0)}, true,
+		{"between tools", []string{fmt.Sprintf(toolStart, 0, 0), fmt.Sprintf(toolDelta, 0, `{"city"`), fmt.Sprintf(toolDelta, 0, `:"Paris"}`), string(blockStop(0))}, true,
 			`{"role":"assistant","content":[{"type":"tool_use","id":"toolu_0","name":"get_weather","input":{"city":"Paris"}}]}`, 1, false},
-		{"a tool with no input", []string{fmt.Sprintf(toolStart, 0, 0), fmt.Sprintf(blockStop, 0)}, true,
+		{"a tool with no input", []string{fmt.Sprintf(toolStart, 0, 0), string(blockStop(0))}, true,
 			`{"role":"assistant","content":[{"type":"tool_use","id":"toolu_0","name":"get_weather","input":{}}]}`, 1, false},
 		{"inside a tool's input", []string{fmt.Sprintf(toolStart, 0, 0), fmt.Sprintf(toolDelta, 0, `{"city"`)}, false, "", 0, false},
 		{"inside a tool, input whole", []string{fmt.Sprintf(toolStart, 0, 0), fmt.Sprintf(toolDelta, 0, `{"city":"Paris"}`)}, false, "", 0, false},
 		{"after thinking", []string{`{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}`,
-			`{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hm"}}`, fmt.Sprintf(blockStop, 0)}, false, "", 0, false},
+			`{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hm"}}`, string(blockStop(0))}, false, "", 0, false},
 		{"citations", []string{textStart, `{"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{}}}`}, false, "", 0, false},
 	}
 	for _, tt := range tests {
@@ -222,7 +222,7 @@ func TestMessagesSoFar(t *testing.T) {
 			if got != tt.prefill || gjson.GetBytes(out, "max_tokens").Int() != 1 {
 				t.Fatalf("continuation %s", out)
 			}
-			if s := so.splicer("", 0, 0); s.base != tt.base || s.join != tt.join {
+			if s := so.splicer("", 0); s.base != tt.base || s.join != tt.join {
 				t.Fatalf("splicer base %d join %v", s.base, s.join)
 			}
 		})
@@ -231,45 +231,63 @@ func TestMessagesSoFar(t *testing.T) {
 
 // TestMessagesSplicer: a continuation's events, rewritten into the client's message.
 func TestMessagesSplicer(t *testing.T) {
+	prompt := gjson.Parse(`{"input_tokens":7,"cache_read_input_tokens":20,"cache_creation_input_tokens":0,"output_tokens":1}`)
 	tests := []struct {
 		name   string
 		s      messagesSplicer
 		in     []string
-		want   []string // "" where the event is dropped
+		want   []string // the events the client gets, in order
 		finalS messagesSplicer
 	}{
-		{"joined text", messagesSplicer{base: 2, join: true, trim: " ", before: 10, prompt: 7}, []string{
-			messageStart("b", 99), textStart, textDelta(0, " wor"), textDelta(0, " ld"), fmt.Sprintf(blockStop, 0),
-			`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":99,"output_tokens":5}}`,
+		{"joined text", messagesSplicer{base: 2, join: true, trim: " ", before: 10, prompt: prompt}, []string{
+			messageStart("b", 99), textStart, textDelta(0, " wor"), textDelta(0, " ld"), string(blockStop(0)),
+			`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":5}}`,
 			`{"type":"message_stop"}`,
 		}, []string{
-			"", "", textDelta(2, "wor"), textDelta(2, " ld"), fmt.Sprintf(blockStop, 2),
-			`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":7,"output_tokens":15}}`,
+			textDelta(2, "wor"), textDelta(2, " ld"), string(blockStop(2)),
+			`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":15}}`,
 			`{"type":"message_stop"}`,
-		}, messagesSplicer{base: 2, join: true, before: 10, prompt: 7}},
+		}, messagesSplicer{base: 2, join: true, before: 10}},
+		// The prompt counts of a continuation's cumulative usage are those of its own prompt
+		// (the prefill in it, another cache): the client's are those of its message_start.
+		{"usage of the whole", messagesSplicer{base: 1, before: 10, prompt: prompt}, []string{
+			`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":99,"cache_read_input_tokens":50,"cache_creation_input_tokens":3,"output_tokens":5}}`,
+		}, []string{
+			`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":7,"cache_read_input_tokens":20,"cache_creation_input_tokens":0,"output_tokens":15}}`,
+		}, messagesSplicer{base: 1, before: 10}},
 		{"whitespace split over deltas", messagesSplicer{join: true, trim: "\n\n"}, []string{
 			textDelta(0, "\n"), textDelta(0, "\nNext"), textDelta(0, "\n\n"),
 		}, []string{textDelta(0, ""), textDelta(0, "Next"), textDelta(0, "\n\n")}, messagesSplicer{join: true}},
+		// The open text block is closed before the continuation's tool_use block begins.
 		{"the continuation opens a tool instead", messagesSplicer{base: 1, join: true}, []string{
-			fmt.Sprintf(toolStart, 0, 5), fmt.Sprintf(toolDelta, 0, `{}`), fmt.Sprintf(blockStop, 0),
-		}, []string{fmt.Sprintf(toolStart, 2, 5), fmt.Sprintf(toolDelta, 2, `{}`), fmt.Sprintf(blockStop, 2)}, messagesSplicer{base: 2}},
+			messageStart("b", 99), fmt.Sprintf(toolStart, 0, 5), fmt.Sprintf(toolDelta, 0, `{}`), string(blockStop(0)),
+		}, []string{string(blockStop(1)), fmt.Sprintf(toolStart, 2, 5), fmt.Sprintf(toolDelta, 2, `{}`), string(blockStop(2))},
+			messagesSplicer{base: 2}},
 		{"after blocks", messagesSplicer{base: 3}, []string{fmt.Sprintf(toolStart, 0, 5), fmt.Sprintf(toolStart, 1, 6), `{"type":"ping"}`},
 			[]string{fmt.Sprintf(toolStart, 3, 5), fmt.Sprintf(toolStart, 4, 6), `{"type":"ping"}`}, messagesSplicer{base: 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := tt.s
-			for i, ev := range tt.in {
+			var got []string
+			for _, ev := range tt.in {
 				out, ok := s.splice([]byte(ev))
-				got := ""
-				if ok {
-					got = string(out)
+				if s.closeOpen != nil {
+					got, s.closeOpen = append(got, string(s.closeOpen)), nil
 				}
-				if !jsonEqual(got, tt.want[i]) {
-					t.Errorf("event %d: %s, want %s", i, got, tt.want[i])
+				if ok {
+					got = append(got, string(out))
 				}
 			}
-			if s != tt.finalS {
+			if len(got) != len(tt.want) {
+				t.Fatalf("events %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if !jsonEqual(got[i], tt.want[i]) {
+					t.Errorf("event %d: %s, want %s", i, got[i], tt.want[i])
+				}
+			}
+			if s.base != tt.finalS.base || s.join != tt.finalS.join || s.trim != tt.finalS.trim || s.before != tt.finalS.before {
 				t.Errorf("splicer ends as %+v, want %+v", s, tt.finalS)
 			}
 		})
@@ -301,14 +319,51 @@ func TestMessagesStreamKeepsNothingWithoutContinuation(t *testing.T) {
 			t.Fatal("event not taken")
 		}
 	}
-	if f.log != nil || f.complete() {
+	if f.log != nil {
 		t.Fatalf("kept %q", f.log)
+	}
+	// Cut after its stop reason, the message is complete: it only needs its message_stop.
+	if c := f.closing(); !f.complete() || len(c) != 1 || string(c[0]) != `{"type":"message_stop"}` {
+		t.Fatalf("complete %v, closing %q", f.complete(), c)
 	}
 	if sent.usage != (llm.Usage{PromptTokens: 3, CompletionTokens: 2, TotalTokens: 5}) {
 		t.Fatalf("usage %+v", sent.usage)
 	}
 	if _, ok := nativeFormat(nil, &NativeRequest{API: APIResponses}).(continuer); ok {
 		t.Fatal("a Responses stream is continued")
+	}
+}
+
+// TestMessagesStreamClosing: a message cut after its stop reason is closed for the client:
+// the block still open (known from the events kept), then the message.
+func TestMessagesStreamClosing(t *testing.T) {
+	delta := `{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}`
+	for _, tt := range []struct {
+		name   string
+		events []string
+		want   []string
+	}{
+		{"blocks closed", []string{messageStart("m", 3), textStart, textDelta(0, "hi"), string(blockStop(0)), delta},
+			[]string{`{"type":"message_stop"}`}},
+		{"a block left open", []string{messageStart("m", 3), textStart, textDelta(0, "hi"), string(blockStop(0)),
+			fmt.Sprintf(toolStart, 1, 0), delta},
+			[]string{string(blockStop(1)), `{"type":"message_stop"}`}},
+		{"no stop reason", []string{messageStart("m", 3), textStart, textDelta(0, "hi")}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := nativeFormat(nil, &NativeRequest{API: APIMessages, Model: "claude"}).(*messagesStream)
+			f.keep = true
+			var sent delivered
+			for _, ev := range tt.events {
+				f.take([]byte(ev), &sent)
+			}
+			if f.complete() != (tt.want != nil) {
+				t.Fatalf("complete %v", f.complete())
+			}
+			if got := f.closing(); tt.want != nil && fmt.Sprintf("%s", got) != fmt.Sprintf("%s", tt.want) {
+				t.Fatalf("closing %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
 

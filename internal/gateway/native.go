@@ -179,6 +179,7 @@ type nativeStream struct {
 	req      *NativeRequest
 	alias    string // the alias the events name: the one that answers
 	modelBuf []byte // events with the model rewritten, one buffer for the whole answer
+	stopped  bool   // a Messages stream's message_delta, with the stop reason, was delivered
 }
 
 func (f *nativeStream) name(alias string) { f.alias = alias }
@@ -239,6 +240,7 @@ func (f *nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
 	case "message_start":
 		*u = llm.ParseMessagesUsage(e.object.Get("usage"))
 	case "message_delta":
+		f.stopped = true
 		if out := e.usage.Get("output_tokens"); out.Exists() {
 			u.CompletionTokens = int(out.Int())
 			u.TotalTokens = u.PromptTokens + u.CompletionTokens

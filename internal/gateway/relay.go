@@ -200,7 +200,14 @@ func (r *relay) pump(ctx context.Context) error {
 			r.c.cutAttempt(r.up.d, e) // not continued: logged where it broke
 			return e
 		case cf.complete():
-			return nil // ended without its end marker, but after its finish reason
+			// Ended without its end marker, but after its finish reason: complete, and closed
+			// for the client as its upstream would have.
+			for _, ev := range cf.closing() {
+				if err := r.write(ev); err != nil {
+					return clientGone(err)
+				}
+			}
+			return nil
 		case !cf.continueAfter(ctx, r, e):
 			return e
 		}
@@ -242,6 +249,12 @@ func (r *relay) deliver(chunk []byte) error {
 	if !ok {
 		return nil
 	}
+	return r.write(chunk)
+}
+
+// write writes one chunk, as the client gets it, to the client. An error means the client
+// went away.
+func (r *relay) write(chunk []byte) error {
 	r.rec.keepChunk(chunk)
 	if r.cache != nil {
 		r.kept = append(r.kept, bytes.Clone(chunk))
