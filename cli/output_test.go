@@ -35,19 +35,20 @@ func TestNumberCells(t *testing.T) {
 	}
 }
 
-// Rows printed by `logs --follow` after the first batch line up under its header.
+// Rows printed by `logs --follow` after the first batch line up under its header, also with
+// a longer key id and a shorter model name.
 func TestFollowRowsAlign(t *testing.T) {
-	row := func(id, alias string) obj {
-		return obj{"time": "2026-12-07T01:00:17Z", "id": id, "key_id": "key_oohr2j2luxc7im26", "alias": alias,
+	row := func(id, keyID, alias string) obj {
+		return obj{"time": "2026-12-07T01:00:17Z", "id": id, "key_id": keyID, "alias": alias,
 			"provider_model": alias, "status": json.Number("200"), "prompt_tokens": json.Number("9"),
 			"completion_tokens": json.Number("5"), "cost": json.Number("0.000004"), "latency_ms": json.Number("53.4")}
 	}
 	var out bytes.Buffer
 	f := &followTable{}
-	if err := f.print(&out, []obj{row("req_1", "fake-local-7b")}); err != nil {
+	if err := f.print(&out, []obj{row("req_1", "key_playground", "fake-local-7b")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.print(&out, []obj{row("req_2", "gpt")}); err != nil {
+	if err := f.print(&out, []obj{row("req_2", "key_oohr2j2luxc7im26", "gpt")}); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")

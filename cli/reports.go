@@ -162,14 +162,27 @@ func (a *app) follow(ctx context.Context, q url.Values, rows []obj, every time.D
 }
 
 // followTable prints `logs --follow` rows as they come: the header with the first batch, and
-// later batches lined up under it.
+// later batches lined up under it. Columns start at least as wide as followWidths, so that a
+// later key id or error code longer than the first batch's still lines up.
 type followTable struct {
 	widths []int
 }
 
+// followWidths are the least widths of logCols' columns: a key id ("key_" and 16 characters),
+// the longest error code, room for common model names.
+var followWidths = map[string]int{"KEY": len("key_") + 16, "MODEL": 16, "PROVIDER_MODEL": 16,
+	"ERROR": len("no_healthy_deployment")}
+
 func (f *followTable) print(w io.Writer, rows []obj) error {
+	head := f.widths == nil
+	if head {
+		f.widths = make([]int, len(logCols))
+		for i, c := range logCols {
+			f.widths[i] = followWidths[c.head]
+		}
+	}
 	var err error
-	f.widths, err = aligned(w, f.widths, cells(logCols, rows, f.widths == nil))
+	f.widths, err = aligned(w, f.widths, cells(logCols, rows, head))
 	return err
 }
 
