@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmtClock, fmtMs, fmtPct, fmtUsd, plural, severityClass } from './format';
+import { fmtClock, fmtContinuation, fmtMs, fmtPct, fmtUsd, plural, severityClass } from './format';
 
 describe('fmtMs', () => {
   it('keeps decimals for small timings', () => {
@@ -42,6 +42,15 @@ describe('plural', () => {
     [1, '1 model'],
     [2, '2 models'],
   ])('%d', (n, want) => expect(plural(n, 'model')).toBe(want));
+});
+
+describe('fmtContinuation', () => {
+  it.each([
+    [{ delivered_bytes: 312, blocks: 1 }, 'after 312 B in 1 block'],
+    [{ delivered_bytes: 2048, blocks: 3 }, 'after 2.0 KB in 3 blocks'],
+    [{ delivered_bytes: 40, blocks: 0 }, 'after 40 B'],
+    [{ delivered_bytes: 40 }, 'after 40 B'],
+  ])('%o', (c, want) => expect(fmtContinuation(c)).toBe(want));
 });
 
 describe('fmtPct', () => {

@@ -151,3 +151,10 @@ export const LIMITS = [
 export function plural(n: number, noun: string): string {
   return `${fmtInt(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/** What had reached the client when an attempt continued a stream cut mid-answer: its text
+ * and tool input, and the content blocks (or tool calls) begun, when there were any. */
+export function fmtContinuation(c: { delivered_bytes: number; blocks?: number }): string {
+  const blocks = c.blocks ? ` in ${plural(c.blocks, 'block')}` : '';
+  return `after ${fmtBytes(c.delivered_bytes)}${blocks}`;
+}

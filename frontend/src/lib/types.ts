@@ -268,7 +268,7 @@ export interface LogAttempt {
   error_code?: string;
   error?: string;
   duration_ms: number;
-  continuation?: { delivered_bytes: number } | null;
+  continuation?: { delivered_bytes: number; blocks?: number } | null;
 }
 
 export interface RequestLogDetail extends RequestLog {
