@@ -21,7 +21,7 @@ const (
 	pressureTarget   = 5 * time.Millisecond
 	pressureQuantile = 0.9
 	pressureInterval = 25 * time.Millisecond
-	doorAdmitWait    = 50 * time.Millisecond
+	doorAdmitWait    = 30 * time.Millisecond
 	doorTarget       = 10 * time.Millisecond
 	doorHoldWait     = 300 * time.Millisecond
 	doorMinPerCPU    = 32
