@@ -45,6 +45,7 @@ func TestCommands(t *testing.T) {
 
 	waitLogs(t, s, 2)
 	s.both(t, "usage_by_model", "usage", "--by", "model", "--since", "7d")
+	one("usage_by_key", "usage", "--by", "key")
 	s.both(t, "logs", "logs")
 	s.both(t, "status", "status")
 

@@ -42,13 +42,17 @@ func (a *app) usageCmd() *cobra.Command {
 			if err := a.call(cmd.Context(), http.MethodGet, "/admin/usage?"+q.Encode(), nil, &ans); err != nil {
 				return err
 			}
-			cols := []column{
-				field(strings.ToUpper(ans.GroupBy), "key"), field("REQUESTS", "requests"),
-				field("PROMPT_TOKENS", "prompt_tokens"), field("COMPLETION_TOKENS", "completion_tokens"),
-				{"COST", func(o obj) string { return money(o["cost"]) }}, field("ERRORS", "errors"),
-				ms("P50_MS", "p50_ms"), ms("P95_MS", "p95_ms"),
-			}
-			return a.show(ans, func(w io.Writer) error { return table(w, cols, ans.Data) })
+			return a.show(ans, func(w io.Writer) error {
+				groups, err := a.groupColumns(cmd.Context(), ans.GroupBy)
+				if err != nil {
+					return err
+				}
+				cols := append(groups, field("REQUESTS", "requests"),
+					field("PROMPT_TOKENS", "prompt_tokens"), field("COMPLETION_TOKENS", "completion_tokens"),
+					column{"COST", func(o obj) string { return money(o["cost"]) }}, field("ERRORS", "errors"),
+					ms("P50_MS", "p50_ms"), ms("P95_MS", "p95_ms"))
+				return table(w, cols, ans.Data)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&by, "by", "day", "group by key, model, provider or day")
@@ -56,6 +60,25 @@ func (a *app) usageCmd() *cobra.Command {
 	cmd.Flags().StringVar(&until, "until", "", "to: like --since (default now)")
 	_ = cmd.RegisterFlagCompletionFunc("by", cobra.FixedCompletions([]string{"key", "model", "provider", "day"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// groupColumns are a usage table's first columns: the group, and when it is a key or a
+// provider (an id), that row's name too ("-" for one deleted since).
+func (a *app) groupColumns(ctx context.Context, groupBy string) ([]column, error) {
+	group := field(strings.ToUpper(groupBy), "key")
+	r, ok := map[string]resource{"key": keysRes, "provider": providersRes}[groupBy]
+	if !ok {
+		return []column{group}, nil
+	}
+	rows, err := a.list(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(rows))
+	for _, row := range rows {
+		names[text(row["id"])] = text(row["name"])
+	}
+	return []column{group, {"NAME", func(o obj) string { return text(names[text(o["key"])]) }}}, nil
 }
 
 var logCols = []column{
