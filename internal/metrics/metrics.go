@@ -132,14 +132,16 @@ func New(q Queue, next UsageLog) *Metrics {
 
 // Shedding registers the load shedding gauges: requests refused for overload so far, the
 // overload level now, and the scheduling latency that drives it.
-func (m *Metrics) Shedding(refused func() uint64, share, schedLatency func() float64) {
+func (m *Metrics) Shedding(refused func() uint64, share, schedLatency, limit func() float64) {
 	m.reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "conduit_overload_refused_total",
 			Help: "Client API requests refused with 503 server_overloaded."}, func() float64 { return float64(refused()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "conduit_overload_shed_ratio",
 			Help: "Overload level (0 to 1); above 0 client API requests past the concurrency limit are refused."}, share),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "conduit_scheduler_latency_seconds",
-			Help: "90th percentile of Go scheduling latency over the last 100 ms (the overload signal)."}, schedLatency),
+			Help: "90th percentile of Go scheduling latency over the last 25 ms (the overload signal)."}, schedLatency),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "conduit_overload_limit",
+			Help: "Client API requests let in at a time while overloaded (the admission door's limit)."}, limit),
 	)
 }
 

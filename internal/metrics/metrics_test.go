@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -75,5 +76,26 @@ func BenchmarkObserve(b *testing.B) {
 		LatencyMS: 12, PromptTokens: 10, CompletionTokens: 4, Cost: 0.5}
 	for b.Loop() {
 		m.Observe(r)
+	}
+}
+
+func TestShedding(t *testing.T) {
+	m := New(nil, &sink{})
+	m.Shedding(func() uint64 { return 7 }, func() float64 { return 0.25 }, func() float64 { return 0.006 },
+		func() float64 { return 64 })
+	want := `
+# HELP conduit_overload_limit Client API requests let in at a time while overloaded (the admission door's limit).
+# TYPE conduit_overload_limit gauge
+conduit_overload_limit 64
+# HELP conduit_overload_refused_total Client API requests refused with 503 server_overloaded.
+# TYPE conduit_overload_refused_total counter
+conduit_overload_refused_total 7
+# HELP conduit_overload_shed_ratio Overload level (0 to 1); above 0 client API requests past the concurrency limit are refused.
+# TYPE conduit_overload_shed_ratio gauge
+conduit_overload_shed_ratio 0.25
+`
+	if err := testutil.GatherAndCompare(m.reg, strings.NewReader(want),
+		"conduit_overload_limit", "conduit_overload_refused_total", "conduit_overload_shed_ratio"); err != nil {
+		t.Fatal(err)
 	}
 }

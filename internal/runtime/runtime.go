@@ -275,7 +275,7 @@ func (r *Runtime) wire(ctx context.Context) error {
 	r.Door = admission.NewDoor(admission.DoorOptions{Overloaded: r.Pressure.Overloaded, Now: time.Now,
 		AdmitWait: doorAdmitWait, HoldWait: doorHoldWait, Target: doorTarget, MinLimit: doorMinPerCPU * procs})
 	r.Metrics.Shedding(func() uint64 { return r.Door.Refused() + r.Admission.Shed() }, r.Pressure.Share,
-		func() float64 { return r.Pressure.Latency().Seconds() })
+		func() float64 { return r.Pressure.Latency().Seconds() }, func() float64 { return float64(r.Door.Limit()) })
 	r.Tracing, err = tracing.FromEnv(ctx, tracing.Options{Version: o.Version, Logger: log})
 	if err != nil {
 		return startupErr("%v", err)
