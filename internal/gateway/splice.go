@@ -180,6 +180,14 @@ func (s *splicer) splice(chunk []byte) ([]byte, bool) {
 		set("usage.prompt_tokens", s.prompt)
 		set("usage.completion_tokens", completion)
 		set("usage.total_tokens", s.prompt+completion)
+		// The continuation's prompt details (cached tokens) describe its own prompt, the
+		// original plus the prefill; the original attempt's are unknown (its usage never
+		// came), so none are reported rather than ones that belong to another prompt.
+		if u.Get("prompt_tokens_details").Exists() {
+			if b, err := sjson.DeleteBytes(out, "usage.prompt_tokens_details"); err == nil {
+				out = b
+			}
+		}
 	}
 	return out, true
 }

@@ -47,7 +47,7 @@ func transcripts(words []string, n int) (cut, cont []byte) {
 	}
 	rest = append(rest,
 		`{"id":"chatcmpl-b","object":"chat.completion.chunk","created":2,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`,
-		`{"id":"chatcmpl-b","object":"chat.completion.chunk","created":2,"model":"m","choices":[],"usage":{"prompt_tokens":40,"completion_tokens":`+fmt.Sprint(len(words)-n)+`,"total_tokens":99}}`)
+		`{"id":"chatcmpl-b","object":"chat.completion.chunk","created":2,"model":"m","choices":[],"usage":{"prompt_tokens":40,"completion_tokens":`+fmt.Sprint(len(words)-n)+`,"total_tokens":99,"prompt_tokens_details":{"cached_tokens":30}}}`)
 	return sse(first, false), sse(rest, true)
 }
 
@@ -137,6 +137,9 @@ func checkOneAnswer(t *testing.T, got [][]byte, words []string) {
 	u := llm.ParseUsage(got[len(got)-1])
 	if u.PromptTokens != 7 || u.CompletionTokens != len(words) || u.TotalTokens != 7+len(words) {
 		t.Fatalf("usage of the whole %+v, want 7 + %d", u, len(words))
+	}
+	if d := gjson.GetBytes(got[len(got)-1], "usage.prompt_tokens_details"); d.Exists() {
+		t.Fatalf("the continuation's own prompt details reached the client: %s", d.Raw)
 	}
 }
 
