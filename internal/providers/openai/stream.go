@@ -91,6 +91,11 @@ func (w *waitReader) Read(p []byte) (int, error) {
 
 var doneMarker = []byte("[DONE]")
 
+// responsesEventPrefix begins every Responses API event as OpenAI sends it. Such an event
+// reports a failure as an event of its own (error, response.failed), never with a top-level
+// "error": that is not looked for through its response object, which holds an "error".
+var responsesEventPrefix = []byte(`{"type":"response.`)
+
 // Next returns the next chunk's JSON object on one line, valid until the following call. It
 // returns io.EOF after "data: [DONE]", and an *llm.Error when the stream breaks, ends without
 // [DONE] or carries an error event. An event that is not a JSON object is skipped and counted
@@ -128,7 +133,7 @@ func (s *Stream) next() ([]byte, error) {
 			s.skipped++ // one bad event does not spoil the answer around it
 			continue
 		}
-		if providers.HasTopLevelError(data) {
+		if !bytes.HasPrefix(data, responsesEventPrefix) && providers.HasTopLevelError(data) {
 			return nil, providers.StreamError(s.provider, data, errorMessagePaths...)
 		}
 		if bytes.IndexByte(data, '\n') >= 0 || bytes.IndexByte(data, '\r') >= 0 { // not ContainsAny: 15× slower

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -334,4 +335,44 @@ func TestStreamSkipsMalformedEvents(t *testing.T) {
 
 func BenchmarkStream(b *testing.B) {
 	providertest.BenchStream(b, "tool_calls_parallel", func(body io.ReadCloser) llm.ChunkStream { return NewStream("openai", body) })
+}
+
+// BenchmarkResponsesStream reads a Responses event stream as OpenAI sends it: a short text
+// answer, whose response.created, .in_progress and .completed events carry the response
+// object (with its "error": null).
+func BenchmarkResponsesStream(b *testing.B) {
+	resp := func(status, output, usage string) string {
+		return `{"id":"resp_1","object":"response","created_at":1700000000,"status":"` + status + `","error":null,"incomplete_details":null,` +
+			`"instructions":"` + strings.Repeat("You are a concise assistant. ", 18) + `","model":"gpt-4o-mini","output":[` + output +
+			`],"parallel_tool_calls":true,"store":true,"tool_choice":"auto","tools":[],"usage":` + usage + `}`
+	}
+	item := `{"id":"msg_1","type":"message","status":"completed","content":[{"type":"output_text","annotations":[],"logprobs":[],"text":"Hello from the fake upstream!"}],"role":"assistant"}`
+	var body strings.Builder
+	seq := 0
+	event := func(typ, rest string) {
+		fmt.Fprintf(&body, "event: %s\ndata: {\"type\":%q,\"sequence_number\":%d,%s}\n\n", typ, typ, seq, rest)
+		seq++
+	}
+	event("response.created", `"response":`+resp("in_progress", "", "null"))
+	event("response.in_progress", `"response":`+resp("in_progress", "", "null"))
+	event("response.output_item.added", `"output_index":0,"item":{"id":"msg_1","type":"message","status":"in_progress","content":[],"role":"assistant"}`)
+	for _, w := range strings.SplitAfter("Hello from the fake upstream!", " ") {
+		event("response.output_text.delta", `"item_id":"msg_1","output_index":0,"content_index":0,"delta":"`+w+`","logprobs":[]`)
+	}
+	event("response.output_item.done", `"output_index":0,"item":`+item)
+	event("response.completed", `"response":`+resp("completed", item, `{"input_tokens":10,"output_tokens":5,"total_tokens":15}`))
+	data := body.String()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		st := &responsesStream{Stream: NewStream("openai", io.NopCloser(strings.NewReader(data)))}
+		for {
+			if _, err := st.Next(); err != nil {
+				if err != io.EOF {
+					b.Fatal(err)
+				}
+				break
+			}
+		}
+	}
 }
