@@ -195,3 +195,27 @@ func TestSubcommandHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestPortInUseFirstStart: on an empty data dir, a busy port is the one line on stderr; no
+// master key is generated (and shown) for a server that never served, no database created.
+func TestPortInUseFirstStart(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dir := filepath.Join(t.TempDir(), "data")
+	var stderr bytes.Buffer
+	code := run([]string{"--headless", "--addr", busy.Addr().String(), "--data-dir", dir, "--secrets", "file"}, env(nil), &stderr)
+	if code == 0 {
+		t.Fatal("exit code 0")
+	}
+	if got := strings.TrimSpace(stderr.String()); strings.Contains(got, "\n") || !strings.Contains(got, "already in use") {
+		t.Errorf("stderr is not one line naming the busy port:\n%s", got)
+	}
+	for _, f := range []string{"master.key", "conduit.db", "secret.key"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s was created by a start that failed on a busy port", f)
+		}
+	}
+}

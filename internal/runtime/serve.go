@@ -56,21 +56,23 @@ func Start(ctx context.Context, o Options, face Face) (*Running, error) {
 	if err != nil {
 		return nil, startupErr("%v: %s (stop it, or use another --data-dir)", err, o.DataDir)
 	}
-	rt, err := Build(ctx, o)
-	if err != nil {
-		_ = lock.Release()
-		return nil, err
-	}
-	o, log := rt.Options, rt.Options.Logger
+	// Listen before building: a busy port fails the start before a master key is generated
+	// (and shown) or the database created for a server that never serves.
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
-		_ = rt.Close(context.Background())
 		_ = lock.Release()
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return nil, startupErr("cannot listen on %s: the address is already in use (is another Conduit running? use --addr)", o.Addr)
 		}
 		return nil, startupErr("cannot listen on %s: %v", o.Addr, err)
 	}
+	rt, err := Build(ctx, o)
+	if err != nil {
+		_ = ln.Close()
+		_ = lock.Release()
+		return nil, err
+	}
+	o, log := rt.Options, rt.Options.Logger
 	scheme := "http://"
 	if tlsConf != nil {
 		ln = tls.NewListener(ln, tlsConf)
