@@ -111,7 +111,7 @@ func backupTo(args []string, getenv func(string) string, stdout, stderr io.Write
 		fmt.Fprintln(stderr, "conduit backup:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "backed up %s (%d request log rows) to %s\n", how, rows, f.file)
+	fmt.Fprintf(stdout, "backed up %s (%s) to %s\n", how, rowsText(rows), f.file)
 	return 0
 }
 
@@ -127,9 +127,17 @@ func restoreTo(args []string, getenv func(string) string, stdout, stderr io.Writ
 		fmt.Fprintln(stderr, "conduit restore:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "restored %s (%d request log rows) into %s\n", f.file, rows, f.dataDir)
+	fmt.Fprintf(stdout, "restored %s (%s) into %s\n", f.file, rowsText(rows), f.dataDir)
 	if kept != "" {
 		fmt.Fprintf(stdout, "the previous database is kept as %s\n", kept)
 	}
 	return 0
+}
+
+// rowsText is "1 request log row" or "N request log rows".
+func rowsText(n int64) string {
+	if n == 1 {
+		return "1 request log row"
+	}
+	return fmt.Sprintf("%d request log rows", n)
 }

@@ -205,3 +205,11 @@ func TestCommandURL(t *testing.T) {
 		})
 	}
 }
+
+func TestRowsText(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 request log rows", 1: "1 request log row", 3: "3 request log rows"} {
+		if got := rowsText(n); got != want {
+			t.Errorf("rowsText(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
