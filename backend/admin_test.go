@@ -36,14 +36,14 @@ func TestAdminAuth(t *testing.T) {
 	}
 	var cookie *http.Cookie
 	for _, c := range resp.Cookies() {
-		if c.Name == sessionCookie {
+		if c.Name == e.sessionCookie() {
 			cookie = c
 		}
 	}
 	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.Value == "" {
 		t.Fatalf("session cookie = %+v", cookie)
 	}
-	withCookie := map[string]string{"Cookie": sessionCookie + "=" + cookie.Value}
+	withCookie := map[string]string{"Cookie": e.sessionCookie() + "=" + cookie.Value}
 	if resp, _ := e.do("GET", "/admin/system", nil, withCookie); resp.StatusCode != 200 {
 		t.Fatalf("cookie auth: %d", resp.StatusCode)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,7 +16,21 @@ import (
 	"github.com/conduit-gw/conduit/internal/keys"
 )
 
-const sessionCookie = "conduit_session"
+// sessionCookieBase starts the session cookie's name; sessionCookie adds the port.
+const sessionCookieBase = "conduit_session"
+
+// sessionCookie names the session cookie for a request to host (its Host header):
+// conduit_session_PORT when the browser reached the server on an explicit port, else
+// conduit_session. Browsers scope cookies by host alone, not by port, so two servers on one
+// machine sharing one name would log each other out; named by the port the browser sees (not
+// the one the server listens on), instances behind one load balancer still share a login.
+func sessionCookie(host string) string {
+	_, port, err := net.SplitHostPort(host)
+	if err != nil || port == "" || strings.Trim(port, "0123456789") != "" {
+		return sessionCookieBase
+	}
+	return sessionCookieBase + "_" + port
+}
 
 // Actors recorded in the audit trail.
 const (
@@ -159,7 +174,7 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			s.audit(c, "login_failed", "master_key", "", nil, nil)
 			return &statusError{Status: http.StatusUnauthorized, Message: "wrong master key"}
 		}
-		if ck, err := c.Cookie(sessionCookie); err == nil && s.sessions.valid(c.Request().Context(), ck.Value, time.Now()) {
+		if ck, err := c.Cookie(sessionCookie(c.Request().Host)); err == nil && s.sessions.valid(c.Request().Context(), ck.Value, time.Now()) {
 			if r.Method != http.MethodGet && r.Method != http.MethodHead && !ownOrigin(r) {
 				return &statusError{Status: http.StatusForbidden,
 					Message: "cross-origin request refused: admin changes made with the session cookie must come from the Conduit web UI's own origin"}
@@ -201,7 +216,7 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	c.SetCookie(&http.Cookie{
-		Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Name: sessionCookie(c.Request().Host), Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: c.IsTLS(), MaxAge: int(s.sessions.ttl / time.Second),
 	})
 	c.Set(ctxActor, actorSession)
@@ -210,10 +225,10 @@ func (s *Server) login(c echo.Context) error {
 }
 
 func (s *Server) logout(c echo.Context) error {
-	if ck, err := c.Cookie(sessionCookie); err == nil {
+	if ck, err := c.Cookie(sessionCookie(c.Request().Host)); err == nil {
 		s.sessions.delete(c.Request().Context(), ck.Value)
 	}
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: sessionCookie(c.Request().Host), Value: "", Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	return c.JSON(http.StatusOK, map[string]any{"ok": true})
 }

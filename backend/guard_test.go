@@ -144,7 +144,7 @@ func login(t *testing.T, h http.Handler) string {
 		t.Fatalf("login = %d %s", w.Code, w.Body)
 	}
 	for _, c := range w.Result().Cookies() {
-		if c.Name == sessionCookie {
+		if c.Name == sessionCookie("127.0.0.1:8800") {
 			return c.Value
 		}
 	}
@@ -155,7 +155,7 @@ func login(t *testing.T, h http.Handler) string {
 func TestOriginCheckOnCookieWrites(t *testing.T) {
 	e := newEnv(t)
 	h := e.srv.Handler()
-	ck := sessionCookie + "=" + login(t, h)
+	ck := sessionCookie("127.0.0.1:8800") + "=" + login(t, h)
 	host := "127.0.0.1:8800"
 	body := `{"name":"origin-test"}`
 	for _, tc := range []struct {

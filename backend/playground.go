@@ -82,7 +82,7 @@ func (s *Server) playgroundActor(c echo.Context) string {
 	if !sameOrigin(r) {
 		return ""
 	}
-	if ck, err := c.Cookie(sessionCookie); err == nil && s.sessions.valid(r.Context(), ck.Value, time.Now()) {
+	if ck, err := c.Cookie(sessionCookie(r.Host)); err == nil && s.sessions.valid(r.Context(), ck.Value, time.Now()) {
 		return actorSession
 	}
 	return ""

@@ -8,13 +8,18 @@ import (
 	"testing"
 )
 
+// sessionCookie is the name of the session cookie the test server sets.
+func (e *env) sessionCookie() string {
+	return sessionCookie(strings.TrimPrefix(e.url, "http://"))
+}
+
 // login signs in with the master key and returns the session cookie header.
 func (e *env) login() string {
 	e.t.Helper()
 	resp, _ := e.do("POST", "/admin/login", map[string]string{"master_key": testMaster}, nil)
 	for _, c := range resp.Cookies() {
-		if c.Name == sessionCookie {
-			return sessionCookie + "=" + c.Value
+		if c.Name == e.sessionCookie() {
+			return c.Name + "=" + c.Value
 		}
 	}
 	e.t.Fatalf("login: %d, no session cookie", resp.StatusCode)
@@ -43,7 +48,7 @@ func TestPlaygroundAdmission(t *testing.T) {
 			"Authorization": "Bearer " + vk}, 200, vkID},
 		{"session cookie alone", map[string]string{"Cookie": cookie}, 401, ""},
 		{"header alone", map[string]string{PlaygroundHeader: "1"}, 401, ""},
-		{"header + unknown session", map[string]string{"Cookie": sessionCookie + "=forged", PlaygroundHeader: "1"}, 401, ""},
+		{"header + unknown session", map[string]string{"Cookie": e.sessionCookie() + "=forged", PlaygroundHeader: "1"}, 401, ""},
 		{"header + session from another origin", map[string]string{"Cookie": cookie, PlaygroundHeader: "1",
 			"Origin": "https://evil.example"}, 401, ""},
 		{"header + session from another site", map[string]string{"Cookie": cookie, PlaygroundHeader: "1",

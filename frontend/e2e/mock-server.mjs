@@ -79,8 +79,11 @@ function readBody(req) {
   });
 }
 
+// The session cookie is named for the port the browser reached the server on, as Conduit's is.
+const sessionCookie = `conduit_session_${port}`;
+
 function authed(req) {
-  const cookie = (req.headers.cookie || '').split(/;\s*/).find((c) => c.startsWith('conduit_session='));
+  const cookie = (req.headers.cookie || '').split(/;\s*/).find((c) => c.startsWith(`${sessionCookie}=`));
   if (cookie && sessions.has(cookie.split('=')[1])) return true;
   const auth = req.headers.authorization || '';
   return auth === `Bearer ${MASTER}` || req.headers['x-api-key'] === MASTER;
@@ -227,10 +230,10 @@ async function admin(req, res, url) {
     const s = crypto.randomBytes(16).toString('hex');
     sessions.add(s);
     audit('login', 'session', '', null, null);
-    return send(res, 200, { ok: true }, { 'Set-Cookie': `conduit_session=${s}; Path=/; HttpOnly; SameSite=Strict` });
+    return send(res, 200, { ok: true }, { 'Set-Cookie': `${sessionCookie}=${s}; Path=/; HttpOnly; SameSite=Strict` });
   }
   if (r === 'logout' && req.method === 'POST') {
-    return send(res, 200, { ok: true }, { 'Set-Cookie': 'conduit_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict' });
+    return send(res, 200, { ok: true }, { 'Set-Cookie': `${sessionCookie}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict` });
   }
   if (!authed(req)) return fail(res, 401, 'unauthorized');
   const q = url.searchParams;
