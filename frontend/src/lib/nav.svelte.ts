@@ -61,6 +61,16 @@ class Nav {
 
 export const nav = new Nav();
 
+/**
+ * Opens a page's create form when its URL asks for one (#/path?new=1, the Dashboard's
+ * getting-started links), then drops the parameter so that a reload or Back does not reopen it.
+ */
+export function openNewFromURL(path: string, open: () => void) {
+  if (!nav.params.has('new')) return;
+  open();
+  nav.go(path, {}, true);
+}
+
 export function href(path: string, params: Record<string, string | undefined> = {}): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
