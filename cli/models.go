@@ -9,6 +9,7 @@ var modelsRes = resource{
 		field("PROVIDER_MODEL", "provider_model"), field("WEIGHT", "weight"), field("PRIORITY", "priority"),
 		field("ENABLED", "enabled"),
 	},
+	refs: []idName{{after: "PROVIDER_ID", head: "PROVIDER_NAME", field: "provider_id", path: "providers"}},
 }
 
 func (a *app) modelsCmd() *cobra.Command {

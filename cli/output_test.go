@@ -44,7 +44,7 @@ func TestFollowRowsAlign(t *testing.T) {
 			"completion_tokens": json.Number("5"), "cost": json.Number("0.000004"), "latency_ms": json.Number("53.4")}
 	}
 	var out bytes.Buffer
-	f := &followTable{}
+	f := &followTable{cols: logCols}
 	if err := f.print(&out, []obj{row("req_1", "key_playground", "fake-local-7b")}); err != nil {
 		t.Fatal(err)
 	}

@@ -70,15 +70,11 @@ func (a *app) groupColumns(ctx context.Context, groupBy string) ([]column, error
 	if !ok {
 		return []column{group}, nil
 	}
-	rows, err := a.list(ctx, r)
+	name, err := a.nameColumn(ctx, idName{head: "NAME", field: "key", path: r.path})
 	if err != nil {
 		return nil, err
 	}
-	names := make(map[string]string, len(rows))
-	for _, row := range rows {
-		names[text(row["id"])] = text(row["name"])
-	}
-	return []column{group, {"NAME", func(o obj) string { return text(names[text(o["key"])]) }}}, nil
+	return []column{group, name}, nil
 }
 
 var logCols = []column{
@@ -87,6 +83,9 @@ var logCols = []column{
 	{"TOKENS", func(o obj) string { return text(o["prompt_tokens"]) + "/" + text(o["completion_tokens"]) }},
 	{"COST", func(o obj) string { return money(o["cost"]) }}, ms("LATENCY_MS", "latency_ms"),
 }
+
+// logKeyName names each request's key beside its id.
+var logKeyName = idName{after: "KEY", head: "KEY_NAME", field: "key_id", path: "keys"}
 
 func (a *app) logsCmd() *cobra.Command {
 	var limit int
@@ -109,7 +108,13 @@ func (a *app) logsCmd() *cobra.Command {
 				return err
 			}
 			if !follow {
-				return a.show(listAnswer{Data: rows}, func(w io.Writer) error { return table(w, logCols, rows) })
+				return a.show(listAnswer{Data: rows}, func(w io.Writer) error {
+					cols, err := a.withNames(cmd.Context(), logCols, logKeyName)
+					if err != nil {
+						return err
+					}
+					return table(w, cols, rows)
+				})
 			}
 			return a.follow(cmd.Context(), q, rows, every)
 		},
@@ -139,6 +144,13 @@ func (a *app) logs(ctx context.Context, q url.Values) ([]obj, error) {
 func (a *app) follow(ctx context.Context, q url.Values, rows []obj, every time.Duration) error {
 	seen := map[string]bool{}
 	var tab followTable
+	if !a.json {
+		cols, err := a.withNames(ctx, logCols, logKeyName)
+		if err != nil {
+			return err
+		}
+		tab.cols = cols
+	}
 	print := func(rows []obj, head bool) error {
 		var fresh []obj
 		for _, r := range rows {
@@ -188,24 +200,25 @@ func (a *app) follow(ctx context.Context, q url.Values, rows []obj, every time.D
 // later batches lined up under it. Columns start at least as wide as followWidths, so that a
 // later key id or error code longer than the first batch's still lines up.
 type followTable struct {
+	cols   []column // logCols with the key's name
 	widths []int
 }
 
 // followWidths are the least widths of logCols' columns: a key id ("key_" and 16 characters),
 // the longest error code, room for common model names.
-var followWidths = map[string]int{"KEY": len("key_") + 16, "MODEL": 16, "PROVIDER_MODEL": 16,
+var followWidths = map[string]int{"KEY": len("key_") + 16, "KEY_NAME": 12, "MODEL": 16, "PROVIDER_MODEL": 16,
 	"ERROR": len("no_healthy_deployment")}
 
 func (f *followTable) print(w io.Writer, rows []obj) error {
 	head := f.widths == nil
 	if head {
-		f.widths = make([]int, len(logCols))
-		for i, c := range logCols {
+		f.widths = make([]int, len(f.cols))
+		for i, c := range f.cols {
 			f.widths[i] = followWidths[c.head]
 		}
 	}
 	var err error
-	f.widths, err = aligned(w, f.widths, cells(logCols, rows, head))
+	f.widths, err = aligned(w, f.widths, cells(f.cols, rows, head))
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,43 @@ type resource struct {
 	noun  string   // "provider"
 	names []string // fields an argument may match besides id ("name", "alias")
 	cols  []column
+	refs  []idName // ids of other rows in cols, named by `list` beside them
+}
+
+// idName is a column naming the row an id field points at: the name of the row of /admin/<path>
+// with that id, "-" for one deleted since.
+type idName struct {
+	after string // the head of the id's column, which it follows
+	head  string // "PROVIDER_NAME"
+	field string // "provider_id"
+	path  string // "providers"
+}
+
+// nameColumn lists ref's collection and returns the column naming its rows.
+func (a *app) nameColumn(ctx context.Context, ref idName) (column, error) {
+	rows, err := a.list(ctx, resource{path: ref.path})
+	if err != nil {
+		return column{}, err
+	}
+	names := make(map[string]string, len(rows))
+	for _, row := range rows {
+		names[text(row["id"])] = text(row["name"])
+	}
+	return column{ref.head, func(o obj) string { return text(names[text(o[ref.field])]) }}, nil
+}
+
+// withNames returns cols with each ref's name column after its id's column.
+func (a *app) withNames(ctx context.Context, cols []column, refs ...idName) ([]column, error) {
+	out := slices.Clone(cols)
+	for _, ref := range refs {
+		c, err := a.nameColumn(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(out, func(c column) bool { return c.head == ref.after })
+		out = slices.Insert(out, i+1, c)
+	}
+	return out, nil
 }
 
 func (a *app) list(ctx context.Context, r resource) ([]obj, error) {
@@ -63,7 +101,13 @@ func (a *app) listCmd(r resource) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.show(listAnswer{Data: rows}, func(w io.Writer) error { return table(w, r.cols, rows) })
+			return a.show(listAnswer{Data: rows}, func(w io.Writer) error {
+				cols, err := a.withNames(cmd.Context(), r.cols, r.refs...)
+				if err != nil {
+					return err
+				}
+				return table(w, cols, rows)
+			})
 		},
 	}
 }
