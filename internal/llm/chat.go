@@ -34,7 +34,8 @@ type ChatRequest struct {
 	User                string          `json:"user,omitempty"`
 	ReasoningEffort     string          `json:"reasoning_effort,omitempty"`
 
-	// Raw is the request body as the client sent it (nil when built in code).
+	// Raw is the request body as the client sent it (nil when built in code). It is never
+	// changed: the values ParseChatRequest found point into it.
 	Raw []byte `json:"-"`
 
 	// Set by ParseChatRequest, which leaves the typed message fields empty until Decode.

@@ -3,6 +3,7 @@ package llm
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -21,7 +22,8 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 		}
 		return nil, InvalidRequest("", "We could not parse the JSON body of your request.")
 	}
-	root := gjson.ParseBytes(body)
+	// In place: the values kept (model) point into body, which is Raw and never changed.
+	root := InPlace(body)
 	if !root.IsObject() {
 		return nil, InvalidRequest("", "the request body must be a JSON object")
 	}
@@ -33,7 +35,7 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 			if v.Type != gjson.String {
 				err = wrongType("model", "a string")
 			}
-			r.Model = v.Str
+			r.Model = strings.Clone(v.Str) // outlives the body in log rows: not a view of it
 			r.modelDup = r.model.Exists()
 			r.model = v
 		case "messages":
