@@ -47,22 +47,16 @@ func newStreamWriter(c echo.Context, call *gateway.Call, d streamDialect) *strea
 // Begin sends the status line and headers: those of an event stream, or of a body of
 // m.ContentType.
 func (w *streamWriter) Begin(m gateway.Meta) error {
-	h := w.c.Response().Header()
+	hv := newHeaderValues(w.c.Response().Header(), 4)
 	if m.ContentType != "" {
-		h.Set("Content-Type", m.ContentType)
+		hv.set("Content-Type", m.ContentType)
 	} else {
-		h.Set("Content-Type", "text/event-stream")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Connection", "keep-alive")
+		hv.set("Content-Type", "text/event-stream")
+		hv.set("Cache-Control", "no-cache")
+		hv.set("Connection", "keep-alive")
 	}
-	h.Set("X-Accel-Buffering", "no")
-	h[hdrProvider] = []string{m.Provider}
-	if m.Fallback != "" {
-		h[hdrFallback] = []string{m.Fallback}
-	}
-	h[hdrOverhead] = []string{formatMS(m.OverheadMS)}
-	setCacheHeader(h, w.call)
-	setRateLimitHeaders(h, w.call.RateLimit)
+	hv.set("X-Accel-Buffering", "no")
+	hv.answer(w.call, m.Provider, m.Fallback, formatMS(m.OverheadMS))
 	w.c.Response().WriteHeader(http.StatusOK)
 	w.rc = http.NewResponseController(w.c.Response().Writer)
 	if b, ok := w.dialect.(streamBeginner); ok {
@@ -99,26 +93,19 @@ func (w *streamWriter) End(err error) error {
 
 // openAIEvents is the dialect of Chat Completions: each chunk is one "data:" event, and the
 // stream ends with "data: [DONE]".
-type openAIEvents struct{}
+type openAIEvents struct {
+	buf []byte // an event, written in one Write
+}
 
-var (
-	dataPrefix = []byte("data: ")
-	eventEnd   = []byte("\n\n")
-	doneEvent  = []byte("data: [DONE]\n\n")
-)
+var doneEvent = []byte("data: [DONE]\n\n")
 
-func (openAIEvents) chunk(out io.Writer, data []byte) error {
-	if _, err := out.Write(dataPrefix); err != nil {
-		return err
-	}
-	if _, err := out.Write(data); err != nil {
-		return err
-	}
-	_, err := out.Write(eventEnd)
+func (d *openAIEvents) chunk(out io.Writer, data []byte) error {
+	d.buf = append(append(append(d.buf[:0], "data: "...), data...), "\n\n"...)
+	_, err := out.Write(d.buf)
 	return err
 }
 
-func (d openAIEvents) end(out io.Writer, err *llm.Error) error {
+func (d *openAIEvents) end(out io.Writer, err *llm.Error) error {
 	if err == nil {
 		_, werr := out.Write(doneEvent)
 		return werr

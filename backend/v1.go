@@ -39,7 +39,7 @@ func (s *Server) listModels(c echo.Context) error {
 func (s *Server) chatCompletions(c echo.Context) error {
 	return serveV1(s, c, "chat/completions", llm.ParseChatRequest,
 		func(ctx context.Context, call *gateway.Call, req *llm.ChatRequest) (*gateway.Result, error) {
-			return s.o.Gateway.Chat(ctx, call, req, newStreamWriter(c, call, openAIEvents{}))
+			return s.o.Gateway.Chat(ctx, call, req, newStreamWriter(c, call, &openAIEvents{}))
 		})
 }
 
@@ -90,27 +90,54 @@ func reply(c echo.Context, call *gateway.Call, res *gateway.Result, err error) e
 	if c.Response().Committed {
 		return nil
 	}
-	h := c.Response().Header()
-	h[hdrProvider] = []string{call.Provider}
-	if call.Fallback != "" {
-		h[hdrFallback] = []string{call.Fallback}
-	}
-	setCacheHeader(h, call)
-	setRateLimitHeaders(h, call.RateLimit)
-	if err != nil {
-		h[hdrOverhead] = []string{formatMS(call.OverheadMS(time.Now()))}
+	hv := newHeaderValues(c.Response().Header(), 0)
+	switch {
+	case err != nil:
+		hv.answer(call, call.Provider, call.Fallback, formatMS(call.OverheadMS(time.Now())))
 		return err
-	}
-	if res == nil {
+	case res == nil:
+		hv.answer(call, call.Provider, call.Fallback, "")
 		return nil
 	}
-	h[hdrOverhead] = []string{formatMS(res.OverheadMS)}
+	hv.answer(call, call.Provider, call.Fallback, formatMS(res.OverheadMS))
 	return c.Blob(http.StatusOK, cmp.Or(res.ContentType, echo.MIMEApplicationJSON), res.Body)
 }
 
-// setCacheHeader says what the response cache did, when it is on for the request.
-func setCacheHeader(h http.Header, call *gateway.Call) {
+// headerValues sets response headers with their values in one backing array, the way
+// Header.Clone lays them out: one allocation for all the headers of an answer, not one each.
+type headerValues struct {
+	h    http.Header
+	vals []string
+}
+
+// answerHeaders is how many headers answer sets at most.
+const answerHeaders = 7
+
+// newHeaderValues has room for extra headers besides those of answer.
+func newHeaderValues(h http.Header, extra int) headerValues {
+	return headerValues{h: h, vals: make([]string, 0, answerHeaders+extra)}
+}
+
+// set sets key (in canonical form) to the one value v.
+func (hv *headerValues) set(key, v string) {
+	hv.vals = append(hv.vals, v)
+	n := len(hv.vals)
+	hv.h[key] = hv.vals[n-1 : n : n] // capped: an Add elsewhere copies instead of overwriting
+}
+
+// answer sets the headers every /v1 answer carries: the provider (and the fallback alias)
+// that answered, what the response cache did, a limited key's request limit, and Conduit's
+// overhead (unless "").
+func (hv *headerValues) answer(call *gateway.Call, provider, fallback, overhead string) {
+	hv.set(hdrProvider, provider)
+	if fallback != "" {
+		hv.set(hdrFallback, fallback)
+	}
 	if call.Cache != "" {
-		h[hdrCache] = []string{call.Cache}
+		hv.set(hdrCache, call.Cache)
+	}
+	hv.rateLimit(call.RateLimit)
+	if overhead != "" {
+		hv.set(hdrOverhead, overhead)
 	}
 }

@@ -105,15 +105,15 @@ func (s *Server) v1Panic(c echo.Context, r any, write func(echo.Context, error) 
 	return write(c, llm.Internal("The server had an error while processing your request (request id "+id+")."))
 }
 
-// setRateLimitHeaders reports a limited key's tightest request limit in the x-ratelimit-*
-// headers OpenAI sends.
-func setRateLimitHeaders(h http.Header, d limits.Decision) {
+// rateLimit reports a limited key's tightest request limit in the x-ratelimit-* headers
+// OpenAI sends.
+func (hv *headerValues) rateLimit(d limits.Decision) {
 	if !d.Limited {
 		return
 	}
-	h[hdrLimitRequests] = []string{strconv.Itoa(d.Limit)}
-	h[hdrRemainingRequests] = []string{strconv.Itoa(max(d.Remaining, 0))}
-	h[hdrResetRequests] = []string{formatReset(d.Reset)}
+	hv.set(hdrLimitRequests, strconv.Itoa(d.Limit))
+	hv.set(hdrRemainingRequests, strconv.Itoa(max(d.Remaining, 0)))
+	hv.set(hdrResetRequests, formatReset(d.Reset))
 }
 
 // formatReset writes a duration in seconds, rounded up to the millisecond ("1.235s").

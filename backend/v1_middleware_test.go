@@ -33,7 +33,8 @@ func TestRateLimitHeaders(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := http.Header{}
-			setRateLimitHeaders(h, tc.d)
+			hv := newHeaderValues(h, 0)
+			hv.rateLimit(tc.d)
 			if len(h) != len(tc.want) {
 				t.Fatalf("headers = %v, want %v", h, tc.want)
 			}

@@ -491,7 +491,8 @@ func TestHeaderNamesCanonical(t *testing.T) {
 		}
 	}
 	h := http.Header{}
-	setRateLimitHeaders(h, limits.Decision{Limited: true, Limit: 5, Remaining: 4, Reset: time.Second})
+	hv := newHeaderValues(h, 0)
+	hv.rateLimit(limits.Decision{Limited: true, Limit: 5, Remaining: 4, Reset: time.Second})
 	for _, k := range []string{"x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"} {
 		if h.Get(k) == "" {
 			t.Errorf("%s not found by Get in %v", k, h)
