@@ -163,9 +163,8 @@ func (r *relay) firstChunk(ctx context.Context, d *snapshot.Deployment) (llm.Chu
 // client_closed error when the client went away, and the upstream's failure otherwise; a
 // stream quiet for longer than the idle limit is cut and reported as stalled.
 func (r *relay) pump(ctx context.Context) error {
-	limit := idleLimit(r.up.d)
-	stalled, idle := r.watch(limit)
-	defer func() { idle.Stop() }()
+	idle := r.watch()
+	defer func() { idle.stop() }()
 	r.flushBeforeWaits()
 	chunk := r.up.first
 	for {
@@ -174,7 +173,7 @@ func (r *relay) pump(ctx context.Context) error {
 		}
 		var err error
 		chunk, err = r.up.stream.Next()
-		idle.Reset(limit)
+		idle.touch()
 		if r.flushErr != nil { // the client went away while the relay waited
 			return clientGone(r.flushErr)
 		}
@@ -191,7 +190,7 @@ func (r *relay) pump(ctx context.Context) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		e := r.failure(ctx, err, stalled.Load(), limit)
+		e := r.failure(ctx, err, idle.stalled.Load(), idle.limit)
 		cf, ok := r.format.(continuer)
 		switch {
 		case e.Code == llm.CodeClientClosed:
@@ -212,9 +211,8 @@ func (r *relay) pump(ctx context.Context) error {
 			return e
 		}
 		// The same answer goes on from another deployment.
-		idle.Stop()
-		limit = idleLimit(r.up.d)
-		stalled, idle = r.watch(limit)
+		idle.stop()
+		idle = r.watch()
 		r.flushBeforeWaits()
 		chunk = r.up.first
 	}
@@ -222,9 +220,8 @@ func (r *relay) pump(ctx context.Context) error {
 
 // watch starts the idle limit of the current attempt: past it, the attempt is cut and
 // reported as stalled.
-func (r *relay) watch(limit time.Duration) (*atomic.Bool, *time.Timer) {
-	stalled, cancel := new(atomic.Bool), r.up.cancel
-	return stalled, time.AfterFunc(limit, func() { stalled.Store(true); cancel() })
+func (r *relay) watch() *idleWatch {
+	return newIdleWatch(idleLimit(r.up.d), r.up.cancel)
 }
 
 // flushBeforeWaits makes chunks already received go out together: they are written
