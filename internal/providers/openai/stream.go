@@ -50,6 +50,7 @@ type Stream struct {
 	r        *sse.Reader
 	err      error // sticky: io.EOF after [DONE], or the error that ended the stream
 	skipped  int   // malformed events passed over
+	check    eventCheck
 	buf      bytes.Buffer
 	pool     *sync.Pool // where r came from, given back once Next has ended the stream
 }
@@ -129,14 +130,15 @@ func (s *Stream) next() ([]byte, error) {
 		if bytes.Equal(data, doneMarker) {
 			return nil, io.EOF
 		}
-		if _, err := providers.EventObject(s.provider, data); err != nil {
+		ok, rest := s.check.object(data)
+		if !ok {
 			s.skipped++ // one bad event does not spoil the answer around it
 			continue
 		}
-		if !bytes.HasPrefix(data, responsesEventPrefix) && providers.HasTopLevelError(data) {
+		if bytes.Contains(rest, errorKey) && !bytes.HasPrefix(data, responsesEventPrefix) && providers.HasTopLevelError(data) {
 			return nil, providers.StreamError(s.provider, data, errorMessagePaths...)
 		}
-		if bytes.IndexByte(data, '\n') >= 0 || bytes.IndexByte(data, '\r') >= 0 { // not ContainsAny: 15× slower
+		if bytes.IndexByte(rest, '\n') >= 0 || bytes.IndexByte(rest, '\r') >= 0 { // not ContainsAny: 15× slower
 			// JSON spread over several data: lines (or pretty-printed): relayed as one
 			// "data:" line, a line break would cut the event for the client.
 			s.buf.Reset()
