@@ -93,6 +93,12 @@ await run('the unpriced alias is flagged and priced in one click', async () => {
   if (await flagged.count()) throw new Error(`${unpriced} is still flagged after pricing it`);
 });
 
+await run('the Audit Log names the price by its model pattern', async () => {
+  await go('/audit?resource=cost');
+  await page.locator('td.res', { hasText: `cost ${unpriced}` }).first().waitFor();
+  await shot('audit-price');
+});
+
 await run('a key: an allowed-models typo is refused', async () => {
   const created = await createKey(`first-key-${RUN}`, async (dialog) => {
     const input = dialog.getByLabel('Allowed models');

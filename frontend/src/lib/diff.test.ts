@@ -45,6 +45,12 @@ describe('audit names', () => {
     expect(auditSubject({ resource: 'key', resource_id: 'key_gone', changes: null }, names)).toBeNull();
     expect(auditSubject({ resource: 'router', resource_id: 'router', changes: null }, names)).toBeNull();
   });
+  it('names a price by its model pattern', () => {
+    const changed = { before: { id: 'cost_1', model_pattern: 'gpt-4o*' }, after: { id: 'cost_1', model_pattern: 'gpt-4o-*' } };
+    expect(auditSubject({ resource: 'cost', resource_id: 'cost_1', changes: changed }, names)).toBe('gpt-4o-*');
+    expect(auditSubject({ resource: 'cost', resource_id: 'cost_1', changes: { before: { model_pattern: 'claude-*' }, after: null } }, names)).toBe('claude-*');
+    expect(auditSubject({ resource: 'settings', resource_id: 'settings', changes: { after: { name: 'x' } } }, names)).toBeNull();
+  });
   it('shows ids with their names and strategies by name', () => {
     const s = (x: string) => (x === 'round_robin' ? 'Round robin' : x);
     expect(auditValue('provider_id', 'prov_1', names, s)).toBe('openai · prov_1');

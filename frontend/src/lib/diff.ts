@@ -58,14 +58,18 @@ export interface IdNames {
 
 const NAME_FIELDS = ['name', 'alias', 'model_pattern'];
 
+/** The resources an audit entry can name: by today's name of the id, or by what it recorded. */
+const NAMED = new Set(['key', 'provider', 'model', 'cost']);
+
 /**
- * The name of an audit entry's resource: today's name of the id, else (deleted) the name the
- * entry's own before/after recorded, else null.
+ * The name of an audit entry's resource: today's name of the id, else (deleted, or a price,
+ * which has no name but its model pattern) the name the entry's own before/after recorded,
+ * else null.
  */
 export function auditSubject(e: { resource: string; resource_id: string; changes: unknown }, names: IdNames): string | null {
   const table = e.resource === 'key' ? names.keys : e.resource === 'provider' ? names.providers : e.resource === 'model' ? names.models : null;
-  if (!table || !e.resource_id) return null;
-  if (table[e.resource_id]) return table[e.resource_id];
+  if (!NAMED.has(e.resource) || !e.resource_id) return null;
+  if (table?.[e.resource_id]) return table[e.resource_id];
   const c = (e.changes ?? {}) as { before?: Record<string, unknown>; after?: Record<string, unknown> };
   for (const side of [c.after, c.before]) {
     if (!side || typeof side !== 'object') continue;
