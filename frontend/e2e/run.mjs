@@ -199,6 +199,9 @@ if (UPSTREAM) {
     });
     if (!res.ok) throw new Error(`direct request: HTTP ${res.status}`);
     await page.waitForFunction(([a, n]) => [...document.querySelectorAll('tbody tr.clickable')].filter((r) => r.textContent.includes(a)).length > n, [alias, before], { timeout: 15000 });
+    // That request was not streamed: its First byte cell still shows its time.
+    const firstByte = (await row.first().locator('td').last().textContent()).trim();
+    if (!/ms|s$/.test(firstByte)) throw new Error(`First byte of a non-streamed row: "${firstByte}"`);
     await page.getByRole('button', { name: 'Live tail on' }).click();
     await settle();
     await row.first().click();

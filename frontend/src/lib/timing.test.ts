@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { timingBreakdown } from './timing';
+import { firstByteMs, timingBreakdown } from './timing';
+
+describe('firstByteMs', () => {
+  it('is the time to first byte of streamed and non-streamed rows alike', () => {
+    expect(firstByteMs({ ttfb_ms: 300 })).toBe(300);
+    expect(firstByteMs({ ttfb_ms: 0 })).toBeNull();
+    expect(firstByteMs({ ttfb_ms: null })).toBeNull();
+  });
+});
 
 describe('timingBreakdown', () => {
   it('splits a stream into overhead, upstream wait and streaming', () => {

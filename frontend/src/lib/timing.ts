@@ -17,10 +17,16 @@ export interface Timing {
 
 const n = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
+/** When the first byte of the answer came, streamed or not; null when the row has no time. */
+export function firstByteMs(r: { ttfb_ms: number | null | undefined }): number | null {
+  return n(r.ttfb_ms) > 0 ? n(r.ttfb_ms) : null;
+}
+
 export function timingBreakdown(r: { latency_ms: number; ttfb_ms: number; overhead_ms: number; stream: boolean }): Timing {
   const total = n(r.latency_ms);
   const overhead = Math.min(n(r.overhead_ms), total);
-  const ttfb = n(r.ttfb_ms) > 0 ? Math.min(n(r.ttfb_ms), total) : null;
+  const first = firstByteMs(r);
+  const ttfb = first !== null ? Math.min(first, total) : null;
   const firstByte = ttfb ?? total;
   const upstream = Math.max(0, firstByte - overhead);
   const rest = Math.max(0, total - Math.max(firstByte, overhead));
