@@ -2,7 +2,10 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,5 +61,38 @@ func TestResponses(t *testing.T) {
 	}
 	if err := db.DeleteResponse(ctx, "resp_2"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second delete: %v", err)
+	}
+}
+
+// benchResponses makes n responses of the size a short chat turn keeps: a one-message input
+// and a response object of about 1.5 KB.
+func benchResponses(n, offset int) []StoredResponse {
+	resp := `{"id":"resp_x","object":"response","status":"completed","model":"gpt-4o-mini","output":[{"type":"message","id":"msg_x","status":"completed","role":"assistant","content":[{"type":"output_text","text":"` +
+		strings.Repeat("lorem ipsum ", 100) + `","annotations":[]}]}],"usage":{"input_tokens":12,"output_tokens":100,"total_tokens":112}}`
+	rs := make([]StoredResponse, n)
+	for i := range rs {
+		id := fmt.Sprintf("resp_%d", offset+i)
+		rs[i] = StoredResponse{ID: id, KeyID: "key_1", Model: "gpt-4o-mini", CreatedAt: base.Add(time.Duration(offset+i) * time.Millisecond),
+			Input: `[{"role":"user","content":"Say hello in one short sentence.","id":"msg_1"}]`, Response: resp}
+	}
+	return rs
+}
+
+func BenchmarkPutResponses(b *testing.B) {
+	for _, size := range []int{1, 16, 256} {
+		b.Run(strconv.Itoa(size), func(b *testing.B) {
+			db := openTest(b)
+			off := 0
+			for b.Loop() {
+				b.StopTimer()
+				rs := benchResponses(size, off)
+				off += size
+				b.StartTimer()
+				if err := db.PutResponses(b.Context(), rs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(off), "ns/row")
+		})
 	}
 }
