@@ -45,7 +45,8 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 	}
 	c := newConn(pool, dia)
 	d := &DB{dia: dia, path: where, w: c, r: c}
-	if err := d.inserts.prepare(ctx, c, "log insert", pgInsertLogsSQL); err != nil {
+	if err := errors.Join(d.inserts.prepare(ctx, c, "log insert", pgInsertLogsSQL),
+		d.responses.prepare(ctx, c, "response upsert", putResponsesSQL)); err != nil {
 		_ = pool.Close()
 		return nil, fmt.Errorf("store: %s: %w", where, err)
 	}

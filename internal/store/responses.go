@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -17,17 +18,77 @@ type StoredResponse struct {
 	Response   string // JSON response object
 }
 
-const insertResponseSQL = `INSERT INTO responses (id, key_id, previous_id, model, created_at, input, response)
-	VALUES (?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT (id) DO UPDATE SET response = excluded.response`
+const responseCols = `id, key_id, previous_id, model, created_at, input, response`
 
-// PutResponses writes a batch of responses in one transaction; one already stored under its
-// id gets the new response object.
+// responseColCount is the number of columns in responseCols.
+const responseColCount = 7
+
+// putResponsesSQL inserts n responses; one already stored under its id gets the new response
+// object. No two of the n may share an id (PostgreSQL refuses to update a row twice in one
+// statement): PutResponses merges them first.
+func putResponsesSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO responses (` + responseCols + `) VALUES `)
+	writeValues(&b, n, responseColCount)
+	b.WriteString(` ON CONFLICT (id) DO UPDATE SET response = excluded.response`)
+	return b.String()
+}
+
+// PutResponses writes a batch of responses in one transaction, up to 64 rows per statement;
+// one already stored under its id gets the new response object. Within the batch, a later
+// write of an id counts as coming after an earlier one: the row is the first write's with the
+// last write's response object, as if they had been written one by one.
 func (d *DB) PutResponses(ctx context.Context, rs []StoredResponse) error {
-	return d.insertBatch(ctx, "put responses", insertResponseSQL, len(rs), func(i int) []any {
-		r := &rs[i]
-		return []any{r.ID, r.KeyID, r.PreviousID, r.Model, toMS(r.CreatedAt), r.Input, r.Response}
+	rs = mergeResponses(rs)
+	if len(rs) == 0 {
+		return nil
+	}
+	return d.inTx(ctx, "put responses", func(tx *txn) error {
+		stmts := d.responses.in(ctx, tx)
+		args := make([]any, 0, responseColCount*min(len(rs), chunkSizes[0]))
+		for off := 0; off < len(rs); {
+			stmt, n := stmts.next(len(rs) - off)
+			args = args[:0]
+			for i := range rs[off : off+n] {
+				r := &rs[off+i]
+				args = append(args, r.ID, r.KeyID, r.PreviousID, r.Model, toMS(r.CreatedAt), r.Input, r.Response)
+			}
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			off += n
+		}
+		return nil
 	})
+}
+
+// mergeResponses returns rs with each id once: at its first place, with its last response
+// object. Without duplicates it is rs itself; otherwise a new slice (rs is not modified).
+func mergeResponses(rs []StoredResponse) []StoredResponse {
+	if len(rs) < 2 {
+		return rs
+	}
+	at := make(map[string]int, len(rs))
+	var out []StoredResponse
+	for i := range rs {
+		j, dup := at[rs[i].ID]
+		switch {
+		case !dup:
+			at[rs[i].ID] = len(at)
+			if out != nil {
+				out = append(out, rs[i])
+			}
+		case out == nil:
+			out = append(make([]StoredResponse, 0, len(rs)-1), rs[:i]...)
+			fallthrough
+		default:
+			out[j].Response = rs[i].Response
+		}
+	}
+	if out == nil {
+		return rs
+	}
+	return out
 }
 
 // GetResponse returns the response stored under id, or ErrNotFound.

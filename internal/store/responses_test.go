@@ -96,3 +96,76 @@ func BenchmarkPutResponses(b *testing.B) {
 		})
 	}
 }
+
+// TestPutResponsesBatch: a batch larger than one statement, with ids repeated inside it and
+// one already stored, keeps each id once with the first write's row and the last write's
+// response object, on both engines.
+func TestPutResponsesBatch(t *testing.T) { eachEngine(t, testPutResponsesBatch) }
+
+func testPutResponsesBatch(t *testing.T, openTest opener) {
+	db, ctx := openTest(t), t.Context()
+	stored := StoredResponse{ID: "resp_old", KeyID: "k0", Model: "m0", CreatedAt: base, Input: `["old"]`, Response: `{"v":"old"}`}
+	if err := db.PutResponses(ctx, []StoredResponse{stored}); err != nil {
+		t.Fatal(err)
+	}
+	rs := benchResponses(150, 0)
+	for i := range rs {
+		rs[i].Response = fmt.Sprintf(`{"v":%d}`, i)
+	}
+	// resp_3 again within its statement and at the end of the batch, resp_149 right after itself,
+	// resp_old from another key: neither the key, the input nor created_at change.
+	dup := func(id, resp string) StoredResponse {
+		return StoredResponse{ID: id, KeyID: "k9", Model: "m9", CreatedAt: base.Add(time.Hour), Input: `["dup"]`, Response: resp}
+	}
+	rs = append(rs[:10], append([]StoredResponse{dup("resp_3", `{"v":"mid"}`)}, rs[10:]...)...)
+	rs = append(rs[:70], append([]StoredResponse{dup("resp_old", `{"v":"new"}`)}, rs[70:]...)...)
+	rs = append(rs, dup("resp_149", `{"v":"149b"}`), dup("resp_3", `{"v":"last"}`))
+	before := append([]StoredResponse(nil), rs...)
+	if err := db.PutResponses(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(rs) != fmt.Sprint(before) {
+		t.Error("PutResponses modified its argument")
+	}
+	want := benchResponses(150, 0)
+	for i := range want {
+		want[i].Response = fmt.Sprintf(`{"v":%d}`, i)
+	}
+	want[3].Response, want[149].Response = `{"v":"last"}`, `{"v":"149b"}`
+	stored.Response = `{"v":"new"}`
+	for _, w := range append(want, stored) {
+		got, err := db.GetResponse(ctx, w.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", w.ID, err)
+		}
+		got.CreatedAt, w.CreatedAt = got.CreatedAt.UTC(), w.CreatedAt.UTC()
+		if got != w {
+			t.Errorf("%s = %+v\nwant %+v", w.ID, got, w)
+		}
+	}
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM responses`).Scan(&n); err != nil || n != 151 {
+		t.Errorf("%d rows, %v; want 151", n, err)
+	}
+}
+
+func TestMergeResponses(t *testing.T) {
+	r := func(id, resp string) StoredResponse { return StoredResponse{ID: id, KeyID: "k" + resp, Response: resp} }
+	for _, tc := range []struct {
+		name     string
+		in, want []StoredResponse
+	}{
+		{"empty", nil, nil},
+		{"distinct", []StoredResponse{r("a", "1"), r("b", "2")}, []StoredResponse{r("a", "1"), r("b", "2")}},
+		{"adjacent", []StoredResponse{r("a", "1"), r("a", "2"), r("b", "3")},
+			[]StoredResponse{{ID: "a", KeyID: "k1", Response: "2"}, r("b", "3")}},
+		{"apart", []StoredResponse{r("a", "1"), r("b", "2"), r("c", "3"), r("a", "4"), r("b", "5"), r("a", "6")},
+			[]StoredResponse{{ID: "a", KeyID: "k1", Response: "6"}, {ID: "b", KeyID: "k2", Response: "5"}, r("c", "3")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := mergeResponses(tc.in); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

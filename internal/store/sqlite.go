@@ -64,7 +64,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	d := &DB{dia: dia, path: path, w: w, r: r}
 	if err := errors.Join(d.upserts.prepare(ctx, w, "usage rollup upsert", rollupUpsertSQL),
-		d.inserts.prepare(ctx, w, "log insert", insertLogsSQL)); err != nil {
+		d.inserts.prepare(ctx, w, "log insert", insertLogsSQL),
+		d.responses.prepare(ctx, w, "response upsert", putResponsesSQL)); err != nil {
 		_ = r.Close()
 		_ = w.Close()
 		return nil, openError(path, err)
