@@ -15,23 +15,27 @@ import (
 // every request passes and the limit follows what is inside, so that the next overload
 // starts from the load that caused it.
 //
-// Armed, the limit is Little's law on the time requests spend inside (not their wait at the
-// door): the rate at which they leave times the time each may take, its calm baseline plus a
-// target. On the ramp it grows by at most its size per rampTime while it holds requests
-// back, so the end of an overload is a probe for the capacity regained, not a flood of
-// everyone waiting.
+// Armed, the limit follows the process's own CPU queue (the Go scheduler's latency): down while
+// runnable goroutines wait longer than a target for a CPU, up while they wait under half of
+// it. Time a request spends waiting on its upstream does not count, so a slow upstream does
+// not shrink the limit, and the limit grows until Conduit's CPU is busy. On the ramp it grows
+// by at most its size per rampTime while it holds requests back, so the end of an overload is
+// a probe for the capacity regained, not a flood of everyone waiting.
 //
 // A request over the limit waits at the door. A leaving request hands its slot to the newest
 // waiter, and only to one that arrived within admitWait: its client is still keen and its
 // answer stays quick (a stack with a deadline, as CoDel keeps a queue's delay at a target).
-// A waiter not let in by then is refused about holdWait after it arrived. The hold is not a
-// second chance: it keeps that client's connection busy, so that a client which resends at
-// once cannot turn fast refusals into a flood that takes the CPU the admitted requests need.
+// A waiter not let in by then is refused about holdWait after it arrived, or as soon as a slot
+// frees with nobody fresher waiting. The hold is not a second chance: it keeps that client's
+// connection busy, so that a client which resends at once cannot turn fast refusals into a
+// flood that takes the CPU the admitted requests need; but it ends early when the door could
+// use a new request.
 type Door struct {
 	overloaded func() bool
 	now        func() time.Time
 	admitWait  time.Duration
 	holdWait   time.Duration
+	latency    func() time.Duration
 	target     time.Duration
 	minLimit   int64
 
@@ -43,14 +47,11 @@ type Door struct {
 	held       atomic.Int64 // requests waiting at the door
 
 	wmu     sync.Mutex
-	waiters []*waiter // the ones still to be let in, oldest first
+	waiters []*waiter // oldest first; the ones that arrived within admitWait may be let in
 	queued  bool      // a request waited in the current window
 
-	mu       sync.Mutex
-	start    time.Time     // of the current window
-	sum      time.Duration // time inside of the requests that left in the current window
-	n        int
-	baseline time.Duration
+	mu    sync.Mutex
+	start time.Time // of the current window
 }
 
 // waiter is a request waiting at the door. state goes from waiting to either admitted (a
@@ -68,9 +69,7 @@ const (
 )
 
 const (
-	doorWindow     = 200                    // requests per limit adjustment, at most
-	doorWindowTime = 100 * time.Millisecond // a window's length, at most
-	doorMinSamples = 10                     // fewer leave no mark on the limit
+	doorWindowTime = 50 * time.Millisecond // a window's length: the limit steps once a window
 	doorMaxLimit   = 4096
 	calmHold       = time.Second
 	rampTime       = time.Second
@@ -87,9 +86,10 @@ type DoorOptions struct {
 	// A request over the limit is let in only within AdmitWait of arriving and is refused
 	// about HoldWait after arriving (at least AdmitWait).
 	AdmitWait, HoldWait time.Duration
-	// Target is how much longer than their calm baseline requests may spend inside while
-	// the door is armed.
-	Target time.Duration
+	// Latency is the process's CPU queueing delay now (Pressure.Latency); armed, the limit
+	// keeps it near Target.
+	Latency func() time.Duration
+	Target  time.Duration
 	// MinLimit is the lowest the limit goes: a process starved of CPU by other work has
 	// every request take longer, and no limit would bring that back.
 	MinLimit int
@@ -98,7 +98,7 @@ type DoorOptions struct {
 // NewDoor returns a door with o; it starts open.
 func NewDoor(o DoorOptions) *Door {
 	d := &Door{overloaded: o.Overloaded, now: o.Now, admitWait: o.AdmitWait, holdWait: max(o.HoldWait, o.AdmitWait),
-		target: o.Target, minLimit: int64(max(1, o.MinLimit))}
+		latency: o.Latency, target: o.Target, minLimit: int64(max(1, o.MinLimit))}
 	d.limit.Store(doorMaxLimit)
 	return d
 }
@@ -133,12 +133,12 @@ func (d *Door) armed(now time.Time) bool {
 // Leave is called when a request Admit let in at entered is done.
 func (d *Door) Leave(entered time.Time) {
 	now := d.now()
-	d.observe(now, now.Sub(entered))
+	d.observe(now)
 	d.leave(now)
 }
 
 // wait parks a request that arrived at now over the limit until a leaving request hands it a
-// slot (true) or its hold ends (false).
+// slot (true) or refuses it early, or its hold ends (false).
 func (d *Door) wait(ctx context.Context, now time.Time) bool {
 	if d.held.Add(1) > maxHeld {
 		d.held.Add(-1)
@@ -153,19 +153,23 @@ func (d *Door) wait(ctx context.Context, now time.Time) bool {
 		d.wmu.Unlock()
 		return true
 	}
-	d.trim(now)
+	for len(d.waiters) > 0 && d.waiters[0].state.Load() != waiting { // gone before their turn
+		d.waiters[0] = nil
+		d.waiters = d.waiters[1:]
+	}
 	d.waiters = append(d.waiters, w)
 	d.wmu.Unlock()
 	t := time.NewTimer(d.hold())
 	defer t.Stop()
 	select {
 	case <-w.ch:
-		return true
 	case <-t.C:
 	case <-ctx.Done():
 	}
-	// Handed a slot just as its time ran out: it takes it.
-	return !w.state.CompareAndSwap(waiting, gone)
+	if w.state.CompareAndSwap(waiting, gone) {
+		return false
+	}
+	return w.state.Load() == admitted // a leaving request decided first
 }
 
 // hold is how long a request that is not let in waits before it is refused: holdWait give or
@@ -174,25 +178,15 @@ func (d *Door) hold() time.Duration {
 	return max(d.admitWait, d.holdWait/2+rand.N(d.holdWait+1))
 }
 
-// trim drops the waiters that arrived more than admitWait before now: they are no longer let
-// in (each refuses itself when its hold ends). The caller holds wmu.
-func (d *Door) trim(now time.Time) {
-	i := 0
-	for i < len(d.waiters) && now.Sub(d.waiters[i].since) > d.admitWait {
-		d.waiters[i] = nil
-		i++
-	}
-	d.waiters = d.waiters[i:]
-}
-
-// leave hands the slot to the newest waiter that may still come in while within the limit,
-// else frees it.
+// leave hands the slot to the newest waiter if it arrived within admitWait and the door is
+// within its limit, else frees it. A slot freed with only stale waiters at the door would
+// stand idle while they wait out their hold, their clients unable to send anything new: the
+// oldest of them is refused at once instead.
 func (d *Door) leave(now time.Time) {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	if d.inflight.Load() <= d.limit.Load() {
-		d.trim(now)
-		for n := len(d.waiters); n > 0; n-- {
+		for n := len(d.waiters); n > 0 && now.Sub(d.waiters[n-1].since) <= d.admitWait; n-- {
 			w := d.waiters[n-1]
 			d.waiters[n-1] = nil
 			d.waiters = d.waiters[:n-1]
@@ -201,25 +195,31 @@ func (d *Door) leave(now time.Time) {
 				return
 			}
 		}
+		for len(d.waiters) > 0 {
+			w := d.waiters[0]
+			d.waiters[0] = nil
+			d.waiters = d.waiters[1:]
+			if w.state.CompareAndSwap(waiting, gone) {
+				w.ch <- struct{}{}
+				break
+			}
+		}
 	}
 	d.inflight.Add(-1)
 }
 
-// observe adds one request's time inside; at the end of a window it steps the limit.
-func (d *Door) observe(now time.Time, inside time.Duration) {
+// observe counts a request leaving; at the end of a window it steps the limit.
+func (d *Door) observe(now time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.start.IsZero() {
 		d.start = now
 	}
-	d.sum += inside
-	d.n++
 	length := now.Sub(d.start)
-	if d.n < doorWindow && (length < doorWindowTime || d.n < doorMinSamples) {
+	if length < doorWindowTime {
 		return
 	}
-	avg := d.sum / time.Duration(d.n)
-	d.sum, d.n, d.start = 0, 0, now
+	d.start = now
 	d.wmu.Lock()
 	queued := d.queued
 	d.queued = false
@@ -228,16 +228,11 @@ func (d *Door) observe(now time.Time, inside time.Duration) {
 	l := d.limit.Load()
 	switch {
 	case armed:
-		l = d.littlesLaw(l, avg)
+		l = d.follow(l, d.latency())
 	case queued: // the ramp
 		l = min(doorMaxLimit, l+max(1, int64(float64(l)*float64(length)/float64(rampTime))))
 	case now.UnixNano() < d.holdUntil.Load(): // the ramp, with nobody held back for now
-	default: // open: the baseline is learnt while calm only
-		if d.baseline == 0 || avg < d.baseline {
-			d.baseline = avg
-		} else {
-			d.baseline += d.baseline / 100 // drifts up so that one quick window does not pin it
-		}
+	default: // open
 		l = max(d.minLimit, 2*d.inflight.Load())
 	}
 	d.limit.Store(l)
@@ -246,12 +241,18 @@ func (d *Door) observe(now time.Time, inside time.Duration) {
 	}
 }
 
-// littlesLaw is the next limit after a window whose requests spent avg inside:
-// limit × (baseline+target)/avg, moved at most halfway down or a quarter up.
-func (d *Door) littlesLaw(l int64, avg time.Duration) int64 {
-	next := int64(float64(l) * float64(d.baseline+d.target) / float64(max(avg, 1)))
-	next = min(max(next, l/2), l+max(1, l/4))
-	return min(max(next, d.minLimit), doorMaxLimit)
+// follow is the next limit while armed, with q the process's CPU queueing delay now: a tenth
+// down while q is over the target (requests queue for Conduit's own CPU), a sixteenth up
+// while it is under half of it (there is CPU to spare: requests inside are waiting on their
+// upstreams), else unchanged.
+func (d *Door) follow(l int64, q time.Duration) int64 {
+	switch {
+	case q > d.target:
+		return max(d.minLimit, l*9/10)
+	case q < d.target/2:
+		return min(doorMaxLimit, l+max(1, l/16))
+	}
+	return l
 }
 
 // Refused is the number of requests turned away so far.

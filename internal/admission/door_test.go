@@ -13,92 +13,83 @@ import (
 // testMin is the test doors' lowest limit.
 const testMin = 8
 
-// testDoor is a door on a fake clock whose overload the test sets.
+// testDoor is a door on a fake clock whose overload and CPU queueing delay the test sets.
 type testDoor struct {
 	*Door
 	clock *fakeclock.Clock
 	over  *atomic.Bool
+	queue *atomic.Int64 // ns
 }
 
-func newTestDoor(admitWait, holdWait, target time.Duration) testDoor {
+func newTestDoor(admitWait, holdWait time.Duration) testDoor {
 	clock := fakeclock.New(time.Unix(0, 0))
 	var over atomic.Bool
-	return testDoor{NewDoor(DoorOptions{Overloaded: over.Load, Now: clock.Now, AdmitWait: admitWait, HoldWait: holdWait,
-		Target: target, MinLimit: testMin}), clock, &over}
+	var queue atomic.Int64
+	d := testDoor{NewDoor(DoorOptions{Overloaded: over.Load, Now: clock.Now, AdmitWait: admitWait, HoldWait: holdWait,
+		Latency: func() time.Duration { return time.Duration(queue.Load()) }, Target: 4 * time.Millisecond,
+		MinLimit: testMin}), clock, &over, &queue}
+	e, _ := d.Admit(context.Background())
+	d.Leave(e) // the first window begins
+	return d
 }
 
-// window lets one window of requests through, testMin at a time, each spending lat
-// inside (lat ≤ 3 ms keeps the window under doorWindowTime, so it ends on its count).
-func (d testDoor) window(t *testing.T, lat time.Duration) {
+// window lets one request through that ends a window.
+func (d testDoor) window(t *testing.T) {
 	t.Helper()
-	for range doorWindow / testMin {
-		var entered []time.Time
-		for range testMin {
-			e, ok := d.Admit(context.Background())
-			if !ok {
-				t.Fatal("refused under the limit")
-			}
-			entered = append(entered, e)
-		}
-		d.clock.Advance(lat)
-		for _, e := range entered {
-			d.Leave(e)
-		}
+	e, ok := d.Admit(context.Background())
+	if !ok {
+		t.Fatal("refused under the limit")
 	}
+	d.clock.Advance(doorWindowTime)
+	d.Leave(e)
 }
 
-func TestDoorLimitFollowsLittlesLaw(t *testing.T) {
-	d := newTestDoor(time.Hour, time.Hour, time.Millisecond)
+func TestDoorLimitFollowsTheCPUQueue(t *testing.T) {
+	d := newTestDoor(time.Hour, time.Hour)
 	steps := []struct {
-		over bool
-		lat  time.Duration
-		want int64 // limit after the window
+		over  bool
+		queue time.Duration // the CPU queueing delay; the target is 4 ms
+		want  int64         // limit after the window
 	}{
-		{false, time.Millisecond, testMin}, // calm: the limit follows what is inside; baseline 1 ms
-		// Armed, target 1 ms: the limit aims at limit×(1+1)/lat, at most a quarter up a window.
-		{true, time.Millisecond, 10},
-		{true, time.Millisecond, 12},
-		{true, time.Millisecond, 15},
-		{true, time.Millisecond, 18},
-		{true, 2 * time.Millisecond, 18},      // at the baseline plus the target: hold
-		{true, 3 * time.Millisecond, 12},      // over it: down in proportion
-		{true, 3 * time.Millisecond, 8},       //
-		{true, 3 * time.Millisecond, 8},       // never under the floor
-		{false, 3 * time.Millisecond, 8},      // calm again, but still armed for calmHold
-		{false, 1500 * time.Microsecond, 10},  // and still learning nothing: 1.5 ms is under 2
-		{true, 4 * time.Millisecond / 3, 12},  // the baseline stayed at 1 ms while armed
-		{false, 3 * time.Millisecond / 2, 15}, //
+		{false, 0, testMin},                    // open: the limit follows what is inside (one request)
+		{true, time.Millisecond, testMin + 1},  // armed, under half the target: up a sixteenth (at least 1)
+		{true, time.Millisecond, testMin + 2},  //
+		{true, 3 * time.Millisecond, 10},       // between half the target and the target: hold
+		{true, 5 * time.Millisecond, 9},        // over: down a tenth
+		{true, 50 * time.Millisecond, testMin}, //
+		{true, 50 * time.Millisecond, testMin}, // never under the floor
+		{true, 0, testMin + 1},                 //
+		{false, 0, testMin + 2},                // calm again, but still armed for calmHold
+		{false, 50 * time.Millisecond, 9},      // (and still following the CPU queue)
 	}
 	for i, s := range steps {
 		d.over.Store(s.over)
-		d.window(t, s.lat)
+		d.queue.Store(int64(s.queue))
+		d.window(t)
 		if got := d.Limit(); got != s.want {
 			t.Fatalf("step %d: limit %d, want %d", i, got, s.want)
 		}
 	}
-	if d.Refused() != 0 {
-		t.Fatalf("refused %d", d.Refused())
-	}
 	// calmHold after the overload the door is on the ramp while it holds requests back: the
-	// limit grows by its size per rampTime, whatever the time inside.
+	// limit grows by its size per rampTime, whatever the CPU queue.
 	d.clock.Advance(calmHold)
 	d.queuedInWindow()
-	// The window ends on its time after ten requests, calmHold + 6 ms after it began.
-	d.window(t, 3*time.Millisecond)
-	if got, want := d.Limit(), int64(15+15*1006/1000); got != want {
+	d.window(t) // the window lasted calmHold + doorWindowTime
+	if got, want := d.Limit(), int64(9+9*1050/1000); got != want {
 		t.Fatalf("ramp: limit %d, want %d", got, want)
 	}
-	// Still on the ramp with nobody held back: the limit holds.
-	d.window(t, 500*time.Microsecond) // ends the window the ramp's requests began
-	if got := d.Limit(); got != 30 {
+	d.window(t)
+	if got := d.Limit(); got != 18 {
 		t.Fatalf("ramp, nobody held back: limit %d", got)
 	}
-	// calmHold with nobody held back opens the door: the limit follows what is inside again
-	// and the baseline is learnt anew.
+	// calmHold with nobody held back opens the door: the limit follows what is inside again.
 	d.clock.Advance(calmHold)
-	d.window(t, 500*time.Microsecond)
-	if got := d.Limit(); got > 2*testMin || d.baseline != 500*time.Microsecond {
-		t.Fatalf("open: limit %d baseline %v", got, d.baseline)
+	d.window(t)
+	if got := d.Limit(); got != testMin {
+		t.Fatalf("open: limit %d", got)
+	}
+	if d.Refused() != 0 {
+		t.Fatalf("refused %d", d.Refused())
 	}
 }
 
@@ -113,8 +104,8 @@ func (d testDoor) queuedInWindow() {
 // their releases.
 func full(t *testing.T, admitWait, holdWait time.Duration) (testDoor, []func()) {
 	t.Helper()
-	d := newTestDoor(admitWait, holdWait, time.Millisecond)
-	d.window(t, time.Millisecond)
+	d := newTestDoor(admitWait, holdWait)
+	d.window(t) // the limit down to the floor
 	d.over.Store(true)
 	var inside []func()
 	for range testMin {
@@ -149,8 +140,8 @@ func queue(t *testing.T, d testDoor, ctx context.Context) <-chan bool {
 }
 
 func TestDoorCalmAdmitsEverything(t *testing.T) {
-	d := newTestDoor(0, 0, time.Millisecond)
-	d.window(t, time.Millisecond) // limit down to the floor
+	d := newTestDoor(0, 0)
+	d.window(t) // limit down to the floor
 	for i := range 10 * testMin {
 		if _, ok := d.Admit(context.Background()); !ok {
 			t.Fatalf("request %d refused while calm", i)
@@ -180,23 +171,22 @@ func TestDoorLetsTheNewestWaiterInFirst(t *testing.T) {
 	}
 }
 
-// A waiter that has waited longer than admitWait is not let in: the slot stays free for a
-// request that arrives now, and the waiter is refused when its hold ends.
+// A waiter that has waited longer than admitWait is not let in: when a slot frees it is
+// refused at once (its hold would keep its client from sending anything new), and the slot
+// stays free for a request that arrives now.
 func TestDoorLetsNoStaleWaiterIn(t *testing.T) {
 	d, inside := full(t, 20*time.Millisecond, time.Hour)
-	ctx, cancel := context.WithCancel(context.Background())
-	stale := queue(t, d, ctx)
+	stale := queue(t, d, context.Background())
 	d.clock.Advance(21 * time.Millisecond)
 	inside[0]()
+	if <-stale {
+		t.Fatal("stale waiter let in")
+	}
 	if n := d.inflight.Load(); n != testMin-1 {
 		t.Fatalf("inside %d: the slot went to the stale waiter", n)
 	}
 	if _, ok := d.Admit(context.Background()); !ok {
 		t.Fatal("a new request was refused with a slot free")
-	}
-	cancel() // stands for the end of its hold
-	if <-stale {
-		t.Fatal("stale waiter let in")
 	}
 	if d.Refused() != 1 || d.waiting() != 0 {
 		t.Fatalf("refused %d, waiting %d", d.Refused(), d.waiting())
@@ -254,7 +244,7 @@ func TestDoorStaysArmedForCalmHold(t *testing.T) {
 		release()
 	}
 	d.queuedInWindow()
-	d.window(t, time.Millisecond) // armed still: the window that held a request back ends
+	d.window(t) // armed still: the window that held a request back ends
 	d.clock.Advance(calmHold / 5)
 	entered := d.fill(t)
 	if _, ok := d.Admit(context.Background()); ok {
@@ -275,7 +265,7 @@ func TestDoorConcurrent(t *testing.T) {
 	var over atomic.Bool
 	over.Store(true)
 	d := NewDoor(DoorOptions{Overloaded: over.Load, Now: time.Now, AdmitWait: time.Millisecond, HoldWait: 2 * time.Millisecond,
-		Target: time.Millisecond, MinLimit: testMin})
+		Latency: func() time.Duration { return 0 }, Target: time.Millisecond, MinLimit: testMin})
 	d.limit.Store(testMin)
 	var wg sync.WaitGroup
 	var in, out atomic.Int64

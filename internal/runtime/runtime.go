@@ -273,7 +273,8 @@ func (r *Runtime) wire(ctx context.Context) error {
 	procs := goruntime.GOMAXPROCS(0)
 	r.Admission = admission.New(16*procs, 512*procs, 250*time.Millisecond)
 	r.Door = admission.NewDoor(admission.DoorOptions{Overloaded: r.Pressure.Overloaded, Now: time.Now,
-		AdmitWait: doorAdmitWait, HoldWait: doorHoldWait, Target: doorTarget, MinLimit: doorMinPerCPU * procs})
+		AdmitWait: doorAdmitWait, HoldWait: doorHoldWait, Latency: r.Pressure.Latency, Target: pressureTarget,
+		MinLimit: doorMinPerCPU * procs})
 	r.Metrics.Shedding(func() uint64 { return r.Door.Refused() + r.Admission.Shed() }, r.Pressure.Share,
 		func() float64 { return r.Pressure.Latency().Seconds() }, func() float64 { return float64(r.Door.Limit()) })
 	r.Tracing, err = tracing.FromEnv(ctx, tracing.Options{Version: o.Version, Logger: log})
