@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -394,12 +395,25 @@ func (b *bench) start(name, path string, env []string, args ...string) *proc {
 	return p
 }
 
+// stopAll ends every process with SIGTERM (SIGINT would be ignored by those started from a
+// shell's background job) and kills any still running 10 s later.
 func (b *bench) stopAll() {
 	for _, p := range b.procs {
-		_ = p.cmd.Process.Signal(os.Interrupt)
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	}
 	for _, p := range b.procs {
-		_ = p.cmd.Wait()
+		done := make(chan struct{})
+		go func() {
+			_ = p.cmd.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			log.Printf("%s did not stop on SIGTERM; killed", p.name)
+			_ = p.cmd.Process.Kill()
+			<-done
+		}
 	}
 	for _, d := range b.dirs {
 		_ = os.RemoveAll(d)
