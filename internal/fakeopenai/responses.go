@@ -12,6 +12,20 @@ import (
 // the key order OpenAI sends ("type" and "sequence_number" first), and a stream is OpenAI's
 // event sequence for one output item, flushed event by event. A streamed text is cut, stalled
 // or failed where the script says (a part per word).
+// textPart, messageItem and functionItem are the output pieces of a Responses answer.
+func textPart(text string) obj {
+	return obj{{"type", "output_text"}, {"annotations", []any{}}, {"logprobs", []any{}}, {"text", text}}
+}
+
+func messageItem(status string, content []any) obj {
+	return obj{{"id", "msg_fake1"}, {"type", "message"}, {"status", status}, {"content", content}, {"role", "assistant"}}
+}
+
+func functionItem(status, args string) obj {
+	return obj{{"id", "fc_fake1"}, {"type", "function_call"}, {"status", status}, {"arguments", args},
+		{"call_id", "call_abc123"}, {"name", "get_weather"}}
+}
+
 func (s *Server) responses(w http.ResponseWriter, r *http.Request, model string, body map[string]any, sc Script) {
 	if msg := s.unknownRef(body); msg != "" {
 		writeError(w, http.StatusNotFound, "invalid_request_error", "not_found", msg)
@@ -27,19 +41,9 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, model string,
 			call = false
 		}
 	}
-	textPart := func(text string) obj {
-		return obj{{"type", "output_text"}, {"annotations", []any{}}, {"logprobs", []any{}}, {"text", text}}
-	}
-	message := func(status string, content []any) obj {
-		return obj{{"id", "msg_fake1"}, {"type", "message"}, {"status", status}, {"content", content}, {"role", "assistant"}}
-	}
-	function := func(status, args string) obj {
-		return obj{{"id", "fc_fake1"}, {"type", "function_call"}, {"status", status}, {"arguments", args},
-			{"call_id", "call_abc123"}, {"name", "get_weather"}}
-	}
-	item := message("completed", []any{textPart(s.Reply)})
+	item := messageItem("completed", []any{textPart(s.Reply)})
 	if call {
-		item = function("completed", `{"city":"Paris"}`)
+		item = functionItem("completed", `{"city":"Paris"}`)
 	}
 	id := fmt.Sprintf("resp_fake%d", s.served.Load())
 	s.mu.Lock()
@@ -73,13 +77,13 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, model string,
 		return append([]field{{"item_id", item[0].v}, {"output_index", 0}}, more...)
 	}
 	if call {
-		send("response.output_item.added", field{"output_index", 0}, field{"item", function("in_progress", "")})
+		send("response.output_item.added", field{"output_index", 0}, field{"item", functionItem("in_progress", "")})
 		for _, part := range []string{`{"city"`, `:"Paris"}`} {
 			send("response.function_call_arguments.delta", at(field{"delta", part})...)
 		}
 		send("response.function_call_arguments.done", at(field{"arguments", `{"city":"Paris"}`})...)
 	} else {
-		send("response.output_item.added", field{"output_index", 0}, field{"item", message("in_progress", []any{})})
+		send("response.output_item.added", field{"output_index", 0}, field{"item", messageItem("in_progress", []any{})})
 		send("response.content_part.added", at(field{"content_index", 0}, field{"part", textPart("")})...)
 		if !streamParts(w, r, len(words), sc, func(i int) {
 			send("response.output_text.delta", at(field{"content_index", 0}, field{"delta", words[i]}, field{"logprobs", []any{}})...)
