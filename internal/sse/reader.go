@@ -34,12 +34,6 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{r: bufio.NewReaderSize(r, 4<<10)}
 }
 
-// NewBufferedReader reads events through br, which the caller has pointed at the stream: a
-// caller that reuses buffers across streams avoids one allocation per stream.
-func NewBufferedReader(br *bufio.Reader) *Reader {
-	return &Reader{r: br}
-}
-
 // Reset makes s read events from r, keeping its buffers: a caller that pools readers across
 // streams allocates nothing per stream. Buffers grown past a typical event are let go.
 func (s *Reader) Reset(r io.Reader) {
