@@ -257,12 +257,27 @@ func (f *nativeStream) take(ev []byte, sent *delivered) ([]byte, bool) {
 // name the model, and the terminal one the usage.
 var responseKey = []byte(`"response"`)
 
+// subEventPrefix begins a Responses event as OpenAI sends it, type first.
+var subEventPrefix = []byte(`{"type":"response.`)
+
+// carriesResponse reports whether a Responses event may carry the response object. An event
+// whose type, first as OpenAI sends it, names a part of the response (response.X.Y: item,
+// part, delta and tool call events) does not; any other is searched for its key.
+func carriesResponse(ev []byte) bool {
+	if rest, ok := bytes.CutPrefix(ev, subEventPrefix); ok {
+		if end := bytes.IndexByte(rest, '"'); end >= 0 && bytes.IndexByte(rest[:end], '.') >= 0 {
+			return false
+		}
+	}
+	return bytes.Contains(ev, responseKey)
+}
+
 // takeResponses passes a Responses event on. An event without the response object (every
 // item, part and delta event) passes as it is, without being read; the others name the
 // alias, and the terminal one reports the usage.
 func (f *nativeStream) takeResponses(ev []byte, sent *delivered) []byte {
 	sent.gotUsage = true // whatever the events report is the usage: nothing is counted
-	if !bytes.Contains(ev, responseKey) {
+	if !carriesResponse(ev) {
 		return ev
 	}
 	var model, usage gjson.Result

@@ -55,7 +55,7 @@ func (c *ResponsesClient) ResponsesStream(ctx context.Context, body []byte, mode
 	if err != nil {
 		return nil, err
 	}
-	return &responsesStream{Stream: stream}, nil
+	return newResponsesStream(stream), nil
 }
 
 // responsesStream reads a Responses event stream: it has no [DONE] and ends after its
@@ -65,9 +65,19 @@ type responsesStream struct {
 	ended bool
 }
 
+// newResponsesStream reads s as a Responses event stream. Its events have no choices, so
+// the chunk check has no head of theirs to learn.
+func newResponsesStream(s *Stream) *responsesStream {
+	s.check.learnt = maxLearn
+	return &responsesStream{Stream: s}
+}
+
 func (s *responsesStream) Next() ([]byte, error) {
-	if s.ended {
-		return nil, io.EOF
+	if s.ended && s.Stream.err == nil {
+		// The terminal event was the last: the stream ends here, and its event reader goes
+		// back to the pool as at the end of any other stream.
+		s.Stream.err = io.EOF
+		s.Stream.release()
 	}
 	data, err := s.Stream.Next()
 	if err != nil {

@@ -135,7 +135,7 @@ func (s *Stream) next() ([]byte, error) {
 			s.skipped++ // one bad event does not spoil the answer around it
 			continue
 		}
-		if bytes.Contains(rest, errorKey) && !bytes.HasPrefix(data, responsesEventPrefix) && providers.HasTopLevelError(data) {
+		if !bytes.HasPrefix(data, responsesEventPrefix) && bytes.Contains(rest, errorKey) && providers.HasTopLevelError(data) {
 			return nil, providers.StreamError(s.provider, data, errorMessagePaths...)
 		}
 		if bytes.IndexByte(rest, '\n') >= 0 || bytes.IndexByte(rest, '\r') >= 0 { // not ContainsAny: 15× slower

@@ -365,7 +365,7 @@ func BenchmarkResponsesStream(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		st := &responsesStream{Stream: NewStream("openai", io.NopCloser(strings.NewReader(data)))}
+		st := newResponsesStream(NewStream("openai", io.NopCloser(strings.NewReader(data))))
 		for {
 			if _, err := st.Next(); err != nil {
 				if err != io.EOF {
@@ -373,6 +373,35 @@ func BenchmarkResponsesStream(b *testing.B) {
 				}
 				break
 			}
+		}
+	}
+}
+
+// A Responses stream ends at its terminal event, without reading on, and gives its event
+// reader back to the client's pool like a chat stream ending at [DONE].
+func TestResponsesStreamEndsAtTerminalEvent(t *testing.T) {
+	body := "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\"}}\n\n" +
+		"event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":1,\"response\":{\"id\":\"resp_1\",\"status\":\"completed\"}}\n\n" +
+		"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":2,\"delta\":\"after the end\"}\n\n"
+	up := providertest.NewUpstream(t, providertest.Replay(sseType, []byte(body), 1<<20))
+	c := &ResponsesClient{Client: newClient(t, "openai", up.URL+"/v1", "sk-test")}
+	for i := range 2 {
+		st, err := c.ResponsesStream(context.Background(), []byte(`{"model":"alias","stream":true,"input":"hi"}`), "gpt-4o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks, _, end := providertest.Drain(t, st)
+		if end != io.EOF || len(chunks) != 2 || !strings.Contains(string(chunks[1]), `"response.completed"`) {
+			t.Fatalf("stream %d: %q, %v", i, chunks, end)
+		}
+		if r := st.(*responsesStream).r; r != nil {
+			t.Errorf("stream %d kept its event reader after its end", i)
+		}
+		if chunk, err := st.Next(); err != io.EOF || chunk != nil {
+			t.Fatalf("Next after the end: %q, %v", chunk, err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
