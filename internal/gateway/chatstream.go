@@ -29,8 +29,15 @@ type chatStream struct {
 // streamChat relays a streamed chat answer (see relay).
 func (g *Gateway) streamChat(ctx context.Context, s *snapshot.Snapshot, c *Call, req *llm.ChatRequest,
 	w StreamWriter, rt route, plan []*snapshot.Deployment, rec *record, cp *cachePlan) error {
-	r := &relay{g: g, c: c, w: w, rec: rec, format: g.newChatStream(req), cache: cp}
-	return r.run(ctx, s, rt, plan)
+	cr := &chatRelay{chatStream: g.chatStreamOf(req)} // one allocation for both
+	cr.relay = relay{g: g, c: c, w: w, rec: rec, format: &cr.chatStream, cache: cp}
+	return cr.run(ctx, s, rt, plan)
+}
+
+// chatRelay is a relay with its chat stream format.
+type chatRelay struct {
+	relay
+	chatStream chatStream
 }
 
 func (f *chatStream) open(ctx context.Context, d *snapshot.Deployment) (llm.ChunkStream, error) {
@@ -43,7 +50,12 @@ func (f *chatStream) name(alias string) {
 }
 
 func (g *Gateway) newChatStream(req *llm.ChatRequest) *chatStream {
-	return &chatStream{g: g, req: req, cur: req, alias: req.Model, seen: seenChunks{pool: &g.seenBufs}}
+	f := g.chatStreamOf(req)
+	return &f
+}
+
+func (g *Gateway) chatStreamOf(req *llm.ChatRequest) chatStream {
+	return chatStream{g: g, req: req, cur: req, alias: req.Model, seen: seenChunks{pool: &g.seenBufs}}
 }
 
 // take notes a chunk's usage and keeps it (its text is read back only if needed). Chunks

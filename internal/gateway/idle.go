@@ -34,6 +34,19 @@ func newIdleWatch(limit time.Duration, cut func()) *idleWatch {
 // touch notes activity: the limit counts again from now.
 func (w *idleWatch) touch() { w.last.Store(int64(time.Since(w.start))) }
 
+// retarget makes the watch count a new limit from now: an attempt watched until its first
+// chunk goes on being watched for the quiet between its chunks.
+func (w *idleWatch) retarget(limit time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.limit = limit
+	w.stalled.Store(false)
+	w.touch()
+	if !w.stopped {
+		w.timer.Reset(limit)
+	}
+}
+
 // stop ends the watch: the stream is not cut after it returns.
 func (w *idleWatch) stop() {
 	w.mu.Lock()

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"sync/atomic"
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -73,9 +72,11 @@ type attempt struct {
 	stream llm.ChunkStream
 	cancel context.CancelFunc // ends the attempt's context (its timeout_ms)
 	first  []byte             // the chunk read while opening, not yet delivered
+	idle   *idleWatch         // cuts the attempt when it stalls (see relay.open)
 }
 
 func (a *attempt) close() {
+	a.idle.stop()
 	a.stream.Close()
 	a.cancel()
 }
@@ -118,26 +119,27 @@ func (r *relay) run(ctx context.Context, s *snapshot.Snapshot, rt route, plan []
 }
 
 // open starts a stream on d and reads its first chunk (an attemptFn). The first chunk has its
-// own limit, shorter than the whole attempt's.
+// own limit, shorter than the whole attempt's; from the first chunk on, the same watch cuts
+// the stream when it stays quiet past the idle limit.
 func (r *relay) open(ctx context.Context, d *snapshot.Deployment) error {
 	actx, cancel := withTimeout(ctx, d)
 	t0 := r.g.now()
-	var noFirstByte atomic.Bool
 	ttfb := firstTokenLimit(d)
-	timer := time.AfterFunc(ttfb, func() { noFirstByte.Store(true); cancel() })
+	watch := newIdleWatch(ttfb, cancel)
 	stream, first, err := r.firstChunk(actx, d)
-	timer.Stop()
 	if err != nil {
+		watch.stop()
 		cancel()
 		switch {
-		case noFirstByte.Load() && ctx.Err() == nil:
+		case watch.stalled.Load() && ctx.Err() == nil:
 			return llm.UpstreamTimeout("provider "+d.Provider.Name+" sent nothing within "+ttfb.String(), nil).Retry()
 		case isTimeout(ctx, err):
 			return timeoutError(d, r.g.now().Sub(t0))
 		}
 		return err
 	}
-	r.up = attempt{d: d, stream: stream, cancel: cancel, first: first}
+	watch.retarget(idleLimit(d))
+	r.up = attempt{d: d, stream: stream, cancel: cancel, first: first, idle: watch}
 	return nil
 }
 
@@ -163,7 +165,7 @@ func (r *relay) firstChunk(ctx context.Context, d *snapshot.Deployment) (llm.Chu
 // client_closed error when the client went away, and the upstream's failure otherwise; a
 // stream quiet for longer than the idle limit is cut and reported as stalled.
 func (r *relay) pump(ctx context.Context) error {
-	idle := r.watch()
+	idle := r.up.idle
 	defer func() { idle.stop() }()
 	r.flushBeforeWaits()
 	chunk := r.up.first
@@ -212,16 +214,10 @@ func (r *relay) pump(ctx context.Context) error {
 		}
 		// The same answer goes on from another deployment.
 		idle.stop()
-		idle = r.watch()
+		idle = r.up.idle
 		r.flushBeforeWaits()
 		chunk = r.up.first
 	}
-}
-
-// watch starts the idle limit of the current attempt: past it, the attempt is cut and
-// reported as stalled.
-func (r *relay) watch() *idleWatch {
-	return newIdleWatch(idleLimit(r.up.d), r.up.cancel)
 }
 
 // flushBeforeWaits makes chunks already received go out together: they are written

@@ -45,6 +45,13 @@ type HTTP struct {
 	JSONLabelledStreams bool
 }
 
+// Header values every request carries, shared rather than built per request: net/http only
+// reads them, Header.Set replaces a value's slice and Header.Add copies one at capacity.
+var (
+	jsonContentType   = []string{"application/json"}
+	acceptEventStream = []string{"text/event-stream"}
+)
+
 // NewRequest builds a request with the adapter's credentials. A body is sent as JSON and
 // can be replayed, so a request over a connection the upstream closed can be sent again.
 // When ctx holds a span (tracing is on), the request carries its W3C traceparent.
@@ -58,7 +65,7 @@ func (h *HTTP) NewRequest(ctx context.Context, method, u string, body []byte) (*
 		return nil, fmt.Errorf("%s: build request: %w", h.Name, err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = jsonContentType
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
 	if h.Auth != nil {
@@ -140,7 +147,7 @@ func (h *HTTP) OpenStream(ctx context.Context, u string, body []byte) (io.ReadCl
 
 // Stream sends req (built by NewRequest) asking for an event stream, as OpenStream does.
 func (h *HTTP) Stream(req *http.Request) (io.ReadCloser, error) {
-	req.Header.Set("Accept", "text/event-stream")
+	req.Header["Accept"] = acceptEventStream
 	resp, err := h.Do(req)
 	if err != nil {
 		return nil, err

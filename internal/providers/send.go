@@ -17,13 +17,9 @@ const maxStaleRetries = 3
 // http.NewRequest does for in-memory bodies).
 func Send(client *http.Client, req *http.Request) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
-		var reused, gotByte atomic.Bool
-		trace := &httptrace.ClientTrace{
-			GotConn:              func(i httptrace.GotConnInfo) { reused.Store(i.Reused) },
-			GotFirstResponseByte: func() { gotByte.Store(true) },
-		}
-		resp, err := client.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
-		if err == nil || !reused.Load() || gotByte.Load() || req.Context().Err() != nil ||
+		st := newSendTrace()
+		resp, err := client.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), &st.trace)))
+		if err == nil || !st.reused.Load() || st.gotByte.Load() || req.Context().Err() != nil ||
 			attempt == maxStaleRetries || (req.Body != nil && req.GetBody == nil) {
 			return resp, err
 		}
@@ -37,4 +33,18 @@ func Send(client *http.Client, req *http.Request) (*http.Response, error) {
 		}
 		req = next
 	}
+}
+
+// sendTrace is what Send learns of one round trip: whether it went over a pooled connection
+// and whether a response byte came back. One allocation holds the trace and what it notes.
+type sendTrace struct {
+	trace           httptrace.ClientTrace
+	reused, gotByte atomic.Bool
+}
+
+func newSendTrace() *sendTrace {
+	st := &sendTrace{}
+	st.trace.GotConn = func(i httptrace.GotConnInfo) { st.reused.Store(i.Reused) }
+	st.trace.GotFirstResponseByte = func() { st.gotByte.Store(true) }
+	return st
 }

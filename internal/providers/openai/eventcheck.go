@@ -41,6 +41,12 @@ func (c *eventCheck) object(data []byte) (ok bool, rest []byte) {
 	return true, data
 }
 
+// reset forgets the answer checked so far, keeping the buffers for the next one.
+func (c *eventCheck) reset() {
+	c.head = c.head[:0]
+	c.learnt = 0
+}
+
 // learn keeps how a valid chunk begins, when it begins with plain keys ahead of "choices".
 func (c *eventCheck) learn(data []byte) {
 	c.head = c.head[:0]

@@ -106,7 +106,7 @@ type Client struct {
 	base       string
 	apiVersion string
 	http       providers.HTTP
-	readers    sync.Pool // *sse.Reader of finished streams
+	readers    sync.Pool // *streamBufs of finished streams
 }
 
 // New builds a client; it fails on a missing base URL or API key.
@@ -142,15 +142,18 @@ func New(v Variant, cfg providers.Config) (*Client, error) {
 	return c, nil
 }
 
-// auth sets the key: as api-key for Azure, as a bearer token for the others.
+// auth sets the key: as api-key for Azure, as a bearer token for the others. The header value
+// is built once and shared by every request (net/http only reads it).
 func auth(v Variant, key string) func(http.Header) {
 	switch {
 	case key == "":
 		return nil
 	case v.Azure:
-		return func(h http.Header) { h.Set("api-key", key) }
+		val := []string{key}
+		return func(h http.Header) { h["Api-Key"] = val }
 	}
-	return func(h http.Header) { h.Set("Authorization", "Bearer "+key) }
+	val := []string{"Bearer " + key}
+	return func(h http.Header) { h["Authorization"] = val }
 }
 
 // endpoint returns the URL of an operation ("chat/completions", "embeddings", ...).

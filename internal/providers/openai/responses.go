@@ -68,7 +68,7 @@ type responsesStream struct {
 // newResponsesStream reads s as a Responses event stream. Its events have no choices, so
 // the chunk check has no head of theirs to learn.
 func newResponsesStream(s *Stream) *responsesStream {
-	s.check.learnt = maxLearn
+	s.bufs.check.learnt = maxLearn
 	return &responsesStream{Stream: s}
 }
 

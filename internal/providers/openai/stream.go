@@ -46,31 +46,41 @@ var errorMessagePaths = []string{"error.message", "message", "error", "detail"}
 type Stream struct {
 	provider string
 	body     io.ReadCloser
-	wait     *waitReader
-	r        *sse.Reader
+	wait     waitReader
+	bufs     *streamBufs
 	err      error // sticky: io.EOF after [DONE], or the error that ended the stream
 	skipped  int   // malformed events passed over
-	check    eventCheck
 	buf      bytes.Buffer
-	pool     *sync.Pool // where r came from, given back once Next has ended the stream
+	pool     *sync.Pool // where bufs came from, given back once Next has ended the stream
+}
+
+// streamBufs is what a stream reads with and keeps from one answer to the next: the event
+// reader and the chunk check, with their buffers.
+type streamBufs struct {
+	r     *sse.Reader
+	check eventCheck
 }
 
 // NewStream reads chunks from an upstream SSE body.
 func NewStream(provider string, body io.ReadCloser) *Stream {
-	w := &waitReader{r: body}
-	return &Stream{provider: provider, body: body, wait: w, r: sse.NewReader(w)}
+	s := &Stream{provider: provider, body: body, wait: waitReader{r: body}}
+	s.bufs = &streamBufs{r: sse.NewReader(&s.wait)}
+	return s
 }
 
-// newStream is NewStream with an event reader (and its buffers) from the client's pool.
+// newStream is NewStream with an event reader and a chunk check (and their buffers) from the
+// client's pool.
 func (c *Client) newStream(body io.ReadCloser) *Stream {
-	w := &waitReader{r: body}
-	r, _ := c.readers.Get().(*sse.Reader)
-	if r == nil {
-		r = sse.NewReader(w)
+	s := &Stream{provider: c.v.Name, body: body, wait: waitReader{r: body}, pool: &c.readers}
+	b, _ := c.readers.Get().(*streamBufs)
+	if b == nil {
+		b = &streamBufs{r: sse.NewReader(&s.wait)}
 	} else {
-		r.Reset(w)
+		b.r.Reset(&s.wait)
+		b.check.reset()
 	}
-	return &Stream{provider: c.v.Name, body: body, wait: w, r: r, pool: &c.readers}
+	s.bufs = b
+	return s
 }
 
 // BeforeWait implements llm.WaitHook.
@@ -116,7 +126,7 @@ func (s *Stream) Next() ([]byte, error) {
 
 func (s *Stream) next() ([]byte, error) {
 	for {
-		ev, err := s.r.Next()
+		ev, err := s.bufs.r.Next()
 		if err != nil {
 			return nil, providers.ReadEnd(s.provider, err)
 		}
@@ -130,7 +140,7 @@ func (s *Stream) next() ([]byte, error) {
 		if bytes.Equal(data, doneMarker) {
 			return nil, io.EOF
 		}
-		ok, rest := s.check.object(data)
+		ok, rest := s.bufs.check.object(data)
 		if !ok {
 			s.skipped++ // one bad event does not spoil the answer around it
 			continue
@@ -157,14 +167,15 @@ func (s *Stream) Skipped() int { return s.skipped }
 // Close closes the upstream body; it may be called while Next waits, to unblock it.
 func (s *Stream) Close() error { return s.body.Close() }
 
-// release gives the event reader back to the client's pool. Only Next calls it, once the
-// stream has ended (its error is sticky, so nothing reads again); a stream closed before its
-// end leaves its reader to the garbage collector, as Close may run while Next reads.
+// release gives the event reader and the chunk check back to the client's pool. Only Next
+// calls it, once the stream has ended (its error is sticky, so nothing reads again); a stream
+// closed before its end leaves them to the garbage collector, as Close may run while Next
+// reads.
 func (s *Stream) release() {
-	if s.pool != nil && s.r != nil {
-		s.r.Reset(nil)
-		s.pool.Put(s.r)
-		s.r = nil
+	if s.pool != nil && s.bufs != nil {
+		s.bufs.r.Reset(nil)
+		s.pool.Put(s.bufs)
+		s.bufs = nil
 	}
 }
 

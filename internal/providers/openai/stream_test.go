@@ -394,7 +394,7 @@ func TestResponsesStreamEndsAtTerminalEvent(t *testing.T) {
 		if end != io.EOF || len(chunks) != 2 || !strings.Contains(string(chunks[1]), `"response.completed"`) {
 			t.Fatalf("stream %d: %q, %v", i, chunks, end)
 		}
-		if r := st.(*responsesStream).r; r != nil {
+		if b := st.(*responsesStream).bufs; b != nil {
 			t.Errorf("stream %d kept its event reader after its end", i)
 		}
 		if chunk, err := st.Next(); err != io.EOF || chunk != nil {
