@@ -25,19 +25,27 @@ type WriterOptions struct {
 
 // Writer queues records and stores them in batches from one goroutine. Enqueue never blocks:
 // when the queue is full the record is dropped and counted.
+//
+// The queue is a slice that Enqueue appends to under a mutex and the writer swaps for an
+// empty one when it flushes (every FlushInterval, or as soon as a batch is full): a request
+// costs one short critical section and no goroutine wake-up, and the queue's memory is what
+// is queued, not its capacity.
 type Writer struct {
 	sink    Sink
 	opts    WriterOptions
-	q       chan Record
 	dropped atomic.Uint64
 	written atomic.Uint64
 	failed  atomic.Uint64
 
+	mu      sync.Mutex
+	pending []Record // queued, oldest first; at most opts.QueueSize
+	spare   []Record // the run goroutine's emptied previous batch, the next pending
+	closed  bool
+
+	full      chan struct{} // a batch is waiting (capacity 1)
 	closeOnce sync.Once
 	closing   chan struct{}
 	done      chan struct{}
-	mu        sync.RWMutex // Enqueue holds R; Close holds W to stop sends before draining
-	closed    bool
 }
 
 // NewWriter starts a writer.
@@ -54,7 +62,7 @@ func NewWriter(sink Sink, opts WriterOptions) *Writer {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	w := &Writer{sink: sink, opts: opts, q: make(chan Record, opts.QueueSize),
+	w := &Writer{sink: sink, opts: opts, full: make(chan struct{}, 1),
 		closing: make(chan struct{}), done: make(chan struct{})}
 	go w.run()
 	return w
@@ -62,23 +70,30 @@ func NewWriter(sink Sink, opts WriterOptions) *Writer {
 
 // Enqueue queues a record without waiting. It reports false when the record was dropped.
 func (w *Writer) Enqueue(r Record) bool {
-	w.mu.RLock()
-	defer w.mu.RUnlock()
-	if w.closed {
+	w.mu.Lock()
+	if w.closed || len(w.pending) >= w.opts.QueueSize {
+		w.mu.Unlock()
 		w.dropped.Add(1)
 		return false
 	}
-	select {
-	case w.q <- r:
-		return true
-	default:
-		w.dropped.Add(1)
-		return false
+	w.pending = append(w.pending, r)
+	full := len(w.pending) == w.opts.BatchSize
+	w.mu.Unlock()
+	if full {
+		select {
+		case w.full <- struct{}{}:
+		default:
+		}
 	}
+	return true
 }
 
 // Depth is the number of queued records.
-func (w *Writer) Depth() int { return len(w.q) }
+func (w *Writer) Depth() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.pending)
+}
 
 // Dropped is the number of records dropped because the queue was full.
 func (w *Writer) Dropped() uint64 { return w.dropped.Load() }
@@ -110,38 +125,45 @@ func (w *Writer) run() {
 	defer close(w.done)
 	t := time.NewTicker(w.opts.FlushInterval)
 	defer t.Stop()
-	batch := make([]Record, 0, w.opts.BatchSize)
-	flush := func() {
-		if len(batch) == 0 {
-			return
-		}
-		w.store(batch)
-		batch = batch[:0]
-	}
-	add := func(r Record) {
-		batch = append(batch, r)
-		if len(batch) >= w.opts.BatchSize {
-			flush()
-		}
-	}
 	for {
 		select {
-		case r := <-w.q:
-			add(r)
 		case <-t.C:
-			flush()
+		case <-w.full:
 		case <-w.closing:
-			for {
-				select {
-				case r := <-w.q:
-					add(r)
-				default:
-					flush()
-					return
-				}
+			// Enqueue accepts nothing more: what is queued now is the last of it.
+			for w.flush() {
 			}
+			return
+		}
+		// A backlog (the store was slow) is stored batch after batch.
+		for w.flush() && w.Depth() >= w.opts.BatchSize {
 		}
 	}
+}
+
+// flush stores the oldest BatchSize queued records (or all, if fewer) and reports whether
+// there were any. The rest of a backlog stays queued for the next flush.
+func (w *Writer) flush() bool {
+	w.mu.Lock()
+	batch := w.pending
+	if len(batch) == 0 {
+		w.mu.Unlock()
+		return false
+	}
+	if len(batch) > w.opts.BatchSize {
+		w.pending = append(w.spare, batch[w.opts.BatchSize:]...)
+		batch = batch[:w.opts.BatchSize]
+	} else {
+		w.pending = w.spare
+	}
+	w.spare = nil
+	w.mu.Unlock()
+	w.store(batch)
+	clear(batch[:cap(batch)]) // the stored records' strings and bodies can be collected
+	if cap(batch) <= 2*w.opts.BatchSize {
+		w.spare = batch[:0]
+	} // else a backlog's slice goes: the queue shrinks back once it is drained
+	return true
 }
 
 func (w *Writer) store(batch []Record) {

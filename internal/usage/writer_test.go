@@ -10,11 +10,12 @@ import (
 )
 
 type memSink struct {
-	mu      sync.Mutex
-	rows    []Record
-	batches int
-	fail    int // fail this many calls first
-	block   chan struct{}
+	mu       sync.Mutex
+	rows     []Record
+	batches  int
+	maxBatch int
+	fail     int // fail this many calls first
+	block    chan struct{}
 }
 
 func (m *memSink) InsertLogs(ctx context.Context, recs []Record) error {
@@ -29,6 +30,7 @@ func (m *memSink) InsertLogs(ctx context.Context, recs []Record) error {
 	}
 	m.rows = append(m.rows, recs...)
 	m.batches++
+	m.maxBatch = max(m.maxBatch, len(recs))
 	return nil
 }
 
@@ -122,5 +124,31 @@ func TestWriterFlushesOnInterval(t *testing.T) {
 			t.Fatal("record not flushed by the interval")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A backlog built up while the store was slow is stored in order, in batches of at most
+// BatchSize.
+func TestWriterStoresBacklogInBatches(t *testing.T) {
+	sink := &memSink{block: make(chan struct{})}
+	w := NewWriter(sink, WriterOptions{BatchSize: 10, FlushInterval: time.Hour})
+	const n = 95
+	for i := range n {
+		if !w.Enqueue(Record{ID: fmt.Sprint(i)}) {
+			t.Fatalf("record %d dropped", i)
+		}
+	}
+	close(sink.block)
+	if err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if sink.count() != n || sink.maxBatch > 10 || sink.batches < n/10 {
+		t.Fatalf("stored %d rows in %d batches of at most %d; want %d in batches of at most 10",
+			sink.count(), sink.batches, sink.maxBatch, n)
+	}
+	for i, r := range sink.rows {
+		if r.ID != fmt.Sprint(i) {
+			t.Fatalf("row %d is %q: out of order", i, r.ID)
+		}
 	}
 }
