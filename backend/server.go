@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -172,28 +173,46 @@ func New(o Options) *Server {
 	if o.Tracing != nil {
 		v1mw = append([]echo.MiddlewareFunc{s.traced}, v1mw...)
 	}
-	v1 := e.Group("/v1", v1mw...)
+	e.Group("/v1", v1mw...) // the group's middleware for /v1 paths no route matches
 	openAI, anthropic := s.apiErrors(writeV1Error), s.apiErrors(writeAnthropicError)
-	v1.GET("/models", s.listModels, openAI)
-	v1.POST("/chat/completions", s.chatCompletions, openAI)
-	v1.POST("/embeddings", s.embeddings, openAI)
-	v1.POST("/images/generations", s.imageGenerations, openAI)
-	v1.POST("/moderations", s.moderations, openAI)
-	v1.POST("/rerank", s.rerank, openAI)
-	v1.POST("/audio/transcriptions", s.transcriptions, openAI)
-	v1.POST("/audio/translations", s.translations, openAI)
-	v1.POST("/audio/speech", s.speech, openAI)
-	v1.POST("/messages", s.messages, anthropic)
-	v1.POST("/messages/count_tokens", s.countTokens, anthropic)
-	v1.POST("/completions", s.completions, openAI)
-	v1.POST("/responses", s.responses, openAI)
-	v1.GET("/responses/:id", s.getResponse, openAI)
-	v1.DELETE("/responses/:id", s.deleteResponse, openAI)
-	v1.GET("/responses/:id/input_items", s.listInputItems, openAI)
+	for _, r := range []struct {
+		method, path string
+		h            echo.HandlerFunc
+		errs         echo.MiddlewareFunc
+	}{
+		{http.MethodGet, "/models", s.listModels, openAI},
+		{http.MethodPost, "/chat/completions", s.chatCompletions, openAI},
+		{http.MethodPost, "/embeddings", s.embeddings, openAI},
+		{http.MethodPost, "/images/generations", s.imageGenerations, openAI},
+		{http.MethodPost, "/moderations", s.moderations, openAI},
+		{http.MethodPost, "/rerank", s.rerank, openAI},
+		{http.MethodPost, "/audio/transcriptions", s.transcriptions, openAI},
+		{http.MethodPost, "/audio/translations", s.translations, openAI},
+		{http.MethodPost, "/audio/speech", s.speech, openAI},
+		{http.MethodPost, "/messages", s.messages, anthropic},
+		{http.MethodPost, "/messages/count_tokens", s.countTokens, anthropic},
+		{http.MethodPost, "/completions", s.completions, openAI},
+		{http.MethodPost, "/responses", s.responses, openAI},
+		{http.MethodGet, "/responses/:id", s.getResponse, openAI},
+		{http.MethodDelete, "/responses/:id", s.deleteResponse, openAI},
+		{http.MethodGet, "/responses/:id/input_items", s.listInputItems, openAI},
+	} {
+		// Wrapped once, here: echo wraps a route's handler in the route's middleware again
+		// on every request.
+		e.Add(r.method, "/v1"+r.path, chain(r.h, slices.Concat(v1mw, []echo.MiddlewareFunc{r.errs})...))
+	}
 
 	s.adminRoutes(e.Group("/admin"))
 	s.uiRoutes(e)
 	return s
+}
+
+// chain wraps h in middleware as echo does, the first outermost.
+func chain(h echo.HandlerFunc, mw ...echo.MiddlewareFunc) echo.HandlerFunc {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
 }
 
 // Handler returns the root handler.

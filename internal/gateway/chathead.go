@@ -19,6 +19,14 @@ type chunkHead struct {
 	aliased []byte // raw naming the alias as its model (when inHead)
 	renamed bool   // aliased differs from raw
 	alias   string // the alias named
+
+	// What followed the choices of the last chunk read, and where plainTail found its keys
+	// (relative to its start): a chunk with the same bytes after its choices has the same keys
+	// there, so they are not read again. Upstreams that sort their keys put the choices first,
+	// and every chunk but the last ends alike.
+	tail     []byte
+	tailKeys tailKeys
+	tailBuf  [160]byte // tail's room, without an allocation of its own
 }
 
 var usageKey = []byte(`"usage"`)
@@ -26,7 +34,7 @@ var usageKey = []byte(`"usage"`)
 // learn keeps how chunk begins, read in full as ci, for the chunks after it. A head that holds
 // a usage or a finish reason, or a model that cannot be spliced, is not kept.
 func (h *chunkHead) learn(chunk []byte, ci chunkInfo, alias string) {
-	h.raw = h.raw[:0]
+	h.raw, h.tail = h.raw[:0], h.tail[:0]
 	at := ci.choicesAt
 	if at <= 0 || at >= len(chunk) || chunk[at] != '[' {
 		return
@@ -69,7 +77,7 @@ func (h *chunkHead) read(chunk []byte) (ci chunkInfo, ok bool) {
 	first := skipSpace(chunk, n+1)
 	ci.choices = first < end-1 // something before the closing bracket
 	ci.choicesAt = n
-	t, ok := plainTail(chunk, end)
+	t, ok := h.readTail(chunk, end)
 	if !ok || (t.modelAt < 0) == !h.inHead { // one model, in the head or after the choices
 		return ci, false
 	}
@@ -78,6 +86,24 @@ func (h *chunkHead) read(chunk []byte) (ci chunkInfo, ok bool) {
 		ci.usage = llm.InPlace(chunk[t.usageAt:t.usageEnd])
 	}
 	return ci, true
+}
+
+// readTail is plainTail(chunk, end), remembered for the bytes it read (it reads nothing
+// before end).
+func (h *chunkHead) readTail(chunk []byte, end int) (tailKeys, bool) {
+	rest := chunk[end:]
+	if len(h.tail) > 0 && bytes.Equal(rest, h.tail) {
+		return h.tailKeys.shift(end), true
+	}
+	t, ok := plainTail(chunk, end)
+	if ok && t.usageAt < 0 { // a usage comes once, in the last chunk
+		if h.tail == nil {
+			h.tail = h.tailBuf[:0]
+		}
+		h.tail = append(h.tail[:0], rest...)
+		h.tailKeys = t.shift(-end)
+	}
+	return t, ok
 }
 
 // named returns a chunk read by read naming the alias, in buf when it has to be rewritten.
@@ -103,6 +129,16 @@ func (h *chunkHead) named(chunk []byte, ci chunkInfo, buf *[]byte) []byte {
 type tailKeys struct {
 	modelAt, modelEnd int
 	usageAt, usageEnd int
+}
+
+// shift moves the offsets found by d.
+func (t tailKeys) shift(d int) tailKeys {
+	for _, p := range []*int{&t.modelAt, &t.modelEnd, &t.usageAt, &t.usageEnd} {
+		if *p >= 0 {
+			*p += d
+		}
+	}
+	return t
 }
 
 // plainTail reads the keys of the object chunk after offset i (past a value): where a "model"
