@@ -2,29 +2,19 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/conduit-gw/conduit/internal/ids"
 	"github.com/conduit-gw/conduit/internal/usage"
 )
 
+// logCols are the columns of a row as scanLog reads them.
 const logCols = `id, time, key_id, endpoint, alias, provider_id, provider_model, status,
 	error_code, error_message, latency_ms, ttfb_ms, overhead_ms, prompt_tokens,
 	completion_tokens, cached_tokens, cost, stream, estimated, attempts, client_ip, attempt_log, cache_hit, saved,
 	trace_id`
-
-// logColCount is the number of columns in logCols.
-const logColCount = 25
-
-// insertLogSQL skips rows whose id already exists, so a retried batch is harmless.
-const insertLogSQL = `INSERT INTO request_logs (` + logCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT (id) DO NOTHING`
 
 func scanLog(s scanner) (usage.Record, error) {
 	var (
@@ -43,148 +33,6 @@ func scanLog(s scanner) (usage.Record, error) {
 		}
 	}
 	return r, err
-}
-
-// insertLogsSQL inserts n rows. A row whose id exists fails the statement (and only the
-// statement: SQLite's default ABORT keeps the transaction), and InsertLogs redoes that chunk
-// row by row with insertLogSQL.
-func insertLogsSQL(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO request_logs (` + logCols + `) VALUES `)
-	writeValues(&b, n, logColCount)
-	return b.String()
-}
-
-// InsertLogs writes a batch of request log rows in one transaction, up to 64 rows per
-// statement. Rows with an empty ID get one ("req_…"), rows with a zero Time get now; the
-// caller's slice is not modified. Rows whose id already exists are skipped.
-//
-// The rows actually inserted are aggregated in Go and added to the usage_hourly rollup in the
-// same transaction (one upsert per hour, key, alias and provider of the batch), so a retried
-// batch is neither stored nor counted twice.
-func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	pend := make([]usagePending, len(recs))
-	for i := range recs {
-		p := usagePending{id: recs[i].ID, ms: toMS(recs[i].Time), r: &recs[i]}
-		if p.id == "" {
-			p.id = ids.NewTimed("req", now())
-		}
-		if recs[i].Time.IsZero() {
-			p.ms = toMS(now())
-		}
-		pend[i] = p
-	}
-	return d.inTx(ctx, "insert logs", func(tx *txn) error { return d.insertLogRows(ctx, tx, pend) })
-}
-
-// insertLogRows inserts the rows of pend, their bodies and their usage rollup in tx.
-func (d *DB) insertLogRows(ctx context.Context, tx *txn, pend []usagePending) error {
-	rollup := rollupBatch{}
-	var err error
-	if d.dia.postgres {
-		err = d.pgInsertLogRows(ctx, tx, pend, rollup)
-	} else {
-		err = d.sqliteInsertLogRows(ctx, tx, pend, rollup)
-	}
-	if err != nil {
-		return err
-	}
-	var bodyStmt *sql.Stmt
-	for _, p := range pend {
-		if len(p.r.RequestBody) == 0 && len(p.r.ResponseBody) == 0 {
-			continue
-		}
-		if bodyStmt == nil {
-			if bodyStmt, err = tx.PrepareContext(ctx, insertBodySQL); err != nil {
-				return err
-			}
-			defer bodyStmt.Close()
-		}
-		if _, err = bodyStmt.ExecContext(ctx, p.id, string(p.r.RequestBody), string(p.r.ResponseBody)); err != nil {
-			return err
-		}
-	}
-	if d.dia.postgres {
-		err = d.pgFlushRollup(ctx, tx, rollup)
-	} else {
-		err = rollup.flush(ctx, tx, &d.upserts)
-	}
-	if err != nil {
-		return fmt.Errorf("usage rollup: %w", err)
-	}
-	return nil
-}
-
-// usagePending is a row of an InsertLogs batch with its id and time decided.
-type usagePending struct {
-	id string
-	ms int64
-	r  *usage.Record
-}
-
-// sqliteInsertLogRows inserts the log rows of a batch and adds those actually inserted to
-// rollup. A chunk whose statement fails on an existing id (a retried batch) is redone row by
-// row, skipping those rows, which were counted when they were first stored.
-func (d *DB) sqliteInsertLogRows(ctx context.Context, tx *txn, pend []usagePending, rollup rollupBatch) error {
-	var (
-		stmts   = d.inserts.in(ctx, tx)
-		rowStmt *sql.Stmt
-		args    = make([]any, 0, logColCount*min(len(pend), chunkSizes[0]))
-	)
-	for off := 0; off < len(pend); {
-		stmt, n := stmts.next(len(pend) - off)
-		args = args[:0]
-		for _, p := range pend[off : off+n] {
-			args = appendLogArgs(args, p.id, p.ms, p.r)
-		}
-		_, err := stmt.ExecContext(ctx, args...)
-		switch {
-		case err == nil:
-			for _, p := range pend[off : off+n] {
-				rollup.addRecord(p.ms, p.r)
-			}
-		case !errors.Is(wrapErr("", err), ErrConflict):
-			// Anything but a duplicate id (a full disk, an I/O error) may have rolled the
-			// transaction back: no row-by-row retry outside it.
-			return err
-		default:
-			if rowStmt == nil {
-				if rowStmt, err = tx.PrepareContext(ctx, insertLogSQL); err != nil {
-					return err
-				}
-				defer rowStmt.Close()
-			}
-			for _, p := range pend[off : off+n] {
-				res, err := rowStmt.ExecContext(ctx, appendLogArgs(args[:0], p.id, p.ms, p.r)...)
-				if err != nil {
-					return err
-				}
-				if k, err := res.RowsAffected(); err != nil {
-					return err
-				} else if k == 1 {
-					rollup.addRecord(p.ms, p.r)
-				}
-			}
-		}
-		off += n
-	}
-	return nil
-}
-
-func appendLogArgs(args []any, id string, ts int64, r *usage.Record) []any {
-	attemptLog := ""
-	if len(r.AttemptLog) > 0 {
-		if b, err := json.Marshal(r.AttemptLog); err == nil {
-			attemptLog = string(b)
-		}
-	}
-	return append(args, id, ts, r.KeyID, r.Endpoint, r.Alias, r.ProviderID, r.ProviderModel,
-		r.Status, r.ErrorCode, r.ErrorMessage, r.LatencyMS, r.TTFBMS, r.OverheadMS,
-		r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.Cost, r.Stream, r.Estimated,
-		r.Attempts, r.ClientIP, attemptLog, r.CacheHit, r.Saved, r.TraceID)
 }
 
 // GetLog returns one request log row or ErrNotFound.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -82,11 +81,7 @@ func pgError(err error) error {
 
 // pgInsertLogsSQL inserts n rows, skipping ids that exist, and returns the ids it inserted.
 func pgInsertLogsSQL(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO request_logs (` + logCols + `) VALUES `)
-	writeValues(&b, n, logColCount)
-	b.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
-	return b.String()
+	return multiRowInsert(insertLogCols, logColCount, n) + ` ON CONFLICT (id) DO NOTHING RETURNING id`
 }
 
 // pgInsertLogRows inserts the log rows of a batch and adds those actually inserted (not the
@@ -99,7 +94,7 @@ func (d *DB) pgInsertLogRows(ctx context.Context, tx *txn, recs []usagePending, 
 		stmt, n := stmts.next(len(recs) - off)
 		args = args[:0]
 		for i := off; i < off+n; i++ {
-			args = appendLogArgs(args, recs[i].id, recs[i].ms, recs[i].r)
+			args = appendLogArgs(args, recs[i], true)
 		}
 		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {

@@ -26,13 +26,15 @@ var (
 
 // DB is the store. It is safe for concurrent use.
 type DB struct {
-	dia       *dialect
-	path      string  // the SQLite file, or the PostgreSQL URL without its password
-	w         *conn   // writes (SQLite: one connection; PostgreSQL: the pool)
-	r         *conn   // reads (SQLite: a read-only pool; PostgreSQL: the same pool as w)
-	upserts   chunked // usage_hourly upserts (rollup.go), prepared once on w (SQLite)
-	inserts   chunked // request_logs inserts (logs.go), prepared once on w
-	responses chunked // responses upserts (responses.go), prepared once on w
+	dia     *dialect
+	path    string  // the SQLite file, or the PostgreSQL URL without its password
+	w       *conn   // writes (SQLite: one connection; PostgreSQL: the pool)
+	r       *conn   // reads (SQLite: a read-only pool; PostgreSQL: the same pool as w)
+	upserts chunked // usage_hourly upserts (rollup.go), prepared once on w (SQLite)
+	inserts chunked // request_logs inserts (loginsert.go), prepared once on w
+	// leanInserts: the same of the requests that went smoothly (SQLite)
+	leanInserts chunked
+	responses   chunked // responses upserts (responses.go), prepared once on w
 }
 
 // Close closes the pools (SQLite: after flushing the planner statistics).
@@ -42,7 +44,7 @@ func (d *DB) Close() error {
 		defer cancel()
 		_, _ = d.w.ExecContext(ctx, "PRAGMA optimize")
 	}
-	errs := []error{d.upserts.close(), d.inserts.close(), d.responses.close(), d.w.Close()}
+	errs := []error{d.upserts.close(), d.inserts.close(), d.leanInserts.close(), d.responses.close(), d.w.Close()}
 	if d.r.raw != d.w.raw {
 		errs = append(errs, d.r.Close())
 	}
