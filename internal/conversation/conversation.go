@@ -31,10 +31,11 @@ var ErrNotFound = errors.New("conversation: response not found")
 const maxHops = 1000
 
 // Records are written in one transaction per flushInterval, or per maxBatch records when
-// more are queued, like the usage log.
+// more are queued, like the usage log. At most maxQueued wait for their write.
 const (
 	flushInterval = 200 * time.Millisecond
 	maxBatch      = 256
+	maxQueued     = 4096
 )
 
 // Record is one response to keep.
@@ -49,16 +50,22 @@ type Record struct {
 }
 
 // Service queues and serves records. Start Run before use; Close flushes.
+//
+// A saved record joins the queue under the lock, and the writer takes the queue whole at
+// its next flush: a Save wakes the writer only when it fills a batch, not once a record.
 type Service struct {
 	st  Store
 	log *slog.Logger
-	ch  chan *Record
 
 	mu      sync.Mutex
-	pending map[string]*Record // queued and not yet written
+	queue   []*Record          // saved, not yet taken by the writer
+	spare   []*Record          // the queue's other backing array, swapped in at each take
+	pending map[string]*Record // queued or being written, not yet written
 	deleted map[string]bool    // deleted while still pending
 	closed  bool
 
+	full chan struct{} // a batch is queued (capacity 1)
+	stop chan struct{} // closed by Close
 	done chan struct{}
 }
 
@@ -67,8 +74,8 @@ func New(st Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{st: st, log: log, ch: make(chan *Record, 4096), pending: map[string]*Record{},
-		deleted: map[string]bool{}, done: make(chan struct{})}
+	return &Service{st: st, log: log, pending: map[string]*Record{}, deleted: map[string]bool{},
+		full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 // Save queues r for storage without waiting. When the queue is full, or after Close, the
@@ -77,16 +84,22 @@ func (s *Service) Save(r Record) {
 	rec := &r
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	switch {
+	case s.closed:
 		s.log.Warn("conversation: closed; response not stored", "id", r.ID)
 		return
-	}
-	select {
-	case s.ch <- rec:
-		s.pending[r.ID] = rec
-		delete(s.deleted, r.ID)
-	default:
+	case len(s.queue) >= maxQueued:
 		s.log.Warn("conversation: queue full; response not stored", "id", r.ID)
+		return
+	}
+	s.queue = append(s.queue, rec)
+	s.pending[r.ID] = rec
+	delete(s.deleted, r.ID)
+	if len(s.queue) == maxBatch {
+		select {
+		case s.full <- struct{}{}:
+		default: // the writer has been told already
+		}
 	}
 }
 
@@ -97,40 +110,18 @@ func (s *Service) Run(ctx context.Context) {
 	defer close(s.done)
 	t := time.NewTicker(flushInterval)
 	defer t.Stop()
-	batch := make([]*Record, 0, maxBatch)
-	// add queues a record received with ok; false when the queue is closed.
-	add := func(r *Record, ok bool) bool {
-		if ok {
-			batch = append(batch, r)
-		}
-		if !ok || len(batch) == maxBatch {
-			s.write(batch)
-			batch = batch[:0]
-		}
-		return ok
-	}
 	for {
 		select {
-		case r, ok := <-s.ch:
-			if !add(r, ok) {
-				return
-			}
 		case <-t.C:
-			s.write(batch)
-			batch = batch[:0]
+		case <-s.full:
 		case <-ctx.Done():
-			for {
-				select {
-				case r, ok := <-s.ch:
-					if !add(r, ok) {
-						return
-					}
-				default:
-					s.write(batch)
-					return
-				}
-			}
+			s.flush()
+			return
+		case <-s.stop:
+			s.flush()
+			return
 		}
+		s.flush()
 	}
 }
 
@@ -140,10 +131,29 @@ func (s *Service) Close() {
 	s.mu.Lock()
 	if !s.closed {
 		s.closed = true
-		close(s.ch)
+		close(s.stop)
 	}
 	s.mu.Unlock()
 	<-s.done
+	s.flush() // saved after Run ended with its context
+}
+
+// flush writes the queue, maxBatch records to a transaction. Only one goroutine flushes at a
+// time: Run, or Close once Run has returned.
+func (s *Service) flush() {
+	s.mu.Lock()
+	q := s.queue
+	s.queue, s.spare = s.spare, nil
+	s.mu.Unlock()
+	for rest := q; len(rest) > 0; {
+		n := min(len(rest), maxBatch)
+		s.write(rest[:n])
+		rest = rest[n:]
+	}
+	clear(q) // the records are written: the array keeps none of them
+	s.mu.Lock()
+	s.spare = q[:0]
+	s.mu.Unlock()
 }
 
 func (s *Service) write(rs []*Record) {

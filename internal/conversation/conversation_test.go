@@ -136,3 +136,32 @@ func TestBatches(t *testing.T) {
 		t.Errorf("stored input %s", got)
 	}
 }
+
+// TestQueueBounds: a record saved after Run ended with its context is still written at Close;
+// past maxQueued waiting records, and after Close, a record is dropped (and not served).
+func TestQueueBounds(t *testing.T) {
+	st := &memStore{rows: map[string]store.StoredResponse{}}
+	s := New(st, nil)
+	ctx, stop := context.WithCancel(t.Context())
+	stop()
+	s.Run(ctx) // ends at once: its context is done
+	for i := range maxQueued + 1 {
+		s.Save(Record{ID: fmt.Sprint("r", i), KeyID: "k", Response: []byte(`{"output":[]}`)})
+	}
+	if _, err := s.Get(t.Context(), "k", fmt.Sprint("r", maxQueued)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a record past a full queue: %v", err)
+	}
+	s.Close()
+	s.Save(Record{ID: "late", KeyID: "k", Response: []byte(`{"output":[]}`)})
+	if len(st.rows) != maxQueued {
+		t.Errorf("stored %d, want %d", len(st.rows), maxQueued)
+	}
+	for _, id := range []string{fmt.Sprint("r", maxQueued), "late"} {
+		if _, ok := st.rows[id]; ok {
+			t.Errorf("%s stored", id)
+		}
+	}
+	if _, err := s.Get(t.Context(), "k", "late"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("saved after Close: %v", err)
+	}
+}

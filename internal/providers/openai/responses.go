@@ -7,6 +7,7 @@ import (
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
+	"github.com/conduit-gw/conduit/internal/responsesapi"
 )
 
 // ResponsesClient is a Client whose upstream also serves the Responses API (OpenAI, Azure):
@@ -83,10 +84,7 @@ func (s *responsesStream) Next() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch llm.InPlace(data).Get("type").Str {
-	case "response.completed", "response.incomplete", "response.failed":
-		s.ended = true
-	}
+	s.ended = responsesapi.Terminal(responsesapi.EventHead(data).Type)
 	return data, nil
 }
 
