@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
@@ -93,16 +95,28 @@ func TestParseRequestAgreesWithEncodingJSON(t *testing.T) {
 }
 
 // TestStringInputItem: a string input becomes the one user message it always was, byte for
-// byte.
+// byte, whether it is taken from the body as it is (plain ASCII) or encoded again.
 func TestStringInputItem(t *testing.T) {
-	req, err := ParseRequest([]byte(`{"model":"m","input":"<b>\"hi\"</b>\n"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := marshal(map[string]any{"type": "message", "role": llm.RoleUser,
-		"content": []map[string]string{{"type": "input_text", "text": "<b>\"hi\"</b>\n"}}})
-	if len(req.Items) != 1 || string(req.Items[0]) != string(want) {
-		t.Errorf("item %s, want %s", req.Items, want)
+	for _, input := range []string{
+		`"Summarise the benefits of a gateway."`,
+		`"<b>\"hi\"</b>\n"`,
+		`"<b>&amp;</b> as it is"`,
+		`"\u0041\/b"`,
+		`"caf\u00e9 café"`,
+		`"line\u2028separator  "`,
+		`""`,
+	} {
+		t.Run(input, func(t *testing.T) {
+			req, err := ParseRequest([]byte(`{"model":"m","input":` + input + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := marshal(map[string]any{"type": "message", "role": llm.RoleUser,
+				"content": []map[string]string{{"type": "input_text", "text": gjson.Parse(input).Str}}})
+			if len(req.Items) != 1 || string(req.Items[0]) != string(want) {
+				t.Errorf("item %s, want %s", req.Items, want)
+			}
+		})
 	}
 }
 

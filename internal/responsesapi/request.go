@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -57,7 +58,9 @@ func (r *Request) Stores() bool { return r.Store == nil || *r.Store }
 // ParseRequest reads and validates a Responses request body in one pass over its fields.
 // Errors are *llm.Error 400s naming the parameter.
 func ParseRequest(body []byte) (*Request, error) {
-	root := gjson.ParseBytes(body)
+	// In place: values point into body, which is Raw and never changed; the strings kept are
+	// copies, which outlive it.
+	root := llm.InPlace(body)
 	if !gjson.ValidBytes(body) || !root.IsObject() {
 		return nil, llm.InvalidRequest("", "We could not parse the JSON body of your request: it must be a JSON object.")
 	}
@@ -97,7 +100,7 @@ func ParseRequest(body []byte) (*Request, error) {
 // them: exactly, else regardless of case.
 func (r *Request) field(k string, v gjson.Result) error {
 	if r.untranslated == "" && !translates(k, v) {
-		r.untranslated = k
+		r.untranslated = strings.Clone(k)
 	}
 	if read, ok := requestFields[k]; ok {
 		return read(r, v)
@@ -174,7 +177,7 @@ func str(k string, at func(*Request) *string) fieldReader {
 	return func(r *Request, v gjson.Result) error {
 		switch v.Type {
 		case gjson.String:
-			*at(r) = v.Str
+			*at(r) = strings.Clone(v.Str)
 		case gjson.Null:
 		default:
 			return typeError(k, "string")
@@ -233,14 +236,13 @@ func inputItems(body []byte, v gjson.Result) ([]json.RawMessage, error) {
 	case !v.Exists() || v.Type == gjson.Null:
 		return nil, nil
 	case v.Type == gjson.String:
-		text, err := marshal(v.Str)
+		// The keys in the order encoding/json gives a map's.
+		item := make([]byte, 0, len(v.Raw)+80)
+		item = append(item, `{"content":[{"text":`...)
+		item, err := appendStringJSON(item, v)
 		if err != nil {
 			return nil, fmt.Errorf("responsesapi: encode input item: %w", err)
 		}
-		// The keys in the order encoding/json gives a map's.
-		item := make([]byte, 0, len(text)+80)
-		item = append(item, `{"content":[{"text":`...)
-		item = append(item, text...)
 		item = append(item, `,"type":"input_text"}],"role":"user","type":"message"}`...)
 		return []json.RawMessage{item}, nil
 	case !v.IsArray():
@@ -257,6 +259,21 @@ func inputItems(body []byte, v gjson.Result) ([]json.RawMessage, error) {
 		return true
 	})
 	return items, err
+}
+
+// appendStringJSON appends the JSON string v (a string of the body) as marshal writes it:
+// v as it is in the body when it is plain ASCII without escapes, which marshal writes alike.
+func appendStringJSON(dst []byte, v gjson.Result) ([]byte, error) {
+	raw := v.Raw
+	plain := len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"'
+	for i := 0; plain && i < len(raw); i++ {
+		plain = raw[i] != '\\' && raw[i] < utf8.RuneSelf
+	}
+	if plain {
+		return append(dst, raw...), nil
+	}
+	text, err := marshal(v.Str)
+	return append(dst, text...), err
 }
 
 // ignoredFields are request fields that only concern OpenAI's platform (bookkeeping, caching,
