@@ -221,9 +221,11 @@ type bench struct {
 // measured accumulates one target's attacks of a scenario.
 type measured struct {
 	m, ok, shed vegeta.Metrics // all results; the answered (2xx) ones; the 503s
-	cpu         time.Duration
+	cpu, genCPU time.Duration  // the target's CPU time; the load generator's (this process)
 	peakKB      int64
-	active      time.Duration // time spent attacking
+	active      time.Duration // time spent attacking, the wait for the last answers included
+	window      time.Duration // the attacks' own durations
+	okInWindow  uint64        // 2xx answers completed within them
 }
 
 // attack runs one vegeta attack: at a fixed rate, or closed-loop with `workers` connections
@@ -274,23 +276,29 @@ func (b *bench) hit(t target, scenario string, rate int, d time.Duration, worker
 		opts = append(opts, vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.Connections(int(workers)))
 	}
 	atk := vegeta.NewAttacker(opts...)
-	cpu0 := t.proc.cpu()
+	cpu0, gen0 := t.proc.cpu(), cpuOf(os.Getpid())
 	stopRSS := t.proc.sampleRSS()
 	if t.name == "conduit" && strings.HasSuffix(scenario, "peak-10conn") && b.profileDir != "" && acc.active == 0 {
 		stopProfile := b.startProfile(scenario, d)
 		defer stopProfile()
 	}
 	start := time.Now()
+	end := start.Add(d)
 	for res := range atk.Attack(tr, pace, d, scenario) {
 		acc.m.Add(res)
 		switch res.Code {
 		case http.StatusOK:
 			acc.ok.Add(res)
+			if !res.Timestamp.Add(res.Latency).After(end) {
+				acc.okInWindow++
+			}
 		case http.StatusServiceUnavailable:
 			acc.shed.Add(res)
 		}
 	}
 	acc.active += time.Since(start)
+	acc.window += d
+	acc.genCPU += cpuOf(os.Getpid()) - gen0
 	// Work a request leaves behind (Conduit writes usage rows up to 200 ms later) belongs to
 	// this turn: wait for it before reading the CPU clock.
 	time.Sleep(300 * time.Millisecond)
@@ -308,11 +316,14 @@ func (b *bench) result(t target, scenario string, rate int, acc *measured) run {
 		Throughput: m.Success * float64(m.Requests) / secs,
 		Success:    m.Success, P50: ms(m.Latencies.P50), P90: ms(m.Latencies.P90), P99: ms(m.Latencies.P99),
 		Mean: ms(m.Latencies.Mean), PeakRSSMB: float64(acc.peakKB) / 1024, Codes: m.StatusCodes,
-		Goodput: float64(ok.Requests) / secs, OKP50: ms(ok.Latencies.P50), OKP99: ms(ok.Latencies.P99),
+		Goodput: float64(acc.okInWindow) / acc.window.Seconds(), GoodputWithDrain: float64(ok.Requests) / secs, OKP50: ms(ok.Latencies.P50), OKP99: ms(ok.Latencies.P99),
 		Shed: shed.Requests, ShedP50: ms(shed.Latencies.P50), ShedP99: ms(shed.Latencies.P99),
 		OK: ok.Requests, Offered: float64(m.Requests) / secs}
 	if m.Requests > 0 && t.proc != b.upstream {
 		r.CPUSecPer1k = acc.cpu.Seconds() / float64(m.Requests) * 1000
+	}
+	if secs > 0 {
+		r.LoadgenCPUs = acc.genCPU.Seconds() / secs
 	}
 	if scenario != "warmup" {
 		log.Printf("%-8s %-20s rate=%-5d %s", t.name, scenario, rate, r.short())

@@ -18,8 +18,12 @@ type proc struct {
 const clockTicks = 100
 
 // cpu returns the process's user+system CPU time so far.
-func (p *proc) cpu() time.Duration {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/stat")
+func (p *proc) cpu() time.Duration { return cpuOf(p.cmd.Process.Pid) }
+
+// cpuOf returns the user+system CPU time so far of the process pid (the bench's own: the
+// load generator's).
+func cpuOf(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0
 	}

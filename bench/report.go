@@ -28,9 +28,15 @@ type run struct {
 	// The 2xx answers alone: their rate and latency (what admitted requests get in overload).
 	OK      uint64  `json:"ok"`
 	Offered float64 `json:"offered"` // requests sent per second
-	Goodput float64 `json:"goodput"`
-	OKP50   float64 `json:"ok_p50_ms"`
-	OKP99   float64 `json:"ok_p99_ms"`
+	// Goodput is the 2xx answers completed within the attack's own duration, per second of it;
+	// GoodputWithDrain counts every 2xx answer per second of the attack and of the wait for its
+	// last answers, which under overload adds a queue's drain time as if it were idle.
+	Goodput          float64 `json:"goodput"`
+	GoodputWithDrain float64 `json:"goodput_with_drain"`
+	// LoadgenCPUs is the CPUs the load generator (vegeta in this process) kept busy meanwhile.
+	LoadgenCPUs float64 `json:"loadgen_cpus"`
+	OKP50       float64 `json:"ok_p50_ms"`
+	OKP99       float64 `json:"ok_p99_ms"`
 	// The 503s (load shed) and their latency.
 	Shed    uint64  `json:"shed"`
 	ShedP50 float64 `json:"shed_p50_ms"`
@@ -38,8 +44,8 @@ type run struct {
 }
 
 func (r run) short() string {
-	return fmt.Sprintf("thr=%.0f/s ok=%.1f%% p50=%.3fms p99=%.3fms good=%.0f/s ok-p50=%.3fms ok-p99=%.3fms cpu/1k=%.3fs rss=%.0fMB codes=%v",
-		r.Throughput, r.Success*100, r.P50, r.P99, r.Goodput, r.OKP50, r.OKP99, r.CPUSecPer1k, r.PeakRSSMB, r.Codes)
+	return fmt.Sprintf("thr=%.0f/s ok=%.1f%% p50=%.3fms p99=%.3fms good=%.0f/s ok-p50=%.3fms ok-p99=%.3fms cpu/1k=%.3fs loadgen=%.2fcpu rss=%.0fMB codes=%v",
+		r.Throughput, r.Success*100, r.P50, r.P99, r.Goodput, r.OKP50, r.OKP99, r.CPUSecPer1k, r.LoadgenCPUs, r.PeakRSSMB, r.Codes)
 }
 
 type report struct {
@@ -101,6 +107,7 @@ func (rep *report) print(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %s | %.0f | %.1f%% | %.3f | %.3f | %.3f | %s | %s | %s | %.0f |\n",
 			name, r.Target, r.Throughput, r.Success*100, r.P50, r.P90, r.P99, addP50, addP99, cpu, r.PeakRSSMB)
 	}
+	fmt.Fprintf(w, "\nanswered req/s: 2xx answers completed within the attack's own duration, per second of it\n")
 	fmt.Fprintf(w, "\n| open-loop overload | target | offered req/s | answered req/s | answered p50 ms | answered p99 ms | 503s | 503 p50 ms | 503 p99 ms | other errors | peak RSS MB |\n")
 	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rep.Runs {
@@ -131,6 +138,7 @@ func (rep *report) print(w io.Writer) {
 	ratio("CPU per request at 1,000 req/s", "fixed", 1000, cpu)
 	ratio("closed-loop peak throughput (10 connections)", "peak-10conn", 0, thr)
 	ratio("stream peak throughput (10 connections)", "stream-peak-10conn", 0, thr)
+	rep.printOverload(w)
 	if c, ok := rep.find("conduit", "fixed", 1000); ok {
 		if f, ok := rep.find("floor", "fixed", 1000); ok {
 			fmt.Fprintf(w, "- at 1,000 req/s: p50 %+.3f ms and p99 %+.3f ms vs the floor\n", c.P50-f.P50, c.P99-f.P99)
@@ -151,6 +159,26 @@ func (rep *report) print(w io.Writer) {
 	rep.printPaths(w)
 	if rep.Soak != nil {
 		rep.Soak.print(w)
+	}
+}
+
+// printOverload prints the overload targets: at 1.5× Conduit's peak, answers at 0.9× that peak
+// or more with a p99 of 100 ms or less; at 3×, at least as many answers per second as the floor.
+func (rep *report) printOverload(w io.Writer) {
+	peak, ok := rep.find("conduit", "peak-10conn", 0)
+	if !ok || peak.Throughput == 0 {
+		return
+	}
+	for _, r := range rep.Runs {
+		if r.Target != "conduit" || !strings.HasPrefix(r.Scenario, "overload") {
+			continue
+		}
+		fmt.Fprintf(w, "- %s: answered %.2f× Conduit's peak (answered p99 %.0f ms, 503 p99 %.0f ms; load generator %.2f CPUs)",
+			r.Scenario, r.Goodput/peak.Throughput, r.OKP99, r.ShedP99, r.LoadgenCPUs)
+		if f, ok := rep.find("floor", r.Scenario, r.Rate); ok && f.Goodput > 0 {
+			fmt.Fprintf(w, ", %.2f× the floor's answers", r.Goodput/f.Goodput)
+		}
+		fmt.Fprintln(w)
 	}
 }
 
