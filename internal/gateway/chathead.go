@@ -62,6 +62,11 @@ func (h *chunkHead) learn(chunk []byte, ci chunkInfo, alias string) {
 	h.raw = append(h.raw, head...)
 }
 
+// forget drops what was learnt, keeping the buffers.
+func (h *chunkHead) forget() {
+	*h = chunkHead{raw: h.raw[:0], aliased: h.aliased[:0]}
+}
+
 // read reads a chunk that begins as the learnt one. ok is false when it does not, or when
 // what follows its choices is more than plain keys, a usage and a model (see plainTail): then
 // the chunk is read in full. A model after the choices is at chunk[ci.modelAt:ci.modelEnd].

@@ -29,15 +29,35 @@ type chatStream struct {
 // streamChat relays a streamed chat answer (see relay).
 func (g *Gateway) streamChat(ctx context.Context, s *snapshot.Snapshot, c *Call, req *llm.ChatRequest,
 	w StreamWriter, rt route, plan []*snapshot.Deployment, rec *record, cp *cachePlan) error {
-	cr := &chatRelay{chatStream: g.chatStreamOf(req)} // one allocation for both
+	cr, _ := g.chatRelays.Get().(*chatRelay)
+	if cr == nil {
+		cr = &chatRelay{}
+	}
+	cr.chatStream.reuse(g, req)
 	cr.relay = relay{g: g, c: c, w: w, rec: rec, format: &cr.chatStream, cache: cp}
-	return cr.run(ctx, s, rt, plan)
+	err := cr.run(ctx, s, rt, plan)
+	// Settled: nothing refers to the relay any more (the upstream stream is closed, the
+	// cached chunks are copies). Its buffers serve the next answer.
+	cr.relay = relay{}
+	cr.chatStream.reuse(nil, nil)
+	g.chatRelays.Put(cr)
+	return err
 }
 
-// chatRelay is a relay with its chat stream format.
+// chatRelay is a relay with its chat stream format, in one allocation that is used again.
 type chatRelay struct {
 	relay
 	chatStream chatStream
+}
+
+// reuse makes f the format of a new answer to req, keeping the buffers it has.
+func (f *chatStream) reuse(g *Gateway, req *llm.ChatRequest) {
+	head, buf := f.head, f.modelBuf[:0]
+	head.forget()
+	*f = chatStream{head: head, modelBuf: buf}
+	if req != nil {
+		f.g, f.req, f.cur, f.alias, f.seen = g, req, req, req.Model, seenChunks{pool: &g.seenBufs}
+	}
 }
 
 func (f *chatStream) open(ctx context.Context, d *snapshot.Deployment) (llm.ChunkStream, error) {
@@ -46,16 +66,13 @@ func (f *chatStream) open(ctx context.Context, d *snapshot.Deployment) (llm.Chun
 
 func (f *chatStream) name(alias string) {
 	f.alias = alias
-	f.head = chunkHead{} // it names the alias
+	f.head.forget() // it names the alias
 }
 
 func (g *Gateway) newChatStream(req *llm.ChatRequest) *chatStream {
-	f := g.chatStreamOf(req)
-	return &f
-}
-
-func (g *Gateway) chatStreamOf(req *llm.ChatRequest) chatStream {
-	return chatStream{g: g, req: req, cur: req, alias: req.Model, seen: seenChunks{pool: &g.seenBufs}}
+	f := &chatStream{}
+	f.reuse(g, req)
+	return f
 }
 
 // take notes a chunk's usage and keeps it (its text is read back only if needed). Chunks

@@ -85,6 +85,7 @@ type Gateway struct {
 	now        func() time.Time
 	sleep      func(ctx context.Context, d time.Duration) error
 	seenBufs   sync.Pool // *[]byte: buffers of the chunks streamed chat answers keep (chatseen.go)
+	chatRelays sync.Pool // *chatRelay of settled answers
 }
 
 // New returns a Gateway.
