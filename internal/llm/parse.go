@@ -13,7 +13,7 @@ import (
 // the messages: the OpenAI wire family forwards the body as it is. Adapters that translate
 // call Decode first. Errors are 400 invalid_request naming the parameter.
 func ParseChatRequest(body []byte) (*ChatRequest, error) {
-	if !gjson.ValidBytes(body) {
+	if !ValidJSON(body) {
 		var v any
 		err := json.Unmarshal(body, &v)
 		var se *json.SyntaxError

@@ -6,7 +6,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/tidwall/gjson"
+	"github.com/conduit-gw/conduit/internal/llm"
 )
 
 // ReadBody reads an upstream response body, at most limit bytes. When the response says its
@@ -53,7 +53,7 @@ func ReadObject(provider string, resp *http.Response, limit int64) ([]byte, erro
 		return nil, TransportError(provider, err)
 	}
 	out = bytes.TrimSpace(out)
-	if len(out) == 0 || out[0] != '{' || !gjson.ValidBytes(out) {
+	if len(out) == 0 || out[0] != '{' || !llm.ValidJSON(out) {
 		return nil, Malformed(provider, fmt.Errorf("%s: invalid JSON body of %d bytes", provider, len(out)))
 	}
 	return out, nil

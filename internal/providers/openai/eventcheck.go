@@ -3,8 +3,6 @@ package openai
 import (
 	"bytes"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
@@ -32,9 +30,9 @@ var (
 func (c *eventCheck) object(data []byte) (ok bool, rest []byte) {
 	if n := len(c.head); n > 0 && len(data) > n && bytes.Equal(data[:n], c.head) {
 		c.buf = append(append(c.buf[:0], stubHead...), data[n:]...)
-		return gjson.ValidBytes(c.buf), data[n:]
+		return llm.ValidJSON(c.buf), data[n:]
 	}
-	if len(data) == 0 || data[0] != '{' || !gjson.ValidBytes(data) {
+	if len(data) == 0 || data[0] != '{' || !llm.ValidJSON(data) {
 		return false, data
 	}
 	c.learn(data)
