@@ -8,6 +8,24 @@ import (
 	"time"
 )
 
+func TestHeadroomBytes(t *testing.T) {
+	const mb = 1 << 20
+	h := Headroom{Min: 8 * mb, Max: 32 * mb, Per: 250 * time.Millisecond}
+	for _, tt := range []struct {
+		rate float64 // bytes per second
+		want uint64
+	}{
+		{0, 8 * mb},          // idle
+		{16 * mb, 8 * mb},    // 4 MB a quarter second: the minimum
+		{64 * mb, 16 * mb},   // 16 MB a quarter second
+		{1024 * mb, 32 * mb}, // capped
+	} {
+		if got := h.bytes(tt.rate); got != tt.want {
+			t.Errorf("bytes(%g) = %d, want %d", tt.rate, got, tt.want)
+		}
+	}
+}
+
 func TestPercent(t *testing.T) {
 	const mb = 1 << 20
 	for _, tt := range []struct {
@@ -39,12 +57,13 @@ func gogc() uint64 {
 // it leaves it alone.
 func TestStart(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	Start(1<<40, func(k string) string { return map[string]string{"GOGC": "50"}[k] })
+	huge := Headroom{Min: 1 << 40, Max: 1 << 40, Per: time.Second} // no test heap reaches it
+	Start(huge, func(k string) string { return map[string]string{"GOGC": "50"}[k] })
 	runtime.GC()
 	if got := gogc(); got != 100 {
 		t.Fatalf("with GOGC set: GOGC %d, want 100 (untouched)", got)
 	}
-	Start(1<<40, func(string) string { return "" }) // a floor no test heap reaches
+	Start(huge, func(string) string { return "" })
 	for deadline := time.Now().Add(10 * time.Second); gogc() != maxPercent; {
 		if time.Now().After(deadline) {
 			t.Fatalf("GOGC %d after collections, want %d", gogc(), maxPercent)
