@@ -126,7 +126,7 @@ func (s *Server) keep(call *gateway.Call, req *responsesapi.Request, response []
 		return
 	}
 	s.o.Conversations.Save(conversation.Record{ID: strings.Clone(id), KeyID: call.Principal.KeyID(), PreviousID: req.PreviousResponseID,
-		Model: req.Model, CreatedAt: call.Start, Input: responsesapi.WithIDs(req.Items), Response: response})
+		Model: req.Model, CreatedAt: call.Start, Input: req.ItemsWithIDs(), Response: response})
 }
 
 func (s *Server) getResponse(c echo.Context) error {

@@ -280,16 +280,9 @@ func (f *nativeStream) takeResponses(ev []byte, sent *delivered) []byte {
 	if !carriesResponse(ev) {
 		return ev
 	}
-	var model, usage gjson.Result
-	llm.InPlace(ev).Get("response").ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "model":
-			model = v
-		case "usage":
-			usage = v
-		}
-		return true
-	})
+	// The model comes early in the response object, and is found without reading the rest.
+	root := llm.InPlace(ev)
+	model, usage := root.Get("response.model"), root.Get("response.usage")
 	if usage.IsObject() {
 		sent.usage = llm.ParseResponsesUsage(usage)
 	}

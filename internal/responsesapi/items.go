@@ -275,6 +275,17 @@ func WithIDs(items []json.RawMessage) []json.RawMessage {
 	return out
 }
 
+// ItemsWithIDs is the request's input items as WithIDs gives them. The message built from a
+// string input has no id: it gets one without being read.
+func (r *Request) ItemsWithIDs() []json.RawMessage {
+	if r.stringInput && len(r.Items) == 1 {
+		if b, ok := appendKey(r.Items[0], "id", ids.New("msg")); ok {
+			return []json.RawMessage{b}
+		}
+	}
+	return WithIDs(r.Items)
+}
+
 // appendKey returns a copy of obj, a JSON object without key, with key set to the string v as
 // its last member; ok is false when obj is no object.
 func appendKey(obj []byte, key, v string) (out []byte, ok bool) {

@@ -49,6 +49,7 @@ type Request struct {
 	Items []json.RawMessage
 	// untranslated is the first field a chat translation cannot honour ("" when none).
 	untranslated string
+	stringInput  bool         // the input is a string: Items is the message built from it
 	input        gjson.Result // the input field as found in Raw
 }
 
@@ -87,6 +88,7 @@ func ParseRequest(body []byte) (*Request, error) {
 	if r.Items, err = inputItems(body, r.input); err != nil {
 		return nil, err
 	}
+	r.stringInput = r.input.Type == gjson.String
 	if len(r.Items) == 0 && r.PreviousResponseID == "" {
 		return nil, llm.InvalidRequest("input", "input must be a non-empty string or array of items")
 	}

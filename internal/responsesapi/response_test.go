@@ -123,3 +123,35 @@ func TestWithIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestItemsWithIDs: the message built from a string input gets its id as WithIDs would give
+// it; items sent as a list are WithIDs' to name.
+func TestItemsWithIDs(t *testing.T) {
+	for _, body := range []string{
+		`{"model":"m","input":"Summarise the benefits of a gateway."}`,
+		`{"model":"m","input":"caf\u00e9 \"q\""}`,
+		`{"model":"m","input":[{"type":"message","role":"user","content":"hi"},{"type":"message","id":"msg_mine","content":"kept"}]}`,
+	} {
+		req, err := ParseRequest([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := req.ItemsWithIDs()
+		if len(got) != len(req.Items) {
+			t.Fatalf("%s: %d items, want %d", body, len(got), len(req.Items))
+		}
+		for i, it := range got {
+			id := gjson.GetBytes(it, "id").Str
+			if gjson.GetBytes(req.Items[i], "id").Exists() {
+				if string(it) != string(req.Items[i]) {
+					t.Errorf("%s: item with an id changed: %s", body, it)
+				}
+				continue
+			}
+			want, _ := sjson.SetBytes(bytes.Clone(req.Items[i]), "id", id)
+			if !strings.HasPrefix(id, "msg_") || string(it) != string(want) {
+				t.Errorf("%s: item %d:\n got %s\nwant %s", body, i, it, want)
+			}
+		}
+	}
+}
