@@ -62,7 +62,7 @@ func ParseRequest(body []byte) (*Request, error) {
 	// In place: values point into body, which is Raw and never changed; the strings kept are
 	// copies, which outlive it.
 	root := llm.InPlace(body)
-	if !gjson.ValidBytes(body) || !root.IsObject() {
+	if !llm.ValidJSON(body) || !root.IsObject() {
 		return nil, llm.InvalidRequest("", "We could not parse the JSON body of your request: it must be a JSON object.")
 	}
 	r := &Request{Raw: body}
