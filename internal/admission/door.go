@@ -23,13 +23,14 @@ import (
 // a probe for the capacity regained, not a flood of everyone waiting.
 //
 // A request over the limit waits at the door. A leaving request hands its slot to the newest
-// waiter, and only to one that arrived within admitWait: its client is still keen and its
-// answer stays quick (a stack with a deadline, as CoDel keeps a queue's delay at a target).
+// waiter, and only to one that arrived within admitWait: an answered request queues at most
+// admitWait, however long the overload lasts (a stack with a deadline, as CoDel keeps a
+// queue's delay at a target: newest first, the queue's delay is that of the newest waiter).
 // A waiter not let in by then is refused about holdWait after it arrived, or as soon as a slot
-// frees with nobody fresher waiting. The hold is not a second chance: it keeps that client's
-// connection busy, so that a client which resends at once cannot turn fast refusals into a
-// flood that takes the CPU the admitted requests need; but it ends early when the door could
-// use a new request.
+// frees with the door half empty and nobody fresher waiting. The hold is not a second chance:
+// it keeps that client's connection busy, so that a client which resends at once cannot turn
+// fast refusals into a flood that takes the CPU the admitted requests need; but it ends early
+// when the door is draining for want of new requests, whose client then sends a fresh one.
 type Door struct {
 	overloaded func() bool
 	now        func() time.Time
@@ -173,19 +174,25 @@ func (d *Door) wait(ctx context.Context, now time.Time) bool {
 }
 
 // hold is how long a request that is not let in waits before it is refused: holdWait give or
-// take half, at random, so that the clients refused together do not all come back together.
+// take a third, at random, so that the clients refused together do not all come back together
+// while the longest hold stays close to the average one (which sets how often a client that
+// resends at once is refused).
 func (d *Door) hold() time.Duration {
-	return max(d.admitWait, d.holdWait/2+rand.N(d.holdWait+1))
+	spread := d.holdWait / 3
+	return max(d.admitWait, d.holdWait-spread+rand.N(2*spread+1))
 }
 
 // leave hands the slot to the newest waiter if it arrived within admitWait and the door is
-// within its limit, else frees it. A slot freed with only stale waiters at the door would
-// stand idle while they wait out their hold, their clients unable to send anything new: the
-// oldest of them is refused at once instead.
+// within its limit, else frees it for the next request to arrive. Once the door has emptied
+// to half its limit with only stale waiters left, their clients are the ones that could send
+// something new, and they cannot while held: the oldest of them is refused at once. Refusing
+// one at every leave instead would turn each gap in arrivals into refusals that the clients
+// resend at once, as many again as the answers, which costs both sides the CPU the answers
+// need.
 func (d *Door) leave(now time.Time) {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
-	if d.inflight.Load() <= d.limit.Load() {
+	if in, l := d.inflight.Load(), d.limit.Load(); in <= l {
 		for n := len(d.waiters); n > 0 && now.Sub(d.waiters[n-1].since) <= d.admitWait; n-- {
 			w := d.waiters[n-1]
 			d.waiters[n-1] = nil
@@ -195,7 +202,7 @@ func (d *Door) leave(now time.Time) {
 				return
 			}
 		}
-		for len(d.waiters) > 0 {
+		for in <= max(1, l/2) && len(d.waiters) > 0 {
 			w := d.waiters[0]
 			d.waiters[0] = nil
 			d.waiters = d.waiters[1:]

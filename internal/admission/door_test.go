@@ -171,25 +171,57 @@ func TestDoorLetsTheNewestWaiterInFirst(t *testing.T) {
 	}
 }
 
-// A waiter that has waited longer than admitWait is not let in: when a slot frees it is
-// refused at once (its hold would keep its client from sending anything new), and the slot
-// stays free for a request that arrives now.
+// A waiter that has waited longer than admitWait is not let in: the slot stays free for a
+// request that arrives now. Only once the door has emptied to half its limit is a stale
+// waiter refused at once (its hold would keep its client from sending anything new).
 func TestDoorLetsNoStaleWaiterIn(t *testing.T) {
 	d, inside := full(t, 20*time.Millisecond, time.Hour)
 	stale := queue(t, d, context.Background())
 	d.clock.Advance(21 * time.Millisecond)
-	inside[0]()
+	for i := range testMin / 2 {
+		inside[i]()
+		if n := d.inflight.Load(); n != int64(testMin-1-i) {
+			t.Fatalf("inside %d after %d left: the slot went to the stale waiter", n, i+1)
+		}
+		if d.Refused() != 0 || d.waiting() != 1 {
+			t.Fatalf("%d left, door %d of %d full: refused %d, waiting %d", i+1, d.inflight.Load(), testMin, d.Refused(), d.waiting())
+		}
+	}
+	inside[testMin/2]() // half empty: the stale waiter's client had better send a new request
 	if <-stale {
 		t.Fatal("stale waiter let in")
 	}
-	if n := d.inflight.Load(); n != testMin-1 {
-		t.Fatalf("inside %d: the slot went to the stale waiter", n)
+	if d.Refused() != 1 || d.waiting() != 0 {
+		t.Fatalf("half empty: refused %d, waiting %d", d.Refused(), d.waiting())
 	}
 	if _, ok := d.Admit(context.Background()); !ok {
 		t.Fatal("a new request was refused with a slot free")
 	}
-	if d.Refused() != 1 || d.waiting() != 0 {
-		t.Fatalf("refused %d, waiting %d", d.Refused(), d.waiting())
+}
+
+// The hold is holdWait give or take a third, never under admitWait, and varies from one
+// refused request to the next.
+func TestDoorHoldSpread(t *testing.T) {
+	cases := []struct {
+		admitWait, holdWait, lo, hi time.Duration
+	}{
+		{50 * time.Millisecond, 300 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond},
+		{50 * time.Millisecond, 60 * time.Millisecond, 50 * time.Millisecond, 80 * time.Millisecond},
+		{50 * time.Millisecond, 0, 50 * time.Millisecond, 67 * time.Millisecond}, // holdWait is at least admitWait
+	}
+	for _, c := range cases {
+		d := newTestDoor(c.admitWait, c.holdWait)
+		least, most := time.Duration(1<<62), time.Duration(0)
+		for range 2000 {
+			h := d.hold()
+			least, most = min(least, h), max(most, h)
+		}
+		if least < c.lo || most > c.hi {
+			t.Errorf("admit %v hold %v: holds from %v to %v, want within %v..%v", c.admitWait, c.holdWait, least, most, c.lo, c.hi)
+		}
+		if c.lo < c.hi && most-least < (c.hi-c.lo)/2 {
+			t.Errorf("admit %v hold %v: holds only from %v to %v", c.admitWait, c.holdWait, least, most)
+		}
 	}
 }
 
