@@ -18,16 +18,19 @@ import (
 // doorMinPerCPU per CPU; one over the limit gets a slot only within doorAdmitWait of arriving
 // (newest first), else a 503 doorHoldWait give or take a third after arriving, or at once when
 // the door has emptied to half its limit with only staler waiters (admission.Door).
-// doorAdmitWait bounds what an answered request queues; the hold paces clients that resend at
-// once: refused immediately, the load generator of make bench's overload runs, which shares
-// the cores, spent them on refusals (3.2–3.8 refusals per answer with a 50 ms hold against
-// 0.9 with this one).
+//
+// doorAdmitWait bounds what an answered request queues. The hold paces clients that resend at
+// once, as the 503's Retry-After asks them not to: each refusal costs Conduit about a third of
+// an answer's CPU and such a client as much again, so a client population that keeps sending
+// is refused about (its size)/doorHoldWait times a second. In make bench's overload runs (up
+// to 2,000 connections, the load generator on the same two cores) a 300 ms hold cost 1.1–2.5
+// refusals per answer and a quarter more CPU per answer than the 1 s one (0.4–0.6).
 const (
 	pressureTarget   = 5 * time.Millisecond
 	pressureQuantile = 0.9
 	pressureInterval = 25 * time.Millisecond
 	doorAdmitWait    = 50 * time.Millisecond
-	doorHoldWait     = 300 * time.Millisecond
+	doorHoldWait     = time.Second
 	doorMinPerCPU    = 32
 )
 
