@@ -249,11 +249,15 @@ func (d *Door) observe(now time.Time) {
 }
 
 // follow is the next limit while armed, with q the process's CPU queueing delay now: a tenth
-// down while q is over the target (requests queue for Conduit's own CPU), a sixteenth up
-// while it is under half of it (there is CPU to spare: requests inside are waiting on their
-// upstreams), else unchanged.
+// down while q is over the target (requests queue for Conduit's own CPU), half while it is
+// over twice the target (an overload that began with the door open, which let everyone in:
+// the limit starts from what was inside and must come down within a few windows, not a
+// second and a half), a sixteenth up while it is under half of it (there is CPU to spare:
+// requests inside are waiting on their upstreams), else unchanged.
 func (d *Door) follow(l int64, q time.Duration) int64 {
 	switch {
+	case q > 2*d.target:
+		return max(d.minLimit, l/2)
 	case q > d.target:
 		return max(d.minLimit, l*9/10)
 	case q < d.target/2:

@@ -60,7 +60,7 @@ func TestDoorLimitFollowsTheCPUQueue(t *testing.T) {
 		{true, 50 * time.Millisecond, testMin}, // never under the floor
 		{true, 0, testMin + 1},                 //
 		{false, 0, testMin + 2},                // calm again, but still armed for calmHold
-		{false, 50 * time.Millisecond, 9},      // (and still following the CPU queue)
+		{false, 5 * time.Millisecond, 9},       // (and still following the CPU queue)
 	}
 	for i, s := range steps {
 		d.over.Store(s.over)
@@ -137,6 +137,31 @@ func queue(t *testing.T, d testDoor, ctx context.Context) <-chan bool {
 		time.Sleep(time.Millisecond)
 	}
 	return got
+}
+
+// Far over the target (an overload that found the door open and everyone inside) the limit
+// halves every window; just over it, it comes down a tenth.
+func TestDoorLimitHalvesFarOverTheTarget(t *testing.T) {
+	d := newTestDoor(time.Hour, time.Hour)
+	d.over.Store(true)
+	for _, s := range []struct {
+		queue time.Duration // the target is 4 ms
+		from  int64
+		want  int64
+	}{
+		{100 * time.Millisecond, 1000, 500},
+		{9 * time.Millisecond, 1000, 500},
+		{8 * time.Millisecond, 1000, 900}, // twice the target: a tenth
+		{5 * time.Millisecond, 1000, 900},
+		{100 * time.Millisecond, 12, testMin}, // never under the floor
+	} {
+		d.limit.Store(s.from)
+		d.queue.Store(int64(s.queue))
+		d.window(t)
+		if got := d.Limit(); got != s.want {
+			t.Errorf("CPU queue %v: limit %d → %d, want %d", s.queue, s.from, got, s.want)
+		}
+	}
 }
 
 func TestDoorCalmAdmitsEverything(t *testing.T) {
