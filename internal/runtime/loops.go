@@ -23,8 +23,9 @@ import (
 // once, as the 503's Retry-After asks them not to: each refusal costs Conduit about a third of
 // an answer's CPU and such a client as much again, so a client population that keeps sending
 // is refused about (its size)/doorHoldWait times a second. In make bench's overload runs (up
-// to 2,000 connections, the load generator on the same two cores) a 300 ms hold cost 1.1–2.5
-// refusals per answer and a quarter more CPU per answer than the 1 s one (0.4–0.6).
+// to 2,000 connections, the load generator on the same two cores) a 300 ms hold cost 0.4
+// refusals per answer on a quiet machine and 0.7–2.5 on a busy one, a 1 s hold 0.15 and
+// 0.4–0.6, and 7–25% less CPU per answer (Conduit and the generator together).
 const (
 	pressureTarget   = 5 * time.Millisecond
 	pressureQuantile = 0.9
