@@ -23,7 +23,7 @@ func (s *Server) completions(c echo.Context) error {
 
 // parseCompletions checks a legacy completions body: a model and a prompt.
 func parseCompletions(body []byte) (*gateway.NativeRequest, error) {
-	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+	if !llm.ValidObject(body) {
 		return nil, llm.InvalidRequest("", "We could not parse the JSON body of your request.")
 	}
 	model := gjson.GetBytes(body, "model")

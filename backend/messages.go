@@ -40,7 +40,7 @@ func (s *Server) messages(c echo.Context) error {
 // the Messages API natively needs none).
 func parseMessages(body []byte) (*gateway.NativeRequest, error) {
 	model := gjson.GetBytes(body, "model")
-	if !gjson.ValidBytes(body) || model.Type != gjson.String || model.Str == "" {
+	if !llm.ValidJSON(body) || model.Type != gjson.String || model.Str == "" {
 		// The translation names what is wrong.
 		_, err := anthropicapi.ParseRequest(body)
 		if err == nil {
@@ -147,7 +147,7 @@ func (s *Server) countTokens(c echo.Context) error {
 		return s.reject(c, call, body, err)
 	}
 	model := gjson.GetBytes(body, "model")
-	if !gjson.ValidBytes(body) || model.Type != gjson.String || model.Str == "" {
+	if !llm.ValidJSON(body) || model.Type != gjson.String || model.Str == "" {
 		return s.reject(c, call, body, llm.InvalidRequest("model", "model: Field required"))
 	}
 	// count_tokens bodies carry no max_tokens; the translation wants one.

@@ -96,7 +96,7 @@ const maxSpeechInput = 4096
 
 // parseSpeechRequest checks a text-to-speech request; the body goes upstream as it is.
 func parseSpeechRequest(body []byte) (*llm.SpeechRequest, error) {
-	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+	if !llm.ValidObject(body) {
 		return nil, llm.InvalidRequest("", "We could not parse the JSON body of your request.")
 	}
 	model, input := gjson.GetBytes(body, "model"), gjson.GetBytes(body, "input")

@@ -188,7 +188,7 @@ const defaultModerationModel = "omni-moderation-latest"
 // parseModerationRequest checks a moderation request (input required, model defaulted); the
 // body goes upstream as it is, with the model set.
 func parseModerationRequest(body []byte) (imageRequest, error) {
-	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+	if !llm.ValidObject(body) {
 		return imageRequest{}, llm.InvalidRequest("", "We could not parse the JSON body of your request.")
 	}
 	if in := gjson.GetBytes(body, "input"); !in.Exists() || in.Type == gjson.Null || in.Str == "" && in.Type == gjson.String {
@@ -206,7 +206,7 @@ func parseModerationRequest(body []byte) (imageRequest, error) {
 
 // parseImageRequest checks an image generation request; the body goes upstream as it is.
 func parseImageRequest(body []byte) (imageRequest, error) {
-	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+	if !llm.ValidObject(body) {
 		return imageRequest{}, llm.InvalidRequest("", "We could not parse the JSON body of your request.")
 	}
 	model := gjson.GetBytes(body, "model")

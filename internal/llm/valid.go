@@ -15,6 +15,13 @@ func ValidJSON(b []byte) bool {
 	return ok && skipWS(b, i) == len(b)
 }
 
+// ValidObject reports whether b is one JSON object, with whitespace around it allowed: the
+// check of every request body and upstream event that must be an object.
+func ValidObject(b []byte) bool {
+	i := skipWS(b, 0)
+	return i < len(b) && b[i] == '{' && ValidJSON(b[i:])
+}
+
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func skipWS(b []byte, i int) int {

@@ -21,6 +21,17 @@ var validCases = []struct {
 	{`{"a":"` + strings.Repeat("x", 15) + "\n" + `"}`, false}, {`{'a':1}`, false},
 }
 
+// TestValidObject checks ValidObject against what the request and event checks it replaced
+// computed: gjson's validity and a first non-blank byte of '{'.
+func TestValidObject(t *testing.T) {
+	for _, tt := range validCases {
+		want := gjson.Valid(tt.in) && gjson.Parse(tt.in).IsObject()
+		if got := ValidObject([]byte(tt.in)); got != want {
+			t.Errorf("ValidObject(%q) = %v, want %v", tt.in, got, want)
+		}
+	}
+}
+
 func TestValidJSON(t *testing.T) {
 	for _, tt := range validCases {
 		if got := ValidJSON([]byte(tt.in)); got != tt.want {

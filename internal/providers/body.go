@@ -53,7 +53,7 @@ func ReadObject(provider string, resp *http.Response, limit int64) ([]byte, erro
 		return nil, TransportError(provider, err)
 	}
 	out = bytes.TrimSpace(out)
-	if len(out) == 0 || out[0] != '{' || !llm.ValidJSON(out) {
+	if !llm.ValidObject(out) {
 		return nil, Malformed(provider, fmt.Errorf("%s: invalid JSON body of %d bytes", provider, len(out)))
 	}
 	return out, nil

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
@@ -52,7 +50,7 @@ func ReadEnd(provider string, err error) *llm.Error {
 // "malformed stream event" error otherwise.
 func EventObject(provider string, data []byte) ([]byte, *llm.Error) {
 	data = bytes.TrimSpace(data)
-	if len(data) == 0 || data[0] != '{' || !gjson.ValidBytes(data) {
+	if !llm.ValidObject(data) {
 		e := StreamError(provider, data)
 		e.Message = provider + " sent a malformed stream event"
 		return nil, e

@@ -68,7 +68,7 @@ func checkEvent(name, data []byte) *llm.Error {
 	switch {
 	case string(name) == "error":
 		return providers.StreamError(Type, data, "error.message", "message")
-	case len(data) == 0 || data[0] != '{' || !gjson.ValidBytes(data):
+	case !llm.ValidObject(data):
 		_, e := providers.EventObject(Type, data)
 		return e
 	case providers.HasTopLevelError(data):
