@@ -87,15 +87,9 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	nLean := 0
-	for i := range recs {
-		if lean(&recs[i]) {
-			nLean++
-		}
-	}
 	// The lean rows first, in batch order, then the others.
-	pend := make([]usagePending, len(recs))
-	next := [2]int{0, nLean} // where the next lean, full row goes
+	pend := make([]usagePending, 0, len(recs))
+	var full []usagePending
 	for i := range recs {
 		p := usagePending{id: recs[i].ID, ms: toMS(recs[i].Time), r: &recs[i], full: !lean(&recs[i])}
 		if p.id == "" {
@@ -104,13 +98,14 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) error {
 		if recs[i].Time.IsZero() {
 			p.ms = toMS(now())
 		}
-		k := 0
 		if p.full {
-			k = 1
+			full = append(full, p)
+		} else {
+			pend = append(pend, p)
 		}
-		pend[next[k]] = p
-		next[k]++
 	}
+	nLean := len(pend)
+	pend = append(pend, full...)
 	return d.inTx(ctx, "insert logs", func(tx *txn) error { return d.insertLogRows(ctx, tx, pend, nLean) })
 }
 
