@@ -13,10 +13,10 @@ import (
 )
 
 // Shedder lets a /v1 request in, or says Conduit is past capacity and it is turned away
-// (internal/admission.Door). An admitted request calls Leave with Admit's time when done.
+// (internal/admission.Door). An admitted request calls Leave when done.
 type Shedder interface {
-	Admit(ctx context.Context) (entered time.Time, ok bool)
-	Leave(entered time.Time)
+	Admit(ctx context.Context) bool
+	Leave()
 }
 
 // overloaded is the error of a shed request.
@@ -43,8 +43,8 @@ func shedding(sh Shedder, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if entered, ok := sh.Admit(r.Context()); ok {
-			defer sh.Leave(entered)
+		if sh.Admit(r.Context()) {
+			defer sh.Leave()
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -7,13 +7,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 )
 
 type shedAll bool
 
-func (s shedAll) Admit(context.Context) (time.Time, bool) { return time.Time{}, !bool(s) }
-func (s shedAll) Leave(time.Time)                         {}
+func (s shedAll) Admit(context.Context) bool { return !bool(s) }
+func (s shedAll) Leave()                     {}
 
 func TestSheddingAtTheDoor(t *testing.T) {
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

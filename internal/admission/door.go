@@ -104,22 +104,22 @@ func NewDoor(o DoorOptions) *Door {
 	return d
 }
 
-// Admit lets a request in or reports that it is refused; an admitted request calls Leave
-// with the returned time when it is done.
-func (d *Door) Admit(ctx context.Context) (entered time.Time, ok bool) {
+// Admit lets a request in (true) or reports that it is refused; an admitted request calls
+// Leave when it is done.
+func (d *Door) Admit(ctx context.Context) bool {
 	if d.inflight.Add(1) <= d.limit.Load() {
-		return d.now(), true
+		return true
 	}
 	now := d.now()
 	if !d.armed(now) && now.UnixNano() >= d.holdUntil.Load() {
-		return now, true
+		return true
 	}
 	d.inflight.Add(-1)
 	if !d.wait(ctx, now) {
 		d.refused.Add(1)
-		return time.Time{}, false
+		return false
 	}
-	return d.now(), true
+	return true
 }
 
 // armed reports whether the limit is enforced at now, and extends it while overloaded.
@@ -131,8 +131,8 @@ func (d *Door) armed(now time.Time) bool {
 	return now.UnixNano() < d.armedUntil.Load()
 }
 
-// Leave is called when a request Admit let in at entered is done.
-func (d *Door) Leave(entered time.Time) {
+// Leave is called when a request Admit let in is done.
+func (d *Door) Leave() {
 	now := d.now()
 	d.observe(now)
 	d.leave(now)

@@ -28,20 +28,19 @@ func newTestDoor(admitWait, holdWait time.Duration) testDoor {
 	d := testDoor{NewDoor(DoorOptions{Overloaded: over.Load, Now: clock.Now, AdmitWait: admitWait, HoldWait: holdWait,
 		Latency: func() time.Duration { return time.Duration(queue.Load()) }, Target: 4 * time.Millisecond,
 		MinLimit: testMin}), clock, &over, &queue}
-	e, _ := d.Admit(context.Background())
-	d.Leave(e) // the first window begins
+	d.Admit(context.Background())
+	d.Leave() // the first window begins
 	return d
 }
 
 // window lets one request through that ends a window.
 func (d testDoor) window(t *testing.T) {
 	t.Helper()
-	e, ok := d.Admit(context.Background())
-	if !ok {
+	if !d.Admit(context.Background()) {
 		t.Fatal("refused under the limit")
 	}
 	d.clock.Advance(doorWindowTime)
-	d.Leave(e)
+	d.Leave()
 }
 
 func TestDoorLimitFollowsTheCPUQueue(t *testing.T) {
@@ -109,11 +108,10 @@ func full(t *testing.T, admitWait, holdWait time.Duration) (testDoor, []func()) 
 	d.over.Store(true)
 	var inside []func()
 	for range testMin {
-		entered, ok := d.Admit(context.Background())
-		if !ok {
+		if !d.Admit(context.Background()) {
 			t.Fatal("refused under the limit")
 		}
-		inside = append(inside, func() { d.Leave(entered) })
+		inside = append(inside, d.Leave)
 	}
 	return d, inside
 }
@@ -130,7 +128,7 @@ func queue(t *testing.T, d testDoor, ctx context.Context) <-chan bool {
 	n := d.waiting()
 	got := make(chan bool, 1)
 	go func() {
-		_, ok := d.Admit(ctx)
+		ok := d.Admit(ctx)
 		got <- ok
 	}()
 	for d.waiting() != n+1 {
@@ -168,7 +166,7 @@ func TestDoorCalmAdmitsEverything(t *testing.T) {
 	d := newTestDoor(0, 0)
 	d.window(t) // limit down to the floor
 	for i := range 10 * testMin {
-		if _, ok := d.Admit(context.Background()); !ok {
+		if !d.Admit(context.Background()) {
 			t.Fatalf("request %d refused while calm", i)
 		}
 	}
@@ -219,7 +217,7 @@ func TestDoorLetsNoStaleWaiterIn(t *testing.T) {
 	if d.Refused() != 1 || d.waiting() != 0 {
 		t.Fatalf("half empty: refused %d, waiting %d", d.Refused(), d.waiting())
 	}
-	if _, ok := d.Admit(context.Background()); !ok {
+	if !d.Admit(context.Background()) {
 		t.Fatal("a new request was refused with a slot free")
 	}
 }
@@ -252,12 +250,12 @@ func TestDoorHoldSpread(t *testing.T) {
 
 func TestDoorRefusesWhenTheHoldEnds(t *testing.T) {
 	d, inside := full(t, time.Nanosecond, time.Nanosecond)
-	if _, ok := d.Admit(context.Background()); ok {
+	if d.Admit(context.Background()) {
 		t.Fatal("admitted over the limit with nobody leaving")
 	}
 	d.held.Store(maxHeld) // the door's waiting room is full: refused without waiting
 	d.holdWait = time.Hour
-	if _, ok := d.Admit(context.Background()); ok {
+	if d.Admit(context.Background()) {
 		t.Fatal("admitted with the waiting room full")
 	}
 	d.held.Store(0)
@@ -267,23 +265,22 @@ func TestDoorRefusesWhenTheHoldEnds(t *testing.T) {
 	for _, release := range inside {
 		release()
 	}
-	if _, ok := d.Admit(context.Background()); !ok || d.inflight.Load() != 1 {
+	if ok := d.Admit(context.Background()); !ok || d.inflight.Load() != 1 {
 		t.Fatalf("after all left: ok=%v inside %d", ok, d.inflight.Load())
 	}
 }
 
-// fill admits requests until the door is at its limit and returns their entry times.
-func (d testDoor) fill(t *testing.T) []time.Time {
+// fill admits requests until the door is at its limit and returns how many it admitted.
+func (d testDoor) fill(t *testing.T) int {
 	t.Helper()
-	var entered []time.Time
+	n := 0
 	for d.inflight.Load() < d.Limit() {
-		e, ok := d.Admit(context.Background())
-		if !ok {
+		if !d.Admit(context.Background()) {
 			t.Fatal("refused under the limit")
 		}
-		entered = append(entered, e)
+		n++
 	}
-	return entered
+	return n
 }
 
 // The limit stays in force calmHold after the overload, and then for calmHold after it last
@@ -292,7 +289,7 @@ func TestDoorStaysArmedForCalmHold(t *testing.T) {
 	d, inside := full(t, time.Nanosecond, time.Nanosecond)
 	for _, over := range []bool{true, false} {
 		d.over.Store(over)
-		if _, ok := d.Admit(context.Background()); ok {
+		if d.Admit(context.Background()) {
 			t.Fatalf("over=%v: admitted over the limit", over)
 		}
 	}
@@ -303,16 +300,16 @@ func TestDoorStaysArmedForCalmHold(t *testing.T) {
 	d.queuedInWindow()
 	d.window(t) // armed still: the window that held a request back ends
 	d.clock.Advance(calmHold / 5)
-	entered := d.fill(t)
-	if _, ok := d.Admit(context.Background()); ok {
+	admitted := d.fill(t)
+	if d.Admit(context.Background()) {
 		t.Fatal("admitted over the limit on the ramp")
 	}
 	d.clock.Advance(calmHold)
-	if _, ok := d.Admit(context.Background()); !ok {
+	if !d.Admit(context.Background()) {
 		t.Fatal("refused over the limit with the door open")
 	}
-	for _, e := range entered {
-		d.Leave(e)
+	for range admitted {
+		d.Leave()
 	}
 }
 
@@ -330,10 +327,10 @@ func TestDoorConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if e, ok := d.Admit(context.Background()); ok {
+			if d.Admit(context.Background()) {
 				in.Add(1)
 				time.Sleep(100 * time.Microsecond)
-				d.Leave(e)
+				d.Leave()
 			} else {
 				out.Add(1)
 			}
