@@ -16,7 +16,7 @@ func ValidJSON(b []byte) bool {
 }
 
 // ValidObject reports whether b is one JSON object, with whitespace around it allowed: the
-// check of every request body and upstream event that must be an object.
+// check of request bodies, upstream answers and stream events that must be objects.
 func ValidObject(b []byte) bool {
 	i := skipWS(b, 0)
 	return i < len(b) && b[i] == '{' && ValidJSON(b[i:])

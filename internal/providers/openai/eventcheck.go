@@ -32,7 +32,7 @@ func (c *eventCheck) object(data []byte) (ok bool, rest []byte) {
 		c.buf = append(append(c.buf[:0], stubHead...), data[n:]...)
 		return llm.ValidJSON(c.buf), data[n:]
 	}
-	if !llm.ValidObject(data) {
+	if len(data) == 0 || data[0] != '{' || !llm.ValidJSON(data) {
 		return false, data
 	}
 	c.learn(data)
