@@ -225,8 +225,8 @@ type responsesEvents struct {
 	skeleton func() *responsesapi.Response  // the response object a translated stream builds
 	t        *responsesapi.StreamTranslator // translates chat chunks; nil for a native stream
 	native   bool
-	terminal []byte // the native stream's final response object
-	created  []byte // the native stream's first response object, which a failure ends
+	terminal []byte // the native stream's terminal event, whose response is the final one
+	created  []byte // the native stream's first event, whose response a failure ends
 	seq      int64  // the native stream's last sequence number
 	buf      []byte // the events of one chunk, reused
 }
@@ -246,26 +246,38 @@ func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
 		}
 		return d.write(out, events...)
 	}
-	// The event's head names it; only the first and the terminal events are read further, for
-	// the response they carry (a copy: data is the stream's buffer).
+	// The event's head names it; the first and the terminal events are kept (copies: data is
+	// the stream's buffer) for the response they carry, read only when it is needed.
 	h := responsesapi.EventHead(data)
 	if h.Seq >= 0 {
 		d.seq = h.Seq
 	}
 	switch {
 	case h.Type == "response.created":
-		d.created = []byte(llm.InPlace(data).Get("response").Raw)
+		d.created = append(d.created[:0], data...)
 	case responsesapi.Terminal(h.Type):
-		d.terminal = []byte(llm.InPlace(data).Get("response").Raw)
+		d.terminal = append(d.terminal[:0], data...)
 	}
 	return d.write(out, responsesapi.Event{Name: h.Type, Data: data})
+}
+
+// responseOf is the response object event carries, in place (nil when it has none).
+func responseOf(event []byte) []byte {
+	v := llm.InPlace(event).Get("response")
+	if !v.Exists() {
+		return nil
+	}
+	if end := v.Index + len(v.Raw); v.Index > 0 && end <= len(event) {
+		return event[v.Index:end]
+	}
+	return []byte(v.Raw)
 }
 
 func (d *responsesEvents) end(out io.Writer, err *llm.Error) error {
 	var evs []responsesapi.Event
 	switch {
 	case d.native && err != nil:
-		evs = []responsesapi.Event{responsesapi.FailedEvent(d.created, err, int(d.seq)+1)}
+		evs = []responsesapi.Event{responsesapi.FailedEvent(responseOf(d.created), err, int(d.seq)+1)}
 	case err != nil:
 		evs = d.t.Fail(err)
 	case !d.native:
@@ -277,7 +289,7 @@ func (d *responsesEvents) end(out io.Writer, err *llm.Error) error {
 // final is the response object the stream ended with (nil when there is none).
 func (d *responsesEvents) final() []byte {
 	if d.native {
-		return d.terminal
+		return responseOf(d.terminal)
 	}
 	if b := d.t.Final(); b != nil {
 		return b

@@ -86,6 +86,8 @@ type Gateway struct {
 	sleep      func(ctx context.Context, d time.Duration) error
 	seenBufs   sync.Pool // *[]byte: buffers of the chunks streamed chat answers keep (chatseen.go)
 	chatRelays sync.Pool // *chatRelay of settled answers
+	// nativeRelays holds the *nativeRelay of settled native Responses and completions answers.
+	nativeRelays sync.Pool
 }
 
 // New returns a Gateway.

@@ -99,8 +99,7 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 		return nil, true, rec.fail(err)
 	}
 	if req.Stream {
-		r := &relay{g: g, c: c, w: w, rec: rec, format: nativeFormat(g, req), native: true, cache: cp}
-		return nil, true, r.run(ctx, s, rt, plan)
+		return nil, true, g.streamNative(ctx, s, c, req, w, rt, plan, rec, cp)
 	}
 	d, resp, err := g.answer(ctx, s, c, rt, plan, func(ctx context.Context, d *snapshot.Deployment) (*llm.Response, error) {
 		return callNative(ctx, req, d)
@@ -117,6 +116,43 @@ func (g *Gateway) Native(ctx context.Context, c *Call, req *NativeRequest, w Str
 		g.remember(ctx, c, rec, cp, &respcache.Entry{Native: true, Body: body})
 	}
 	return &Result{Body: body, OverheadMS: c.OverheadMS(g.now())}, true, nil
+}
+
+// streamNative relays a native stream (see relay). The relay of a Responses or completions
+// answer and its format come from a pool, so the buffer the events are rewritten in serves
+// the answers after it.
+func (g *Gateway) streamNative(ctx context.Context, s *snapshot.Snapshot, c *Call, req *NativeRequest, w StreamWriter,
+	rt route, plan []*snapshot.Deployment, rec *record, cp *cachePlan) error {
+	if req.API == APIMessages {
+		r := &relay{g: g, c: c, w: w, rec: rec, format: nativeFormat(g, req), native: true, cache: cp}
+		return r.run(ctx, s, rt, plan)
+	}
+	nr, _ := g.nativeRelays.Get().(*nativeRelay)
+	if nr == nil {
+		nr = &nativeRelay{}
+	}
+	nr.format = nativeStream{req: req, alias: req.Model, modelBuf: nr.format.modelBuf[:0]}
+	nr.relay = relay{g: g, c: c, w: w, rec: rec, format: &nr.format, native: true, cache: cp}
+	err := nr.run(ctx, s, rt, plan)
+	// Settled: nothing refers to the relay any more (the upstream stream is closed, what the
+	// client got was copied out). Its buffer serves the next answer, unless an outsized event
+	// grew it.
+	buf := nr.format.modelBuf[:0]
+	if cap(buf) > maxKeptBuf {
+		buf = nil
+	}
+	nr.relay, nr.format = relay{}, nativeStream{modelBuf: buf}
+	g.nativeRelays.Put(nr)
+	return err
+}
+
+// maxKeptBuf bounds a buffer a pooled relay keeps for the next answer.
+const maxKeptBuf = 64 << 10
+
+// nativeRelay is a relay with its native stream format, in one allocation that is used again.
+type nativeRelay struct {
+	relay
+	format nativeStream
 }
 
 // servesNatively reports whether every deployment that may answer alias (its own and its
@@ -260,31 +296,43 @@ var responseKey = []byte(`"response"`)
 // subEventPrefix begins a Responses event as OpenAI sends it, type first.
 var subEventPrefix = []byte(`{"type":"response.`)
 
-// carriesResponse reports whether a Responses event may carry the response object. An event
-// whose type, first as OpenAI sends it, names a part of the response (response.X.Y: item,
-// part, delta and tool call events) does not; any other is searched for its key.
-func carriesResponse(ev []byte) bool {
+// responseEvent reports whether a Responses event may carry the response object, and
+// whether it may be a terminal event (response.completed, .incomplete or .failed), the one
+// that reports the usage. An event whose type, first as OpenAI sends it, names a part of the
+// response (response.X.Y: item, part, delta and tool call events) carries nothing; one of
+// another response-level type is no terminal event; any other is searched for its key and
+// read in full.
+func responseEvent(ev []byte) (carries, terminal bool) {
 	if rest, ok := bytes.CutPrefix(ev, subEventPrefix); ok {
-		if end := bytes.IndexByte(rest, '"'); end >= 0 && bytes.IndexByte(rest[:end], '.') >= 0 {
-			return false
+		if end := bytes.IndexByte(rest, '"'); end >= 0 && bytes.IndexByte(rest[:end], '\\') < 0 {
+			switch name := rest[:end]; {
+			case bytes.IndexByte(name, '.') >= 0:
+				return false, false
+			case string(name) != "completed" && string(name) != "incomplete" && string(name) != "failed":
+				return bytes.Contains(ev, responseKey), false
+			}
 		}
 	}
-	return bytes.Contains(ev, responseKey)
+	return bytes.Contains(ev, responseKey), true
 }
 
 // takeResponses passes a Responses event on. An event without the response object (every
-// item, part and delta event) passes as it is, without being read; the others name the
-// alias, and the terminal one reports the usage.
+// item, part and delta event) passes as it is, without being read past its type; the others
+// name the alias, and the terminal one reports the usage.
 func (f *nativeStream) takeResponses(ev []byte, sent *delivered) []byte {
 	sent.gotUsage = true // whatever the events report is the usage: nothing is counted
-	if !carriesResponse(ev) {
+	carries, terminal := responseEvent(ev)
+	if !carries {
 		return ev
 	}
-	// The model comes early in the response object, and is found without reading the rest.
+	// The model comes early in the response object, and is found without reading the rest;
+	// the usage, at its end, is read only in the event that reports it.
 	root := llm.InPlace(ev)
-	model, usage := root.Get("response.model"), root.Get("response.usage")
-	if usage.IsObject() {
-		sent.usage = llm.ParseResponsesUsage(usage)
+	model := root.Get("response.model")
+	if terminal {
+		if usage := root.Get("response.usage"); usage.IsObject() {
+			sent.usage = llm.ParseResponsesUsage(usage)
+		}
 	}
 	if !model.Exists() {
 		return ev
