@@ -4,6 +4,7 @@ package ids
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"strings"
 )
 
 var enc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -15,15 +16,18 @@ func New(prefix string) string {
 	return prefix + "_" + enc.EncodeToString(b[:])
 }
 
-// randLen is how many characters New puts after the prefix.
-const randLen = 16
+// randLen and timedLen are how many characters New and NewTimed put after the prefix.
+const (
+	randLen  = 16
+	timedLen = 20
+)
 
-// Minted reports whether id has the form New gives: a lowercase prefix, "_", then 16
-// characters of New's alphabet. Ids made by other systems (OpenAI's are longer, hexadecimal)
-// do not have it.
+// Minted reports whether id has a form New or NewTimed gives: a lowercase prefix, "_", then
+// 16 (New) or 20 (NewTimed) characters of their alphabet. Ids made by other systems
+// (OpenAI's are longer, hexadecimal) do not have it.
 func Minted(id string) bool {
-	cut := len(id) - randLen - 1
-	if cut < 1 || id[cut] != '_' {
+	cut := strings.LastIndexByte(id, '_')
+	if n := len(id) - cut - 1; cut < 1 || (n != randLen && n != timedLen) {
 		return false
 	}
 	for i := range len(id) {

@@ -49,6 +49,11 @@ func TestMinted(t *testing.T) {
 	}{
 		{New("resp"), true},
 		{New("msg"), true},
+		{NewTimed("resp", time.Now()), true},
+		{"resp_2abcdefghijklmnopqrs", true},
+		{"resp_2abcdefghijklmnopq", false},                               // 18 characters: neither form
+		{"resp_2abcdefghijklmnopq8s", false},                             // 8 is not in the alphabet
+		{"resp_x_2abcdefghijklmnopqrs", false},                           // the prefix holds no "_"
 		{"resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b", false}, // OpenAI's
 		{"resp_fake3", false},
 		{"resp_abcdefghijklmnop", true},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tidwall/gjson"
 
@@ -113,8 +114,9 @@ func UsageOf(u llm.Usage) *Usage {
 	return out
 }
 
-// NewID returns a new response id.
-func NewID() string { return ids.New("resp") }
+// NewID returns a new response id. Ids made later sort after earlier ones, so the stored
+// responses' index on them grows at its end.
+func NewID() string { return ids.NewTimed("resp", time.Now()) }
 
 // Skeleton returns the response object for req before any output: status in_progress, the
 // request's settings echoed, model naming alias.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/conduit-gw/conduit/internal/ids"
 )
 
 func TestResponses(t *testing.T) {
@@ -93,6 +95,43 @@ func BenchmarkPutResponses(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(off), "ns/row")
+		})
+	}
+}
+
+// BenchmarkPutResponsesIDs writes batches of 256 responses into a table holding 50,000, with
+// ids as Conduit mints them: random (ids.New), or in time order (ids.NewTimed), whose index
+// grows at its end.
+func BenchmarkPutResponsesIDs(b *testing.B) {
+	t0 := time.Now()
+	for _, tc := range []struct {
+		name string
+		id   func(i int) string
+	}{
+		{"random", func(int) string { return ids.New("resp") }},
+		{"timed", func(i int) string { return ids.NewTimed("resp", t0.Add(time.Duration(i)*time.Millisecond)) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			db := openTest(b)
+			off := 0
+			put := func() {
+				rs := benchResponses(256, off)
+				for i := range rs {
+					rs[i].ID = tc.id(off + i)
+				}
+				off += len(rs)
+				if err := db.PutResponses(b.Context(), rs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for off < 50_000 {
+				put()
+			}
+			n0 := off
+			for b.Loop() {
+				put()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(off-n0), "ns/row")
 		})
 	}
 }
