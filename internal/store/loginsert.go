@@ -14,9 +14,17 @@ import (
 
 // Writing request logs: the hot write of the store, a batch every 200 ms or 1,000 requests.
 // On SQLite most of its cost is binding parameters (each text is copied into C memory and
-// bound under the connection's mutex), so a request that went smoothly, whose error, attempt
-// log, trace and cache columns are all empty, is inserted by a statement without them
-// (leanLogCols) and they take their defaults.
+// bound under the connection's mutex) and inserting into the table's b-trees. So:
+//
+//   - a request that went smoothly, whose error, attempt log, trace and cache columns are all
+//     empty, is inserted by a statement without them (leanLogCols) and they take their
+//     defaults;
+//   - such rows are sorted by what a client's requests have in common (their logGroup: key,
+//     route, status, client) and then by id, and a run of at least groupMinRows rows of one
+//     group is inserted by statements that bind the group's values once and only the
+//     groupRowCols of each row: fewer than half the parameters per row;
+//   - within a group, rows go in id order (ids begin with the request's time), so the id and
+//     time indexes are appended to instead of split in the middle.
 
 // leanLogCols are the columns every request sets; the rest of insertLogCols are the ones only
 // a failed, retried, traced or cached request does (see lean).
@@ -119,7 +127,10 @@ func (d *DB) insertLogRows(ctx context.Context, tx *txn, pend []usagePending, nL
 	} else {
 		ins := &logInserter{ctx: ctx, tx: tx, rollup: rollup,
 			args: make([]any, 0, logColCount*min(len(pend), chunkSizes[0]))}
-		err = errors.Join(ins.insert(&d.leanInserts, pend[:nLean]), ins.insert(&d.inserts, pend[nLean:]))
+		err = ins.insertLean(d, pend[:nLean])
+		if err == nil {
+			err = ins.insert(&d.inserts, pend[nLean:], appendFullArgs)
+		}
 		if ins.rowStmt != nil {
 			_ = ins.rowStmt.Close()
 		}
@@ -158,7 +169,8 @@ type usagePending struct {
 	id   string
 	ms   int64
 	r    *usage.Record
-	full bool // not lean: every column is bound
+	full bool  // not lean: every column is bound
+	gid  int32 // SQLite, lean rows: the row's logGroup, numbered in batch order
 }
 
 // logInserter inserts the log rows of a batch on SQLite and adds those actually inserted to
@@ -171,24 +183,60 @@ type logInserter struct {
 	rowStmt *sql.Stmt // insertLogSQL, prepared on the first duplicate id
 }
 
-// insert inserts rows, all lean or all full, with stmts (the chunked statements of their
-// columns). A chunk whose statement fails on an existing id (a retried batch) is redone row by
-// row, skipping those rows, which were counted when they were first stored.
-func (ins *logInserter) insert(stmts *chunked, rows []usagePending) error {
+// argsFunc appends the arguments of a statement inserting rows to args.
+type argsFunc func(args []any, rows []usagePending) []any
+
+func appendFullArgs(args []any, rows []usagePending) []any {
+	for _, p := range rows {
+		args = appendLogArgs(args, p, true)
+	}
+	return args
+}
+
+func appendLeanArgs(args []any, rows []usagePending) []any {
+	for _, p := range rows {
+		args = appendLogArgs(args, p, false)
+	}
+	return args
+}
+
+// insertLean inserts lean rows: sorted by group and id, the runs of one group of at least
+// groupMinRows rows (in multiples of it) with the group statements, the others with the lean
+// ones.
+func (ins *logInserter) insertLean(d *DB, rows []usagePending) error {
+	sortByGroup(rows)
+	var rest []usagePending
+	for len(rows) > 0 {
+		n := 1
+		for n < len(rows) && rows[n].gid == rows[0].gid {
+			n++
+		}
+		take := n / groupMinRows * groupMinRows
+		if err := ins.insert(&d.groupInserts, rows[:take], appendGroupArgs); err != nil {
+			return err
+		}
+		rest = append(rest, rows[take:n]...)
+		rows = rows[n:]
+	}
+	return ins.insert(&d.leanInserts, rest, appendLeanArgs)
+}
+
+// insert inserts rows with stmts (chunked statements of one shape), whose arguments
+// appendArgs appends. A chunk whose statement fails on an existing id (a retried batch) is
+// redone row by row, skipping those rows, which were counted when they were first stored.
+func (ins *logInserter) insert(stmts *chunked, rows []usagePending, appendArgs argsFunc) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	ctx, in := ins.ctx, stmts.in(ins.ctx, ins.tx)
 	for off := 0; off < len(rows); {
 		stmt, n := in.next(len(rows) - off)
-		ins.args = ins.args[:0]
-		for _, p := range rows[off : off+n] {
-			ins.args = appendLogArgs(ins.args, p, p.full)
-		}
+		chunk := rows[off : off+n]
+		ins.args = appendArgs(ins.args[:0], chunk)
 		_, err := stmt.ExecContext(ctx, ins.args...)
 		switch {
 		case err == nil:
-			for _, p := range rows[off : off+n] {
+			for _, p := range chunk {
 				ins.rollup.addRecord(p.ms, p.r)
 			}
 		case !errors.Is(wrapErr("", err), ErrConflict):
@@ -196,7 +244,7 @@ func (ins *logInserter) insert(stmts *chunked, rows []usagePending) error {
 			// transaction back: no row-by-row retry outside it.
 			return err
 		default:
-			if err := ins.oneByOne(rows[off : off+n]); err != nil {
+			if err := ins.oneByOne(chunk); err != nil {
 				return err
 			}
 		}

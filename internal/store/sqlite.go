@@ -66,6 +66,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := errors.Join(d.upserts.prepare(ctx, w, "usage rollup upsert", rollupUpsertSQL),
 		d.inserts.prepare(ctx, w, "log insert", insertLogsSQL),
 		d.leanInserts.prepare(ctx, w, "lean log insert", insertLeanLogsSQL),
+		d.groupInserts.prepare(ctx, w, "group log insert", insertGroupLogsSQL),
 		d.responses.prepare(ctx, w, "response upsert", putResponsesSQL)); err != nil {
 		_ = r.Close()
 		_ = w.Close()

@@ -32,9 +32,10 @@ type DB struct {
 	r       *conn   // reads (SQLite: a read-only pool; PostgreSQL: the same pool as w)
 	upserts chunked // usage_hourly upserts (rollup.go), prepared once on w (SQLite)
 	inserts chunked // request_logs inserts (loginsert.go), prepared once on w
-	// leanInserts: the same of the requests that went smoothly (SQLite)
-	leanInserts chunked
-	responses   chunked // responses upserts (responses.go), prepared once on w
+	// leanInserts: the same of the requests that went smoothly (SQLite); groupInserts: of
+	// such requests that share their logGroup
+	leanInserts, groupInserts chunked
+	responses                 chunked // responses upserts (responses.go), prepared once on w
 }
 
 // Close closes the pools (SQLite: after flushing the planner statistics).
@@ -44,7 +45,8 @@ func (d *DB) Close() error {
 		defer cancel()
 		_, _ = d.w.ExecContext(ctx, "PRAGMA optimize")
 	}
-	errs := []error{d.upserts.close(), d.inserts.close(), d.leanInserts.close(), d.responses.close(), d.w.Close()}
+	errs := []error{d.upserts.close(), d.inserts.close(), d.leanInserts.close(), d.groupInserts.close(),
+		d.responses.close(), d.w.Close()}
 	if d.r.raw != d.w.raw {
 		errs = append(errs, d.r.Close())
 	}
