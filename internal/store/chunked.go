@@ -51,15 +51,19 @@ func (c *chunked) in(ctx context.Context, tx *txn) *chunkedTx {
 	return &chunkedTx{ctx: ctx, tx: tx, base: c}
 }
 
-// next returns the statement of the largest chunk size that fits in rows (≥ 1), and that size.
-func (c *chunkedTx) next(rows int) (*sql.Stmt, int) {
-	i := len(chunkSizes) - 1
-	for j, n := range chunkSizes {
+// chunkIndex returns the index in chunkSizes of the largest size that fits in rows (≥ 1).
+func chunkIndex(rows int) int {
+	for i, n := range chunkSizes {
 		if n <= rows {
-			i = j
-			break
+			return i
 		}
 	}
+	return len(chunkSizes) - 1
+}
+
+// next returns the statement of the largest chunk size that fits in rows (≥ 1), and that size.
+func (c *chunkedTx) next(rows int) (*sql.Stmt, int) {
+	i := chunkIndex(rows)
 	if c.stmts[i] == nil {
 		c.stmts[i] = c.tx.StmtContext(c.ctx, c.base[i])
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -114,27 +113,27 @@ func (d *DB) InsertLogs(ctx context.Context, recs []usage.Record) error {
 	}
 	nLean := len(pend)
 	pend = append(pend, full...)
-	return d.inTx(ctx, "insert logs", func(tx *txn) error { return d.insertLogRows(ctx, tx, pend, nLean) })
+	if d.dia.postgres {
+		return d.inTx(ctx, "insert logs", func(tx *txn) error {
+			return d.insertLogRows(ctx, tx, pend, func(rollup rollupBatch) error {
+				return d.pgInsertLogRows(ctx, tx, pend, rollup)
+			})
+		})
+	}
+	return d.inWriterTx(ctx, "insert logs", func(c *sql.Conn, tx *txn) error {
+		return d.insertLogRows(ctx, tx, pend, func(rollup rollupBatch) error {
+			ins := &logInserter{ctx: ctx, stmts: &d.logStmts, rollup: rollup}
+			return c.Raw(func(dc any) error { return ins.run(dc, pend[:nLean], pend[nLean:]) })
+		})
+	})
 }
 
-// insertLogRows inserts the rows of pend (its first nLean rows lean), their bodies and their
-// usage rollup in tx.
-func (d *DB) insertLogRows(ctx context.Context, tx *txn, pend []usagePending, nLean int) error {
+// insertLogRows inserts the log rows of pend with insertRows (which adds those it inserted to
+// the rollup), then their bodies and their usage rollup in tx.
+func (d *DB) insertLogRows(ctx context.Context, tx *txn, pend []usagePending,
+	insertRows func(rollupBatch) error) error {
 	rollup := rollupBatch{}
-	var err error
-	if d.dia.postgres {
-		err = d.pgInsertLogRows(ctx, tx, pend, rollup)
-	} else {
-		ins := &logInserter{ctx: ctx, tx: tx, rollup: rollup,
-			args: make([]any, 0, logColCount*min(len(pend), chunkSizes[0]))}
-		err = ins.insertLean(d, pend[:nLean])
-		if err == nil {
-			err = ins.insert(&d.inserts, pend[nLean:], appendFullArgs)
-		}
-		if ins.rowStmt != nil {
-			_ = ins.rowStmt.Close()
-		}
-	}
+	err := insertRows(rollup)
 	if err != nil {
 		return err
 	}
@@ -171,106 +170,4 @@ type usagePending struct {
 	r    *usage.Record
 	full bool  // not lean: every column is bound
 	gid  int32 // SQLite, lean rows: the row's logGroup, numbered in batch order
-}
-
-// logInserter inserts the log rows of a batch on SQLite and adds those actually inserted to
-// rollup.
-type logInserter struct {
-	ctx     context.Context
-	tx      *txn
-	rollup  rollupBatch
-	args    []any
-	rowStmt *sql.Stmt // insertLogSQL, prepared on the first duplicate id
-}
-
-// argsFunc appends the arguments of a statement inserting rows to args.
-type argsFunc func(args []any, rows []usagePending) []any
-
-func appendFullArgs(args []any, rows []usagePending) []any {
-	for _, p := range rows {
-		args = appendLogArgs(args, p, true)
-	}
-	return args
-}
-
-func appendLeanArgs(args []any, rows []usagePending) []any {
-	for _, p := range rows {
-		args = appendLogArgs(args, p, false)
-	}
-	return args
-}
-
-// insertLean inserts lean rows: sorted by group and id, the runs of one group of at least
-// groupMinRows rows (in multiples of it) with the group statements, the others with the lean
-// ones.
-func (ins *logInserter) insertLean(d *DB, rows []usagePending) error {
-	sortByGroup(rows)
-	var rest []usagePending
-	for len(rows) > 0 {
-		n := 1
-		for n < len(rows) && rows[n].gid == rows[0].gid {
-			n++
-		}
-		take := n / groupMinRows * groupMinRows
-		if err := ins.insert(&d.groupInserts, rows[:take], appendGroupArgs); err != nil {
-			return err
-		}
-		rest = append(rest, rows[take:n]...)
-		rows = rows[n:]
-	}
-	return ins.insert(&d.leanInserts, rest, appendLeanArgs)
-}
-
-// insert inserts rows with stmts (chunked statements of one shape), whose arguments
-// appendArgs appends. A chunk whose statement fails on an existing id (a retried batch) is
-// redone row by row, skipping those rows, which were counted when they were first stored.
-func (ins *logInserter) insert(stmts *chunked, rows []usagePending, appendArgs argsFunc) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	ctx, in := ins.ctx, stmts.in(ins.ctx, ins.tx)
-	for off := 0; off < len(rows); {
-		stmt, n := in.next(len(rows) - off)
-		chunk := rows[off : off+n]
-		ins.args = appendArgs(ins.args[:0], chunk)
-		_, err := stmt.ExecContext(ctx, ins.args...)
-		switch {
-		case err == nil:
-			for _, p := range chunk {
-				ins.rollup.addRecord(p.ms, p.r)
-			}
-		case !errors.Is(wrapErr("", err), ErrConflict):
-			// Anything but a duplicate id (a full disk, an I/O error) may have rolled the
-			// transaction back: no row-by-row retry outside it.
-			return err
-		default:
-			if err := ins.oneByOne(chunk); err != nil {
-				return err
-			}
-		}
-		off += n
-	}
-	return nil
-}
-
-// oneByOne inserts rows one at a time, skipping the ids that exist.
-func (ins *logInserter) oneByOne(rows []usagePending) error {
-	if ins.rowStmt == nil {
-		var err error
-		if ins.rowStmt, err = ins.tx.PrepareContext(ins.ctx, insertLogSQL); err != nil {
-			return err
-		}
-	}
-	for _, p := range rows {
-		res, err := ins.rowStmt.ExecContext(ins.ctx, appendLogArgs(ins.args[:0], p, true)...)
-		if err != nil {
-			return err
-		}
-		if k, err := res.RowsAffected(); err != nil {
-			return err
-		} else if k == 1 {
-			ins.rollup.addRecord(p.ms, p.r)
-		}
-	}
-	return nil
 }

@@ -43,7 +43,7 @@ func cpuNow() time.Duration {
 // them at 10,000 requests/s (1,000 rows, its BatchSize), into a file-backed WAL database
 // already holding 100,000 such rows; cpu-ns/row is the process's CPU time per row.
 func BenchmarkInsertLogsStream(b *testing.B) {
-	for _, size := range []int{1000, 200} {
+	for _, size := range []int{1000, 200, 3000} {
 		b.Run(fmt.Sprint(size), func(b *testing.B) {
 			db := openTest(b)
 			t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)

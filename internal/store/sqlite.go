@@ -64,12 +64,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	d := &DB{dia: dia, path: path, w: w, r: r}
 	if err := errors.Join(d.upserts.prepare(ctx, w, "usage rollup upsert", rollupUpsertSQL),
-		d.inserts.prepare(ctx, w, "log insert", insertLogsSQL),
-		d.leanInserts.prepare(ctx, w, "lean log insert", insertLeanLogsSQL),
-		d.groupInserts.prepare(ctx, w, "group log insert", insertGroupLogsSQL),
+		d.prepareLogStmts(ctx),
 		d.responses.prepare(ctx, w, "response upsert", putResponsesSQL)); err != nil {
-		_ = r.Close()
-		_ = w.Close()
+		_ = d.Close()
 		return nil, openError(path, err)
 	}
 	return d, nil

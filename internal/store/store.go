@@ -31,22 +31,22 @@ type DB struct {
 	w       *conn   // writes (SQLite: one connection; PostgreSQL: the pool)
 	r       *conn   // reads (SQLite: a read-only pool; PostgreSQL: the same pool as w)
 	upserts chunked // usage_hourly upserts (rollup.go), prepared once on w (SQLite)
-	inserts chunked // request_logs inserts (loginsert.go), prepared once on w
-	// leanInserts: the same of the requests that went smoothly (SQLite); groupInserts: of
-	// such requests that share their logGroup
-	leanInserts, groupInserts chunked
-	responses                 chunked // responses upserts (responses.go), prepared once on w
+	inserts chunked // request_logs inserts (loginsert.go), prepared once on w (PostgreSQL)
+	// logStmts: the same on SQLite, prepared on the writer's driver connection (logstmts.go)
+	logStmts  logStmts
+	responses chunked // responses upserts (responses.go), prepared once on w
 }
 
 // Close closes the pools (SQLite: after flushing the planner statistics).
 func (d *DB) Close() error {
+	var errs []error
 	if !d.dia.postgres {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_, _ = d.w.ExecContext(ctx, "PRAGMA optimize")
+		errs = append(errs, d.closeLogStmts(ctx))
 	}
-	errs := []error{d.upserts.close(), d.inserts.close(), d.leanInserts.close(), d.groupInserts.close(),
-		d.responses.close(), d.w.Close()}
+	errs = append(errs, d.upserts.close(), d.inserts.close(), d.responses.close(), d.w.Close())
 	if d.r.raw != d.w.raw {
 		errs = append(errs, d.r.Close())
 	}

@@ -1,0 +1,252 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// On SQLite the log rows of a batch are inserted on the writer's driver connection (inside
+// sql.Conn.Raw) by statements prepared on it once: database/sql's work per statement (a new
+// []driver.NamedValue converted argument by argument, its locks) is skipped, and the
+// statements run without a cancellable context, so the driver starts no goroutine to watch
+// one; the caller's context is checked between statements instead.
+
+// logStmtKind is the shape of a log insert: every column, the lean ones, or lean rows of one
+// group.
+type logStmtKind int
+
+const (
+	fullLogs logStmtKind = iota
+	leanLogs
+	groupLogs
+	logStmtKinds
+)
+
+// logStmtSQL is the statement of each kind inserting n rows.
+var logStmtSQL = [logStmtKinds]func(n int) string{insertLogsSQL, insertLeanLogsSQL, insertGroupLogsSQL}
+
+// logStmts are the log inserts prepared on one driver connection of the writer pool, which
+// keeps its single connection for the life of the DB (no idle or lifetime limit).
+type logStmts struct {
+	mu    sync.Mutex
+	conn  any // the driver connection they are prepared on
+	multi [logStmtKinds][len(chunkSizes)]driver.Stmt
+	row   driver.Stmt // insertLogSQL: one row, skipping an existing id
+}
+
+// on returns the statements prepared on dc, preparing them when dc is not the connection they
+// were prepared on. Statements of an earlier connection are left alone: the pool closed it (a
+// statement cannot be finalized after its connection), and it drops a connection only when the
+// driver reports it broken.
+func (s *logStmts) on(ctx context.Context, dc any) (*logStmts, error) {
+	if s.conn == dc {
+		return s, nil
+	}
+	pc, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return nil, fmt.Errorf("driver connection %T cannot prepare statements", dc)
+	}
+	s.conn, s.multi, s.row = nil, [logStmtKinds][len(chunkSizes)]driver.Stmt{}, nil
+	var err error
+	for k, sqlFor := range logStmtSQL {
+		for i, n := range chunkSizes {
+			if s.multi[k][i], err = pc.PrepareContext(ctx, sqlFor(n)); err != nil {
+				return nil, errors.Join(fmt.Errorf("prepare log insert: %w", err), s.close())
+			}
+		}
+	}
+	if s.row, err = pc.PrepareContext(ctx, insertLogSQL); err != nil {
+		return nil, errors.Join(fmt.Errorf("prepare log insert: %w", err), s.close())
+	}
+	s.conn = dc
+	return s, nil
+}
+
+// close closes the statements (on the connection they were prepared on: inside its Raw).
+func (s *logStmts) close() error {
+	var errs []error
+	for _, st := range append(s.multi[:0:0], s.multi[:]...) {
+		for _, st := range st {
+			if st != nil {
+				errs = append(errs, st.Close())
+			}
+		}
+	}
+	if s.row != nil {
+		errs = append(errs, s.row.Close())
+	}
+	s.conn, s.multi, s.row = nil, [logStmtKinds][len(chunkSizes)]driver.Stmt{}, nil
+	return errors.Join(errs...)
+}
+
+// prepareLogStmts prepares the log inserts on the writer's connection (Open).
+func (d *DB) prepareLogStmts(ctx context.Context) error {
+	return d.onWriter(ctx, func(dc any) error {
+		_, err := d.logStmts.on(ctx, dc)
+		return err
+	})
+}
+
+// closeLogStmts closes the log inserts (Close, before the pool).
+func (d *DB) closeLogStmts(ctx context.Context) error {
+	return d.onWriter(ctx, func(dc any) error {
+		if d.logStmts.conn != dc {
+			return nil
+		}
+		return d.logStmts.close()
+	})
+}
+
+// onWriter runs f with the writer's driver connection and d.logStmts locked.
+func (d *DB) onWriter(ctx context.Context, f func(dc any) error) error {
+	c, err := d.w.raw.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Raw(func(dc any) error {
+		d.logStmts.mu.Lock()
+		defer d.logStmts.mu.Unlock()
+		return f(dc)
+	})
+}
+
+// inWriterTx is inTx on the writer's connection, which fn also gets (for Raw).
+func (d *DB) inWriterTx(ctx context.Context, op string, fn func(*sql.Conn, *txn) error) error {
+	c, err := d.w.raw.Conn(ctx)
+	if err != nil {
+		return wrapErr(op, err)
+	}
+	defer c.Close()
+	raw, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr(op, err)
+	}
+	tx := &txn{rebound[*sql.Tx]{raw: raw, dia: d.dia}}
+	if err := fn(c, tx); err != nil {
+		_ = tx.Rollback()
+		return wrapErr(op, err)
+	}
+	return wrapErr(op, tx.Commit())
+}
+
+// logInserter inserts the log rows of a batch on SQLite and adds those actually inserted to
+// rollup.
+type logInserter struct {
+	ctx    context.Context // the caller's
+	stmts  *logStmts
+	rollup rollupBatch
+	args   []any
+	nv     []driver.NamedValue
+}
+
+// run inserts the lean and the full rows of a batch on the driver connection dc.
+func (ins *logInserter) run(dc any, lean, full []usagePending) error {
+	ins.stmts.mu.Lock()
+	defer ins.stmts.mu.Unlock()
+	if _, err := ins.stmts.on(ins.ctx, dc); err != nil {
+		return err
+	}
+	if err := ins.insertLean(lean); err != nil {
+		return err
+	}
+	return ins.insert(fullLogs, full, appendFullArgs)
+}
+
+// argsFunc appends the arguments of a statement inserting rows to args.
+type argsFunc func(args []any, rows []usagePending) []any
+
+func appendFullArgs(args []any, rows []usagePending) []any {
+	for _, p := range rows {
+		args = appendLogArgs(args, p, true)
+	}
+	return args
+}
+
+func appendLeanArgs(args []any, rows []usagePending) []any {
+	for _, p := range rows {
+		args = appendLogArgs(args, p, false)
+	}
+	return args
+}
+
+// insertLean inserts lean rows: sorted by group and id, the runs of one group of at least
+// groupMinRows rows (in multiples of it) with the group statements, the others with the lean
+// ones.
+func (ins *logInserter) insertLean(rows []usagePending) error {
+	sortByGroup(rows)
+	var rest []usagePending
+	for len(rows) > 0 {
+		n := 1
+		for n < len(rows) && rows[n].gid == rows[0].gid {
+			n++
+		}
+		take := n / groupMinRows * groupMinRows
+		if err := ins.insert(groupLogs, rows[:take], appendGroupArgs); err != nil {
+			return err
+		}
+		rest = append(rest, rows[take:n]...)
+		rows = rows[n:]
+	}
+	return ins.insert(leanLogs, rest, appendLeanArgs)
+}
+
+// insert inserts rows with the statements of kind, whose arguments appendArgs appends. A
+// chunk whose statement fails on an existing id (a retried batch) is redone row by row,
+// skipping those rows, which were counted when they were first stored.
+func (ins *logInserter) insert(kind logStmtKind, rows []usagePending, appendArgs argsFunc) error {
+	for len(rows) > 0 {
+		i := chunkIndex(len(rows))
+		chunk := rows[:chunkSizes[i]]
+		_, err := ins.exec(ins.stmts.multi[kind][i], appendArgs(ins.args[:0], chunk))
+		switch {
+		case err == nil:
+			for _, p := range chunk {
+				ins.rollup.addRecord(p.ms, p.r)
+			}
+		case !errors.Is(wrapErr("", err), ErrConflict):
+			// Anything but a duplicate id (a full disk, an I/O error) may have rolled the
+			// transaction back: no row-by-row retry outside it.
+			return err
+		default:
+			if err := ins.oneByOne(chunk); err != nil {
+				return err
+			}
+		}
+		rows = rows[len(chunk):]
+	}
+	return nil
+}
+
+// oneByOne inserts rows one at a time, skipping the ids that exist.
+func (ins *logInserter) oneByOne(rows []usagePending) error {
+	for _, p := range rows {
+		res, err := ins.exec(ins.stmts.row, appendLogArgs(ins.args[:0], p, true))
+		if err != nil {
+			return err
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return err
+		} else if k == 1 {
+			ins.rollup.addRecord(p.ms, p.r)
+		}
+	}
+	return nil
+}
+
+// exec runs st with args, unless the caller's context has ended.
+func (ins *logInserter) exec(st driver.Stmt, args []any) (driver.Result, error) {
+	if err := ins.ctx.Err(); err != nil {
+		return nil, err
+	}
+	ins.args = args
+	ins.nv = ins.nv[:0]
+	for i, a := range args {
+		ins.nv = append(ins.nv, driver.NamedValue{Ordinal: i + 1, Value: a})
+	}
+	return st.(driver.StmtExecContext).ExecContext(context.WithoutCancel(ins.ctx), ins.nv)
+}
