@@ -69,8 +69,8 @@ func (s *logStmts) on(ctx context.Context, dc any) (*logStmts, error) {
 // close closes the statements (on the connection they were prepared on: inside its Raw).
 func (s *logStmts) close() error {
 	var errs []error
-	for _, st := range append(s.multi[:0:0], s.multi[:]...) {
-		for _, st := range st {
+	for _, kind := range s.multi {
+		for _, st := range kind {
 			if st != nil {
 				errs = append(errs, st.Close())
 			}
