@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -113,5 +114,28 @@ func TestReadSizedAllocatesOnce(t *testing.T) {
 	})
 	if allocs > 1 {
 		t.Errorf("%v allocations, want 1", allocs)
+	}
+}
+
+func TestSendMarksWithoutSendingAKey(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer srv.Close()
+	for _, own := range []string{"", "client-key-1"} {
+		req, _ := http.NewRequest("POST", srv.URL, bytes.NewReader([]byte(`{}`)))
+		if own != "" {
+			req.Header.Set("Idempotency-Key", own)
+		}
+		resp, err := Send(srv.Client(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if v, ok := got["X-Idempotency-Key"]; ok {
+			t.Errorf("own key %q: upstream got X-Idempotency-Key %q", own, v)
+		}
+		if got.Get("Idempotency-Key") != own {
+			t.Errorf("upstream got Idempotency-Key %q, want %q", got.Get("Idempotency-Key"), own)
+		}
 	}
 }
