@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"time"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/pricing"
@@ -122,19 +121,20 @@ func (r *relay) run(ctx context.Context, s *snapshot.Snapshot, rt route, plan []
 // own limit, shorter than the whole attempt's; from the first chunk on, the same watch cuts
 // the stream when it stays quiet past the idle limit.
 func (r *relay) open(ctx context.Context, d *snapshot.Deployment) error {
-	actx, cancel := withTimeout(ctx, d)
+	actx, cancel := context.WithCancel(ctx)
 	t0 := r.g.now()
 	ttfb := firstTokenLimit(d)
-	watch := newIdleWatch(ttfb, cancel)
+	watch := newIdleWatch(ttfb, d.Provider.Timeout, cancel)
 	stream, first, err := r.firstChunk(actx, d)
 	if err != nil {
 		watch.stop()
 		cancel()
 		switch {
-		case watch.stalled.Load() && ctx.Err() == nil:
-			return llm.UpstreamTimeout("provider "+d.Provider.Name+" sent nothing within "+ttfb.String(), nil).Retry()
-		case isTimeout(ctx, err):
+		case ctx.Err() != nil:
+		case watch.expired.Load() || isTimeout(ctx, err):
 			return timeoutError(d, r.g.now().Sub(t0))
+		case watch.stalled.Load():
+			return llm.UpstreamTimeout("provider "+d.Provider.Name+" sent nothing within "+ttfb.String(), nil).Retry()
 		}
 		return err
 	}
@@ -192,7 +192,7 @@ func (r *relay) pump(ctx context.Context) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		e := r.failure(ctx, err, idle.stalled.Load(), idle.limit)
+		e := r.failure(ctx, err, idle)
 		cf, ok := r.format.(continuer)
 		switch {
 		case e.Code == llm.CodeClientClosed:
@@ -261,14 +261,14 @@ func (r *relay) write(chunk []byte) error {
 
 // failure names why the upstream stream broke: the client left, the stream stalled past the
 // idle limit, the attempt ran out of time, or the upstream's own error.
-func (r *relay) failure(ctx context.Context, err error, stalled bool, idle time.Duration) *llm.Error {
+func (r *relay) failure(ctx context.Context, err error, idle *idleWatch) *llm.Error {
 	switch {
 	case ctx.Err() != nil:
 		return clientGone(ctx.Err())
-	case stalled:
-		return llm.UpstreamTimeout("provider "+r.up.d.Provider.Name+" stream stalled: nothing for "+idle.String(), nil)
-	case isTimeout(ctx, err):
+	case idle.expired.Load() || isTimeout(ctx, err):
 		return timeoutError(r.up.d, r.g.now().Sub(r.c.Start))
+	case idle.stalled.Load():
+		return llm.UpstreamTimeout("provider "+r.up.d.Provider.Name+" stream stalled: nothing for "+idle.limit.String(), nil)
 	}
 	return llm.AsError(err)
 }
