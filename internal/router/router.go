@@ -99,12 +99,17 @@ func (r *Router) Plan(s *snapshot.Snapshot, alias string, needs Needs) ([]*snaps
 	var soonest time.Duration // until a skipped deployment may be tried again
 	var out []*snapshot.Deployment
 	for _, fa := range aliases {
-		c, healthy, wait := r.eligible(fa, needs, now, cooldowns)
+		from := len(out)
+		var (
+			c    int
+			wait time.Duration
+		)
+		c, out, wait = r.eligible(out, fa, needs, now, cooldowns)
 		capable += c
 		if wait > 0 && (soonest == 0 || wait < soonest) {
 			soonest = wait
 		}
-		out = append(out, r.order(s.Router.Strategy, fa.Name, healthy)...)
+		r.order(s.Router.Strategy, fa.Name, out[from:])
 	}
 	if capable == 0 {
 		if needs == (Needs{}) { // no deployment at all
@@ -129,9 +134,10 @@ func modelNotFound(alias string) *llm.Error {
 }
 
 // eligible filters by capability and health (cooldowns off: every capable deployment). It
-// returns how many deployments were capable, the usable ones, and the shortest wait until a
-// capable deployment skipped for its health may be tried again (0 when none was skipped).
-func (r *Router) eligible(a *snapshot.Alias, needs Needs, now time.Time, cooldowns bool) (int, []*snapshot.Deployment, time.Duration) {
+// returns how many deployments were capable, out with the usable ones appended, and the
+// shortest wait until a capable deployment skipped for its health may be tried again (0 when
+// none was skipped).
+func (r *Router) eligible(out []*snapshot.Deployment, a *snapshot.Alias, needs Needs, now time.Time, cooldowns bool) (int, []*snapshot.Deployment, time.Duration) {
 	capable := 0
 	var wait time.Duration
 	skip := func(until time.Time) {
@@ -139,7 +145,6 @@ func (r *Router) eligible(a *snapshot.Alias, needs Needs, now time.Time, cooldow
 			wait = w
 		}
 	}
-	var out []*snapshot.Deployment
 	for _, d := range a.Deployments {
 		if (needs.Vision && a.AnyVision && !d.SupportsVision) ||
 			(needs.Tools && a.AnyTools && !d.SupportsTools) ||

@@ -9,13 +9,9 @@ import (
 	"github.com/conduit-gw/conduit/internal/snapshot"
 )
 
-// order sorts healthy deployments for one alias: by priority tier (lower first), and within a
-// tier by the configured strategy. deps is not modified. The caller holds r.mu.
-func (r *Router) order(strategy, alias string, deps []*snapshot.Deployment) []*snapshot.Deployment {
-	if len(deps) == 0 {
-		return nil
-	}
-	out := slices.Clone(deps)
+// order sorts healthy deployments for one alias in place: by priority tier (lower first), and
+// within a tier by the configured strategy. The caller holds r.mu.
+func (r *Router) order(strategy, alias string, out []*snapshot.Deployment) {
 	// Snapshots list deployments by priority already; sorting again (stably, so configuration
 	// order is kept within a tier) makes the tiers hold for any input.
 	slices.SortStableFunc(out, func(a, b *snapshot.Deployment) int { return cmp.Compare(a.Priority, b.Priority) })
@@ -27,7 +23,6 @@ func (r *Router) order(strategy, alias string, deps []*snapshot.Deployment) []*s
 		r.orderTier(strategy, rrKey{alias, out[start].Priority}, out[start:end])
 		start = end
 	}
-	return out
 }
 
 // orderTier orders one priority tier in place.
