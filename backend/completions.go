@@ -16,7 +16,7 @@ import (
 func (s *Server) completions(c echo.Context) error {
 	return serveV1(s, c, "completions", parseCompletions,
 		func(ctx context.Context, call *gateway.Call, req *gateway.NativeRequest) (*gateway.Result, error) {
-			res, _, err := s.o.Gateway.Native(ctx, call, req, newStreamWriter(c, call, &openAIEvents{}))
+			res, _, err := s.o.Gateway.Native(ctx, call, req, newChatWriter(c, call))
 			return res, err
 		})
 }

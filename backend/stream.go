@@ -35,13 +35,30 @@ type streamWriter struct {
 	c       echo.Context
 	call    *gateway.Call
 	dialect streamDialect
-	rc      *http.ResponseController
+	rc      http.ResponseController
 }
 
 var _ gateway.StreamWriter = (*streamWriter)(nil)
 
 func newStreamWriter(c echo.Context, call *gateway.Call, d streamDialect) *streamWriter {
 	return &streamWriter{c: c, call: call, dialect: d}
+}
+
+// chatEventBuf is the room an OpenAI-dialect writer starts with for one event: a chunk of a
+// usual answer fits.
+const chatEventBuf = 512
+
+// newChatWriter is a stream writer in the dialect of Chat Completions (openAIEvents): the
+// writer, its dialect and room for an event in one allocation.
+func newChatWriter(c echo.Context, call *gateway.Call) *streamWriter {
+	cw := &struct {
+		w   streamWriter
+		d   openAIEvents
+		buf [chatEventBuf]byte
+	}{}
+	cw.d.buf = cw.buf[:0]
+	cw.w = streamWriter{c: c, call: call, dialect: &cw.d}
+	return &cw.w
 }
 
 // Begin sends the status line and headers: those of an event stream, or of a body of
@@ -53,12 +70,11 @@ func (w *streamWriter) Begin(m gateway.Meta) error {
 	} else {
 		hv.set("Content-Type", "text/event-stream")
 		hv.set("Cache-Control", "no-cache")
-		hv.set("Connection", "keep-alive")
 	}
 	hv.set("X-Accel-Buffering", "no")
 	hv.answer(w.call, m.Provider, m.Fallback, formatMS(m.OverheadMS))
 	w.c.Response().WriteHeader(http.StatusOK)
-	w.rc = http.NewResponseController(w.c.Response().Writer)
+	w.rc = *http.NewResponseController(w.c.Response().Writer)
 	if b, ok := w.dialect.(streamBeginner); ok {
 		b.begin(m)
 	}

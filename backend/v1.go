@@ -39,7 +39,7 @@ func (s *Server) listModels(c echo.Context) error {
 func (s *Server) chatCompletions(c echo.Context) error {
 	return serveV1(s, c, "chat/completions", llm.ParseChatRequest,
 		func(ctx context.Context, call *gateway.Call, req *llm.ChatRequest) (*gateway.Result, error) {
-			return s.o.Gateway.Chat(ctx, call, req, newStreamWriter(c, call, &openAIEvents{}))
+			return s.o.Gateway.Chat(ctx, call, req, newChatWriter(c, call))
 		})
 }
 

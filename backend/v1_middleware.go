@@ -31,21 +31,32 @@ const (
 	hdrResetRequests     = "X-Ratelimit-Reset-Requests"
 )
 
-const (
-	ctxRequestID = "conduit.request_id"
-	ctxStart     = "conduit.start"
-)
+// v1Context is the echo context of a /v1 request with its id and the time it began: one
+// allocation, where echo's context store takes a map and one per value.
+type v1Context struct {
+	echo.Context
+	id    string
+	start time.Time
+	idHdr [1]string // the X-Request-Id header's value
+}
 
 // v1Headers gives every /v1 response a request id.
 func (s *Server) v1Headers(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		id := ids.NewTimed("req", start)
-		c.Set(ctxRequestID, id)
-		c.Set(ctxStart, start)
-		c.Response().Header()[hdrRequestID] = []string{id}
-		return next(c)
+		vc := &v1Context{Context: c, id: ids.NewTimed("req", start), start: start}
+		vc.idHdr[0] = vc.id
+		c.Response().Header()[hdrRequestID] = vc.idHdr[:]
+		return next(vc)
 	}
+}
+
+// v1Request is the id and start of the /v1 request c serves (zero outside v1Headers).
+func v1Request(c echo.Context) (id string, start time.Time) {
+	if vc, ok := c.(*v1Context); ok {
+		return vc.id, vc.start
+	}
+	return "", time.Time{}
 }
 
 // traced runs a /v1 request inside its server span (Options.Tracing), which the gateway
@@ -96,7 +107,7 @@ func (s *Server) v1Panic(c echo.Context, r any, write func(echo.Context, error) 
 	if r == http.ErrAbortHandler {
 		panic(r)
 	}
-	id, _ := c.Get(ctxRequestID).(string)
+	id, _ := v1Request(c)
 	s.log.Error("panic in handler", "path", c.Request().URL.Path, "request_id", id, "panic", r,
 		"stack", string(debug.Stack()))
 	if c.Response().Committed {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tidwall/gjson"
@@ -62,8 +61,7 @@ func (s *Server) call(c echo.Context, endpoint string) (*gateway.Call, error) {
 		}
 		return nil, err
 	}
-	start, _ := c.Get(ctxStart).(time.Time)
-	id, _ := c.Get(ctxRequestID).(string)
+	id, start := v1Request(c)
 	h := c.Request().Header
 	call := &gateway.Call{RequestID: id, Principal: p, ClientIP: ip, Endpoint: endpoint, Start: start,
 		CacheControlHeader: firstValue(h, "Cache-Control"), CacheTTLHeader: firstValue(h, hdrCacheTTL)}
