@@ -500,6 +500,34 @@ func TestHeaderNamesCanonical(t *testing.T) {
 	}
 }
 
+// A streamed answer to a key with a request limit carries what the contract names and no
+// more than eight headers: net/http copies the map when the status goes out, and up to eight
+// entries the map and its copy stay small (one group each, no table).
+func TestStreamHeadersFitASmallMap(t *testing.T) {
+	e := newEnv(t)
+	e.setup()
+	key := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"rpm": 1000})["key"].(string)
+	resp, out := e.v1(key, "/v1/chat/completions", chat("gpt", map[string]any{"stream": true}))
+	if resp.StatusCode != 200 || !strings.Contains(string(out), "[DONE]") {
+		t.Fatalf("%d %s", resp.StatusCode, out)
+	}
+	for _, k := range []string{"Content-Type", "Cache-Control", "X-Request-Id", "X-Conduit-Provider",
+		"X-Conduit-Overhead-Ms", "X-Ratelimit-Limit-Requests", "X-Ratelimit-Remaining-Requests", "X-Ratelimit-Reset-Requests"} {
+		if resp.Header.Get(k) == "" {
+			t.Errorf("no %s in %v", k, resp.Header)
+		}
+	}
+	n := 0
+	for k := range resp.Header {
+		if k != "Date" && k != "Content-Length" { // net/http's own, not in the handler's map
+			n++
+		}
+	}
+	if n > 8 {
+		t.Errorf("%d headers set by the handler, want at most 8: %v", n, resp.Header)
+	}
+}
+
 // A request refused for its body is in the request log like any other, under the model it
 // named and the key that sent it; nothing reached the upstream.
 func TestInvalidRequestsAreLogged(t *testing.T) {
