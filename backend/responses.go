@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tidwall/gjson"
@@ -62,7 +63,8 @@ func (s *Server) responses(c echo.Context) error {
 	skeleton := func() *responsesapi.Response {
 		return req.Skeleton(responsesapi.NewID(), cmp.Or(call.Fallback, req.Model), call.Start.Unix())
 	}
-	dialect := &responsesEvents{skeleton: skeleton}
+	dialect := &responsesEvents{skeleton: skeleton, pool: &s.eventBufs}
+	defer dialect.release()
 	res, native, err := s.o.Gateway.Native(ctx, call, greq, newStreamWriter(c, call, dialect))
 	switch {
 	case err == nil && res != nil && !native:
@@ -229,10 +231,26 @@ type responsesEvents struct {
 	created  []byte // the native stream's first event, whose response a failure ends
 	seq      int64  // the native stream's last sequence number
 	buf      []byte // the events of one chunk, reused
+
+	pool *sync.Pool // *eventBufs: where buf and created come from, and go back to (release)
+	bufs *eventBufs // taken from pool by begin
 }
+
+// eventBufs are the buffers a stream writes its events with, kept from one stream to the next.
+type eventBufs struct{ events, created []byte }
+
+// maxKeptEvents bounds a buffer kept for the next stream.
+const maxKeptEvents = 64 << 10
 
 func (d *responsesEvents) begin(m gateway.Meta) {
 	d.native = m.Native
+	if d.pool != nil {
+		d.bufs, _ = d.pool.Get().(*eventBufs)
+		if d.bufs == nil {
+			d.bufs = &eventBufs{}
+		}
+		d.buf, d.created = d.bufs.events[:0], d.bufs.created[:0]
+	}
 	if !m.Native {
 		d.t = responsesapi.NewStreamTranslator(d.skeleton())
 	}
@@ -284,6 +302,17 @@ func (d *responsesEvents) end(out io.Writer, err *llm.Error) error {
 		evs = d.t.End()
 	}
 	return d.write(out, evs...)
+}
+
+// release gives the buffers back to the pool once the stream is written (final stays valid:
+// the terminal event is not pooled).
+func (d *responsesEvents) release() {
+	if d.bufs == nil || cap(d.buf) > maxKeptEvents || cap(d.created) > maxKeptEvents {
+		return
+	}
+	d.bufs.events, d.bufs.created = d.buf[:0], d.created[:0]
+	d.pool.Put(d.bufs)
+	d.bufs, d.buf, d.created = nil, nil, nil
 }
 
 // final is the response object the stream ended with (nil when there is none).

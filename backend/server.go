@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -139,7 +140,8 @@ type Server struct {
 	listenURL atomic.Pointer[string]
 	pg        playground // the Chat page's built-in key
 	hosts     *hostPolicy
-	csp       []string // Content-Security-Policy of the web UI (guard.go)
+	csp       []string  // Content-Security-Policy of the web UI (guard.go)
+	eventBufs sync.Pool // *eventBufs of finished Responses streams (responses.go)
 }
 
 // New builds the server and its routes.
