@@ -33,15 +33,17 @@ func groupOf(r *usage.Record) logGroup {
 		r.Status, r.CachedTokens, r.Attempts, r.Stream}
 }
 
-// sortByGroup numbers the groups of rows in order of first appearance and sorts rows by
-// group, then time, then id.
-func sortByGroup(rows []usagePending) {
-	if len(rows) == 0 {
-		return
+// sortByGroup numbers the groups of rows in order of first appearance and returns rows sorted
+// by group, then time, then id (a permutation is sorted: cheaper than moving rows around).
+func sortByGroup(rows []usagePending) []usagePending {
+	if len(rows) < 2 {
+		return rows
 	}
 	gids := map[logGroup]int32{}
 	var last logGroup
+	order := make([]int32, len(rows))
 	for i := range rows {
+		order[i] = int32(i)
 		g := groupOf(rows[i].r)
 		if i > 0 && g == last { // the common case: the same as the row before
 			rows[i].gid = rows[i-1].gid
@@ -54,15 +56,21 @@ func sortByGroup(rows []usagePending) {
 		}
 		rows[i].gid, last = id, g
 	}
-	slices.SortFunc(rows, func(a, b usagePending) int {
-		if c := cmp.Compare(a.gid, b.gid); c != 0 {
-			return c
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &rows[i], &rows[j]
+		if a.gid != b.gid {
+			return cmp.Compare(a.gid, b.gid)
 		}
-		if c := cmp.Compare(a.ms, b.ms); c != 0 {
-			return c
+		if a.ms != b.ms {
+			return cmp.Compare(a.ms, b.ms)
 		}
 		return strings.Compare(a.id, b.id)
 	})
+	sorted := make([]usagePending, len(rows))
+	for i, j := range order {
+		sorted[i] = rows[j]
+	}
+	return sorted
 }
 
 // insertGroupLogsSQL inserts n rows of one group. The group's values are parameters 1 to

@@ -178,7 +178,7 @@ func appendLeanArgs(args []any, rows []usagePending) []any {
 // groupMinRows rows (in multiples of it) with the group statements, the others with the lean
 // ones.
 func (ins *logInserter) insertLean(rows []usagePending) error {
-	sortByGroup(rows)
+	rows = sortByGroup(rows)
 	var rest []usagePending
 	for len(rows) > 0 {
 		n := 1
@@ -205,9 +205,7 @@ func (ins *logInserter) insert(kind logStmtKind, rows []usagePending, appendArgs
 		_, err := ins.exec(ins.stmts.multi[kind][i], appendArgs(ins.args[:0], chunk))
 		switch {
 		case err == nil:
-			for _, p := range chunk {
-				ins.rollup.addRecord(p.ms, p.r)
-			}
+			ins.rollup.addRows(chunk)
 		case !errors.Is(wrapErr("", err), ErrConflict):
 			// Anything but a duplicate id (a full disk, an I/O error) may have rolled the
 			// transaction back: no row-by-row retry outside it.

@@ -56,12 +56,22 @@ type rollupBatch map[rollupKey]*rollupAgg
 
 func (b rollupBatch) add(ts int64, keyID, alias, provider string, status int,
 	latencyMS float64, prompt, completion int64, cost float64, hit bool, saved float64) {
-	k := rollupKey{floorHour(ts), keyID, alias, provider}
+	b.agg(rollupKey{floorHour(ts), keyID, alias, provider}).add(status, latencyMS, prompt,
+		completion, cost, hit, saved)
+}
+
+// agg returns the totals of k, new ones on its first row.
+func (b rollupBatch) agg(k rollupKey) *rollupAgg {
 	a := b[k]
 	if a == nil {
 		a = &rollupAgg{}
 		b[k] = a
 	}
+	return a
+}
+
+func (a *rollupAgg) add(status int, latencyMS float64, prompt, completion int64, cost float64,
+	hit bool, saved float64) {
 	a.requests++
 	a.prompt += prompt
 	a.completion += completion
@@ -81,6 +91,23 @@ func (b rollupBatch) add(ts int64, keyID, alias, provider string, status int,
 func (b rollupBatch) addRecord(ts int64, r *usage.Record) {
 	b.add(ts, r.KeyID, r.Alias, r.ProviderID, r.Status, r.LatencyMS,
 		int64(r.PromptTokens), int64(r.CompletionTokens), r.Cost, r.CacheHit, r.Saved)
+}
+
+// addRows adds rows; a run of rows of one hour, key, alias and provider (a group's, in
+// order) looks its totals up once.
+func (b rollupBatch) addRows(rows []usagePending) {
+	var (
+		k rollupKey
+		a *rollupAgg
+	)
+	for _, p := range rows {
+		r := p.r
+		if rk := (rollupKey{floorHour(p.ms), r.KeyID, r.Alias, r.ProviderID}); a == nil || rk != k {
+			k, a = rk, b.agg(rk)
+		}
+		a.add(r.Status, r.LatencyMS, int64(r.PromptTokens), int64(r.CompletionTokens), r.Cost,
+			r.CacheHit, r.Saved)
+	}
 }
 
 // rollupCols is the number of parameters of one group in rollupUpsertSQL.
