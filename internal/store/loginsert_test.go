@@ -1,9 +1,11 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,7 +92,13 @@ func testInsertLogsGroups(t *testing.T, openTest opener) {
 	}
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
 
-	if err := db.InsertLogs(ctx, recs[:150]); err != nil {
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := db.InsertLogs(cancelled, recs); err == nil {
+		t.Fatal("InsertLogs with a cancelled context succeeded")
+	}
+	// A row twice in one batch is stored and counted once.
+	if err := db.InsertLogs(ctx, append(slices.Clone(recs[:150]), recs[0])); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.InsertLogs(ctx, recs); err != nil { // overlaps the first batch
