@@ -38,32 +38,32 @@ type logStmts struct {
 	row   driver.Stmt // insertLogSQL: one row, skipping an existing id
 }
 
-// on returns the statements prepared on dc, preparing them when dc is not the connection they
+// on makes s the statements prepared on dc, preparing them when dc is not the connection they
 // were prepared on. Statements of an earlier connection are left alone: the pool closed it (a
 // statement cannot be finalized after its connection), and it drops a connection only when the
 // driver reports it broken.
-func (s *logStmts) on(ctx context.Context, dc any) (*logStmts, error) {
+func (s *logStmts) on(ctx context.Context, dc any) error {
 	if s.conn == dc {
-		return s, nil
+		return nil
 	}
 	pc, ok := dc.(driver.ConnPrepareContext)
 	if !ok {
-		return nil, fmt.Errorf("driver connection %T cannot prepare statements", dc)
+		return fmt.Errorf("driver connection %T cannot prepare statements", dc)
 	}
 	s.conn, s.multi, s.row = nil, [logStmtKinds][len(chunkSizes)]driver.Stmt{}, nil
 	var err error
 	for k, sqlFor := range logStmtSQL {
 		for i, n := range chunkSizes {
 			if s.multi[k][i], err = pc.PrepareContext(ctx, sqlFor(n)); err != nil {
-				return nil, errors.Join(fmt.Errorf("prepare log insert: %w", err), s.close())
+				return errors.Join(fmt.Errorf("prepare log insert: %w", err), s.close())
 			}
 		}
 	}
 	if s.row, err = pc.PrepareContext(ctx, insertLogSQL); err != nil {
-		return nil, errors.Join(fmt.Errorf("prepare log insert: %w", err), s.close())
+		return errors.Join(fmt.Errorf("prepare log insert: %w", err), s.close())
 	}
 	s.conn = dc
-	return s, nil
+	return nil
 }
 
 // close closes the statements (on the connection they were prepared on: inside its Raw).
@@ -85,10 +85,7 @@ func (s *logStmts) close() error {
 
 // prepareLogStmts prepares the log inserts on the writer's connection (Open).
 func (d *DB) prepareLogStmts(ctx context.Context) error {
-	return d.onWriter(ctx, func(dc any) error {
-		_, err := d.logStmts.on(ctx, dc)
-		return err
-	})
+	return d.onWriter(ctx, func(dc any) error { return d.logStmts.on(ctx, dc) })
 }
 
 // closeLogStmts closes the log inserts (Close, before the pool).
@@ -148,7 +145,7 @@ type logInserter struct {
 func (ins *logInserter) run(dc any, lean, full []usagePending) error {
 	ins.stmts.mu.Lock()
 	defer ins.stmts.mu.Unlock()
-	if _, err := ins.stmts.on(ins.ctx, dc); err != nil {
+	if err := ins.stmts.on(ins.ctx, dc); err != nil {
 		return err
 	}
 	if err := ins.insertLean(lean); err != nil {
