@@ -3,11 +3,14 @@ package providers
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -137,5 +140,46 @@ func TestSendMarksWithoutSendingAKey(t *testing.T) {
 		if got.Get("Idempotency-Key") != own {
 			t.Errorf("upstream got Idempotency-Key %q, want %q", got.Get("Idempotency-Key"), own)
 		}
+	}
+}
+
+func TestSendFollowsRedirectsLikeTheClient(t *testing.T) {
+	var hits []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hits = append(hits, r.Method+" "+r.URL.Path+" "+string(b))
+		if r.URL.Path == "/v1/chat/completions/" {
+			http.Redirect(w, r, "/v1/chat/completions", http.StatusTemporaryRedirect)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	client := &http.Client{Transport: srv.Client().Transport}
+	req, _ := http.NewRequest("POST", srv.URL+"/v1/chat/completions/", bytes.NewReader([]byte(`{"model":"m"}`)))
+	resp, err := Send(client, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := []string{`POST /v1/chat/completions/ {"model":"m"}`, `POST /v1/chat/completions/ {"model":"m"}`, `POST /v1/chat/completions {"model":"m"}`}
+	if string(b) != "ok" || strings.Join(hits, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("body %q after %q", b, hits)
+	}
+}
+
+func TestSendErrorNamesTheRequestLikeTheClient(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "http://" + ln.Addr().String() + "/v1/chat/completions"
+	ln.Close() // nothing listens there now
+	req, _ := http.NewRequest("POST", addr, bytes.NewReader([]byte(`{}`)))
+	_, err = Send(&http.Client{Transport: &http.Transport{}}, req)
+	var ue *url.Error
+	if !errors.As(err, &ue) || ue.Op != "Post" || ue.URL != addr || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("%#v", err)
 	}
 }
