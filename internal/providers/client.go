@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -153,6 +154,9 @@ func (h *HTTP) Stream(req *http.Request) (io.ReadCloser, error) {
 		return nil, err
 	}
 	ct := resp.Header.Get("Content-Type")
+	if isEventStream(ct) {
+		return resp.Body, nil
+	}
 	if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
 		return resp.Body, nil
 	}
@@ -171,6 +175,13 @@ func (h *HTTP) Stream(req *http.Request) (io.ReadCloser, error) {
 	}
 	return nil, llm.Upstream(h.Name+" answered a stream request without an event stream",
 		fmt.Errorf("%s: stream request answered with Content-Type %q", h.Name, ct)).Retry()
+}
+
+// isEventStream reports whether ct is text/event-stream as upstreams send it (lower case, with
+// parameters or without): the usual answer, told apart without parsing the media type.
+func isEventStream(ct string) bool {
+	const es = "text/event-stream"
+	return strings.HasPrefix(ct, es) && (len(ct) == len(es) || ct[len(es)] == ';' || ct[len(es)] == ' ')
 }
 
 // startsWithObject reports whether the first non-whitespace byte of r is '{' (an event

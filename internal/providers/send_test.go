@@ -183,3 +183,14 @@ func TestSendErrorNamesTheRequestLikeTheClient(t *testing.T) {
 		t.Fatalf("%#v", err)
 	}
 }
+
+func TestIsEventStream(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"text/event-stream": true, "text/event-stream; charset=utf-8": true, "text/event-stream;charset=utf-8": true,
+		"application/json": false, "text/event-streams": false, "": false, "Text/Event-Stream": false, // the last is read by ParseMediaType
+	} {
+		if got := isEventStream(ct); got != want {
+			t.Errorf("isEventStream(%q) = %v, want %v", ct, got, want)
+		}
+	}
+}
