@@ -17,7 +17,7 @@ func NewTimed(prefix string, now time.Time) string {
 	var b [12]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
 	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails on supported platforms
-	var enc [20]byte // sorted.EncodedLen(12)
+	var enc [20]byte        // sorted.EncodedLen(12)
 	sorted.Encode(enc[:], b[:])
 	return prefix + "_" + string(enc[:]) // one allocation: the conversion is only read by the concatenation
 }
