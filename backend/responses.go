@@ -45,7 +45,14 @@ func (s *Server) responses(c echo.Context) error {
 			return s.o.Gateway.Reject(ctx, call, req.Model, err)
 		}
 	}
-	greq := &gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: req.Raw,
+	// The gateway's request, the stream writer and its dialect in one allocation.
+	rr := &struct {
+		greq gateway.NativeRequest
+		w    streamWriter
+		d    responsesEvents
+	}{}
+	greq, dialect := &rr.greq, &rr.d
+	*greq = gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: req.Raw,
 		Translate: func() (*llm.ChatRequest, error) { return req.ToChat(history) }, Stateful: req.PreviousResponseID != ""}
 	if ids.Minted(req.PreviousResponseID) {
 		// Conduit answered the previous response (translated): an upstream serving this one
@@ -58,17 +65,13 @@ func (s *Server) responses(c echo.Context) error {
 	if req.MaxOutputTokens != nil {
 		greq.MaxOutputTokens = *req.MaxOutputTokens
 	}
-	// The response object a translated answer is built on, naming the alias that answered (the
-	// one asked for, or the fallback); a native answer is the upstream's own.
-	skeleton := func() *responsesapi.Response {
-		return req.Skeleton(responsesapi.NewID(), cmp.Or(call.Fallback, req.Model), call.Start.Unix())
-	}
-	dialect := &responsesEvents{skeleton: skeleton, pool: &s.eventBufs}
+	*dialect = responsesEvents{req: req, call: call, pool: &s.eventBufs}
 	defer dialect.release()
-	res, native, err := s.o.Gateway.Native(ctx, call, greq, newStreamWriter(c, call, dialect))
+	rr.w = streamWriter{c: c, call: call, dialect: dialect}
+	res, native, err := s.o.Gateway.Native(ctx, call, greq, &rr.w)
 	switch {
 	case err == nil && res != nil && !native:
-		skel := skeleton()
+		skel := dialect.skeleton()
 		if err = responsesapi.FromChatResponse(res.Body, skel); err == nil {
 			res.Body, err = skel.Marshal()
 		}
@@ -224,7 +227,8 @@ func (s *Server) storedResponse(c echo.Context) (*conversation.Record, error) {
 // responsesEvents is the dialect of the Responses API: an upstream's own events as they come
 // (native), or chat chunks translated.
 type responsesEvents struct {
-	skeleton func() *responsesapi.Response  // the response object a translated stream builds
+	req      *responsesapi.Request
+	call     *gateway.Call
 	t        *responsesapi.StreamTranslator // translates chat chunks; nil for a native stream
 	native   bool
 	terminal []byte // the native stream's terminal event, whose response is the final one
@@ -241,6 +245,12 @@ type eventBufs struct{ events, created []byte }
 
 // maxKeptEvents bounds a buffer kept for the next stream.
 const maxKeptEvents = 64 << 10
+
+// skeleton is the response object a translated answer is built on, naming the alias that
+// answered (the one asked for, or the fallback); a native answer is the upstream's own.
+func (d *responsesEvents) skeleton() *responsesapi.Response {
+	return d.req.Skeleton(responsesapi.NewID(), cmp.Or(d.call.Fallback, d.req.Model), d.call.Start.Unix())
+}
 
 func (d *responsesEvents) begin(m gateway.Meta) {
 	d.native = m.Native
