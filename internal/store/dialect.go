@@ -21,8 +21,8 @@ import (
 //   - aggregation: SQLite aggregates usage inside the database with the functions of udf.go;
 //     PostgreSQL has none of them, so its summaries aggregate the same rows in Go and its
 //     rollup upserts merge the packed stats in Go under the rows' locks (postgres.go);
-//   - duplicate ids in a multi-row insert: SQLite fails the statement and retries row by row;
-//     PostgreSQL (where a failed statement aborts the transaction) skips them with
+//   - duplicate ids in a multi-row insert: SQLite skips them (OR IGNORE) and, when it did,
+//     finds the rows it inserted by their rowids; PostgreSQL skips them with
 //     ON CONFLICT DO NOTHING RETURNING.
 type dialect struct {
 	postgres bool

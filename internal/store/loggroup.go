@@ -73,13 +73,13 @@ func sortByGroup(rows []usagePending) []usagePending {
 	return sorted
 }
 
-// insertGroupLogsSQL inserts n rows of one group. The group's values are parameters 1 to
+// insertGroupLogsSQL inserts n rows of one group, skipping a row whose id exists. The group's values are parameters 1 to
 // groupLogColCount: "?" in the first row, "?1" to "?10" in the others. Each row's own values
 // are "?" each, which SQLite numbers one past the largest number so far: the arguments are
 // the group's values, then each row's (appendGroupArgs).
 func insertGroupLogsSQL(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO request_logs (` + groupLogCols + `, ` + groupRowCols + `) VALUES `)
+	b.WriteString(`INSERT OR IGNORE INTO request_logs (` + groupLogCols + `, ` + groupRowCols + `) VALUES `)
 	writeValues(&b, 1, leanLogColCount)
 	row := groupParamsPerRow + strings.Repeat(", ?", groupRowColCount) + ")"
 	for range n - 1 {

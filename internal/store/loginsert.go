@@ -64,21 +64,21 @@ func appendLogArgs(args []any, p usagePending, full bool) []any {
 		r.TraceID)
 }
 
-// insertLogSQL skips rows whose id already exists, so a retried batch is harmless.
-const insertLogSQL = `INSERT INTO request_logs (` + insertLogCols + `)
-	VALUES (` + `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT (id) DO NOTHING`
+// insertLogsSQL and insertLeanLogsSQL insert n rows on SQLite, skipping a row whose id exists
+// (OR IGNORE: no constraint can fail the statement, so SQLite keeps no statement journal for
+// it; logInserter tells which rows went in).
+func insertLogsSQL(n int) string {
+	return multiRowInsert(`INSERT OR IGNORE`, insertLogCols, logColCount, n)
+}
 
-// insertLogsSQL and insertLeanLogsSQL insert n rows. A row whose id exists fails the
-// statement (and only the statement: SQLite's default ABORT keeps the transaction), and
-// InsertLogs redoes that chunk row by row with insertLogSQL.
-func insertLogsSQL(n int) string { return multiRowInsert(insertLogCols, logColCount, n) }
+func insertLeanLogsSQL(n int) string {
+	return multiRowInsert(`INSERT OR IGNORE`, leanLogCols, leanLogColCount, n)
+}
 
-func insertLeanLogsSQL(n int) string { return multiRowInsert(leanLogCols, leanLogColCount, n) }
-
-func multiRowInsert(cols string, count, n int) string {
+// multiRowInsert is insert (the statement's verb) INTO request_logs of n rows of cols.
+func multiRowInsert(insert, cols string, count, n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO request_logs (` + cols + `) VALUES `)
+	b.WriteString(insert + ` INTO request_logs (` + cols + `) VALUES `)
 	writeValues(&b, n, count)
 	return b.String()
 }

@@ -127,7 +127,7 @@ func testInsertLogsGroups(t *testing.T, openTest opener) {
 // The group statement binds the group's values once and each row's after them.
 func TestInsertGroupLogsSQL(t *testing.T) {
 	got := insertGroupLogsSQL(2)
-	want := `INSERT INTO request_logs (` + groupLogCols + `, ` + groupRowCols + `) VALUES (` +
+	want := `INSERT OR IGNORE INTO request_logs (` + groupLogCols + `, ` + groupRowCols + `) VALUES (` +
 		strings.Repeat("?, ", leanLogColCount-1) + `?), (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ` +
 		strings.Repeat("?, ", groupRowColCount-1) + `?)`
 	if got != want {

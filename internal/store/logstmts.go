@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 )
 
@@ -35,7 +36,6 @@ type logStmts struct {
 	mu    sync.Mutex
 	conn  any // the driver connection they are prepared on
 	multi [logStmtKinds][len(chunkSizes)]driver.Stmt
-	row   driver.Stmt // insertLogSQL: one row, skipping an existing id
 }
 
 // on makes s the statements prepared on dc, preparing them when dc is not the connection they
@@ -50,7 +50,7 @@ func (s *logStmts) on(ctx context.Context, dc any) error {
 	if !ok {
 		return fmt.Errorf("driver connection %T cannot prepare statements", dc)
 	}
-	s.conn, s.multi, s.row = nil, [logStmtKinds][len(chunkSizes)]driver.Stmt{}, nil
+	s.conn, s.multi = nil, [logStmtKinds][len(chunkSizes)]driver.Stmt{}
 	var err error
 	for k, sqlFor := range logStmtSQL {
 		for i, n := range chunkSizes {
@@ -58,9 +58,6 @@ func (s *logStmts) on(ctx context.Context, dc any) error {
 				return errors.Join(fmt.Errorf("prepare log insert: %w", err), s.close())
 			}
 		}
-	}
-	if s.row, err = pc.PrepareContext(ctx, insertLogSQL); err != nil {
-		return errors.Join(fmt.Errorf("prepare log insert: %w", err), s.close())
 	}
 	s.conn = dc
 	return nil
@@ -76,10 +73,7 @@ func (s *logStmts) close() error {
 			}
 		}
 	}
-	if s.row != nil {
-		errs = append(errs, s.row.Close())
-	}
-	s.conn, s.multi, s.row = nil, [logStmtKinds][len(chunkSizes)]driver.Stmt{}, nil
+	s.conn, s.multi = nil, [logStmtKinds][len(chunkSizes)]driver.Stmt{}
 	return errors.Join(errs...)
 }
 
@@ -135,6 +129,7 @@ func (d *DB) inWriterTx(ctx context.Context, op string, fn func(*sql.Conn, *txn)
 // rollup.
 type logInserter struct {
 	ctx    context.Context // the caller's
+	dc     any             // the driver connection
 	stmts  *logStmts
 	rollup rollupBatch
 	args   []any
@@ -145,6 +140,7 @@ type logInserter struct {
 func (ins *logInserter) run(dc any, lean, full []usagePending) error {
 	ins.stmts.mu.Lock()
 	defer ins.stmts.mu.Unlock()
+	ins.dc = dc
 	if err := ins.stmts.on(ins.ctx, dc); err != nil {
 		return err
 	}
@@ -192,23 +188,25 @@ func (ins *logInserter) insertLean(rows []usagePending) error {
 	return ins.insert(leanLogs, rest, appendLeanArgs)
 }
 
-// insert inserts rows with the statements of kind, whose arguments appendArgs appends. A
-// chunk whose statement fails on an existing id (a retried batch) is redone row by row,
-// skipping those rows, which were counted when they were first stored.
+// insert inserts rows with the statements of kind, whose arguments appendArgs appends, and
+// adds those inserted to the rollup: all of a chunk but for a retried batch's rows, whose ids
+// exist (counted when they were first stored).
 func (ins *logInserter) insert(kind logStmtKind, rows []usagePending, appendArgs argsFunc) error {
 	for len(rows) > 0 {
 		i := chunkIndex(len(rows))
 		chunk := rows[:chunkSizes[i]]
-		_, err := ins.exec(ins.stmts.multi[kind][i], appendArgs(ins.args[:0], chunk))
-		switch {
-		case err == nil:
-			ins.rollup.addRows(chunk)
-		case !errors.Is(wrapErr("", err), ErrConflict):
-			// Anything but a duplicate id (a full disk, an I/O error) may have rolled the
-			// transaction back: no row-by-row retry outside it.
+		res, err := ins.exec(ins.stmts.multi[kind][i], appendArgs(ins.args[:0], chunk))
+		if err != nil {
 			return err
-		default:
-			if err := ins.oneByOne(chunk); err != nil {
+		}
+		n, err := res.RowsAffected()
+		switch {
+		case err != nil:
+			return err
+		case n == int64(len(chunk)):
+			ins.rollup.addRows(chunk)
+		case n > 0:
+			if err := ins.addInserted(chunk, res, n); err != nil {
 				return err
 			}
 		}
@@ -217,16 +215,42 @@ func (ins *logInserter) insert(kind logStmtKind, rows []usagePending, appendArgs
 	return nil
 }
 
-// oneByOne inserts rows one at a time, skipping the ids that exist.
-func (ins *logInserter) oneByOne(rows []usagePending) error {
-	for _, p := range rows {
-		res, err := ins.exec(ins.stmts.row, appendLogArgs(ins.args[:0], p, true))
-		if err != nil {
+// addInserted adds to the rollup the n rows of chunk that its statement (res) inserted. They
+// are the table's last n rows: SQLite gives a new row the largest rowid plus one, so the
+// statement's rows have the rowids up to res.LastInsertId. An id twice in the chunk went in
+// once, the first time.
+func (ins *logInserter) addInserted(chunk []usagePending, res driver.Result, n int64) error {
+	last, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	q, ok := ins.dc.(driver.QueryerContext)
+	if !ok {
+		return fmt.Errorf("driver connection %T cannot query", ins.dc)
+	}
+	rows, err := q.QueryContext(ins.ctx, `SELECT id FROM request_logs WHERE rowid > ?`,
+		[]driver.NamedValue{{Ordinal: 1, Value: last - n}})
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	inserted := make(map[string]bool, n)
+	dest := make([]driver.Value, 1)
+	for {
+		if err := rows.Next(dest); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
 			return err
 		}
-		if k, err := res.RowsAffected(); err != nil {
-			return err
-		} else if k == 1 {
+		id, _ := dest[0].(string)
+		inserted[id] = true
+	}
+	if int64(len(inserted)) != n {
+		return fmt.Errorf("%d log rows inserted, %d new rows found", n, len(inserted))
+	}
+	for _, p := range chunk {
+		if inserted[p.id] {
+			delete(inserted, p.id)
 			ins.rollup.addRecord(p.ms, p.r)
 		}
 	}

@@ -81,7 +81,7 @@ func pgError(err error) error {
 
 // pgInsertLogsSQL inserts n rows, skipping ids that exist, and returns the ids it inserted.
 func pgInsertLogsSQL(n int) string {
-	return multiRowInsert(insertLogCols, logColCount, n) + ` ON CONFLICT (id) DO NOTHING RETURNING id`
+	return multiRowInsert(`INSERT`, insertLogCols, logColCount, n) + ` ON CONFLICT (id) DO NOTHING RETURNING id`
 }
 
 // pgInsertLogRows inserts the log rows of a batch and adds those actually inserted (not the
