@@ -34,11 +34,11 @@ func (g *Gateway) streamChat(ctx context.Context, s *snapshot.Snapshot, c *Call,
 		cr = &chatRelay{}
 	}
 	cr.chatStream.reuse(g, req)
-	cr.relay = relay{g: g, c: c, w: w, rec: rec, format: &cr.chatStream, cache: cp}
+	cr.relay = relay{g: g, c: c, w: w, rec: rec, format: &cr.chatStream, cache: cp, onWait: cr.onWait}
 	err := cr.run(ctx, s, rt, plan)
 	// Settled: nothing refers to the relay any more (the upstream stream is closed, the
 	// cached chunks are copies). Its buffers serve the next answer.
-	cr.relay = relay{}
+	cr.relay = relay{onWait: cr.onWait}
 	cr.chatStream.reuse(nil, nil)
 	g.chatRelays.Put(cr)
 	return err

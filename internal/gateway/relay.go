@@ -38,8 +38,9 @@ type relay struct {
 	up   attempt   // the upstream stream being relayed
 	sent delivered // what the client received so far
 
-	waits    bool  // up announces its waits (llm.WaitHook): chunks are flushed before them
-	flushErr error // the client went away: seen when flushing before an upstream wait
+	waits    bool   // up announces its waits (llm.WaitHook): chunks are flushed before them
+	flushErr error  // the client went away: seen when flushing before an upstream wait
+	onWait   func() // flushOnWait, bound once for a relay that serves answer after answer
 
 	cache *cachePlan // set when a complete answer is kept in the response cache
 	kept  [][]byte   // the chunks delivered, kept for the cache
@@ -227,11 +228,17 @@ func (r *relay) flushBeforeWaits() {
 	hook, ok := r.up.stream.(llm.WaitHook)
 	r.waits = ok
 	if ok {
-		hook.BeforeWait(func() {
-			if r.flushErr == nil {
-				r.flushErr = r.w.Flush()
-			}
-		})
+		if r.onWait == nil {
+			r.onWait = r.flushOnWait
+		}
+		hook.BeforeWait(r.onWait)
+	}
+}
+
+// flushOnWait flushes what was written before the relay waits on the upstream.
+func (r *relay) flushOnWait() {
+	if r.flushErr == nil {
+		r.flushErr = r.w.Flush()
 	}
 }
 

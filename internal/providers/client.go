@@ -65,9 +65,8 @@ func (h *HTTP) NewRequest(ctx context.Context, method, u string, body []byte) (*
 	if err != nil {
 		return nil, fmt.Errorf("%s: build request: %w", h.Name, err)
 	}
-	if body != nil {
+	if body != nil { // http.NewRequestWithContext set GetBody: a *bytes.Reader can be replayed
 		req.Header["Content-Type"] = jsonContentType
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
 	if h.Auth != nil {
 		h.Auth(req.Header)

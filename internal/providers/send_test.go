@@ -194,3 +194,20 @@ func TestIsEventStream(t *testing.T) {
 		}
 	}
 }
+
+func TestNewRequestBodyReplays(t *testing.T) {
+	h := &HTTP{Name: "x"}
+	req, err := h.NewRequest(t.Context(), http.MethodPost, "http://127.0.0.1:1/v1/chat/completions", []byte(`{"a":1}`))
+	if err != nil || req.GetBody == nil || req.ContentLength != 7 {
+		t.Fatalf("%v, GetBody set %v, length %d", err, req.GetBody != nil, req.ContentLength)
+	}
+	for range 2 {
+		r, err := req.GetBody()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := io.ReadAll(r); string(b) != `{"a":1}` {
+			t.Fatalf("replayed %q", b)
+		}
+	}
+}
