@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -35,10 +36,19 @@ type DB struct {
 	// logStmts: the same on SQLite, prepared on the writer's driver connection (logstmts.go)
 	logStmts  logStmts
 	responses chunked // responses upserts (responses.go), prepared once on w
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// Close closes the pools (SQLite: after flushing the planner statistics).
+// Close closes the pools (SQLite: after flushing the planner statistics). Closing again
+// returns what the first Close did.
 func (d *DB) Close() error {
+	d.closeOnce.Do(func() { d.closeErr = d.close() })
+	return d.closeErr
+}
+
+func (d *DB) close() error {
 	var errs []error
 	if !d.dia.postgres {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

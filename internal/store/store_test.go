@@ -9,9 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/conduit-gw/conduit/internal/config"
 	"github.com/conduit-gw/conduit/internal/testsvc"
+	"github.com/conduit-gw/conduit/internal/usage"
 )
 
 // openTest opens a fresh database in a temporary directory, closed when the test ends.
@@ -182,4 +184,20 @@ func TestPingAndSize(t *testing.T) {
 	if err := db2.Ping(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Ping(canceled) = %v, want context.Canceled", err)
 	}
+}
+
+// Closing a store twice (a restart in a test, then its cleanup) is not an error, on either
+// engine, also after log rows were written through the writer's own statements.
+func TestCloseTwice(t *testing.T) {
+	eachEngine(t, func(t *testing.T, openTest opener) {
+		db := openTest(t)
+		if err := db.InsertLogs(context.Background(), []usage.Record{{ID: "req_close", Time: time.Now().UTC(), Alias: "a", Status: 200}}); err != nil {
+			t.Fatalf("InsertLogs: %v", err)
+		}
+		for i := range 2 {
+			if err := db.Close(); err != nil {
+				t.Fatalf("Close #%d: %v", i+1, err)
+			}
+		}
+	})
 }
