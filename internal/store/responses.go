@@ -30,14 +30,16 @@ func putResponsesSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO responses (` + responseCols + `) VALUES `)
 	writeValues(&b, n, responseColCount)
-	b.WriteString(` ON CONFLICT (id) DO UPDATE SET response = excluded.response`)
+	b.WriteString(` ON CONFLICT (id) DO UPDATE SET response = excluded.response WHERE responses.key_id = excluded.key_id`)
 	return b.String()
 }
 
 // PutResponses writes a batch of responses in one transaction, up to 64 rows per statement;
-// one already stored under its id gets the new response object. Within the batch, a later
-// write of an id counts as coming after an earlier one: the row is the first write's with the
-// last write's response object, as if they had been written one by one.
+// one already stored under its id gets the new response object when the same key writes it.
+// A write of an id stored by another key (an upstream that reuses its ids) changes nothing:
+// the stored response stays its key's, never showing another key's answer. Within the batch,
+// a later write of an id counts as coming after an earlier one: the row is the first write's
+// with its key's last response object, as if they had been written one by one.
 func (d *DB) PutResponses(ctx context.Context, rs []StoredResponse) error {
 	rs = mergeResponses(rs)
 	if len(rs) == 0 {
@@ -62,8 +64,9 @@ func (d *DB) PutResponses(ctx context.Context, rs []StoredResponse) error {
 	})
 }
 
-// mergeResponses returns rs with each id once: at its first place, with its last response
-// object. Without duplicates it is rs itself; otherwise a new slice (rs is not modified).
+// mergeResponses returns rs with each id once: at its first place, with the last response
+// object its key wrote (a write of the id from another key is dropped, as the upsert drops
+// it). Without duplicates it is rs itself; otherwise a new slice (rs is not modified).
 func mergeResponses(rs []StoredResponse) []StoredResponse {
 	if len(rs) < 2 {
 		return rs
@@ -82,7 +85,9 @@ func mergeResponses(rs []StoredResponse) []StoredResponse {
 			out = append(make([]StoredResponse, 0, len(rs)-1), rs[:i]...)
 			fallthrough
 		default:
-			out[j].Response = rs[i].Response
+			if out[j].KeyID == rs[i].KeyID {
+				out[j].Response = rs[i].Response
+			}
 		}
 	}
 	if out == nil {

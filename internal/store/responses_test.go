@@ -137,8 +137,8 @@ func BenchmarkPutResponsesIDs(b *testing.B) {
 }
 
 // TestPutResponsesBatch: a batch larger than one statement, with ids repeated inside it and
-// one already stored, keeps each id once with the first write's row and the last write's
-// response object, on both engines.
+// one already stored, keeps each id once with the first write's row and its key's last
+// response object, on both engines; writes of an id from another key change nothing.
 func TestPutResponsesBatch(t *testing.T) { eachEngine(t, testPutResponsesBatch) }
 
 func testPutResponsesBatch(t *testing.T, openTest opener) {
@@ -152,13 +152,18 @@ func testPutResponsesBatch(t *testing.T, openTest opener) {
 		rs[i].Response = fmt.Sprintf(`{"v":%d}`, i)
 	}
 	// resp_3 again within its statement and at the end of the batch, resp_149 right after itself,
-	// resp_old from another key: neither the key, the input nor created_at change.
-	dup := func(id, resp string) StoredResponse {
-		return StoredResponse{ID: id, KeyID: "k9", Model: "m9", CreatedAt: base.Add(time.Hour), Input: `["dup"]`, Response: resp}
+	// resp_old again: neither the key, the input nor created_at change. The same ids from
+	// another key change nothing.
+	dupOf := func(key string) func(id, resp string) StoredResponse {
+		return func(id, resp string) StoredResponse {
+			return StoredResponse{ID: id, KeyID: key, Model: "m9", CreatedAt: base.Add(time.Hour), Input: `["dup"]`, Response: resp}
+		}
 	}
-	rs = append(rs[:10], append([]StoredResponse{dup("resp_3", `{"v":"mid"}`)}, rs[10:]...)...)
-	rs = append(rs[:70], append([]StoredResponse{dup("resp_old", `{"v":"new"}`)}, rs[70:]...)...)
-	rs = append(rs, dup("resp_149", `{"v":"149b"}`), dup("resp_3", `{"v":"last"}`))
+	same := func(i int) func(id, resp string) StoredResponse { return dupOf(rs[i].KeyID) }
+	dup, other := dupOf(stored.KeyID), dupOf("k-other")
+	rs = append(rs[:10], append([]StoredResponse{same(3)("resp_3", `{"v":"mid"}`), other("resp_4", `{"v":"x"}`)}, rs[10:]...)...)
+	rs = append(rs[:70], append([]StoredResponse{dup("resp_old", `{"v":"new"}`), other("resp_old", `{"v":"x"}`)}, rs[70:]...)...)
+	rs = append(rs, same(149)("resp_149", `{"v":"149b"}`), same(3)("resp_3", `{"v":"last"}`), other("resp_3", `{"v":"x"}`))
 	before := append([]StoredResponse(nil), rs...)
 	if err := db.PutResponses(ctx, rs); err != nil {
 		t.Fatal(err)
@@ -189,17 +194,21 @@ func testPutResponsesBatch(t *testing.T, openTest opener) {
 }
 
 func TestMergeResponses(t *testing.T) {
-	r := func(id, resp string) StoredResponse { return StoredResponse{ID: id, KeyID: "k" + resp, Response: resp} }
+	// r is a write of id by the key named after the id; o is one by another key.
+	r := func(id, resp string) StoredResponse { return StoredResponse{ID: id, KeyID: "k" + id, Response: resp} }
+	o := func(id, resp string) StoredResponse { return StoredResponse{ID: id, KeyID: "other", Response: resp} }
 	for _, tc := range []struct {
 		name     string
 		in, want []StoredResponse
 	}{
 		{"empty", nil, nil},
 		{"distinct", []StoredResponse{r("a", "1"), r("b", "2")}, []StoredResponse{r("a", "1"), r("b", "2")}},
-		{"adjacent", []StoredResponse{r("a", "1"), r("a", "2"), r("b", "3")},
-			[]StoredResponse{{ID: "a", KeyID: "k1", Response: "2"}, r("b", "3")}},
+		{"adjacent", []StoredResponse{r("a", "1"), r("a", "2"), r("b", "3")}, []StoredResponse{r("a", "2"), r("b", "3")}},
 		{"apart", []StoredResponse{r("a", "1"), r("b", "2"), r("c", "3"), r("a", "4"), r("b", "5"), r("a", "6")},
-			[]StoredResponse{{ID: "a", KeyID: "k1", Response: "6"}, {ID: "b", KeyID: "k2", Response: "5"}, r("c", "3")}},
+			[]StoredResponse{r("a", "6"), r("b", "5"), r("c", "3")}},
+		{"another key", []StoredResponse{r("a", "1"), o("a", "2"), r("b", "3"), o("b", "4"), r("b", "5")},
+			[]StoredResponse{r("a", "1"), r("b", "5")}},
+		{"another key first", []StoredResponse{o("a", "1"), r("a", "2")}, []StoredResponse{o("a", "1")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := mergeResponses(tc.in); fmt.Sprint(got) != fmt.Sprint(tc.want) {
