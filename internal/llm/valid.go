@@ -22,11 +22,6 @@ func ValidObject(b []byte) bool {
 	return i < len(b) && b[i] == '{' && ValidJSON(b[i:])
 }
 
-// ValidValueAt checks the JSON value at b[i] (after any whitespace) and returns the offset
-// just past it: a value is read the way ValidJSON reads it inside a document, and what
-// follows it is left to the caller.
-func ValidValueAt(b []byte, i int) (end int, ok bool) { return validValue(b, skipWS(b, i)) }
-
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func skipWS(b []byte, i int) int {

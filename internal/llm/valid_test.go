@@ -71,25 +71,3 @@ func BenchmarkValidJSON(b *testing.B) {
 		})
 	}
 }
-
-func TestValidValueAt(t *testing.T) {
-	tests := []struct {
-		in   string
-		at   int
-		end  int
-		want bool
-	}{
-		{`{"c":[1,2],"d":3}`, 5, 10, true},
-		{`{"c": "x"}`, 5, 9, true},
-		{`{"c":1.5e3}`, 5, 10, true},
-		{`{"c":nul}`, 5, 8, false},
-		{`{"c":[1,}`, 5, 8, false},
-		{`{"c":`, 5, 5, false},
-	}
-	for _, tc := range tests {
-		end, ok := ValidValueAt([]byte(tc.in), tc.at)
-		if ok != tc.want || ok && end != tc.end {
-			t.Errorf("ValidValueAt(%q, %d) = %d, %v; want %d, %v", tc.in, tc.at, end, ok, tc.end, tc.want)
-		}
-	}
-}
