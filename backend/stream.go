@@ -71,6 +71,7 @@ func (w *streamWriter) Begin(m gateway.Meta) error {
 		hv.set("Content-Type", "text/event-stream")
 		hv.set("Cache-Control", "no-cache")
 	}
+	hv.set("X-Accel-Buffering", "no")
 	hv.answer(w.call, m.Provider, m.Fallback, formatMS(m.OverheadMS))
 	w.c.Response().WriteHeader(http.StatusOK)
 	w.rc = *http.NewResponseController(w.c.Response().Writer)
