@@ -62,14 +62,16 @@ func newChatWriter(c echo.Context, call *gateway.Call) *streamWriter {
 }
 
 // Begin sends the status line and headers: those of an event stream, or of a body of
-// m.ContentType.
+// m.ContentType. X-Accel-Buffering: no keeps a reverse proxy such as nginx from holding the
+// stream back until it ends. No Cache-Control: a stream answers a POST, which HTTP caches do
+// not store, and with a limited key's three x-ratelimit headers a ninth header would take
+// net/http's header map (copied when the status goes out) past its small size.
 func (w *streamWriter) Begin(m gateway.Meta) error {
 	hv := newHeaderValues(w.c.Response().Header(), 4)
 	if m.ContentType != "" {
 		hv.set("Content-Type", m.ContentType)
 	} else {
 		hv.set("Content-Type", "text/event-stream")
-		hv.set("Cache-Control", "no-cache")
 	}
 	hv.set("X-Accel-Buffering", "no")
 	hv.answer(w.call, m.Provider, m.Fallback, formatMS(m.OverheadMS))
