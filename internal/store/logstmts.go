@@ -147,22 +147,17 @@ func (ins *logInserter) run(dc any, lean, full []usagePending) error {
 	if err := ins.insertLean(lean); err != nil {
 		return err
 	}
-	return ins.insert(fullLogs, full, appendFullArgs)
+	return ins.insert(fullLogs, full, appendRowsArgs)
 }
 
 // argsFunc appends the arguments of a statement inserting rows to args.
 type argsFunc func(args []any, rows []usagePending) []any
 
-func appendFullArgs(args []any, rows []usagePending) []any {
+// appendRowsArgs appends the arguments of rows, each with its columns: every one of a full
+// row, the lean ones of a lean row.
+func appendRowsArgs(args []any, rows []usagePending) []any {
 	for _, p := range rows {
-		args = appendLogArgs(args, p, true)
-	}
-	return args
-}
-
-func appendLeanArgs(args []any, rows []usagePending) []any {
-	for _, p := range rows {
-		args = appendLogArgs(args, p, false)
+		args = appendLogArgs(args, p, p.full)
 	}
 	return args
 }
@@ -185,7 +180,7 @@ func (ins *logInserter) insertLean(rows []usagePending) error {
 		rest = append(rest, rows[take:n]...)
 		rows = rows[n:]
 	}
-	return ins.insert(leanLogs, rest, appendLeanArgs)
+	return ins.insert(leanLogs, rest, appendRowsArgs)
 }
 
 // insert inserts rows with the statements of kind, whose arguments appendArgs appends, and

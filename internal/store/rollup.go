@@ -89,8 +89,12 @@ func (a *rollupAgg) add(status int, latencyMS float64, prompt, completion int64,
 }
 
 func (b rollupBatch) addRecord(ts int64, r *usage.Record) {
-	b.add(ts, r.KeyID, r.Alias, r.ProviderID, r.Status, r.LatencyMS,
-		int64(r.PromptTokens), int64(r.CompletionTokens), r.Cost, r.CacheHit, r.Saved)
+	b.agg(rollupKey{floorHour(ts), r.KeyID, r.Alias, r.ProviderID}).addRecord(r)
+}
+
+func (a *rollupAgg) addRecord(r *usage.Record) {
+	a.add(r.Status, r.LatencyMS, int64(r.PromptTokens), int64(r.CompletionTokens), r.Cost,
+		r.CacheHit, r.Saved)
 }
 
 // addRows adds rows; a run of rows of one hour, key, alias and provider (a group's, in
@@ -105,8 +109,7 @@ func (b rollupBatch) addRows(rows []usagePending) {
 		if rk := (rollupKey{floorHour(p.ms), r.KeyID, r.Alias, r.ProviderID}); a == nil || rk != k {
 			k, a = rk, b.agg(rk)
 		}
-		a.add(r.Status, r.LatencyMS, int64(r.PromptTokens), int64(r.CompletionTokens), r.Cost,
-			r.CacheHit, r.Saved)
+		a.addRecord(r)
 	}
 }
 
