@@ -1,6 +1,8 @@
 package llm
 
 import (
+	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
@@ -15,4 +17,19 @@ func InPlace(b []byte) gjson.Result {
 		return gjson.Result{}
 	}
 	return gjson.Parse(unsafe.String(&b[0], len(b)))
+}
+
+// CloneString copies s, a string value found in place, so that it outlives the body, and
+// reads it as encoding/json does: each byte that is not part of valid UTF-8 becomes U+FFFD.
+func CloneString(s string) string {
+	if utf8.ValidString(s) {
+		return strings.Clone(s)
+	}
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		b = utf8.AppendRune(b, r) // an invalid byte decodes as RuneError, one byte long
+		i += n
+	}
+	return string(b)
 }

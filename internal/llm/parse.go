@@ -3,7 +3,6 @@ package llm
 import (
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -35,7 +34,7 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 			if v.Type != gjson.String {
 				err = wrongType("model", "a string")
 			}
-			r.Model = strings.Clone(v.Str) // outlives the body in log rows: not a view of it
+			r.Model = CloneString(v.Str) // outlives the body in log rows: not a view of it
 			r.modelDup = r.model.Exists()
 			r.model = v
 		case "messages":

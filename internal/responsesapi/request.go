@@ -179,7 +179,7 @@ func str(k string, at func(*Request) *string) fieldReader {
 	return func(r *Request, v gjson.Result) error {
 		switch v.Type {
 		case gjson.String:
-			*at(r) = strings.Clone(v.Str)
+			*at(r) = llm.CloneString(v.Str)
 		case gjson.Null:
 		default:
 			return typeError(k, "string")
