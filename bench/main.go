@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -133,6 +134,10 @@ func (b *bench) run(o options, rates []int, targets []target, rep *report) {
 			rep.Streams = append(rep.Streams, b.streams(t))
 		}
 		rep.Runs = append(rep.Runs, b.interleaved(targets, "stream-peak-10conn", 0, o.dur, 10, true)...)
+		// The same streams for a client that asks for the usage chunk: Conduit asks the
+		// upstream for it either way (to bill the answer), the floor only then, so here the
+		// upstream does the same work behind both.
+		rep.Runs = append(rep.Runs, b.interleaved(withBody(targets, usageChatBody), "stream-usage-peak-10conn", 0, o.dur, 10, true)...)
 	}
 	if o.want["responses"] {
 		b.runResponses(o, targets, rep)
@@ -161,6 +166,27 @@ func (b *bench) run(o options, rates []int, targets []target, rep *report) {
 
 // chatBody is a ~1 KB chat request for the alias "bench".
 func chatBody(stream bool) []byte { return chatBodyOf("bench", stream) }
+
+// usageChatBody is chatBody asking, when streamed, for the usage chunk at the end
+// (stream_options.include_usage), as clients that track what they spend do.
+func usageChatBody(stream bool) []byte {
+	if !stream {
+		return chatBody(false)
+	}
+	var body map[string]any
+	_ = json.Unmarshal(chatBody(true), &body)
+	body["stream_options"] = map[string]any{"include_usage": true}
+	return encodeBody(body, true)
+}
+
+// withBody is ts sending body.
+func withBody(ts []target, body func(stream bool) []byte) []target {
+	out := slices.Clone(ts)
+	for i := range out {
+		out[i].body = body
+	}
+	return out
+}
 
 // chatBodyOf is a ~1 KB chat request for model.
 func chatBodyOf(model string, stream bool) []byte {
@@ -222,6 +248,7 @@ type bench struct {
 type measured struct {
 	m, ok, shed vegeta.Metrics // all results; the answered (2xx) ones; the 503s
 	cpu, genCPU time.Duration  // the target's CPU time; the load generator's (this process)
+	upCPU       time.Duration  // the upstream's CPU time
 	peakKB      int64
 	active      time.Duration // time spent attacking, the wait for the last answers included
 	window      time.Duration // the attacks' own durations
@@ -276,7 +303,7 @@ func (b *bench) hit(t target, scenario string, rate int, d time.Duration, worker
 		opts = append(opts, vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.Connections(int(workers)))
 	}
 	atk := vegeta.NewAttacker(opts...)
-	cpu0, gen0 := t.proc.cpu(), cpuOf(os.Getpid())
+	cpu0, gen0, up0 := t.proc.cpu(), cpuOf(os.Getpid()), b.upstream.cpu()
 	stopRSS := t.proc.sampleRSS()
 	if t.name == "conduit" && strings.HasSuffix(scenario, "peak-10conn") && b.profileDir != "" && acc.active == 0 {
 		stopProfile := b.startProfile(scenario, d)
@@ -303,6 +330,7 @@ func (b *bench) hit(t target, scenario string, rate int, d time.Duration, worker
 	// this turn: wait for it before reading the CPU clock.
 	time.Sleep(300 * time.Millisecond)
 	acc.cpu += t.proc.cpu() - cpu0
+	acc.upCPU += b.upstream.cpu() - up0
 	acc.peakKB = max(acc.peakKB, stopRSS())
 }
 
@@ -321,6 +349,9 @@ func (b *bench) result(t target, scenario string, rate int, acc *measured) run {
 		OK: ok.Requests, Offered: float64(m.Requests) / secs}
 	if m.Requests > 0 && t.proc != b.upstream {
 		r.CPUSecPer1k = acc.cpu.Seconds() / float64(m.Requests) * 1000
+	}
+	if m.Requests > 0 {
+		r.UpstreamCPUSecPer1k = acc.upCPU.Seconds() / float64(m.Requests) * 1000
 	}
 	if secs > 0 {
 		r.LoadgenCPUs = acc.genCPU.Seconds() / secs
