@@ -13,6 +13,8 @@ const pathRate = 1000
 // Target names of the Responses and PostgreSQL + Redis rows.
 const (
 	nameChat       = "conduit chat"
+	nameFloorChat  = "floor chat"
+	nameFloorResp  = "floor responses"
 	nameNative     = "conduit resp native"
 	nameTranslated = "conduit resp translated"
 	namePG         = "conduit pg+redis"
@@ -34,12 +36,14 @@ func responsesBody(model string) func(stream bool) []byte {
 
 // runResponses measures POST /v1/responses, non-streamed and streamed, at pathRate next to
 // chat on the same Conduit: passed through to an OpenAI provider, and translated to chat for
-// an OpenAI-compatible one; the floor forwards Responses requests to the mock as a reference.
+// an OpenAI-compatible one; the floor forwards the same chat and Responses requests to the mock
+// as a reference: what moving each API's bytes costs a bare proxy.
 func (b *bench) runResponses(o options, targets []target, rep *report) {
 	conduit := targets[len(targets)-1]
 	url := "http://" + conduitAddr + "/v1/responses"
 	ts := []target{
-		{name: "floor responses", url: "http://" + floorAddr + "/v1/responses", proc: b.floor, body: responsesBody("gpt-4o-mini")},
+		{name: nameFloorChat, url: "http://" + floorAddr + "/v1/chat/completions", proc: b.floor},
+		{name: nameFloorResp, url: "http://" + floorAddr + "/v1/responses", proc: b.floor, body: responsesBody("gpt-4o-mini")},
 		{name: nameChat, url: conduit.url, proc: conduit.proc, key: conduit.key},
 		{name: nameNative, url: url, proc: conduit.proc, key: conduit.key, body: responsesBody("bench-native")},
 		{name: nameTranslated, url: url, proc: conduit.proc, key: conduit.key, body: responsesBody("bench")},

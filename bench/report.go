@@ -203,6 +203,12 @@ func (rep *report) printPaths(w io.Writer) {
 					r.CPUSecPer1k, r.CPUSecPer1k/chat.CPUSecPer1k, r.P50-chat.P50)
 			}
 		}
+		fc, ok1 := rep.find(nameFloorChat, sc, pathRate)
+		fr, ok2 := rep.find(nameFloorResp, sc, pathRate)
+		if ok1 && ok2 && fc.CPUSecPer1k > 0 {
+			fmt.Fprintf(w, " the floor passing the same requests through: responses %.3f vs chat %.3f s/1k = %.2f×;",
+				fr.CPUSecPer1k, fc.CPUSecPer1k, fr.CPUSecPer1k/fc.CPUSecPer1k)
+		}
 		fmt.Fprintln(w)
 	}
 	if rep.ClusterSkipped != "" {
