@@ -85,6 +85,9 @@ func TestResponsesContinueAcrossDeployments(t *testing.T) {
 				gjson.GetBytes(body, "input").Str != "Sure?" {
 				t.Fatalf("upstream got %s", body)
 			}
+			if third.PreviousResponseID != second.ID {
+				t.Fatalf("the answer continues %q, want the upstream's %q: %s", third.PreviousResponseID, second.ID, third.RawJSON())
+			}
 			send(t, "chat2", third.ID, "And now?", stream)
 			msgs := gjson.GetBytes(last(chatFake), "messages")
 			want := `["Remember: blue","` + chatFake.Reply + `","Which colour?","` + e.fake.Reply + `","Sure?","` + e.fake.Reply + `","And now?"]`

@@ -49,10 +49,18 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, model string,
 	s.mu.Lock()
 	s.minted[id] = true
 	s.mu.Unlock()
+	echo := echoedRequest(body)
 	resp := func(status string, output []any, usage any) obj {
 		return obj{{"id", id}, {"object", "response"}, {"created_at", 1700000000}, {"status", status},
-			{"error", nil}, {"incomplete_details", nil}, {"model", model}, {"output", output},
-			{"parallel_tool_calls", true}, {"store", true}, {"tool_choice", "auto"}, {"tools", []any{}}, {"usage", usage}}
+			{"error", nil}, {"incomplete_details", nil}, {"instructions", echo.get("instructions", nil)},
+			{"max_output_tokens", echo.get("max_output_tokens", nil)}, {"model", model}, {"output", output},
+			{"parallel_tool_calls", echo.get("parallel_tool_calls", true)},
+			{"previous_response_id", echo.get("previous_response_id", nil)},
+			{"reasoning", obj{{"effort", nil}, {"summary", nil}}}, {"store", echo.get("store", true)},
+			{"temperature", echo.get("temperature", 1.0)}, {"text", obj{{"format", obj{{"type", "text"}}}}},
+			{"tool_choice", echo.get("tool_choice", "auto")}, {"tools", echo.get("tools", []any{})},
+			{"top_p", echo.get("top_p", 1.0)}, {"truncation", echo.get("truncation", "disabled")}, {"usage", usage},
+			{"user", echo.get("user", nil)}, {"metadata", echo.get("metadata", obj{})}}
 	}
 	usage := obj{{"input_tokens", pt}, {"input_tokens_details", obj{{"cached_tokens", 0}}},
 		{"output_tokens", ct}, {"output_tokens_details", obj{{"reasoning_tokens", 0}}}, {"total_tokens", pt + ct}}
@@ -100,6 +108,18 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, model string,
 	if sc.NoDone {
 		hangUp(w, false) // no reset: that would drop the events still unread
 	}
+}
+
+// echoedRequest is the request body whose settings a response object repeats, as OpenAI's
+// does: instructions, sampling, tools, previous_response_id and the rest.
+type echoedRequest map[string]any
+
+// get is the request's value of k, or def when the request has none (or null).
+func (e echoedRequest) get(k string, def any) any {
+	if v, ok := e[k]; ok && v != nil {
+		return v
+	}
+	return def
 }
 
 // obj is a JSON object that keeps its keys in order.
