@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -214,6 +215,10 @@ func (s *Server) testProvider(c echo.Context) error {
 	start := time.Now()
 	models, err := lister.ListModels(ctx)
 	res.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
+	unlisted := errors.Is(err, providers.ErrNoModelList)
+	if unlisted {
+		err = nil // it answered: reachable, with no list to offer
+	}
 	s.recordTest(id, err)
 	res.Health = s.providerStatus(id)
 	if err != nil {
@@ -225,6 +230,9 @@ func (s *Server) testProvider(c echo.Context) error {
 	res.OK = true
 	res.Models = append(res.Models, models...)
 	res.Message = "connected: " + plural(len(models), "model") + " available"
+	if unlisted {
+		res.Message = "connected: " + providers.ErrNoModelList.Error() + "; name its models by hand"
+	}
 	return c.JSON(http.StatusOK, res)
 }
 

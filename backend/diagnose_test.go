@@ -4,12 +4,15 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/fakeopenai"
 	"github.com/conduit-gw/conduit/internal/llm"
 )
 
@@ -101,6 +104,27 @@ func TestProviderTestSaysWhyAndSetsHealth(t *testing.T) {
 	e.mustAdmin(200, "POST", "/admin/providers/"+down+"/test", nil)
 	if h := e.mustAdmin(200, "GET", "/admin/models/"+dep, nil)["health"].(map[string]any); h["status"] != "down" {
 		t.Fatalf("deployment health after a failed test: %v", h)
+	}
+}
+
+// TestProviderTestWithoutModelList: a local server that serves chat but not GET /models
+// passes the connection test and stays up, saying it lists no models; its alias answers.
+func TestProviderTestWithoutModelList(t *testing.T) {
+	e := newEnv(t)
+	mux := http.NewServeMux()
+	mux.Handle("/v1/chat/completions", fakeopenai.New(""))
+	local := httptest.NewServer(mux) // GET /v1/models: 404
+	t.Cleanup(local.Close)
+	id := e.mustAdmin(201, "POST", "/admin/providers", map[string]any{"name": "local", "type": "openai_compatible", "base_url": local.URL + "/v1"})["id"].(string)
+	e.mustAdmin(201, "POST", "/admin/models", map[string]any{"alias": "local", "provider_id": id, "provider_model": "llama"})
+	res := e.mustAdmin(200, "POST", "/admin/providers/"+id+"/test", nil)
+	if res["ok"] != true || res["health"] != "up" || !strings.Contains(res["message"].(string), "does not list its models") {
+		t.Fatalf("test of a server without a models list: %v", res)
+	}
+	key := e.mustAdmin(201, "POST", "/admin/keys", map[string]any{"name": "k"})["key"].(string)
+	chat := map[string]any{"model": "local", "messages": []map[string]any{{"role": "user", "content": "hi"}}}
+	if resp, body := e.do("POST", "/v1/chat/completions", chat, map[string]string{"Authorization": "Bearer " + key}); resp.StatusCode != 200 {
+		t.Fatalf("after the test: %d %s", resp.StatusCode, body)
 	}
 }
 

@@ -4,6 +4,7 @@ package providers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -104,6 +105,12 @@ type MessagesAPI interface {
 type ModelLister interface {
 	ListModels(ctx context.Context) ([]string, error)
 }
+
+// ErrNoModelList is what ListModels returns, wrapped, for an upstream that answered but lists
+// no models: a server for which the models list is optional (a small local server that serves
+// chat but not GET /models) answered it with 404, 405 or 501. The upstream is reachable: a
+// health check counts it as up.
+var ErrNoModelList = errors.New("it does not list its models (GET /models is not served)")
 
 // Unsupported is the error of a request for something the provider does not serve; it is
 // retryable, as another deployment of the alias may serve it.

@@ -97,8 +97,10 @@ func (c *Checker) check(ctx context.Context, p *snapshot.Provider) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, min(p.Timeout, 15*time.Second))
 	defer cancel()
-	_, err := lister.ListModels(ctx)
-	return err
+	if _, err := lister.ListModels(ctx); err != nil && !errors.Is(err, providers.ErrNoModelList) {
+		return err
+	}
+	return nil
 }
 
 // Checked records a health check's result for a deployment: a failure marks it down and keeps

@@ -133,3 +133,21 @@ func (h *swapSnapshot) Load() *snapshot.Snapshot {
 	defer h.mu.Unlock()
 	return h.s
 }
+
+// TestHealthCheckUpstreamWithoutModelList: a local server that serves chat but not GET
+// /models (404) is reachable, so its deployments stay in rotation.
+func TestHealthCheckUpstreamWithoutModelList(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/chat/completions", fakeopenai.New(""))
+	srv := httptest.NewServer(mux) // GET /v1/models: 404
+	defer srv.Close()
+	s := healthSnapshot(t, srv.URL+"/v1")
+	r := New(fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Now, 1)
+	(&Checker{Router: r, Config: fixedSnapshot{s}}).CheckAll(context.Background(), s)
+	if h := r.Health("d1"); h.Status != "up" || h.LastError != "" {
+		t.Fatalf("an upstream without a models list after a check: %+v", h)
+	}
+	if plan, err := r.Plan(s, "a", Needs{}); err != nil || len(plan) != 1 {
+		t.Fatalf("not planned: %v %v", plan, err)
+	}
+}

@@ -2,10 +2,12 @@ package openai
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/conduit-gw/conduit/internal/providers"
 	"github.com/conduit-gw/conduit/internal/providers/providertest"
 )
 
@@ -85,5 +87,30 @@ func TestListModelsErrors(t *testing.T) {
 	got, err := newClient(t, "openai", up.URL, "k").ListModels(context.Background())
 	if err != nil || strings.Join(got, ",") != "a,c" {
 		t.Errorf("got %q, %v", got, err)
+	}
+}
+
+// TestListModelsOptional: an openai_compatible upstream that answers GET /models with 404, 405
+// or 501 is reachable with no model list (ErrNoModelList); any other failure, and the same
+// answers from a provider whose models list always exists, stay errors.
+func TestListModelsOptional(t *testing.T) {
+	for _, tt := range []struct {
+		variant    string
+		status     int
+		wantNoList bool
+	}{
+		{"openai_compatible", 404, true},
+		{"openai_compatible", 405, true},
+		{"openai_compatible", 501, true},
+		{"openai_compatible", 500, false},
+		{"openai_compatible", 401, false},
+		{"openai", 404, false},
+		{"ollama", 404, false},
+	} {
+		up := serveFile(t, tt.status, "application/json", []byte(`{"error":{"message":"no such route"}}`))
+		got, err := newClient(t, tt.variant, up.URL+"/v1", "k").ListModels(context.Background())
+		if got != nil || err == nil || errors.Is(err, providers.ErrNoModelList) != tt.wantNoList {
+			t.Errorf("%s answering %d: models %q, err %v; want ErrNoModelList %v", tt.variant, tt.status, got, err, tt.wantNoList)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -39,6 +40,9 @@ type Variant struct {
 	Audio bool
 	// Rerank: the upstream serves a Cohere-shaped /rerank (Jina, vLLM, Infinity).
 	Rerank bool
+	// ModelsOptional: the upstream may not serve GET /models (a small local server); one
+	// that answers it with 404, 405 or 501 is reachable, with no model list.
+	ModelsOptional bool
 }
 
 // Variants of the family, by provider type.
@@ -52,7 +56,7 @@ func variants() []Variant {
 		{Name: "openrouter", Label: "OpenRouter", DefaultBaseURL: "https://openrouter.ai/api/v1", StreamUsage: true},
 		{Name: "ollama", Label: "Ollama", DefaultBaseURL: "http://127.0.0.1:11434/v1", StreamUsage: true, KeyOptional: true},
 		{Name: "openai_compatible", Label: "OpenAI-compatible", BaseURLHint: "https://host/v1", StreamUsage: true,
-			KeyOptional: true, ResponsesOptional: true, Audio: true, Rerank: true},
+			KeyOptional: true, ResponsesOptional: true, Audio: true, Rerank: true, ModelsOptional: true},
 	}
 }
 
@@ -275,7 +279,15 @@ func (c *Client) ListModels(ctx context.Context) ([]string, error) {
 		u = strings.TrimSuffix(c.base, "/openai") + "/openai/models?api-version=" + url.QueryEscape(c.apiVersion)
 	}
 	// {"object":"list","data":[{"id":...},...]}; Ollama sends "data":null when it has no models.
-	return c.http.ListModels(ctx, providers.ModelPages{URL: u, List: "data", ID: "id", Null: true})
+	ids, err := c.http.ListModels(ctx, providers.ModelPages{URL: u, List: "data", ID: "id", Null: true})
+	var e *llm.Error
+	if err != nil && c.v.ModelsOptional && errors.As(err, &e) {
+		switch e.UpstreamStatus {
+		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+			return nil, fmt.Errorf("%s answered GET /models with %d: %w", c.v.Name, e.UpstreamStatus, providers.ErrNoModelList)
+		}
+	}
+	return ids, err
 }
 
 var (
