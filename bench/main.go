@@ -170,13 +170,11 @@ func chatBody(stream bool) []byte { return chatBodyOf("bench", stream) }
 // usageChatBody is chatBody asking, when streamed, for the usage chunk at the end
 // (stream_options.include_usage), as clients that track what they spend do.
 func usageChatBody(stream bool) []byte {
-	if !stream {
-		return chatBody(false)
+	body := chatRequest("bench")
+	if stream {
+		body["stream_options"] = map[string]any{"include_usage": true}
 	}
-	var body map[string]any
-	_ = json.Unmarshal(chatBody(true), &body)
-	body["stream_options"] = map[string]any{"include_usage": true}
-	return encodeBody(body, true)
+	return encodeBody(body, stream)
 }
 
 // withBody is ts sending body.
@@ -189,8 +187,11 @@ func withBody(ts []target, body func(stream bool) []byte) []target {
 }
 
 // chatBodyOf is a ~1 KB chat request for model.
-func chatBodyOf(model string, stream bool) []byte {
-	return encodeBody(map[string]any{
+func chatBodyOf(model string, stream bool) []byte { return encodeBody(chatRequest(model), stream) }
+
+// chatRequest is the ~1 KB chat request of every benchmark, for model, not yet encoded.
+func chatRequest(model string) map[string]any {
+	return map[string]any{
 		"model": model,
 		"messages": []map[string]any{
 			{"role": "system", "content": systemPrompt()},
@@ -198,7 +199,7 @@ func chatBodyOf(model string, stream bool) []byte {
 		},
 		"temperature": 0.2,
 		"max_tokens":  64,
-	}, stream)
+	}
 }
 
 // systemPrompt and userPrompt are the texts of every benchmark request (~1 KB together).
