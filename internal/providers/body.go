@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 )
@@ -57,4 +58,34 @@ func ReadObject(provider string, resp *http.Response, limit int64) ([]byte, erro
 		return nil, Malformed(provider, fmt.Errorf("%s: invalid JSON body of %d bytes", provider, len(out)))
 	}
 	return out, nil
+}
+
+// What closing the body of a stream that reached its end marker reads of the rest.
+const (
+	endDrainWait = 250 * time.Millisecond // at most this long
+	endDrainMax  = 4 << 10                // and at most this much
+)
+
+// CloseStream closes an upstream stream's body. When the stream reached its end marker
+// (ended: OpenAI's [DONE], Anthropic's message_stop...), what is left of the body is read
+// first. What follows an end marker is the end of the body itself (the last chunk of a
+// chunked response), often still on its way; the HTTP transport keeps a connection for the
+// next request only when its body was read to the end, and closes it otherwise, so the next
+// request would dial (and, to a cloud API, shake hands) again. A body that does not end
+// within endDrainWait, or holds more than endDrainMax bytes more, is closed as it is. A body
+// whose stream did not reach its end (the client went away, the upstream failed) is closed at
+// once: its connection is not worth the rest of an answer.
+func CloseStream(body io.ReadCloser, ended bool) error {
+	return closeStream(body, ended, endDrainWait)
+}
+
+// closeStream is CloseStream waiting at most wait for the end of an ended stream's body: a
+// body still open then is closed, which ends the read.
+func closeStream(body io.ReadCloser, ended bool, wait time.Duration) error {
+	if ended {
+		t := time.AfterFunc(wait, func() { _ = body.Close() })
+		_, _ = io.CopyN(io.Discard, body, endDrainMax)
+		t.Stop()
+	}
+	return body.Close()
 }

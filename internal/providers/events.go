@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"sync/atomic"
 
 	"github.com/tidwall/gjson"
 
@@ -34,8 +35,9 @@ type EventStream struct {
 	r       *sse.Reader
 	dec     EventDecoder
 	q       Queue
-	last    bool // the decoder ended the stream: what is queued is all
-	skipped int  // malformed events passed over
+	last    bool        // the decoder ended the stream: what is queued is all
+	skipped int         // malformed events passed over
+	ended   atomic.Bool // Next returned io.EOF: the clean end (Close may read it while Next runs)
 }
 
 // NewEventStream reads events from an upstream SSE body with dec.
@@ -54,10 +56,17 @@ func (h *HTTP) OpenEvents(ctx context.Context, u string, body []byte, dec EventD
 }
 
 // Next returns the next chunk, a one-line JSON object valid until the following call.
-func (s *EventStream) Next() ([]byte, error) { return s.q.Next(s.fill) }
+func (s *EventStream) Next() ([]byte, error) {
+	c, err := s.q.Next(s.fill)
+	if err == io.EOF {
+		s.ended.Store(true)
+	}
+	return c, err
+}
 
-// Close releases the upstream connection.
-func (s *EventStream) Close() error { return s.body.Close() }
+// Close releases the upstream connection, kept for another request when the stream ended
+// cleanly (CloseStream).
+func (s *EventStream) Close() error { return CloseStream(s.body, s.ended.Load()) }
 
 // fill reads one upstream event and queues what the decoder translates it to.
 func (s *EventStream) fill() error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/tidwall/gjson"
 
@@ -81,7 +82,7 @@ func (c *Client) MessagesStream(ctx context.Context, body []byte, model string, 
 type eventStream struct {
 	body  io.ReadCloser
 	r     *sse.Reader
-	ended bool
+	ended atomic.Bool // message_stop was read (Close may read it while Next runs)
 	err   error
 }
 
@@ -89,7 +90,7 @@ func (s *eventStream) Next() ([]byte, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	if s.ended {
+	if s.ended.Load() {
 		return nil, io.EOF
 	}
 	for {
@@ -108,13 +109,15 @@ func (s *eventStream) Next() ([]byte, error) {
 			return nil, s.err
 		}
 		if typ == "message_stop" {
-			s.ended = true
+			s.ended.Store(true)
 		}
 		return bytes.Clone(data), nil
 	}
 }
 
-func (s *eventStream) Close() error { return s.body.Close() }
+// Close releases the upstream connection, kept for another request after message_stop
+// (providers.CloseStream).
+func (s *eventStream) Close() error { return providers.CloseStream(s.body, s.ended.Load()) }
 
 var (
 	_ providers.MessagesAPI = (*Client)(nil)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
@@ -48,8 +49,9 @@ type Stream struct {
 	body     io.ReadCloser
 	wait     waitReader
 	bufs     *streamBufs
-	err      error // sticky: io.EOF after [DONE], or the error that ended the stream
-	skipped  int   // malformed events passed over
+	err      error       // sticky: io.EOF after [DONE], or the error that ended the stream
+	skipped  int         // malformed events passed over
+	ended    atomic.Bool // Next returned [DONE]'s io.EOF (Close may read it while Next runs)
 	buf      bytes.Buffer
 	pool     *sync.Pool // where bufs came from, given back once Next has ended the stream
 }
@@ -118,6 +120,7 @@ func (s *Stream) Next() ([]byte, error) {
 	data, err := s.next()
 	if err != nil {
 		s.err = err
+		s.ended.Store(err == io.EOF)
 		s.release()
 		return nil, err
 	}
@@ -164,8 +167,10 @@ func (s *Stream) next() ([]byte, error) {
 // Skipped is the number of malformed events passed over so far.
 func (s *Stream) Skipped() int { return s.skipped }
 
-// Close closes the upstream body; it may be called while Next waits, to unblock it.
-func (s *Stream) Close() error { return s.body.Close() }
+// Close closes the upstream body (read to its end first after [DONE], so that its
+// connection is kept: providers.CloseStream); it may be called while Next waits, to unblock
+// it.
+func (s *Stream) Close() error { return providers.CloseStream(s.body, s.ended.Load()) }
 
 // release gives the event reader and the chunk check back to the client's pool. Only Next
 // calls it, once the stream has ended (its error is sticky, so nothing reads again); a stream

@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -73,15 +75,16 @@ type Captured struct {
 // Upstream is an httptest server that records requests and answers with a handler.
 type Upstream struct {
 	*httptest.Server
-	mu   sync.Mutex
-	reqs []Captured
+	mu    sync.Mutex
+	reqs  []Captured
+	conns atomic.Int64
 }
 
 // NewUpstream starts an Upstream, closed when the test ends.
 func NewUpstream(t testing.TB, handler http.HandlerFunc) *Upstream {
 	t.Helper()
 	u := &Upstream{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	u.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		u.mu.Lock()
 		u.reqs = append(u.reqs, Captured{Method: r.Method, URL: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body})
@@ -89,9 +92,18 @@ func NewUpstream(t testing.TB, handler http.HandlerFunc) *Upstream {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		handler(w, r)
 	}))
+	u.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			u.conns.Add(1)
+		}
+	}
+	u.Start()
 	t.Cleanup(u.Close)
 	return u
 }
+
+// Conns is the number of connections the upstream has accepted so far.
+func (u *Upstream) Conns() int64 { return u.conns.Load() }
 
 // Requests returns the requests seen so far.
 func (u *Upstream) Requests() []Captured {
