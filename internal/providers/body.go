@@ -62,7 +62,7 @@ func ReadObject(provider string, resp *http.Response, limit int64) ([]byte, erro
 
 // What closing the body of a stream that reached its end marker reads of the rest.
 const (
-	endDrainWait = 250 * time.Millisecond // at most this long
+	endDrainWait = 100 * time.Millisecond // at most this long
 	endDrainMax  = 4 << 10                // and at most this much
 )
 
@@ -72,9 +72,12 @@ const (
 // chunked response), often still on its way; the HTTP transport keeps a connection for the
 // next request only when its body was read to the end, and closes it otherwise, so the next
 // request would dial (and, to a cloud API, shake hands) again. A body that does not end
-// within endDrainWait, or holds more than endDrainMax bytes more, is closed as it is. A body
-// whose stream did not reach its end (the client went away, the upstream failed) is closed at
-// once: its connection is not worth the rest of an answer.
+// within endDrainWait, or holds more than endDrainMax bytes more, is closed as it is: the
+// wait holds back the end of the client's response (a gateway closes the upstream stream
+// once the answer is written), so it is short, and an upstream that ends its response with
+// its last event costs nothing. A body whose stream did not reach its end (the client went
+// away, the upstream failed) is closed at once: its connection is not worth the rest of an
+// answer.
 func CloseStream(body io.ReadCloser, ended bool) error {
 	return closeStream(body, ended, endDrainWait)
 }
