@@ -407,58 +407,21 @@ func TestResponsesStreamEndsAtTerminalEvent(t *testing.T) {
 }
 
 // A stream closed after its end keeps its connection for the next request, even when the
-// end of the body comes after the end marker was read: here the upstream finishes its
-// response only once the client has the whole stream.
+// end of the body comes after the end marker was read.
 func TestStreamKeepsConnection(t *testing.T) {
 	chat := "data: {\"id\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
 	responses := "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\"}}\n\n" +
 		"event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":1,\"response\":{\"id\":\"resp_1\",\"status\":\"completed\"}}\n\n"
-	tests := []struct {
-		name   string
-		events string
-		open   func(c *Client) (llm.ChunkStream, error)
-	}{
-		{name: "chat", events: chat, open: func(c *Client) (llm.ChunkStream, error) {
-			return c.ChatStream(context.Background(), &llm.ChatRequest{Model: "alias", Stream: true,
+	t.Run("chat", func(t *testing.T) {
+		providertest.KeepsConnection(t, sseType, []byte(chat), func(url string) (llm.ChunkStream, error) {
+			return newClient(t, "openai", url+"/v1", "sk-test").ChatStream(context.Background(), &llm.ChatRequest{Model: "alias", Stream: true,
 				Raw: []byte(`{"model":"alias","stream":true,"messages":[{"role":"user","content":"hi"}]}`)}, "gpt-4o")
-		}},
-		{name: "responses", events: responses, open: func(c *Client) (llm.ChunkStream, error) {
-			return (&ResponsesClient{Client: c}).ResponsesStream(context.Background(), []byte(`{"model":"alias","stream":true,"input":"hi"}`), "gpt-4o")
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			proceed := make(chan struct{})
-			var n atomic.Int64
-			up := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", sseType)
-				_, _ = io.WriteString(w, tt.events)
-				w.(http.Flusher).Flush()
-				if n.Add(1) == 1 {
-					<-proceed // the body ends once the client has read the stream
-				}
-			})
-			c := newClient(t, "openai", up.URL+"/v1", "sk-test")
-			for i := range 3 {
-				st, err := tt.open(c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, _, end := providertest.Drain(t, st); end != io.EOF {
-					t.Fatalf("stream %d ended with %v", i, end)
-				}
-				closed := make(chan error, 1)
-				go func() { closed <- st.Close() }()
-				if i == 0 {
-					close(proceed)
-				}
-				if err := <-closed; err != nil {
-					t.Fatal(err)
-				}
-			}
-			if got := up.Conns(); got != 1 {
-				t.Errorf("three streams took %d connections, want 1", got)
-			}
 		})
-	}
+	})
+	t.Run("responses", func(t *testing.T) {
+		providertest.KeepsConnection(t, sseType, []byte(responses), func(url string) (llm.ChunkStream, error) {
+			c := &ResponsesClient{Client: newClient(t, "openai", url+"/v1", "sk-test")}
+			return c.ResponsesStream(context.Background(), []byte(`{"model":"alias","stream":true,"input":"hi"}`), "gpt-4o")
+		})
+	})
 }

@@ -280,3 +280,43 @@ func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// KeepsConnection checks that streams closed after their end keep their connection for the
+// next request, even when the end of the body comes after the end marker was read. It starts
+// an upstream that writes events (of Content-Type contentType) and, for its first request,
+// finishes the response only once the client has read the stream and is closing it; then it
+// opens three streams one after another with open (against the upstream's URL), reads each to
+// its clean end and closes it, and fails unless the three took one connection.
+func KeepsConnection(t *testing.T, contentType string, events []byte, open func(url string) (llm.ChunkStream, error)) {
+	t.Helper()
+	release := make(chan struct{})
+	var n atomic.Int64
+	up := NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		_, _ = w.Write(events)
+		w.(http.Flusher).Flush()
+		if n.Add(1) == 1 {
+			<-release
+		}
+	})
+	for i := range 3 {
+		st, err := open(up.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, end := Drain(t, st); end != io.EOF {
+			t.Fatalf("stream %d ended with %v", i, end)
+		}
+		closed := make(chan error, 1)
+		go func() { closed <- st.Close() }()
+		if i == 0 {
+			close(release)
+		}
+		if err := <-closed; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := up.Conns(); got != 1 {
+		t.Errorf("three streams took %d connections, want 1", got)
+	}
+}
