@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
 	"github.com/conduit-gw/conduit/internal/conversation"
 	"github.com/conduit-gw/conduit/internal/gateway"
@@ -54,7 +55,8 @@ func (s *Server) responses(c echo.Context) error {
 	greq, dialect := &rr.greq, &rr.d
 	*greq = gateway.NativeRequest{API: gateway.APIResponses, Model: req.Model, Stream: req.Stream, Raw: req.Raw,
 		Translate: func() (*llm.ChatRequest, error) { return req.ToChat(history) }, Stateful: req.PreviousResponseID != ""}
-	if ids.Minted(req.PreviousResponseID) {
+	inlined := ids.Minted(req.PreviousResponseID)
+	if inlined {
 		// Conduit answered the previous response (translated): an upstream serving this one
 		// natively has never seen it, so it gets the whole conversation.
 		if greq.Raw, err = req.Inline(history); err != nil {
@@ -65,10 +67,13 @@ func (s *Server) responses(c echo.Context) error {
 	if req.MaxOutputTokens != nil {
 		greq.MaxOutputTokens = *req.MaxOutputTokens
 	}
-	*dialect = responsesEvents{req: req, call: call, pool: &s.eventBufs}
+	*dialect = responsesEvents{req: req, call: call, pool: &s.eventBufs, inlined: inlined}
 	defer dialect.release()
 	rr.w = streamWriter{c: c, call: call, dialect: dialect}
 	res, native, err := s.o.Gateway.Native(ctx, call, greq, &rr.w)
+	if err == nil && res != nil && native && inlined {
+		res.Body = continuing(res.Body, "", req.PreviousResponseID)
+	}
 	switch {
 	case err == nil && res != nil && !native:
 		skel := dialect.skeleton()
@@ -231,6 +236,7 @@ type responsesEvents struct {
 	call     *gateway.Call
 	t        *responsesapi.StreamTranslator // translates chat chunks; nil for a native stream
 	native   bool
+	inlined  bool   // the native upstream got the conversation inlined, not previous_response_id
 	terminal []byte // the native stream's terminal event, whose response is the final one
 	created  []byte // the native stream's first event, whose response a failure ends
 	seq      int64  // the native stream's last sequence number
@@ -280,6 +286,9 @@ func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
 	if h.Seq >= 0 {
 		d.seq = h.Seq
 	}
+	if d.inlined && strings.Count(h.Type, ".") == 1 { // response.created, .completed…: the response
+		data = continuing(data, "response", d.req.PreviousResponseID)
+	}
 	switch {
 	case h.Type == "response.created":
 		d.created = append(d.created[:0], data...)
@@ -287,6 +296,23 @@ func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
 		d.terminal = append(d.terminal[:0], data...)
 	}
 	return d.write(out, responsesapi.Event{Name: h.Type, Data: data})
+}
+
+// continuing returns a native upstream's response (the object at path in b, "" for b itself)
+// naming id as the response it continues. The upstream was sent the conversation inlined
+// instead of id (Conduit answered id; the upstream never saw it), so its response names none.
+func continuing(b []byte, path, id string) []byte {
+	if path != "" && !llm.InPlace(b).Get(path).IsObject() {
+		return b
+	}
+	key := "previous_response_id"
+	if path != "" {
+		key = path + "." + key
+	}
+	if out, err := sjson.SetBytes(b, key, id); err == nil {
+		return out
+	}
+	return b
 }
 
 // responseOf is the response object event carries, in place (nil when it has none).

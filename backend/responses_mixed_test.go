@@ -72,6 +72,13 @@ func TestResponsesContinueAcrossDeployments(t *testing.T) {
 			if gjson.GetBytes(body, "previous_response_id").Exists() {
 				t.Fatalf("Conduit's id reached the upstream: %s", body)
 			}
+			// The answer still names the response it continues, as kept for later too.
+			if second.PreviousResponseID != first.ID {
+				t.Fatalf("the answer continues %q, want %q: %s", second.PreviousResponseID, first.ID, second.RawJSON())
+			}
+			if kept, err := client.Responses.Get(ctx, second.ID, responses.ResponseGetParams{}); err != nil || kept.PreviousResponseID != first.ID {
+				t.Fatalf("kept response: %v, continues %q", err, kept.PreviousResponseID)
+			}
 			in := gjson.GetBytes(body, "input")
 			if in.Get("#.role").Raw != `["user","assistant","user"]` || in.Get("1.content.0.text").Str != chatFake.Reply ||
 				in.Get("2.content.0.text").Str != "Which colour?" || in.Get("#.id").Raw != `[]` {
