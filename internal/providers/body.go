@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/conduit-gw/conduit/internal/llm"
@@ -66,9 +67,9 @@ const (
 	endDrainMax  = 4 << 10                // and at most this much
 )
 
-// CloseStream closes an upstream stream's body. When the stream reached its end marker
-// (ended: OpenAI's [DONE], Anthropic's message_stop...), what is left of the body is read
-// first. What follows an end marker is the end of the body itself (the last chunk of a
+// StreamBody is an upstream stream's body, told by the stream when it reached its end marker
+// (End: OpenAI's [DONE], Anthropic's message_stop...). Closing it then reads what is left of
+// the body first. What follows an end marker is the end of the body itself (the last chunk of a
 // chunked response), often still on its way; the HTTP transport keeps a connection for the
 // next request only when its body was read to the end, and closes it otherwise, so the next
 // request would dial (and, to a cloud API, shake hands) again. A body that does not end
@@ -77,12 +78,22 @@ const (
 // once the answer is written), so it is short, and an upstream that ends its response with
 // its last event costs nothing. A body whose stream did not reach its end (the client went
 // away, the upstream failed) is closed at once: its connection is not worth the rest of an
-// answer.
-func CloseStream(body io.ReadCloser, ended bool) error {
-	return closeStream(body, ended, endDrainWait)
+// answer. Close may be called while the stream reads, to unblock it.
+type StreamBody struct {
+	io.ReadCloser
+	ended atomic.Bool
 }
 
-// closeStream is CloseStream waiting at most wait for the end of an ended stream's body: a
+// End notes that the stream reached its end marker: what is left is the end of the body.
+func (b *StreamBody) End() { b.ended.Store(true) }
+
+// Ended reports whether End was called.
+func (b *StreamBody) Ended() bool { return b.ended.Load() }
+
+// Close closes the body, read to its end first when the stream ended.
+func (b *StreamBody) Close() error { return closeStream(b.ReadCloser, b.ended.Load(), endDrainWait) }
+
+// closeStream is StreamBody.Close waiting at most wait for the end of an ended stream's body: a
 // body still open then is closed, which ends the read.
 func closeStream(body io.ReadCloser, ended bool, wait time.Duration) error {
 	if ended {

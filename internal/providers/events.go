@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"sync/atomic"
 
 	"github.com/tidwall/gjson"
 
@@ -31,18 +30,17 @@ type EventDecoder interface {
 // skipped and counted (Skipped) rather than end the stream: one bad event does not spoil the
 // answer around it.
 type EventStream struct {
-	body    io.ReadCloser
+	body    StreamBody
 	r       *sse.Reader
 	dec     EventDecoder
 	q       Queue
-	last    bool        // the decoder ended the stream: what is queued is all
-	skipped int         // malformed events passed over
-	ended   atomic.Bool // Next returned io.EOF: the clean end (Close may read it while Next runs)
+	last    bool // the decoder ended the stream: what is queued is all
+	skipped int  // malformed events passed over
 }
 
 // NewEventStream reads events from an upstream SSE body with dec.
 func NewEventStream(body io.ReadCloser, dec EventDecoder) *EventStream {
-	return &EventStream{body: body, r: sse.NewReader(body), dec: dec}
+	return &EventStream{body: StreamBody{ReadCloser: body}, r: sse.NewReader(body), dec: dec}
 }
 
 // OpenEvents posts body to u asking for an event stream, as OpenStream does, and returns
@@ -59,14 +57,14 @@ func (h *HTTP) OpenEvents(ctx context.Context, u string, body []byte, dec EventD
 func (s *EventStream) Next() ([]byte, error) {
 	c, err := s.q.Next(s.fill)
 	if err == io.EOF {
-		s.ended.Store(true)
+		s.body.End()
 	}
 	return c, err
 }
 
 // Close releases the upstream connection, kept for another request when the stream ended
-// cleanly (CloseStream).
-func (s *EventStream) Close() error { return CloseStream(s.body, s.ended.Load()) }
+// cleanly (StreamBody).
+func (s *EventStream) Close() error { return s.body.Close() }
 
 // fill reads one upstream event and queues what the decoder translates it to.
 func (s *EventStream) fill() error {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"sync/atomic"
 
 	"github.com/tidwall/gjson"
 
@@ -75,22 +74,21 @@ func (c *Client) MessagesStream(ctx context.Context, body []byte, model string, 
 	if err != nil {
 		return nil, err
 	}
-	return &eventStream{body: stream, r: sse.NewReader(stream)}, nil
+	return &eventStream{body: providers.StreamBody{ReadCloser: stream}, r: sse.NewReader(stream)}, nil
 }
 
 // eventStream yields the upstream's events unchanged, each its JSON data.
 type eventStream struct {
-	body  io.ReadCloser
-	r     *sse.Reader
-	ended atomic.Bool // message_stop was read (Close may read it while Next runs)
-	err   error
+	body providers.StreamBody // told at message_stop: read to its end when closed
+	r    *sse.Reader
+	err  error
 }
 
 func (s *eventStream) Next() ([]byte, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	if s.ended.Load() {
+	if s.body.Ended() {
 		return nil, io.EOF
 	}
 	for {
@@ -109,15 +107,15 @@ func (s *eventStream) Next() ([]byte, error) {
 			return nil, s.err
 		}
 		if typ == "message_stop" {
-			s.ended.Store(true)
+			s.body.End()
 		}
 		return bytes.Clone(data), nil
 	}
 }
 
 // Close releases the upstream connection, kept for another request after message_stop
-// (providers.CloseStream).
-func (s *eventStream) Close() error { return providers.CloseStream(s.body, s.ended.Load()) }
+// (providers.StreamBody).
+func (s *eventStream) Close() error { return s.body.Close() }
 
 var (
 	_ providers.MessagesAPI = (*Client)(nil)

@@ -78,7 +78,7 @@ func (s *responsesStream) Next() ([]byte, error) {
 		// The terminal event was the last: the stream ends here, and its event reader goes
 		// back to the pool as at the end of any other stream.
 		s.Stream.err = io.EOF
-		s.Stream.ended.Store(true) // what follows is the end of the body: Close reads it
+		s.Stream.body.End() // what follows is the end of the body: Close reads it
 		s.Stream.release()
 	}
 	data, err := s.Stream.Next()

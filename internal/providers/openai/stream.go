@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
-	"sync/atomic"
 
 	"github.com/conduit-gw/conduit/internal/llm"
 	"github.com/conduit-gw/conduit/internal/providers"
@@ -46,12 +45,11 @@ var errorMessagePaths = []string{"error.message", "message", "error", "detail"}
 // Stream reads an OpenAI chat.completion.chunk event stream.
 type Stream struct {
 	provider string
-	body     io.ReadCloser
+	body     providers.StreamBody // told at [DONE]: read to its end when closed
 	wait     waitReader
 	bufs     *streamBufs
-	err      error       // sticky: io.EOF after [DONE], or the error that ended the stream
-	skipped  int         // malformed events passed over
-	ended    atomic.Bool // Next returned [DONE]'s io.EOF (Close may read it while Next runs)
+	err      error // sticky: io.EOF after [DONE], or the error that ended the stream
+	skipped  int   // malformed events passed over
 	buf      bytes.Buffer
 	pool     *sync.Pool // where bufs came from, given back once Next has ended the stream
 }
@@ -65,7 +63,7 @@ type streamBufs struct {
 
 // NewStream reads chunks from an upstream SSE body.
 func NewStream(provider string, body io.ReadCloser) *Stream {
-	s := &Stream{provider: provider, body: body, wait: waitReader{r: body}}
+	s := &Stream{provider: provider, body: providers.StreamBody{ReadCloser: body}, wait: waitReader{r: body}}
 	s.bufs = &streamBufs{r: sse.NewReader(&s.wait)}
 	return s
 }
@@ -73,7 +71,7 @@ func NewStream(provider string, body io.ReadCloser) *Stream {
 // newStream is NewStream with an event reader and a chunk check (and their buffers) from the
 // client's pool.
 func (c *Client) newStream(body io.ReadCloser) *Stream {
-	s := &Stream{provider: c.v.Name, body: body, wait: waitReader{r: body}, pool: &c.readers}
+	s := &Stream{provider: c.v.Name, body: providers.StreamBody{ReadCloser: body}, wait: waitReader{r: body}, pool: &c.readers}
 	b, _ := c.readers.Get().(*streamBufs)
 	if b == nil {
 		b = &streamBufs{r: sse.NewReader(&s.wait)}
@@ -120,7 +118,9 @@ func (s *Stream) Next() ([]byte, error) {
 	data, err := s.next()
 	if err != nil {
 		s.err = err
-		s.ended.Store(err == io.EOF)
+		if err == io.EOF {
+			s.body.End()
+		}
 		s.release()
 		return nil, err
 	}
@@ -168,9 +168,9 @@ func (s *Stream) next() ([]byte, error) {
 func (s *Stream) Skipped() int { return s.skipped }
 
 // Close closes the upstream body (read to its end first after [DONE], so that its
-// connection is kept: providers.CloseStream); it may be called while Next waits, to unblock
+// connection is kept: providers.StreamBody); it may be called while Next waits, to unblock
 // it.
-func (s *Stream) Close() error { return providers.CloseStream(s.body, s.ended.Load()) }
+func (s *Stream) Close() error { return s.body.Close() }
 
 // release gives the event reader and the chunk check back to the client's pool. Only Next
 // calls it, once the stream has ended (its error is sticky, so nothing reads again); a stream
