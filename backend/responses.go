@@ -72,7 +72,7 @@ func (s *Server) responses(c echo.Context) error {
 	rr.w = streamWriter{c: c, call: call, dialect: dialect}
 	res, native, err := s.o.Gateway.Native(ctx, call, greq, &rr.w)
 	if err == nil && res != nil && native && inlined {
-		res.Body = continuing(res.Body, "", req.PreviousResponseID)
+		res.Body = continuing(res.Body, "previous_response_id", req.PreviousResponseID)
 	}
 	switch {
 	case err == nil && res != nil && !native:
@@ -286,8 +286,8 @@ func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
 	if h.Seq >= 0 {
 		d.seq = h.Seq
 	}
-	if d.inlined && strings.Count(h.Type, ".") == 1 { // response.created, .completed…: the response
-		data = continuing(data, "response", d.req.PreviousResponseID)
+	if d.inlined && responseOf(data) != nil { // response.created, .completed…
+		data = continuing(data, "response.previous_response_id", d.req.PreviousResponseID)
 	}
 	switch {
 	case h.Type == "response.created":
@@ -298,17 +298,11 @@ func (d *responsesEvents) chunk(out io.Writer, data []byte) error {
 	return d.write(out, responsesapi.Event{Name: h.Type, Data: data})
 }
 
-// continuing returns a native upstream's response (the object at path in b, "" for b itself)
-// naming id as the response it continues. The upstream was sent the conversation inlined
-// instead of id (Conduit answered id; the upstream never saw it), so its response names none.
-func continuing(b []byte, path, id string) []byte {
-	if path != "" && !llm.InPlace(b).Get(path).IsObject() {
-		return b
-	}
-	key := "previous_response_id"
-	if path != "" {
-		key = path + "." + key
-	}
+// continuing returns a native upstream's response (or an event carrying one, key naming the
+// field within it) naming id as the response it continues. The upstream was sent the
+// conversation inlined instead of id (Conduit answered id; the upstream never saw it), so its
+// response names none.
+func continuing(b []byte, key, id string) []byte {
 	if out, err := sjson.SetBytes(b, key, id); err == nil {
 		return out
 	}
