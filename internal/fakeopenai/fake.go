@@ -319,6 +319,7 @@ type events struct {
 	w     http.ResponseWriter
 	fl    http.Flusher
 	model string
+	usage json.RawMessage // each chunk's usage: null when the request asked for usage, as OpenAI sends it
 }
 
 func (e events) send(v any) {
@@ -331,9 +332,28 @@ func (e events) send(v any) {
 
 // chunk sends a chat.completion.chunk with one choice.
 func (e events) chunk(delta map[string]any, finish any) {
-	e.send(map[string]any{"id": "chatcmpl-fake1", "object": "chat.completion.chunk", "created": 1700000000,
-		"model": e.model, "system_fingerprint": "fp_fake",
-		"choices": []map[string]any{{"index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish}}})
+	e.send(chatChunk{ID: "chatcmpl-fake1", Object: "chat.completion.chunk", Created: 1700000000,
+		Model: e.model, SystemFingerprint: "fp_fake",
+		Choices: []chunkChoice{{Index: 0, Delta: delta, FinishReason: finish}}, Usage: e.usage})
+}
+
+// chatChunk is a chat.completion.chunk with its fields in the order OpenAI sends them: a
+// proxy reading them sees what it would see from OpenAI.
+type chatChunk struct {
+	ID                string          `json:"id"`
+	Object            string          `json:"object"`
+	Created           int64           `json:"created"`
+	Model             string          `json:"model"`
+	SystemFingerprint string          `json:"system_fingerprint"`
+	Choices           []chunkChoice   `json:"choices"`
+	Usage             json.RawMessage `json:"usage,omitempty"` // null or the counts; none when not asked for
+}
+
+type chunkChoice struct {
+	Index        int            `json:"index"`
+	Delta        map[string]any `json:"delta"`
+	Logprobs     any            `json:"logprobs"`
+	FinishReason any            `json:"finish_reason"`
 }
 
 func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, t chatTurn, includeUsage bool, sc Script) {
@@ -341,6 +361,9 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, t chatTurn, 
 	w.Header().Set("Cache-Control", "no-cache")
 	fl, _ := w.(http.Flusher)
 	ev := events{w: w, fl: fl, model: t.model}
+	if includeUsage {
+		ev.usage = json.RawMessage("null")
+	}
 	if sc.FirstChunkDelay > 0 {
 		if fl != nil {
 			fl.Flush() // the headers
@@ -373,9 +396,9 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, t chatTurn, 
 	}
 	ev.chunk(map[string]any{}, finish)
 	if includeUsage {
-		ev.send(map[string]any{"id": "chatcmpl-fake1", "object": "chat.completion.chunk", "created": 1700000000,
-			"model": t.model, "system_fingerprint": "fp_fake", "choices": []any{},
-			"usage": map[string]any{"prompt_tokens": t.pt, "completion_tokens": t.ct, "total_tokens": t.pt + t.ct}})
+		ev.send(chatChunk{ID: "chatcmpl-fake1", Object: "chat.completion.chunk", Created: 1700000000,
+			Model: t.model, SystemFingerprint: "fp_fake", Choices: []chunkChoice{},
+			Usage: fmt.Appendf(nil, `{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d}`, t.pt, t.ct, t.pt+t.ct)})
 	}
 	if !sc.NoDone {
 		fmt.Fprint(w, "data: [DONE]\n\n")
