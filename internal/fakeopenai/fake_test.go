@@ -63,3 +63,45 @@ func TestChatStreamWireFormat(t *testing.T) {
 		})
 	}
 }
+
+// TestMessagesWireFormat checks Anthropic's key order: a message begins with its id, every
+// event and content block with its type, and an event's index comes before its block.
+func TestMessagesWireFormat(t *testing.T) {
+	srv := httptest.NewServer(New(""))
+	defer srv.Close()
+	post := func(body string) string {
+		t.Helper()
+		res, err := http.Post(srv.URL+"/v1/messages", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var b strings.Builder
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			b.WriteString(sc.Text() + "\n")
+		}
+		return b.String()
+	}
+	const msgs = `"messages":[{"role":"user","content":"hi"}]`
+	if got, want := post(`{"model":"claude-x","max_tokens":10,`+msgs+`}`),
+		`{"id":"msg_fake1","type":"message","role":"assistant","model":"claude-x","content":[{"type":"text","text":`; !strings.HasPrefix(got, want) {
+		t.Errorf("message = %s, want it to begin %s", got, want)
+	}
+	stream := post(`{"model":"claude-x","max_tokens":10,"stream":true,` + msgs + `}`)
+	for _, want := range []string{
+		`data: {"type":"message_start","message":{"id":"msg_fake1","type":"message",`,
+		`data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`,
+		`data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello "}}`,
+		`data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"input_tokens":`,
+		`data: {"type":"message_stop"}`,
+	} {
+		if !strings.Contains(stream, want) {
+			t.Errorf("stream has no line beginning %s:\n%s", want, stream)
+		}
+	}
+	tools := post(`{"model":"claude-x","max_tokens":10,"stream":true,"tools":[{"name":"get_weather","input_schema":{"type":"object"}}],` + msgs + `}`)
+	if want := `{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_abc123","name":"get_weather","input":{}}}`; !strings.Contains(tools, want) {
+		t.Errorf("tool stream has no %s:\n%s", want, tools)
+	}
+}

@@ -1,9 +1,11 @@
 package fakeopenai
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -54,7 +56,55 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, model string, 
 		s.messagesStream(w, r, t, msg, sc)
 		return
 	}
-	writeJSON(w, msg)
+	writeJSON(w, anthropicOrder(msg))
+}
+
+// anthropicKeys is the order Anthropic writes the keys of its messages, blocks and events in
+// (a message puts its id first); others follow in alphabetical order.
+var anthropicKeys = []string{"type", "index", "id", "role", "model", "content", "content_block", "delta",
+	"name", "input", "text", "partial_json", "stop_reason", "stop_sequence", "usage", "error", "message",
+	"input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens"}
+
+// anthropicOrder is v with the keys of its objects, at every depth, in Anthropic's order: a
+// client reading them sees what it would see from Anthropic ("type" first).
+func anthropicOrder(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		rank := func(k string) int {
+			if k == "id" && v["type"] == "message" {
+				return -1 // a message begins with its id
+			}
+			if i := slices.Index(anthropicKeys, k); i >= 0 {
+				return i
+			}
+			return len(anthropicKeys)
+		}
+		slices.SortFunc(keys, func(a, b string) int {
+			return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a, b))
+		})
+		o := make(obj, 0, len(keys))
+		for _, k := range keys {
+			o = append(o, field{k, anthropicOrder(v[k])})
+		}
+		return o
+	case []map[string]any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = anthropicOrder(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = anthropicOrder(x)
+		}
+		return out
+	}
+	return v
 }
 
 // messagesPrefill returns the text and the number of tool_use blocks of a trailing assistant
@@ -89,7 +139,7 @@ func (c toolCall) anthropicID() string { return strings.Replace(c.id, "call_", "
 type anthropicEvents struct{ events }
 
 func (e anthropicEvents) send(v map[string]any) {
-	b, _ := json.Marshal(v)
+	b, _ := json.Marshal(anthropicOrder(v))
 	fmt.Fprintf(e.w, "event: %s\ndata: %s\n\n", v["type"], b)
 	if e.fl != nil {
 		e.fl.Flush()
