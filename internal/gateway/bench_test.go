@@ -155,8 +155,8 @@ func benchTake(b *testing.B, f streamFormat, chunk []byte) {
 }
 
 // benchAnswer is a streamed answer of five words as an upstream sends it: role, content,
-// finish reason and usage chunks. sorted has the keys in alphabetical order (the fake
-// upstream's), otherwise they are in OpenAI's.
+// finish reason and usage chunks. sorted has the keys in alphabetical order (as an upstream
+// that encodes maps writes them), otherwise they are in OpenAI's.
 func benchAnswer(sorted bool) [][]byte {
 	chunk := func(choices, usage string) []byte {
 		if sorted {
