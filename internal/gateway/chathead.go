@@ -90,6 +90,9 @@ func (h *chunkHead) read(chunk []byte) (ci chunkInfo, ok bool) {
 	if t.usageAt >= 0 {
 		ci.usage = llm.InPlace(chunk[t.usageAt:t.usageEnd])
 	}
+	if t.nullAt >= 0 {
+		ci.dropAt, ci.dropEnd = t.nullAt, t.nullEnd
+	}
 	return ci, true
 }
 
@@ -112,13 +115,26 @@ func (h *chunkHead) readTail(chunk []byte, end int) (tailKeys, bool) {
 }
 
 // named returns a chunk read by read naming the alias, in buf when it has to be rewritten.
-func (h *chunkHead) named(chunk []byte, ci chunkInfo, buf *[]byte) []byte {
+// With drop, a chunk whose model is in its head also goes without chunk[ci.dropAt:ci.dropEnd]
+// (in its tail), in the same copy.
+func (h *chunkHead) named(chunk []byte, ci chunkInfo, drop bool, buf *[]byte) []byte {
 	if h.inHead {
-		if !h.renamed {
+		if !h.renamed && !drop {
 			return chunk
 		}
-		*buf = append(append((*buf)[:0], h.aliased...), chunk[len(h.raw):]...)
-		return *buf
+		out := (*buf)[:0]
+		if h.renamed {
+			out = append(out, h.aliased...)
+		} else {
+			out = append(out, h.raw...)
+		}
+		if drop {
+			out = append(append(out, chunk[len(h.raw):ci.dropAt]...), chunk[ci.dropEnd:]...)
+		} else {
+			out = append(out, chunk[len(h.raw):]...)
+		}
+		*buf = out
+		return out
 	}
 	at, end := ci.modelAt, ci.modelEnd
 	if string(chunk[at+1:end-1]) == h.alias {
@@ -130,15 +146,17 @@ func (h *chunkHead) named(chunk []byte, ci chunkInfo, buf *[]byte) []byte {
 	return *buf
 }
 
-// tailKeys is where plainTail found a model and a usage (-1: none).
+// tailKeys is where plainTail found a model and a usage (-1: none). A usage that is null is
+// the member from the comma before it to the end of its value, chunk[nullAt:nullEnd].
 type tailKeys struct {
 	modelAt, modelEnd int
 	usageAt, usageEnd int
+	nullAt, nullEnd   int
 }
 
 // shift moves the offsets found by d.
 func (t tailKeys) shift(d int) tailKeys {
-	for _, p := range []*int{&t.modelAt, &t.modelEnd, &t.usageAt, &t.usageEnd} {
+	for _, p := range []*int{&t.modelAt, &t.modelEnd, &t.usageAt, &t.usageEnd, &t.nullAt, &t.nullEnd} {
 		if *p >= 0 {
 			*p += d
 		}
@@ -147,16 +165,17 @@ func (t tailKeys) shift(d int) tailKeys {
 }
 
 // plainTail reads the keys of the object chunk after offset i (past a value): where a "model"
-// string without escapes is and where a "usage" object is. It reports false for anything a
-// full read must see: a second choices, model or usage, a usage neither null nor an object,
-// escaped keys, bad syntax.
+// string without escapes is and where a "usage" object or null is. It reports false for
+// anything a full read must see: a second choices, model or usage, a usage neither null nor an
+// object, escaped keys, bad syntax.
 func plainTail(b []byte, i int) (t tailKeys, ok bool) {
-	t = tailKeys{-1, -1, -1, -1}
+	t = tailKeys{-1, -1, -1, -1, -1, -1}
 	for {
 		i = skipSpace(b, i)
 		if i >= len(b) {
 			return t, false
 		}
+		member := i // its comma
 		switch b[i] {
 		case '}':
 			return t, skipSpace(b, i+1) == len(b)
@@ -187,8 +206,11 @@ func plainTail(b []byte, i int) (t tailKeys, ok bool) {
 			return t, false
 		case "usage":
 			switch {
+			case t.usageAt >= 0 || t.nullAt >= 0:
+				return t, false
 			case string(b[vs:ve]) == "null":
-			case b[vs] == '{' && t.usageAt < 0:
+				t.nullAt, t.nullEnd = member, ve
+			case b[vs] == '{':
 				t.usageAt, t.usageEnd = vs, ve
 			default:
 				return t, false

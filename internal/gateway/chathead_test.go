@@ -151,11 +151,73 @@ func FuzzChunkHead(f *testing.F) {
 				return // the stream reader passes on JSON objects only
 			}
 		}
-		fast, full := takeAll([]string{first, next}, "bench", true, false), takeAll([]string{first, next}, "bench", true, true)
-		if fast[1] != full[1] {
-			t.Fatalf("after %s\nread %s\nhead:    %+v\nin full: %+v", first, next, fast[1], full[1])
+		for _, wants := range []bool{true, false} {
+			fast, full := takeAll([]string{first, next}, "bench", wants, false), takeAll([]string{first, next}, "bench", wants, true)
+			if fast[1] != full[1] {
+				t.Fatalf("usage asked %v: after %s\nread %s\nhead:    %+v\nin full: %+v", wants, first, next, fast[1], full[1])
+			}
+			if out := fast[1].out; fast[1].ok && !gjson.Valid(out) {
+				t.Fatalf("usage asked %v: %s was relayed as %s, not JSON", wants, next, out)
+			}
+			if out := fast[1].out; fast[1].ok && !wants && topLevel(next, "usage") == 1 && gjson.Get(next, "usage").Type == gjson.Null &&
+				topLevel(out, "usage") != 0 {
+				t.Fatalf("%s was relayed with its usage null to a client that did not ask: %s", next, out)
+			}
 		}
 	})
+}
+
+// topLevel counts the members of the object s named key.
+func topLevel(s, key string) int {
+	n := 0
+	gjson.Parse(s).ForEach(func(k, _ gjson.Result) bool {
+		if k.Str == key {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
+// TestNullUsageDropped: Conduit asks the upstream for usage, so OpenAI puts "usage": null in
+// every chunk; a client that did not ask gets the chunks without it, as from OpenAI.
+func TestNullUsageDropped(t *testing.T) {
+	for _, tt := range []struct{ name, in, want string }{
+		{"openai order",
+			`{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","system_fingerprint":"fp","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}],"usage":null}`,
+			`{"id":"c","object":"chat.completion.chunk","created":1,"model":"bench","system_fingerprint":"fp","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}`},
+		{"then more keys",
+			`{"id":"c","model":"m","choices":[{"delta":{"content":"x"}}] , "usage" : null , "obfuscation":"ab"}`,
+			`{"id":"c","model":"bench","choices":[{"delta":{"content":"x"}}]  , "obfuscation":"ab"}`},
+		{"model after it",
+			`{"choices":[{"delta":{"content":"x"}}],"usage":null,"model":"gpt-4o-mini","id":"c"}`,
+			`{"choices":[{"delta":{"content":"x"}}],"model":"bench","id":"c"}`},
+		{"first",
+			`{"usage":null, "model":"m","choices":[{"delta":{"content":"x"}}]}`,
+			`{"model":"bench","choices":[{"delta":{"content":"x"}}]}`},
+		{"a usage object stays for the relay to read",
+			`{"id":"c","model":"m","choices":[{"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":2}}`,
+			`{"id":"c","model":"bench","choices":[{"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":2}}`},
+		{"a usage null inside the choices stays",
+			`{"id":"c","model":"m","choices":[{"delta":{"content":"x"},"usage":null}]}`,
+			`{"id":"c","model":"bench","choices":[{"delta":{"content":"x"},"usage":null}]}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// The same chunk three times: read in full, then from the learnt head.
+			chunks := []string{tt.in, tt.in, tt.in}
+			for i, got := range takeAll(chunks, "bench", false, false) {
+				if !got.ok || got.out != tt.want {
+					t.Errorf("usage not asked, chunk %d: %s, want %s", i, got.out, tt.want)
+				}
+			}
+			want := string(setModel([]byte(tt.in), "bench")) // a client that asked gets the usage null too
+			for i, got := range takeAll(chunks, "bench", true, false) {
+				if !got.ok || got.out != want {
+					t.Errorf("usage asked, chunk %d: %s, want %s", i, got.out, want)
+				}
+			}
+		})
+	}
 }
 
 func TestSkipValue(t *testing.T) {

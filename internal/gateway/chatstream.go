@@ -17,6 +17,7 @@ type chatStream struct {
 	cur      *llm.ChatRequest // what open sends: req, or a continuation of it
 	alias    string           // the alias every chunk names
 	modelBuf []byte           // chunks with the model rewritten, one buffer for the whole answer
+	dropBuf  []byte           // chunks without their "usage": null, likewise
 	head     chunkHead        // how the stream's chunks begin, learnt from the last one read in full
 	seen     seenChunks       // the chunks the client received, read back when needed
 
@@ -52,9 +53,9 @@ type chatRelay struct {
 
 // reuse makes f the format of a new answer to req, keeping the buffers it has.
 func (f *chatStream) reuse(g *Gateway, req *llm.ChatRequest) {
-	head, buf := f.head, f.modelBuf[:0]
+	head, buf, drop := f.head, f.modelBuf[:0], f.dropBuf[:0]
 	head.forget()
-	*f = chatStream{head: head, modelBuf: buf}
+	*f = chatStream{head: head, modelBuf: buf, dropBuf: drop}
 	if req != nil {
 		f.g, f.req, f.cur, f.alias, f.seen = g, req, req, req.Model, seenChunks{pool: &g.seenBufs}
 	}
@@ -99,12 +100,35 @@ func (f *chatStream) take(chunk []byte, sent *delivered) ([]byte, bool) {
 	if !ci.choices && !(f.req.WantsUsage() && ci.usage.IsObject()) {
 		return nil, false
 	}
+	drop := ci.dropEnd > 0 && !f.req.WantsUsage()
+	if drop && !(fast && f.head.inHead) { // else named drops it as it copies the chunk
+		chunk, ci = f.dropNullUsage(chunk, ci)
+		drop = false
+	}
 	f.finished = f.finished || hasFinish(chunk[from:])
 	f.seen.add(chunk, !sent.gotUsage)
 	if fast {
-		return f.head.named(chunk, ci, &f.modelBuf), true
+		return f.head.named(chunk, ci, drop, &f.modelBuf), true
 	}
 	return f.aliased(chunk, ci.model), true
+}
+
+// dropNullUsage returns chunk without its "usage": null (chunk[ci.dropAt:ci.dropEnd]), with
+// ci's offsets after it moved to match. Conduit asks every upstream for usage; OpenAI then
+// adds "usage": null to every chunk, which a client that did not ask for usage would not get
+// from OpenAI.
+func (f *chatStream) dropNullUsage(chunk []byte, ci chunkInfo) ([]byte, chunkInfo) {
+	at, end := ci.dropAt, ci.dropEnd
+	f.dropBuf = append(append(f.dropBuf[:0], chunk[:at]...), chunk[end:]...)
+	n := end - at
+	if ci.modelAt >= end {
+		ci.modelAt, ci.modelEnd = ci.modelAt-n, ci.modelEnd-n
+	}
+	if ci.model.Index >= end {
+		ci.model.Index -= n
+	}
+	ci.dropAt, ci.dropEnd = 0, 0
+	return f.dropBuf, ci
 }
 
 // aliased returns chunk naming the alias that answers as its model; model is the chunk's.
@@ -146,6 +170,8 @@ type chunkInfo struct {
 	choicesAt int  // the offset of the value of "choices" (0 without one)
 	// Where chunkHead.read found a model after the choices: chunk[modelAt:modelEnd].
 	modelAt, modelEnd int
+	// A "usage": null member, with a comma next to it: chunk[dropAt:dropEnd] (dropEnd 0: none).
+	dropAt, dropEnd int
 }
 
 // inspectChunk reads a chunk's top-level keys in one pass.
@@ -160,6 +186,10 @@ func inspectChunk(chunk []byte) chunkInfo {
 			ci.model = v
 		case "usage":
 			ci.usage = v
+			ci.dropAt, ci.dropEnd = 0, 0
+			if v.Type == gjson.Null {
+				ci.dropAt, ci.dropEnd = memberSpan(chunk, k.Index, v.Index+len(v.Raw))
+			}
 		case "choices":
 			if ci.choicesAt == 0 {
 				ci.choicesAt = v.Index
@@ -175,6 +205,26 @@ func inspectChunk(chunk []byte) chunkInfo {
 		return true
 	})
 	return ci
+}
+
+// memberSpan is what to cut from the object b to drop its member whose key begins at keyAt and
+// whose value ends at end: the member with the comma before it, or, when it comes first, with
+// the comma after it. It is 0, 0 when the bytes around it are not a member's.
+func memberSpan(b []byte, keyAt, end int) (from, to int) {
+	i := keyAt - 1
+	for i >= 0 && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i--
+	}
+	if i < 0 || end > len(b) {
+		return 0, 0
+	}
+	if b[i] == ',' {
+		return i, end
+	}
+	if j := skipSpace(b, end); b[i] == '{' && j < len(b) && b[j] == ',' {
+		return keyAt, skipSpace(b, j+1)
+	}
+	return 0, 0
 }
 
 // setModelAt makes a chunk name the alias the client asked for; m is the chunk's "model".
