@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -70,10 +71,6 @@ var anthropicKeys = []string{"type", "index", "id", "role", "model", "content", 
 func anthropicOrder(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
 		rank := func(k string) int {
 			if k == "id" && v["type"] == "message" {
 				return -1 // a message begins with its id
@@ -83,7 +80,7 @@ func anthropicOrder(v any) any {
 			}
 			return len(anthropicKeys)
 		}
-		slices.SortFunc(keys, func(a, b string) int {
+		keys := slices.SortedFunc(maps.Keys(v), func(a, b string) int {
 			return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a, b))
 		})
 		o := make(obj, 0, len(keys))
@@ -92,19 +89,20 @@ func anthropicOrder(v any) any {
 		}
 		return o
 	case []map[string]any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = anthropicOrder(x)
-		}
-		return out
+		return anthropicOrderAll(v)
 	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = anthropicOrder(x)
-		}
-		return out
+		return anthropicOrderAll(v)
 	}
 	return v
+}
+
+// anthropicOrderAll is anthropicOrder of each of xs.
+func anthropicOrderAll[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = anthropicOrder(x)
+	}
+	return out
 }
 
 // messagesPrefill returns the text and the number of tool_use blocks of a trailing assistant
