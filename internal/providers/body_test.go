@@ -5,13 +5,12 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/conduit-gw/conduit/internal/providers/providertest"
 )
 
 // TestCloseStream checks which closes of an event stream's body keep its connection for the
@@ -41,9 +40,8 @@ func TestCloseStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var conns atomic.Int64
 			proceed := make(chan struct{})
-			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := providertest.NewUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/event-stream")
 				_, _ = io.WriteString(w, "data: {\"n\":1}\n\n"+done)
 				w.(http.Flusher).Flush()
@@ -51,14 +49,7 @@ func TestCloseStream(t *testing.T) {
 					<-proceed
 					tt.tail(w, r)
 				}
-			}))
-			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-				if s == http.StateNew {
-					conns.Add(1)
-				}
-			}
-			srv.Start()
-			defer srv.Close()
+			})
 			client := srv.Client()
 
 			body := get(t, client, srv.URL+"/first")
@@ -90,7 +81,7 @@ func TestCloseStream(t *testing.T) {
 			if err != nil || !bytes.HasSuffix(b, []byte(done)) {
 				t.Fatalf("second request: %q, %v", b, err)
 			}
-			if got := conns.Load(); got != tt.wantConns {
+			if got := srv.Conns(); got != tt.wantConns {
 				t.Errorf("the server accepted %d connections for the two requests, want %d", got, tt.wantConns)
 			}
 		})
