@@ -122,19 +122,16 @@ func (h *chunkHead) named(chunk []byte, ci chunkInfo, drop bool, buf *[]byte) []
 		if !h.renamed && !drop {
 			return chunk
 		}
-		out := (*buf)[:0]
+		head := h.raw
 		if h.renamed {
-			out = append(out, h.aliased...)
-		} else {
-			out = append(out, h.raw...)
+			head = h.aliased
 		}
+		cut, resume := len(chunk), len(chunk) // what to leave out of the tail
 		if drop {
-			out = append(append(out, chunk[len(h.raw):ci.dropAt]...), chunk[ci.dropEnd:]...)
-		} else {
-			out = append(out, chunk[len(h.raw):]...)
+			cut, resume = ci.dropAt, ci.dropEnd
 		}
-		*buf = out
-		return out
+		*buf = append(append(append((*buf)[:0], head...), chunk[len(h.raw):cut]...), chunk[resume:]...)
+		return *buf
 	}
 	at, end := ci.modelAt, ci.modelEnd
 	if string(chunk[at+1:end-1]) == h.alias {
