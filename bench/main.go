@@ -68,18 +68,18 @@ func parseFlags() options {
 func main() {
 	o := parseFlags()
 	raiseFileLimit()
+	rates, err := parseRates(o.rates)
+	if err != nil {
+		log.Fatal(err)
+	}
 	b := &bench{dur: o.dur, profileDir: o.profile}
 	defer b.stopAll()
 	data, err := os.MkdirTemp("", "conduit-bench-")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(data)
+	b.dirs = append(b.dirs, data)
 	key := b.startAll(o, data)
-	rates, err := parseRates(o.rates)
-	if err != nil {
-		log.Fatal(err)
-	}
 	targets := []target{
 		{name: "direct", url: "http://" + upstreamAddr + "/v1/chat/completions", proc: b.upstream},
 		{name: "floor", url: "http://" + floorAddr + "/v1/chat/completions", proc: b.floor},
@@ -106,9 +106,9 @@ func (b *bench) startAll(o options, data string) string {
 	b.conduit = b.start("conduit", filepath.Join(o.bin, "conduit"),
 		conduitEnv, "--headless", "--addr", conduitAddr, "--data-dir", data)
 	for _, a := range []string{upstreamAddr + "/v1/models", floorAddr + "/v1/models", conduitAddr + "/health"} {
-		waitUp("http://" + a)
+		b.waitUp("http://" + a)
 	}
-	return setupConduit(conduitAddr)
+	return b.setupConduit(conduitAddr)
 }
 
 // run runs the chosen scenarios against the targets (the last is Conduit) into rep.
@@ -368,19 +368,19 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // setupConduit configures the Conduit at addr: the mock as an OpenAI-compatible provider
 // without the Responses API (model "bench": Responses requests are translated to chat) and as
 // an OpenAI provider (model "bench-native": Responses requests pass through), and a key.
-func setupConduit(addr string) string {
+func (b *bench) setupConduit(addr string) string {
 	call := func(method, path string, body any) map[string]any {
 		j, _ := json.Marshal(body)
 		req, _ := http.NewRequest(method, "http://"+addr+path, bytes.NewReader(j))
 		req.Header.Set("Authorization", "Bearer "+masterKey)
 		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 		if err != nil {
-			log.Fatal(err)
+			b.fatalf("%s %s: %v", method, path, err)
 		}
 		defer resp.Body.Close()
 		out, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode >= 300 {
-			log.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
+			b.fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
 		}
 		var m map[string]any
 		_ = json.Unmarshal(out, &m)
@@ -402,7 +402,7 @@ func setupConduit(addr string) string {
 	return k["key"].(string)
 }
 
-func waitUp(url string) {
+func (b *bench) waitUp(url string) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(url); err == nil {
@@ -411,7 +411,7 @@ func waitUp(url string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	log.Fatalf("%s did not come up", url)
+	b.fatalf("%s did not come up", url)
 }
 
 func parseRates(s string) ([]int, error) {
@@ -430,12 +430,21 @@ func (b *bench) start(name, path string, env []string, args ...string) *proc {
 	cmd := exec.CommandContext(context.Background(), path, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	// Ended with the bench even when it is killed: no process is left holding the ports.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
-		log.Fatalf("start %s: %v (run `make build` and build cmd/fakeopenai, cmd/floorproxy into %s)", name, err, filepath.Dir(path))
+		b.fatalf("start %s: %v (run `make build` and build cmd/fakeopenai, cmd/floorproxy into %s)", name, err, filepath.Dir(path))
 	}
 	p := &proc{name: name, cmd: cmd}
 	b.procs = append(b.procs, p)
 	return p
+}
+
+// fatalf stops what the bench started (log.Fatal skips deferred calls), then logs and exits:
+// a run that fails while setting up leaves no process on the bench's ports.
+func (b *bench) fatalf(format string, args ...any) {
+	b.stopAll()
+	log.Fatalf(format, args...)
 }
 
 // stopAll ends every process with SIGTERM (SIGINT would be ignored by those started from a

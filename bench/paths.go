@@ -90,14 +90,14 @@ func (b *bench) runCluster(o options, targets []target, rep *report) {
 	}
 	data, err := os.MkdirTemp("", "conduit-bench-pgdata-")
 	if err != nil {
-		log.Fatal(err)
+		b.fatalf("%v", err)
 	}
 	b.dirs = append(b.dirs, data)
 	env := []string{"CONDUIT_MASTER_KEY=" + masterKey, "CONDUIT_SECRET_KEY=" + secretKey, "CONDUIT_LOG_LEVEL=warn"}
 	p := b.start(namePG, filepath.Join(o.bin, "conduit"), env, "--headless", "--addr", conduitPGAddr,
 		"--data-dir", data, "--database-url", s.pgURL, "--redis-url", s.redisURL)
-	waitUp("http://" + conduitPGAddr + "/health")
-	pg := target{name: namePG, url: "http://" + conduitPGAddr + "/v1/chat/completions", proc: p, key: setupConduit(conduitPGAddr)}
+	b.waitUp("http://" + conduitPGAddr + "/health")
+	pg := target{name: namePG, url: "http://" + conduitPGAddr + "/v1/chat/completions", proc: p, key: b.setupConduit(conduitPGAddr)}
 	b.attack(pg, "warmup", 500, 2*time.Second, 0, false)
 	ts := []target{targets[0], targets[len(targets)-1], pg}
 	redis0 := s.redis.cpu()
