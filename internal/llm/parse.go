@@ -22,48 +22,56 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 		return nil, InvalidRequest("", "We could not parse the JSON body of your request.")
 	}
 	// In place: the values kept (model) point into body, which is Raw and never changed.
-	root := InPlace(body)
-	if !root.IsObject() {
+	at := skipWS(body, 0)
+	if body[at] != '{' {
 		return nil, InvalidRequest("", "the request body must be a JSON object")
 	}
 	r := &ChatRequest{Raw: body}
 	var err error
-	root.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	walk(body, at, func(key []byte, v int) (int, bool) {
+		var end int
+		switch unescapedKey(key) {
+		case "messages":
+			end, err = r.scanMessages(body, v)
+			return end, err == nil
+		case "tools":
+			end, err = r.scanTools(body, v)
+			return end, err == nil
+		}
+		end = skipValue(body, v)
+		switch unescapedKey(key) {
 		case "model":
-			if v.Type != gjson.String {
+			m := valueAt(body, v, end)
+			if m.Type != gjson.String {
 				err = wrongType("model", "a string")
 			}
-			r.Model = CloneString(v.Str) // outlives the body in log rows: not a view of it
+			r.Model = CloneString(m.Str) // outlives the body in log rows: not a view of it
 			r.modelDup = r.model.Exists()
-			r.model = v
-		case "messages":
-			err = r.scanMessages(v)
+			r.model = m
 		case "stream":
-			err = boolean("stream", v, &r.Stream)
+			err = boolean("stream", valueAt(body, v, end), &r.Stream)
 		case "stream_options":
 			r.streamOptsKey = true
-			if v.Type == gjson.Null {
+			o := valueAt(body, v, end)
+			if o.Type == gjson.Null {
 				break
 			}
-			if !v.IsObject() {
+			if !o.IsObject() {
 				err = wrongType("stream_options", "an object")
 				break
 			}
 			var inc bool
-			if err = boolean("stream_options.include_usage", v.Get("include_usage"), &inc); err == nil {
+			if err = boolean("stream_options.include_usage", o.Get("include_usage"), &inc); err == nil {
 				r.StreamOptions = &StreamOptions{IncludeUsage: inc}
 			}
 		case "n":
-			r.N, err = optInt("n", v)
+			r.N, err = optInt("n", valueAt(body, v, end))
 		case "max_tokens":
-			r.MaxTokens, err = optInt("max_tokens", v)
+			r.MaxTokens, err = optInt("max_tokens", valueAt(body, v, end))
 		case "max_completion_tokens":
-			r.MaxCompletionTokens, err = optInt("max_completion_tokens", v)
-		case "tools":
-			err = r.scanTools(v)
+			r.MaxCompletionTokens, err = optInt("max_completion_tokens", valueAt(body, v, end))
 		}
-		return err == nil
+		return end, err == nil
 	})
 	if err != nil {
 		return nil, err
@@ -80,78 +88,122 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 	return r, nil
 }
 
-func (r *ChatRequest) scanMessages(v gjson.Result) error {
-	if !v.IsArray() {
-		return InvalidRequest("messages", "invalid type for 'messages': expected an array of messages")
+// scanMessages checks the messages array at b[at]: each an object with a known role, its
+// content a string, null or an array of typed parts. It returns where the array ends.
+func (r *ChatRequest) scanMessages(b []byte, at int) (int, error) {
+	if b[at] != '[' {
+		return 0, InvalidRequest("messages", "invalid type for 'messages': expected an array of messages")
 	}
 	n := 0
 	var err error
-	v.ForEach(func(_, m gjson.Result) bool {
+	end := each(b, at, func(m int) (int, bool) {
 		n++
-		if !m.IsObject() {
+		if b[m] != '{' {
 			err = InvalidRequest("messages", "each message must be an object")
-			return false
+			return 0, false
 		}
-		role := m.Get("role")
-		switch role.Str {
+		var role, content span
+		end := walk(b, m, func(key []byte, v int) (int, bool) {
+			end := skipValue(b, v)
+			role.keep(key, "role", v, end)
+			content.keep(key, "content", v, end)
+			return end, true
+		})
+		switch name, _ := role.str(b); name {
 		case RoleSystem, RoleDeveloper, RoleUser, RoleAssistant, RoleTool, "function":
 		case "":
 			err = InvalidRequest("messages", "each message needs a role")
-			return false
+			return 0, false
 		default:
-			err = InvalidRequest("messages", "unknown message role "+quote(role.Str))
-			return false
+			err = InvalidRequest("messages", "unknown message role "+quote(name))
+			return 0, false
 		}
-		content := m.Get("content")
 		switch {
-		case !content.Exists(), content.Type == gjson.Null, content.Type == gjson.String:
-		case content.IsArray():
-			content.ForEach(func(_, p gjson.Result) bool {
-				if !p.IsObject() || p.Get("type").Type != gjson.String {
-					err = InvalidRequest("messages", "each content part needs a type")
-					return false
-				}
-				if p.Get("type").Str == PartImageURL {
-					if u := p.Get("image_url.url"); u.Type != gjson.String || u.Str == "" {
-						err = InvalidRequest("messages", "image_url content parts need an image_url.url")
-						return false
-					}
-					r.images = true
-				}
-				return true
-			})
+		case !content.found, b[content.v] == 'n', b[content.v] == '"':
+		case b[content.v] == '[':
+			err = r.scanParts(b, content.v)
 		default:
 			err = InvalidRequest("messages", "content must be a string or an array of content parts")
 		}
-		return err == nil
+		return end, err == nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if n == 0 {
-		return InvalidRequest("messages", "messages must be a non-empty array")
+		return 0, InvalidRequest("messages", "messages must be a non-empty array")
 	}
 	r.scanned = true
-	return nil
+	return end, nil
 }
 
-func (r *ChatRequest) scanTools(v gjson.Result) error {
-	if v.Type == gjson.Null {
-		return nil
-	}
-	if !v.IsArray() {
-		return wrongType("tools", "an array")
-	}
+// scanParts checks a message's content parts, the array at b[at]: each an object with a
+// type, an image_url part with its URL.
+func (r *ChatRequest) scanParts(b []byte, at int) error {
 	var err error
-	v.ForEach(func(_, t gjson.Result) bool {
-		if t.Get("type").Str != "function" || t.Get("function.name").Type != gjson.String || t.Get("function.name").Str == "" {
-			err = InvalidRequest("tools", "each tool needs type \"function\" and a function.name")
-			return false
+	each(b, at, func(p int) (int, bool) {
+		if b[p] != '{' {
+			err = InvalidRequest("messages", "each content part needs a type")
+			return 0, false
 		}
-		r.tools++
-		return true
+		var typ, url span
+		end := walk(b, p, func(key []byte, v int) (int, bool) {
+			if keyIs(key, "image_url") {
+				return url.nested(b, v, "url"), true
+			}
+			end := skipValue(b, v)
+			typ.keep(key, "type", v, end)
+			return end, true
+		})
+		name, ok := typ.str(b)
+		switch {
+		case !ok:
+			err = InvalidRequest("messages", "each content part needs a type")
+		case name != PartImageURL:
+		case !url.filled(b):
+			err = InvalidRequest("messages", "image_url content parts need an image_url.url")
+		default:
+			r.images = true
+		}
+		return end, err == nil
 	})
 	return err
+}
+
+// scanTools counts the tools of the array at b[at] (or null), each of type "function" with
+// a function.name. It returns where the value ends.
+func (r *ChatRequest) scanTools(b []byte, at int) (int, error) {
+	switch b[at] {
+	case 'n':
+		return skipValue(b, at), nil
+	case '[':
+	default:
+		return 0, wrongType("tools", "an array")
+	}
+	var err error
+	end := each(b, at, func(t int) (int, bool) {
+		var typ, name span
+		end, ok := 0, b[t] == '{'
+		if ok {
+			end = walk(b, t, func(key []byte, v int) (int, bool) {
+				if keyIs(key, "function") {
+					return name.nested(b, v, "name"), true
+				}
+				end := skipValue(b, v)
+				typ.keep(key, "type", v, end)
+				return end, true
+			})
+			kind, _ := typ.str(b)
+			ok = kind == "function" && name.filled(b)
+		}
+		if !ok {
+			err = InvalidRequest("tools", "each tool needs type \"function\" and a function.name")
+			return 0, false
+		}
+		r.tools++
+		return end, true
+	})
+	return end, err
 }
 
 // Decode fills every typed field from Raw (idempotent). Adapters that translate the request
