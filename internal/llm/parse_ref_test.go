@@ -156,7 +156,8 @@ func (r *ChatRequest) scanToolsRef(v gjson.Result) error {
 }
 
 // FuzzParseChatRequestReference checks ParseChatRequest against the reader it replaced:
-// the same error for every refused body, the same fields for every accepted one.
+// the same error for every refused body, the same fields for every accepted one; and Member
+// against gjson's Get.
 //
 //	go test -fuzz=FuzzParseChatRequestReference ./internal/llm/
 func FuzzParseChatRequestReference(f *testing.F) {
@@ -204,11 +205,20 @@ var referenceSeeds = []string{
 	`{"model":"m","messages":[{"role":"user"}],"max_tokens":-1e2}`,
 	`{"model":"m","messages":[{"role":"user"}],"extra":{"a":[1,{"b":"]}"}],"c":"\\"}}`,
 	`{"model":"","messages":[{"role":"user"}]}`,
-	`{}`, `{"model":"m"}`, `{"model":"m",}`, `"x"`, ``,
+	`{}`, `{"model":"m"}`, `{"choices":[],"model":"m","choices":[1]}`, `{"model":"m",}`, `"x"`, ``,
 }
 
 func compareWithReference(t *testing.T, body []byte) {
 	t.Helper()
+	if ValidObject(body) {
+		for _, name := range []string{"model", "messages", "choices"} {
+			v, end, ok := Member(body, name)
+			g := gjson.GetBytes(body, name)
+			if ok != g.Exists() || ok && (v != g.Index || string(body[v:end]) != g.Raw) {
+				t.Fatalf("%q: Member(%s) = %d:%d %v, gjson %d %q", body, name, v, end, ok, g.Index, g.Raw)
+			}
+		}
+	}
 	got, gotErr := ParseChatRequest(body)
 	want, wantErr := parseChatRequestRef(body)
 	if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {

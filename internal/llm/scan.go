@@ -175,3 +175,21 @@ func (s span) str(b []byte) (string, bool) {
 func (s span) filled(b []byte) bool {
 	return s.found && b[s.v] == '"' && s.end-s.v > 2
 }
+
+// Member finds the first top-level member called name of b, one JSON object that ValidJSON
+// accepted (whitespace around it allowed), as gjson's Get(name) does: b[v:end] is its value.
+func Member(b []byte, name string) (v, end int, ok bool) {
+	at := skipWS(b, 0)
+	if at >= len(b) || b[at] != '{' {
+		return 0, 0, false
+	}
+	walk(b, at, func(key []byte, at int) (int, bool) {
+		e := skipValue(b, at)
+		if keyIs(key, name) {
+			v, end, ok = at, e, true
+			return e, false
+		}
+		return e, true
+	})
+	return v, end, ok
+}

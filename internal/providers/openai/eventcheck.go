@@ -52,9 +52,8 @@ func (c *eventCheck) learn(data []byte) {
 		return
 	}
 	c.learnt++
-	v := llm.InPlace(data).Get("choices")
-	at := v.Index
-	if !v.Exists() || at <= 0 || at >= len(data) {
+	at, _, ok := llm.Member(data, "choices") // data is valid: object checked it
+	if !ok || at <= 0 || at >= len(data) {
 		return
 	}
 	head := data[:at]
