@@ -180,27 +180,22 @@ type chunkInfo struct {
 // only until the chunk's buffer is reused (the next stream read).
 func inspectChunk(chunk []byte) chunkInfo {
 	var ci chunkInfo
-	llm.InPlace(chunk).ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	llm.Members(chunk, func(keyAt int, key []byte, v, end int) bool {
+		switch llm.Key(key) {
 		case "model":
-			ci.model = v
+			ci.model = llm.ValueAt(chunk, v, end)
 		case "usage":
-			ci.usage = v
+			ci.usage = llm.ValueAt(chunk, v, end)
 			ci.dropAt, ci.dropEnd = 0, 0
-			if v.Type == gjson.Null {
-				ci.dropAt, ci.dropEnd = memberSpan(chunk, k.Index, v.Index+len(v.Raw))
+			if ci.usage.Type == gjson.Null {
+				ci.dropAt, ci.dropEnd = memberSpan(chunk, keyAt, end)
 			}
 		case "choices":
 			if ci.choicesAt == 0 {
-				ci.choicesAt = v.Index
+				ci.choicesAt = v
 			}
-			if !v.IsArray() { // null or anything else: no choices
-				break
-			}
-			v.ForEach(func(_, _ gjson.Result) bool {
-				ci.choices = true
-				return false
-			})
+			// An array with an element; null or anything else: no choices.
+			ci.choices = ci.choices || chunk[v] == '[' && skipSpace(chunk, v+1) < end-1
 		}
 		return true
 	})

@@ -28,7 +28,7 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 	}
 	r := &ChatRequest{Raw: body}
 	var err error
-	walk(body, at, func(key []byte, v int) (int, bool) {
+	walk(body, at, func(_ int, key []byte, v int) (int, bool) {
 		var end int
 		switch unescapedKey(key) {
 		case "messages":
@@ -103,7 +103,7 @@ func (r *ChatRequest) scanMessages(b []byte, at int) (int, error) {
 			return 0, false
 		}
 		var role, content span
-		end := walk(b, m, func(key []byte, v int) (int, bool) {
+		end := walk(b, m, func(_ int, key []byte, v int) (int, bool) {
 			end := skipValue(b, v)
 			role.keep(key, "role", v, end)
 			content.keep(key, "content", v, end)
@@ -147,7 +147,7 @@ func (r *ChatRequest) scanParts(b []byte, at int) error {
 			return 0, false
 		}
 		var typ, url span
-		end := walk(b, p, func(key []byte, v int) (int, bool) {
+		end := walk(b, p, func(_ int, key []byte, v int) (int, bool) {
 			if keyIs(key, "image_url") {
 				return url.nested(b, v, "url"), true
 			}
@@ -185,7 +185,7 @@ func (r *ChatRequest) scanTools(b []byte, at int) (int, error) {
 		var typ, name span
 		end, ok := 0, b[t] == '{'
 		if ok {
-			end = walk(b, t, func(key []byte, v int) (int, bool) {
+			end = walk(b, t, func(_ int, key []byte, v int) (int, bool) {
 				if keyIs(key, "function") {
 					return name.nested(b, v, "name"), true
 				}

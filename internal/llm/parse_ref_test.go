@@ -3,6 +3,7 @@ package llm
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -157,7 +158,7 @@ func (r *ChatRequest) scanToolsRef(v gjson.Result) error {
 
 // FuzzParseChatRequestReference checks ParseChatRequest against the reader it replaced:
 // the same error for every refused body, the same fields for every accepted one; and Member
-// against gjson's Get.
+// against gjson's Get, and Members on any bytes.
 //
 //	go test -fuzz=FuzzParseChatRequestReference ./internal/llm/
 func FuzzParseChatRequestReference(f *testing.F) {
@@ -210,7 +211,26 @@ var referenceSeeds = []string{
 
 func compareWithReference(t *testing.T, body []byte) {
 	t.Helper()
+	Members(body, func(keyAt int, key []byte, v, end int) bool { // any bytes: never past them
+		if body[keyAt] != '"' || v > end || end > len(body) {
+			t.Fatalf("%q: member %q at %d, value %d:%d", body, key, keyAt, v, end)
+		}
+		return true
+	})
 	if ValidObject(body) {
+		var got, want []string
+		Members(body, func(keyAt int, key []byte, v, end int) bool {
+			r := ValueAt(body, v, end)
+			got = append(got, fmt.Sprintf("%d %q %d %q %v", keyAt, Key(key), r.Index, r.Raw, r.Type))
+			return true
+		})
+		InPlace(body).ForEach(func(k, v gjson.Result) bool {
+			want = append(want, fmt.Sprintf("%d %q %d %q %v", k.Index, k.Str, v.Index, v.Raw, v.Type))
+			return true
+		})
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: Members\n%q\ngjson's ForEach\n%q", body, got, want)
+		}
 		for _, name := range []string{"model", "messages", "choices"} {
 			v, end, ok := Member(body, name)
 			g := gjson.GetBytes(body, name)

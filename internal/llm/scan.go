@@ -7,18 +7,22 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Reading a body that ValidJSON accepted, without a second check: every helper here may
-// assume valid JSON, and finds the end of a string eight bytes at a time (stringStop), where
-// gjson reads byte by byte. A request's messages and tools are mostly long strings.
+// Reading JSON without gjson's byte-by-byte loop: the end of a string is found eight bytes
+// at a time (stringStop). A request's messages and tools, and a stream chunk's text, are
+// mostly strings. The readers give gjson's answers on JSON that ValidJSON accepted; on other
+// bytes their answers mean nothing, but they never read past the slice.
 
 // skipValue returns the offset just past the value at b[i].
 func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return len(b)
+	}
 	switch b[i] {
 	case '"':
 		return skipString(b, i+1)
 	case '{', '[':
 		depth := 0
-		for {
+		for i < len(b) {
 			switch b[i] {
 			case '"':
 				i = skipString(b, i+1)
@@ -32,6 +36,7 @@ func skipValue(b []byte, i int) int {
 			}
 			i++
 		}
+		return len(b)
 	}
 	for i < len(b) {
 		switch b[i] {
@@ -46,7 +51,9 @@ func skipValue(b []byte, i int) int {
 // skipString returns the offset just past the string whose opening quote ends before b[i].
 func skipString(b []byte, i int) int {
 	for {
-		i = stringStop(b, i)
+		if i = stringStop(b, i); i >= len(b) {
+			return len(b)
+		}
 		if b[i] == '"' {
 			return i + 1
 		}
@@ -54,45 +61,65 @@ func skipString(b []byte, i int) int {
 	}
 }
 
-// walk calls f with each member of the object at b[i] ('{'), in order: its key as written
-// between the quotes and where its value begins. f returns where the value ends
-// (skipValue(b, v) when f does not read it) and whether to go on. walk returns the offset
-// just past the object, or -1 when f stopped it.
-func walk(b []byte, i int, f func(key []byte, v int) (end int, more bool)) int {
-	if i = skipWS(b, i+1); b[i] == '}' {
+// walk calls f with each member of the object at b[i] ('{'), in order: the offset of its
+// key's opening quote, its key as written between the quotes, and where its value begins.
+// f returns where the value ends (skipValue(b, v) when f does not read it) and whether to go
+// on. walk returns the offset just past the object, or -1 when f stopped it (or the object
+// is not one).
+func walk(b []byte, i int, f func(keyAt int, key []byte, v int) (end int, more bool)) int {
+	if i = skipWS(b, i+1); i < len(b) && b[i] == '}' {
 		return i + 1
 	}
-	for {
+	for i < len(b) && b[i] == '"' {
 		end := skipString(b, i+1)
-		key := b[i+1 : end-1]
-		end, more := f(key, skipWS(b, skipWS(b, end)+1)) // the value, past the colon
+		colon := skipWS(b, end)
+		if end < i+2 || colon >= len(b) || b[colon] != ':' {
+			return -1
+		}
+		v := skipWS(b, colon+1)
+		if v >= len(b) {
+			return -1
+		}
+		end, more := f(i, b[i+1:end-1], v)
 		if !more {
 			return -1
 		}
-		if i = skipWS(b, end); b[i] == '}' {
+		switch i = skipWS(b, end); {
+		case i >= len(b):
+			return -1
+		case b[i] == '}':
 			return i + 1
+		case b[i] != ',':
+			return -1
 		}
 		i = skipWS(b, i+1) // past the comma
 	}
+	return -1
 }
 
 // each calls f with where each element of the array at b[i] ('[') begins, in order. f
 // returns where the element ends and whether to go on. each returns the offset just past
-// the array, or -1 when f stopped it.
+// the array, or -1 when f stopped it (or the array is not one).
 func each(b []byte, i int, f func(v int) (end int, more bool)) int {
-	if i = skipWS(b, i+1); b[i] == ']' {
+	if i = skipWS(b, i+1); i < len(b) && b[i] == ']' {
 		return i + 1
 	}
-	for {
+	for i < len(b) {
 		end, more := f(i)
 		if !more {
 			return -1
 		}
-		if i = skipWS(b, end); b[i] == ']' {
+		switch i = skipWS(b, end); {
+		case i >= len(b):
+			return -1
+		case b[i] == ']':
 			return i + 1
+		case b[i] != ',':
+			return -1
 		}
 		i = skipWS(b, i+1)
 	}
+	return -1
 }
 
 // keyIs reports whether key (as written between its quotes) reads name.
@@ -151,7 +178,7 @@ func (s *span) nested(b []byte, v int, name string) int {
 	if s.found || b[v] != '{' {
 		return skipValue(b, v)
 	}
-	return walk(b, v, func(key []byte, v int) (int, bool) {
+	return walk(b, v, func(_ int, key []byte, v int) (int, bool) {
 		end := skipValue(b, v)
 		s.keep(key, name, v, end)
 		return end, true
@@ -176,14 +203,36 @@ func (s span) filled(b []byte) bool {
 	return s.found && b[s.v] == '"' && s.end-s.v > 2
 }
 
-// Member finds the first top-level member called name of b, one JSON object that ValidJSON
-// accepted (whitespace around it allowed), as gjson's Get(name) does: b[v:end] is its value.
+// Members calls f with each member of b, one JSON object (whitespace around it allowed), in
+// order, until f returns false: the offset of its key's opening quote, its key as written
+// between the quotes (Key reads it), and where its value begins and ends.
+func Members(b []byte, f func(keyAt int, key []byte, v, end int) bool) {
+	at := skipWS(b, 0)
+	if at >= len(b) || b[at] != '{' {
+		return
+	}
+	walk(b, at, func(keyAt int, key []byte, v int) (int, bool) {
+		end := skipValue(b, v)
+		return end, f(keyAt, key, v, end)
+	})
+}
+
+// Key is a member's key as Members gives it, with its escapes read: a view of the JSON
+// (valid while it is unchanged) when it has none.
+func Key(key []byte) string { return unescapedKey(key) }
+
+// ValueAt is the value at b[v:end], read in place by gjson (valid while b is unchanged), with
+// its offset in b as its Index.
+func ValueAt(b []byte, v, end int) gjson.Result { return valueAt(b, v, end) }
+
+// Member finds the first top-level member called name of b, one JSON object (whitespace
+// around it allowed), as gjson's Get(name) does: b[v:end] is its value.
 func Member(b []byte, name string) (v, end int, ok bool) {
 	at := skipWS(b, 0)
 	if at >= len(b) || b[at] != '{' {
 		return 0, 0, false
 	}
-	walk(b, at, func(key []byte, at int) (int, bool) {
+	walk(b, at, func(_ int, key []byte, at int) (int, bool) {
 		e := skipValue(b, at)
 		if keyIs(key, name) {
 			v, end, ok = at, e, true
