@@ -3,6 +3,7 @@ package llm
 import (
 	"encoding/json"
 	"errors"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -274,22 +275,23 @@ func ParseUsageResult(u gjson.Result) Usage {
 	if !u.IsObject() {
 		return Usage{}
 	}
+	b := unsafe.Slice(unsafe.StringData(u.Raw), len(u.Raw)) // read only
 	var out Usage
-	u.ForEach(func(k, v gjson.Result) bool { // one pass over the object
-		switch k.Str {
+	Members(b, func(_ int, key []byte, v, end int) bool { // one pass over the object
+		switch Key(key) {
 		case "prompt_tokens":
-			out.PromptTokens = int(v.Int())
+			out.PromptTokens = int(valueAt(b, v, end).Int())
 		case "completion_tokens":
-			out.CompletionTokens = int(v.Int())
+			out.CompletionTokens = int(valueAt(b, v, end).Int())
 		case "total_tokens":
-			out.TotalTokens = int(v.Int())
+			out.TotalTokens = int(valueAt(b, v, end).Int())
 		case "prompt_tokens_details":
-			if ct := v.Get("cached_tokens"); ct.Exists() && ct.Type != gjson.Null {
-				out.PromptTokensDetails = &PromptTokensDetails{CachedTokens: int(ct.Int())}
+			if ct, ok := detail(b[v:end], "cached_tokens"); ok {
+				out.PromptTokensDetails = &PromptTokensDetails{CachedTokens: ct}
 			}
 		case "completion_tokens_details":
-			if rt := v.Get("reasoning_tokens"); rt.Exists() && rt.Type != gjson.Null {
-				out.CompletionTokensDetails = &CompletionTokensDetails{ReasoningTokens: int(rt.Int())}
+			if rt, ok := detail(b[v:end], "reasoning_tokens"); ok {
+				out.CompletionTokensDetails = &CompletionTokensDetails{ReasoningTokens: rt}
 			}
 		}
 		return true
@@ -298,4 +300,13 @@ func ParseUsageResult(u gjson.Result) Usage {
 		out.TotalTokens = out.PromptTokens + out.CompletionTokens
 	}
 	return out
+}
+
+// detail reads the count name of a usage details object (ok false when it has none, or null).
+func detail(obj []byte, name string) (int, bool) {
+	v, end, ok := Member(obj, name)
+	if !ok || obj[v] == 'n' {
+		return 0, false
+	}
+	return int(valueAt(obj, v, end).Int()), true
 }

@@ -273,3 +273,60 @@ func TestParseChatRequestMatchesReference(t *testing.T) {
 		compareWithReference(t, []byte(s))
 	}
 }
+
+// parseUsageResultRef is the gjson reader ParseUsageResult replaced.
+func parseUsageResultRef(u gjson.Result) Usage {
+	if !u.IsObject() {
+		return Usage{}
+	}
+	var out Usage
+	u.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "prompt_tokens":
+			out.PromptTokens = int(v.Int())
+		case "completion_tokens":
+			out.CompletionTokens = int(v.Int())
+		case "total_tokens":
+			out.TotalTokens = int(v.Int())
+		case "prompt_tokens_details":
+			if ct := v.Get("cached_tokens"); ct.Exists() && ct.Type != gjson.Null {
+				out.PromptTokensDetails = &PromptTokensDetails{CachedTokens: int(ct.Int())}
+			}
+		case "completion_tokens_details":
+			if rt := v.Get("reasoning_tokens"); rt.Exists() && rt.Type != gjson.Null {
+				out.CompletionTokensDetails = &CompletionTokensDetails{ReasoningTokens: int(rt.Int())}
+			}
+		}
+		return true
+	})
+	if out.TotalTokens == 0 {
+		out.TotalTokens = out.PromptTokens + out.CompletionTokens
+	}
+	return out
+}
+
+// FuzzParseUsageReference checks ParseUsageResult against the gjson reader it replaced, on
+// the usage objects of valid chunks.
+//
+//	go test -fuzz=FuzzParseUsageReference ./internal/llm/
+func FuzzParseUsageReference(f *testing.F) {
+	for _, s := range []string{
+		`{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}`,
+		`{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":4,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":2}}`,
+		` { "prompt_tokens" : "7" , "completion_tokens" : 2.9 , "prompt_tokens_details" : null , "completion_tokens_details" : { "reasoning_tokens" : null } } `,
+		`{"prompt_tokens":1,"prompt_tokens":2,"completion_tokens":-3,"total_tokens":0,"prompt_tokens_details":{"cached_tokens":1,"cached_tokens":9}}`,
+		`{"prompt_t\u006fkens":true,"completion_tokens":1e3,"total_tokens":[1],"prompt_tokens_details":[{"cached_tokens":1}]}`,
+		`{}`, `[]`, `null`, `3`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !ValidJSON(b) {
+			return // usage comes from chunks the stream reader checked
+		}
+		u := InPlace(b)
+		if got, want := ParseUsageResult(u), parseUsageResultRef(u); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: %+v, the reference's %+v", b, got, want)
+		}
+	})
+}
