@@ -13,33 +13,31 @@ import (
 // the messages: the OpenAI wire family forwards the body as it is. Adapters that translate
 // call Decode first. Errors are 400 invalid_request naming the parameter.
 func ParseChatRequest(body []byte) (*ChatRequest, error) {
-	if !ValidJSON(body) {
-		var v any
-		err := json.Unmarshal(body, &v)
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, InvalidRequest("", "We could not parse the JSON body of your request: "+se.Error())
-		}
-		return nil, InvalidRequest("", "We could not parse the JSON body of your request.")
-	}
-	// In place: the values kept (model) point into body, which is Raw and never changed.
+	// One pass reads the body and checks that it is JSON; a JSON error outranks any other.
 	at := skipWS(body, 0)
-	if body[at] != '{' {
+	if at >= len(body) || body[at] != '{' {
+		if !ValidJSON(body) {
+			return nil, notJSON(body)
+		}
 		return nil, InvalidRequest("", "the request body must be a JSON object")
 	}
+	// In place: the values kept (model) point into body, which is Raw and never changed.
+	sc := &scan{b: body, check: true}
 	r := &ChatRequest{Raw: body}
 	var err error
-	walk(body, at, func(_ int, key []byte, v int) (int, bool) {
+	end := sc.walk(at, func(_ int, key []byte, v int) (int, bool) {
 		var end int
 		switch unescapedKey(key) {
 		case "messages":
-			end, err = r.scanMessages(body, v)
+			end, err = r.scanMessages(sc, v)
 			return end, err == nil
 		case "tools":
-			end, err = r.scanTools(body, v)
+			end, err = r.scanTools(sc, v)
 			return end, err == nil
 		}
-		end = skipValue(body, v)
+		if end = sc.skip(v); sc.bad {
+			return end, false
+		}
 		switch unescapedKey(key) {
 		case "model":
 			m := valueAt(body, v, end)
@@ -74,8 +72,14 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 		}
 		return end, err == nil
 	})
-	if err != nil {
+	switch {
+	case err != nil:
+		if !ValidJSON(body) {
+			return nil, notJSON(body)
+		}
 		return nil, err
+	case sc.bad || end < 0 || skipWS(body, end) != len(body):
+		return nil, notJSON(body)
 	}
 	if r.Model == "" {
 		return nil, InvalidRequest("model", "you must provide a model parameter")
@@ -91,25 +95,29 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 
 // scanMessages checks the messages array at b[at]: each an object with a known role, its
 // content a string, null or an array of typed parts. It returns where the array ends.
-func (r *ChatRequest) scanMessages(b []byte, at int) (int, error) {
+func (r *ChatRequest) scanMessages(sc *scan, at int) (int, error) {
+	b := sc.b
 	if b[at] != '[' {
 		return 0, InvalidRequest("messages", "invalid type for 'messages': expected an array of messages")
 	}
 	n := 0
 	var err error
-	end := each(b, at, func(m int) (int, bool) {
+	end := sc.each(at, func(m int) (int, bool) {
 		n++
 		if b[m] != '{' {
 			err = InvalidRequest("messages", "each message must be an object")
 			return 0, false
 		}
 		var role, content span
-		end := walk(b, m, func(_ int, key []byte, v int) (int, bool) {
-			end := skipValue(b, v)
+		end := sc.walk(m, func(_ int, key []byte, v int) (int, bool) {
+			end := sc.skip(v)
 			role.keep(key, "role", v, end)
 			content.keep(key, "content", v, end)
 			return end, true
 		})
+		if sc.bad {
+			return 0, false
+		}
 		switch name, _ := role.str(b); name {
 		case RoleSystem, RoleDeveloper, RoleUser, RoleAssistant, RoleTool, "function":
 		case "":
@@ -122,7 +130,7 @@ func (r *ChatRequest) scanMessages(b []byte, at int) (int, error) {
 		switch {
 		case !content.found, b[content.v] == 'n', b[content.v] == '"':
 		case b[content.v] == '[':
-			err = r.scanParts(b, content.v)
+			err = r.scanParts(sc, content.v)
 		default:
 			err = InvalidRequest("messages", "content must be a string or an array of content parts")
 		}
@@ -140,22 +148,26 @@ func (r *ChatRequest) scanMessages(b []byte, at int) (int, error) {
 
 // scanParts checks a message's content parts, the array at b[at]: each an object with a
 // type, an image_url part with its URL.
-func (r *ChatRequest) scanParts(b []byte, at int) error {
+func (r *ChatRequest) scanParts(sc *scan, at int) error {
+	b := sc.b
 	var err error
-	each(b, at, func(p int) (int, bool) {
+	sc.each(at, func(p int) (int, bool) {
 		if b[p] != '{' {
 			err = InvalidRequest("messages", "each content part needs a type")
 			return 0, false
 		}
 		var typ, url span
-		end := walk(b, p, func(_ int, key []byte, v int) (int, bool) {
+		end := sc.walk(p, func(_ int, key []byte, v int) (int, bool) {
 			if keyIs(key, "image_url") {
-				return url.nested(b, v, "url"), true
+				return url.nested(sc, v, "url"), true
 			}
-			end := skipValue(b, v)
+			end := sc.skip(v)
 			typ.keep(key, "type", v, end)
 			return end, true
 		})
+		if sc.bad {
+			return 0, false
+		}
 		name, ok := typ.str(b)
 		switch {
 		case !ok:
@@ -173,27 +185,31 @@ func (r *ChatRequest) scanParts(b []byte, at int) error {
 
 // scanTools counts the tools of the array at b[at] (or null), each of type "function" with
 // a function.name. It returns where the value ends.
-func (r *ChatRequest) scanTools(b []byte, at int) (int, error) {
+func (r *ChatRequest) scanTools(sc *scan, at int) (int, error) {
+	b := sc.b
 	switch b[at] {
 	case 'n':
-		return skipValue(b, at), nil
+		return sc.skip(at), nil
 	case '[':
 	default:
 		return 0, wrongType("tools", "an array")
 	}
 	var err error
-	end := each(b, at, func(t int) (int, bool) {
+	end := sc.each(at, func(t int) (int, bool) {
 		var typ, name span
 		end, ok := 0, b[t] == '{'
 		if ok {
-			end = walk(b, t, func(_ int, key []byte, v int) (int, bool) {
+			end = sc.walk(t, func(_ int, key []byte, v int) (int, bool) {
 				if keyIs(key, "function") {
-					return name.nested(b, v, "name"), true
+					return name.nested(sc, v, "name"), true
 				}
-				end := skipValue(b, v)
+				end := sc.skip(v)
 				typ.keep(key, "type", v, end)
 				return end, true
 			})
+			if sc.bad {
+				return 0, false
+			}
 			kind, _ := typ.str(b)
 			ok = kind == "function" && name.filled(b)
 		}
@@ -205,6 +221,17 @@ func (r *ChatRequest) scanTools(b []byte, at int) (int, error) {
 		return end, true
 	})
 	return end, err
+}
+
+// notJSON is the error for a body that is not JSON.
+func notJSON(body []byte) error {
+	var v any
+	err := json.Unmarshal(body, &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return InvalidRequest("", "We could not parse the JSON body of your request: "+se.Error())
+	}
+	return InvalidRequest("", "We could not parse the JSON body of your request.")
 }
 
 // Decode fills every typed field from Raw (idempotent). Adapters that translate the request

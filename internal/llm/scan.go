@@ -10,7 +10,8 @@ import (
 // Reading JSON without gjson's byte-by-byte loop: the end of a string is found eight bytes
 // at a time (stringStop). A request's messages and tools, and a stream chunk's text, are
 // mostly strings. The readers give gjson's answers on JSON that ValidJSON accepted; on other
-// bytes their answers mean nothing, but they never read past the slice.
+// bytes their answers mean nothing, but they never read past the slice. A scan with check
+// set validates what it reads as well, so that a request is read and checked in one pass.
 
 // skipValue returns the offset just past the value at b[i].
 func skipValue(b []byte, i int) int {
@@ -61,64 +62,99 @@ func skipString(b []byte, i int) int {
 	}
 }
 
+// scan reads one JSON text with walk, each and skip. With check it also validates every
+// byte it reads as ValidJSON does, and bad tells whether it met one that is not JSON; without,
+// it takes the text to be valid (see above).
+type scan struct {
+	b     []byte
+	check bool
+	bad   bool
+}
+
+// skip returns the offset just past the value at b[i] (len(b) when check finds it invalid).
+func (s *scan) skip(i int) int {
+	if !s.check {
+		return skipValue(s.b, i)
+	}
+	end, ok := validValue(s.b, i)
+	if !ok {
+		s.bad = true
+		return len(s.b)
+	}
+	return end
+}
+
+// key returns the offset just past the key whose opening quote is at b[i].
+func (s *scan) key(i int) int {
+	if !s.check {
+		return skipString(s.b, i+1)
+	}
+	end, ok := validString(s.b, i+1)
+	if !ok {
+		s.bad = true
+		return len(s.b)
+	}
+	return end
+}
+
 // walk calls f with each member of the object at b[i] ('{'), in order: the offset of its
 // key's opening quote, its key as written between the quotes, and where its value begins.
-// f returns where the value ends (skipValue(b, v) when f does not read it) and whether to go
-// on. walk returns the offset just past the object, or -1 when f stopped it (or the object
-// is not one).
-func walk(b []byte, i int, f func(keyAt int, key []byte, v int) (end int, more bool)) int {
+// f returns where the value ends (skip(v) when f does not read it) and whether to go on.
+// walk returns the offset just past the object, or -1 when f stopped it or the object is
+// not one (bad).
+func (s *scan) walk(i int, f func(keyAt int, key []byte, v int) (end int, more bool)) int {
+	b := s.b
 	if i = skipWS(b, i+1); i < len(b) && b[i] == '}' {
 		return i + 1
 	}
 	for i < len(b) && b[i] == '"' {
-		end := skipString(b, i+1)
+		end := s.key(i)
 		colon := skipWS(b, end)
 		if end < i+2 || colon >= len(b) || b[colon] != ':' {
-			return -1
+			break
 		}
 		v := skipWS(b, colon+1)
 		if v >= len(b) {
-			return -1
+			break
 		}
 		end, more := f(i, b[i+1:end-1], v)
-		if !more {
+		if !more || s.bad {
 			return -1
 		}
-		switch i = skipWS(b, end); {
-		case i >= len(b):
-			return -1
-		case b[i] == '}':
+		if i = skipWS(b, end); i < len(b) && b[i] == '}' {
 			return i + 1
-		case b[i] != ',':
-			return -1
+		}
+		if i >= len(b) || b[i] != ',' {
+			break
 		}
 		i = skipWS(b, i+1) // past the comma
 	}
+	s.bad = true
 	return -1
 }
 
 // each calls f with where each element of the array at b[i] ('[') begins, in order. f
 // returns where the element ends and whether to go on. each returns the offset just past
-// the array, or -1 when f stopped it (or the array is not one).
-func each(b []byte, i int, f func(v int) (end int, more bool)) int {
+// the array, or -1 when f stopped it or the array is not one (bad).
+func (s *scan) each(i int, f func(v int) (end int, more bool)) int {
+	b := s.b
 	if i = skipWS(b, i+1); i < len(b) && b[i] == ']' {
 		return i + 1
 	}
 	for i < len(b) {
 		end, more := f(i)
-		if !more {
+		if !more || s.bad {
 			return -1
 		}
-		switch i = skipWS(b, end); {
-		case i >= len(b):
-			return -1
-		case b[i] == ']':
+		if i = skipWS(b, end); i < len(b) && b[i] == ']' {
 			return i + 1
-		case b[i] != ',':
-			return -1
+		}
+		if i >= len(b) || b[i] != ',' {
+			break
 		}
 		i = skipWS(b, i+1)
 	}
+	s.bad = true
 	return -1
 }
 
@@ -170,16 +206,16 @@ func (s *span) keep(key []byte, name string, v, end int) {
 	}
 }
 
-// nested reads a member of the object at b[obj] that is itself found in an object member
-// (gjson's "outer.name"): the first member called name of the first object value of an
-// outer member that has one. A member of the outer name whose value is not an object, or
-// has no member of that name, is passed over. It returns where the outer value ends.
-func (s *span) nested(b []byte, v int, name string) int {
-	if s.found || b[v] != '{' {
-		return skipValue(b, v)
+// nested reads, with sc, a member found in the value at v of an outer member (gjson's
+// "outer.name"): the first member called name of the first object value of an outer member
+// that has one. A member of the outer name whose value is not an object, or has no member of
+// that name, is passed over. It returns where the outer value ends.
+func (s *span) nested(sc *scan, v int, name string) int {
+	if s.found || sc.b[v] != '{' {
+		return sc.skip(v)
 	}
-	return walk(b, v, func(_ int, key []byte, v int) (int, bool) {
-		end := skipValue(b, v)
+	return sc.walk(v, func(_ int, key []byte, v int) (int, bool) {
+		end := sc.skip(v)
 		s.keep(key, name, v, end)
 		return end, true
 	})
@@ -211,7 +247,8 @@ func Members(b []byte, f func(keyAt int, key []byte, v, end int) bool) {
 	if at >= len(b) || b[at] != '{' {
 		return
 	}
-	walk(b, at, func(keyAt int, key []byte, v int) (int, bool) {
+	sc := scan{b: b}
+	sc.walk(at, func(keyAt int, key []byte, v int) (int, bool) {
 		end := skipValue(b, v)
 		return end, f(keyAt, key, v, end)
 	})
@@ -232,7 +269,8 @@ func Member(b []byte, name string) (v, end int, ok bool) {
 	if at >= len(b) || b[at] != '{' {
 		return 0, 0, false
 	}
-	walk(b, at, func(_ int, key []byte, at int) (int, bool) {
+	sc := scan{b: b}
+	sc.walk(at, func(_ int, key []byte, at int) (int, bool) {
 		e := skipValue(b, at)
 		if keyIs(key, name) {
 			v, end, ok = at, e, true
