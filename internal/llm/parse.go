@@ -27,7 +27,8 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 	var err error
 	end := sc.walk(at, func(_ int, key []byte, v int) (int, bool) {
 		var end int
-		switch unescapedKey(key) {
+		k := unescapedKey(key)
+		switch k {
 		case "messages":
 			end, err = r.scanMessages(sc, v)
 			return end, err == nil
@@ -38,7 +39,7 @@ func ParseChatRequest(body []byte) (*ChatRequest, error) {
 		if end = sc.skip(v); sc.bad {
 			return end, false
 		}
-		switch unescapedKey(key) {
+		switch k {
 		case "model":
 			m := valueAt(body, v, end)
 			if m.Type != gjson.String {
