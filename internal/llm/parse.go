@@ -157,15 +157,7 @@ func (r *ChatRequest) scanParts(sc *scan, at int) error {
 			err = InvalidRequest("messages", "each content part needs a type")
 			return 0, false
 		}
-		var typ, url span
-		end := sc.walk(p, func(_ int, key []byte, v int) (int, bool) {
-			if keyIs(key, "image_url") {
-				return url.nested(sc, v, "url"), true
-			}
-			end := sc.skip(v)
-			typ.keep(key, "type", v, end)
-			return end, true
-		})
+		typ, url, end := typed(sc, p, "image_url", "url")
 		if sc.bad {
 			return 0, false
 		}
@@ -200,15 +192,7 @@ func (r *ChatRequest) scanTools(sc *scan, at int) (int, error) {
 		var typ, name span
 		end, ok := 0, b[t] == '{'
 		if ok {
-			end = sc.walk(t, func(_ int, key []byte, v int) (int, bool) {
-				if keyIs(key, "function") {
-					return name.nested(sc, v, "name"), true
-				}
-				end := sc.skip(v)
-				typ.keep(key, "type", v, end)
-				return end, true
-			})
-			if sc.bad {
+			if typ, name, end = typed(sc, t, "function", "name"); sc.bad {
 				return 0, false
 			}
 			kind, _ := typ.str(b)
@@ -222,6 +206,21 @@ func (r *ChatRequest) scanTools(sc *scan, at int) (int, error) {
 		return end, true
 	})
 	return end, err
+}
+
+// typed walks the object at o for what a content part and a tool are checked by: its first
+// "type", and its outer.inner as gjson reads that path (image_url.url, function.name). end is
+// where the object ends.
+func typed(sc *scan, o int, outer, inner string) (typ, in span, end int) {
+	end = sc.walk(o, func(_ int, key []byte, v int) (int, bool) {
+		if keyIs(key, outer) {
+			return in.nested(sc, v, inner), true
+		}
+		end := sc.skip(v)
+		typ.keep(key, "type", v, end)
+		return end, true
+	})
+	return typ, in, end
 }
 
 // notJSON is the error for a body that is not JSON.

@@ -265,18 +265,11 @@ func ValueAt(b []byte, v, end int) gjson.Result { return valueAt(b, v, end) }
 // Member finds the first top-level member called name of b, one JSON object (whitespace
 // around it allowed), as gjson's Get(name) does: b[v:end] is its value.
 func Member(b []byte, name string) (v, end int, ok bool) {
-	at := skipWS(b, 0)
-	if at >= len(b) || b[at] != '{' {
-		return 0, 0, false
-	}
-	sc := scan{b: b}
-	sc.walk(at, func(_ int, key []byte, at int) (int, bool) {
-		e := skipValue(b, at)
+	Members(b, func(_ int, key []byte, at, e int) bool {
 		if keyIs(key, name) {
 			v, end, ok = at, e, true
-			return e, false
 		}
-		return e, true
+		return !ok
 	})
 	return v, end, ok
 }
