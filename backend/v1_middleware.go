@@ -93,10 +93,12 @@ func (s *Server) apiErrors(write func(echo.Context, error) error) echo.Middlewar
 					err = s.v1Panic(c, r, write)
 				}
 			}()
-			err = next(c)
+			if err = next(c); err == nil {
+				return nil
+			}
 			var le *llm.Error
 			if c.Response().Committed || !errors.As(err, &le) {
-				return err // nil, too late to answer, or for the error handler
+				return err // too late to answer, or for the error handler
 			}
 			return write(c, le)
 		}

@@ -35,12 +35,14 @@ type Snapshots interface {
 // Limits admits requests against a key's budget and rate limits and accounts them after.
 type Limits interface {
 	Admit(ctx context.Context, k config.Key, promptEstimate int, estCost float64) (limits.Decision, error)
-	Finish(ctx context.Context, k config.Key, estimate, tokens int, cost float64)
+	// Finish returns the key's spend in its budget period, this request's cost included.
+	Finish(ctx context.Context, k config.Key, estimate, tokens int, cost float64) float64
 }
 
-// SpendObserver is told of every charge to a virtual key (budget alerts, anomaly detection).
+// SpendObserver is told of every charge to a virtual key (budget alerts, anomaly detection):
+// its cost, and the key's spend in its budget period after it.
 type SpendObserver interface {
-	Charged(k config.Key, cost float64, at time.Time)
+	Charged(k config.Key, cost, spend float64, at time.Time)
 }
 
 // KeyLookup finds a key this instance does not know in the store, reporting whether the

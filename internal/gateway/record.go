@@ -106,9 +106,9 @@ func (g *Gateway) finish(ctx context.Context, c *Call, r *record) {
 		g.log.Warn("request failed", "request_id", r.ID, "alias", r.Alias, "status", r.Status, "err", r.err)
 	}
 	if c.admitted {
-		g.limits.Finish(context.WithoutCancel(ctx), c.Principal.Key.Key, c.estimate, r.PromptTokens+r.CompletionTokens, r.Cost)
+		spend := g.limits.Finish(context.WithoutCancel(ctx), c.Principal.Key.Key, c.estimate, r.PromptTokens+r.CompletionTokens, r.Cost)
 		if g.spend != nil {
-			g.spend.Charged(c.Principal.Key.Key, r.Cost, now)
+			g.spend.Charged(c.Principal.Key.Key, r.Cost, spend, now)
 		}
 	}
 	g.usage.Enqueue(r.Record)

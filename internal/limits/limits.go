@@ -202,8 +202,9 @@ func (s *keyState) rollDay(now time.Time) {
 }
 
 // Finish accounts a finished request: its cost (0 for failures) and its actual tokens, which
-// replace the prompt estimate Admit counted.
-func (t *Tracker) Finish(_ context.Context, k config.Key, estimate, tokens int, cost float64) {
+// replace the prompt estimate Admit counted. It returns the key's spend in its budget period,
+// this request's cost included.
+func (t *Tracker) Finish(_ context.Context, k config.Key, estimate, tokens int, cost float64) float64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -231,6 +232,7 @@ func (t *Tracker) Finish(_ context.Context, k config.Key, estimate, tokens int, 
 			s.tpmCur = 0
 		}
 	}
+	return s.spend
 }
 
 func (s *keyState) rollTPM(now time.Time) {

@@ -382,7 +382,9 @@ func TestBudgetIsCheckedBeforeCounting(t *testing.T) {
 	k := budgetKey("k", config.BudgetDaily, 1)
 	k.RPM, k.RPD = new(2), new(2)
 	admitOK(t, tr, k, 1)
-	tr.Finish(t.Context(), k, 1, 1, 5)
+	if s := tr.Finish(t.Context(), k, 1, 1, 5); s != 5 {
+		t.Fatalf("Finish = %v, want the spend 5", s)
+	}
 	for range 5 {
 		d, err := tr.Admit(t.Context(), k, 1, 0)
 		wantErr(t, err, llm.CodeInsufficientQuota)
@@ -392,7 +394,9 @@ func TestBudgetIsCheckedBeforeCounting(t *testing.T) {
 	}
 	clk.Set(utc(2025, 3, 15, 0, 0, 0))
 	admitOK(t, tr, k, 1)
-	tr.Finish(t.Context(), k, 1, 1, 0)
+	if s := tr.Finish(t.Context(), k, 1, 1, 0); s != 0 {
+		t.Fatalf("Finish in a new period = %v, want 0", s)
+	}
 	admitOK(t, tr, k, 1)
 }
 

@@ -268,23 +268,30 @@ func (st *admitState) verdict(k config.Key, now time.Time, code, promptTokens in
 	return d, fmt.Errorf("limits: unknown verdict %d", code)
 }
 
-// Finish is Tracker.Finish on the shared counters. It waits for Redis within ctx (and the
-// call timeout); callers settling a finished request pass a ctx that is not cancelled with it.
-func (s *Shared) Finish(ctx context.Context, k config.Key, estimate, tokens int, cost float64) {
+// Finish is Tracker.Finish on the shared counters, returning the key's spend across the
+// instances. It waits for Redis within ctx (and the call timeout); callers settling a finished
+// request pass a ctx that is not cancelled with it.
+func (s *Shared) Finish(ctx context.Context, k config.Key, estimate, tokens int, cost float64) float64 {
 	now := s.now()
+	var spend float64
 	err := s.call(ctx, func(ctx context.Context) error {
-		return finishScript.Run(ctx, s.rdb, []string{s.key(k.ID)},
+		v, err := finishScript.Run(ctx, s.rdb, []string{s.key(k.ID)},
 			now.UnixMilli(), k.BudgetDuration, PeriodStart(k.BudgetDuration, now).UnixMilli(),
 			ftoa(cost), tokens-estimate, optInt(k.TPM),
-			now.UTC().Truncate(time.Minute).UnixMilli()).Err()
+			now.UTC().Truncate(time.Minute).UnixMilli()).Text()
+		if err != nil {
+			return err
+		}
+		spend, err = strconv.ParseFloat(v, 64)
+		return err
 	})
 	if err != nil {
-		s.local.Finish(ctx, k, estimate, tokens, cost)
-		return
+		return s.local.Finish(ctx, k, estimate, tokens, cost)
 	}
 	if cost > 0 { // the local fallback knows this instance's spend at least
 		s.local.Finish(ctx, k, 0, 0, cost)
 	}
+	return spend
 }
 
 // Seed sets a key's spend in its current period unless the shared counters already hold that

@@ -104,8 +104,11 @@ func TestSharedMatchesTracker(t *testing.T) {
 			h := inflight[j]
 			inflight = append(inflight[:j], inflight[j+1:]...)
 			tokens, cost := rng.IntN(600), float64(rng.IntN(20))/1000
-			tr.Finish(t.Context(), h.k, h.est, tokens, cost)
-			sh.Finish(t.Context(), h.k, h.est, tokens, cost)
+			a := tr.Finish(t.Context(), h.k, h.est, tokens, cost)
+			b := sh.Finish(t.Context(), h.k, h.est, tokens, cost)
+			if s, _ := sh.Spend(h.k); math.Abs(a-b) > 1e-9 || math.Abs(b-s) > 1e-9 {
+				t.Fatalf("step %d Finish(%s) = tracker %v, shared %v; shared Spend after %v", i, h.k.ID, a, b, s)
+			}
 		default:
 			clk.Advance(time.Duration(rng.IntN(20000)) * time.Millisecond)
 		}
@@ -202,7 +205,9 @@ func TestSharedSeedKeepsCountedPeriod(t *testing.T) {
 	if _, err := a.Admit(t.Context(), k, 1, 0); err != nil {
 		t.Fatal(err)
 	}
-	a.Finish(t.Context(), k, 1, 1, 0.25)
+	if s := a.Finish(t.Context(), k, 1, 1, 0.25); math.Abs(s-0.75) > 1e-9 {
+		t.Fatalf("Finish = %v, want the seeded 0.5 and this 0.25", s)
+	}
 	b := sharedOn(t, srv, clk.Now, false)
 	b.Seed(k, 0.5) // its database has not seen the last charge yet
 	if s, _ := b.Spend(k); math.Abs(s-0.75) > 1e-9 {
@@ -247,6 +252,9 @@ func TestSharedRedisDown(t *testing.T) {
 			}
 			if sh.Health() == nil {
 				t.Fatal("Health() = nil with Redis down")
+			}
+			if s := sh.Finish(t.Context(), k, 1, 1, 0.5); s != 0.5 {
+				t.Fatalf("Finish with Redis down = %v, want this instance's own count, 0.5", s)
 			}
 			if err := srv.Start(); err != nil {
 				t.Fatal(err)

@@ -32,7 +32,7 @@ import (
 // limits.Tracker in one process, limits.Shared across instances.
 type Limiter interface {
 	Admit(ctx context.Context, k config.Key, promptEstimate int, estCost float64) (limits.Decision, error)
-	Finish(ctx context.Context, k config.Key, estimate, tokens int, cost float64)
+	Finish(ctx context.Context, k config.Key, estimate, tokens int, cost float64) float64
 	Seed(k config.Key, spend float64)
 	Spend(k config.Key) (float64, *time.Time)
 	Forget(keyID string)

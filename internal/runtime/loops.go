@@ -88,16 +88,14 @@ func seedSpend(ctx context.Context, db KeySpender, snap *snapshot.Snapshot, t Li
 
 // spendWatch tells the notification triggers about every charge.
 type spendWatch struct {
-	tracker Limiter
-	notes   *notify.Service
+	notes *notify.Service
 }
 
-func (w spendWatch) Charged(k config.Key, cost float64, at time.Time) {
+func (w spendWatch) Charged(k config.Key, cost, spend float64, at time.Time) {
 	if cost <= 0 {
 		return
 	}
 	if k.MaxBudget != nil {
-		spend, _ := w.tracker.Spend(k)
 		w.notes.Budget().Observe(k, spend, at)
 	}
 	w.notes.Anomaly().Record(k.ID, k.Name, at, cost)

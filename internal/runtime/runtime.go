@@ -267,7 +267,7 @@ func (r *Runtime) wire(ctx context.Context) error {
 	}
 	r.cacheRun = cacheRun
 	r.Gateway = gateway.New(gateway.Options{Config: r.Config, Router: r.Router, Usage: r.Metrics, Limits: r.Limits,
-		Cache: cache, MasterKey: r.MasterKey, KeyLookup: r.keyLookup(), Logger: log, Spend: spendWatch{tracker: r.Limits, notes: r.Notify}, Sleep: o.Sleep})
+		Cache: cache, MasterKey: r.MasterKey, KeyLookup: r.keyLookup(), Logger: log, Spend: spendWatch{notes: r.Notify}, Sleep: o.Sleep})
 	r.Conversations = conversation.New(r.DB, log)
 	r.Pressure = admission.NewPressure(pressureTarget, pressureQuantile)
 	procs := goruntime.GOMAXPROCS(0)
