@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 	"github.com/conduit-gw/conduit/internal/fakeopenai"
 	"github.com/conduit-gw/conduit/internal/store"
 	"github.com/conduit-gw/conduit/internal/testsvc"
+	"github.com/redis/go-redis/v9"
 )
 
 func TestMain(m *testing.M) { os.Exit(testsvc.Main(m)) }
@@ -298,6 +300,42 @@ func TestTwoInstances(t *testing.T) {
 			if n != 1 {
 				t.Errorf("alert %s delivered %d times, want once", d, n)
 			}
+		}
+	})
+
+	t.Run("a request costs two Redis round trips: one script admits it, one settles it", func(t *testing.T) {
+		// A budgeted, rate-limited key on the model priced above: every counter is in play,
+		// and its spend feeds the budget alerts.
+		k := a.admin(t, "POST", "/admin/keys", map[string]any{"name": "trips", "rpm": 1000, "tpm": 1_000_000,
+			"max_budget": 100})["key"].(string)
+		time.Sleep(200 * time.Millisecond)
+		rc := redis.NewClient(&redis.Options{Addr: rds.Addr})
+		defer rc.Close()
+		if err := rc.ConfigResetStat(t.Context()).Err(); err != nil {
+			t.Fatal(err)
+		}
+		const n = 20
+		if as := hammer(both, k, "m", n, 1); count(as, http.StatusOK) != n {
+			t.Fatalf("%d of %d answered", count(as, http.StatusOK), n)
+		}
+		time.Sleep(200 * time.Millisecond) // the last answer's settling is done
+		info, err := rc.Info(t.Context(), "commandstats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Redis counts the commands a script runs as well: each script reads the key's
+		// counters with one HMGET, so any HMGET beyond those is a round trip of its own.
+		calls := func(cmd string) int {
+			_, rest, ok := strings.Cut(info, "cmdstat_"+cmd+":calls=")
+			if !ok {
+				return 0
+			}
+			v, _, _ := strings.Cut(rest, ",")
+			c, _ := strconv.Atoi(v)
+			return c
+		}
+		if e, h := calls("evalsha")+calls("eval"), calls("hmget"); e != 2*n || h != 2*n {
+			t.Fatalf("%d requests ran %d scripts and %d HMGETs; want %d of each:\n%s", n, e, h, 2*n, info)
 		}
 	})
 
