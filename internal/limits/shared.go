@@ -273,16 +273,12 @@ func (st *admitState) verdict(k config.Key, now time.Time, code, promptTokens in
 // request pass a ctx that is not cancelled with it.
 func (s *Shared) Finish(ctx context.Context, k config.Key, estimate, tokens int, cost float64) float64 {
 	now := s.now()
-	var spend float64
-	err := s.call(ctx, func(ctx context.Context) error {
-		v, err := finishScript.Run(ctx, s.rdb, []string{s.key(k.ID)},
+	var reply string
+	err := s.call(ctx, func(ctx context.Context) (err error) {
+		reply, err = finishScript.Run(ctx, s.rdb, []string{s.key(k.ID)},
 			now.UnixMilli(), k.BudgetDuration, PeriodStart(k.BudgetDuration, now).UnixMilli(),
 			ftoa(cost), tokens-estimate, optInt(k.TPM),
 			now.UTC().Truncate(time.Minute).UnixMilli()).Text()
-		if err != nil {
-			return err
-		}
-		spend, err = strconv.ParseFloat(v, 64)
 		return err
 	})
 	if err != nil {
@@ -290,6 +286,12 @@ func (s *Shared) Finish(ctx context.Context, k config.Key, estimate, tokens int,
 	}
 	if cost > 0 { // the local fallback knows this instance's spend at least
 		s.local.Finish(ctx, k, 0, 0, cost)
+	}
+	// The request is settled in Redis either way: a reply that is not a number (never the
+	// script's) leaves the alerts this instance's own count, not a Redis failure.
+	spend, err := strconv.ParseFloat(reply, 64)
+	if err != nil {
+		spend, _ = s.local.Spend(k)
 	}
 	return spend
 }
