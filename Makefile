@@ -13,7 +13,7 @@ PKG_VERSION ?= $(shell v=$$(git describe --tags --match 'v[0-9]*' --dirty=.dirty
   && echo "$${v\#v}" | sed -e 's/-\([0-9]*\)-g/+\1.g/' \
   || echo "0.0.0+git$$(git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null || echo 0)$$(git diff --quiet HEAD 2>/dev/null || echo .dirty)")
 
-.PHONY: fuzz run build ui examples test test-go test-ui e2e lint desktop package test-desktop bench bench-soak bench-go tools clean
+.PHONY: fuzz run build ui examples test test-go test-ui e2e lint desktop package test-desktop bench bench-streams bench-soak bench-go tools clean
 
 ## run: build and start the headless gateway with the web UI on $(ADDR)
 run: build
@@ -66,6 +66,10 @@ tools:
 ## bench: Conduit vs a bare ReverseProxy vs direct, on loopback (about 5 minutes)
 bench: build tools
 	$(GO) run ./bench -bin bin -out bench/results/latest.json
+
+## bench-streams: the two stream rows alone, 8 runs on fresh processes, with the medians of the ratios (about 17 minutes)
+bench-streams: build tools
+	$(GO) run ./bench -bin bin -only streams -duration 16s -repeat 8 -out bench/results/streams.json
 
 ## bench-soak: Conduit held at 1,000 req/s for 10 minutes; reports the RSS slope
 bench-soak: build tools

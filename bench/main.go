@@ -1,8 +1,11 @@
 // Command bench measures Conduit against the floor (a bare httputil.ReverseProxy) and the
 // upstream itself, all on loopback, in one run: fixed rates, closed-loop peak, open-loop
 // overload and streams. It prints a table and writes JSON for comparison across commits.
+// With -repeat N it makes N such runs, each on freshly started processes, and ends with the
+// median of each Conduit ÷ floor ratio and every run's figure.
 //
 //	go run ./bench -out bench/results/latest.json
+//	go run ./bench -only streams -duration 16s -repeat 8 -out /tmp/streams.json
 package main
 
 import (
@@ -39,6 +42,7 @@ const (
 type options struct {
 	bin, out, rates, only, profile string
 	dur, latency, soak             time.Duration
+	repeat                         int             // runs, each on fresh processes
 	want                           map[string]bool // scenarios to run
 }
 
@@ -54,7 +58,12 @@ func parseFlags() options {
 		"scenarios to run: fixed, peak, streams, overload, responses, cache (response cache hits), cluster (PostgreSQL + Redis)")
 	flag.StringVar(&o.profile, "profile", "", "folder for Conduit CPU and heap profiles taken during its peak run")
 	flag.DurationVar(&o.soak, "soak", 0, "also hold Conduit at 1,000 req/s this long and report the RSS slope")
+	flag.IntVar(&o.repeat, "repeat", 1, "runs of the chosen scenarios, each on freshly started processes; "+
+		"with more than one, the output ends with the medians of the Conduit ÷ floor ratios, and -out holds them and every run's report")
 	flag.Parse()
+	if o.repeat < 1 {
+		log.Fatalf("-repeat %d: at least 1", o.repeat)
+	}
 	if *quick {
 		o.dur = 2 * time.Second
 	}
@@ -72,6 +81,28 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	var reps []*report
+	for i := range o.repeat {
+		if o.repeat > 1 {
+			fmt.Printf("\n## run %d of %d\n", i+1, o.repeat)
+		}
+		rep := runOnce(o, rates)
+		rep.print(os.Stdout)
+		reps = append(reps, rep)
+		if o.repeat > 1 { // after every run: a run that fails leaves the ones before it
+			writeJSON(o.out, repeated{Medians: medians(reps), Reports: reps})
+		}
+	}
+	if o.repeat == 1 {
+		reps[0].write(o.out)
+		return
+	}
+	printMedians(os.Stdout, reps)
+}
+
+// runOnce starts the upstream, the floor and Conduit, runs the chosen scenarios and stops
+// them again.
+func runOnce(o options, rates []int) *report {
 	b := &bench{dur: o.dur, profileDir: o.profile}
 	defer b.stopAll()
 	data, err := os.MkdirTemp("", "conduit-bench-")
@@ -88,8 +119,7 @@ func main() {
 	rep := &report{Started: time.Now().UTC(), UpstreamLatency: o.latency.String(), Duration: o.dur.String()}
 	b.run(o, rates, targets, rep)
 	rep.Finished = time.Now().UTC()
-	rep.print(os.Stdout)
-	rep.write(o.out)
+	return rep
 }
 
 // startAll starts the upstream, the floor and Conduit, waits until they answer and returns

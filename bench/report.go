@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -74,16 +75,34 @@ func (rep *report) find(target, scenario string, rate int) (run, bool) {
 }
 
 // write saves the report as JSON in file, creating its folder.
-func (rep *report) write(file string) {
+func (rep *report) write(file string) { writeJSON(file, rep) }
+
+// writeJSON saves v as indented JSON in file, creating its folder.
+func writeJSON(file string, v any) {
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		log.Print(err)
 		return
 	}
-	j, _ := json.MarshalIndent(rep, "", "  ")
+	j, _ := json.MarshalIndent(v, "", "  ")
 	if err := os.WriteFile(file, j, 0o644); err != nil {
 		log.Print(err)
 	} else {
 		fmt.Printf("\nwrote %s\n", file)
 	}
+}
+
+// repeated is the JSON of several runs (-repeat): the medians of their ratios, and each
+// run's report in the order of the runs.
+type repeated struct {
+	Medians []ratioMedian `json:"medians"`
+	Reports []*report     `json:"reports"`
+}
+
+// ratioMedian is one Conduit ÷ floor ratio over several runs.
+type ratioMedian struct {
+	Label  string    `json:"label"`
+	Median float64   `json:"median"`
+	Runs   []float64 `json:"runs"` // each run's figure, in the order of the runs
 }
 
 func (rep *report) print(w io.Writer) {
@@ -128,23 +147,9 @@ func (rep *report) print(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %.3f | %.3f | %.3f | %.3f | %d |\n", s.Target, s.TTFBP50, s.TTFBP99, s.TotalP50, s.TotalP99, s.Errors)
 	}
 	fmt.Fprintf(w, "\nConduit ÷ floor:\n")
-	ratio := func(label, scenario string, rate int, f func(run) float64) {
-		c, ok1 := rep.find("conduit", scenario, rate)
-		fl, ok2 := rep.find("floor", scenario, rate)
-		if ok1 && ok2 && f(fl) > 0 {
-			fmt.Fprintf(w, "- %s: %.2f× (conduit %.3f, floor %.3f)\n", label, f(c)/f(fl), f(c), f(fl))
-		}
+	for _, r := range rep.ratios() {
+		fmt.Fprintf(w, "- %s: %.2f× (conduit %.3f, floor %.3f)\n", r.label, r.value, r.conduit, r.floor)
 	}
-	cpu := func(r run) float64 { return r.CPUSecPer1k }
-	thr := func(r run) float64 { return r.Throughput }
-	ratio("CPU per request at saturation (10 connections)", "peak-10conn", 0, cpu)
-	ratio("CPU per request at 1,000 req/s", "fixed", 1000, cpu)
-	ratio("closed-loop peak throughput (10 connections)", "peak-10conn", 0, thr)
-	ratio("stream peak throughput (10 connections)", "stream-peak-10conn", 0, thr)
-	ratio("stream peak throughput, the client asking for usage (10 connections)", "stream-usage-peak-10conn", 0, thr)
-	ratio("upstream CPU per streamed request", "stream-peak-10conn", 0, func(r run) float64 { return r.UpstreamCPUSecPer1k })
-	ratio("upstream CPU per streamed request, the client asking for usage", "stream-usage-peak-10conn", 0,
-		func(r run) float64 { return r.UpstreamCPUSecPer1k })
 	rep.printOverload(w)
 	if c, ok := rep.find("conduit", "fixed", 1000); ok {
 		if f, ok := rep.find("floor", "fixed", 1000); ok {
@@ -167,6 +172,86 @@ func (rep *report) print(w io.Writer) {
 	if rep.Soak != nil {
 		rep.Soak.print(w)
 	}
+}
+
+// ratio is one Conduit ÷ floor figure of a run.
+type ratio struct {
+	label                 string
+	value, conduit, floor float64
+}
+
+// ratios are the run's Conduit ÷ floor figures, for the scenarios it ran.
+func (rep *report) ratios() []ratio {
+	var out []ratio
+	add := func(label, scenario string, rate int, f func(run) float64) {
+		c, ok1 := rep.find("conduit", scenario, rate)
+		fl, ok2 := rep.find("floor", scenario, rate)
+		if ok1 && ok2 && f(fl) > 0 {
+			out = append(out, ratio{label: label, value: f(c) / f(fl), conduit: f(c), floor: f(fl)})
+		}
+	}
+	cpu := func(r run) float64 { return r.CPUSecPer1k }
+	thr := func(r run) float64 { return r.Throughput }
+	upstreamCPU := func(r run) float64 { return r.UpstreamCPUSecPer1k }
+	add("CPU per request at saturation (10 connections)", "peak-10conn", 0, cpu)
+	add("CPU per request at 1,000 req/s", "fixed", 1000, cpu)
+	add("closed-loop peak throughput (10 connections)", "peak-10conn", 0, thr)
+	add("stream peak throughput (10 connections)", "stream-peak-10conn", 0, thr)
+	add("stream peak throughput, the client asking for usage (10 connections)", "stream-usage-peak-10conn", 0, thr)
+	add("CPU per streamed request", "stream-peak-10conn", 0, cpu)
+	add("CPU per streamed request, the client asking for usage", "stream-usage-peak-10conn", 0, cpu)
+	add("upstream CPU per streamed request", "stream-peak-10conn", 0, upstreamCPU)
+	add("upstream CPU per streamed request, the client asking for usage", "stream-usage-peak-10conn", 0, upstreamCPU)
+	return out
+}
+
+// medians are each Conduit ÷ floor ratio's median over the runs, with every run's figure,
+// in the order the runs first report them.
+func medians(reps []*report) []ratioMedian {
+	var out []ratioMedian
+	at := map[string]int{}
+	for _, rep := range reps {
+		for _, r := range rep.ratios() {
+			i, seen := at[r.label]
+			if !seen {
+				i = len(out)
+				at[r.label] = i
+				out = append(out, ratioMedian{Label: r.label})
+			}
+			out[i].Runs = append(out[i].Runs, r.value)
+		}
+	}
+	for i := range out {
+		out[i].Median = median(out[i].Runs)
+	}
+	return out
+}
+
+// printMedians prints, for each Conduit ÷ floor ratio, its median over the runs and every
+// run's figure in the order of the runs.
+func printMedians(w io.Writer, reps []*report) {
+	fmt.Fprintf(w, "\nConduit ÷ floor over %d runs: median (each run)\n", len(reps))
+	for _, m := range medians(reps) {
+		each := make([]string, len(m.Runs))
+		for i, x := range m.Runs {
+			each[i] = fmt.Sprintf("%.3f", x)
+		}
+		fmt.Fprintf(w, "- %s: %.3f× (%s)\n", m.Label, m.Median, strings.Join(each, ", "))
+	}
+}
+
+// median is the middle of v (the mean of the two middle values when their number is even).
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // printOverload prints the overload targets: at 1.5× Conduit's peak, answers at 0.9× that peak
