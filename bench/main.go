@@ -94,7 +94,7 @@ func main() {
 		}
 	}
 	if o.repeat == 1 {
-		reps[0].write(o.out)
+		writeJSON(o.out, reps[0])
 		return
 	}
 	printMedians(os.Stdout, reps)

@@ -74,9 +74,6 @@ func (rep *report) find(target, scenario string, rate int) (run, bool) {
 	return run{}, false
 }
 
-// write saves the report as JSON in file, creating its folder.
-func (rep *report) write(file string) { writeJSON(file, rep) }
-
 // writeJSON saves v as indented JSON in file, creating its folder.
 func writeJSON(file string, v any) {
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
